@@ -1,0 +1,3 @@
+"""Commander: the Incident Commander's console."""
+
+__version__ = "0.1.0"

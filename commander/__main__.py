@@ -1,0 +1,3 @@
+from commander.cli.main import main
+
+raise SystemExit(main())

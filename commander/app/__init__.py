@@ -1,0 +1,1 @@
+"""Use cases: commands in, events out. `bootstrap` is the composition root."""

@@ -1,0 +1,261 @@
+"""The console: every use case goes through here. Commands in, events out, listeners told.
+
+One user action is one `perform`: load the incident, decide (domain), stamp the events, append them
+and the projection row in one short transaction, then tell every listener what was appended. Events
+written by another process into the same store (a `commander note` from a terminal, the replicator)
+reach the listeners through `catch_up`, the same path.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, tzinfo
+
+from sqlalchemy import Connection, text
+
+from commander.domain import decisions
+from commander.domain.clock import HybridClock, to_ms
+from commander.domain.errors import DomainError
+from commander.domain.events import Actor, Event, EventDraft, incident_stream, stream_entity, validate_payload
+from commander.domain.ids import new_id, normalise_reference
+from commander.domain.incident import IncidentState, fold
+from commander.domain.policy import Policy
+from commander.domain.timeline import IncidentView, TimeFormat
+from commander.domain.when import iso
+from commander.store.database import Database
+from commander.store.repository import EventLog, IncidentList, IncidentSummary, Settings, row_to_event
+
+log = logging.getLogger(__name__)
+
+Listener = Callable[[list[Event]], None]
+Decision = Callable[[IncidentState], list[EventDraft]]
+
+
+class Console:
+    def __init__(self, database: Database, policy: Policy, *, me: Actor, console_id: str,
+                 clock: HybridClock, wall: Callable[[], datetime], zone: tzinfo,
+                 time_format: TimeFormat = iso) -> None:
+        self.database = database
+        self.policy = policy
+        self.me = me
+        self.console_id = console_id
+        self.clock = clock
+        self.wall = wall
+        self.zone = zone
+        self.time_format = time_format
+        self._listeners: list[Listener] = []
+        self._views: dict[str, IncidentView] = {}
+        self._seen_rowid = 0
+        if database.is_sqlite:
+            with database.read() as conn:
+                self._seen_rowid = int(conn.execute(text("SELECT coalesce(max(rowid), 0) FROM events")).scalar_one())
+
+    # -- listening -------------------------------------------------------------------------------
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def _tell(self, appended: list[Event]) -> None:
+        if appended:
+            for listener in list(self._listeners):
+                listener(appended)
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        return self.wall()
+
+    def incidents(self, *, include_closed: bool = True) -> list[IncidentSummary]:
+        with self.database.read() as conn:
+            return IncidentList(conn).summaries(include_closed=include_closed)
+
+    def resolve(self, reference: str) -> IncidentSummary:
+        """Find an incident by its reference, any unambiguous prefix of it, or of its id."""
+        wanted = reference.strip()
+        if not wanted:
+            raise DomainError("No incident reference given. `commander list` shows them.")
+        with self.database.read() as conn:
+            repo = IncidentList(conn)
+            found = repo.by_reference_prefix(normalise_reference(wanted))
+            if not found and len(wanted) >= 4:
+                found = repo.by_id_prefix(wanted)
+        if not found:
+            raise DomainError(f"No incident matches '{reference}'. `commander list --all` shows every incident.")
+        exact = [s for s in found if s.reference == normalise_reference(wanted) or s.id == wanted.lower()]
+        if len(exact) == 1:
+            return exact[0]
+        if len(found) > 1:
+            names = ", ".join(f"{s.reference} ({s.title[:40]})" for s in found[:5])
+            raise DomainError(f"'{reference}' matches {len(found)} incidents: {names}. Type more of the reference.")
+        return found[0]
+
+    def view(self, incident_id: str) -> IncidentView:
+        """The incident's state and timeline, kept current while the console runs."""
+        cached = self._views.get(incident_id)
+        if cached is None:
+            cached = IncidentView(incident_id, self.policy, self.time_format)
+            with self.database.read() as conn:
+                cached.load(EventLog(conn).stream(incident_stream(incident_id)))
+            self._views[incident_id] = cached
+        return cached
+
+    def forget(self, incident_id: str) -> None:
+        self._views.pop(incident_id, None)
+
+    def state(self, incident_id: str) -> IncidentState:
+        return self.view(incident_id).state
+
+    # -- use cases -------------------------------------------------------------------------------
+
+    def declare(self, form: decisions.Declaration) -> IncidentState:
+        incident_id = new_id(to_ms(self.now()))
+        drafts = decisions.declare(incident_id, form, me=self.me.name, policy=self.policy, now=self.now())
+        self._commit(drafts)
+        return self.state(incident_id)
+
+    def perform(self, incident_id: str, decide: Decision) -> list[Event]:
+        """Run one decision against the incident's current state and record what it decides."""
+        drafts = decide(self.state(incident_id))
+        return self._commit(drafts) if drafts else []
+
+    def add_note(self, incident_id: str, note: str, *, at: datetime | None = None, pinned: bool = False) -> list[Event]:
+        return self.perform(incident_id, lambda s: decisions.add_note(s, note, now=self.now(), at=at, pinned=pinned))
+
+    def change_severity(self, incident_id: str, severity: str, reason: str = "") -> list[Event]:
+        return self.perform(incident_id,
+                            lambda s: decisions.change_severity(s, severity, reason=reason, policy=self.policy))
+
+    def change_status(self, incident_id: str, status: str, *, at: datetime | None = None,
+                      reason: str = "") -> list[Event]:
+        return self.perform(incident_id,
+                            lambda s: decisions.change_status(s, status, now=self.now(), at=at, reason=reason))
+
+    def set_milestone(self, incident_id: str, milestone: str, at: datetime) -> list[Event]:
+        return self.perform(incident_id, lambda s: decisions.set_milestone(s, milestone, at, now=self.now()))
+
+    def assign(self, incident_id: str, role: str, person: str | None) -> list[Event]:
+        return self.perform(incident_id, lambda s: decisions.assign_role(s, role, person, policy=self.policy))
+
+    def add_role(self, incident_id: str, name: str, duty: str = "") -> list[Event]:
+        return self.perform(incident_id, lambda s: decisions.add_role(s, name, duty))
+
+    def edit_note(self, incident_id: str, note_id: str, note: str) -> list[Event]:
+        return self.perform(incident_id, lambda s: decisions.edit_note(s, note_id, note))
+
+    def delete_note(self, incident_id: str, note_id: str) -> list[Event]:
+        return self.perform(incident_id, lambda s: decisions.delete_note(s, note_id))
+
+    def restore_note(self, incident_id: str, note_id: str) -> list[Event]:
+        return self.perform(incident_id, lambda s: decisions.restore_note(s, note_id))
+
+    def pin(self, incident_id: str, event_id: str, pinned: bool = True) -> list[Event]:
+        return self.perform(incident_id, lambda s: decisions.pin(s, event_id, pinned))
+
+    def edit_details(self, incident_id: str, **changes: object) -> list[Event]:
+        return self.perform(incident_id, lambda s: decisions.edit_details(s, **changes))  # type: ignore[arg-type]
+
+    # -- writing ---------------------------------------------------------------------------------
+
+    def stamp(self, draft: EventDraft) -> Event:
+        validate_payload(draft.kind, draft.payload)
+        now = self.now()
+        return Event(id=new_id(to_ms(now)), stream=draft.stream, kind=draft.kind, payload=dict(draft.payload),
+                     actor=self.me, hlc=self.clock.now(), occurred_at=draft.occurred_at or now,
+                     recorded_at=now, origin=self.console_id)
+
+    def _commit(self, drafts: Sequence[EventDraft]) -> list[Event]:
+        stamped = [self.stamp(d) for d in drafts]
+        ids = {e.id for e in stamped}
+        return [e for e in self._write(stamped) if e.id in ids]
+
+    def ingest(self, foreign: Sequence[Event]) -> list[Event]:
+        """Take events written elsewhere (the replicator, an import): same path as local ones."""
+        for event in foreign:
+            validate_payload(event.kind, event.payload)
+        return self._write(list(foreign))
+
+    def catch_up(self) -> list[Event]:
+        """Pick up events another process appended to this store; cheap when there are none."""
+        if not self.database.is_sqlite:
+            return []
+        with self.database.read() as conn:
+            latest = int(conn.execute(text("SELECT coalesce(max(rowid), 0) FROM events")).scalar_one())
+        if latest <= self._seen_rowid:
+            return []
+        return self._write([])
+
+    def _write(self, batch: list[Event]) -> list[Event]:
+        try:
+            with self.database.write() as conn:
+                log_ = EventLog(conn)
+                outside = self._read_outside(conn)
+                appended = outside + log_.append(batch)
+                if not appended:
+                    return []
+                for event in appended:
+                    self.clock.observe(event.hlc)
+                self._project(conn, appended)
+                if self.database.is_sqlite:
+                    self._seen_rowid = int(conn.execute(text("SELECT coalesce(max(rowid), 0) FROM events"))
+                                           .scalar_one())
+        except BaseException:
+            self._views.clear()  # a cached view may hold events that were rolled back
+            raise
+        self._tell(appended)
+        return appended
+
+    def _read_outside(self, conn: Connection) -> list[Event]:
+        """Events other processes committed since we last looked (SQLite rowids only grow)."""
+        if not self.database.is_sqlite:
+            return []
+        rows = conn.execute(
+            text("SELECT id, stream, kind, payload, actor_id, actor_name, hlc, occurred_at, recorded_at, origin "
+                 "FROM events WHERE rowid > :seen ORDER BY rowid"), {"seen": self._seen_rowid})
+        return [row_to_event(row) for row in rows]
+
+    def _project(self, conn: Connection, appended: list[Event]) -> None:
+        touched: dict[str, list[Event]] = {}
+        for event in appended:
+            kind, entity = stream_entity(event.stream)
+            if kind == "incident":
+                touched.setdefault(entity, []).append(event)
+        repo = IncidentList(conn)
+        for incident_id, fresh in touched.items():
+            view = self._views.get(incident_id)
+            if view is not None:
+                view.apply(fresh)
+                state = view.state
+            else:
+                state = fold(incident_id, EventLog(conn).stream(incident_stream(incident_id)), self.policy)
+            if state.declared:
+                repo.save(state)
+
+    # -- maintenance -----------------------------------------------------------------------------
+
+    def rebuild(self) -> int:
+        """Remake every projection from the log. Returns the number of incidents."""
+        with self.database.write() as conn:
+            log_ = EventLog(conn)
+            repo = IncidentList(conn)
+            repo.clear()
+            streams = log_.streams("incident:")
+            for stream in streams:
+                state = fold(stream_entity(stream)[1], log_.stream(stream), self.policy)
+                if state.declared:
+                    repo.save(state)
+        self._views.clear()
+        return len(streams)
+
+    def rename_me(self, name: str) -> None:
+        from commander.domain.text import clean_name
+
+        cleaned = clean_name(name, field="your name")
+        with self.database.write() as conn:
+            Settings(conn).put("user_name", cleaned)
+        self.me = Actor(self.me.id, cleaned)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)

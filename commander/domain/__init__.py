@@ -1,0 +1,4 @@
+"""Plain-Python core: events, the hybrid clock, the incident fold and its rules.
+
+Nothing here does I/O or imports a framework; time is always a parameter.
+"""

@@ -1,0 +1,232 @@
+"""The timeline a person reads: a view of the same events, nothing written twice.
+
+Entries are ordered by when things happened (a backdated note sits at its time), then by the log
+order. Edits, deletions and pins change an existing entry instead of adding a row; the events that
+made those changes stay in the log and show in the entry's history.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from commander.domain.events import Event
+from commander.domain.incident import IncidentFold, IncidentState
+from commander.domain.policy import Policy
+from commander.domain.when import format_duration, from_iso, iso
+
+CATEGORIES = {
+    "incident.declared": "incident", "incident.edited": "incident", "severity.changed": "severity",
+    "status.changed": "status", "milestone.set": "milestone", "role.added": "role", "role.assigned": "role",
+    "note.added": "note",
+}
+CATEGORY_LABELS = {"note": "Notes", "severity": "Severity", "status": "Status", "role": "Roles",
+                   "milestone": "Milestones", "incident": "Incident"}
+# Kinds that change an existing entry instead of adding one.
+MODIFIERS = {"note.edited", "note.deleted", "note.restored", "entry.pinned"}
+
+TimeFormat = Callable[[datetime], str]
+
+
+@dataclass
+class TimelineEntry:
+    event_id: str
+    at: datetime
+    hlc: int
+    kind: str
+    category: str
+    actor: str
+    text: str
+    backdated: bool = False
+    pinned: bool = False
+    note_id: str | None = None
+    edited_by: str | None = None
+    deleted_by: str | None = None
+    history: list[str] = field(default_factory=list)
+
+    @property
+    def sort_key(self) -> tuple[datetime, int, str]:
+        return (self.at, self.hlc, self.event_id)
+
+
+@dataclass(frozen=True)
+class TimelineChange:
+    inserted: tuple[TimelineEntry, ...] = ()  # new entries, in timeline order
+    updated: tuple[str, ...] = ()    # event ids of entries whose content changed
+    reset: bool = False              # the whole timeline was rebuilt
+
+
+class IncidentView:
+    """An incident's folded state and its ordered timeline, kept current one event at a time."""
+
+    def __init__(self, incident_id: str, policy: Policy, time_format: TimeFormat = iso) -> None:
+        self.incident_id = incident_id
+        self.policy = policy
+        self.time_format = time_format
+        self._fold = IncidentFold(incident_id, policy)
+        self._events: list[Event] = []
+        self.entries: list[TimelineEntry] = []
+        self._by_id: dict[str, TimelineEntry] = {}
+        self._applied: set[str] = set()
+        self.generation = 0  # bumped on every rebuild: a reader holding rows must reset
+
+    @property
+    def state(self) -> IncidentState:
+        return self._fold.state
+
+    def load(self, events: Iterable[Event]) -> None:
+        self._events = sorted(events, key=lambda e: e.order)
+        self._rebuild()
+
+    def apply(self, events: Iterable[Event]) -> TimelineChange:
+        fresh = [e for e in events if e.id not in self._applied]
+        if not fresh:
+            return TimelineChange()
+        fresh.sort(key=lambda e: e.order)
+        if self._events and fresh[0].order <= self._events[-1].order:
+            self._events = sorted(self._events + fresh, key=lambda e: e.order)
+            self._rebuild()
+            return TimelineChange(reset=True)
+        inserted: list[TimelineEntry] = []
+        updated: list[str] = []
+        for event in fresh:
+            self._events.append(event)
+            target = self._step(event)
+            if target is None:
+                continue
+            if target.event_id == event.id:
+                inserted.append(target)
+            else:
+                updated.append(target.event_id)
+        for entry in inserted:
+            position = bisect.bisect_right(self.entries, entry.sort_key, key=lambda e: e.sort_key)
+            self.entries.insert(position, entry)
+        inserted.sort(key=lambda e: e.sort_key)
+        return TimelineChange(inserted=tuple(inserted), updated=tuple(updated))
+
+    def row_of(self, event_id: str) -> int | None:
+        entry = self._by_id.get(event_id)
+        if entry is None:
+            return None
+        position = bisect.bisect_left(self.entries, entry.sort_key, key=lambda e: e.sort_key)
+        return position if position < len(self.entries) and self.entries[position] is entry else None
+
+    def entry(self, event_id: str) -> TimelineEntry | None:
+        return self._by_id.get(event_id)
+
+    @property
+    def events(self) -> list[Event]:
+        return self._events
+
+    def _rebuild(self) -> None:
+        self.generation += 1
+        self._fold = IncidentFold(self.incident_id, self.policy)
+        self._by_id = {}
+        self._applied = set()
+        entries = []
+        for event in self._events:
+            target = self._step(event)
+            if target is not None and target.event_id == event.id:
+                entries.append(target)
+        entries.sort(key=lambda e: e.sort_key)
+        self.entries = entries
+
+    def _step(self, event: Event) -> TimelineEntry | None:
+        """Fold one event and return the entry it adds or changes."""
+        before = self._describe_before(event)
+        self._fold.apply(event)
+        self._applied.add(event.id)
+        if event.kind in MODIFIERS:
+            return self._modify(event)
+        category = CATEGORIES.get(event.kind)
+        if category is None:
+            return None
+        entry = TimelineEntry(
+            event_id=event.id, at=event.occurred_at, hlc=event.hlc, kind=event.kind, category=category,
+            actor=event.actor.name, text=before if before is not None else self._describe(event),
+            backdated=(event.recorded_at - event.occurred_at).total_seconds() > 60,
+            pinned=self.state.is_pinned(event.id), note_id=event.id if event.kind == "note.added" else None)
+        self._by_id[event.id] = entry
+        return entry
+
+    def _modify(self, event: Event) -> TimelineEntry | None:
+        p = event.payload
+        target = self._by_id.get(p.get("note") or p.get("target") or "")
+        if target is None:
+            return None
+        stamp = f"{self.time_format(event.recorded_at)} {event.actor.name}"
+        if event.kind == "entry.pinned":
+            target.pinned = bool(p["pinned"])
+            target.history.append(f"{stamp}: {'pinned' if p['pinned'] else 'unpinned'}")
+        elif event.kind == "note.edited":
+            target.history.append(f"{stamp}: edited (was: {_clip(target.text)})")
+            target.text, target.edited_by = p["text"], event.actor.name
+        elif event.kind == "note.deleted":
+            target.deleted_by = event.actor.name
+            target.history.append(f"{stamp}: deleted")
+        elif event.kind == "note.restored":
+            target.deleted_by = None
+            target.history.append(f"{stamp}: restored")
+        return target
+
+    def _describe_before(self, event: Event) -> str | None:
+        """Descriptions that need the state as it was just before the event (handoff durations)."""
+        if event.kind != "role.assigned":
+            return None
+        p = event.payload
+        slot = self.state.roles.get(p["role"])
+        role_name = slot.name if slot else p["role"].replace("_", " ").title()
+        person, previous = p["person"], slot.holder if slot else None
+        held = ""
+        if slot and slot.holder and slot.since:
+            held = f" after {format_duration(event.occurred_at - slot.since)}"
+        if person and previous:
+            return f"{previous} handed {role_name} to {person}{held}"
+        if person:
+            return f"{person} is {role_name}"
+        return f"{previous} stepped down as {role_name}{held}; the role is unfilled" if previous \
+            else f"{role_name} cleared"
+
+    def _describe(self, event: Event) -> str:
+        p = event.payload
+        kind = event.kind
+        if kind == "incident.declared":
+            drill = " (drill)" if p["drill"] else ""
+            return f"{p['severity']} declared{drill}: {p['title']}"
+        if kind == "incident.edited":
+            parts = []
+            if "title" in p:
+                parts.append(f"title is now “{p['title']}”")
+            if "services" in p:
+                parts.append("services: " + (", ".join(p["services"]) or "none"))
+            if "summary" in p:
+                parts.append("impact summary updated")
+            return "Details changed: " + "; ".join(parts) if parts else "Details changed"
+        if kind == "severity.changed":
+            reason = f": {p['reason']}" if p["reason"] else ""
+            verb = _severity_verb(self.policy, p["previous"], p["severity"])
+            return f"Severity {verb} {p['previous']} → {p['severity']}{reason}"
+        if kind == "status.changed":
+            reason = f": {p['reason']}" if p["reason"] else ""
+            return f"Status {p['previous']} → {p['status']}{reason}"
+        if kind == "milestone.set":
+            return f"{p['milestone'].capitalize()} time set to {self.time_format(from_iso(p['at']))}"
+        if kind == "role.added":
+            return f"Role added: {p['name']}" + (f" ({p['duty']})" if p["duty"] else "")
+        if kind == "note.added":
+            return str(p["text"])
+        return kind
+
+
+def _severity_verb(policy: Policy, previous: str, new: str) -> str:
+    before, after = policy.find_severity(previous), policy.find_severity(new)
+    if before is None or after is None:
+        return "changed"
+    return "raised" if after.rank < before.rank else "lowered"
+
+
+def _clip(text: str, limit: int = 80) -> str:
+    line = text.replace("\n", " ")
+    return line if len(line) <= limit else line[: limit - 1] + "…"

@@ -1,0 +1,83 @@
+"""Reading the times people type: '09:12', '2026-11-28 09:12', ISO 8601, '15m ago'."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, time, timedelta, tzinfo
+
+from commander.domain.errors import DomainError
+
+_AGO = re.compile(r"^(\d+)\s*(s|sec|m|min|h|hr|hours?|minutes?|seconds?)\s*(ago)?$", re.IGNORECASE)
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+_UNITS = {"s": 1, "sec": 1, "second": 1, "seconds": 1, "m": 60, "min": 60, "minute": 60, "minutes": 60,
+          "h": 3600, "hr": 3600, "hour": 3600, "hours": 3600}
+
+HELP = "Use 09:12, 2026-11-28 09:12, an ISO time such as 2026-11-28T09:12:00Z, or '15m ago'."
+
+
+def parse_when(text: str, *, now: datetime, zone: tzinfo) -> datetime:
+    """Turn typed text into an aware UTC datetime; local forms are read in `zone`.
+
+    A bare clock time means the latest such time that is not in the future (typing 23:50 just after
+    midnight means last night).
+    """
+    raw = text.strip()
+    if not raw:
+        raise DomainError(f"No time given. {HELP}")
+    if raw.lower() == "now":
+        return now.astimezone(UTC)
+    ago = _AGO.match(raw)
+    if ago:
+        return (now - timedelta(seconds=int(ago.group(1)) * _UNITS[ago.group(2).lower()])).astimezone(UTC)
+    clock = _CLOCK.match(raw)
+    if clock:
+        hour, minute, second = int(clock.group(1)), int(clock.group(2)), int(clock.group(3) or 0)
+        if hour > 23 or minute > 59 or second > 59:
+            raise DomainError(f"'{raw}' is not a time of day. {HELP}")
+        local_now = now.astimezone(zone)
+        candidate = datetime.combine(local_now.date(), time(hour, minute, second), zone)
+        if candidate > local_now + timedelta(seconds=59):
+            candidate = datetime.combine(local_now.date() - timedelta(days=1), time(hour, minute, second), zone)
+        return candidate.astimezone(UTC)
+    try:
+        parsed = datetime.fromisoformat(raw.replace("z", "Z"))
+    except ValueError:
+        raise DomainError(f"'{raw}' is not a time Commander can read. {HELP}") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=zone)
+    return parsed.astimezone(UTC)
+
+
+def iso(moment: datetime) -> str:
+    """UTC, second precision, with a Z: the form used in payloads and exports."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def from_iso(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def format_duration(delta: timedelta) -> str:
+    """'42m', '2h 05m', '3d 4h'; negative durations show as 0s."""
+    seconds = max(0, int(delta.total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {minutes:02d}m"
+    if minutes:
+        return f"{minutes}m"
+    return f"{secs}s"
+
+
+def format_clock(delta: timedelta) -> str:
+    """An incident clock: 00:42:13, 26:03:00 past a day."""
+    seconds = max(0, int(delta.total_seconds()))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}"
+
+
+__all__ = ["HELP", "format_clock", "format_duration", "from_iso", "iso", "parse_when"]

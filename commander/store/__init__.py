@@ -1,0 +1,1 @@
+"""SQLAlchemy tables, the database wrapper with its known errors, repositories and migrations."""

@@ -1,0 +1,151 @@
+"""Repositories: they take a connection from the caller's transaction and never commit on their own."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Row, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from commander.domain.clock import from_ms, to_ms
+from commander.domain.events import Actor, Event
+from commander.domain.incident import IncidentState
+from commander.store.tables import events, incidents, meta
+
+_EVENT_COLUMNS = (events.c.id, events.c.stream, events.c.kind, events.c.payload, events.c.actor_id,
+                  events.c.actor_name, events.c.hlc, events.c.occurred_at, events.c.recorded_at, events.c.origin)
+
+
+def event_to_row(event: Event) -> dict[str, Any]:
+    return {
+        "id": event.id, "stream": event.stream, "kind": event.kind,
+        "payload": json.dumps(event.payload, ensure_ascii=False, separators=(",", ":")),
+        "actor_id": event.actor.id, "actor_name": event.actor.name, "hlc": event.hlc,
+        "occurred_at": to_ms(event.occurred_at), "recorded_at": to_ms(event.recorded_at), "origin": event.origin,
+    }
+
+
+def row_to_event(row: Row[Any] | Sequence[Any]) -> Event:
+    return Event(id=row[0], stream=row[1], kind=row[2], payload=json.loads(row[3]),
+                 actor=Actor(row[4], row[5]), hlc=row[6], occurred_at=from_ms(row[7]),
+                 recorded_at=from_ms(row[8]), origin=row[9])
+
+
+class EventLog:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def append(self, batch: Sequence[Event]) -> list[Event]:
+        """Insert events; ones already present (same id) are skipped. Returns the ones that were new."""
+        rows = [event_to_row(e) for e in batch]
+        if not rows:
+            return []
+        ids = [r["id"] for r in rows]
+        present = set(self.conn.scalars(select(events.c.id).where(events.c.id.in_(ids))))
+        fresh = [r for r in rows if r["id"] not in present]
+        if fresh:
+            dialect = self.conn.dialect.name
+            maker = sqlite_insert if dialect == "sqlite" else pg_insert if dialect == "postgresql" else None
+            stmt = maker(events).on_conflict_do_nothing(index_elements=["id"]) if maker else insert(events)
+            self.conn.execute(stmt, fresh)
+        fresh_ids = {r["id"] for r in fresh}
+        return [e for e in batch if e.id in fresh_ids]
+
+    def stream(self, stream: str) -> list[Event]:
+        result = self.conn.execute(select(*_EVENT_COLUMNS).where(events.c.stream == stream)
+                                   .order_by(events.c.hlc, events.c.origin, events.c.id))
+        return [row_to_event(row) for row in result]
+
+    def streams(self, prefix: str) -> list[str]:
+        return list(self.conn.scalars(select(events.c.stream).where(events.c.stream.startswith(prefix))
+                                      .distinct()))
+
+    def max_hlc(self) -> int:
+        return int(self.conn.scalar(select(func.max(events.c.hlc))) or 0)
+
+    def count(self) -> int:
+        return int(self.conn.scalar(select(func.count()).select_from(events)) or 0)
+
+
+@dataclass(frozen=True)
+class IncidentSummary:
+    """One row of the incident list."""
+
+    id: str
+    reference: str
+    title: str
+    severity: str
+    status: str
+    is_open: bool
+    drill: bool
+    services: list[str]
+    commander: str | None
+    started_at_ms: int | None
+    resolved_at_ms: int | None
+    event_count: int
+
+
+class IncidentList:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def save(self, state: IncidentState) -> None:
+        m = {name: to_ms(moment) for name, moment in state.milestones.items()}
+        ic = state.roles.get("incident_commander")
+        values = {
+            "reference": state.reference, "title": state.title, "severity": state.severity,
+            "status": state.status.value, "is_open": state.is_open, "drill": state.drill,
+            "services": json.dumps(state.services, ensure_ascii=False), "commander": ic.holder if ic else None,
+            "detected_at": m.get("detected"), "declared_at": m.get("declared"), "mitigated_at": m.get("mitigated"),
+            "resolved_at": m.get("resolved"), "closed_at": m.get("closed"), "event_count": state.event_count,
+            "last_hlc": state.last_order[0],
+        }
+        changed = self.conn.execute(update(incidents).where(incidents.c.id == state.id).values(**values))
+        if changed.rowcount == 0:
+            self.conn.execute(insert(incidents).values(id=state.id, **values))
+
+    def clear(self) -> None:
+        self.conn.execute(incidents.delete())
+
+    def summaries(self, *, include_closed: bool = True) -> list[IncidentSummary]:
+        query = select(incidents)
+        if not include_closed:
+            query = query.where(incidents.c.is_open.is_(True))
+        query = query.order_by(incidents.c.declared_at.desc())
+        return [_summary(row) for row in self.conn.execute(query).mappings()]
+
+    def by_reference_prefix(self, prefix: str) -> list[IncidentSummary]:
+        """`prefix` is normalised (INC-XXXX); also matches a raw id prefix."""
+        rows = self.conn.execute(select(incidents).where(incidents.c.reference.startswith(prefix))).mappings()
+        return [_summary(row) for row in rows]
+
+    def by_id_prefix(self, prefix: str) -> list[IncidentSummary]:
+        rows = self.conn.execute(select(incidents).where(incidents.c.id.startswith(prefix.lower()))).mappings()
+        return [_summary(row) for row in rows]
+
+
+def _summary(row: Any) -> IncidentSummary:
+    return IncidentSummary(
+        id=row["id"], reference=row["reference"], title=row["title"], severity=row["severity"],
+        status=row["status"], is_open=bool(row["is_open"]), drill=bool(row["drill"]),
+        services=json.loads(row["services"]), commander=row["commander"],
+        started_at_ms=row["detected_at"] or row["declared_at"], resolved_at_ms=row["resolved_at"],
+        event_count=row["event_count"])
+
+
+class Settings:
+    """The store's own key/value settings."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def get(self, key: str) -> str | None:
+        return self.conn.scalar(select(meta.c.value).where(meta.c.key == key))
+
+    def put(self, key: str, value: str) -> None:
+        if self.conn.execute(update(meta).where(meta.c.key == key).values(value=value)).rowcount == 0:
+            self.conn.execute(insert(meta).values(key=key, value=value))

@@ -1,0 +1,72 @@
+"""Tables. `events` is the truth; `incidents` is a projection that `rebuild` can always remake."""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Boolean, Index, Integer, MetaData, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class EventRow(Base):
+    """One immutable event. Times are UTC milliseconds; the payload is JSON text."""
+
+    __tablename__ = "events"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    stream: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[str] = mapped_column(Text)
+    actor_id: Mapped[str] = mapped_column(String(64))
+    actor_name: Mapped[str] = mapped_column(String(200))
+    hlc: Mapped[int] = mapped_column(BigInteger)
+    occurred_at: Mapped[int] = mapped_column(BigInteger)
+    recorded_at: Mapped[int] = mapped_column(BigInteger)
+    origin: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (Index("ix_events_stream_hlc", "stream", "hlc"), Index("ix_events_hlc", "hlc"))
+
+
+class IncidentRow(Base):
+    """The incident list's read model, one row an incident, kept in step on every append."""
+
+    __tablename__ = "incidents"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    reference: Mapped[str] = mapped_column(String(16), index=True)
+    title: Mapped[str] = mapped_column(Text)
+    severity: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    is_open: Mapped[bool] = mapped_column(Boolean, index=True)
+    drill: Mapped[bool] = mapped_column(Boolean)
+    services: Mapped[str] = mapped_column(Text)  # JSON list
+    commander: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    detected_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    declared_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    mitigated_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    resolved_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    closed_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    event_count: Mapped[int] = mapped_column(Integer)
+    last_hlc: Mapped[int] = mapped_column(BigInteger)
+
+
+class MetaRow(Base):
+    """Settings of this store itself: the console id, the person using this console."""
+
+    __tablename__ = "meta"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+events = EventRow.__table__
+incidents = IncidentRow.__table__
+meta = MetaRow.__table__

@@ -1,0 +1,27 @@
+"""Test configuration shared by every layer: headless Qt, a private home, a fixed time zone."""
+
+from __future__ import annotations
+
+import os
+
+# Set before anything imports Qt: the suite runs headless everywhere.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["TZ"] = os.environ.get("COMMANDER_TEST_TZ", "Europe/Berlin")
+
+import time  # noqa: E402
+
+import pytest  # noqa: E402
+
+time.tzset()
+
+
+@pytest.fixture(autouse=True)
+def _private_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test touches the real user data folder or the person's settings."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("COMMANDER_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "share"))
+    monkeypatch.setenv("COMMANDER_USER", "Alex")
+    monkeypatch.delenv("COMMANDER_DB", raising=False)
+    monkeypatch.delenv("COMMANDER_POLICY", raising=False)
