@@ -40,7 +40,7 @@ MILESTONES = ("detected", "declared", "acknowledged", "mitigated", "resolved", "
 STATUS_MILESTONE = {Status.MITIGATED: "mitigated", Status.RESOLVED: "resolved", Status.CLOSED: "closed"}
 
 
-@dataclass
+@dataclass(slots=True)
 class Tenure:
     person: str
     since: datetime
@@ -58,7 +58,7 @@ class RoleSlot:
     history: list[Tenure] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class Note:
     id: str
     text: str

@@ -8,9 +8,10 @@ made those changes stay in the log and show in the entry's history.
 from __future__ import annotations
 
 import bisect
+import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from commander.domain.events import Event
 from commander.domain.incident import IncidentFold, IncidentState
@@ -28,9 +29,11 @@ CATEGORY_LABELS = {"note": "Notes", "severity": "Severity", "status": "Status", 
 MODIFIERS = {"note.edited", "note.deleted", "note.restored", "entry.pinned"}
 
 TimeFormat = Callable[[datetime], str]
+_BACKDATED = timedelta(seconds=60)  # an entry recorded this long after it happened is marked backdated
+_entry_order = operator.attrgetter("at", "hlc", "event_id")
 
 
-@dataclass
+@dataclass(slots=True)
 class TimelineEntry:
     event_id: str
     at: datetime
@@ -81,7 +84,8 @@ class IncidentView:
         self._rebuild()
 
     def apply(self, events: Iterable[Event]) -> TimelineChange:
-        fresh = [e for e in events if e.id not in self._applied]
+        # Keyed by id: a batch that holds one event twice (a replayed pull) must apply it once.
+        fresh = list({e.id: e for e in events if e.id not in self._applied}.values())
         if not fresh:
             return TimelineChange()
         fresh.sort(key=lambda e: e.order)
@@ -130,7 +134,7 @@ class IncidentView:
             target = self._step(event)
             if target is not None and target.event_id == event.id:
                 entries.append(target)
-        entries.sort(key=lambda e: e.sort_key)
+        entries.sort(key=_entry_order)
         self.entries = entries
 
     def _step(self, event: Event) -> TimelineEntry | None:
@@ -146,8 +150,9 @@ class IncidentView:
         entry = TimelineEntry(
             event_id=event.id, at=event.occurred_at, hlc=event.hlc, kind=event.kind, category=category,
             actor=event.actor.name, text=before if before is not None else self._describe(event),
-            backdated=(event.recorded_at - event.occurred_at).total_seconds() > 60,
-            pinned=self.state.is_pinned(event.id), note_id=event.id if event.kind == "note.added" else None)
+            backdated=event.recorded_at - event.occurred_at > _BACKDATED,
+            pinned=self._fold.state.pinned.get(event.id, False),
+            note_id=event.id if event.kind == "note.added" else None)
         self._by_id[event.id] = entry
         return entry
 

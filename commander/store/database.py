@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
 SCHEMA_HEAD = "0001"  # the newest migration this version knows; a test keeps it equal to Alembic's head
 SCHEMA_ORDER = ["0001"]
@@ -54,13 +54,24 @@ class Database:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        parsed = make_url(url)
+        try:
+            parsed = make_url(url)
+        except ArgumentError:
+            raise StoreError("The store URL is not one Commander can read. Give a file path, or a URL such as "
+                             "sqlite:///path/to/commander.db or postgresql+psycopg://host/db.") from None
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         self.where = parsed.database if self.is_sqlite and parsed.database else parsed.render_as_string(
             hide_password=True)
-        if self.is_sqlite and parsed.database and parsed.database != ":memory:":
+        # A `file:` URI (`?uri=true`, e.g. `mode=ro`) is not a path: making its "parent" would create a
+        # folder literally named `file:` in the working directory.
+        if self.is_sqlite and parsed.database and parsed.database != ":memory:" \
+                and not parsed.database.startswith("file:"):
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        self.engine = _make_engine(url, self.is_sqlite)
+        try:
+            self.engine = _make_engine(url, self.is_sqlite)
+        except ArgumentError as error:  # an unknown database kind or driver (NoSuchModuleError)
+            raise StoreError(f"Commander cannot open {self.where}: {error}. Use a sqlite:/// or "
+                             f"postgresql+psycopg:// URL, or a file path.") from error
 
     @contextmanager
     def write(self) -> Iterator[Connection]:

@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from commander.domain.clock import from_ms, to_ms
+from commander.domain.clock import to_ms
 from commander.domain.events import Actor, Event
 from commander.domain.incident import IncidentState
 from commander.store.tables import events, incidents, meta
 
 _EVENT_COLUMNS = (events.c.id, events.c.stream, events.c.kind, events.c.payload, events.c.actor_id,
                   events.c.actor_name, events.c.hlc, events.c.occurred_at, events.c.recorded_at, events.c.origin)
+
+
+_order = operator.attrgetter("hlc", "origin", "id")
 
 
 def event_to_row(event: Event) -> dict[str, Any]:
@@ -29,10 +34,20 @@ def event_to_row(event: Event) -> dict[str, Any]:
     }
 
 
-def row_to_event(row: Row[Any] | Sequence[Any]) -> Event:
-    return Event(id=row[0], stream=row[1], kind=row[2], payload=json.loads(row[3]),
-                 actor=Actor(row[4], row[5]), hlc=row[6], occurred_at=from_ms(row[7]),
-                 recorded_at=from_ms(row[8]), origin=row[9])
+def row_to_event(row: Row[Any] | Sequence[Any], actors: dict[tuple[str, str], Actor] | None = None) -> Event:
+    key = (row[4], row[5])
+    if actors is None:
+        actor = Actor(*key)
+    else:  # one Actor per person, not one per event
+        actor = actors.get(key) or actors.setdefault(key, Actor(*key))
+    return Event(row[0], row[1], row[2], _loads(row[3]), actor, row[6], _from_ms(row[7]), _from_ms(row[8]), row[9])
+
+
+_loads = json.loads
+
+
+def _from_ms(ms: int, _fromtimestamp: Any = datetime.fromtimestamp, _utc: Any = UTC) -> datetime:
+    return _fromtimestamp(ms / 1000, _utc)
 
 
 class EventLog:
@@ -56,9 +71,14 @@ class EventLog:
         return [e for e in batch if e.id in fresh_ids]
 
     def stream(self, stream: str) -> list[Event]:
+        # Sorted here rather than in SQL: the (stream, hlc) index already gives nearly the final order,
+        # and Python's sort on nearly-sorted input is cheaper than SQLite's temporary B-tree.
         result = self.conn.execute(select(*_EVENT_COLUMNS).where(events.c.stream == stream)
-                                   .order_by(events.c.hlc, events.c.origin, events.c.id))
-        return [row_to_event(row) for row in result]
+                                   .order_by(events.c.hlc)).all()
+        actors: dict[tuple[str, str], Actor] = {}
+        found = [row_to_event(row, actors) for row in result]
+        found.sort(key=_order)
+        return found
 
     def streams(self, prefix: str) -> list[str]:
         return list(self.conn.scalars(select(events.c.stream).where(events.c.stream.startswith(prefix))
