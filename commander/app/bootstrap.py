@@ -69,8 +69,13 @@ def build_console(url: str | None = None, *, user: str | None = None, policy: Po
     clock = HybridClock(physical=lambda: to_ms(datetime.now(UTC)))
     clock.observe(latest)
     zone = local_zone() or datetime.now().astimezone().tzinfo or UTC
+
+    def local_time(moment: datetime) -> str:
+        # Times inside timeline text ("Detected time set to ...") read in the person's own zone.
+        return moment.astimezone(zone).strftime("%d %b %H:%M")
+
     return Console(database, policy or load_policy(), me=Actor(user_id, name), console_id=console_id,
-                   clock=clock, wall=utc_now, zone=zone)
+                   clock=clock, wall=utc_now, zone=zone, time_format=local_time)
 
 
 def _default_name() -> str:

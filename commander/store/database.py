@@ -57,8 +57,8 @@ class Database:
         try:
             parsed = make_url(url)
         except ArgumentError:
-            raise StoreError("The store URL is not one Commander can read. Give a file path, or a URL such as "
-                             "sqlite:///path/to/commander.db or postgresql+psycopg://host/db.") from None
+            raise StoreError("The store URL is not one Commander can read. Give a file path, or a URL such "
+                             "as sqlite:///path/to/commander.db or postgresql+psycopg://host/db.") from None
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         self.where = parsed.database if self.is_sqlite and parsed.database else parsed.render_as_string(
             hide_password=True)

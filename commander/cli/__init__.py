@@ -1,0 +1,1 @@
+"""The `commander` command line: argparse over the same Console the window uses."""

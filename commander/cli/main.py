@@ -1,0 +1,93 @@
+"""The `commander` command: the parser, the dispatch, and known errors turned into one sentence.
+
+Exit status: 0 done, 1 refused (the message says what to do), 2 a usage error (argparse's own).
+Known problems (the rules refuse, the store cannot be used, a file cannot be written) never show a
+traceback; anything else is a bug and does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from commander import __version__
+from commander.cli import admin, changes, exporting, incidents, window
+from commander.cli.render import clean
+from commander.cli.session import Refusal, Session
+from commander.domain.errors import DomainError
+from commander.store.database import StoreError
+
+Command = Callable[[Session, argparse.Namespace], int]
+
+_EPILOG = """\
+REF is an incident's reference or any unambiguous start of it (INC-7K2M, 7k2m).
+TIME is 09:12, 2026-11-28 09:12, an ISO time, or '15m ago'; local unless it says otherwise.
+The store is --db, else $COMMANDER_DB, else the file in your user data folder ($COMMANDER_HOME).
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    # --db and --as are accepted before or after the command; SUPPRESS keeps a value given before it.
+    common = argparse.ArgumentParser(add_help=False)
+    _store_options(common, default=argparse.SUPPRESS)
+    parser = argparse.ArgumentParser(
+        prog="commander", description="The Incident Commander's console. With no command, opens the window.",
+        epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"commander {__version__}")
+    _store_options(parser, default=None)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in (window, incidents, changes, exporting, admin):
+        module.register(commands, common)
+    return parser
+
+
+def _store_options(parser: argparse.ArgumentParser, *, default: object) -> None:
+    parser.add_argument("--db", metavar="URL_OR_PATH", default=default,
+                        help="the store: a file path or a URL (sqlite:///..., postgresql+psycopg://...)")
+    parser.add_argument("--as", dest="as_name", metavar="NAME", default=default,
+                        help="record this command's changes under this person's name")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    _replace_unencodable(sys.stdout)
+    _replace_unencodable(sys.stderr)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        command: Command = getattr(args, "func", window.gui)  # no command: open the window
+        session = Session(args)
+        try:
+            return command(session, args)
+        finally:
+            session.close()
+    except SystemExit as leaving:  # argparse: --help, --version and usage errors (status 2)
+        return leaving.code if isinstance(leaving.code, int) else 0 if leaving.code is None else 1
+    except (DomainError, StoreError, Refusal) as error:
+        return _refuse(str(error))
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # The reader went away (`commander list | head`): stop quietly, as other tools do, and keep
+        # Python from failing again while flushing standard output at exit.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+def _refuse(message: str) -> int:
+    print(f"commander: {clean(message)}", file=sys.stderr)
+    return 1
+
+
+def _replace_unencodable(stream: object) -> None:
+    """A terminal that cannot show a character gets a '?', not a traceback."""
+    reconfigure = getattr(stream, "reconfigure", None)
+    if reconfigure is not None:
+        reconfigure(errors="replace")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,54 @@
+"""What every command shares: the console (opened only when a command needs it), references, times."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime
+
+from commander.app.bootstrap import build_console, store_url
+from commander.app.console import Console
+from commander.domain.when import parse_when
+from commander.store.repository import IncidentSummary
+
+
+class Refusal(Exception):
+    """A problem the person can fix that is not the domain's or the store's: a file that cannot be
+    written, a window that is not installed. The message is a sentence that says what to do."""
+
+
+class Session:
+    """One run of the command: the parsed options and, once asked for, the console."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self._console: Console | None = None
+
+    @property
+    def console(self) -> Console:
+        if self._console is None:
+            try:
+                self._console = build_console(self.args.db, user=self.args.as_name)
+            except FileNotFoundError as error:
+                if error.errno is None:  # resources_dir(): the policy is missing; its message says what to do
+                    raise Refusal(str(error)) from error
+                raise self._cannot_open(error) from error
+            except OSError as error:  # e.g. the store's folder cannot be created
+                raise self._cannot_open(error) from error
+        return self._console
+
+    def _cannot_open(self, error: OSError) -> Refusal:
+        return Refusal(f"Cannot open the store {store_url(self.args.db)}: {error.strerror or error}. "
+                       f"Check the path, or choose another store with --db.")
+
+    def resolve(self, reference: str) -> IncidentSummary:
+        return self.console.resolve(reference)
+
+    def when(self, text: str) -> datetime:
+        """A time typed on the command line, read in this console's local zone."""
+        console = self.console
+        return parse_when(text, now=console.now(), zone=console.zone)
+
+    def close(self) -> None:
+        if self._console is not None:
+            self._console.database.dispose()
+            self._console = None
