@@ -28,6 +28,14 @@ class SchemaTooNew(StoreError):
     pass
 
 
+class StoreUnreachable(StoreError):
+    """The store's server cannot be reached right now: worth retrying later (offline)."""
+
+
+class StoreDenied(StoreError):
+    """Authentication, TLS or privileges: retrying will not help until someone changes something."""
+
+
 def describe(error: BaseException, where: str) -> StoreError | None:
     """Map a driver error to a StoreError, or None when it is not one we know (a bug)."""
     original = getattr(error, "orig", error)
@@ -46,6 +54,31 @@ def describe(error: BaseException, where: str) -> StoreError | None:
     if "unable to open database" in message:
         return StoreError(f"Cannot open {where}. Check that the folder exists and is writable, "
                           f"or choose another store with --db.")
+    return _describe_server(message, where)
+
+
+def _describe_server(message: str, where: str) -> StoreError | None:
+    """PostgreSQL (psycopg) errors a person can act on."""
+    if "password authentication failed" in message or "no password supplied" in message \
+            or ("role" in message and "does not exist" in message):
+        return StoreDenied(f"{where} refused the login (wrong user or password). Set the password again with "
+                           f"`commander remote set URL`, or ask the store's administrator for access.")
+    if "ssl" in message or "certificate" in message or "tls" in message:
+        return StoreDenied(f"The TLS connection to {where} failed ({message.strip().splitlines()[0][:160]}). "
+                           f"Check sslmode and sslrootcert in the URL, and the server's certificate.")
+    if "permission denied" in message or "insufficient_privilege" in message or "append-only" in message:
+        return StoreDenied(f"{where} refused the change: this login may read but not write there, or tried "
+                           f"to rewrite history (events are append-only). Ask for the responder role.")
+    if "database" in message and "does not exist" in message:
+        return StoreDenied(f"{where} does not exist on that server. Check the database name in the URL.")
+    unreachable = ("connection refused", "could not connect", "connection failed", "timeout expired",
+                   "timed out", "server closed the connection", "terminating connection", "connection is closed",
+                   "the database system is starting up", "the database system is shutting down",
+                   "no route to host", "name or service not known", "network is unreachable",
+                   "consuming input failed", "connection to server")
+    if any(phrase in message for phrase in unreachable):
+        return StoreUnreachable(f"{where} cannot be reached right now. Commander keeps working on this "
+                                f"computer and sends your changes when it is back.")
     return None
 
 
@@ -139,7 +172,8 @@ class Database:
 
 def _make_engine(url: str, is_sqlite: bool) -> Engine:
     if not is_sqlite:
-        return create_engine(url, pool_pre_ping=True)
+        # A dead server must fail fast: the replicator backs off and retries, the person keeps working.
+        return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
     engine = create_engine(url, connect_args={"timeout": 5})
 
     @event.listens_for(engine, "connect")

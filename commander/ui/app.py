@@ -1,0 +1,65 @@
+"""Starting the desktop console: `commander` and `commander gui` call `run`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QEventLoop, Qt
+from PySide6.QtWidgets import QApplication
+
+from commander.app.console import Console
+from commander.ui.main_window import MainWindow
+from commander.ui.settings import THEMES, UiSettings
+
+
+def application() -> QApplication:
+    """The running QApplication, made if there is none yet (tests and embedders bring their own)."""
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    QCoreApplication.setOrganizationName("Commander")
+    QCoreApplication.setApplicationName("Commander")
+    return QApplication(sys.argv[:1])
+
+
+def run(console: Console, *, screenshot: str | None = None, incident: str | None = None,
+        theme: str | None = None, size: tuple[int, int] = (1440, 900),
+        settings: UiSettings | None = None) -> int:
+    """Show the console and run until it is closed; with `screenshot`, save a PNG and return at once.
+
+    `incident` is a reference (or prefix) to show first; unknown ones raise DomainError with a message
+    the command line prints. `theme` ('dark' or 'light') applies for this run without being saved.
+    """
+    if theme is not None and theme not in THEMES:
+        raise ValueError(f"Unknown theme {theme!r}; use one of: {', '.join(THEMES)}.")
+    app = application()
+    target = console.resolve(incident).id if incident else None
+    window = MainWindow(console, settings or UiSettings(), theme_name=theme)
+    if screenshot is not None or window.settings.state_bytes("geometry") is None:
+        window.resize(*size)
+    if target is not None:
+        window.select_incident(target)
+    if screenshot is None:
+        window.show()
+        return app.exec()
+    window.remember_state = False
+    try:
+        save_screenshot(window, Path(screenshot))
+    finally:
+        window.close()
+        window.deleteLater()
+    return 0
+
+
+def save_screenshot(window: MainWindow, path: Path) -> None:
+    """Lay the window out without putting it on screen, render it, and write a PNG."""
+    window.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+    window.show()
+    # Two passes: the first lays out and polishes, the second settles sizes that depend on the first.
+    for _ in range(2):
+        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        QCoreApplication.sendPostedEvents()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not window.grab().save(str(path), "PNG"):
+        raise OSError(f"Could not write the screenshot to {path}. Check that the folder is writable.")

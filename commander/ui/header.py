@@ -1,0 +1,197 @@
+"""The header: what an Incident Commander must never have to look for.
+
+Severity (label on colour), reference, title, status, the incident clock ticking once a second, how
+long the incident has been at this severity, and the buttons for the changes made from here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import partial
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QToolButton, QVBoxLayout, QWidget
+
+from commander.app.console import Console
+from commander.domain.incident import IncidentState, Status
+from commander.domain.when import format_clock, format_duration
+from commander.ui import timefmt
+from commander.ui.export import FORMATS
+from commander.ui.incident_dialogs import STATUS_VERBS
+from commander.ui.theme import mono_font, scaled_font
+from commander.ui.widgets import ElidedLabel, SeverityBadge
+
+
+class HeaderPanel(QWidget):
+    severity_requested = Signal(str)
+    status_requested = Signal(str)   # a Status value, or "reopen"
+    milestones_requested = Signal()
+    details_requested = Signal()
+    export_requested = Signal(str)   # markdown | json | csv
+
+    def __init__(self, console: Console, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("Header")
+        self.console = console
+        self.state: IncidentState | None = None
+
+        self.drill = QLabel("DRILL — an exercise, not a real incident. Nothing is paged or published.", self)
+        self.drill.setObjectName("DrillBanner")
+        self.drill.setTextFormat(Qt.TextFormat.PlainText)
+        self.badge = SeverityBadge(console.policy, self, scale=1.1)
+        self.reference = QLabel(self)
+        self.reference.setObjectName("Muted")
+        self.reference.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.title = ElidedLabel("", self)
+        self.title.setFont(scaled_font(1.3, bold=True))
+        self.status = QLabel(self)
+        self.status.setObjectName("StatusPill")
+        self.clock = QLabel("--:--:--", self)
+        self.clock.setObjectName("IncidentClock")
+        self.clock.setFont(mono_font(1.45))
+        self.clock.setAccessibleName("Incident clock")
+        self.clock_caption = QLabel(self)
+        self.clock_caption.setObjectName("Faint")
+        self.meta = ElidedLabel("", self)
+        self.meta.setObjectName("Muted")
+
+        self.severity_button = self._menu_button("Severity", "Change the severity (Ctrl+Shift+S)")
+        self.status_button = self._menu_button("Status", "Change the status (Ctrl+Shift+T)")
+        self.milestones_button = self._button("Milestones…", "Lifecycle times: view and backdate",
+                                              self.milestones_requested.emit)
+        self.details_button = self._button("Details…", "Edit the title, services and impact summary",
+                                           self.details_requested.emit)
+        self.export_button = self._menu_button("Export", "Save the timeline as Markdown, JSON or CSV")
+        export_menu = self.export_button.menu()
+        for key, (extension, label) in FORMATS.items():
+            action = export_menu.addAction(f"{label} (.{extension})…")
+            action.triggered.connect(partial(self.export_requested.emit, key))
+
+        top = QHBoxLayout()
+        top.setSpacing(10)
+        top.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignVCenter)
+        top.addWidget(self.title, 1)
+        top.addWidget(self.status, 0, Qt.AlignmentFlag.AlignVCenter)
+        clock_box = QVBoxLayout()
+        clock_box.setSpacing(0)
+        clock_box.addWidget(self.clock, 0, Qt.AlignmentFlag.AlignRight)
+        clock_box.addWidget(self.clock_caption, 0, Qt.AlignmentFlag.AlignRight)
+        top.addLayout(clock_box)
+        second = QHBoxLayout()
+        second.setSpacing(6)
+        second.addWidget(self.reference)
+        second.addWidget(self.meta, 1)
+        for button in (self.severity_button, self.status_button, self.milestones_button, self.details_button,
+                       self.export_button):
+            second.addWidget(button)
+        body = QVBoxLayout()
+        body.setContentsMargins(12, 8, 12, 8)
+        body.setSpacing(4)
+        body.addLayout(top)
+        body.addLayout(second)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        outer.addWidget(self.drill)
+        outer.addLayout(body)
+        self.show_state(None)
+
+    def _button(self, text: str, tip: str, slot: object) -> QToolButton:
+        button = QToolButton(self)
+        button.setText(text)
+        button.setToolTip(tip)
+        button.setAccessibleName(tip)
+        button.clicked.connect(slot)
+        return button
+
+    def _menu_button(self, text: str, tip: str) -> QToolButton:
+        button = self._button(text, tip, lambda: None)
+        menu = QMenu(button)
+        menu.setToolTipsVisible(True)
+        button.setMenu(menu)
+        button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        return button
+
+    # -- showing -----------------------------------------------------------------------------
+
+    def show_state(self, state: IncidentState | None) -> None:
+        self.state = state
+        for button in (self.severity_button, self.status_button, self.milestones_button, self.details_button,
+                       self.export_button):
+            button.setEnabled(state is not None)
+        if state is None:
+            self.drill.hide()
+            self.badge.set_severity("")
+            self.reference.setText("")
+            self.title.set_full_text("No incident selected")
+            self.status.hide()
+            self.meta.set_full_text("Declare an incident with Ctrl+N, or pick one on the left.")
+            self.clock.setText("--:--:--")
+            self.clock_caption.setText("")
+            return
+        self.drill.setVisible(state.drill)
+        self.badge.set_severity(state.severity)
+        self.reference.setText(state.reference)
+        self.title.set_full_text(state.title)
+        self.status.show()
+        self.status.setText(state.status.value)
+        self.status.setProperty("open", "true" if state.is_open else "false")
+        self.status.style().polish(self.status)
+        self._fill_severity_menu(state)
+        self._fill_status_menu(state)
+        self.tick(self.console.now())
+
+    def _fill_severity_menu(self, state: IncidentState) -> None:
+        menu = self.severity_button.menu()
+        menu.clear()
+        for level in self.console.policy.severities:
+            action = menu.addAction(f"{level.key} — {level.name}")
+            action.triggered.connect(partial(self.severity_requested.emit, level.key))
+            action.setToolTip(level.description)
+            action.setStatusTip(level.description)
+            action.setEnabled(level.key != state.severity)
+
+    def _fill_status_menu(self, state: IncidentState) -> None:
+        menu = self.status_button.menu()
+        menu.clear()
+        choices = [s.value for s in Status if s != state.status]
+        if not state.is_open:
+            choices = ["reopen"] + [c for c in choices if not Status(c).is_open]
+        for choice in choices:
+            menu.addAction(STATUS_VERBS.get(choice, choice)).triggered.connect(
+                partial(self.status_requested.emit, choice))
+
+    def tick(self, now: datetime) -> None:
+        """Once a second: the clock and the time at this severity. Only two labels change."""
+        state = self.state
+        if state is None:
+            return
+        start = state.started_at()
+        end = state.milestones.get("resolved") if not state.is_open else None
+        if start is None:
+            return
+        self.clock.setText(format_clock((end or now) - start))
+        self.clock_caption.setText("detected to resolved" if end else "since detected")
+        zone = self.console.zone
+        parts = []
+        severity = self.console.policy.find_severity(state.severity)
+        if severity:
+            parts.append(severity.name)
+        if state.severity_history and state.is_open:
+            parts.append(f"{state.severity} for {format_duration(now - state.severity_history[-1][1])}")
+        parts.append(f"detected {timefmt.smart(start, zone, now)}")
+        if state.declared_by:
+            parts.append(f"declared by {state.declared_by.name}")
+        if state.services:
+            parts.append(", ".join(state.services))
+        text = "  ·  ".join(parts)
+        if text != self.meta.full_text():
+            self.meta.set_full_text(text)
+
+    def open_severity_menu(self) -> None:
+        if self.severity_button.isEnabled():
+            self.severity_button.showMenu()
+
+    def open_status_menu(self) -> None:
+        if self.status_button.isEnabled():
+            self.status_button.showMenu()

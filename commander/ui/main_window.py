@@ -1,0 +1,357 @@
+"""The main window: it assembles the panels, the menus and the status bar, and routes the one signal.
+
+Panels read from the console and send commands to it; this window only decides which incident they
+show, keeps each incident's reading place and note draft while another is shown, and hands every
+`events_appended` to the panels that show what changed.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from PySide6.QtCore import QByteArray, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QIcon
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+import commander
+from commander.app.console import Console
+from commander.app.resources import resources_dir
+from commander.domain.events import Event, incident_stream, stream_entity
+from commander.ui import theme
+from commander.ui.bridge import ConsoleBridge
+from commander.ui.declare_dialog import DeclareDialog
+from commander.ui.details_box import DetailsBox
+from commander.ui.dialogs import RenameDialog, ShortcutsDialog
+from commander.ui.export import export_incident
+from commander.ui.header import HeaderPanel
+from commander.ui.incident_dialogs import EditDetailsDialog, MilestonesDialog, SeverityDialog, StatusDialog
+from commander.ui.incident_list import LIST_KINDS, IncidentListPanel
+from commander.ui.menus import WindowActions
+from commander.ui.note_box import NoteBox, NoteDraft
+from commander.ui.problems import attempt
+from commander.ui.role_board import RoleBoard
+from commander.ui.settings import UiSettings
+from commander.ui.status_bar import StatusBar
+from commander.ui.timeline_model import TimelineFilter
+from commander.ui.timeline_panel import ReadingPlace, TimelinePanel
+
+TICK_MS = 1000
+# Kinds that change the timeline and nothing else on screen: the most frequent events by far, so
+# the header, roles and details are not redrawn for them.
+TIMELINE_ONLY = frozenset({"note.added", "note.edited", "note.deleted", "note.restored", "entry.pinned"})
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, console: Console, settings: UiSettings, *, theme_name: str | None = None) -> None:
+        super().__init__()
+        self.console = console
+        self.settings = settings
+        self.current: str | None = None
+        self._places: dict[str, ReadingPlace] = {}
+        self._drafts: dict[str, NoteDraft] = {}
+        self._deleted: list[tuple[str, str]] = []  # (incident, note), newest last: what Ctrl+Z restores
+        self._ticks = 0
+        self.remember_state = True  # a screenshot run must not overwrite the person's window layout
+        self.setWindowTitle("Commander")
+        icon = resources_dir() / "commander.svg"
+        if icon.is_file():
+            self.setWindowIcon(QIcon(str(icon)))
+
+        self.bridge = ConsoleBridge(console, self)
+        self.incidents = IncidentListPanel(console, self)
+        self.header = HeaderPanel(console, self)
+        self.timeline = TimelinePanel(console, self)
+        self.note_box = NoteBox(console, self)
+        self.roles = RoleBoard(console, self)
+        self.details = DetailsBox(console, self)
+        self.status = StatusBar(console, self)
+        self.setStatusBar(self.status)
+        self._assemble()
+        self.menu_actions = WindowActions(self)
+        self._connect()
+
+        self.tones = theme.apply(self, theme_name or settings.theme)
+        self._push_tones()
+        self._restore_ui_state()
+        self.incidents.reload()
+        self.status.show_open(self.incidents.open_count())
+        first = self.incidents.first_open()
+        self.select_incident(first)
+        self._clock = QTimer(self)
+        self._clock.setInterval(TICK_MS)
+        self._clock.timeout.connect(self._tick)
+        self._clock.start()
+
+    # -- layout ------------------------------------------------------------------------------
+
+    def _assemble(self) -> None:
+        centre = QWidget(self)
+        centre_layout = QVBoxLayout(centre)
+        centre_layout.setContentsMargins(0, 0, 0, 0)
+        centre_layout.setSpacing(0)
+        centre_layout.addWidget(self.timeline, 1)
+        centre_layout.addWidget(self.note_box)
+
+        right = QWidget(self)
+        right.setObjectName("RightColumn")
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.setSpacing(0)
+        right_layout.addWidget(self.roles)
+        right_layout.addWidget(self.details)
+        right_layout.addStretch(1)
+        # Later panels (checklists, updates, alerts) join this column as tabs; none is shown empty.
+        self.right_column = right
+
+        self.work = QSplitter(Qt.Orientation.Horizontal, self)
+        self.work.addWidget(centre)
+        self.work.addWidget(right)
+        self.work.setStretchFactor(0, 1)
+        self.work.setStretchFactor(1, 0)
+        right.setMinimumWidth(self.fontMetrics().horizontalAdvance("x") * 48)
+        self.work.setChildrenCollapsible(False)
+
+        pane = QWidget(self)
+        pane_layout = QVBoxLayout(pane)
+        pane_layout.setContentsMargins(0, 0, 0, 0)
+        pane_layout.setSpacing(0)
+        pane_layout.addWidget(self.header)
+        pane_layout.addWidget(self.work, 1)
+
+        self.empty = QWidget(self)
+        hint = QLabel("No incident is selected. The list on the left shows open incidents and, under "
+                      "History, resolved ones.", self.empty)
+        hint.setObjectName("EmptyState")
+        hint.setWordWrap(True)
+        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        declare = QPushButton("Declare an incident…  (Ctrl+N)", self.empty)
+        declare.setObjectName("Primary")
+        declare.clicked.connect(self.declare_incident)
+        empty_layout = QVBoxLayout(self.empty)
+        empty_layout.addStretch(1)
+        empty_layout.addWidget(hint)
+        empty_layout.addWidget(declare, 0, Qt.AlignmentFlag.AlignHCenter)
+        empty_layout.addStretch(1)
+        self.stack = QStackedWidget(self)
+        self.stack.addWidget(self.empty)
+        self.stack.addWidget(pane)
+        self.pane = pane
+
+        self.split = QSplitter(Qt.Orientation.Horizontal, self)
+        self.split.addWidget(self.incidents)
+        self.split.addWidget(self.stack)
+        self.split.setStretchFactor(0, 0)
+        self.split.setStretchFactor(1, 1)
+        self.split.setChildrenCollapsible(False)
+        self.setCentralWidget(self.split)
+        em = self.fontMetrics().horizontalAdvance("x")
+        self.split.setSizes([em * 44, em * 200])
+        self.work.setSizes([em * 140, em * 54])
+
+    def _connect(self) -> None:
+        self.bridge.events_appended.connect(self._events_appended)
+        self.bridge.store_failed.connect(self.status.show_store_problem)
+        self.bridge.store_recovered.connect(self.status.clear_store_problem)
+        self.incidents.incident_selected.connect(self.select_incident)
+        self.incidents.history_button.toggled.connect(self.menu_actions.history.setChecked)
+        self.header.severity_requested.connect(self.change_severity)
+        self.header.status_requested.connect(self.change_status)
+        self.header.milestones_requested.connect(self.edit_milestones)
+        self.header.details_requested.connect(self.edit_details)
+        self.header.export_requested.connect(self.export)
+        self.timeline.note_deleted.connect(self._note_deleted)
+        self.status.undo.undo_requested.connect(self.undo_delete)
+        self.status.rename_requested.connect(self.rename_me)
+
+    # -- which incident is shown -------------------------------------------------------------
+
+    def select_incident(self, incident_id: str | None) -> None:
+        if incident_id == self.current and incident_id is not None:
+            return
+        if self.current is not None:
+            self._places[self.current] = self.timeline.capture()
+            self._drafts[self.current] = self.note_box.draft()
+        self.current = incident_id
+        view = self.console.view(incident_id) if incident_id else None
+        state = view.state if view else None
+        self.header.show_state(state)
+        self.timeline.show_incident(incident_id, view,
+                                    self._places.get(incident_id or "", ReadingPlace(TimelineFilter())))
+        self.note_box.set_incident(incident_id, self._drafts.get(incident_id or "", NoteDraft()))
+        self.roles.show_state(incident_id, state)
+        self.details.show_state(state)
+        if incident_id:
+            self.incidents.select(incident_id)
+        self.stack.setCurrentWidget(self.pane if incident_id else self.empty)
+        for action in self.menu_actions.need_incident:
+            action.setEnabled(incident_id is not None)
+        self.setWindowTitle(f"{state.reference} {state.title} — Commander" if state else "Commander")
+
+    def _events_appended(self, events: list[Event]) -> None:
+        touched = {stream_entity(e.stream)[1] for e in events if stream_entity(e.stream)[0] == "incident"}
+        if not touched:
+            return
+        if any(e.kind in LIST_KINDS for e in events):
+            self.incidents.reload()
+            self.status.show_open(self.incidents.open_count())
+        if self.current is None:
+            self.select_incident(self.incidents.first_open())
+            return
+        if self.current in touched:
+            view = self.console.view(self.current)
+            stream = incident_stream(self.current)
+            mine = [e for e in events if e.stream == stream]
+            self.timeline.apply(view, mine)
+            if any(e.kind not in TIMELINE_ONLY for e in mine):
+                self.header.show_state(view.state)
+                self.roles.show_state(self.current, view.state)
+                self.details.show_state(view.state)
+
+    def _tick(self) -> None:
+        self._ticks += 1
+        self.header.tick(self.console.now())
+        if self._ticks % 30 == 0:  # ages and times held move in minutes: no need to repaint every second
+            self.incidents.tick()
+            self.roles.model.tick()
+
+    # -- commands ----------------------------------------------------------------------------
+
+    def declare_incident(self) -> DeclareDialog:
+        dialog = DeclareDialog(self.console, self)
+        dialog.declared.connect(self._declared)
+        dialog.accepted.connect(self._back_to_notes)
+        dialog.open()
+        return dialog
+
+    def _declared(self, incident_id: str) -> None:
+        self.incidents.reload()
+        self.select_incident(incident_id)
+
+    def _back_to_notes(self) -> None:
+        # Once the dialog has gone: the next thing an IC types after declaring is the first note.
+        self.activateWindow()
+        self.focus_note_box()
+
+    def change_severity(self, severity: str) -> SeverityDialog | None:
+        if self.current is None:
+            return None
+        dialog = SeverityDialog(self.console, self.current, severity, self)
+        dialog.open()
+        return dialog
+
+    def change_status(self, status: str) -> StatusDialog | None:
+        if self.current is None:
+            return None
+        dialog = StatusDialog(self.console, self.current, status, self)
+        dialog.open()
+        return dialog
+
+    def edit_milestones(self) -> MilestonesDialog | None:
+        if self.current is None:
+            return None
+        dialog = MilestonesDialog(self.console, self.current, self)
+        dialog.open()
+        return dialog
+
+    def edit_details(self) -> EditDetailsDialog | None:
+        if self.current is None:
+            return None
+        dialog = EditDetailsDialog(self.console, self.current, self)
+        dialog.open()
+        return dialog
+
+    def export(self, fmt: str) -> None:
+        if self.current is None:
+            return
+        path = export_incident(self, self.console, self.current, fmt)
+        if path is not None:
+            self.status.showMessage(f"Saved {path}", 8000)
+
+    def rename_me(self) -> RenameDialog:
+        dialog = RenameDialog(self.console, self)
+        dialog.accepted.connect(lambda: self.status.show_person(self.console.me.name))
+        dialog.open()
+        return dialog
+
+    def focus_note_box(self) -> None:
+        if self.current is not None:
+            self.note_box.focus()
+
+    def _note_deleted(self, incident_id: str, note_id: str) -> None:
+        self._deleted.append((incident_id, note_id))
+        self.status.undo.offer("Note deleted.")
+
+    def undo_delete(self) -> None:
+        self.status.undo.withdraw()
+        while self._deleted:
+            incident_id, note_id = self._deleted.pop()
+            note = self.console.state(incident_id).notes.get(note_id)
+            if note is not None and note.deleted:  # someone may have restored it already
+                attempt(partial(self.console.restore_note, incident_id, note_id), parent=self,
+                        title="Could not restore the note")
+                self.status.showMessage("Note restored.", 4000)
+                return
+
+    # -- looks and help ----------------------------------------------------------------------
+
+    def toggle_theme(self) -> None:
+        name = "dark" if self.menu_actions.dark.isChecked() else "light"
+        self.settings.theme = name
+        self.tones = theme.apply(self, name)
+        self._push_tones()
+
+    def _push_tones(self) -> None:
+        self.menu_actions.dark.setChecked(self.tones.name == "dark")
+        self.timeline.set_tones(self.tones)
+        self.incidents.set_tones(self.tones)
+        self.roles.set_tones(self.tones)
+
+    def show_shortcuts(self) -> ShortcutsDialog:
+        dialog = ShortcutsDialog(self)
+        dialog.open()
+        return dialog
+
+    def show_about(self) -> QMessageBox:
+        box = QMessageBox(QMessageBox.Icon.NoIcon, "About Commander",
+                          f"Commander {commander.__version__}\n\nOne pane for the Incident Commander: "
+                          f"state and clocks, a live timeline, and the role board. Works offline; every "
+                          f"change is an event in the store at {self.console.database.where}.",
+                          QMessageBox.StandardButton.Ok, self)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        return box
+
+    # -- remembering the window between runs -------------------------------------------------
+
+    def _restore_ui_state(self) -> None:
+        for key, restore in (("geometry", self.restoreGeometry), ("split", self.split.restoreState),
+                             ("work", self.work.restoreState)):
+            saved = self.settings.state_bytes(key)
+            if saved is not None:
+                restore(saved)
+        self.incidents.history_button.setChecked(self.settings.state_flag("show_history"))
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.bridge.close()
+        self._clock.stop()
+        if self.remember_state:
+            self._save_ui_state()
+        super().closeEvent(event)
+
+    def _save_ui_state(self) -> None:
+        for key, value in (("geometry", self.saveGeometry()), ("split", self.split.saveState()),
+                           ("work", self.work.saveState())):
+            if isinstance(value, QByteArray):
+                self.settings.set_state_bytes(key, value)
+        self.settings.set_state_flag("show_history", self.incidents.history_button.isChecked())
+        self.settings.sync()

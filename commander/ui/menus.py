@@ -1,0 +1,73 @@
+"""The window's menus and shortcuts: File, Incident, View, Help, and Ctrl+Z for undoing a deletion."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMenu
+
+from commander.ui.export import FORMATS
+
+if TYPE_CHECKING:
+    from commander.ui.main_window import MainWindow
+
+
+class WindowActions:
+    """Builds the menu bar; keeps the actions the window turns on and off or reads back."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
+        self.need_incident: list[QAction] = []  # disabled while no incident is shown
+        bar = window.menuBar()
+        file_, incident, view, help_ = (bar.addMenu(name)
+                                        for name in ("&File", "&Incident", "&View", "&Help"))
+        w = window
+
+        self.add(file_, "&Declare incident…", w.declare_incident, "Ctrl+N")
+        export = file_.addMenu("&Export")
+        for fmt, (extension, label) in FORMATS.items():
+            self.add(export, f"{label} (.{extension})…", partial(w.export, fmt), needs_incident=True)
+        file_.addSeparator()
+        self.add(file_, "&Quit", w.close, "Ctrl+Q")
+
+        self.add(incident, "&Severity…", w.header.open_severity_menu, "Ctrl+Shift+S", needs_incident=True)
+        self.add(incident, "S&tatus…", w.header.open_status_menu, "Ctrl+Shift+T", needs_incident=True)
+        self.add(incident, "&Milestones…", w.edit_milestones, needs_incident=True)
+        self.add(incident, "&Edit details…", w.edit_details, needs_incident=True)
+        self.add(incident, "&Add role…", w.roles.add_role, needs_incident=True)
+
+        self.dark = self.add(view, "&Dark theme", w.toggle_theme, "Ctrl+Shift+L", checkable=True)
+        self.history = self.add(view, "Show &history", w.incidents.history_button.setChecked, checkable=True)
+        view.addSeparator()
+        self.add(view, "Go to the incident &list", w.incidents.focus_list, "Ctrl+1")
+        self.add(view, "Go to the &timeline", w.timeline.entries.setFocus, "Ctrl+2", needs_incident=True)
+        self.add(view, "Go to the &roles", w.roles.tree.setFocus, "Ctrl+3", needs_incident=True)
+        self.add(view, "Focus the &note box", w.focus_note_box, "Ctrl+L", needs_incident=True)
+        self.add(view, "&Search the timeline", w.timeline.focus_search, "Ctrl+F", needs_incident=True)
+
+        self.add(help_, "&Keyboard shortcuts", w.show_shortcuts,
+                 QKeySequence(QKeySequence.StandardKey.HelpContents))
+        self.add(help_, "&About Commander", w.show_about)
+
+        # Not in a menu: Ctrl+Z means "undo the last note deletion" unless a text field has focus
+        # (text fields take Ctrl+Z for their own undo first).
+        self.undo = QAction("Undo note deletion", window)
+        self.undo.setShortcut(QKeySequence(QKeySequence.StandardKey.Undo))
+        self.undo.triggered.connect(w.undo_delete)
+        window.addAction(self.undo)
+
+    def add(self, menu: QMenu, text: str, slot: Callable[..., object],
+            shortcut: str | QKeySequence | None = None, *, needs_incident: bool = False,
+            checkable: bool = False) -> QAction:
+        action = QAction(text, self.window)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setCheckable(checkable)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        if needs_incident:
+            self.need_incident.append(action)
+        return action

@@ -1,0 +1,130 @@
+"""Small widgets several panels share: a text box Enter submits, an elided label, a severity badge."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QPainter, QPaintEvent, QResizeEvent
+from PySide6.QtWidgets import QLabel, QPlainTextEdit, QSizePolicy, QWidget
+
+from commander.domain.policy import Policy
+from commander.ui import linkify
+from commander.ui.theme import severity_colour, text_on
+
+
+class SubmitTextEdit(QPlainTextEdit):
+    """Plain text where Enter submits and Shift+Enter starts a new line (as in chat tools)."""
+
+    submitted = Signal()
+
+    def __init__(self, parent: QWidget | None = None, *, lines: float = 2.2) -> None:
+        super().__init__(parent)
+        self._lines = lines
+        self.setTabChangesFocus(True)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+
+    def sizeHint(self) -> QSize:
+        metrics = QFontMetrics(self.font())
+        margins = self.contentsMargins()
+        height = int(metrics.lineSpacing() * self._lines) + margins.top() + margins.bottom() \
+            + int(self.document().documentMargin() * 2)
+        return QSize(super().sizeHint().width(), height)
+
+    def minimumSizeHint(self) -> QSize:
+        return self.sizeHint()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            modifiers = event.modifiers()
+            if modifiers & Qt.KeyboardModifier.ShiftModifier:
+                self.insertPlainText("\n")
+                return
+            if not modifiers & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier):
+                self.submitted.emit()
+                return
+        super().keyPressEvent(event)
+
+
+class ElidedLabel(QLabel):
+    """One line that ends in … when it does not fit; the full text is its tooltip."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self._full = ""
+        self.set_full_text(text)
+
+    def set_full_text(self, text: str) -> None:
+        self._full = text
+        self.setToolTip(linkify.tooltip(text) if text else "")
+        self.setAccessibleName(text)
+        self._elide()
+
+    def full_text(self) -> str:
+        return self._full
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def minimumSizeHint(self) -> QSize:
+        width = QFontMetrics(self.font()).horizontalAdvance("xxxxxxxx…")
+        return QSize(width, super().minimumSizeHint().height())
+
+    def sizeHint(self) -> QSize:
+        return QSize(QFontMetrics(self.font()).horizontalAdvance(self._full) + 4, super().sizeHint().height())
+
+    def _elide(self) -> None:
+        metrics = QFontMetrics(self.font())
+        super().setText(metrics.elidedText(self._full, Qt.TextElideMode.ElideRight, max(0, self.width())))
+
+
+class SeverityBadge(QWidget):
+    """The severity as its label on its colour: the colour never stands alone."""
+
+    def __init__(self, policy: Policy, parent: QWidget | None = None, *, scale: float = 1.0) -> None:
+        super().__init__(parent)
+        self.policy = policy
+        self._key = ""
+        self._scale = scale
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+
+    def set_severity(self, key: str) -> None:
+        self._key = key
+        severity = self.policy.find_severity(key)
+        described = f"{key} — {severity.name}: {severity.description}" if severity else key
+        self.setToolTip(described)
+        self.setAccessibleName(f"Severity {key}")
+        self.updateGeometry()
+        self.update()
+
+    def severity(self) -> str:
+        return self._key
+
+    def sizeHint(self) -> QSize:
+        metrics = QFontMetrics(self._font())
+        return QSize(metrics.horizontalAdvance(self._key or "SEV0") + metrics.height(),
+                     int(metrics.height() * 1.45))
+
+    def _font(self) -> QFont:
+        font = self.font()
+        if font.pointSizeF() > 0:
+            font.setPointSizeF(font.pointSizeF() * self._scale)
+        font.setBold(True)
+        return font
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        if not self._key:
+            return
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        colour = severity_colour(self.policy, self._key)
+        rect = self.rect().adjusted(0, 0, -1, -1)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(colour)
+        radius = rect.height() / 4
+        painter.drawRoundedRect(rect, radius, radius)
+        painter.setPen(text_on(colour))
+        painter.setFont(self._font())
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, self._key)
+        painter.end()
