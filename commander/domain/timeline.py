@@ -31,6 +31,7 @@ MODIFIERS = {"note.edited", "note.deleted", "note.restored", "entry.pinned"}
 TimeFormat = Callable[[datetime], str]
 _BACKDATED = timedelta(seconds=60)  # an entry recorded this long after it happened is marked backdated
 _entry_order = operator.attrgetter("at", "hlc", "event_id")
+_log_order = operator.attrgetter("hlc", "origin", "id")  # Event.order, without a call per comparison key
 
 
 @dataclass(slots=True)
@@ -80,7 +81,7 @@ class IncidentView:
         return self._fold.state
 
     def load(self, events: Iterable[Event]) -> None:
-        self._events = sorted(events, key=lambda e: e.order)
+        self._events = sorted(events, key=_log_order)
         self._rebuild()
 
     def apply(self, events: Iterable[Event]) -> TimelineChange:
@@ -138,22 +139,25 @@ class IncidentView:
         self.entries = entries
 
     def _step(self, event: Event) -> TimelineEntry | None:
-        """Fold one event and return the entry it adds or changes."""
-        before = self._describe_before(event)
+        """Fold one event and return the entry it adds or changes. Runs once an event on every load,
+        so the common path is kept short (positional arguments, no call for the rare cases)."""
+        kind, event_id = event.kind, event.id
+        before = self._describe_before(event) if kind == "role.assigned" else None
         self._fold.apply(event)
-        self._applied.add(event.id)
-        if event.kind in MODIFIERS:
+        self._applied.add(event_id)
+        if kind in MODIFIERS:
             return self._modify(event)
-        category = CATEGORIES.get(event.kind)
+        category = CATEGORIES.get(kind)
         if category is None:
             return None
+        occurred = event.occurred_at
         entry = TimelineEntry(
-            event_id=event.id, at=event.occurred_at, hlc=event.hlc, kind=event.kind, category=category,
-            actor=event.actor.name, text=before if before is not None else self._describe(event),
-            backdated=event.recorded_at - event.occurred_at > _BACKDATED,
-            pinned=self._fold.state.pinned.get(event.id, False),
-            note_id=event.id if event.kind == "note.added" else None)
-        self._by_id[event.id] = entry
+            event_id, occurred, event.hlc, kind, category, event.actor.name,
+            before if before is not None else self._describe(event),
+            event.recorded_at - occurred > _BACKDATED,  # backdated
+            self._fold.state.pinned.get(event_id, False),  # pinned
+            event_id if kind == "note.added" else None)  # note_id
+        self._by_id[event_id] = entry
         return entry
 
     def _modify(self, event: Event) -> TimelineEntry | None:
@@ -197,6 +201,8 @@ class IncidentView:
     def _describe(self, event: Event) -> str:
         p = event.payload
         kind = event.kind
+        if kind == "note.added":  # by far the most common
+            return str(p["text"])
         if kind == "incident.declared":
             drill = " (drill)" if p["drill"] else ""
             return f"{p['severity']} declared{drill}: {p['title']}"
@@ -220,8 +226,6 @@ class IncidentView:
             return f"{p['milestone'].capitalize()} time set to {self.time_format(from_iso(p['at']))}"
         if kind == "role.added":
             return f"Role added: {p['name']}" + (f" ({p['duty']})" if p["duty"] else "")
-        if kind == "note.added":
-            return str(p["text"])
         return kind
 
 

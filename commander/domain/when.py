@@ -38,9 +38,10 @@ def parse_when(text: str, *, now: datetime, zone: tzinfo) -> datetime:
         # Compare in UTC: aware datetimes sharing a tzinfo compare by wall time, which is wrong on the
         # night the clocks go back (02:40 can have passed once already at 02:10). Both readings of an
         # ambiguous time are candidates; the latest that is not in the future wins.
-        candidates = sorted((datetime.combine(day, time(hour, minute, second, fold=fold), zone).astimezone(UTC)
-                             for day in (local_now.date(), local_now.date() - timedelta(days=1))
-                             for fold in (0, 1)), reverse=True)
+        candidates = sorted(
+            (datetime.combine(day, time(hour, minute, second, fold=fold), zone).astimezone(UTC)
+             for day in (local_now.date(), local_now.date() - timedelta(days=1)) for fold in (0, 1)),
+            reverse=True)
         limit = now + timedelta(seconds=59)
         return next((candidate for candidate in candidates if candidate <= limit), candidates[-1])
     try:

@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from commander.domain.clock import to_ms
@@ -23,6 +22,9 @@ _EVENT_COLUMNS = (events.c.id, events.c.stream, events.c.kind, events.c.payload,
 
 
 _order = operator.attrgetter("hlc", "origin", "id")
+# What EventLog.stream reads: every row shares the stream, so not selecting it saves making 50,000
+# copies of one string for a long incident.
+_STREAM_COLUMNS = tuple(column for column in _EVENT_COLUMNS if column is not events.c.stream)
 
 
 def event_to_row(event: Event) -> dict[str, Any]:
@@ -46,6 +48,13 @@ def row_to_event(row: Row[Any] | Sequence[Any], actors: dict[tuple[str, str], Ac
 _loads = json.loads
 
 
+def _pg_insert() -> Any:
+    # Imported on first use: the PostgreSQL dialect adds ~80 ms to every start on a SQLite store.
+    from sqlalchemy.dialects.postgresql import insert
+
+    return insert
+
+
 def _from_ms(ms: int, _fromtimestamp: Any = datetime.fromtimestamp, _utc: Any = UTC) -> datetime:
     return _fromtimestamp(ms / 1000, _utc)
 
@@ -56,27 +65,39 @@ class EventLog:
 
     def append(self, batch: Sequence[Event]) -> list[Event]:
         """Insert events; ones already present (same id) are skipped. Returns the ones that were new."""
-        rows = [event_to_row(e) for e in batch]
-        if not rows:
+        unique = list({e.id: e for e in batch}.values())  # a batch may hold one event twice (a replay)
+        if not unique:
             return []
-        ids = [r["id"] for r in rows]
-        present = set(self.conn.scalars(select(events.c.id).where(events.c.id.in_(ids))))
-        fresh = [r for r in rows if r["id"] not in present]
-        if fresh:
+        present = set(self.conn.scalars(select(events.c.id).where(events.c.id.in_([e.id for e in unique]))))
+        new = [e for e in unique if e.id not in present]
+        if new:
             dialect = self.conn.dialect.name
-            maker = sqlite_insert if dialect == "sqlite" else pg_insert if dialect == "postgresql" else None
+            maker = sqlite_insert if dialect == "sqlite" else (_pg_insert() if dialect == "postgresql"
+                                                                else None)
             stmt = maker(events).on_conflict_do_nothing(index_elements=["id"]) if maker else insert(events)
-            self.conn.execute(stmt, fresh)
-        fresh_ids = {r["id"] for r in fresh}
-        return [e for e in batch if e.id in fresh_ids]
+            self.conn.execute(stmt, [event_to_row(e) for e in new])
+        return new
 
     def stream(self, stream: str) -> list[Event]:
         # Sorted here rather than in SQL: the (stream, hlc) index already gives nearly the final order,
         # and Python's sort on nearly-sorted input is cheaper than SQLite's temporary B-tree.
-        result = self.conn.execute(select(*_EVENT_COLUMNS).where(events.c.stream == stream)
+        result = self.conn.execute(select(*_STREAM_COLUMNS).where(events.c.stream == stream)
                                    .order_by(events.c.hlc)).all()
+        if not result:
+            return []
+        # One json.loads over all payloads at once: a long incident's load spends most of its time in
+        # per-call overhead otherwise (50,000 small objects: ~4x faster).
+        payloads = _loads("[" + ",".join(row[2] for row in result) + "]")
         actors: dict[tuple[str, str], Actor] = {}
-        found = [row_to_event(row, actors) for row in result]
+        found = []
+        for (event_id, kind, _, actor_id, actor_name, hlc, occurred_ms, recorded_ms, origin), payload in zip(
+                result, payloads, strict=True):
+            key = (actor_id, actor_name)
+            actor = actors.get(key) or actors.setdefault(key, Actor(*key))
+            recorded = _from_ms(recorded_ms)
+            # Happened when recorded unless backdated: share the one datetime then.
+            occurred = recorded if occurred_ms == recorded_ms else _from_ms(occurred_ms)
+            found.append(Event(event_id, stream, kind, payload, actor, hlc, occurred, recorded, origin))
         found.sort(key=_order)
         return found
 

@@ -1,0 +1,81 @@
+"""Two consoles on one SQLite file: what one writes, the other picks up through catch_up()."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+from commander.app.console import Console
+from commander.domain.decisions import Declaration
+from tests.app.conftest import Heard
+from tests.domain.replica import canonical, timeline_dump
+
+
+def test_a_second_console_sees_the_first_ones_events_via_catch_up(
+        console: Console, incident_id: str, open_console: Callable[..., Console]) -> None:
+    other = open_console(user="Sam")
+    other_view = other.view(incident_id)  # open in both windows
+    heard = Heard()
+    other.subscribe(heard)
+    assert other.catch_up() == [] and heard.calls == []  # nothing new: cheap, silent
+
+    written = console.add_note(incident_id, "Rolled back v2.31")
+    written += console.change_severity(incident_id, "SEV1")
+    picked_up = other.catch_up()
+    assert picked_up == written
+    assert heard.calls == [written]
+    assert other.catch_up() == [] and len(heard.calls) == 1  # told once
+    assert other_view is other.view(incident_id)  # kept current, not reloaded
+    assert canonical(other_view.state) == canonical(console.view(incident_id).state)
+    assert timeline_dump(other_view.entries) == timeline_dump(console.view(incident_id).entries)
+    assert other.incidents() == console.incidents()
+
+
+def test_a_write_picks_up_what_arrived_meanwhile_in_the_same_call(
+        console: Console, incident_id: str, open_console: Callable[..., Console]) -> None:
+    other = open_console(user="Sam")
+    heard = Heard()
+    other.subscribe(heard)
+    theirs = console.add_note(incident_id, "from Alex")
+    mine = other.add_note(incident_id, "from Sam")  # no catch_up in between
+    assert heard.calls == [theirs + mine]
+    (later,) = other.add_note(incident_id, "after reading Alex's note")
+    assert later.order > theirs[0].order  # the write observed Alex's stamp: what follows sorts after it
+    assert [n.text for n in other.state(incident_id).notes.values()] == ["from Alex", "from Sam",
+                                                                         "after reading Alex's note"]
+    assert other.catch_up() == []
+    console.catch_up()
+    assert canonical(console.state(incident_id)) == canonical(other.state(incident_id))
+
+
+def test_a_new_incident_from_another_console_reaches_the_list(
+        console: Console, open_console: Callable[..., Console]) -> None:
+    other = open_console()
+    state = other.declare(Declaration(title="Search slow", severity="SEV3"))
+    assert [e.stream for e in console.catch_up()] == [f"incident:{state.id}"] * 2
+    assert [s.title for s in console.incidents()] == ["Search slow"]
+
+
+def test_a_note_written_by_one_process_is_read_by_a_fresh_console(
+        store_file: Path, open_console: Callable[..., Console]) -> None:
+    """Durability: another process writes, exits; a console built afterwards reads it back."""
+    script = textwrap.dedent(f"""
+        from commander.app.bootstrap import build_console
+        from commander.domain.decisions import Declaration
+        console = build_console({str(store_file)!r}, user="Kim")
+        state = console.declare(Declaration(title="Disk full on db-3", severity="SEV2"))
+        console.add_note(state.id, "Freed 40 GB; writes resumed")
+        print(state.reference)
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    reference = done.stdout.strip()
+    fresh = open_console()
+    summary = fresh.resolve(reference)
+    state = fresh.state(summary.id)
+    assert [(n.text, n.author.name) for n in state.notes.values()] == [("Freed 40 GB; writes resumed", "Kim")]
+    assert state.roles["incident_commander"].holder == "Kim"

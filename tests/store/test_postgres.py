@@ -1,0 +1,60 @@
+"""The same store code on PostgreSQL (the shared store): schema, idempotent append, ordered streams."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+from commander.domain import decisions
+from commander.domain.events import incident_stream
+from commander.store.database import Database
+from commander.store.repository import EventLog, IncidentList
+from tests.domain.replica import INCIDENT_ID, Replica, default_policy
+
+pytestmark = pytest.mark.postgres
+SERVER = os.environ.get("COMMANDER_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.fixture
+def pg_database() -> Iterator[Database]:
+    """A throwaway database on the local server; the test is skipped when there is no server."""
+    admin = sa.create_engine(SERVER, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+    name = f"commander_store_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    except sa.exc.OperationalError as error:
+        admin.dispose()
+        pytest.skip(f"no PostgreSQL at {SERVER}: {error.orig}")
+    database = Database(sa.make_url(SERVER).set(database=name).render_as_string(hide_password=False))
+    try:
+        database.open()
+        yield database
+    finally:
+        database.dispose()
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def test_schema_append_and_stream_on_postgresql(pg_database: Database) -> None:
+    policy = default_policy()
+    alex, sam = Replica(1, policy, name="Alex"), Replica(2, policy, name="Sam")
+    events = alex.declare()
+    sam.receive(events)
+    events += sam.act(lambda s: decisions.add_note(s, 'שגיאה 502 🔥 "quoted"', now=sam.now()))
+    assert pg_database.check_schema() == "current"
+    with pg_database.write() as conn:
+        assert EventLog(conn).append(events + events[:1]) == events
+    with pg_database.write() as conn:
+        assert EventLog(conn).append(events) == []
+        IncidentList(conn).save(sam.state())
+    with pg_database.read() as conn:
+        assert EventLog(conn).stream(incident_stream(INCIDENT_ID)) == sorted(events, key=lambda e: e.order)
+        assert EventLog(conn).max_hlc() == max(e.hlc for e in events)
+        (summary,) = IncidentList(conn).summaries()
+    assert summary.title == "Checkout API returning 502s" and summary.event_count == len(events)
