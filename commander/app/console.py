@@ -17,7 +17,7 @@ from datetime import UTC, datetime, tzinfo
 from sqlalchemy import Connection, text
 
 from commander.domain import decisions
-from commander.domain.clock import HybridClock, from_ms, to_ms
+from commander.domain.clock import HybridClock, from_ms, to_ms, unpack
 from commander.domain.errors import DomainError
 from commander.domain.events import Actor, Event, EventDraft, incident_stream, stream_entity, validate_payload
 from commander.domain.ids import new_id, normalise_reference
@@ -162,12 +162,17 @@ class Console:
 
     def stamp(self, draft: EventDraft) -> Event:
         validate_payload(draft.kind, draft.payload)
+        hlc = self.clock.now()
         # Stamped at the store's precision (milliseconds), so the live view equals a fresh read of the log.
-        now = from_ms(to_ms(self.now()))
+        # Never earlier than the clock's wall time: a laptop whose clock is behind one it has heard from
+        # still puts its reply after the note it answers on everyone's timeline.
+        wall_ms = max(to_ms(self.now()), unpack(hlc)[0])
+        now = from_ms(wall_ms)
         occurred = from_ms(to_ms(draft.occurred_at)) if draft.occurred_at else now
-        return Event(id=new_id(to_ms(now)), stream=draft.stream, kind=draft.kind, payload=dict(draft.payload),
-                     actor=self.me, hlc=self.clock.now(), occurred_at=occurred,
-                     recorded_at=now, origin=self.console_id)
+        if draft.occurred_at and to_ms(draft.occurred_at) == to_ms(self.now()):
+            occurred = now  # "now" as the decision saw it, not a backdate
+        return Event(id=new_id(wall_ms), stream=draft.stream, kind=draft.kind, payload=dict(draft.payload),
+                     actor=self.me, hlc=hlc, occurred_at=occurred, recorded_at=now, origin=self.console_id)
 
     def _commit(self, drafts: Sequence[EventDraft]) -> list[Event]:
         stamped = [self.stamp(d) for d in drafts]

@@ -151,6 +151,8 @@ class IncidentView:
         if category is None:
             return None
         occurred = event.occurred_at
+        if kind == "milestone.set":  # sits at the moment it names: "09:12 detected", set later
+            occurred = from_iso(event.payload["at"])
         entry = TimelineEntry(
             event_id, occurred, event.hlc, kind, category, event.actor.name,
             before if before is not None else self._describe(event),

@@ -6,9 +6,11 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from commander.app.console import Console
+from commander.domain.clock import to_ms
 from commander.domain.decisions import Declaration
 from tests.app.conftest import Heard
 from tests.domain.replica import canonical, timeline_dump
@@ -79,3 +81,22 @@ def test_a_note_written_by_one_process_is_read_by_a_fresh_console(
     state = fresh.state(summary.id)
     assert [(n.text, n.author.name) for n in state.notes.values()] == [("Freed 40 GB; writes resumed", "Kim")]
     assert state.roles["incident_commander"].holder == "Kim"
+
+
+def test_a_reply_from_a_console_with_a_slow_clock_sorts_after_what_it_answers(
+        open_console: Callable[..., Console]) -> None:
+    fast, slow = open_console(user="Alex"), open_console(user="Sam")
+    behind = timedelta(minutes=7)
+    slow_wall = lambda: datetime.now(UTC) - behind  # noqa: E731
+    slow.wall = slow_wall
+    slow.clock.physical = lambda: to_ms(slow_wall())
+    incident = fast.declare(Declaration(title="Checkout 502s", severity="SEV2"))
+    question = fast.add_note(incident.id, "Sam, is the rollback done?")[0]
+    slow.catch_up()
+    answer = slow.add_note(incident.id, "Yes, rolled back")[0]
+    assert answer.order > question.order
+    assert answer.occurred_at >= question.occurred_at  # not seven minutes before the question
+    fast.catch_up()
+    for console in (fast, slow):
+        texts = [e.text for e in console.view(incident.id).entries if e.category == "note"]
+        assert texts == ["Sam, is the rollback done?", "Yes, rolled back"]

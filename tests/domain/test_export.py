@@ -180,8 +180,9 @@ def test_csv_round_trips_through_the_csv_module(story: IncidentView) -> None:
         assert note in texts  # quotes, commas, newlines, RTL and emoji all come back intact
     pinned = [row["text"] for row in body if row["pinned"] == "true"]
     assert pinned == ["Rolled back v2.31 — 502 rate falling"]
-    first = body[0]
-    assert first["time_utc"] == "2026-11-28T09:30:00Z" and first["time_local"] == "2026-11-28 10:30:00 CET"
+    first = body[0]  # the detected milestone sits at the time it names, before the declaration
+    assert first["kind"] == "milestone.set"
+    assert first["time_utc"] == "2026-11-28T09:20:00Z" and first["time_local"] == "2026-11-28 10:20:00 CET"
     assert {row["reference"] for row in body} == {story.state.reference}
 
 

@@ -57,8 +57,8 @@ def test_the_timeline_reads_like_what_happened(alex: Replica, policy: Policy) ->
     view = view_of(busy_incident(alex, policy), policy)
     assert texts(view) == [
         "Deploy v2.31 went out at 09:05",
+        "Detected time set to 2026-11-28T09:20:00Z",  # the entry sits at the time it names
         "SEV2 declared: Checkout API returning 502s",
-        "Detected time set to 2026-11-28T09:20:00Z",  # the entry sits where it was set, not at 09:20
         "Alex is Incident Commander",
         "Error rate 45% on checkout",
         "Sam is Technical Lead",
@@ -71,7 +71,7 @@ def test_the_timeline_reads_like_what_happened(alex: Replica, policy: Policy) ->
         "Severity lowered SEV1 → SEV3: contained",
         "Status mitigated → resolved",
     ]
-    assert [e.category for e in view.entries][:4] == ["note", "incident", "milestone", "role"]
+    assert [e.category for e in view.entries][:4] == ["note", "milestone", "incident", "role"]
 
 
 def test_a_backdated_entry_sits_at_its_time_and_is_marked(alex: Replica, policy: Policy) -> None:
@@ -79,7 +79,9 @@ def test_a_backdated_entry_sits_at_its_time_and_is_marked(alex: Replica, policy:
     first = view.entries[0]
     assert first.text.startswith("Deploy v2.31") and first.at == NOW - 25 * MIN
     assert first.backdated
-    assert not view.entries[1].backdated
+    detected = view.entries[1]
+    assert detected.kind == "milestone.set" and detected.at == NOW - 10 * MIN and detected.backdated
+    assert not view.entries[2].backdated
     assert [e.sort_key for e in view.entries] == sorted(e.sort_key for e in view.entries)
 
 
