@@ -22,8 +22,8 @@ from pathlib import Path
 from _common import DEFAULT_STORE, Figure, print_table, quiet_environment, require_store
 
 READY = "READY"
-# Our own bar (the design sets none): a Commander start costs at most three bare Qt starts.
-RATIO_TARGET = 3.0
+# Issue 2: start-up to a shown window on 1,000 incidents and 100,000 events, under 2x a bare window.
+RATIO_TARGET = 2.0
 
 
 def child(kind: str, store: str | None) -> None:

@@ -6,6 +6,7 @@ import getpass
 import os
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from platformdirs import user_data_dir
@@ -17,8 +18,10 @@ from commander.domain.events import Actor
 from commander.domain.ids import new_id
 from commander.domain.policy import Policy
 from commander.domain.text import clean_name
-from commander.store.database import Database
-from commander.store.repository import EventLog, Settings
+
+if TYPE_CHECKING:
+    from commander.app.console import Reads
+    from commander.store.database import Database
 
 
 def default_store_url() -> str:
@@ -46,24 +49,17 @@ def local_zone() -> ZoneInfo | None:
 
 
 def build_console(url: str | None = None, *, user: str | None = None, policy: Policy | None = None) -> Console:
-    """Open (creating or upgrading) the store and wire a console to it."""
-    database = Database(store_url(url))
-    database.open()
-    with database.write() as conn:
-        settings = Settings(conn)
-        console_id = settings.get("console_id")
-        if console_id is None:
-            console_id = new_id(to_ms(utc_now()))
-            settings.put("console_id", console_id)
-        user_id = settings.get("user_id")
-        if user_id is None:
-            user_id = new_id(to_ms(utc_now()))
-            settings.put("user_id", user_id)
-        name = settings.get("user_name")
-        if name is None:
-            name = _default_name()
-            settings.put("user_name", name)
-        latest = EventLog(conn).max_hlc()
+    """Open (creating or upgrading) the store and wire a console to it.
+
+    A local SQLite file that is already set up opens without importing SQLAlchemy: reads go through
+    the standard library (LocalReader), and the writing side is made on first use or by `warm_up`.
+    """
+    resolved = store_url(url)
+    path = local_file(resolved)
+    opened = _open_ready_file(path) if path is not None and path.is_file() else None
+    if opened is None:
+        opened = _open_and_prepare(resolved, path)
+    reads, console_id, user_id, name, latest = opened
     if user:
         name = clean_name(user, field="your name")
     clock = HybridClock(physical=lambda: to_ms(datetime.now(UTC)))
@@ -74,8 +70,82 @@ def build_console(url: str | None = None, *, user: str | None = None, policy: Po
         # Times inside timeline text ("Detected time set to ...") read in the person's own zone.
         return moment.astimezone(zone).strftime("%d %b %H:%M")
 
-    return Console(database, policy or load_policy(), me=Actor(user_id, name), console_id=console_id,
-                   clock=clock, wall=utc_now, zone=zone, time_format=local_time)
+    def make_database() -> Database:
+        from commander.store.database import Database
+
+        return Database(resolved)
+
+    return Console(make_database, policy or load_policy(), me=Actor(user_id, name), console_id=console_id,
+                   clock=clock, wall=utc_now, zone=zone, time_format=local_time, reads=reads,
+                   where=str(path) if path is not None else _display(resolved), is_sqlite=resolved.startswith("sqlite"))
+
+
+Opened = tuple["Reads | None", str, str, str, int]
+
+
+def local_file(url: str) -> Path | None:
+    """The file behind a plain `sqlite:///path` URL; None for memory, URI-style or server stores."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or "?" in url:
+        return None
+    rest = url[len(prefix):]
+    return None if rest in ("", ":memory:") or rest.startswith("file:") else Path(rest)
+
+
+def _open_ready_file(path: Path) -> Opened | None:
+    """The fast path: a store at the current schema with its console settings already made."""
+    from commander.store.errors import SCHEMA_HEAD
+    from commander.store.local import LocalReader
+
+    reader = LocalReader(path)
+    ok = False
+    try:
+        if reader.schema_version() != SCHEMA_HEAD:
+            return None  # new, older or newer: the full path creates, upgrades or refuses it
+        console_id, user_id, name = (reader.setting(k) for k in ("console_id", "user_id", "user_name"))
+        if console_id is None or user_id is None or name is None:
+            return None
+        ok = True
+        return reader, console_id, user_id, name, reader.max_hlc()
+    finally:
+        if not ok:
+            reader.close()
+
+
+def _open_and_prepare(url: str, path: Path | None) -> Opened:
+    from commander.store.database import Database
+    from commander.store.local import LocalReader
+    from commander.store.repository import EventLog, Settings
+
+    database = Database(url)
+    try:
+        database.open()
+        with database.write() as conn:
+            settings = Settings(conn)
+            console_id = settings.get("console_id")
+            if console_id is None:
+                console_id = new_id(to_ms(utc_now()))
+                settings.put("console_id", console_id)
+            user_id = settings.get("user_id")
+            if user_id is None:
+                user_id = new_id(to_ms(utc_now()))
+                settings.put("user_id", user_id)
+            name = settings.get("user_name")
+            if name is None:
+                name = _default_name()
+                settings.put("user_name", name)
+            latest = EventLog(conn).max_hlc()
+    finally:
+        database.dispose()
+    return (LocalReader(path) if path is not None else None), console_id, user_id, name, latest
+
+
+def _display(url: str) -> str:
+    if "@" in url and "://" in url:  # hide a password without parsing the URL (no SQLAlchemy here)
+        scheme, rest = url.split("://", 1)
+        credentials, host = rest.rsplit("@", 1)
+        return f"{scheme}://{credentials.split(':', 1)[0]}:***@{host}" if ":" in credentials else url
+    return url
 
 
 def _default_name() -> str:

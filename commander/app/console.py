@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import gc
 import logging
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, tzinfo
-
-from sqlalchemy import Connection, text
+from typing import TYPE_CHECKING, Protocol
 
 from commander.domain import decisions
 from commander.domain.clock import HybridClock, from_ms, to_ms, unpack
@@ -25,8 +25,12 @@ from commander.domain.incident import IncidentState, fold
 from commander.domain.policy import Policy
 from commander.domain.timeline import IncidentView, TimeFormat
 from commander.domain.when import iso
-from commander.store.database import Database
-from commander.store.repository import EventLog, IncidentList, IncidentSummary, Settings, row_to_event
+from commander.store.records import IncidentSummary, row_to_event
+
+if TYPE_CHECKING:  # SQLAlchemy stays out of the start-up path: imported where a write needs it
+    from sqlalchemy import Connection
+
+    from commander.store.database import Database
 
 log = logging.getLogger(__name__)
 
@@ -34,11 +38,39 @@ Listener = Callable[[list[Event]], None]
 Decision = Callable[[IncidentState], list[EventDraft]]
 
 
+class Reads(Protocol):
+    """What the console reads: LocalReader (stdlib sqlite3) or DatabaseReads (SQLAlchemy)."""
+
+    def summaries(self, *, include_closed: bool = True) -> list[IncidentSummary]: ...
+    def by_reference_prefix(self, prefix: str) -> list[IncidentSummary]: ...
+    def by_id_prefix(self, prefix: str) -> list[IncidentSummary]: ...
+    def stream(self, stream: str) -> list[Event]: ...
+    def max_rowid(self) -> int: ...
+
+
 class Console:
-    def __init__(self, database: Database, policy: Policy, *, me: Actor, console_id: str,
-                 clock: HybridClock, wall: Callable[[], datetime], zone: tzinfo,
-                 time_format: TimeFormat = iso) -> None:
-        self.database = database
+    def __init__(self, database: Database | Callable[[], Database], policy: Policy, *, me: Actor,
+                 console_id: str, clock: HybridClock, wall: Callable[[], datetime], zone: tzinfo,
+                 time_format: TimeFormat = iso, reads: Reads | None = None, where: str | None = None,
+                 is_sqlite: bool = True) -> None:
+        """`database` may be a factory: then SQLAlchemy is imported only at the first write (or at
+        `warm_up`), and `reads` serves everything before that."""
+        self._database: Database | None = None
+        self._make_database: Callable[[], Database] | None = None
+        if callable(database) and not hasattr(database, "engine"):
+            self._make_database = database
+        else:
+            self._database = database  # type: ignore[assignment]
+            is_sqlite = self._database.is_sqlite
+            where = where or self._database.where
+        self._database_lock = threading.Lock()
+        self.is_sqlite = is_sqlite
+        self.where = where or ""
+        if reads is None:
+            from commander.store.repository import DatabaseReads
+
+            reads = DatabaseReads(self.database)
+        self.reads: Reads = reads
         self.policy = policy
         self.me = me
         self.console_id = console_id
@@ -48,10 +80,31 @@ class Console:
         self.time_format = time_format
         self._listeners: list[Listener] = []
         self._views: dict[str, IncidentView] = {}
-        self._seen_rowid = 0
-        if database.is_sqlite:
-            with database.read() as conn:
-                self._seen_rowid = int(conn.execute(text("SELECT coalesce(max(rowid), 0) FROM events")).scalar_one())
+        self._seen_rowid = self.reads.max_rowid() if self.is_sqlite else 0
+
+    @property
+    def database(self) -> Database:
+        """The SQLAlchemy side of the store, made on first use (writes, migrations, maintenance)."""
+        if self._database is None:
+            with self._database_lock:
+                if self._database is None and self._make_database is not None:
+                    self._database = self._make_database()
+        assert self._database is not None
+        return self._database
+
+    def warm_up(self) -> threading.Thread:
+        """Make the writing side ready on a background thread, so the first write does not wait for
+        SQLAlchemy's import. Returns the thread (joined by nobody: it ends by itself)."""
+        thread = threading.Thread(target=lambda: self.database, name="commander-warm-up", daemon=True)
+        thread.start()
+        return thread
+
+    def close(self) -> None:
+        if self._database is not None:
+            self._database.dispose()
+        close = getattr(self.reads, "close", None)
+        if close is not None:
+            close()
 
     # -- listening -------------------------------------------------------------------------------
 
@@ -70,19 +123,16 @@ class Console:
         return self.wall()
 
     def incidents(self, *, include_closed: bool = True) -> list[IncidentSummary]:
-        with self.database.read() as conn:
-            return IncidentList(conn).summaries(include_closed=include_closed)
+        return self.reads.summaries(include_closed=include_closed)
 
     def resolve(self, reference: str) -> IncidentSummary:
         """Find an incident by its reference, any unambiguous prefix of it, or of its id."""
         wanted = reference.strip()
         if not wanted:
             raise DomainError("No incident reference given. `commander list` shows them.")
-        with self.database.read() as conn:
-            repo = IncidentList(conn)
-            found = repo.by_reference_prefix(normalise_reference(wanted))
-            if not found and len(wanted) >= 4:
-                found = repo.by_id_prefix(wanted)
+        found = self.reads.by_reference_prefix(normalise_reference(wanted))
+        if not found and len(wanted) >= 4:
+            found = self.reads.by_id_prefix(wanted)
         if not found:
             raise DomainError(f"No incident matches '{reference}'. `commander list --all` shows every incident.")
         exact = [s for s in found if s.reference == normalise_reference(wanted) or s.id == wanted.lower()]
@@ -98,8 +148,8 @@ class Console:
         cached = self._views.get(incident_id)
         if cached is None:
             cached = IncidentView(incident_id, self.policy, self.time_format)
-            with _collector_paused(), self.database.read() as conn:
-                cached.load(EventLog(conn).stream(incident_stream(incident_id)))
+            with _collector_paused():
+                cached.load(self.reads.stream(incident_stream(incident_id)))
             self._views[incident_id] = cached
         return cached
 
@@ -187,15 +237,16 @@ class Console:
 
     def catch_up(self) -> list[Event]:
         """Pick up events another process appended to this store; cheap when there are none."""
-        if not self.database.is_sqlite:
+        if not self.is_sqlite:
             return []
-        with self.database.read() as conn:
-            latest = int(conn.execute(text("SELECT coalesce(max(rowid), 0) FROM events")).scalar_one())
-        if latest <= self._seen_rowid:
+        if self.reads.max_rowid() <= self._seen_rowid:
             return []
         return self._write([])
 
     def _write(self, batch: list[Event]) -> list[Event]:
+        from sqlalchemy import text
+
+        from commander.store.repository import EventLog
         try:
             with self.database.write() as conn:
                 log_ = EventLog(conn)
@@ -206,7 +257,7 @@ class Console:
                 for event in appended:
                     self.clock.observe(event.hlc)
                 self._project(conn, appended)
-                if self.database.is_sqlite:
+                if self.is_sqlite:
                     self._seen_rowid = int(conn.execute(text("SELECT coalesce(max(rowid), 0) FROM events"))
                                            .scalar_one())
         except BaseException:
@@ -217,7 +268,9 @@ class Console:
 
     def _read_outside(self, conn: Connection) -> list[Event]:
         """Events other processes committed since we last looked (SQLite rowids only grow)."""
-        if not self.database.is_sqlite:
+        from sqlalchemy import text
+
+        if not self.is_sqlite:
             return []
         rows = conn.execute(
             text("SELECT id, stream, kind, payload, actor_id, actor_name, hlc, occurred_at, recorded_at, origin "
@@ -225,6 +278,8 @@ class Console:
         return [row_to_event(row) for row in rows]
 
     def _project(self, conn: Connection, appended: list[Event]) -> None:
+        from commander.store.repository import EventLog, IncidentList
+
         touched: dict[str, list[Event]] = {}
         for event in appended:
             kind, entity = stream_entity(event.stream)
@@ -245,6 +300,8 @@ class Console:
 
     def rebuild(self) -> int:
         """Remake every projection from the log. Returns the number of incidents."""
+        from commander.store.repository import EventLog, IncidentList
+
         with self.database.write() as conn:
             log_ = EventLog(conn)
             repo = IncidentList(conn)
@@ -259,6 +316,7 @@ class Console:
 
     def rename_me(self, name: str) -> None:
         from commander.domain.text import clean_name
+        from commander.store.repository import Settings
 
         cleaned = clean_name(name, field="your name")
         with self.database.write() as conn:

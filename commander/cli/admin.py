@@ -8,8 +8,6 @@ from commander.app.bootstrap import store_url
 from commander.app.demo import demo_incidents
 from commander.cli.render import clean
 from commander.cli.session import Session
-from commander.store.database import Database
-from commander.store.repository import EventLog
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser],
@@ -41,6 +39,8 @@ def demo(session: Session, args: argparse.Namespace) -> int:
 def upgrade(session: Session, args: argparse.Namespace) -> int:
     # Not through the console: building one would already upgrade, and this must work on a store that
     # the console could not open yet.
+    from commander.store.database import Database
+
     database = Database(store_url(args.url or args.db))
     try:
         database.upgrade()
@@ -54,6 +54,8 @@ def rebuild(session: Session, args: argparse.Namespace) -> int:
     console = session.console
     incidents = console.rebuild()
     with console.database.read() as conn:
+        from commander.store.repository import EventLog
+
         events = EventLog(conn).count()
     print(f"Rebuilt the incident list: {incidents} incidents from {events} events.")
     return 0

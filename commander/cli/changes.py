@@ -11,7 +11,7 @@ import sys
 from commander.cli.render import clean
 from commander.cli.session import Refusal, Session
 from commander.domain.events import Event
-from commander.store.repository import IncidentSummary
+from commander.store.records import IncidentSummary
 
 _REF_HELP = "the reference or any unambiguous start of it"
 _TIME_HELP = "e.g. 09:12, 2026-11-28 09:12, '15m ago'; local time unless it says otherwise"

@@ -16,7 +16,7 @@ from commander.domain.export import to_json
 from commander.domain.incident import MILESTONES
 from commander.domain.timeline import IncidentView, TimelineEntry
 from commander.domain.when import format_duration, iso
-from commander.store.repository import IncidentSummary
+from commander.store.records import IncidentSummary
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser],

@@ -18,7 +18,7 @@ from commander.cli import admin, changes, exporting, incidents, window
 from commander.cli.render import clean
 from commander.cli.session import Refusal, Session
 from commander.domain.errors import DomainError
-from commander.store.database import StoreError
+from commander.store.errors import StoreError
 
 Command = Callable[[Session, argparse.Namespace], int]
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from commander.app.bootstrap import build_console, store_url
 from commander.app.console import Console
 from commander.domain.when import parse_when
-from commander.store.repository import IncidentSummary
+from commander.store.records import IncidentSummary
 
 
 class Refusal(Exception):

@@ -14,72 +14,21 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 
-SCHEMA_HEAD = "0001"  # the newest migration this version knows; a test keeps it equal to Alembic's head
-SCHEMA_ORDER = ["0001"]
+# The errors and schema constants live apart from SQLAlchemy, so reading a store never waits for it.
+from commander.store.errors import (  # noqa: E402  (re-exported: callers import them from here too)
+    SCHEMA_HEAD,
+    SCHEMA_ORDER,
+    SchemaTooNew,
+    StoreDenied,
+    StoreError,
+    StoreUnreachable,
+    describe,
+)
 
-
-class StoreError(Exception):
-    """A problem with the store that a person can fix. The message says what happened and what to do."""
-
-
-class SchemaTooNew(StoreError):
-    pass
-
-
-class StoreUnreachable(StoreError):
-    """The store's server cannot be reached right now: worth retrying later (offline)."""
-
-
-class StoreDenied(StoreError):
-    """Authentication, TLS or privileges: retrying will not help until someone changes something."""
-
-
-def describe(error: BaseException, where: str) -> StoreError | None:
-    """Map a driver error to a StoreError, or None when it is not one we know (a bug)."""
-    original = getattr(error, "orig", error)
-    message = str(original).lower()
-    if isinstance(original, sqlite3.DatabaseError) and "not a database" in message:
-        return StoreError(f"{where} is not a Commander database (or it is damaged). Nothing was changed. "
-                          f"Move the file away or choose another store with --db.")
-    if "readonly" in message or "read-only" in message:
-        return StoreError(f"{where} is read-only, so nothing new can be saved. Everything already saved "
-                          f"is intact. Make the file and its folder writable, or choose another store with --db.")
-    if "disk is full" in message or "database or disk is full" in message or "no space" in message:
-        return StoreError(f"The disk holding {where} is full; the last change was not saved. Free some "
-                          f"space and try again. Everything saved before is intact.")
-    if "database is locked" in message or "busy" in message:
-        return StoreError(f"{where} is busy (another program holds a lock). Try again in a moment.")
-    if "unable to open database" in message:
-        return StoreError(f"Cannot open {where}. Check that the folder exists and is writable, "
-                          f"or choose another store with --db.")
-    return _describe_server(message, where)
-
-
-def _describe_server(message: str, where: str) -> StoreError | None:
-    """PostgreSQL (psycopg) errors a person can act on."""
-    if "password authentication failed" in message or "no password supplied" in message \
-            or ("role" in message and "does not exist" in message):
-        return StoreDenied(f"{where} refused the login (wrong user or password). Set the password again with "
-                           f"`commander remote set URL`, or ask the store's administrator for access.")
-    if "ssl" in message or "certificate" in message or "tls" in message:
-        return StoreDenied(f"The TLS connection to {where} failed ({message.strip().splitlines()[0][:160]}). "
-                           f"Check sslmode and sslrootcert in the URL, and the server's certificate.")
-    if "permission denied" in message or "insufficient_privilege" in message or "append-only" in message:
-        return StoreDenied(f"{where} refused the change: this login may read but not write there, or tried "
-                           f"to rewrite history (events are append-only). Ask for the responder role.")
-    if "database" in message and "does not exist" in message:
-        return StoreDenied(f"{where} does not exist on that server. Check the database name in the URL.")
-    unreachable = ("connection refused", "could not connect", "connection failed", "timeout expired",
-                   "timed out", "server closed the connection", "terminating connection", "connection is closed",
-                   "the database system is starting up", "the database system is shutting down",
-                   "no route to host", "name or service not known", "network is unreachable",
-                   "consuming input failed", "connection to server")
-    if any(phrase in message for phrase in unreachable):
-        return StoreUnreachable(f"{where} cannot be reached right now. Commander keeps working on this "
-                                f"computer and sends your changes when it is back.")
-    return None
+__all__ = ["SCHEMA_HEAD", "SCHEMA_ORDER", "Database", "SchemaTooNew", "StoreDenied", "StoreError",
+           "StoreUnreachable", "describe"]
 
 
 class Database:

@@ -3,49 +3,31 @@
 from __future__ import annotations
 
 import json
-import operator
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, insert, select, update
+from sqlalchemy import Connection, func, insert, select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from commander.domain.clock import to_ms
-from commander.domain.events import Actor, Event
+from commander.domain.events import Event
 from commander.domain.incident import IncidentState
+from commander.store.database import Database
+from commander.store.records import (  # re-exported for callers that read rows with SQLAlchemy
+    EVENT_COLUMNS,
+    STREAM_COLUMNS,
+    IncidentSummary,
+    event_to_row,
+    row_to_event,
+    stream_from_rows,
+    summary_from_row,
+)
 from commander.store.tables import events, incidents, meta
 
-_EVENT_COLUMNS = (events.c.id, events.c.stream, events.c.kind, events.c.payload, events.c.actor_id,
-                  events.c.actor_name, events.c.hlc, events.c.occurred_at, events.c.recorded_at, events.c.origin)
+__all__ = ["EventLog", "IncidentList", "IncidentSummary", "Settings", "event_to_row", "row_to_event"]
 
-
-_order = operator.attrgetter("hlc", "origin", "id")
-# What EventLog.stream reads: every row shares the stream, so not selecting it saves making 50,000
-# copies of one string for a long incident.
-_STREAM_COLUMNS = tuple(column for column in _EVENT_COLUMNS if column is not events.c.stream)
-
-
-def event_to_row(event: Event) -> dict[str, Any]:
-    return {
-        "id": event.id, "stream": event.stream, "kind": event.kind,
-        "payload": json.dumps(event.payload, ensure_ascii=False, separators=(",", ":")),
-        "actor_id": event.actor.id, "actor_name": event.actor.name, "hlc": event.hlc,
-        "occurred_at": to_ms(event.occurred_at), "recorded_at": to_ms(event.recorded_at), "origin": event.origin,
-    }
-
-
-def row_to_event(row: Row[Any] | Sequence[Any], actors: dict[tuple[str, str], Actor] | None = None) -> Event:
-    key = (row[4], row[5])
-    if actors is None:
-        actor = Actor(*key)
-    else:  # one Actor per person, not one per event
-        actor = actors.get(key) or actors.setdefault(key, Actor(*key))
-    return Event(row[0], row[1], row[2], _loads(row[3]), actor, row[6], _from_ms(row[7]), _from_ms(row[8]), row[9])
-
-
-_loads = json.loads
+_EVENT_COLUMNS = tuple(events.c[name] for name in EVENT_COLUMNS)
+_STREAM_COLUMNS = tuple(events.c[name] for name in STREAM_COLUMNS)
 
 
 def _pg_insert() -> Any:
@@ -53,10 +35,6 @@ def _pg_insert() -> Any:
     from sqlalchemy.dialects.postgresql import insert
 
     return insert
-
-
-def _from_ms(ms: int, _fromtimestamp: Any = datetime.fromtimestamp, _utc: Any = UTC) -> datetime:
-    return _fromtimestamp(ms / 1000, _utc)
 
 
 class EventLog:
@@ -79,27 +57,9 @@ class EventLog:
         return new
 
     def stream(self, stream: str) -> list[Event]:
-        # Sorted here rather than in SQL: the (stream, hlc) index already gives nearly the final order,
-        # and Python's sort on nearly-sorted input is cheaper than SQLite's temporary B-tree.
-        result = self.conn.execute(select(*_STREAM_COLUMNS).where(events.c.stream == stream)
-                                   .order_by(events.c.hlc)).all()
-        if not result:
-            return []
-        # One json.loads over all payloads at once: a long incident's load spends most of its time in
-        # per-call overhead otherwise (50,000 small objects: ~4x faster).
-        payloads = _loads("[" + ",".join(row[2] for row in result) + "]")
-        actors: dict[tuple[str, str], Actor] = {}
-        found = []
-        for (event_id, kind, _, actor_id, actor_name, hlc, occurred_ms, recorded_ms, origin), payload in zip(
-                result, payloads, strict=True):
-            key = (actor_id, actor_name)
-            actor = actors.get(key) or actors.setdefault(key, Actor(*key))
-            recorded = _from_ms(recorded_ms)
-            # Happened when recorded unless backdated: share the one datetime then.
-            occurred = recorded if occurred_ms == recorded_ms else _from_ms(occurred_ms)
-            found.append(Event(event_id, stream, kind, payload, actor, hlc, occurred, recorded, origin))
-        found.sort(key=_order)
-        return found
+        rows = self.conn.execute(select(*_STREAM_COLUMNS).where(events.c.stream == stream)
+                                 .order_by(events.c.hlc)).all()
+        return stream_from_rows(stream, rows)
 
     def streams(self, prefix: str) -> list[str]:
         return list(self.conn.scalars(select(events.c.stream).where(events.c.stream.startswith(prefix))
@@ -110,24 +70,6 @@ class EventLog:
 
     def count(self) -> int:
         return int(self.conn.scalar(select(func.count()).select_from(events)) or 0)
-
-
-@dataclass(frozen=True)
-class IncidentSummary:
-    """One row of the incident list."""
-
-    id: str
-    reference: str
-    title: str
-    severity: str
-    status: str
-    is_open: bool
-    drill: bool
-    services: list[str]
-    commander: str | None
-    started_at_ms: int | None
-    resolved_at_ms: int | None
-    event_count: int
 
 
 class IncidentList:
@@ -157,25 +99,16 @@ class IncidentList:
         if not include_closed:
             query = query.where(incidents.c.is_open.is_(True))
         query = query.order_by(incidents.c.declared_at.desc())
-        return [_summary(row) for row in self.conn.execute(query).mappings()]
+        return [summary_from_row(row) for row in self.conn.execute(query).mappings()]
 
     def by_reference_prefix(self, prefix: str) -> list[IncidentSummary]:
         """`prefix` is normalised (INC-XXXX); also matches a raw id prefix."""
         rows = self.conn.execute(select(incidents).where(incidents.c.reference.startswith(prefix))).mappings()
-        return [_summary(row) for row in rows]
+        return [summary_from_row(row) for row in rows]
 
     def by_id_prefix(self, prefix: str) -> list[IncidentSummary]:
         rows = self.conn.execute(select(incidents).where(incidents.c.id.startswith(prefix.lower()))).mappings()
-        return [_summary(row) for row in rows]
-
-
-def _summary(row: Any) -> IncidentSummary:
-    return IncidentSummary(
-        id=row["id"], reference=row["reference"], title=row["title"], severity=row["severity"],
-        status=row["status"], is_open=bool(row["is_open"]), drill=bool(row["drill"]),
-        services=json.loads(row["services"]), commander=row["commander"],
-        started_at_ms=row["detected_at"] or row["declared_at"], resolved_at_ms=row["resolved_at"],
-        event_count=row["event_count"])
+        return [summary_from_row(row) for row in rows]
 
 
 class Settings:
@@ -190,3 +123,32 @@ class Settings:
     def put(self, key: str, value: str) -> None:
         if self.conn.execute(update(meta).where(meta.c.key == key).values(value=value)).rowcount == 0:
             self.conn.execute(insert(meta).values(key=key, value=value))
+
+
+class DatabaseReads:
+    """The console's reads through SQLAlchemy, for stores that are not a local SQLite file."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def summaries(self, *, include_closed: bool = True) -> list[IncidentSummary]:
+        with self.database.read() as conn:
+            return IncidentList(conn).summaries(include_closed=include_closed)
+
+    def by_reference_prefix(self, prefix: str) -> list[IncidentSummary]:
+        with self.database.read() as conn:
+            return IncidentList(conn).by_reference_prefix(prefix)
+
+    def by_id_prefix(self, prefix: str) -> list[IncidentSummary]:
+        with self.database.read() as conn:
+            return IncidentList(conn).by_id_prefix(prefix)
+
+    def stream(self, stream: str) -> list[Event]:
+        with self.database.read() as conn:
+            return EventLog(conn).stream(stream)
+
+    def max_rowid(self) -> int:
+        if not self.database.is_sqlite:
+            return 0
+        with self.database.read() as conn:
+            return int(conn.execute(text("SELECT coalesce(max(rowid), 0) FROM events")).scalar_one())

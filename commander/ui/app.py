@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, Qt
+from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from commander.app.console import Console
@@ -42,6 +42,9 @@ def run(console: Console, *, screenshot: str | None = None, incident: str | None
         window.select_incident(target)
     if screenshot is None:
         window.show()
+        # The window is up; get the writing side (SQLAlchemy) ready meanwhile, so the first note
+        # someone types does not wait for it.
+        QTimer.singleShot(0, console.warm_up)
         return app.exec()
     window.remember_state = False
     try:

@@ -12,7 +12,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from commander.app.console import Console
 from commander.domain.events import Event
-from commander.store.database import StoreError
+from commander.store.errors import StoreError
 
 CATCH_UP_MS = 1000
 

@@ -36,7 +36,7 @@ from commander.app.console import Console
 from commander.domain.clock import from_ms
 from commander.domain.policy import Policy
 from commander.domain.when import format_duration
-from commander.store.repository import IncidentSummary
+from commander.store.records import IncidentSummary
 from commander.ui import linkify, timefmt
 from commander.ui.theme import DARK, Tones, severity_colour, text_on
 

@@ -8,6 +8,7 @@ show, keeps each incident's reading place and note draft while another is shown,
 from __future__ import annotations
 
 from functools import partial
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QIcon
@@ -28,12 +29,8 @@ from commander.app.resources import resources_dir
 from commander.domain.events import Event, incident_stream, stream_entity
 from commander.ui import theme
 from commander.ui.bridge import ConsoleBridge
-from commander.ui.declare_dialog import DeclareDialog
 from commander.ui.details_box import DetailsBox
-from commander.ui.dialogs import RenameDialog, ShortcutsDialog
-from commander.ui.export import export_incident
 from commander.ui.header import HeaderPanel
-from commander.ui.incident_dialogs import EditDetailsDialog, MilestonesDialog, SeverityDialog, StatusDialog
 from commander.ui.incident_list import LIST_KINDS, IncidentListPanel
 from commander.ui.menus import WindowActions
 from commander.ui.note_box import NoteBox, NoteDraft
@@ -43,6 +40,11 @@ from commander.ui.settings import UiSettings
 from commander.ui.status_bar import StatusBar
 from commander.ui.timeline_model import TimelineFilter
 from commander.ui.timeline_panel import ReadingPlace, TimelinePanel
+
+if TYPE_CHECKING:  # dialogs are imported when first opened: start-up does not pay for them
+    from commander.ui.declare_dialog import DeclareDialog
+    from commander.ui.dialogs import RenameDialog, ShortcutsDialog
+    from commander.ui.incident_dialogs import EditDetailsDialog, MilestonesDialog, SeverityDialog, StatusDialog
 
 TICK_MS = 1000
 # Kinds that change the timeline and nothing else on screen: the most frequent events by far, so
@@ -226,6 +228,8 @@ class MainWindow(QMainWindow):
     # -- commands ----------------------------------------------------------------------------
 
     def declare_incident(self) -> DeclareDialog:
+        from commander.ui.declare_dialog import DeclareDialog
+
         dialog = DeclareDialog(self.console, self)
         dialog.declared.connect(self._declared)
         dialog.accepted.connect(self._back_to_notes)
@@ -244,6 +248,8 @@ class MainWindow(QMainWindow):
     def change_severity(self, severity: str) -> SeverityDialog | None:
         if self.current is None:
             return None
+        from commander.ui.incident_dialogs import SeverityDialog
+
         dialog = SeverityDialog(self.console, self.current, severity, self)
         dialog.open()
         return dialog
@@ -251,6 +257,8 @@ class MainWindow(QMainWindow):
     def change_status(self, status: str) -> StatusDialog | None:
         if self.current is None:
             return None
+        from commander.ui.incident_dialogs import StatusDialog
+
         dialog = StatusDialog(self.console, self.current, status, self)
         dialog.open()
         return dialog
@@ -258,6 +266,8 @@ class MainWindow(QMainWindow):
     def edit_milestones(self) -> MilestonesDialog | None:
         if self.current is None:
             return None
+        from commander.ui.incident_dialogs import MilestonesDialog
+
         dialog = MilestonesDialog(self.console, self.current, self)
         dialog.open()
         return dialog
@@ -265,6 +275,8 @@ class MainWindow(QMainWindow):
     def edit_details(self) -> EditDetailsDialog | None:
         if self.current is None:
             return None
+        from commander.ui.incident_dialogs import EditDetailsDialog
+
         dialog = EditDetailsDialog(self.console, self.current, self)
         dialog.open()
         return dialog
@@ -272,11 +284,15 @@ class MainWindow(QMainWindow):
     def export(self, fmt: str) -> None:
         if self.current is None:
             return
+        from commander.ui.export import export_incident
+
         path = export_incident(self, self.console, self.current, fmt)
         if path is not None:
             self.status.showMessage(f"Saved {path}", 8000)
 
     def rename_me(self) -> RenameDialog:
+        from commander.ui.dialogs import RenameDialog
+
         dialog = RenameDialog(self.console, self)
         dialog.accepted.connect(lambda: self.status.show_person(self.console.me.name))
         dialog.open()
@@ -316,6 +332,8 @@ class MainWindow(QMainWindow):
         self.roles.set_tones(self.tones)
 
     def show_shortcuts(self) -> ShortcutsDialog:
+        from commander.ui.dialogs import ShortcutsDialog
+
         dialog = ShortcutsDialog(self)
         dialog.open()
         return dialog
@@ -324,7 +342,7 @@ class MainWindow(QMainWindow):
         box = QMessageBox(QMessageBox.Icon.NoIcon, "About Commander",
                           f"Commander {commander.__version__}\n\nOne pane for the Incident Commander: "
                           f"state and clocks, a live timeline, and the role board. Works offline; every "
-                          f"change is an event in the store at {self.console.database.where}.",
+                          f"change is an event in the store at {self.console.where}.",
                           QMessageBox.StandardButton.Ok, self)
         box.setTextFormat(Qt.TextFormat.PlainText)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
 
 from commander.domain.errors import DomainError
-from commander.store.database import StoreError
+from commander.store.errors import StoreError
 
 KNOWN = (DomainError, StoreError)
 T = TypeVar("T")

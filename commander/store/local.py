@@ -1,0 +1,111 @@
+"""Reading a local SQLite store with the standard library's driver.
+
+Start-up must show the window in under twice the time of a bare Qt window, and importing SQLAlchemy
+alone takes longer than that. So the console reads its local SQLite file through `sqlite3` directly
+(the incident list, an incident's events, the rowid watermark) and brings in SQLAlchemy only for
+writes, migrations and the shared store, after the window is on screen. Reads here are plain SELECTs
+in autocommit mode: each sees everything committed before it, and none holds a transaction open.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from commander.domain.events import Event
+from commander.store.errors import describe
+from commander.store.records import (
+    EVENT_COLUMNS,
+    INCIDENT_COLUMNS,
+    STREAM_COLUMNS,
+    IncidentSummary,
+    row_to_event,
+    stream_from_rows,
+    summary_from_row,
+)
+
+_INCIDENTS = f"SELECT {', '.join(INCIDENT_COLUMNS)} FROM incidents"
+
+
+class LocalReader:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.where = str(path)
+        with self._guard():
+            self._conn = sqlite3.connect(str(path), isolation_level=None, timeout=5, check_same_thread=False)
+            self._conn.row_factory = sqlite3.Row
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.Error as error:
+            known = describe(error, self.where)
+            if known is None:
+                raise
+            raise known from error
+
+    def table_names(self) -> set[str]:
+        with self._guard():
+            return {row[0] for row in self._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+    def schema_version(self) -> str | None:
+        if "alembic_version" not in self.table_names():
+            return None
+        with self._guard():
+            row = self._conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        return row[0] if row else None
+
+    def setting(self, key: str) -> str | None:
+        with self._guard():
+            row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def max_hlc(self) -> int:
+        with self._guard():
+            return int(self._conn.execute("SELECT coalesce(max(hlc), 0) FROM events").fetchone()[0])
+
+    def max_rowid(self) -> int:
+        with self._guard():
+            return int(self._conn.execute("SELECT coalesce(max(rowid), 0) FROM events").fetchone()[0])
+
+    def summaries(self, *, include_closed: bool = True) -> list[IncidentSummary]:
+        where = "" if include_closed else " WHERE is_open"
+        with self._guard():
+            rows = self._conn.execute(f"{_INCIDENTS}{where} ORDER BY declared_at DESC").fetchall()
+        return [summary_from_row(row) for row in rows]
+
+    def by_reference_prefix(self, prefix: str) -> list[IncidentSummary]:
+        return self._match("reference", prefix)
+
+    def by_id_prefix(self, prefix: str) -> list[IncidentSummary]:
+        return self._match("id", prefix.lower())
+
+    def _match(self, column: str, prefix: str) -> list[IncidentSummary]:
+        pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        with self._guard():
+            rows = self._conn.execute(f"{_INCIDENTS} WHERE {column} LIKE ? ESCAPE '\\'", (pattern,)).fetchall()
+        # LIKE ignores case; references and ids are matched exactly as normalised.
+        return [summary_from_row(row) for row in rows if row[column].startswith(prefix)]
+
+    def stream(self, stream: str) -> list[Event]:
+        with self._guard():
+            cursor = self._conn.cursor()
+            cursor.row_factory = None  # plain tuples: the fastest rows sqlite3 makes
+            rows = cursor.execute(f"SELECT {', '.join(STREAM_COLUMNS)} FROM events WHERE stream = ? "
+                                  f"ORDER BY hlc", (stream,)).fetchall()
+        return stream_from_rows(stream, rows)
+
+    def after_rowid(self, rowid: int) -> list[Event]:
+        with self._guard():
+            cursor = self._conn.cursor()
+            cursor.row_factory = None
+            rows = cursor.execute(f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE rowid > ? ORDER BY rowid",
+                                  (rowid,)).fetchall()
+        actors: dict = {}
+        return [row_to_event(row, actors) for row in rows]
+
+    def close(self) -> None:
+        self._conn.close()
