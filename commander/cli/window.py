@@ -24,12 +24,15 @@ def gui(session: Session, args: argparse.Namespace) -> int:
     reference = getattr(args, "incident", None)
     incident = session.resolve(reference).id if reference else None
     try:
-        from commander.ui.app import run
+        from commander.ui.app import NoDisplay, run
     except ModuleNotFoundError as error:
         if not (error.name or "").startswith(_WINDOW_MODULES):
             raise
         raise Refusal(f"The window cannot start: {error.name} is not installed. Reinstall Commander with its "
                       f"dependencies, or use the commands in `commander --help`.") from error
-    result = run(session.console, screenshot=getattr(args, "screenshot", None), incident=incident,
-                 theme=getattr(args, "theme", None))
+    try:
+        result = run(session.console, screenshot=getattr(args, "screenshot", None), incident=incident,
+                     theme=getattr(args, "theme", None))
+    except NoDisplay as error:
+        raise Refusal(str(error)) from None
     return int(result or 0)

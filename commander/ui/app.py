@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, QTimer
+from PySide6.QtCore import (
+    QCoreApplication,
+    QEventLoop,
+    QMessageLogContext,
+    Qt,
+    QTimer,
+    QtMsgType,
+    qInstallMessageHandler,
+)
 from PySide6.QtWidgets import QApplication
 
 from commander.app.console import Console
@@ -13,14 +22,37 @@ from commander.ui.main_window import MainWindow
 from commander.ui.settings import THEMES, UiSettings
 
 
-def application() -> QApplication:
-    """The running QApplication, made if there is none yet (tests and embedders bring their own)."""
+class NoDisplay(RuntimeError):
+    """There is no screen to open a window on."""
+
+
+def application(*, offscreen: bool = False) -> QApplication:
+    """The running QApplication, made if there is none yet (tests and embedders bring their own).
+
+    `offscreen` (screenshots) renders without a screen. Otherwise, on Linux with neither X11 nor
+    Wayland, Qt would abort the process; say what to do instead.
+    """
     existing = QApplication.instance()
     if isinstance(existing, QApplication):
         return existing
+    if offscreen:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        qInstallMessageHandler(_quiet_offscreen)
+    elif (sys.platform.startswith("linux") and not os.environ.get("QT_QPA_PLATFORM")
+          and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")):
+        raise NoDisplay("There is no screen to open the window on (neither DISPLAY nor WAYLAND_DISPLAY is "
+                        "set). Run Commander on a desktop session, use the command line (`commander list`, "
+                        "`commander note` ...), or render the window with `commander gui --screenshot out.png`.")
     QCoreApplication.setOrganizationName("Commander")
     QCoreApplication.setApplicationName("Commander")
     return QApplication(sys.argv[:1])
+
+
+def _quiet_offscreen(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
+    # The offscreen platform says this once per top-level window; it is not a problem of ours.
+    if "does not support propagateSizeHints" in message:
+        return
+    sys.stderr.write(message + "\n")
 
 
 def run(console: Console, *, screenshot: str | None = None, incident: str | None = None,
@@ -33,7 +65,7 @@ def run(console: Console, *, screenshot: str | None = None, incident: str | None
     """
     if theme is not None and theme not in THEMES:
         raise ValueError(f"Unknown theme {theme!r}; use one of: {', '.join(THEMES)}.")
-    app = application()
+    app = application(offscreen=screenshot is not None)
     target = console.resolve(incident).id if incident else None
     window = MainWindow(console, settings or UiSettings(), theme_name=theme)
     if screenshot is not None or window.settings.state_bytes("geometry") is None:

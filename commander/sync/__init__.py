@@ -1,0 +1,1 @@
+"""Replication between this console's local store and the team's shared store."""

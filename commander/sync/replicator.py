@@ -1,0 +1,223 @@
+"""The replicator: pushes the outbox, pulls what others wrote, and keeps trying when the store is gone.
+
+It runs on its own thread with its own connections. Pulled events go into the local store exactly as
+they are; the console then picks them up through `Console.catch_up`, the same path as events written
+by any other process, so every view updates and the projections stay right. `on_pulled` tells the
+owner (the window's bridge, or `commander sync`) that there is something to catch up on.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import select
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, func, insert, select
+
+from commander.domain.clock import to_ms
+from commander.domain.events import Event
+from commander.store.database import Database, SchemaTooNew, StoreError
+from commander.store.repository import EventLog, Settings, row_to_event
+from commander.store.tables import events, outbox
+from commander.sync.shared import SharedStore
+
+log = logging.getLogger(__name__)
+
+PUSH_BATCH = 500
+PULL_BATCH = 2_000
+PRESENCE_SECONDS = 5.0
+PRESENCE_WINDOW_MS = 20_000
+BACKOFF = (0.5, 1, 2, 4, 8, 15, 30)
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    state: str                  # "online", "syncing", "offline", "error"
+    waiting: int                # local events the shared store has not acknowledged
+    last_success: datetime | None
+    message: str = ""           # for offline/error: what happened and what to do
+    others: tuple[tuple[str, str | None], ...] = ()  # (person, incident id) of other consoles present
+    retry_in: float = 0.0
+
+
+@dataclass(frozen=True)
+class RoundResult:
+    pushed: int = 0
+    pulled: int = 0
+    more: bool = False          # a batch limit was hit: run another round at once
+
+
+@dataclass
+class Replicator:
+    local: Database
+    shared: SharedStore
+    console_id: str
+    user_name: str
+    on_pulled: Callable[[int], None] = lambda count: None
+    on_status: Callable[[SyncStatus], None] = lambda status: None
+    poll_seconds: float = 2.0
+    incident_id: str | None = None  # the incident this console shows, for presence
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+    last_success: datetime | None = None
+    status: SyncStatus | None = None
+
+    def __post_init__(self) -> None:
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_r, False)
+        os.set_blocking(self._wake_w, False)
+
+    @property
+    def cursor_key(self) -> str:
+        return "sync_cursor:" + self.shared.display_url
+
+    # -- one round ---------------------------------------------------------------------------------
+
+    def run_once(self) -> RoundResult:
+        pushed = self._push()
+        pulled, more_pull = self._pull()
+        self.last_success = datetime.now(UTC)
+        return RoundResult(pushed=pushed, pulled=pulled, more=more_pull or pushed == PUSH_BATCH)
+
+    def waiting(self) -> int:
+        with self.local.read() as conn:
+            return int(conn.scalar(select(func.count()).select_from(outbox)) or 0)
+
+    def _push(self) -> int:
+        with self.local.read() as conn:
+            rows = conn.execute(select(events).join(outbox, outbox.c.event_id == events.c.id)
+                                .order_by(events.c.hlc).limit(PUSH_BATCH)).all()
+        if not rows:
+            return 0
+        batch = [row_to_event(row) for row in rows]
+        self.shared.push(batch)
+        # Only now, after the shared store committed: a crash before this line pushes again, harmlessly.
+        with self.local.write() as conn:
+            conn.execute(delete(outbox).where(outbox.c.event_id.in_([e.id for e in batch])))
+        return len(batch)
+
+    def _pull(self) -> tuple[int, bool]:
+        with self.local.read() as conn:
+            cursor = int(Settings(conn).get(self.cursor_key) or 0)
+        pulled, last = self.shared.pull(cursor, PULL_BATCH)
+        if last == cursor:
+            return 0, False
+        with self.local.write() as conn:
+            fresh = EventLog(conn).append(pulled)
+            Settings(conn).put(self.cursor_key, str(last))
+        if fresh:
+            self.on_pulled(len(fresh))
+        return len(fresh), len(pulled) == PULL_BATCH
+
+    def heartbeat(self) -> tuple[tuple[str, str | None], ...]:
+        now_ms = to_ms(datetime.now(UTC))
+        self.shared.heartbeat(self.console_id, self.user_name, self.incident_id, now_ms)
+        return tuple((person, incident) for console, person, incident in
+                     self.shared.present(now_ms - PRESENCE_WINDOW_MS) if console != self.console_id)
+
+    # -- running ---------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="commander-replicator", daemon=True)
+            self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self.nudge()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        self.shared.close()
+
+    def nudge(self) -> None:
+        """Something was written locally: push it now rather than at the next poll. Thread-safe."""
+        try:
+            os.write(self._wake_w, b"!")
+        except BlockingIOError:
+            pass  # the pipe is full of wake-ups already
+
+    def _run(self) -> None:
+        failures = 0
+        others: tuple[tuple[str, str | None], ...] = ()
+        next_heartbeat = 0.0
+        checked = False
+        while not self._stop.is_set():
+            try:
+                if not checked:
+                    self.shared.check()
+                    checked = True
+                self._emit("syncing", others)
+                result = self.run_once()
+                while result.more and not self._stop.is_set():
+                    result = self.run_once()
+                now = time.monotonic()
+                if now >= next_heartbeat:
+                    others = self.heartbeat()
+                    next_heartbeat = now + PRESENCE_SECONDS
+                failures = 0
+                self._emit("online", others)
+            except SchemaTooNew as error:
+                self._emit("error", others, str(error))
+                self._sleep(30)
+                continue
+            except StoreError as error:
+                checked = False
+                delay = BACKOFF[min(failures, len(BACKOFF) - 1)]
+                failures += 1
+                self._emit("offline", others, str(error), retry_in=delay)
+                log.info("shared store unavailable (%s); retrying in %.1f s", error, delay)
+                self._sleep(delay)
+                continue
+            except Exception as error:  # a bug: log it with its traceback, say so, keep the console alive
+                log.exception("replication round failed")
+                self._emit("error", others, f"Replication stopped by an internal error: {error}. "
+                                            f"See the log; it retries in 30 s.")
+                self._sleep(30)
+                continue
+            self._idle()
+
+    def _idle(self) -> None:
+        """Wait for news: another console's push (NOTIFY), a local write (nudge), or the poll interval."""
+        try:
+            self.shared.wait(self.poll_seconds if not self.shared.is_postgres else PRESENCE_SECONDS,
+                             self._wake_r)
+        except OSError:
+            raise
+        except Exception as error:  # the LISTEN connection broke: poll until the next round reconnects
+            log.info("LISTEN connection lost (%s)", error)
+            self.shared.close_listener()
+            self._sleep(self.poll_seconds)
+        self._drain_wake()
+
+    def _sleep(self, seconds: float) -> None:
+        select.select([self._wake_r], [], [], seconds)
+        self._drain_wake()
+
+    def _drain_wake(self) -> None:
+        try:
+            while os.read(self._wake_r, 4096):
+                pass
+        except BlockingIOError:
+            pass
+
+    def _emit(self, state: str, others: tuple[tuple[str, str | None], ...], message: str = "",
+              retry_in: float = 0.0) -> None:
+        try:
+            waiting = self.waiting()
+        except StoreError:
+            waiting = -1
+        self.status = SyncStatus(state, waiting, self.last_success, message, others, retry_in)
+        self.on_status(self.status)
+
+
+def record_outbox(conn: object, appended: list[Event]) -> None:
+    """Queue locally written events for the shared store (called inside the append's transaction)."""
+    if appended:
+        conn.execute(insert(outbox), [{"event_id": e.id} for e in appended])  # type: ignore[attr-defined]
+
