@@ -9,6 +9,7 @@ reach the listeners through `catch_up`, the same path.
 from __future__ import annotations
 
 import gc
+import json
 import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -16,7 +17,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING, Protocol
 
-from commander.domain import decisions
+from commander.domain import decisions, snapshot
 from commander.domain.clock import HybridClock, from_ms, to_ms, unpack
 from commander.domain.errors import DomainError
 from commander.domain.events import Actor, Event, EventDraft, incident_stream, stream_entity, validate_payload
@@ -25,6 +26,7 @@ from commander.domain.incident import IncidentState, fold
 from commander.domain.policy import Policy
 from commander.domain.timeline import IncidentView, TimeFormat
 from commander.domain.when import iso
+from commander.store.local import LocalReader
 from commander.store.records import IncidentSummary, row_to_event
 
 if TYPE_CHECKING:  # SQLAlchemy stays out of the start-up path: imported where a write needs it
@@ -147,11 +149,48 @@ class Console:
         """The incident's state and timeline, kept current while the console runs."""
         cached = self._views.get(incident_id)
         if cached is None:
-            cached = IncidentView(incident_id, self.policy, self.time_format)
             with _collector_paused():
-                cached.load(self.reads.stream(incident_stream(incident_id)))
+                cached = self._restore(incident_id) or self._load(incident_id)
             self._views[incident_id] = cached
         return cached
+
+    def _load(self, incident_id: str) -> IncidentView:
+        stream = incident_stream(incident_id)
+        view = IncidentView(incident_id, self.policy, self.time_format)
+        view.load(self.reads.stream(stream))
+        if view.state.event_count >= snapshot.WORTH_IT:
+            self._keep_snapshot(view)
+        return view
+
+    def _restore(self, incident_id: str) -> IncidentView | None:
+        """A long incident from its snapshot plus the events after it, when the snapshot still fits."""
+        reads = self.reads
+        if not isinstance(reads, LocalReader):
+            return None
+        stream = incident_stream(incident_id)
+        saved = reads.snapshot(stream)
+        if saved is None:
+            return None
+        data = json.loads(saved)
+        order = tuple(data["last_order"])
+        if reads.count_through(stream, order) != data["event_count"]:  # type: ignore[arg-type]
+            return None  # an event older than the snapshot arrived since: refold from the log
+        view = snapshot.restore(incident_id, data, self.policy, self.time_format,
+                                lambda: reads.stream(stream))
+        if view is None:
+            return None
+        newer = reads.stream_after(stream, order)  # type: ignore[arg-type]
+        view.apply(newer)
+        if len(newer) >= snapshot.WORTH_IT:
+            self._keep_snapshot(view)
+        return view
+
+    def _keep_snapshot(self, view: IncidentView) -> None:
+        if isinstance(self.reads, LocalReader):
+            data = snapshot.dump(view)
+            self.reads.save_snapshot(incident_stream(view.incident_id), view.state.last_order[0],
+                                     view.state.event_count, json.dumps(data, ensure_ascii=False,
+                                                                        separators=(",", ":")))
 
     def forget(self, incident_id: str) -> None:
         self._views.pop(incident_id, None)

@@ -50,5 +50,5 @@ class Session:
 
     def close(self) -> None:
         if self._console is not None:
-            self._console.database.dispose()
+            self._console.close()
             self._console = None

@@ -70,7 +70,10 @@ class IncidentView:
         self.policy = policy
         self.time_format = time_format
         self._fold = IncidentFold(incident_id, policy)
-        self._events: list[Event] = []
+        # None after a restore from a snapshot: the log is read from `_load_events` only if needed
+        # (an export of raw events, or an event older than the snapshot that forces a refold).
+        self._events: list[Event] | None = []
+        self._load_events: Callable[[], list[Event]] | None = None
         self.entries: list[TimelineEntry] = []
         self._by_id: dict[str, TimelineEntry] = {}
         self._applied: set[str] = set()
@@ -89,15 +92,18 @@ class IncidentView:
         fresh = list({e.id: e for e in events if e.id not in self._applied}.values())
         if not fresh:
             return TimelineChange()
-        fresh.sort(key=lambda e: e.order)
-        if self._events and fresh[0].order <= self._events[-1].order:
-            self._events = sorted(self._events + fresh, key=lambda e: e.order)
+        fresh.sort(key=_log_order)
+        if self.state.event_count and fresh[0].order <= self.state.last_order:
+            merged = {e.id: e for e in self.events}
+            merged.update((e.id, e) for e in fresh)
+            self._events = sorted(merged.values(), key=_log_order)
             self._rebuild()
             return TimelineChange(reset=True)
         inserted: list[TimelineEntry] = []
         updated: list[str] = []
         for event in fresh:
-            self._events.append(event)
+            if self._events is not None:
+                self._events.append(event)
             target = self._step(event)
             if target is None:
                 continue
@@ -123,6 +129,10 @@ class IncidentView:
 
     @property
     def events(self) -> list[Event]:
+        """Every event of the incident in log order (read from the store on first use after a restore)."""
+        if self._events is None:
+            assert self._load_events is not None, "a restored view needs a way to read its events"
+            self._events = sorted({e.id: e for e in self._load_events()}.values(), key=_log_order)
         return self._events
 
     def _rebuild(self) -> None:
@@ -131,7 +141,7 @@ class IncidentView:
         self._by_id = {}
         self._applied = set()
         entries = []
-        for event in self._events:
+        for event in self.events:
             target = self._step(event)
             if target is not None and target.event_id == event.id:
                 entries.append(target)

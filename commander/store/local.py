@@ -9,13 +9,14 @@ in autocommit mode: each sees everything committed before it, and none holds a t
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from commander.domain.events import Event
-from commander.store.errors import describe
+from commander.store.errors import StoreError, describe
 from commander.store.records import (
     EVENT_COLUMNS,
     INCIDENT_COLUMNS,
@@ -26,6 +27,7 @@ from commander.store.records import (
     summary_from_row,
 )
 
+log = logging.getLogger(__name__)
 _INCIDENTS = f"SELECT {', '.join(INCIDENT_COLUMNS)} FROM incidents"
 
 
@@ -36,6 +38,7 @@ class LocalReader:
         with self._guard():
             self._conn = sqlite3.connect(str(path), isolation_level=None, timeout=5, check_same_thread=False)
             self._conn.row_factory = sqlite3.Row
+        self._table_cache: set[str] | None = None
 
     @contextmanager
     def _guard(self) -> Iterator[None]:
@@ -97,6 +100,48 @@ class LocalReader:
             rows = cursor.execute(f"SELECT {', '.join(STREAM_COLUMNS)} FROM events WHERE stream = ? "
                                   f"ORDER BY hlc", (stream,)).fetchall()
         return stream_from_rows(stream, rows)
+
+    # -- snapshots of long incidents (a cache: see commander.domain.snapshot) ----------------------
+
+    _AFTER = "hlc >= ? AND (hlc > ? OR origin > ? OR (origin = ? AND id > ?))"
+    _THROUGH = "hlc <= ? AND (hlc < ? OR origin < ? OR (origin = ? AND id <= ?))"
+
+    def snapshot(self, stream: str) -> str | None:
+        if "snapshots" not in self._tables():
+            return None
+        with self._guard():
+            row = self._conn.execute("SELECT data FROM snapshots WHERE stream = ?", (stream,)).fetchone()
+        return row[0] if row else None
+
+    def count_through(self, stream: str, order: tuple[int, str, str]) -> int:
+        hlc, origin, event_id = order
+        with self._guard():
+            return int(self._conn.execute(f"SELECT count(*) FROM events WHERE stream = ? AND {self._THROUGH}",
+                                          (stream, hlc, hlc, origin, origin, event_id)).fetchone()[0])
+
+    def stream_after(self, stream: str, order: tuple[int, str, str]) -> list[Event]:
+        hlc, origin, event_id = order
+        with self._guard():
+            cursor = self._conn.cursor()
+            cursor.row_factory = None
+            rows = cursor.execute(f"SELECT {', '.join(STREAM_COLUMNS)} FROM events WHERE stream = ? AND "
+                                  f"{self._AFTER} ORDER BY hlc",
+                                  (stream, hlc, hlc, origin, origin, event_id)).fetchall()
+        return stream_from_rows(stream, rows)
+
+    def save_snapshot(self, stream: str, through_hlc: int, event_count: int, data: str) -> None:
+        """Keep a snapshot. Only a cache: a store that cannot take it (read-only, full) just goes without."""
+        try:
+            with self._guard():
+                self._conn.execute("INSERT OR REPLACE INTO snapshots (stream, through_hlc, event_count, data) "
+                                   "VALUES (?, ?, ?, ?)", (stream, through_hlc, event_count, data))
+        except StoreError as error:
+            log.info("snapshot of %s not kept: %s", stream, error)
+
+    def _tables(self) -> set[str]:
+        if self._table_cache is None or "snapshots" not in self._table_cache:
+            self._table_cache = self.table_names()
+        return self._table_cache
 
     def after_rowid(self, rowid: int) -> list[Event]:
         with self._guard():

@@ -67,6 +67,18 @@ class MetaRow(Base):
     value: Mapped[str] = mapped_column(Text)
 
 
+class SnapshotRow(Base):
+    """A saved view of a long incident (state and timeline up to a point of the log): a cache that
+    saves refolding tens of thousands of events on every open. Never synced, always disposable."""
+
+    __tablename__ = "snapshots"
+
+    stream: Mapped[str] = mapped_column(String(80), primary_key=True)
+    through_hlc: Mapped[int] = mapped_column(BigInteger)
+    event_count: Mapped[int] = mapped_column(Integer)
+    data: Mapped[str] = mapped_column(Text)
+
+
 events = EventRow.__table__
 incidents = IncidentRow.__table__
 meta = MetaRow.__table__

@@ -26,6 +26,16 @@ class NoDisplay(RuntimeError):
     """There is no screen to open a window on."""
 
 
+def display_problem() -> str | None:
+    """Why no window can open here, or None. On Linux with neither X11 nor Wayland, Qt would abort."""
+    if (sys.platform.startswith("linux") and not os.environ.get("QT_QPA_PLATFORM")
+            and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")):
+        return ("There is no screen to open the window on (neither DISPLAY nor WAYLAND_DISPLAY is set). "
+                "Run Commander on a desktop session, use the command line (`commander list`, `commander note` "
+                "...), or render the window with `commander gui --screenshot out.png`.")
+    return None
+
+
 def application(*, offscreen: bool = False) -> QApplication:
     """The running QApplication, made if there is none yet (tests and embedders bring their own).
 
@@ -38,11 +48,8 @@ def application(*, offscreen: bool = False) -> QApplication:
     if offscreen:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         qInstallMessageHandler(_quiet_offscreen)
-    elif (sys.platform.startswith("linux") and not os.environ.get("QT_QPA_PLATFORM")
-          and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")):
-        raise NoDisplay("There is no screen to open the window on (neither DISPLAY nor WAYLAND_DISPLAY is "
-                        "set). Run Commander on a desktop session, use the command line (`commander list`, "
-                        "`commander note` ...), or render the window with `commander gui --screenshot out.png`.")
+    elif (problem := display_problem()) is not None:
+        raise NoDisplay(problem)
     QCoreApplication.setOrganizationName("Commander")
     QCoreApplication.setApplicationName("Commander")
     return QApplication(sys.argv[:1])

@@ -30,7 +30,7 @@ def open_console(store_file: Path) -> Iterator[Callable[..., Console]]:
 
     yield make
     for console in built:
-        console.database.dispose()
+        console.close()
 
 
 @pytest.fixture

@@ -34,7 +34,7 @@ def test_the_default_store_is_under_commander_home() -> None:
         assert Path(console.database.where) == Path(bootstrap.os.environ["COMMANDER_HOME"]) / "commander.db"
         assert Path(console.database.where).is_file()
     finally:
-        console.database.dispose()
+        console.close()
 
 
 def test_identity_is_kept_in_the_store(open_console: Callable[..., Console]) -> None:

@@ -184,7 +184,7 @@ def test_ingest_takes_events_from_elsewhere_on_the_same_path(
         with elsewhere.database.read() as conn:
             everything = EventLog(conn).stream(f"incident:{foreign_state.id}")
     finally:
-        elsewhere.database.dispose()
+        elsewhere.close()
     heard.calls.clear()
     assert console.ingest(everything) == everything
     assert console.ingest(everything) == []  # replayed: nothing new, nobody told

@@ -150,6 +150,7 @@ def window(monkeypatch: pytest.MonkeyPatch) -> _FakeWindow:
     fake = _FakeWindow()
     module = types.ModuleType("commander.ui.app")
     module.run = fake.run  # type: ignore[attr-defined]
+    module.NoDisplay = type("NoDisplay", (RuntimeError,), {})  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "commander.ui.app", module)
     return fake
 
@@ -157,6 +158,30 @@ def window(monkeypatch: pytest.MonkeyPatch) -> _FakeWindow:
 def test_no_command_opens_the_window(run: Run, window: _FakeWindow) -> None:
     assert run().code == 0
     assert window.calls == [{"user": "Alex", "screenshot": None, "incident": None, "theme": None}]
+
+
+def test_no_display_is_a_refusal_with_what_to_do(run: Run, window: _FakeWindow,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_screen(console: Any, **options: Any) -> int:
+        raise sys.modules["commander.ui.app"].NoDisplay("There is no screen to open the window on.")
+
+    monkeypatch.setattr(sys.modules["commander.ui.app"], "run", no_screen)
+    result = run("gui")
+    assert result.code == 1 and "no screen" in result.err and "Traceback" not in result.err
+
+
+def test_no_display_is_detected_before_qt_would_abort(monkeypatch: pytest.MonkeyPatch) -> None:
+    from commander.ui.app import display_problem
+
+    for name in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert "--screenshot" in (display_problem() or "")
+    monkeypatch.setenv("DISPLAY", ":0")
+    assert display_problem() is None
+    monkeypatch.delenv("DISPLAY")
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    assert display_problem() is None
 
 
 def test_gui_passes_its_options(run: Run, window: _FakeWindow, ref: str, tmp_path: Path) -> None:

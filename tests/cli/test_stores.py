@@ -110,7 +110,7 @@ def test_references_from_two_separate_stores_never_collide(run: Run, tmp_path: P
             for number in range(500):
                 console.declare(Declaration(title=f"incident {number}", severity="SEV3"))
         finally:
-            console.database.dispose()
+            console.close()
     listed = [run("list", "--all", "--json", store=store).json() for store in stores]
     references = [row["reference"] for rows in listed for row in rows]
     ids = [row["id"] for rows in listed for row in rows]

@@ -31,7 +31,8 @@ def test_alembic_head_is_the_schema_this_version_knows() -> None:
 def test_open_creates_every_table_from_an_empty_file(database: Database) -> None:
     assert database.check_schema() == "current"
     with database.read() as conn:
-        assert set(sa.inspect(conn).get_table_names()) == {"alembic_version", "events", "incidents", "meta"}
+        assert set(sa.inspect(conn).get_table_names()) == {"alembic_version", "events", "incidents", "meta",
+                                                                   "snapshots"}
         indexes = {ix["name"] for ix in sa.inspect(conn).get_indexes("events")}
         assert {"ix_events_stream_hlc", "ix_events_hlc"} <= indexes
 

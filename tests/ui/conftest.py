@@ -32,7 +32,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def console(tmp_path: Path) -> Iterator[Console]:
     made = build_console(f"sqlite:///{tmp_path}/c.db")
     yield made
-    made.database.dispose()
+    made.close()
 
 
 @pytest.fixture

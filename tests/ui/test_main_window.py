@@ -198,7 +198,7 @@ def test_a_note_from_another_process_appears_after_catch_up(qtbot: QtBot, consol
     qtbot.waitUntil(lambda: "Written from a terminal" in timeline_texts(window), timeout=5000)
     terminal.declare(Declaration(title="Another one, declared elsewhere", severity="SEV3"))
     qtbot.waitUntil(lambda: window.status.open_count.text() == "2 open", timeout=5000)
-    terminal.database.dispose()
+    terminal.close()
 
 
 def test_links_open_from_the_detail_pane_and_markup_stays_text(qtbot: QtBot, console: Console, incident: str,

@@ -1,4 +1,4 @@
-"""The event log, the incident list projection, and the store's own settings.
+"""The event log, the incident list projection, snapshots of long incidents, and the store's own settings.
 
 Revision ID: 0001
 Revises:
@@ -58,9 +58,18 @@ def upgrade() -> None:
         sa.Column("value", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("key", name="pk_meta"),
     )
+    op.create_table(
+        "snapshots",
+        sa.Column("stream", sa.String(80), nullable=False),
+        sa.Column("through_hlc", sa.BigInteger(), nullable=False),
+        sa.Column("event_count", sa.Integer(), nullable=False),
+        sa.Column("data", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("stream", name="pk_snapshots"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("snapshots")
     op.drop_table("meta")
     op.drop_table("incidents")
     op.drop_table("events")
