@@ -82,6 +82,7 @@ class Console:
         self.time_format = time_format
         self._listeners: list[Listener] = []
         self._views: dict[str, IncidentView] = {}
+        self._unsaved: set[str] = set()  # long incidents whose snapshot is missing or far behind
         self._seen_rowid = self.reads.max_rowid() if self.is_sqlite else 0
 
     @property
@@ -102,6 +103,7 @@ class Console:
         return thread
 
     def close(self) -> None:
+        self.keep_snapshots()
         if self._database is not None:
             self._database.dispose()
         close = getattr(self.reads, "close", None)
@@ -159,7 +161,7 @@ class Console:
         view = IncidentView(incident_id, self.policy, self.time_format)
         view.load(self.reads.stream(stream))
         if view.state.event_count >= snapshot.WORTH_IT:
-            self._keep_snapshot(view)
+            self._unsaved.add(incident_id)  # kept at close: not now, while someone waits for the window
         return view
 
     def _restore(self, incident_id: str) -> IncidentView | None:
@@ -182,7 +184,7 @@ class Console:
         newer = reads.stream_after(stream, order)  # type: ignore[arg-type]
         view.apply(newer)
         if len(newer) >= snapshot.WORTH_IT:
-            self._keep_snapshot(view)
+            self._unsaved.add(incident_id)
         return view
 
     def _keep_snapshot(self, view: IncidentView) -> None:
@@ -193,7 +195,16 @@ class Console:
                                                                         separators=(",", ":")))
 
     def forget(self, incident_id: str) -> None:
-        self._views.pop(incident_id, None)
+        view = self._views.pop(incident_id, None)
+        if incident_id in self._unsaved:
+            self._unsaved.discard(incident_id)
+            if view is not None:
+                self._keep_snapshot(view)
+
+    def keep_snapshots(self) -> None:
+        """Save snapshots of the long incidents folded in full since the last save (see `_load`)."""
+        for incident_id in list(self._unsaved):
+            self.forget(incident_id)
 
     def state(self, incident_id: str) -> IncidentState:
         return self.view(incident_id).state

@@ -131,6 +131,8 @@ class LocalReader:
 
     def save_snapshot(self, stream: str, through_hlc: int, event_count: int, data: str) -> None:
         """Keep a snapshot. Only a cache: a store that cannot take it (read-only, full) just goes without."""
+        if "snapshots" not in self._tables():
+            return
         try:
             with self._guard():
                 self._conn.execute("INSERT OR REPLACE INTO snapshots (stream, through_hlc, event_count, data) "

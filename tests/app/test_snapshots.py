@@ -46,8 +46,11 @@ def test_a_long_incident_is_snapshotted_and_reopens_from_it(open_console: Callab
     first = open_console()
     incident_id = _long_incident(first)
     first.forget(incident_id)
-    first.view(incident_id)  # a full fold of a long incident keeps a snapshot
+    first.view(incident_id)  # a full fold of a long incident: its snapshot is kept when it is let go
+    assert _snapshots(store_file) == 0
+    first.forget(incident_id)
     assert _snapshots(store_file) == 1
+    first.view(incident_id)
     first.add_note(incident_id, "written after the snapshot")
     later = open_console()
     view = later.view(incident_id)
@@ -66,6 +69,8 @@ def test_an_event_older_than_the_snapshot_makes_the_console_refold(open_console:
     incident_id = _long_incident(console)
     console.forget(incident_id)
     console.view(incident_id)
+    console.keep_snapshots()
+    assert _snapshots(store_file) == 1
     # A console that was offline comes back with a note it wrote before the snapshot's point.
     draft = decisions.add_note(console.state(incident_id), "written while offline", now=console.now())[0]
     early = console.view(incident_id).events[3]
