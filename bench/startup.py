@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         Figure("bare QMainWindow", bare, "ms"),
         Figure("Commander, empty store", on_empty, "ms"),
         Figure("Commander, seeded store", on_seeded, "ms",
-               note="opens the SEV1 incident with 50,000 events (the most severe open one)"),
+               note="opens its most severe open incident"),
         Figure("ratio, empty store", on_empty / bare, "x", target=RATIO_TARGET),
         Figure("ratio, seeded store", on_seeded / bare, "x", target=RATIO_TARGET),
     ])

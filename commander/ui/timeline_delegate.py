@@ -10,6 +10,8 @@ shows exactly that. Markers (edited, backdated, deleted) are words, not colour a
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
@@ -23,6 +25,19 @@ PIN = "★"
 _LEFT = Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextSingleLine
 
 
+class _Fonts(NamedTuple):
+    """Fonts and metrics a row needs, made once per font rather than once per painted cell."""
+
+    metrics: QFontMetrics
+    pad: int
+    pin_width: int
+    gap: int
+    small: QFont
+    small_metrics: QFontMetrics
+    struck: QFont
+    struck_metrics: QFontMetrics
+
+
 class TimelineDelegate(QStyledItemDelegate):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -30,7 +45,23 @@ class TimelineDelegate(QStyledItemDelegate):
         self.time_font = mono_font()
         self.time_width = 0
         self.who_width = 0
+        self._fonts: dict[str, _Fonts] = {}
         self.set_widths(QApplication.font())
+
+    def fonts(self, font: QFont) -> _Fonts:
+        key = font.key()
+        cached = self._fonts.get(key)
+        if cached is None:
+            metrics = QFontMetrics(font)
+            small = QFont(font)
+            if font.pointSizeF() > 0:
+                small.setPointSizeF(font.pointSizeF() * 0.88)
+            struck = QFont(font)
+            struck.setStrikeOut(True)
+            cached = self._fonts[key] = _Fonts(
+                metrics, metrics.horizontalAdvance("x"), metrics.horizontalAdvance(PIN + " "),
+                metrics.horizontalAdvance("  "), small, QFontMetrics(small), struck, QFontMetrics(struck))
+        return cached
 
     def set_widths(self, font: QFont) -> None:
         """Column widths from font metrics, so they hold at any font size or screen scale."""
@@ -39,8 +70,8 @@ class TimelineDelegate(QStyledItemDelegate):
         self.who_width = QFontMetrics(font).horizontalAdvance("x") * 14 + gap
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
-        metrics = QFontMetrics(option.font)
-        return QSize(metrics.horizontalAdvance("x") * 60, int(metrics.height() * 1.75))
+        fonts = self.fonts(option.font)
+        return QSize(fonts.pad * 60, int(fonts.metrics.height() * 1.75))
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         entry = index.data(TimelineModel.EntryRole)
@@ -56,8 +87,8 @@ class TimelineDelegate(QStyledItemDelegate):
 
         t = self.tones
         rect = QRect(opt.rect)
-        metrics = QFontMetrics(opt.font)
-        pad = metrics.horizontalAdvance("x")
+        fonts = self.fonts(opt.font)
+        metrics, pad = fonts.metrics, fonts.pad
         painter.save()
         column = index.column()
         if column == TimelineModel.TIME:
@@ -76,8 +107,8 @@ class TimelineDelegate(QStyledItemDelegate):
     def _paint_entry(self, painter: QPainter, opt: QStyleOptionViewItem, entry: TimelineEntry,
                      rect: QRect) -> None:
         t = self.tones
-        metrics = QFontMetrics(opt.font)
-        pad = metrics.horizontalAdvance("x")
+        fonts = self.fonts(opt.font)
+        pad = fonts.pad
         x = rect.left()
         bar = t.category(entry.category)
         if bar is not None:  # notes, the common case, carry no bar: system entries stand apart quietly
@@ -88,20 +119,17 @@ class TimelineDelegate(QStyledItemDelegate):
         if entry.pinned:
             painter.setPen(t.colour("pin"))
             painter.drawText(QRect(x, rect.top(), rect.width(), rect.height()), _LEFT, PIN)
-        x += metrics.horizontalAdvance(PIN + " ")
+        x += fonts.pin_width
         self._paint_text(painter, opt, entry, QRect(x, rect.top(), rect.right() - x - pad, rect.height()))
 
     def _paint_text(self, painter: QPainter, opt: QStyleOptionViewItem, entry: TimelineEntry,
                     room: QRect) -> None:
         t = self.tones
         markers = self.markers(entry)
-        small = QFont(opt.font)
-        if opt.font.pointSizeF() > 0:
-            small.setPointSizeF(opt.font.pointSizeF() * 0.88)
-        gap = QFontMetrics(opt.font).horizontalAdvance("  ")
-        marker_width = QFontMetrics(small).horizontalAdvance(markers) + gap if markers else 0
-        font = QFont(opt.font)
-        font.setStrikeOut(bool(entry.deleted_by))
+        fonts = self.fonts(opt.font)
+        small, gap = fonts.small, fonts.gap
+        marker_width = fonts.small_metrics.horizontalAdvance(markers) + gap if markers else 0
+        font, metrics = (fonts.struck, fonts.struck_metrics) if entry.deleted_by else (opt.font, fonts.metrics)
         painter.setFont(font)
         if entry.deleted_by:
             painter.setPen(t.colour("faint"))
@@ -111,10 +139,10 @@ class TimelineDelegate(QStyledItemDelegate):
             painter.setPen(t.colour("muted"))
         text = entry.text if "\n" not in entry.text else entry.text.replace("\n", " ⏎ ")
         width = max(0, room.width() - marker_width)
-        shown = QFontMetrics(font).elidedText(text, Qt.TextElideMode.ElideRight, width)
+        shown = metrics.elidedText(text, Qt.TextElideMode.ElideRight, width)
         painter.drawText(room, _LEFT, shown)
         if markers:
-            used = QFontMetrics(font).horizontalAdvance(shown)
+            used = metrics.horizontalAdvance(shown)
             painter.setFont(small)
             painter.setPen(t.colour("faint"))
             painter.drawText(QRect(room.left() + used + gap, room.top(), marker_width, room.height()), _LEFT,
