@@ -25,3 +25,17 @@ def _private_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     monkeypatch.setenv("COMMANDER_USER", "Alex")
     monkeypatch.delenv("COMMANDER_DB", raising=False)
     monkeypatch.delenv("COMMANDER_POLICY", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring() -> object:
+    """Every test gets a fresh in-memory keyring: the OS keyring is never touched."""
+    import keyring
+
+    from tests.keyring_memory import MemoryKeyring
+
+    backend = MemoryKeyring()
+    previous = keyring.get_keyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)

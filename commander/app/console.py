@@ -296,12 +296,15 @@ class Console:
     def _write(self, batch: list[Event]) -> list[Event]:
         from sqlalchemy import text
 
-        from commander.store.repository import EventLog
+        from commander.store.repository import EventLog, Outbox
         try:
             with self.database.write() as conn:
-                log_ = EventLog(conn)
                 outside = self._read_outside(conn)
-                appended = outside + log_.append(batch)
+                written = EventLog(conn).append(batch)
+                # Queued for the shared store, in the same transaction: a crash cannot lose the intent.
+                # Events read from outside were queued by whoever wrote them (or came from the store).
+                Outbox(conn).add(written)
+                appended = outside + written
                 if not appended:
                     return []
                 for event in appended:

@@ -6,6 +6,7 @@ so the caller can tell the person; nothing is ever written in plaintext.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 import keyring
@@ -67,7 +68,5 @@ class SecretStore:
     def delete(self, name: str) -> None:
         self._session.pop(name, None)
         if self.available:
-            try:
+            with contextlib.suppress(keyring.errors.PasswordDeleteError):  # nothing there: already deleted
                 self.backend.delete_password(SERVICE, name)
-            except keyring.errors.PasswordDeleteError:
-                pass

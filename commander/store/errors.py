@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import sqlite3
 
-SCHEMA_HEAD = "0001"  # the newest migration this version knows; a test keeps it equal to Alembic's head
-SCHEMA_ORDER = ["0001"]
+SCHEMA_HEAD = "0002"  # the newest migration this version knows; a test keeps it equal to Alembic's head
+SCHEMA_ORDER = ["0001", "0002"]
 
 
 class StoreError(Exception):

@@ -22,9 +22,9 @@ from commander.store.records import (  # re-exported for callers that read rows 
     stream_from_rows,
     summary_from_row,
 )
-from commander.store.tables import events, incidents, meta
+from commander.store.tables import events, incidents, meta, outbox
 
-__all__ = ["EventLog", "IncidentList", "IncidentSummary", "Settings", "event_to_row", "row_to_event"]
+__all__ = ["EventLog", "IncidentList", "IncidentSummary", "Outbox", "Settings", "event_to_row", "row_to_event"]
 
 _EVENT_COLUMNS = tuple(events.c[name] for name in EVENT_COLUMNS)
 _STREAM_COLUMNS = tuple(events.c[name] for name in STREAM_COLUMNS)
@@ -124,6 +124,9 @@ class Settings:
         if self.conn.execute(update(meta).where(meta.c.key == key).values(value=value)).rowcount == 0:
             self.conn.execute(insert(meta).values(key=key, value=value))
 
+    def delete(self, key: str) -> None:
+        self.conn.execute(meta.delete().where(meta.c.key == key))
+
 
 class DatabaseReads:
     """The console's reads through SQLAlchemy, for stores that are not a local SQLite file."""
@@ -152,3 +155,27 @@ class DatabaseReads:
             return 0
         with self.database.read() as conn:
             return int(conn.execute(text("SELECT coalesce(max(rowid), 0) FROM events")).scalar_one())
+
+
+class Outbox:
+    """Local events the shared store has not acknowledged: pushed by the replicator, oldest first."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add(self, written: Sequence[Event]) -> None:
+        if written:
+            self.conn.execute(insert(outbox), [{"event_id": e.id} for e in written])
+
+    def batch(self, limit: int) -> list[Event]:
+        rows = self.conn.execute(select(*_EVENT_COLUMNS).join(outbox, outbox.c.event_id == events.c.id)
+                                 .order_by(events.c.hlc).limit(limit)).all()
+        actors: dict[tuple[str, str], Any] = {}
+        return [row_to_event(row, actors) for row in rows]
+
+    def acknowledge(self, event_ids: Sequence[str]) -> None:
+        for start in range(0, len(event_ids), 500):
+            self.conn.execute(outbox.delete().where(outbox.c.event_id.in_(event_ids[start:start + 500])))
+
+    def count(self) -> int:
+        return int(self.conn.scalar(select(func.count()).select_from(outbox)) or 0)

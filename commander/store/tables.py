@@ -79,6 +79,27 @@ class SnapshotRow(Base):
     data: Mapped[str] = mapped_column(Text)
 
 
+class OutboxRow(Base):
+    """Events written here that the shared store has not acknowledged yet (local store only)."""
+
+    __tablename__ = "outbox"
+
+    event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+
+
+class PresenceRow(Base):
+    """Who has a console open, on which incident (shared store only; rows are upserted heartbeats)."""
+
+    __tablename__ = "presence"
+
+    console_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_name: Mapped[str] = mapped_column(String(200))
+    incident_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    seen_at: Mapped[int] = mapped_column(BigInteger)
+
+
 events = EventRow.__table__
 incidents = IncidentRow.__table__
 meta = MetaRow.__table__
+outbox = OutboxRow.__table__
+presence = PresenceRow.__table__

@@ -8,6 +8,7 @@ owner (the window's bridge, or `commander sync`) that there is something to catc
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import select
@@ -17,13 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, func, insert, select
-
 from commander.domain.clock import to_ms
-from commander.domain.events import Event
 from commander.store.database import Database, SchemaTooNew, StoreError
-from commander.store.repository import EventLog, Settings, row_to_event
-from commander.store.tables import events, outbox
+from commander.store.repository import EventLog, Outbox, Settings
 from commander.sync.shared import SharedStore
 
 log = logging.getLogger(__name__)
@@ -86,19 +83,18 @@ class Replicator:
 
     def waiting(self) -> int:
         with self.local.read() as conn:
-            return int(conn.scalar(select(func.count()).select_from(outbox)) or 0)
+            return Outbox(conn).count()
 
     def _push(self) -> int:
         with self.local.read() as conn:
-            rows = conn.execute(select(events).join(outbox, outbox.c.event_id == events.c.id)
-                                .order_by(events.c.hlc).limit(PUSH_BATCH)).all()
-        if not rows:
+            batch = Outbox(conn).batch(PUSH_BATCH)
+        if not batch:
             return 0
-        batch = [row_to_event(row) for row in rows]
         self.shared.push(batch)
-        # Only now, after the shared store committed: a crash before this line pushes again, harmlessly.
+        # Only now, after the shared store committed: a crash before this line pushes again, harmlessly
+        # (the shared store skips ids it has).
         with self.local.write() as conn:
-            conn.execute(delete(outbox).where(outbox.c.event_id.in_([e.id for e in batch])))
+            Outbox(conn).acknowledge([e.id for e in batch])
         return len(batch)
 
     def _pull(self) -> tuple[int, bool]:
@@ -137,10 +133,8 @@ class Replicator:
 
     def nudge(self) -> None:
         """Something was written locally: push it now rather than at the next poll. Thread-safe."""
-        try:
+        with contextlib.suppress(BlockingIOError):  # the pipe is full of wake-ups already
             os.write(self._wake_w, b"!")
-        except BlockingIOError:
-            pass  # the pipe is full of wake-ups already
 
     def _run(self) -> None:
         failures = 0
@@ -214,10 +208,4 @@ class Replicator:
             waiting = -1
         self.status = SyncStatus(state, waiting, self.last_success, message, others, retry_in)
         self.on_status(self.status)
-
-
-def record_outbox(conn: object, appended: list[Event]) -> None:
-    """Queue locally written events for the shared store (called inside the append's transaction)."""
-    if appended:
-        conn.execute(insert(outbox), [{"event_id": e.id} for e in appended])  # type: ignore[attr-defined]
 

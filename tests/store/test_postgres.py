@@ -29,6 +29,8 @@ def pg_database() -> Iterator[Database]:
             conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
     except sa.exc.OperationalError as error:
         admin.dispose()
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI needs the PostgreSQL at {SERVER}: {error.orig}")
         pytest.skip(f"no PostgreSQL at {SERVER}: {error.orig}")
     database = Database(sa.make_url(SERVER).set(database=name).render_as_string(hide_password=False))
     try:

@@ -1,0 +1,145 @@
+"""Consoles replicating through a shared store, on a shared SQLite file and on PostgreSQL alike."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import pytest
+import sqlalchemy as sa
+
+from commander.app.console import Console
+from commander.domain.decisions import Declaration
+from commander.store.database import Database, SchemaTooNew, StoreUnreachable
+from commander.sync.replicator import Replicator
+from commander.sync.shared import SharedStore
+from tests.domain.replica import canonical, timeline_dump
+
+Make = Callable[..., tuple[Console, Replicator]]
+
+
+def settle(*pairs: tuple[Console, Replicator]) -> None:
+    """Rounds until nothing moves: every console pushed and pulled everything, then caught up."""
+    for _ in range(4):
+        for console, replicator in pairs:
+            replicator.run_once()
+            console.catch_up()
+
+
+def test_a_note_on_one_console_reaches_the_others(console_on: Make, shared_url: str) -> None:
+    alex, sam, kim = console_on("Alex", shared_url), console_on("Sam", shared_url), console_on("Kim", shared_url)
+    incident = alex[0].declare(Declaration(title="Checkout 502s", severity="SEV1"))
+    alex[0].add_note(incident.id, "Rolled back v2.31")
+    settle(alex, sam, kim)
+    sam[0].add_note(incident.id, "502 rate falling")
+    kim[0].assign(incident.id, "scribe", "Kim")
+    settle(alex, sam, kim)
+    views = [c.view(incident.id) for c, _ in (alex, sam, kim)]
+    assert [e.text for e in views[0].entries if e.category == "note"] == ["Rolled back v2.31", "502 rate falling"]
+    assert all(canonical(v.state) == canonical(views[0].state) for v in views)
+    assert all(timeline_dump(v.entries) == timeline_dump(views[0].entries) for v in views)
+    assert [s.reference for s in sam[0].incidents()] == [incident.reference]  # the projection too
+    assert all(r.waiting() == 0 for _, r in (alex, sam, kim))
+
+
+def test_edits_made_apart_merge_by_the_documented_rule(console_on: Make, shared_url: str) -> None:
+    alex, sam = console_on("Alex", shared_url), console_on("Sam", shared_url)
+    incident = alex[0].declare(Declaration(title="Checkout 502s", severity="SEV2"))
+    settle(alex, sam)
+    # Apart: both change the severity and add notes; neither syncs.
+    first = alex[0].change_severity(incident.id, "SEV1", "all regions")[0]
+    alex[0].add_note(incident.id, "Alex, offline")
+    second = sam[0].change_severity(incident.id, "SEV3", "contained")[0]
+    sam[0].add_note(incident.id, "Sam, offline")
+    settle(alex, sam)
+    winner = max(first, second, key=lambda e: e.order)
+    for console, _ in (alex, sam):
+        view = console.view(incident.id)
+        assert view.state.severity == winner.payload["severity"]  # last writer by the hybrid clock
+        texts = [e.text for e in view.entries]
+        assert "Alex, offline" in texts and "Sam, offline" in texts  # both edits stay visible
+        assert sum(t.startswith("Severity ") for t in texts) == 2
+    assert canonical(alex[0].view(incident.id).state) == canonical(sam[0].view(incident.id).state)
+
+
+def test_replaying_a_push_sends_nothing_twice(console_on: Make, shared_url: str) -> None:
+    alex, sam = console_on("Alex", shared_url), console_on("Sam", shared_url)
+    incident = alex[0].declare(Declaration(title="Checkout 502s", severity="SEV2"))
+    written = alex[0].add_note(incident.id, "once")
+    alex[1].run_once()
+    # A crash between the shared store's commit and the outbox's: the same events are pushed again.
+    assert alex[1].shared.push(written) == 0
+    settle(alex, sam)
+    assert [e.text for e in sam[0].view(incident.id).entries].count("once") == 1
+    shared = SharedStore(shared_url)
+    assert len(shared.pull(0, 100)[0]) == 3
+    shared.close()
+
+
+def test_a_store_from_a_newer_commander_is_refused(shared_url: str) -> None:
+    database = Database(shared_url)
+    with database.write() as conn:
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '9999'"))
+    database.dispose()
+    shared = SharedStore(shared_url)
+    with pytest.raises(SchemaTooNew, match="Update Commander"):
+        shared.check()
+    shared.close()
+
+
+@pytest.mark.postgres
+def test_offline_work_waits_and_flows_when_the_store_returns(console_on: Make, pg_url: str) -> None:
+    Database(pg_url).upgrade()
+    alex, sam = console_on("Alex", pg_url), console_on("Sam", pg_url)
+    incident = alex[0].declare(Declaration(title="Checkout 502s", severity="SEV1"))
+    settle(alex, sam)
+    real = alex[1].shared
+    alex[1].shared = SharedStore(pg_url.replace("127.0.0.1:5432", "127.0.0.1:1"))  # the network is gone
+    for number in range(37):
+        alex[0].add_note(incident.id, f"offline note {number}")
+    with pytest.raises(StoreUnreachable, match="cannot be reached"):
+        alex[1].run_once()
+    assert alex[1].waiting() == 37 + 0  # nothing lost, all waiting
+    alex[1].shared.close()
+    alex[1].shared = real
+    settle(alex, sam)
+    assert alex[1].waiting() == 0
+    notes = [e.text for e in sam[0].view(incident.id).entries if e.category == "note"]
+    assert notes == [f"offline note {number}" for number in range(37)]
+
+
+@pytest.mark.postgres
+def test_listen_notify_wakes_the_other_console(console_on: Make, pg_url: str) -> None:
+    Database(pg_url).upgrade()
+    alex, sam = console_on("Alex", pg_url), console_on("Sam", pg_url)
+    heard = threading.Event()
+    sam[1].on_pulled = lambda count: heard.set()
+    sam[1].poll_seconds = 30  # a poll would be far too late: only NOTIFY can wake it in time
+    sam[1].start()
+    import time
+
+    time.sleep(0.5)  # let it reach its idle wait (LISTEN) before anything is pushed
+    incident = alex[0].declare(Declaration(title="Checkout 502s", severity="SEV1"))
+    pushed_at = time.monotonic()
+    alex[1].run_once()
+    # Its idle wait lasts seconds: only a NOTIFY wakes it this soon.
+    assert heard.wait(1.5), "the other console was not woken by NOTIFY"
+    assert time.monotonic() - pushed_at < 1.5
+    sam[0].catch_up()
+    assert sam[0].view(incident.id).state.title == "Checkout 502s"
+
+
+@pytest.mark.postgres
+def test_history_cannot_be_rewritten_on_postgresql(pg_url: str) -> None:
+    database = Database(pg_url)
+    database.upgrade()
+    engine = sa.create_engine(pg_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO events (id, stream, kind, payload, actor_id, actor_name, hlc, "
+                             "occurred_at, recorded_at, origin) VALUES ('e1', 's', 'note.added', '{}', 'a', "
+                             "'Alex', 1, 1, 1, 'c')"))
+    for statement in ("UPDATE events SET kind = 'x'", "DELETE FROM events", "TRUNCATE events"):
+        with pytest.raises(sa.exc.DBAPIError, match="append-only"), engine.begin() as conn:
+            conn.execute(sa.text(statement))
+    engine.dispose()
+    database.dispose()
