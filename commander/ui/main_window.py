@@ -38,6 +38,7 @@ from commander.ui.problems import attempt
 from commander.ui.role_board import RoleBoard
 from commander.ui.settings import UiSettings
 from commander.ui.status_bar import StatusBar
+from commander.ui.sync_status import SyncBridge, SyncIndicator
 from commander.ui.timeline_model import TimelineFilter
 from commander.ui.timeline_panel import ReadingPlace, TimelinePanel
 
@@ -77,6 +78,9 @@ class MainWindow(QMainWindow):
         self.details = DetailsBox(console, self)
         self.status = StatusBar(console, self)
         self.setStatusBar(self.status)
+        self.sync = SyncBridge(console, self.bridge, self)
+        self.sync_indicator = SyncIndicator(self.sync, self.status)
+        self.status.add_sync_indicator(self.sync_indicator)
         self._assemble()
         self.menu_actions = WindowActions(self)
         self._connect()
@@ -92,6 +96,12 @@ class MainWindow(QMainWindow):
         self._clock.setInterval(TICK_MS)
         self._clock.timeout.connect(self._tick)
         self._clock.start()
+        # Replication needs SQLAlchemy and the network: start it once the window is on screen.
+        QTimer.singleShot(0, self._start_sync)
+
+    def _start_sync(self) -> None:
+        attempt(self.sync.start, parent=self, title="Could not start syncing with the shared store")
+        self.sync.set_incident(self.current)
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -183,6 +193,8 @@ class MainWindow(QMainWindow):
             self._places[self.current] = self.timeline.capture()
             self._drafts[self.current] = self.note_box.draft()
         self.current = incident_id
+        self.sync.set_incident(incident_id)
+        self.sync_indicator.set_incident(incident_id)
         view = self.console.view(incident_id) if incident_id else None
         state = view.state if view else None
         self.header.show_state(state)
@@ -360,6 +372,7 @@ class MainWindow(QMainWindow):
         self.incidents.history_button.setChecked(self.settings.state_flag("show_history"))
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.sync.stop()
         self.bridge.close()
         self._clock.stop()
         if self.remember_state:

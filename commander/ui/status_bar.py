@@ -81,6 +81,14 @@ class StatusBar(QStatusBar):
         self.addPermanentWidget(self.open_count)
         self.show_person(console.me.name)
 
+    def add_sync_indicator(self, indicator: QWidget) -> None:
+        """Before the store's location: what the shared store is doing matters more than where it is."""
+        self.insertPermanentWidget(self.layout_index(self.store), indicator)
+
+    def layout_index(self, widget: QWidget) -> int:
+        # QStatusBar counts its normal widgets (undo, problem) before the permanent ones.
+        return 2 + [self.store, self.person, self.open_count].index(widget)
+
     def show_person(self, name: str) -> None:
         self.person.setText(f"You: {name}")
 

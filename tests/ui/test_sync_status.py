@@ -1,0 +1,62 @@
+"""The window replicates when a shared store is set, and the status bar says how that is going."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pytestqt.qtbot import QtBot
+
+from commander.app import remote as remotes
+from commander.app.bootstrap import build_console
+from commander.domain.decisions import Declaration
+from commander.integrations.secrets import SecretStore
+from commander.store.database import Database
+from commander.ui.main_window import MainWindow
+from commander.ui.settings import UiSettings
+
+
+def _window(qtbot: QtBot, console, tmp_path: Path) -> MainWindow:  # type: ignore[no-untyped-def]
+    window = MainWindow(console, UiSettings(tmp_path / f"ui-{console.me.name}.ini"))
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+def test_a_note_from_another_console_arrives_through_the_shared_store(qtbot: QtBot, tmp_path: Path) -> None:
+    shared = f"sqlite:///{tmp_path / 'shared.db'}"
+    Database(shared).upgrade()
+    mine, theirs = build_console(str(tmp_path / "mine.db"), user="Alex"), build_console(str(tmp_path / "t.db"),
+                                                                                        user="Sam")
+    for console in (mine, theirs):
+        remotes.set_remote(console, shared, SecretStore(), poll_seconds=0.2)
+    incident = theirs.declare(Declaration(title="Checkout 502s", severity="SEV1"))
+    window = _window(qtbot, mine, tmp_path)
+    qtbot.waitUntil(lambda: window.sync.replicator is not None, timeout=5000)
+    pusher = remotes.replicator(theirs, remotes.configured(theirs), SecretStore())  # type: ignore[arg-type]
+    pusher.run_once()
+    qtbot.waitUntil(lambda: window.incidents.summary(incident.id) is not None, timeout=10000)
+    window.select_incident(incident.id)
+    theirs.add_note(incident.id, "Rolled back v2.31")
+    pusher.run_once()
+    qtbot.waitUntil(lambda: any(e.text == "Rolled back v2.31" for e in mine.view(incident.id).entries),
+                    timeout=10000)
+    qtbot.waitUntil(lambda: window.sync_indicator.text().startswith("online"), timeout=5000)
+    assert window.sync_indicator.isVisible()
+    window.close()
+    pusher.stop()
+    theirs.close()
+    mine.close()
+
+
+def test_an_unreachable_store_shows_offline_and_what_waits(qtbot: QtBot, tmp_path: Path) -> None:
+    console = build_console(str(tmp_path / "mine.db"), user="Alex")
+    remotes.set_remote(console, "postgresql+psycopg://nobody@127.0.0.1:1/commander", SecretStore())
+    incident = console.declare(Declaration(title="Checkout 502s", severity="SEV1"))
+    console.add_note(incident.id, "written with the network down")
+    window = _window(qtbot, console, tmp_path)
+    qtbot.waitUntil(lambda: window.sync_indicator.text().startswith("offline"), timeout=15000)
+    text = window.sync_indicator.text()
+    assert "3 waiting" in text and "retrying in" in text
+    assert "cannot be reached" in window.sync_indicator.toolTip()
+    window.close()
+    console.close()
