@@ -24,6 +24,15 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser],
     p.set_defaults(func=upgrade)
     p = actions.add_parser("rebuild", parents=[common], help="remake the incident list from the event log")
     p.set_defaults(func=rebuild)
+    p = actions.add_parser("grant-roles", parents=[common],
+                           help="PostgreSQL: create the responder (read, append) and viewer (read) roles",
+                           description="Create the commander_responder and commander_viewer roles on a "
+                                       "PostgreSQL shared store and make login users members. Neither may "
+                                       "UPDATE or DELETE events: the database refuses it.")
+    p.add_argument("--url", metavar="URL", required=True, help="the shared store, as its administrator")
+    p.add_argument("--responder", action="append", default=[], metavar="USER", help="a login that responds")
+    p.add_argument("--viewer", action="append", default=[], metavar="USER", help="a login that only reads")
+    p.set_defaults(func=grant)
 
     p = commands.add_parser("whoami", parents=[common], help="the name your changes are recorded under")
     p.add_argument("--set", metavar="NAME", help="record changes under this name from now on")
@@ -45,6 +54,19 @@ def upgrade(session: Session, args: argparse.Namespace) -> int:
     try:
         database.upgrade()
         print(f"{clean(database.where)}: schema {database.schema_version()} (up to date)")
+    finally:
+        database.dispose()
+    return 0
+
+
+def grant(session: Session, args: argparse.Namespace) -> int:
+    from commander.store.database import Database
+    from commander.store.roles import grant_roles
+
+    database = Database(store_url(args.url))
+    try:
+        for line in grant_roles(database, responders=tuple(args.responder), viewers=tuple(args.viewer)):
+            print(clean(line))
     finally:
         database.dispose()
     return 0

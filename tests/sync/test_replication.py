@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from commander.app.console import Console
 from commander.domain.decisions import Declaration
-from commander.store.database import Database, SchemaTooNew, StoreUnreachable
+from commander.store.database import Database, SchemaTooNew, StoreError, StoreUnreachable
 from commander.sync.replicator import Replicator
 from commander.sync.shared import SharedStore
 from tests.domain.replica import canonical, timeline_dump
@@ -143,3 +143,43 @@ def test_history_cannot_be_rewritten_on_postgresql(pg_url: str) -> None:
             conn.execute(sa.text(statement))
     engine.dispose()
     database.dispose()
+
+
+@pytest.mark.postgres
+def test_roles_let_a_responder_append_but_never_rewrite_and_a_viewer_only_read(pg_url: str, console_on: Make) -> None:
+    import uuid
+
+    from commander.cli.main import main
+
+    Database(pg_url).upgrade()
+    admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    responder, viewer = f"resp_{uuid.uuid4().hex[:8]}", f"view_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE ROLE "{responder}" LOGIN'))
+        conn.execute(sa.text(f'CREATE ROLE "{viewer}" LOGIN'))
+    try:
+        assert main(["db", "grant-roles", "--url", pg_url, "--responder", responder, "--viewer", viewer]) == 0
+        as_responder = pg_url.replace("//postgres@", f"//{responder}@")
+        as_viewer = pg_url.replace("//postgres@", f"//{viewer}@")
+        alex = console_on("Alex", as_responder)
+        incident = alex[0].declare(Declaration(title="Checkout 502s", severity="SEV1"))
+        alex[1].run_once()  # a responder appends (and keeps presence) through the replicator
+        alex[1].heartbeat()
+        engine = sa.create_engine(as_responder)
+        for statement in ("UPDATE events SET kind = 'x'", "DELETE FROM events"):
+            with pytest.raises(sa.exc.DBAPIError), engine.begin() as conn:
+                conn.execute(sa.text(statement))
+        engine.dispose()
+        sam = console_on("Sam", as_viewer)
+        sam[1].shared.check()
+        events, _ = sam[1].shared.pull(0, 100)
+        assert {e.stream for e in events} == {f"incident:{incident.id}"}  # a viewer reads
+        with pytest.raises(StoreError, match="refused the change"):
+            sam[1].shared.push(events[:1] and [events[0]._replace(id=str(uuid.uuid4()))])
+    finally:
+        with admin.connect() as conn:
+            for name in (responder, viewer):
+                conn.execute(sa.text(f'REASSIGN OWNED BY "{name}" TO postgres'))
+                conn.execute(sa.text(f'DROP OWNED BY "{name}"'))
+                conn.execute(sa.text(f'DROP ROLE "{name}"'))
+        admin.dispose()
