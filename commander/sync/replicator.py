@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from commander.domain.clock import to_ms
-from commander.store.database import Database, SchemaTooNew, StoreError
+from commander.store.database import Database, StoreError, StoreUnreachable
 from commander.store.repository import EventLog, Outbox, Settings
 from commander.sync.shared import SharedStore
 
@@ -30,6 +30,7 @@ PULL_BATCH = 2_000
 PRESENCE_SECONDS = 5.0
 PRESENCE_WINDOW_MS = 20_000
 BACKOFF = (0.5, 1, 2, 4, 8, 15, 30)
+ERROR_RETRY = 30.0
 
 
 @dataclass(frozen=True)
@@ -156,11 +157,7 @@ class Replicator:
                     next_heartbeat = now + PRESENCE_SECONDS
                 failures = 0
                 self._emit("online", others)
-            except SchemaTooNew as error:
-                self._emit("error", others, str(error))
-                self._sleep(30)
-                continue
-            except StoreError as error:
+            except StoreUnreachable as error:  # the network or the server is down: keep trying, backing off
                 checked = False
                 delay = BACKOFF[min(failures, len(BACKOFF) - 1)]
                 failures += 1
@@ -168,11 +165,17 @@ class Replicator:
                 log.info("shared store unavailable (%s); retrying in %.1f s", error, delay)
                 self._sleep(delay)
                 continue
+            except StoreError as error:  # login, TLS, privileges, schema: someone must act; try now and then
+                checked = False
+                self._emit("error", others, str(error), retry_in=ERROR_RETRY)
+                log.warning("replication stopped: %s", error)
+                self._sleep(ERROR_RETRY)
+                continue
             except Exception as error:  # a bug: log it with its traceback, say so, keep the console alive
                 log.exception("replication round failed")
                 self._emit("error", others, f"Replication stopped by an internal error: {error}. "
-                                            f"See the log; it retries in 30 s.")
-                self._sleep(30)
+                                            f"See the log; it retries in 30 s.", retry_in=ERROR_RETRY)
+                self._sleep(ERROR_RETRY)
                 continue
             self._idle()
 

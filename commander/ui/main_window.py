@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QIcon
 from PySide6.QtWidgets import (
+    QDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -63,6 +64,7 @@ class MainWindow(QMainWindow):
         self._drafts: dict[str, NoteDraft] = {}
         self._deleted: list[tuple[str, str]] = []  # (incident, note), newest last: what Ctrl+Z restores
         self._ticks = 0
+        self._closed = False
         self.remember_state = True  # a screenshot run must not overwrite the person's window layout
         self.setWindowTitle("Commander")
         icon = resources_dir() / "commander.svg"
@@ -81,6 +83,8 @@ class MainWindow(QMainWindow):
         self.sync = SyncBridge(console, self.bridge, self)
         self.sync_indicator = SyncIndicator(self.sync, self.status)
         self.status.add_sync_indicator(self.sync_indicator)
+        self.sync_indicator.problem.connect(self.status.show_store_problem)
+        self.sync_indicator.problem_gone.connect(self.status.clear_store_problem)
         self._assemble()
         self.menu_actions = WindowActions(self)
         self._connect()
@@ -100,6 +104,8 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(0, self._start_sync)
 
     def _start_sync(self) -> None:
+        if self._closed:
+            return  # closed before the event loop came round to it
         attempt(self.sync.start, parent=self, title="Could not start syncing with the shared store")
         self.sync.set_incident(self.current)
 
@@ -302,6 +308,21 @@ class MainWindow(QMainWindow):
         if path is not None:
             self.status.showMessage(f"Saved {path}", 8000)
 
+    def edit_remote(self) -> QDialog:
+        from commander.ui.remote_dialog import RemoteDialog
+
+        dialog = RemoteDialog(self.console, self)
+        dialog.accepted.connect(self.restart_sync)
+        dialog.open()
+        return dialog
+
+    def restart_sync(self) -> None:
+        """A new shared store (or none): stop the replicator and start again from the settings."""
+        self.sync.stop()
+        self.sync = SyncBridge(self.console, self.bridge, self)
+        self.sync_indicator.attach(self.sync)
+        self._start_sync()
+
     def rename_me(self) -> RenameDialog:
         from commander.ui.dialogs import RenameDialog
 
@@ -372,6 +393,7 @@ class MainWindow(QMainWindow):
         self.incidents.history_button.setChecked(self.settings.state_flag("show_history"))
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self._closed = True
         self.sync.stop()
         self.bridge.close()
         self._clock.stop()

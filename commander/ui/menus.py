@@ -31,6 +31,8 @@ class WindowActions:
         for fmt, (extension, label) in FORMATS.items():
             self.add(export, f"{label} (.{extension})…", partial(w.export, fmt), needs_incident=True)
         file_.addSeparator()
+        self.add(file_, "S&hared store…", w.edit_remote)
+        file_.addSeparator()
         self.add(file_, "&Quit", w.close, "Ctrl+Q")
 
         self.add(incident, "&Severity…", w.header.open_severity_menu, "Ctrl+Shift+S", needs_incident=True)

@@ -67,22 +67,38 @@ class SyncBridge(QObject):
 class SyncIndicator(QLabel):
     """'online · synced 2 s ago', 'offline · 37 waiting · retrying in 8 s', and who else is here."""
 
+    problem = Signal(str)   # login, TLS, schema: a sentence for the status bar's problem slot
+    problem_gone = Signal()
+
     def __init__(self, sync: SyncBridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setTextFormat(Qt.TextFormat.PlainText)
         self.setObjectName("SyncIndicator")
         self.setAccessibleName("Sync status")
-        self.sync = sync
         self.status: object | None = None
         self.incident_id: str | None = None
-        self.hide()
-        sync.status_changed.connect(self.show_status)
         self._tick = QTimer(self)
         self._tick.setInterval(1000)
         self._tick.timeout.connect(self._refresh)
+        self.attach(sync)
+
+    def attach(self, sync: SyncBridge) -> None:
+        """Follow this replicator (a new one after the shared store changed); hidden until it reports."""
+        self.sync = sync
+        sync.status_changed.connect(self.show_status)
+        if self.status is not None and self.status.state == "error":  # type: ignore[attr-defined]
+            self.problem_gone.emit()
+        self.status = None
+        self._tick.stop()
+        self.hide()
 
     def show_status(self, status: object) -> None:
+        previous = self.status
         self.status = status
+        if status.state == "error":  # type: ignore[attr-defined]
+            self.problem.emit(f"Sync stopped: {status.message}")  # type: ignore[attr-defined]
+        elif previous is not None and previous.state == "error":  # type: ignore[attr-defined]
+            self.problem_gone.emit()
         self.show()
         if not self._tick.isActive():
             self._tick.start()
@@ -100,7 +116,7 @@ class SyncIndicator(QLabel):
         parts = [state]
         if waiting:
             parts.append(f"{waiting} waiting")
-        if state == "offline" and status.retry_in:  # type: ignore[attr-defined]
+        if state in ("offline", "error") and status.retry_in:  # type: ignore[attr-defined]
             parts.append(f"retrying in {max(1, round(status.retry_in))} s")  # type: ignore[attr-defined]
         if last is not None:
             parts.append(f"synced {format_duration(datetime.now(UTC) - last)} ago")

@@ -60,3 +60,55 @@ def test_an_unreachable_store_shows_offline_and_what_waits(qtbot: QtBot, tmp_pat
     assert "cannot be reached" in window.sync_indicator.toolTip()
     window.close()
     console.close()
+
+
+def test_a_newer_shared_store_is_said_in_words_not_shown_as_offline(qtbot: QtBot, tmp_path: Path) -> None:
+    shared = tmp_path / "shared.db"
+    Database(f"sqlite:///{shared}").upgrade()
+    import sqlite3
+
+    with sqlite3.connect(shared) as conn:  # a shared store written by a newer Commander
+        conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    conn.close()
+    console = build_console(str(tmp_path / "mine.db"), user="Alex")
+    remotes.set_remote(console, f"sqlite:///{shared}", SecretStore())
+    window = _window(qtbot, console, tmp_path)
+    qtbot.waitUntil(lambda: window.sync_indicator.text().startswith("error"), timeout=10000)
+    assert window.status.problem.isVisible()
+    assert "Update Commander" in window.status.problem.text()
+    window.close()
+    console.close()
+
+
+def test_the_shared_store_dialog_starts_and_stops_syncing(qtbot: QtBot, tmp_path: Path,
+                                                         memory_keyring: object) -> None:
+    shared = f"sqlite:///{tmp_path / 'shared.db'}"
+    Database(shared).upgrade()
+    console = build_console(str(tmp_path / "mine.db"), user="Alex")
+    window = _window(qtbot, console, tmp_path)
+    assert not window.sync_indicator.isVisible()
+    dialog = window.edit_remote()
+    qtbot.keyClicks(dialog.url, shared)
+    dialog.submit()
+    qtbot.waitUntil(lambda: window.sync_indicator.text().startswith("online"), timeout=10000)
+    assert remotes.configured(console).url == shared  # type: ignore[union-attr]
+    dialog = window.edit_remote()
+    dialog.stop.setChecked(True)
+    dialog.submit()
+    qtbot.waitUntil(lambda: not window.sync_indicator.isVisible(), timeout=5000)
+    assert remotes.configured(console) is None
+    window.close()
+    console.close()
+
+
+def test_a_bad_url_is_refused_in_the_dialog_and_kept(qtbot: QtBot, tmp_path: Path) -> None:
+    console = build_console(str(tmp_path / "mine.db"), user="Alex")
+    window = _window(qtbot, console, tmp_path)
+    dialog = window.edit_remote()
+    qtbot.keyClicks(dialog.url, "mysql://db/commander")
+    dialog.submit()
+    assert dialog.isVisible() and "postgresql+psycopg://" in dialog.error.text()
+    assert dialog.url.text() == "mysql://db/commander"
+    dialog.reject()
+    window.close()
+    console.close()
