@@ -12,6 +12,7 @@ import gc
 import json
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, tzinfo
@@ -37,6 +38,7 @@ if TYPE_CHECKING:  # SQLAlchemy stays out of the start-up path: imported where a
 log = logging.getLogger(__name__)
 
 Listener = Callable[[list[Event]], None]
+BEHIND_THE_SCENES = 16
 Decision = Callable[[IncidentState], list[EventDraft]]
 
 
@@ -83,6 +85,8 @@ class Console:
         self._listeners: list[Listener] = []
         self._views: dict[str, IncidentView] = {}
         self._unsaved: set[str] = set()  # long incidents whose snapshot is missing or far behind
+        # Folds of incidents not open in this console, kept to project later batches cheaply (LRU).
+        self._behind_the_scenes: OrderedDict[str, IncidentView] = OrderedDict()
         self._seen_rowid = self.reads.max_rowid() if self.is_sqlite else 0
 
     @property
@@ -149,11 +153,11 @@ class Console:
 
     def view(self, incident_id: str) -> IncidentView:
         """The incident's state and timeline, kept current while the console runs."""
-        cached = self._views.get(incident_id)
+        cached = self._views.get(incident_id) or self._behind_the_scenes.pop(incident_id, None)
         if cached is None:
             with _collector_paused():
                 cached = self._restore(incident_id) or self._load(incident_id)
-            self._views[incident_id] = cached
+        self._views[incident_id] = cached
         return cached
 
     def _load(self, incident_id: str) -> IncidentView:
@@ -315,6 +319,7 @@ class Console:
                                            .scalar_one())
         except BaseException:
             self._views.clear()  # a cached view may hold events that were rolled back
+            self._behind_the_scenes.clear()
             raise
         self._tell(appended)
         return appended
@@ -340,14 +345,22 @@ class Console:
                 touched.setdefault(entity, []).append(event)
         repo = IncidentList(conn)
         for incident_id, fresh in touched.items():
-            view = self._views.get(incident_id)
+            view = self._views.get(incident_id) or self._behind_the_scenes.get(incident_id)
             if view is not None:
                 view.apply(fresh)
-                state = view.state
             else:
-                state = fold(incident_id, EventLog(conn).stream(incident_stream(incident_id)), self.policy)
-            if state.declared:
-                repo.save(state)
+                # Not open here: fold it from the log (this transaction already holds `fresh`) and keep
+                # the fold for a while, so a busy incident another console writes to is not refolded
+                # from scratch on every batch.
+                view = IncidentView(incident_id, self.policy, self.time_format)
+                view.load(EventLog(conn).stream(incident_stream(incident_id)))
+                self._behind_the_scenes[incident_id] = view
+                while len(self._behind_the_scenes) > BEHIND_THE_SCENES:
+                    self._behind_the_scenes.pop(next(iter(self._behind_the_scenes)))
+            if incident_id in self._behind_the_scenes:
+                self._behind_the_scenes.move_to_end(incident_id)
+            if view.state.declared:
+                repo.save(view.state)
 
     # -- maintenance -----------------------------------------------------------------------------
 
@@ -365,6 +378,7 @@ class Console:
                 if state.declared:
                     repo.save(state)
         self._views.clear()
+        self._behind_the_scenes.clear()
         return len(streams)
 
     def rename_me(self, name: str) -> None:

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from commander.app.console import Console
 from commander.domain.clock import to_ms
 from commander.domain.decisions import Declaration
@@ -100,3 +102,22 @@ def test_a_reply_from_a_console_with_a_slow_clock_sorts_after_what_it_answers(
     for console in (fast, slow):
         texts = [e.text for e in console.view(incident.id).entries if e.category == "note"]
         assert texts == ["Sam, is the rollback done?", "Yes, rolled back"]
+
+
+def test_a_busy_incident_written_elsewhere_is_not_refolded_for_every_batch(
+        open_console: Callable[..., Console], monkeypatch: pytest.MonkeyPatch) -> None:
+    from commander.domain.timeline import IncidentView
+
+    writer, watcher = open_console(user="Sam"), open_console(user="Alex")
+    incident = writer.declare(Declaration(title="Checkout 502s", severity="SEV2"))
+    loads = []
+    original = IncidentView.load
+    monkeypatch.setattr(IncidentView, "load", lambda self, events: (loads.append(1), original(self, events))[1])
+    for number in range(5):
+        writer.add_note(incident.id, f"note {number}")
+        watcher.catch_up()  # the incident is not open in the watcher: only its list row is kept current
+    assert len(loads) == 1  # folded once, then kept up one batch at a time
+    [summary] = watcher.incidents()
+    assert summary.event_count == writer.view(incident.id).state.event_count
+    assert [e.text for e in watcher.view(incident.id).entries][-1] == "note 4"
+    assert len(loads) == 1  # opening it reuses that fold
