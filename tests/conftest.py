@@ -39,3 +39,11 @@ def memory_keyring() -> object:
     keyring.set_keyring(backend)
     yield backend
     keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def pg_url() -> object:
+    """A throwaway database on the local PostgreSQL (see tests/pg.py)."""
+    from tests.pg import postgres_database
+
+    yield from postgres_database()

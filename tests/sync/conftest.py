@@ -6,13 +6,10 @@ instead, so a missing server cannot pass unnoticed.
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 from commander.app import remote as remotes
 from commander.app.bootstrap import build_console
@@ -21,37 +18,12 @@ from commander.integrations.secrets import SecretStore
 from commander.store.database import Database
 from commander.sync.replicator import Replicator
 from tests.keyring_memory import MemoryKeyring
-
-SERVER = os.environ.get("COMMANDER_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+from tests.pg import postgres_database
 
 
 @pytest.fixture
 def secrets(memory_keyring: MemoryKeyring) -> SecretStore:
     return SecretStore(memory_keyring)
-
-
-def postgres_database() -> Iterator[str]:
-    admin = sa.create_engine(SERVER, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
-    name = f"commander_sync_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    except sa.exc.OperationalError as error:
-        admin.dispose()
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI needs the PostgreSQL at {SERVER}: {error.orig}")
-        pytest.skip(f"no PostgreSQL at {SERVER}: {error.orig}")
-    try:
-        yield sa.make_url(SERVER).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    yield from postgres_database()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
 import pytest
@@ -116,8 +117,6 @@ def test_listen_notify_wakes_the_other_console(console_on: Make, pg_url: str) ->
     sam[1].on_pulled = lambda count: heard.set()
     sam[1].poll_seconds = 30  # a poll would be far too late: only NOTIFY can wake it in time
     sam[1].start()
-    import time
-
     time.sleep(0.5)  # let it reach its idle wait (LISTEN) before anything is pushed
     incident = alex[0].declare(Declaration(title="Checkout 502s", severity="SEV1"))
     pushed_at = time.monotonic()
@@ -183,3 +182,41 @@ def test_roles_let_a_responder_append_but_never_rewrite_and_a_viewer_only_read(p
                 conn.execute(sa.text(f'DROP OWNED BY "{name}"'))
                 conn.execute(sa.text(f'DROP ROLE "{name}"'))
         admin.dispose()
+
+
+@pytest.mark.postgres
+def test_the_replicator_rides_out_a_database_restart(console_on: Make, pg_url: str) -> None:
+    """Every connection to the store is cut (what a server restart does to its clients) while a console
+    listens; it reconnects by itself, and what is written next still arrives."""
+    Database(pg_url).upgrade()
+    alex, sam = console_on("Alex", pg_url), console_on("Sam", pg_url)
+    incident = alex[0].declare(Declaration(title="Checkout 502s", severity="SEV1"))
+    settle(alex, sam)
+    arrived = threading.Event()
+    sam[1].on_pulled = lambda count: arrived.set()
+    sam[1].poll_seconds = 0.5
+    sam[1].start()
+    admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:  # wait until its LISTEN connection is up, then cut everything
+        with admin.connect() as conn:
+            if conn.execute(sa.text("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'LISTEN%' "
+                                    "AND datname = current_database()")).scalar_one():
+                break
+        time.sleep(0.05)
+    with admin.connect() as conn:
+        cut = conn.execute(sa.text("SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                   "WHERE datname = current_database() AND pid <> pg_backend_pid()) AS gone"))
+        assert cut.scalar_one() >= 1
+    admin.dispose()
+    alex[0].add_note(incident.id, "written after the restart")
+    for _ in range(3):  # the writer's own pooled connections were cut too: its next round reconnects
+        try:
+            alex[1].run_once()
+            break
+        except StoreUnreachable:
+            time.sleep(0.5)
+    assert arrived.wait(15), "the listening console did not recover from the cut connections"
+    sam[1].stop()
+    sam[0].catch_up()
+    assert [e.text for e in sam[0].view(incident.id).entries][-1] == "written after the restart"
