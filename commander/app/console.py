@@ -65,6 +65,7 @@ class Console:
             self._make_database = database
         else:
             self._database = database  # type: ignore[assignment]
+            assert self._database is not None
             is_sqlite = self._database.is_sqlite
             where = where or self._database.where
         self._database_lock = threading.Lock()
@@ -179,13 +180,13 @@ class Console:
             return None
         data = json.loads(saved)
         order = tuple(data["last_order"])
-        if reads.count_through(stream, order) != data["event_count"]:  # type: ignore[arg-type]
+        if reads.count_through(stream, order) != data["event_count"]:
             return None  # an event older than the snapshot arrived since: refold from the log
         view = snapshot.restore(incident_id, data, self.policy, self.time_format,
                                 lambda: reads.stream(stream))
         if view is None:
             return None
-        newer = reads.stream_after(stream, order)  # type: ignore[arg-type]
+        newer = reads.stream_after(stream, order)
         view.apply(newer)
         if len(newer) >= snapshot.WORTH_IT:
             self._unsaved.add(incident_id)

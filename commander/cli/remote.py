@@ -6,10 +6,14 @@ import argparse
 import getpass
 import sys
 import time
+from typing import TYPE_CHECKING
 
 from commander.app import remote as remotes
 from commander.cli.render import clean
 from commander.cli.session import Refusal, Session
+
+if TYPE_CHECKING:
+    from commander.integrations.secrets import SecretStore
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser],
@@ -35,7 +39,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser],
     p.set_defaults(func=sync)
 
 
-def _secrets():  # type: ignore[no-untyped-def]
+def _secrets() -> SecretStore:
     from commander.integrations.secrets import SecretStore
 
     return SecretStore()

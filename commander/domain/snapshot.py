@@ -106,7 +106,7 @@ def restore(incident_id: str, data: dict[str, Any], policy: Policy, time_format:
     state.severity_history = [(severity, from_ms(since)) for severity, since in saved["severity_history"]]
     state.reopened = saved["reopened"]
     state.event_count = data["event_count"]
-    state.last_order = tuple(data["last_order"])  # type: ignore[assignment]
+    state.last_order = tuple(data["last_order"])
     state.last_change = _dt(saved["last_change"])
     view = IncidentView(incident_id, policy, time_format)
     view._fold = fold  # noqa: SLF001 - the snapshot is the view's own persisted form

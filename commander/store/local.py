@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from commander.domain.events import Event
+from commander.domain.events import Actor, Event
 from commander.store.errors import StoreError, describe
 from commander.store.records import (
     EVENT_COLUMNS,
@@ -151,7 +151,7 @@ class LocalReader:
             cursor.row_factory = None
             rows = cursor.execute(f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE rowid > ? ORDER BY rowid",
                                   (rowid,)).fetchall()
-        actors: dict = {}
+        actors: dict[tuple[str, str], Actor] = {}
         return [row_to_event(row, actors) for row in rows]
 
     def close(self) -> None:

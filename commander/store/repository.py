@@ -99,16 +99,16 @@ class IncidentList:
         if not include_closed:
             query = query.where(incidents.c.is_open.is_(True))
         query = query.order_by(incidents.c.declared_at.desc())
-        return [summary_from_row(row) for row in self.conn.execute(query).mappings()]
+        return [summary_from_row(dict(row)) for row in self.conn.execute(query).mappings()]
 
     def by_reference_prefix(self, prefix: str) -> list[IncidentSummary]:
         """`prefix` is normalised (INC-XXXX); also matches a raw id prefix."""
         rows = self.conn.execute(select(incidents).where(incidents.c.reference.startswith(prefix))).mappings()
-        return [summary_from_row(row) for row in rows]
+        return [summary_from_row(dict(row)) for row in rows]
 
     def by_id_prefix(self, prefix: str) -> list[IncidentSummary]:
         rows = self.conn.execute(select(incidents).where(incidents.c.id.startswith(prefix.lower()))).mappings()
-        return [summary_from_row(row) for row in rows]
+        return [summary_from_row(dict(row)) for row in rows]
 
 
 class Settings:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Index, Integer, MetaData, String, Text
+from typing import cast
+
+from sqlalchemy import BigInteger, Boolean, Index, Integer, MetaData, String, Table, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {
@@ -98,8 +100,8 @@ class PresenceRow(Base):
     seen_at: Mapped[int] = mapped_column(BigInteger)
 
 
-events = EventRow.__table__
-incidents = IncidentRow.__table__
-meta = MetaRow.__table__
-outbox = OutboxRow.__table__
-presence = PresenceRow.__table__
+events = cast(Table, EventRow.__table__)
+incidents = cast(Table, IncidentRow.__table__)
+meta = cast(Table, MetaRow.__table__)
+outbox = cast(Table, OutboxRow.__table__)
+presence = cast(Table, PresenceRow.__table__)

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 
 import pytest
-import sqlalchemy as sa
 
 from commander.domain import decisions
 from commander.domain.events import incident_stream
@@ -16,31 +13,17 @@ from commander.store.repository import EventLog, IncidentList
 from tests.domain.replica import INCIDENT_ID, Replica, default_policy
 
 pytestmark = pytest.mark.postgres
-SERVER = os.environ.get("COMMANDER_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 
 @pytest.fixture
-def pg_database() -> Iterator[Database]:
-    """A throwaway database on the local server; the test is skipped when there is no server."""
-    admin = sa.create_engine(SERVER, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
-    name = f"commander_store_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    except sa.exc.OperationalError as error:
-        admin.dispose()
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI needs the PostgreSQL at {SERVER}: {error.orig}")
-        pytest.skip(f"no PostgreSQL at {SERVER}: {error.orig}")
-    database = Database(sa.make_url(SERVER).set(database=name).render_as_string(hide_password=False))
+def pg_database(pg_url: str) -> Iterator[Database]:
+    """A throwaway database on the local server (tests/pg.py), with Commander's schema."""
+    database = Database(pg_url)
     try:
         database.open()
         yield database
     finally:
         database.dispose()
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
 
 
 def test_schema_append_and_stream_on_postgresql(pg_database: Database) -> None:
