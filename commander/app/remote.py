@@ -10,13 +10,16 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 from commander.app.console import Console
 from commander.domain.errors import DomainError
-from commander.integrations.secrets import SecretStore
-from commander.sync.replicator import Replicator, SyncStatus
-from commander.sync.shared import SharedStore
+
+if TYPE_CHECKING:  # the window asks `configured` at start: nothing heavy (SQLAlchemy, keyring) for that
+    from commander.integrations.secrets import SecretStore
+    from commander.sync.replicator import Replicator, SyncStatus
+    from commander.sync.shared import SharedStore
 
 URL_KEY = "remote_url"
 POLL_KEY = "remote_poll_seconds"
@@ -99,6 +102,8 @@ def clear_remote(console: Console, secrets: SecretStore) -> Remote | None:
 
 
 def shared_store(remote: Remote, secrets: SecretStore) -> SharedStore:
+    from commander.sync.shared import SharedStore
+
     password = os.environ.get(PASSWORD_ENV) or secrets.get(remote.url)
     return SharedStore(remote.url, password=password)
 
@@ -106,5 +111,7 @@ def shared_store(remote: Remote, secrets: SecretStore) -> SharedStore:
 def replicator(console: Console, remote: Remote, secrets: SecretStore, *,
                on_pulled: Callable[[int], None] = lambda count: None,
                on_status: Callable[[SyncStatus], None] = lambda status: None) -> Replicator:
+    from commander.sync.replicator import Replicator
+
     return Replicator(console.database, shared_store(remote, secrets), console.console_id, console.me.name,
                       on_pulled=on_pulled, on_status=on_status, poll_seconds=remote.poll_seconds)

@@ -54,6 +54,9 @@ TICK_MS = 1000
 TIMELINE_ONLY = frozenset({"note.added", "note.edited", "note.deleted", "note.restored", "entry.pinned"})
 
 
+SYNC_START_MS = 300
+
+
 class MainWindow(QMainWindow):
     def __init__(self, console: Console, settings: UiSettings, *, theme_name: str | None = None) -> None:
         super().__init__()
@@ -100,8 +103,9 @@ class MainWindow(QMainWindow):
         self._clock.setInterval(TICK_MS)
         self._clock.timeout.connect(self._tick)
         self._clock.start()
-        # Replication needs SQLAlchemy and the network: start it once the window is on screen.
-        QTimer.singleShot(0, self._start_sync)
+        # Replication needs SQLAlchemy, the keyring and the network: start it once the window is on
+        # screen (a zero delay would run before the first paint).
+        QTimer.singleShot(SYNC_START_MS, self._start_sync)
 
     def _start_sync(self) -> None:
         if self._closed:

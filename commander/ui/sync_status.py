@@ -38,11 +38,12 @@ class SyncBridge(QObject):
     def start(self) -> None:
         """Start replicating if a shared store is set. Called once the window is on screen."""
         from commander.app import remote as remotes
-        from commander.integrations.secrets import SecretStore
 
         remote = remotes.configured(self.console)
         if remote is None:
             return
+        from commander.integrations.secrets import SecretStore  # keyring: only when there is a remote
+
         self.remote_url = remote.url
         replicator = remotes.replicator(self.console, remote, SecretStore(),
                                         on_pulled=self.pulled.emit, on_status=self.status_changed.emit)
