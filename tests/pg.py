@@ -17,7 +17,9 @@ SERVER = os.environ.get("COMMANDER_TEST_PG", "postgresql+psycopg://postgres@127.
 
 
 def postgres_database() -> Iterator[str]:
-    admin = sa.create_engine(SERVER, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+    # pre_ping: a test may restart the server, which leaves this pool holding dead connections.
+    admin = sa.create_engine(SERVER, isolation_level="AUTOCOMMIT", pool_pre_ping=True,
+                             connect_args={"connect_timeout": 3})
     name = f"commander_sync_{uuid.uuid4().hex[:12]}"
     try:
         with admin.connect() as conn:
