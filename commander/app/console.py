@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING, Protocol
 
-from commander.domain import decisions, snapshot
+from commander.domain import decisions
 from commander.domain.clock import HybridClock, from_ms, to_ms, unpack
 from commander.domain.errors import DomainError
 from commander.domain.events import Actor, Event, EventDraft, incident_stream, stream_entity, validate_payload
@@ -165,6 +165,8 @@ class Console:
         stream = incident_stream(incident_id)
         view = IncidentView(incident_id, self.policy, self.time_format)
         view.load(self.reads.stream(stream))
+        from commander.domain import snapshot  # only long incidents need it; not on the start-up path
+
         if view.state.event_count >= snapshot.WORTH_IT:
             self._unsaved.add(incident_id)  # kept at close: not now, while someone waits for the window
         return view
@@ -178,6 +180,7 @@ class Console:
         saved = reads.snapshot(stream)
         if saved is None:
             return None
+        from commander.domain import snapshot
         data = json.loads(saved)
         order = tuple(data["last_order"])
         if reads.count_through(stream, order) != data["event_count"]:
@@ -193,6 +196,8 @@ class Console:
         return view
 
     def _keep_snapshot(self, view: IncidentView) -> None:
+        from commander.domain import snapshot
+
         if isinstance(self.reads, LocalReader):
             data = snapshot.dump(view)
             self.reads.save_snapshot(incident_stream(view.incident_id), view.state.last_order[0],

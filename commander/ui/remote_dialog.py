@@ -26,7 +26,8 @@ class RemoteDialog(CommandDialog):
         self.url.setAccessibleName("Shared store URL")
         self.password = QLineEdit(self)
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password.setPlaceholderText("kept in the OS keyring; empty keeps the one saved")
+        self.password.setPlaceholderText("kept in the OS keyring; empty keeps the one saved" if self.secrets.available
+                                         else "kept for this session only (no OS keyring)")
         self.password.setAccessibleName("Password")
         self.poll = QDoubleSpinBox(self)
         self.poll.setRange(0.2, 600)
