@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING, Protocol
 
-from commander.domain import decisions
+from commander.domain import decisions, timers
 from commander.domain.clock import HybridClock, from_ms, to_ms, unpack
 from commander.domain.errors import DomainError
 from commander.domain.events import Actor, Event, EventDraft, incident_stream, stream_entity, validate_payload
@@ -265,6 +265,22 @@ class Console:
     def pin(self, incident_id: str, event_id: str, pinned: bool = True) -> list[Event]:
         return self.perform(incident_id, lambda s: decisions.pin(s, event_id, pinned))
 
+    # -- stakeholder updates: when the next one is due (see domain/timers.py) -----------------------
+
+    def next_update(self, incident_id: str) -> timers.UpdateDue:
+        return timers.next_update(self.state(incident_id), self.policy, self.now())
+
+    def record_update(self, incident_id: str, audience: str, summary: str = "",
+                      at: datetime | None = None) -> list[Event]:
+        return self.perform(incident_id, lambda s: timers.record_update(s, audience, summary, now=self.now(), at=at))
+
+    def snooze_updates(self, incident_id: str, minutes: int, reason: str) -> list[Event]:
+        return self.perform(incident_id, lambda s: timers.snooze(s, self.policy, minutes, reason, now=self.now()))
+
+    def note_overdue(self, incident_id: str) -> list[Event]:
+        """Put an overdue update on the timeline (once, across every console)."""
+        return self.perform(incident_id, lambda s: timers.record_overdue(s, self.policy, now=self.now()))
+
     def edit_details(self, incident_id: str, **changes: object) -> list[Event]:
         return self.perform(incident_id, lambda s: decisions.edit_details(s, **changes))  # type: ignore[arg-type]
 
@@ -281,7 +297,7 @@ class Console:
         occurred = from_ms(to_ms(draft.occurred_at)) if draft.occurred_at else now
         if draft.occurred_at and to_ms(draft.occurred_at) == to_ms(self.now()):
             occurred = now  # "now" as the decision saw it, not a backdate
-        return Event(id=new_id(wall_ms), stream=draft.stream, kind=draft.kind, payload=dict(draft.payload),
+        return Event(id=draft.id or new_id(wall_ms), stream=draft.stream, kind=draft.kind, payload=dict(draft.payload),
                      actor=self.me, hlc=hlc, occurred_at=occurred, recorded_at=now, origin=self.console_id)
 
     def _commit(self, drafts: Sequence[EventDraft]) -> list[Event]:

@@ -44,6 +44,9 @@ class EventDraft:
     kind: str
     payload: Mapping[str, Any]
     occurred_at: datetime | None = None  # None: now. A person may backdate.
+    # Set when every console must write the same event for the same fact (an update falling overdue):
+    # the store keeps one, whichever console notices first.
+    id: str | None = None
 
 
 def incident_stream(incident_id: str) -> str:
@@ -91,6 +94,9 @@ PAYLOADS: dict[str, dict[str, _Check]] = {
     "note.deleted": {"note": _str},
     "note.restored": {"note": _str},
     "entry.pinned": {"target": _str, "pinned": _bool},
+    "update.sent": {"audience": _str, "summary": _str},
+    "update.snoozed": {"until": _str, "reason": _str},
+    "update.overdue": {"due": _str},
 }
 
 _OPTIONAL: dict[str, dict[str, _Check]] = {

@@ -92,6 +92,8 @@ class IncidentState:
     pinned: dict[str, bool] = field(default_factory=dict)
     severity_history: list[tuple[str, datetime]] = field(default_factory=list)
     reopened: int = 0
+    updates_sent: list[datetime] = field(default_factory=list)   # when stakeholder updates went out
+    snoozed_until: datetime | None = None                          # the update cadence, snoozed to here
     event_count: int = 0
     last_order: tuple[int, str, str] = (0, "", "")
     last_change: datetime | None = None
@@ -251,6 +253,15 @@ def _pinned(state: IncidentState, event: Event) -> None:
     state.pinned[event.payload["target"]] = event.payload["pinned"]
 
 
+def _update_sent(state: IncidentState, event: Event) -> None:
+    state.updates_sent.append(event.occurred_at)
+    state.snoozed_until = None  # a sent update starts a fresh cycle
+
+
+def _update_snoozed(state: IncidentState, event: Event) -> None:
+    state.snoozed_until = from_iso(event.payload["until"])
+
+
 _HANDLERS = {
     "incident.declared": _declared,
     "incident.edited": _edited,
@@ -264,4 +275,6 @@ _HANDLERS = {
     "note.deleted": _note_deleted,
     "note.restored": _note_restored,
     "entry.pinned": _pinned,
+    "update.sent": _update_sent,
+    "update.snoozed": _update_snoozed,
 }

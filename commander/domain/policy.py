@@ -39,6 +39,7 @@ class Policy:
     severities: tuple[Severity, ...]
     roles: tuple[RoleDefinition, ...]
     default_severity: str
+    long_incident_factor: int = 2  # after two hours, updates may come this many times less often
 
     def severity(self, key: str) -> Severity:
         wanted = key.strip().upper()
@@ -96,7 +97,10 @@ def policy_from_mapping(data: Mapping[str, Any]) -> Policy:
                                     checklist=tuple(entry.get("checklist", ())),
                                     key_from=entry.get("key_from")))
     default = str(data.get("default_severity", severities[-1].key)).upper()
-    policy = Policy(tuple(severities), tuple(roles), default)
+    factor = data.get("long_incident_factor", 2)
+    if not isinstance(factor, int) or not 1 <= factor <= 10:
+        raise DomainError("The policy's long_incident_factor must be a whole number from 1 to 10.")
+    policy = Policy(tuple(severities), tuple(roles), default, factor)
     policy.severity(default)
     return policy
 

@@ -19,7 +19,7 @@ from commander.domain.incident import IncidentFold, Note, RoleSlot, Status, Tenu
 from commander.domain.policy import Policy
 from commander.domain.timeline import CATEGORIES, IncidentView, TimeFormat, TimelineEntry
 
-FOLD_VERSION = 1
+FOLD_VERSION = 2
 WORTH_IT = 2_000  # events: below this a fresh fold is as quick as reading a snapshot
 _PROBE = datetime(2001, 2, 3, 4, 5, 6, tzinfo=UTC)
 
@@ -64,6 +64,8 @@ def dump(view: IncidentView) -> dict[str, Any]:
             "unpinned": [target for target, pinned in state.pinned.items() if not pinned],
             "severity_history": [[severity, to_ms(since)] for severity, since in state.severity_history],
             "reopened": state.reopened,
+            "updates_sent": [to_ms(sent) for sent in state.updates_sent],
+            "snoozed_until": _ms(state.snoozed_until),
             "last_change": _ms(state.last_change),
         },
         "entries": [[e.event_id, to_ms(e.at), e.hlc, e.kind, e.actor, e.text,
@@ -105,6 +107,8 @@ def restore(incident_id: str, data: dict[str, Any], policy: Policy, time_format:
     state.pinned.update(dict.fromkeys(saved["unpinned"], False))
     state.severity_history = [(severity, from_ms(since)) for severity, since in saved["severity_history"]]
     state.reopened = saved["reopened"]
+    state.updates_sent = [from_ms(sent) for sent in saved["updates_sent"]]
+    state.snoozed_until = _dt(saved["snoozed_until"])
     state.event_count = data["event_count"]
     state.last_order = tuple(data["last_order"])
     state.last_change = _dt(saved["last_change"])

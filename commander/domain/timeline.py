@@ -21,10 +21,10 @@ from commander.domain.when import format_duration, from_iso, iso
 CATEGORIES = {
     "incident.declared": "incident", "incident.edited": "incident", "severity.changed": "severity",
     "status.changed": "status", "milestone.set": "milestone", "role.added": "role", "role.assigned": "role",
-    "note.added": "note",
+    "note.added": "note", "update.sent": "update", "update.snoozed": "update", "update.overdue": "update",
 }
 CATEGORY_LABELS = {"note": "Notes", "severity": "Severity", "status": "Status", "role": "Roles",
-                   "milestone": "Milestones", "incident": "Incident"}
+                   "milestone": "Milestones", "incident": "Incident", "update": "Updates"}
 # Kinds that change an existing entry instead of adding one.
 MODIFIERS = {"note.edited", "note.deleted", "note.restored", "entry.pinned"}
 
@@ -238,6 +238,12 @@ class IncidentView:
             return f"{p['milestone'].capitalize()} time set to {self.time_format(from_iso(p['at']))}"
         if kind == "role.added":
             return f"Role added: {p['name']}" + (f" ({p['duty']})" if p["duty"] else "")
+        if kind == "update.sent":
+            return f"Update sent to {p['audience']}" + (f": {p['summary']}" if p["summary"] else "")
+        if kind == "update.snoozed":
+            return f"Next update snoozed to {self.time_format(from_iso(p['until']))}: {p['reason']}"
+        if kind == "update.overdue":
+            return f"Stakeholder update overdue (was due {self.time_format(from_iso(p['due']))})"
         return kind
 
 

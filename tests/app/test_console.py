@@ -209,3 +209,17 @@ def test_rename_me_is_kept_and_used(console: Console, incident_id: str,
     assert open_console().me.name == "Alex Kim"
     with pytest.raises(DomainError, match="your name is empty"):
         console.rename_me(" ")
+
+
+def test_update_timers_through_the_console(console: Console, incident_id: str) -> None:
+    due = console.next_update(incident_id)
+    assert due.due is not None and due.cadence is not None
+    console.record_update(incident_id, "#incidents", "Investigating elevated 502s")
+    after = console.next_update(incident_id)
+    assert after.due is not None and after.due > due.due
+    console.snooze_updates(incident_id, 10, "waiting for the vendor's answer")
+    assert console.next_update(incident_id).snoozed
+    assert console.note_overdue(incident_id) == []  # nothing overdue yet: nothing written
+    texts = [e.text for e in console.view(incident_id).entries if e.category == "update"]
+    assert texts[0] == "Update sent to #incidents: Investigating elevated 502s"
+    assert texts[1].startswith("Next update snoozed to ") and texts[1].endswith("waiting for the vendor's answer")

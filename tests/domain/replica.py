@@ -56,7 +56,7 @@ class Replica:
         validate_payload(draft.kind, draft.payload)
         self._serial += 1
         now = self.now()
-        event_id = str(uuid.UUID(int=(self.wall_ms << 80) | (self.number << 40) | self._serial))
+        event_id = draft.id or str(uuid.UUID(int=(self.wall_ms << 80) | (self.number << 40) | self._serial))
         event = Event(id=event_id, stream=draft.stream, kind=draft.kind, payload=dict(draft.payload),
                       actor=self.actor, hlc=self.clock.now(), occurred_at=draft.occurred_at or now,
                       recorded_at=now, origin=self.origin)
@@ -98,6 +98,7 @@ def canonical(state: IncidentState) -> dict[str, object]:
                   for note_id, note in sorted(state.notes.items())},
         "pins": sorted(key for key, pinned in state.pinned.items() if pinned),
         "severity_history": list(state.severity_history), "reopened": state.reopened,
+        "updates_sent": sorted(state.updates_sent), "snoozed_until": state.snoozed_until,
         "event_count": state.event_count, "last_order": state.last_order, "last_change": state.last_change,
     }
 

@@ -31,6 +31,9 @@ def test_a_valid_payload_of_every_known_kind_passes() -> None:
         "note.deleted": {"note": "n"},
         "note.restored": {"note": "n"},
         "entry.pinned": {"target": "e", "pinned": False},
+        "update.sent": {"audience": "#incidents", "summary": ""},
+        "update.snoozed": {"until": "2026-11-28T09:30:00Z", "reason": "vendor"},
+        "update.overdue": {"due": "2026-11-28T09:30:00Z"},
     }
     assert set(samples) == set(PAYLOADS), "a new kind needs a sample here"
     for kind, payload in samples.items():
