@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from commander.app.console import Console
-from commander.domain import decisions
+from commander.domain import decisions, timers
 from commander.domain.clock import HybridClock, to_ms
 from commander.domain.events import Actor, Event, EventDraft, validate_payload
 from commander.domain.ids import new_id
@@ -130,8 +130,8 @@ def _checkout(console: Console, now: datetime, origins: dict[str, str], people: 
         s, "SEV1", policy=policy, reason="502s on 45% of checkouts in every region; payments are failing."))
     scene.act(priya, t(32), lambda s: decisions.assign_role(s, "comms", kim.name, policy=policy))
     scene.act(priya, t(31), lambda s: decisions.assign_role(s, "scribe", jordan.name, policy=policy))
-    scene.note(kim, t(30), "First update sent to the status page and #inc-checkout: investigating errors "
-                           "at checkout.")
+    scene.act(kim, t(30), lambda s: timers.record_update(
+        s, "status page, #inc-checkout", "Investigating errors at checkout.", now=t(30)))
     deployed = clock(detected - timedelta(minutes=4))
     deploy = scene.note(sam, t(28), f"checkout-api v2.31 finished deploying at {deployed}, "
                                     f"four minutes before the first 502s. v2.31 doubles the cart cache size.")
@@ -144,7 +144,8 @@ def _checkout(console: Console, now: datetime, origins: dict[str, str], people: 
                            "Sam runs the rollback.")
     scene.note(sam, t(23), "Rolling back checkout-api to v2.30 (change CHG-4821).")
     scene.note(sam, t(16), "Rolled back v2.31 — 502 rate falling", pinned=True)
-    scene.note(kim, t(15), "Update 2 sent: fix in progress, next update in 15 minutes.")
+    scene.act(kim, t(15), lambda s: timers.record_update(
+        s, "status page, #inc-checkout", "Fix in progress; next update in 15 minutes.", now=t(15)))
     figures = scene.note(jordan, t(12), "502 rate 0.4% and falling; p99 latency back to 310 ms.")
     scene.act(jordan, t(11), lambda s: decisions.edit_note(
         s, figures, "502 rate 0.04% and falling; p99 latency back to 310 ms (baseline 290 ms)."))
@@ -152,7 +153,9 @@ def _checkout(console: Console, now: datetime, origins: dict[str, str], people: 
         s, "mitigated", now=t(10), reason="Rollback complete; error rate back to baseline."))
     scene.note(you, t(8), "Holding at mitigated for 30 minutes of monitoring before resolving.\n"
                           "Follow-ups: memory alert on checkout-api; canary step for cache-size changes.")
-    scene.note(kim, t(5), "Update 3 sent: mitigated, monitoring. Next update in 15 minutes.")
+    scene.act(kim, t(5), lambda s: timers.record_update(
+        s, "status page, #inc-checkout, executives", "Mitigated, monitoring. Next update in 15 minutes.",
+        now=t(5)))
     return scene
 
 

@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QToolButton, QVBoxLayout, QWidget
 
 from commander.app.console import Console
+from commander.domain import timers
 from commander.domain.incident import IncidentState, Status
 from commander.domain.when import format_clock, format_duration
 from commander.ui import timefmt
@@ -28,6 +29,9 @@ class HeaderPanel(QWidget):
     milestones_requested = Signal()
     details_requested = Signal()
     export_requested = Signal(str)   # markdown | json | csv
+    update_sent_requested = Signal()
+    snooze_requested = Signal()
+    update_overdue = Signal(str)     # incident id: the countdown just passed zero
 
     def __init__(self, console: Console, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -52,6 +56,18 @@ class HeaderPanel(QWidget):
         self.clock.setAccessibleName("Incident clock")
         self.clock_caption = QLabel(self)
         self.clock_caption.setObjectName("Faint")
+        # The next stakeholder update: a countdown that turns red when overdue; its menu records an
+        # update sent (by hand or elsewhere) or snoozes the cadence with a reason.
+        self.next_update = QToolButton(self)
+        self.next_update.setObjectName("NextUpdate")
+        self.next_update.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.next_update.setAccessibleName("Next stakeholder update")
+        self.next_update.setFont(mono_font(1.05))
+        update_menu = QMenu(self.next_update)
+        update_menu.addAction("Record an update sent…").triggered.connect(self.update_sent_requested.emit)
+        update_menu.addAction("Snooze the next update…").triggered.connect(self.snooze_requested.emit)
+        self.next_update.setMenu(update_menu)
+        self._overdue_for: str | None = None  # the due time already announced, so it fires once
         self.meta = ElidedLabel("", self)
         self.meta.setObjectName("Muted")
 
@@ -72,6 +88,7 @@ class HeaderPanel(QWidget):
         top.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignVCenter)
         top.addWidget(self.title, 1)
         top.addWidget(self.status, 0, Qt.AlignmentFlag.AlignVCenter)
+        top.addWidget(self.next_update, 0, Qt.AlignmentFlag.AlignVCenter)
         clock_box = QVBoxLayout()
         clock_box.setSpacing(0)
         clock_box.addWidget(self.clock, 0, Qt.AlignmentFlag.AlignRight)
@@ -128,6 +145,7 @@ class HeaderPanel(QWidget):
             self.meta.set_full_text("Declare an incident with Ctrl+N, or pick one on the left.")
             self.clock.setText("--:--:--")
             self.clock_caption.setText("")
+            self.next_update.hide()
             return
         self.drill.setVisible(state.drill)
         self.badge.set_severity(state.severity)
@@ -172,6 +190,7 @@ class HeaderPanel(QWidget):
             return
         self.clock.setText(format_clock((end or now) - start))
         self.clock_caption.setText("detected to resolved" if end else "since detected")
+        self._tick_update(state, now)
         zone = self.console.zone
         parts = []
         severity = self.console.policy.find_severity(state.severity)
@@ -187,6 +206,32 @@ class HeaderPanel(QWidget):
         text = "  ·  ".join(parts)
         if text != self.meta.full_text():
             self.meta.set_full_text(text)
+
+    def _tick_update(self, state: IncidentState, now: datetime) -> None:
+        due = timers.next_update(state, self.console.policy, now)
+        if due.due is None:
+            self.next_update.hide()
+            return
+        self.next_update.show()
+        left = due.due - now
+        overdue = left.total_seconds() < 0
+        if overdue:
+            text = f"update overdue {format_clock(-left)}"
+        else:
+            text = f"next update in {format_clock(left)}" + (" (snoozed)" if due.snoozed else "")
+        if self.next_update.text() != text:
+            self.next_update.setText(text)
+        if self.next_update.property("overdue") != overdue:
+            self.next_update.setProperty("overdue", overdue)
+            self.next_update.style().unpolish(self.next_update)
+            self.next_update.style().polish(self.next_update)
+            cadence = f"every {format_duration(due.cadence)}" if due.cadence else ""
+            self.next_update.setToolTip(f"Stakeholder updates for {state.severity} go out {cadence}; due "
+                                        f"{timefmt.smart(due.due, self.console.zone, now)}.")
+        key = f"{state.id}:{due.due.isoformat()}"
+        if overdue and self._overdue_for != key:
+            self._overdue_for = key
+            self.update_overdue.emit(state.id)
 
     def open_severity_menu(self) -> None:
         if self.severity_button.isEnabled():

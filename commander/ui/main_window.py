@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QStackedWidget,
+    QSystemTrayIcon,
     QVBoxLayout,
     QWidget,
 )
@@ -68,6 +69,7 @@ class MainWindow(QMainWindow):
         self._deleted: list[tuple[str, str]] = []  # (incident, note), newest last: what Ctrl+Z restores
         self._ticks = 0
         self._closed = False
+        self._tray: QSystemTrayIcon | None = None
         self.remember_state = True  # a screenshot run must not overwrite the person's window layout
         self.setWindowTitle("Commander")
         icon = resources_dir() / "commander.svg"
@@ -189,6 +191,9 @@ class MainWindow(QMainWindow):
         self.header.status_requested.connect(self.change_status)
         self.header.milestones_requested.connect(self.edit_milestones)
         self.header.details_requested.connect(self.edit_details)
+        self.header.update_sent_requested.connect(self.record_update)
+        self.header.snooze_requested.connect(self.snooze_updates)
+        self.header.update_overdue.connect(self._update_overdue)
         self.header.export_requested.connect(self.export)
         self.timeline.note_deleted.connect(self._note_deleted)
         self.status.undo.undo_requested.connect(self.undo_delete)
@@ -311,6 +316,39 @@ class MainWindow(QMainWindow):
         path = export_incident(self, self.console, self.current, fmt)
         if path is not None:
             self.status.showMessage(f"Saved {path}", 8000)
+
+    def record_update(self) -> QDialog | None:
+        if self.current is None:
+            return None
+        from commander.ui.update_dialogs import RecordUpdateDialog
+
+        dialog = RecordUpdateDialog(self.console, self.current, self)
+        dialog.open()
+        return dialog
+
+    def snooze_updates(self) -> QDialog | None:
+        if self.current is None:
+            return None
+        from commander.ui.update_dialogs import SnoozeDialog
+
+        dialog = SnoozeDialog(self.console, self.current, self)
+        dialog.open()
+        return dialog
+
+    def _update_overdue(self, incident_id: str) -> None:
+        """Once per due time: on the timeline (every console writes the same event, the store keeps
+        one) and as a desktop notification where the desktop has a tray, else in the status bar."""
+        attempt(lambda: self.console.note_overdue(incident_id), parent=self,
+                title="Could not note the overdue update")
+        state = self.console.state(incident_id)
+        message = f"{state.reference} {state.severity}: the stakeholder update is overdue."
+        if QSystemTrayIcon.isSystemTrayAvailable():
+            if self._tray is None:
+                self._tray = QSystemTrayIcon(self.windowIcon(), self)
+                self._tray.show()
+            self._tray.showMessage("Update overdue", message, QSystemTrayIcon.MessageIcon.Warning, 10_000)
+        else:
+            self.status.showMessage(message, 30_000)
 
     def edit_remote(self) -> QDialog:
         from commander.ui.remote_dialog import RemoteDialog
