@@ -7,6 +7,7 @@ show, keeps each incident's reading place and note draft while another is shown,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -47,7 +48,7 @@ from commander.ui.timeline_panel import ReadingPlace, TimelinePanel
 if TYPE_CHECKING:  # dialogs are imported when first opened: start-up does not pay for them
     from commander.ui.declare_dialog import DeclareDialog
     from commander.ui.dialogs import RenameDialog, ShortcutsDialog
-    from commander.ui.incident_dialogs import EditDetailsDialog, MilestonesDialog, SeverityDialog, StatusDialog
+    from commander.ui.incident_dialogs import SeverityDialog, StatusDialog
 
 TICK_MS = 1000
 # Kinds that change the timeline and nothing else on screen: the most frequent events by far, so
@@ -290,23 +291,23 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
-    def edit_milestones(self) -> MilestonesDialog | None:
+    def _incident_dialog(self, make: Callable[[Console, str, QWidget], QDialog]) -> QDialog | None:
+        """Open a dialog about the incident on screen (none when no incident is shown)."""
         if self.current is None:
             return None
+        dialog = make(self.console, self.current, self)
+        dialog.open()
+        return dialog
+
+    def edit_milestones(self) -> QDialog | None:
         from commander.ui.incident_dialogs import MilestonesDialog
 
-        dialog = MilestonesDialog(self.console, self.current, self)
-        dialog.open()
-        return dialog
+        return self._incident_dialog(MilestonesDialog)
 
-    def edit_details(self) -> EditDetailsDialog | None:
-        if self.current is None:
-            return None
+    def edit_details(self) -> QDialog | None:
         from commander.ui.incident_dialogs import EditDetailsDialog
 
-        dialog = EditDetailsDialog(self.console, self.current, self)
-        dialog.open()
-        return dialog
+        return self._incident_dialog(EditDetailsDialog)
 
     def export(self, fmt: str) -> None:
         if self.current is None:
@@ -318,22 +319,14 @@ class MainWindow(QMainWindow):
             self.status.showMessage(f"Saved {path}", 8000)
 
     def record_update(self) -> QDialog | None:
-        if self.current is None:
-            return None
         from commander.ui.update_dialogs import RecordUpdateDialog
 
-        dialog = RecordUpdateDialog(self.console, self.current, self)
-        dialog.open()
-        return dialog
+        return self._incident_dialog(RecordUpdateDialog)
 
     def snooze_updates(self) -> QDialog | None:
-        if self.current is None:
-            return None
         from commander.ui.update_dialogs import SnoozeDialog
 
-        dialog = SnoozeDialog(self.console, self.current, self)
-        dialog.open()
-        return dialog
+        return self._incident_dialog(SnoozeDialog)
 
     def _update_overdue(self, incident_id: str) -> None:
         """Once per due time: on the timeline (every console writes the same event, the store keeps
