@@ -68,3 +68,13 @@ def test_the_context_reflects_the_incident() -> None:
     assert incident["latest_pinned"] == ["Rolled back v2.31"]  # type: ignore[index]
     assert incident["roles"]["Technical Lead"] == "Sam"  # type: ignore[index]
     assert incident["severity_description"].startswith("Major functionality")  # type: ignore[index]
+
+
+def test_next_update_means_a_cadence_after_this_one() -> None:
+    r = Replica(0, default_policy())
+    r.declare(severity="SEV1")
+    from datetime import timedelta
+
+    r.tick(timedelta(minutes=40))  # long overdue: the promise is still "a cadence from now", not the past
+    variables = context(r.state(), POLICY, now=r.now(), author="Kim", time_format=iso)
+    assert variables["next_update"] == iso(r.now() + timedelta(minutes=15))
