@@ -1,0 +1,1 @@
+"""Where stakeholder updates go: one module per kind of destination, behind `Destination`."""

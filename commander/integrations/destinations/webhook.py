@@ -1,0 +1,36 @@
+"""A generic JSON webhook, signed: `X-Commander-Signature: sha256=<hex HMAC of timestamp.body>`, with
+`X-Commander-Timestamp`, so the receiver can check who sent it and refuse replays."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from dataclasses import dataclass
+
+import httpx
+
+from commander.integrations.destinations.base import Outcome, Update, classify
+
+
+def signature(secret: str, timestamp: str, body: bytes) -> str:
+    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return "sha256=" + mac.hexdigest()
+
+
+@dataclass
+class JsonWebhook:
+    name: str
+    url: str
+    secret: str
+    kind: str = "webhook"
+
+    async def send(self, client: httpx.AsyncClient, update: Update) -> Outcome:
+        body = json.dumps({"reference": update.reference, "severity": update.severity, "status": update.status,
+                           "title": update.title, "text": update.text}, ensure_ascii=False).encode()
+        stamp = str(int(time.time()))
+        response = await client.post(self.url, content=body, headers={
+            "content-type": "application/json", "x-commander-timestamp": stamp,
+            "x-commander-signature": signature(self.secret, stamp, body)})
+        return classify(response, f"Webhook {self.name}")
