@@ -227,6 +227,10 @@ class Console:
         self._commit(drafts)
         return self.state(incident_id)
 
+    def record(self, drafts: Sequence[EventDraft]) -> list[Event]:
+        """Write decided events that belong to no incident (settings such as destinations)."""
+        return self._commit(drafts) if drafts else []
+
     def perform(self, incident_id: str, decide: Decision) -> list[Event]:
         """Run one decision against the incident's current state and record what it decides."""
         drafts = decide(self.state(incident_id))

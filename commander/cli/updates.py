@@ -26,6 +26,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser],
     s.add_argument("--template", metavar="KEY", help="record the filled template as what was said")
     s.add_argument("--at", metavar="TIME", help="when it went out, if not now")
     s.set_defaults(func=record)
+    from commander.cli.destinations import register_send
+
+    register_send(actions, common)
     s = actions.add_parser("due", parents=[common], help="when the next update is due")
     s.add_argument("ref", metavar="REF")
     s.set_defaults(func=due)

@@ -97,6 +97,11 @@ PAYLOADS: dict[str, dict[str, _Check]] = {
     "update.sent": {"audience": _str, "summary": _str},
     "update.snoozed": {"until": _str, "reason": _str},
     "update.overdue": {"due": _str},
+    "update.queued": {"destination": _str, "template": _str, "text": _str},
+    "update.delivered": {"delivery": _str, "destination": _str},
+    "update.failed": {"delivery": _str, "destination": _str, "reason": _str},
+    "destination.added": {"name": _str, "kind": _str, "options": lambda v: isinstance(v, dict)},
+    "destination.removed": {"name": _str},
 }
 
 _OPTIONAL: dict[str, dict[str, _Check]] = {

@@ -276,5 +276,6 @@ _HANDLERS = {
     "note.restored": _note_restored,
     "entry.pinned": _pinned,
     "update.sent": _update_sent,
+    "update.delivered": _update_sent,  # published by Commander: it counts as an update sent
     "update.snoozed": _update_snoozed,
 }

@@ -22,6 +22,7 @@ CATEGORIES = {
     "incident.declared": "incident", "incident.edited": "incident", "severity.changed": "severity",
     "status.changed": "status", "milestone.set": "milestone", "role.added": "role", "role.assigned": "role",
     "note.added": "note", "update.sent": "update", "update.snoozed": "update", "update.overdue": "update",
+    "update.queued": "update", "update.delivered": "update", "update.failed": "update",
 }
 CATEGORY_LABELS = {"note": "Notes", "severity": "Severity", "status": "Status", "role": "Roles",
                    "milestone": "Milestones", "incident": "Incident", "update": "Updates"}
@@ -242,6 +243,12 @@ class IncidentView:
             return f"Update sent to {p['audience']}" + (f": {p['summary']}" if p["summary"] else "")
         if kind == "update.snoozed":
             return f"Next update snoozed to {self.time_format(from_iso(p['until']))}: {p['reason']}"
+        if kind == "update.queued":
+            return f"Update queued for {p['destination']} ({p['template']})"
+        if kind == "update.delivered":
+            return f"Update delivered to {p['destination']}"
+        if kind == "update.failed":
+            return f"Update to {p['destination']} failed: {p['reason']}"
         if kind == "update.overdue":
             return f"Stakeholder update overdue (was due {self.time_format(from_iso(p['due']))})"
         return kind

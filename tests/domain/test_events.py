@@ -34,6 +34,11 @@ def test_a_valid_payload_of_every_known_kind_passes() -> None:
         "update.sent": {"audience": "#incidents", "summary": ""},
         "update.snoozed": {"until": "2026-11-28T09:30:00Z", "reason": "vendor"},
         "update.overdue": {"due": "2026-11-28T09:30:00Z"},
+        "update.queued": {"destination": "#incidents", "template": "initial", "text": "Investigating"},
+        "update.delivered": {"delivery": "e", "destination": "#incidents"},
+        "update.failed": {"delivery": "e", "destination": "#old", "reason": "channel_not_found"},
+        "destination.added": {"name": "#incidents", "kind": "slack", "options": {}},
+        "destination.removed": {"name": "#incidents"},
     }
     assert set(samples) == set(PAYLOADS), "a new kind needs a sample here"
     for kind, payload in samples.items():

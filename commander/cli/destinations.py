@@ -1,0 +1,119 @@
+"""`commander destination add|list|test|remove` and `commander update send`.
+
+A secret (a Slack webhook URL, a webhook's signing key) is read from standard input or a hidden
+prompt, never from an argument, so it stays out of shell history."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from typing import TYPE_CHECKING
+
+from commander.cli.render import clean
+from commander.cli.session import Refusal, Session
+
+if TYPE_CHECKING:
+    from commander.integrations.secrets import SecretStore
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser],
+             common: argparse.ArgumentParser) -> None:
+    p = commands.add_parser("destination", parents=[common], help="where stakeholder updates are published")
+    actions = p.add_subparsers(dest="destination_action", metavar="ACTION", required=True)
+    a = actions.add_parser("add", parents=[common], help="add a destination; its secret is read from stdin")
+    a.add_argument("kind", metavar="KIND", help="slack (incoming webhook) or webhook (signed JSON)")
+    a.add_argument("name", metavar="NAME", help="a name people recognise, e.g. '#incidents'")
+    a.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
+                   help="a setting that is not secret, e.g. url=https://hooks.example/commander")
+    a.set_defaults(func=add)
+    actions.add_parser("list", parents=[common], help="the destinations").set_defaults(func=listing)
+    t = actions.add_parser("test", parents=[common], help="send a harmless test message")
+    t.add_argument("name", metavar="NAME")
+    t.set_defaults(func=test)
+    r = actions.add_parser("remove", parents=[common], help="remove a destination")
+    r.add_argument("name", metavar="NAME")
+    r.set_defaults(func=remove)
+
+
+def register_send(updates: argparse._SubParsersAction[argparse.ArgumentParser],
+                  common: argparse.ArgumentParser) -> None:
+    s = updates.add_parser("send", parents=[common], help="publish an update to destinations and wait")
+    s.add_argument("ref", metavar="REF")
+    s.add_argument("--template", required=True, metavar="KEY")
+    s.add_argument("--to", required=True, metavar="NAME[,NAME…]", help="destination names, comma separated")
+    s.set_defaults(func=send)
+
+
+def _secrets() -> SecretStore:
+    from commander.integrations.secrets import SecretStore
+
+    return SecretStore()
+
+
+def add(session: Session, args: argparse.Namespace) -> int:
+    from commander.app import publishing
+
+    options = {}
+    for item in args.option:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise Refusal(f"'{item}' is not KEY=VALUE.")
+        options[key.strip()] = value.strip()
+    if sys.stdin.isatty():
+        secret = getpass.getpass("Secret (webhook URL or signing key; not shown): ")
+    else:
+        secret = sys.stdin.readline().rstrip("\n")
+    secrets = _secrets()
+    config, kept = publishing.add(session.console, args.kind, args.name, options, secret, secrets)
+    print(f"Added {clean(config.name)} ({config.kind}).")
+    if not kept:
+        print(secrets.notice, file=sys.stderr)
+    return 0
+
+
+def listing(session: Session, args: argparse.Namespace) -> int:
+    from commander.app import publishing
+
+    secrets = _secrets()
+    found = publishing.destinations(session.console)
+    if not found:
+        print("No destinations yet. Add one with `commander destination add slack '#incidents'`.")
+    for config in found.values():
+        here = "secret here" if secrets.get(config.secret_name) else "no secret on this computer"
+        print(f"{clean(config.name):<24} {config.kind:<8} {here}")
+    return 0
+
+
+def test(session: Session, args: argparse.Namespace) -> int:
+    from commander.app import publishing
+
+    outcome = publishing.test_destination(session.console, args.name, _secrets())
+    print(f"{clean(args.name)}: {outcome.state}" + (f" ({clean(outcome.detail)})" if outcome.detail else ""))
+    return 0 if outcome.state == "delivered" else 1
+
+
+def remove(session: Session, args: argparse.Namespace) -> int:
+    from commander.app import publishing
+
+    publishing.remove(session.console, args.name, _secrets())
+    print(f"Removed {clean(args.name)}.")
+    return 0
+
+
+def send(session: Session, args: argparse.Namespace) -> int:
+    from commander.app import publishing
+
+    names = [n.strip() for n in args.to.split(",") if n.strip()]
+    incident = session.resolve(args.ref)
+
+    def progress(name: str, state: str, detail: str) -> None:
+        if state in ("retrying", "delivered", "failed"):
+            print(f"  {clean(name)}: {state}" + (f" — {clean(detail)}" if detail else ""), file=sys.stderr)
+
+    outcomes = publishing.send_update(session.console, incident.id, args.template, names, _secrets(),
+                                      on_state=progress)
+    failed = [name for name, outcome in outcomes.items() if outcome.state != "delivered"]
+    print(f"{incident.reference}  delivered to {len(outcomes) - len(failed)} of {len(outcomes)}"
+          + (f"; failed: {', '.join(failed)}" if failed else ""))
+    return 1 if failed else 0
