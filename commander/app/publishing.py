@@ -4,7 +4,7 @@ written as events first (queued), then delivered concurrently, then recorded (de
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from dataclasses import dataclass
 
 import httpx
 
@@ -60,35 +60,64 @@ def build(config: DestinationConfig, secrets: SecretStore) -> Destination:
     return JsonWebhook(config.name, config.options["url"], secret)
 
 
-def send_update(console: Console, incident_id: str, template_key: str, names: list[str], secrets: SecretStore,
-                *, on_state: StateListener = lambda name, state, detail: None, timeout: float = 10.0,
-                client_factory: Callable[[], httpx.AsyncClient] | None = None) -> dict[str, Outcome]:
+@dataclass
+class Sending:
+    """An update queued for destinations: what `deliver` sends and `finish` records."""
+
+    incident_id: str
+    update: Update
+    destinations: list[Destination]
+    deliveries: dict[str, str]  # destination name -> the id of its update.queued event
+
+
+def prepare(console: Console, incident_id: str, template_key: str, names: list[str],
+            secrets: SecretStore) -> Sending:
+    """Check everything, then write `update.queued` per destination: before anything leaves, so a crash
+    mid-send leaves "queued" on the timeline, never silence."""
     known = destinations(console)
     unknown = [n for n in names if n not in known]
     if unknown:
         raise DomainError(f"No destination called {', '.join(unknown)}. Known: {', '.join(known) or 'none'}.")
+    if not names:
+        raise DomainError("Choose at least one destination.")
     built = [build(known[name], secrets) for name in names]
     template(template_key)  # an unknown key is refused before anything is queued
     text = preview(console, incident_id, template_key)
     state = console.state(incident_id)
-    stream = incident_stream(incident_id)
-    # Written before anything leaves: a crash mid-send leaves "queued" on the timeline, never silence.
-    queued = console.record([EventDraft(stream, "update.queued",
+    queued = console.record([EventDraft(incident_stream(incident_id), "update.queued",
                                         {"destination": d.name, "template": template_key, "text": text})
                              for d in built])
     update = Update(state.reference, state.severity, state.status.value, state.title, text)
+    return Sending(incident_id, update, built, {e.payload["destination"]: e.id for e in queued})
+
+
+def deliver(sending: Sending, *, on_state: StateListener = lambda name, state, detail: None,
+            timeout: float = 10.0) -> dict[str, Outcome]:
+    """Send to every destination at once. Touches no store: safe on a worker thread."""
 
     async def run() -> dict[str, Outcome]:
-        async with (client_factory() if client_factory else httpx.AsyncClient(timeout=timeout)) as client:
-            return await publish(built, update, client=client, on_state=on_state)
+        async with httpx.AsyncClient(timeout=timeout) as client:
+            return await publish(sending.destinations, sending.update, client=client, on_state=on_state)
 
-    outcomes = asyncio.run(run())
-    delivery = {e.payload["destination"]: e.id for e in queued}
-    console.record([EventDraft(stream, "update.delivered", {"delivery": delivery[name], "destination": name})
+    return asyncio.run(run())
+
+
+def finish(console: Console, sending: Sending, outcomes: dict[str, Outcome]) -> None:
+    stream = incident_stream(sending.incident_id)
+    console.record([EventDraft(stream, "update.delivered", {"delivery": sending.deliveries[name],
+                                                            "destination": name})
                     if outcome.state == "delivered" else
-                    EventDraft(stream, "update.failed", {"delivery": delivery[name], "destination": name,
-                                                          "reason": outcome.detail})
+                    EventDraft(stream, "update.failed", {"delivery": sending.deliveries[name], "destination": name,
+                                                         "reason": outcome.detail})
                     for name, outcome in outcomes.items()])
+
+
+def send_update(console: Console, incident_id: str, template_key: str, names: list[str], secrets: SecretStore,
+                *, on_state: StateListener = lambda name, state, detail: None,
+                timeout: float = 10.0) -> dict[str, Outcome]:
+    sending = prepare(console, incident_id, template_key, names, secrets)
+    outcomes = deliver(sending, on_state=on_state, timeout=timeout)
+    finish(console, sending, outcomes)
     return outcomes
 
 

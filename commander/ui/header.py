@@ -30,6 +30,7 @@ class HeaderPanel(QWidget):
     details_requested = Signal()
     export_requested = Signal(str)   # markdown | json | csv
     update_sent_requested = Signal()
+    send_requested = Signal()
     snooze_requested = Signal()
     update_overdue = Signal(str)     # incident id: the countdown just passed zero
 
@@ -64,6 +65,7 @@ class HeaderPanel(QWidget):
         self.next_update.setAccessibleName("Next stakeholder update")
         self.next_update.setFont(mono_font(1.05))
         update_menu = QMenu(self.next_update)
+        update_menu.addAction("Send an update…").triggered.connect(self.send_requested.emit)
         update_menu.addAction("Record an update sent…").triggered.connect(self.update_sent_requested.emit)
         update_menu.addAction("Snooze the next update…").triggered.connect(self.snooze_requested.emit)
         self.next_update.setMenu(update_menu)

@@ -193,6 +193,7 @@ class MainWindow(QMainWindow):
         self.header.milestones_requested.connect(self.edit_milestones)
         self.header.details_requested.connect(self.edit_details)
         self.header.update_sent_requested.connect(self.record_update)
+        self.header.send_requested.connect(self.send_update)
         self.header.snooze_requested.connect(self.snooze_updates)
         self.header.update_overdue.connect(self._update_overdue)
         self.header.export_requested.connect(self.export)
@@ -322,6 +323,11 @@ class MainWindow(QMainWindow):
         from commander.ui.update_dialogs import RecordUpdateDialog
 
         return self._incident_dialog(RecordUpdateDialog)
+
+    def send_update(self) -> QDialog | None:
+        from commander.ui.send_dialog import SendUpdateDialog
+
+        return self._incident_dialog(SendUpdateDialog)
 
     def snooze_updates(self) -> QDialog | None:
         from commander.ui.update_dialogs import SnoozeDialog

@@ -40,6 +40,9 @@ class WindowActions:
         self.add(incident, "&Milestones…", w.edit_milestones, needs_incident=True)
         self.add(incident, "&Edit details…", w.edit_details, needs_incident=True)
         self.add(incident, "&Add role…", w.roles.add_role, needs_incident=True)
+        incident.addSeparator()
+        self.add(incident, "Send &update…", w.send_update, "Ctrl+U", needs_incident=True)
+        self.add(incident, "&Record an update sent…", w.record_update, needs_incident=True)
 
         self.dark = self.add(view, "&Dark theme", w.toggle_theme, "Ctrl+Shift+L", checkable=True)
         self.history = self.add(view, "Show &history", w.incidents.history_button.setChecked, checkable=True)

@@ -1,0 +1,139 @@
+"""Send update: a template filled from the incident, previewed as it will go out, confirmed, then
+published to the chosen destinations off the UI thread, each destination's state shown as it changes."""
+
+from __future__ import annotations
+
+import threading
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QMessageBox,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from commander.app import publishing
+from commander.app.console import Console
+from commander.app.updates import preview, shipped_templates
+from commander.domain.errors import DomainError
+from commander.integrations.destinations.base import Outcome
+from commander.integrations.secrets import SecretStore
+from commander.ui.dialogs import plain_label
+from commander.ui.problems import ErrorLabel
+
+
+class _Relay(QObject):
+    """Carries the worker thread's reports to the UI thread (signals across threads are queued)."""
+
+    state_changed = Signal(str, str, str)
+    finished = Signal(object)
+
+
+class SendUpdateDialog(QDialog):
+    def __init__(self, console: Console, incident_id: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.console, self.incident_id = console, incident_id
+        self.secrets = SecretStore()
+        self.setWindowTitle(f"Send update: {console.state(incident_id).reference}")
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.templates = shipped_templates()
+        self.template = QComboBox(self)
+        self.template.setAccessibleName("Template")
+        for key, template in self.templates.items():
+            self.template.addItem(f"{template.name}  ({template.stage})", key)
+        self.text = QPlainTextEdit(self)
+        self.text.setReadOnly(True)
+        self.text.setAccessibleName("The update as it will go out")
+        self.text.setMinimumHeight(self.fontMetrics().height() * 9)
+        self.error = ErrorLabel(self)
+        self.choices: dict[str, QCheckBox] = {}
+        self.states: dict[str, QLabel] = {}
+        layout = QVBoxLayout(self)
+        layout.addWidget(plain_label("Template", self))
+        layout.addWidget(self.template)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(self.error)
+        known = publishing.destinations(console)
+        if not known:
+            layout.addWidget(plain_label("No destinations yet. Add one from a terminal: "
+                                         "commander destination add slack '#incidents'", self, name="Muted"))
+        for name, config in known.items():
+            box = QCheckBox(f"{name}  ({config.kind})", self)
+            box.setChecked(True)
+            state = QLabel("", self)
+            state.setObjectName("Faint")
+            state.setTextFormat(Qt.TextFormat.PlainText)
+            self.choices[name], self.states[name] = box, state
+            layout.addWidget(box)
+            layout.addWidget(state)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Close,
+                                        self)
+        self.send_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.send_button.setText("Send…")
+        self.send_button.setEnabled(bool(known))
+        self.buttons.accepted.connect(self.confirm)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self.setMinimumWidth(self.fontMetrics().horizontalAdvance("x") * 72)
+        self.relay = _Relay(self)
+        self.relay.state_changed.connect(self._show_state)
+        self.relay.finished.connect(self._finished)
+        self.template.currentIndexChanged.connect(self.refresh)
+        self.refresh()
+
+    def refresh(self) -> None:
+        try:
+            self.text.setPlainText(preview(self.console, self.incident_id, self.template.currentData()))
+            self.error.clear_message()
+        except DomainError as problem:  # a template error names its line; the dialog stays usable
+            self.text.setPlainText("")
+            self.error.show_message(str(problem))
+
+    def chosen(self) -> list[str]:
+        return [name for name, box in self.choices.items() if box.isChecked()]
+
+    def confirm(self) -> None:
+        names = self.chosen()
+        if not names:
+            self.error.show_message("Choose at least one destination.")
+            return
+        answer = QMessageBox.question(self, "Send this update?",
+                                      f"This update goes to: {', '.join(names)}.\n\n{self.text.toPlainText()}")
+        if answer == QMessageBox.StandardButton.Yes:
+            self.send(names)
+
+    def send(self, names: list[str]) -> None:
+        """Queue (events written here, on the UI thread), then deliver on a worker thread."""
+        try:
+            sending = publishing.prepare(self.console, self.incident_id, self.template.currentData(), names,
+                                         self.secrets)
+        except DomainError as problem:
+            self.error.show_message(str(problem))
+            return
+        self.send_button.setEnabled(False)
+        relay = self.relay
+
+        def work() -> None:
+            outcomes = publishing.deliver(sending, on_state=relay.state_changed.emit)
+            relay.finished.emit((sending, outcomes))
+
+        threading.Thread(target=work, name="commander-send", daemon=True).start()
+
+    def _show_state(self, name: str, state: str, detail: str) -> None:
+        label = self.states.get(name)
+        if label is not None:
+            label.setText(f"{state}: {detail}" if detail and state != "sending" else state)
+
+    def _finished(self, result: tuple[publishing.Sending, dict[str, Outcome]]) -> None:
+        sending, outcomes = result
+        publishing.finish(self.console, sending, outcomes)
+        failed = [name for name, outcome in outcomes.items() if outcome.state != "delivered"]
+        if failed:
+            self.error.show_message(f"Not delivered to {', '.join(failed)}: see each one's reason above.")
+        self.send_button.setText("Sent")
