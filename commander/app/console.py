@@ -28,7 +28,7 @@ from commander.domain.policy import Policy
 from commander.domain.timeline import IncidentView, TimeFormat
 from commander.domain.when import iso
 from commander.store.local import LocalReader
-from commander.store.records import IncidentSummary, row_to_event
+from commander.store.records import IncidentSummary
 
 if TYPE_CHECKING:  # SQLAlchemy stays out of the start-up path: imported where a write needs it
     from sqlalchemy import Connection
@@ -324,8 +324,6 @@ class Console:
         return self._write([])
 
     def _write(self, batch: list[Event]) -> list[Event]:
-        from sqlalchemy import text
-
         from commander.store.repository import EventLog, Outbox
         try:
             with self.database.write() as conn:
@@ -341,8 +339,7 @@ class Console:
                     self.clock.observe(event.hlc)
                 self._project(conn, appended)
                 if self.is_sqlite:
-                    self._seen_rowid = int(conn.execute(text("SELECT coalesce(max(rowid), 0) FROM events"))
-                                           .scalar_one())
+                    self._seen_rowid = EventLog(conn).max_rowid()
         except BaseException:
             self._views.clear()  # a cached view may hold events that were rolled back
             self._behind_the_scenes.clear()
@@ -352,14 +349,9 @@ class Console:
 
     def _read_outside(self, conn: Connection) -> list[Event]:
         """Events other processes committed since we last looked (SQLite rowids only grow)."""
-        from sqlalchemy import text
+        from commander.store.repository import EventLog
 
-        if not self.is_sqlite:
-            return []
-        rows = conn.execute(
-            text("SELECT id, stream, kind, payload, actor_id, actor_name, hlc, occurred_at, recorded_at, origin "
-                 "FROM events WHERE rowid > :seen ORDER BY rowid"), {"seen": self._seen_rowid})
-        return [row_to_event(row) for row in rows]
+        return EventLog(conn).after_rowid(self._seen_rowid) if self.is_sqlite else []
 
     def _project(self, conn: Connection, appended: list[Event]) -> None:
         from commander.store.repository import EventLog, IncidentList

@@ -65,6 +65,17 @@ class EventLog:
         return list(self.conn.scalars(select(events.c.stream).where(events.c.stream.startswith(prefix))
                                       .distinct()))
 
+    def max_rowid(self) -> int:
+        """SQLite only: the newest row's rowid (rowids only grow), to pick up other processes' writes."""
+        return int(self.conn.execute(text("SELECT coalesce(max(rowid), 0) FROM events")).scalar_one())
+
+    def after_rowid(self, rowid: int) -> list[Event]:
+        """SQLite only: events other processes appended after `rowid`, in the order they were written."""
+        rows = self.conn.execute(select(*_EVENT_COLUMNS).where(text("rowid > :seen")).order_by(text("rowid")),
+                                 {"seen": rowid}).all()
+        actors: dict[tuple[str, str], Any] = {}
+        return [row_to_event(row, actors) for row in rows]
+
     def max_hlc(self) -> int:
         return int(self.conn.scalar(select(func.max(events.c.hlc))) or 0)
 
@@ -154,7 +165,7 @@ class DatabaseReads:
         if not self.database.is_sqlite:
             return 0
         with self.database.read() as conn:
-            return int(conn.execute(text("SELECT coalesce(max(rowid), 0) FROM events")).scalar_one())
+            return EventLog(conn).max_rowid()
 
 
 class Outbox:
