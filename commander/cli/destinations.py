@@ -8,13 +8,9 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from typing import TYPE_CHECKING
 
 from commander.cli.render import clean
-from commander.cli.session import Refusal, Session
-
-if TYPE_CHECKING:
-    from commander.integrations.secrets import SecretStore
+from commander.cli.session import Refusal, Session, secret_store
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser],
@@ -45,11 +41,6 @@ def register_send(updates: argparse._SubParsersAction[argparse.ArgumentParser],
     s.set_defaults(func=send)
 
 
-def _secrets() -> SecretStore:
-    from commander.integrations.secrets import SecretStore
-
-    return SecretStore()
-
 
 def add(session: Session, args: argparse.Namespace) -> int:
     from commander.app import publishing
@@ -64,7 +55,7 @@ def add(session: Session, args: argparse.Namespace) -> int:
         secret = getpass.getpass("Secret (webhook URL or signing key; not shown): ")
     else:
         secret = sys.stdin.readline().rstrip("\n")
-    secrets = _secrets()
+    secrets = secret_store()
     config, kept = publishing.add(session.console, args.kind, args.name, options, secret, secrets)
     print(f"Added {clean(config.name)} ({config.kind}).")
     if not kept:
@@ -75,7 +66,7 @@ def add(session: Session, args: argparse.Namespace) -> int:
 def listing(session: Session, args: argparse.Namespace) -> int:
     from commander.app import publishing
 
-    secrets = _secrets()
+    secrets = secret_store()
     found = publishing.destinations(session.console)
     if not found:
         print("No destinations yet. Add one with `commander destination add slack '#incidents'`.")
@@ -88,7 +79,7 @@ def listing(session: Session, args: argparse.Namespace) -> int:
 def test(session: Session, args: argparse.Namespace) -> int:
     from commander.app import publishing
 
-    outcome = publishing.test_destination(session.console, args.name, _secrets())
+    outcome = publishing.test_destination(session.console, args.name, secret_store())
     print(f"{clean(args.name)}: {outcome.state}" + (f" ({clean(outcome.detail)})" if outcome.detail else ""))
     return 0 if outcome.state == "delivered" else 1
 
@@ -96,7 +87,7 @@ def test(session: Session, args: argparse.Namespace) -> int:
 def remove(session: Session, args: argparse.Namespace) -> int:
     from commander.app import publishing
 
-    publishing.remove(session.console, args.name, _secrets())
+    publishing.remove(session.console, args.name, secret_store())
     print(f"Removed {clean(args.name)}.")
     return 0
 
@@ -111,7 +102,7 @@ def send(session: Session, args: argparse.Namespace) -> int:
         if state in ("retrying", "delivered", "failed"):
             print(f"  {clean(name)}: {state}" + (f" — {clean(detail)}" if detail else ""), file=sys.stderr)
 
-    outcomes = publishing.send_update(session.console, incident.id, args.template, names, _secrets(),
+    outcomes = publishing.send_update(session.console, incident.id, args.template, names, secret_store(),
                                       on_state=progress)
     failed = [name for name, outcome in outcomes.items() if outcome.state != "delivered"]
     print(f"{incident.reference}  delivered to {len(outcomes) - len(failed)} of {len(outcomes)}"

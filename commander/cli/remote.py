@@ -6,14 +6,10 @@ import argparse
 import getpass
 import sys
 import time
-from typing import TYPE_CHECKING
 
 from commander.app import remote as remotes
 from commander.cli.render import clean
-from commander.cli.session import Refusal, Session
-
-if TYPE_CHECKING:
-    from commander.integrations.secrets import SecretStore
+from commander.cli.session import Refusal, Session, secret_store
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser],
@@ -39,11 +35,6 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser],
     p.set_defaults(func=sync)
 
 
-def _secrets() -> SecretStore:
-    from commander.integrations.secrets import SecretStore
-
-    return SecretStore()
-
 
 def remote_set(session: Session, args: argparse.Namespace) -> int:
     bare, in_url = remotes.split_password(args.url)
@@ -53,7 +44,7 @@ def remote_set(session: Session, args: argparse.Namespace) -> int:
     elif password is None and not args.no_password and bare.startswith("postgresql") and "@" in bare \
             and sys.stdin.isatty():
         password = getpass.getpass(f"Password for {bare} (empty for none): ") or None
-    secrets = _secrets()
+    secrets = secret_store()
     remote, kept = remotes.set_remote(session.console, args.url, secrets, password=password,
                                       poll_seconds=args.poll)
     print(f"Shared store: {clean(remote.url)}")
@@ -74,7 +65,7 @@ def remote_show(session: Session, args: argparse.Namespace) -> int:
 
 
 def remote_clear(session: Session, args: argparse.Namespace) -> int:
-    removed = remotes.clear_remote(session.console, _secrets())
+    removed = remotes.clear_remote(session.console, secret_store())
     print(f"No longer syncing with {clean(removed.url)}." if removed else "No shared store was set.")
     return 0
 
@@ -91,7 +82,7 @@ def sync(session: Session, args: argparse.Namespace) -> int:
     remote = remotes.configured(console)
     if remote is None:
         raise Refusal("No shared store is set. Set one with `commander remote set URL`, then sync.")
-    replicator = remotes.replicator(console, remote, _secrets())
+    replicator = remotes.replicator(console, remote, secret_store())
     try:
         replicator.shared.check()
         pushed = pulled = 0

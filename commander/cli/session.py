@@ -4,11 +4,22 @@ from __future__ import annotations
 
 import argparse
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from commander.app.bootstrap import build_console, store_url
 from commander.app.console import Console
 from commander.domain.when import parse_when
 from commander.store.records import IncidentSummary
+
+if TYPE_CHECKING:
+    from commander.integrations.secrets import SecretStore
+
+
+def secret_store() -> SecretStore:
+    """The OS keyring (or, without one, this run's memory): imported only by commands that need it."""
+    from commander.integrations.secrets import SecretStore
+
+    return SecretStore()
 
 
 class Refusal(Exception):
