@@ -11,6 +11,7 @@ import httpx
 from commander.app.console import Console
 from commander.app.updates import preview, template
 from commander.domain.destinations import (
+    KINDS,
     STREAM,
     DestinationConfig,
     add_destination,
@@ -19,10 +20,9 @@ from commander.domain.destinations import (
 )
 from commander.domain.errors import DomainError
 from commander.domain.events import EventDraft, incident_stream
+from commander.integrations.destinations import make
 from commander.integrations.destinations.base import Destination, Outcome, Update
 from commander.integrations.destinations.publisher import StateListener, publish
-from commander.integrations.destinations.slack import SlackWebhook
-from commander.integrations.destinations.webhook import JsonWebhook
 from commander.integrations.secrets import SecretStore
 
 TEST_UPDATE = Update("TEST", "SEV4", "test", "Commander test message",
@@ -36,10 +36,9 @@ def destinations(console: Console) -> dict[str, DestinationConfig]:
 def add(console: Console, kind: str, name: str, options: dict[str, str], secret: str,
         secrets: SecretStore) -> tuple[DestinationConfig, bool]:
     """Add a destination; its secret goes to the keyring. Returns it and whether the secret is kept."""
-    if not secret.strip():
-        raise DomainError("No secret given: a Slack webhook needs its URL, a webhook its signing key.")
-    if kind.strip().lower() == "webhook" and not options.get("url", "").startswith(("https://", "http://")):
-        raise DomainError("A webhook needs --option url=https://… (the URL is not secret; the signing key is).")
+    found = KINDS.get(kind.strip().lower())
+    if found and not secret.strip():
+        raise DomainError(f"No secret given: a {found.key} destination needs {found.secret}.")
     console.record(add_destination(destinations(console), kind, name, options))
     config = destinations(console)[name.strip()]
     return config, secrets.put(config.secret_name, secret.strip())
@@ -55,9 +54,7 @@ def build(config: DestinationConfig, secrets: SecretStore) -> Destination:
     if secret is None:
         raise DomainError(f"This computer has no secret for {config.name} (secrets stay in each computer's "
                           f"keyring). Add it again here with `commander destination add`.")
-    if config.kind == "slack":
-        return SlackWebhook(config.name, secret)
-    return JsonWebhook(config.name, config.options["url"], secret)
+    return make(config.kind, config.name, config.options, secret)
 
 
 @dataclass

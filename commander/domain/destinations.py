@@ -12,8 +12,32 @@ from commander.domain.errors import DomainError
 from commander.domain.events import Event, EventDraft
 
 STREAM = "settings:destinations"
-KINDS = ("slack", "webhook")  # built so far; the rest of issue 4's list comes next
-PLANNED = ("slack-api", "teams", "mattermost", "discord", "matrix", "statuspage", "cachet", "instatus")
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of destination: what its secret is and which settings (not secret) it needs."""
+
+    key: str
+    label: str
+    secret: str                          # what goes in the keyring, in words for the prompt
+    required: tuple[str, ...] = ()       # options it cannot work without
+    optional: tuple[str, ...] = ()
+    status_page: bool = False            # creates an incident there, then updates it
+
+
+KINDS: dict[str, Kind] = {k.key: k for k in (
+    Kind("slack", "Slack (incoming webhook)", "the webhook URL"),
+    Kind("slack-api", "Slack (Web API, chat.postMessage)", "a bot token (xoxb-…)", ("channel",), ("api_url",)),
+    Kind("teams", "Microsoft Teams (Workflows or connector webhook)", "the webhook URL", (), ("format",)),
+    Kind("mattermost", "Mattermost (incoming webhook)", "the webhook URL", (), ("channel", "username")),
+    Kind("discord", "Discord (webhook)", "the webhook URL", (), ("username",)),
+    Kind("matrix", "Matrix (client-server API)", "an access token", ("homeserver", "room")),
+    Kind("webhook", "JSON webhook, signed with HMAC-SHA256", "the signing key", ("url",)),
+    Kind("statuspage", "Atlassian Statuspage", "an API key", ("page_id",), ("components", "api_url"), True),
+    Kind("cachet", "Cachet status page", "an API token", ("url",), ("components",), True),
+    Kind("instatus", "Instatus status page", "an API key", ("page_id",), ("components", "api_url"), True),
+)}
 _NAME = re.compile(r"^[#@\w][\w .#@-]{0,59}$")
 
 
@@ -42,10 +66,20 @@ def fold_destinations(events: list[Event]) -> dict[str, DestinationConfig]:
 def add_destination(existing: dict[str, DestinationConfig], kind: str, name: str,
                     options: dict[str, str]) -> list[EventDraft]:
     kind = kind.strip().lower()
-    if kind in PLANNED:
-        raise DomainError(f"Destinations of kind '{kind}' are not built yet. Available now: {', '.join(KINDS)}.")
     if kind not in KINDS:
-        raise DomainError(f"Unknown destination kind '{kind}'. Use one of: {', '.join(KINDS + PLANNED)}.")
+        raise DomainError(f"Unknown destination kind '{kind}'. Use one of: {', '.join(KINDS)}.")
+    missing = [option for option in KINDS[kind].required if not options.get(option, "").strip()]
+    if missing:
+        raise DomainError(f"A {kind} destination needs " + ", ".join(f"--option {m}=…" for m in missing)
+                          + f" ({KINDS[kind].label}).")
+    unknown = sorted(set(options) - set(KINDS[kind].required) - set(KINDS[kind].optional))
+    if unknown:
+        known = KINDS[kind].required + KINDS[kind].optional
+        raise DomainError(f"A {kind} destination has no setting {', '.join(unknown)}. "
+                          + (f"Its settings: {', '.join(known)}." if known else "It takes no settings."))
+    for option, value in options.items():
+        if (option.endswith("url") or option == "homeserver") and not value.startswith(("https://", "http://")):
+            raise DomainError(f"{option} must be a web address starting with https:// (got '{value}').")
     name = name.strip()
     if not _NAME.match(name):
         raise DomainError(f"'{name}' cannot be a destination's name: use up to 60 letters, digits, spaces, "

@@ -102,10 +102,16 @@ PAYLOADS: dict[str, dict[str, _Check]] = {
     "update.failed": {"delivery": _str, "destination": _str, "reason": _str},
     "destination.added": {"name": _str, "kind": _str, "options": lambda v: isinstance(v, dict)},
     "destination.removed": {"name": _str},
+    "timer.set": {"label": _str, "due": _str},  # a custom timer; its id is this event's id
+    "timer.cancelled": {"timer": _str},
+    "timer.expired": {"timer": _str},  # written once across consoles: its id derives from the timer's
+    "template.saved": {"key": _str, "name": _str, "stage": _str, "audience": _str, "body": _str},
+    "template.removed": {"key": _str},
 }
 
 _OPTIONAL: dict[str, dict[str, _Check]] = {
     "incident.edited": {"title": _str, "summary": _str, "services": _str_list},
+    "update.delivered": {"remote_id": _opt_str},
 }
 
 

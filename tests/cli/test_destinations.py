@@ -36,9 +36,18 @@ def test_the_secret_stays_out_of_the_store(run: Run, db, memory_keyring: MemoryK
         assert not part.exists() or b"SECRETSECRET" not in part.read_bytes()
 
 
-def test_kinds_not_built_yet_say_so(run: Run) -> None:
-    result = run("destination", "add", "teams", "Ops", stdin="https://example.invalid/x\n")
-    assert result.code == 1 and "not built yet" in result.err
+def test_an_unknown_kind_lists_the_known_ones(run: Run) -> None:
+    result = run("destination", "add", "pigeon", "Ops", stdin="coo\n")
+    assert result.code == 1 and "slack-api, teams, mattermost" in result.err
+
+
+def test_settings_are_checked_by_kind(run: Run) -> None:
+    missing = run("destination", "add", "matrix", "ops", "--option", "room=!abc:example.org", stdin="token\n")
+    assert missing.code == 1 and "--option homeserver=" in missing.err
+    unknown = run("destination", "add", "slack", "ops", "--option", "colour=red", stdin="https://x.invalid\n")
+    assert unknown.code == 1 and "no setting colour" in unknown.err
+    insecure = run("destination", "add", "cachet", "ops", "--option", "url=status.example.com", stdin="t\n")
+    assert insecure.code == 1 and "https://" in insecure.err
 
 
 def test_a_webhook_needs_its_url(run: Run) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -16,10 +17,12 @@ class Reply:
     body: str = "ok"
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds before answering: a slow or hanging service
+    drop: bool = False  # close the connection without answering
 
 
 @dataclass
 class Request:
+    method: str
     path: str
     headers: dict[str, str]
     body: bytes
@@ -30,8 +33,13 @@ Script = Callable[[Request], Reply]
 
 @dataclass
 class FakeService:
-    url: str
+    url: str            # http://127.0.0.1:PORT/hook
     requests: list[Request]
+
+    @property
+    def base(self) -> str:
+        """http://127.0.0.1:PORT, for services addressed by API paths rather than one hook URL."""
+        return self.url.removesuffix("/hook")
 
 
 @contextmanager
@@ -39,13 +47,18 @@ def serve(script: Script) -> Iterator[FakeService]:
     requests: list[Request] = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - the http.server name
+        def answer(self) -> None:
             length = int(self.headers.get("content-length") or 0)
-            request = Request(self.path, {k.lower(): v for k, v in self.headers.items()}, self.rfile.read(length))
+            request = Request(self.command, self.path, {k.lower(): v for k, v in self.headers.items()},
+                              self.rfile.read(length))
             requests.append(request)
             reply = script(request)
             if reply.delay:
                 time.sleep(reply.delay)
+            if reply.drop:
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return
             payload = reply.body.encode()
             try:
                 self.send_response(reply.status)
@@ -56,6 +69,8 @@ def serve(script: Script) -> Iterator[FakeService]:
                 self.wfile.write(payload)
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client gave up waiting: what a hanging service's client does
+
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = answer  # noqa: N815 - the http.server names
 
         def log_message(self, *args: object) -> None:  # keep test output quiet
             pass

@@ -3,9 +3,11 @@ answer becomes an outcome (delivered, retry later, or failed for a reason a pers
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import httpx
@@ -19,9 +21,16 @@ class Update:
 
     reference: str
     severity: str
-    status: str
+    status: str           # ours: investigating, identified, mitigated, resolved, closed
     title: str
     text: str
+    delivery: str = ""    # the id of this delivery's update.queued event: the same across retries and
+                          # restarts, so it is an idempotency key (Matrix txnId, webhook delivery header)
+    remote_id: str | None = None  # what this destination created for this incident before (a status
+                                  # page's incident id), so the next update updates it
+    services: tuple[str, ...] = ()  # affected services, for status pages' component mapping
+    resumed: bool = False  # sent again after Commander was closed mid-send: check before creating
+    summary: str = ""      # the incident's impact summary
 
 
 @dataclass(frozen=True)
@@ -39,8 +48,75 @@ class Outcome:
 class Destination(Protocol):
     kind: str
     name: str
+    # True when sending the same Update (same `delivery`) twice cannot post twice: the service
+    # deduplicates (Matrix txnId) or the destination checks what is there first (status pages).
+    resumable: bool
 
     async def send(self, client: httpx.AsyncClient, update: Update) -> Outcome: ...
+
+
+@dataclass
+class _Pacer:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    next_slot: dict[str, float] = field(default_factory=dict)
+
+
+_PACER = _Pacer()
+
+
+async def pace(key: str, interval: float) -> None:
+    """Wait for this key's next slot: at most one request per `interval` seconds per key, across every
+    send in this process (each send runs its own event loop on a worker thread, hence the thread lock).
+    Slack allows a webhook about one message a second; Statuspage one request a second per token."""
+    with _PACER.lock:
+        now = time.monotonic()
+        slot = max(now, _PACER.next_slot.get(key, 0.0))
+        _PACER.next_slot[key] = slot + interval
+    if slot > now:
+        await asyncio.sleep(slot - now)
+
+
+def shorten(text: str, limit: int) -> str:
+    """Text cut to `limit` characters, with an ellipsis when cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def chunks(text: str, limit: int) -> list[str]:
+    """Text split into pieces of at most `limit` characters, at line breaks where it can be."""
+    pieces: list[str] = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit)
+        cut = cut if cut > limit // 2 else limit
+        pieces.append(text[:cut])
+        text = text[cut:].lstrip("\n")
+    if text or not pieces:
+        pieces.append(text)
+    return pieces
+
+
+PAGE_STATUS = {"investigating": "investigating", "identified": "identified", "mitigated": "monitoring",
+               "resolved": "resolved", "closed": "resolved"}
+"""Our status as status pages name theirs (Statuspage, Instatus and Cachet use these four words)."""
+
+COMPONENT_STATUS = {"SEV1": "major_outage", "SEV2": "partial_outage", "SEV3": "degraded_performance",
+                    "SEV4": "degraded_performance"}
+"""An affected component's status on a status page, from the incident's severity; `operational` once
+the incident is resolved."""
+
+
+def component_status(update: Update) -> str:
+    return "operational" if PAGE_STATUS.get(update.status) == "resolved" else \
+        COMPONENT_STATUS.get(update.severity, "degraded_performance")
+
+
+def mapping(option: str) -> dict[str, str]:
+    """`payments=abc123, checkout=def456` as {"payments": "abc123", "checkout": "def456"}."""
+    found: dict[str, str] = {}
+    for item in option.split(","):
+        key, sep, value = item.partition("=")
+        if sep and key.strip() and value.strip():
+            found[key.strip()] = value.strip()
+    return found
 
 
 def retry_after(response: httpx.Response) -> float | None:

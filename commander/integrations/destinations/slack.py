@@ -4,13 +4,16 @@ the rate Slack allows a webhook (it answers 429 with Retry-After past that)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import httpx
 
-from commander.integrations.destinations.base import Outcome, Update, classify
+from commander.integrations.destinations.base import Outcome, Update, chunks, classify, pace
 
 SECTION_LIMIT = 3_000  # characters of text in one section block
+BLOCK_LIMIT = 50      # blocks in one message
+RATE = 1.0            # seconds between messages to one webhook
 SLACK_HINTS = {
     "invalid_payload": "Commander sent something Slack could not read: report it as a bug",
     "channel_not_found": "the webhook's channel no longer exists: make a new webhook",
@@ -21,13 +24,15 @@ SLACK_HINTS = {
 
 
 def blocks(update: Update) -> dict[str, object]:
-    text = update.text if len(update.text) <= SECTION_LIMIT else update.text[: SECTION_LIMIT - 1] + "…"
+    """The update as Block Kit: a header, a context line, and the text in sections of at most 3,000
+    characters (a message holds at most 50 blocks; past that the text is cut, with an ellipsis)."""
+    sections = chunks(update.text, SECTION_LIMIT)[: BLOCK_LIMIT - 2]
     return {
         "text": f"[{update.severity}] {update.title} ({update.status})",  # notifications and old clients
         "blocks": [
             {"type": "header", "text": {"type": "plain_text", "text": f"{update.severity} {update.title}"[:150]}},
             {"type": "context", "elements": [{"type": "mrkdwn", "text": f"{update.reference} · {update.status}"}]},
-            {"type": "section", "text": {"type": "plain_text", "text": text}},
+            *({"type": "section", "text": {"type": "plain_text", "text": text or " "}} for text in sections),
         ],
     }
 
@@ -37,8 +42,10 @@ class SlackWebhook:
     name: str
     url: str
     kind: str = "slack"
+    resumable: bool = False  # a webhook has no idempotency key: a resend may post twice
 
     async def send(self, client: httpx.AsyncClient, update: Update) -> Outcome:
+        await pace(f"slack:{self.url}", RATE)
         response = await client.post(self.url, json=blocks(update))
         if response.status_code == 200:
             return Outcome("delivered")
@@ -47,3 +54,7 @@ class SlackWebhook:
         if not outcome.final or code not in SLACK_HINTS:
             return outcome
         return Outcome("failed", f"Slack ({self.name}) refused the update ({code}): {SLACK_HINTS[code]}.")
+
+
+def make(name: str, options: Mapping[str, str], secret: str) -> SlackWebhook:
+    return SlackWebhook(name, secret)

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import httpx
@@ -25,12 +26,19 @@ class JsonWebhook:
     url: str
     secret: str
     kind: str = "webhook"
+    resumable: bool = False  # receivers may dedupe on x-commander-delivery; Commander cannot know
 
     async def send(self, client: httpx.AsyncClient, update: Update) -> Outcome:
         body = json.dumps({"reference": update.reference, "severity": update.severity, "status": update.status,
-                           "title": update.title, "text": update.text}, ensure_ascii=False).encode()
+                           "title": update.title, "text": update.text, "delivery": update.delivery,
+                           "services": list(update.services)}, ensure_ascii=False).encode()
         stamp = str(int(time.time()))
         response = await client.post(self.url, content=body, headers={
             "content-type": "application/json", "x-commander-timestamp": stamp,
+            "x-commander-delivery": update.delivery,
             "x-commander-signature": signature(self.secret, stamp, body)})
         return classify(response, f"Webhook {self.name}")
+
+
+def make(name: str, options: Mapping[str, str], secret: str) -> JsonWebhook:
+    return JsonWebhook(name, options["url"], secret)
