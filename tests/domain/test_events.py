@@ -39,6 +39,12 @@ def test_a_valid_payload_of_every_known_kind_passes() -> None:
         "update.failed": {"delivery": "e", "destination": "#old", "reason": "channel_not_found"},
         "destination.added": {"name": "#incidents", "kind": "slack", "options": {}},
         "destination.removed": {"name": "#incidents"},
+        "timer.set": {"label": "check the rollback", "due": "2026-11-28T10:10:00+00:00"},
+        "timer.cancelled": {"timer": "t"},
+        "timer.expired": {"timer": "t"},
+        "template.saved": {"key": "eu", "name": "EU customers", "stage": "any", "audience": "customers",
+                           "body": "{{ incident.title }}"},
+        "template.removed": {"key": "eu"},
     }
     assert set(samples) == set(PAYLOADS), "a new kind needs a sample here"
     for kind, payload in samples.items():
