@@ -62,7 +62,8 @@ class Figure:
 
 def print_table(title: str, figures: Sequence[Figure]) -> None:
     rows = [(f.name, f"{f.value:,.1f} {f.unit}",
-             f"< {f.target:,.0f} {f.unit}" if f.target is not None else "", f.verdict, f.note)
+             f"< {f.target:,.{0 if f.target >= 10 else 1}f} {f.unit}" if f.target is not None else "",
+             f.verdict, f.note)
             for f in figures]
     headers = ("figure", "measured", "target", "", "note")
     widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]

@@ -29,10 +29,14 @@ def _private_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
 
 @pytest.fixture(autouse=True)
 def memory_keyring() -> object:
-    """Every test gets a fresh in-memory keyring: the OS keyring is never touched."""
+    """Every test gets a fresh in-memory keyring (the OS keyring is never touched), and starts with no
+    secrets kept for the session."""
     import keyring
 
+    from commander.integrations import secrets
     from tests.keyring_memory import MemoryKeyring
+
+    secrets._SESSION.clear()
 
     backend = MemoryKeyring()
     previous = keyring.get_keyring()

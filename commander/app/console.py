@@ -49,6 +49,7 @@ class Reads(Protocol):
     def by_reference_prefix(self, prefix: str) -> list[IncidentSummary]: ...
     def by_id_prefix(self, prefix: str) -> list[IncidentSummary]: ...
     def stream(self, stream: str) -> list[Event]: ...
+    def of_kinds(self, kinds: Sequence[str]) -> list[Event]: ...
     def max_rowid(self) -> int: ...
 
 
@@ -284,6 +285,23 @@ class Console:
     def note_overdue(self, incident_id: str) -> list[Event]:
         """Put an overdue update on the timeline (once, across every console)."""
         return self.perform(incident_id, lambda s: timers.record_overdue(s, self.policy, now=self.now()))
+
+    def set_timer(self, incident_id: str, label: str, minutes: float | None = None, *,
+                  due: datetime | None = None) -> list[Event]:
+        """A custom timer ("check the rollback in 10 minutes"); its id is the returned event's."""
+        return self.perform(incident_id,
+                            lambda s: timers.set_timer(s, label, minutes=minutes, due=due, now=self.now()))
+
+    def cancel_timer(self, incident_id: str, timer_id: str) -> list[Event]:
+        """Cancel a running timer or dismiss an expired one; `timer_id` may be an unambiguous prefix."""
+        return self.perform(incident_id, lambda s: timers.cancel_timer(s, timer_id))
+
+    def snooze_timer(self, incident_id: str, timer_id: str, minutes: int = 5) -> list[Event]:
+        return self.perform(incident_id, lambda s: timers.snooze_timer(s, timer_id, minutes, now=self.now()))
+
+    def note_expired_timers(self, incident_id: str) -> list[Event]:
+        """Put every timer past its due time on the timeline (once, across every console)."""
+        return self.perform(incident_id, lambda s: timers.record_expired(s, now=self.now()))
 
     def edit_details(self, incident_id: str, **changes: object) -> list[Event]:
         return self.perform(incident_id, lambda s: decisions.edit_details(s, **changes))  # type: ignore[arg-type]

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-
-import httpx
+from datetime import timedelta
 
 from commander.app.console import Console
 from commander.app.updates import preview, template
@@ -19,10 +18,11 @@ from commander.domain.destinations import (
     remove_destination,
 )
 from commander.domain.errors import DomainError
-from commander.domain.events import EventDraft, incident_stream
+from commander.domain.events import Event, EventDraft, incident_stream
 from commander.integrations.destinations import make
 from commander.integrations.destinations.base import Destination, Outcome, Update
-from commander.integrations.destinations.publisher import StateListener, publish
+from commander.integrations.destinations.base import client as http_client
+from commander.integrations.destinations.publisher import StateListener, publish, publish_each
 from commander.integrations.secrets import SecretStore
 
 TEST_UPDATE = Update("TEST", "SEV4", "test", "Commander test message",
@@ -57,14 +57,24 @@ def build(config: DestinationConfig, secrets: SecretStore) -> Destination:
     return make(config.kind, config.name, config.options, secret)
 
 
+@dataclass(frozen=True)
+class Job:
+    """One delivery: an update for one destination, keyed by its update.queued event's id."""
+
+    delivery: str
+    incident_id: str
+    destination: Destination
+    update: Update
+
+
 @dataclass
 class Sending:
-    """An update queued for destinations: what `deliver` sends and `finish` records."""
+    """Updates queued for destinations: what `deliver` sends and `finish` records."""
 
-    incident_id: str
-    update: Update
-    destinations: list[Destination]
-    deliveries: dict[str, str]  # destination name -> the id of its update.queued event
+    jobs: list[Job]
+
+    def name(self, delivery: str) -> str:
+        return next(job.destination.name for job in self.jobs if job.delivery == delivery)
 
 
 def prepare(console: Console, incident_id: str, template_key: str, names: list[str],
@@ -78,44 +88,148 @@ def prepare(console: Console, incident_id: str, template_key: str, names: list[s
     if not names:
         raise DomainError("Choose at least one destination.")
     built = [build(known[name], secrets) for name in names]
-    template(template_key)  # an unknown key is refused before anything is queued
+    template(console, template_key)  # an unknown key is refused before anything is queued
     text = preview(console, incident_id, template_key)
-    state = console.state(incident_id)
     queued = console.record([EventDraft(incident_stream(incident_id), "update.queued",
                                         {"destination": d.name, "template": template_key, "text": text})
                              for d in built])
-    update = Update(state.reference, state.severity, state.status.value, state.title, text)
-    return Sending(incident_id, update, built, {e.payload["destination"]: e.id for e in queued})
+    return Sending([_job(console, event, destination) for event, destination in zip(queued, built, strict=True)])
+
+
+def _job(console: Console, queued: Event, destination: Destination, *, resumed: bool = False) -> Job:
+    incident_id = queued.stream.removeprefix("incident:")
+    state = console.state(incident_id)
+    update = Update(state.reference, state.severity, state.status.value, state.title, queued.payload["text"],
+                    delivery=queued.id, remote_id=_remote_id(console, incident_id, destination.name),
+                    services=tuple(state.services), resumed=resumed, summary=state.summary)
+    return Job(queued.id, incident_id, destination, update)
+
+
+def _remote_id(console: Console, incident_id: str, name: str) -> str | None:
+    """What this destination last created for this incident (a status page's incident), if anything."""
+    found = None
+    for event in console.view(incident_id).events:
+        if event.kind == "update.delivered" and event.payload["destination"] == name \
+                and event.payload.get("remote_id"):
+            found = event.payload["remote_id"]
+    return found
 
 
 def deliver(sending: Sending, *, on_state: StateListener = lambda name, state, detail: None,
             timeout: float = 10.0) -> dict[str, Outcome]:
-    """Send to every destination at once. Touches no store: safe on a worker thread."""
+    """Send every job at once; outcomes by delivery id. Touches no store: safe on a worker thread."""
 
     async def run() -> dict[str, Outcome]:
-        async with httpx.AsyncClient(timeout=timeout) as client:
-            return await publish(sending.destinations, sending.update, client=client, on_state=on_state)
+        async with http_client(timeout) as client:
+            return await publish_each([(job.delivery, job.destination, job.update) for job in sending.jobs],
+                                      client=client, on_state=on_state)
 
     return asyncio.run(run())
 
 
 def finish(console: Console, sending: Sending, outcomes: dict[str, Outcome]) -> None:
-    stream = incident_stream(sending.incident_id)
-    console.record([EventDraft(stream, "update.delivered", {"delivery": sending.deliveries[name],
-                                                            "destination": name})
-                    if outcome.state == "delivered" else
-                    EventDraft(stream, "update.failed", {"delivery": sending.deliveries[name], "destination": name,
-                                                         "reason": outcome.detail})
-                    for name, outcome in outcomes.items()])
+    drafts = []
+    for job in sending.jobs:
+        outcome = outcomes[job.delivery]
+        stream, name = incident_stream(job.incident_id), job.destination.name
+        if outcome.state == "delivered":
+            drafts.append(EventDraft(stream, "update.delivered", {"delivery": job.delivery, "destination": name,
+                                                                  "remote_id": outcome.remote_id}))
+        else:
+            drafts.append(EventDraft(stream, "update.failed", {"delivery": job.delivery, "destination": name,
+                                                               "reason": outcome.detail}))
+    console.record(drafts)
 
 
 def send_update(console: Console, incident_id: str, template_key: str, names: list[str], secrets: SecretStore,
                 *, on_state: StateListener = lambda name, state, detail: None,
                 timeout: float = 10.0) -> dict[str, Outcome]:
+    """Queue, deliver and record; outcomes by destination name."""
     sending = prepare(console, incident_id, template_key, names, secrets)
     outcomes = deliver(sending, on_state=on_state, timeout=timeout)
     finish(console, sending, outcomes)
-    return outcomes
+    return {sending.name(delivery): outcome for delivery, outcome in outcomes.items()}
+
+
+# -- resuming after Commander was closed mid-send ------------------------------------------------
+
+RESUME_WITHIN = timedelta(hours=1)  # older than this, an update is stale: ask rather than send
+
+
+@dataclass(frozen=True)
+class Pending:
+    """An update this console queued and never recorded an outcome for: it was closed or killed
+    mid-send."""
+
+    queued: Event
+    incident_id: str
+    reference: str
+    destination: str
+    kind: str | None  # None when the destination was removed since
+    safe: bool        # resending cannot post twice (the protocol deduplicates, or we check first)
+    stale: bool       # queued longer ago than RESUME_WITHIN
+
+    @property
+    def automatic(self) -> bool:
+        return self.safe and not self.stale and self.kind is not None
+
+    def describe(self) -> str:
+        where = f"{self.reference} to {self.destination}"
+        if self.kind is None:
+            return f"{where}: the destination was removed."
+        if not self.safe:
+            return f"{where}: {self.destination} ({self.kind}) cannot tell Commander whether it arrived, so " \
+                   f"sending it again may post it twice."
+        return f"{where}: queued {'over an hour' if self.stale else 'less than an hour'} ago; safe to resend."
+
+
+def pending(console: Console, secrets: SecretStore | None = None) -> list[Pending]:
+    """Updates this console queued in open incidents without a delivered or failed outcome."""
+    known = destinations(console)
+    now = console.now()
+    queued: dict[str, Event] = {}
+    for event in console.reads.of_kinds(("update.queued", "update.delivered", "update.failed")):
+        if event.kind == "update.queued":
+            if event.origin == console.console_id:
+                queued[event.id] = event
+        else:
+            queued.pop(event.payload["delivery"], None)
+    if not queued:
+        return []
+    open_ones = {summary.id: summary for summary in console.incidents(include_closed=False)}
+    found: list[Pending] = []
+    for event in queued.values():
+        summary = open_ones.get(event.stream.removeprefix("incident:"))
+        if summary is None:
+            continue  # the incident is closed since: an update for it is moot
+        config = known.get(event.payload["destination"])
+        safe = False
+        if config is not None and secrets is not None and secrets.get(config.secret_name) is not None:
+            safe = build(config, secrets).resumable
+        found.append(Pending(event, summary.id, summary.reference, event.payload["destination"],
+                             config.kind if config else None, safe, now - event.occurred_at > RESUME_WITHIN))
+    return found
+
+
+def resume(console: Console, items: list[Pending], secrets: SecretStore) -> Sending:
+    """The pending updates made ready to send again, with the same delivery ids (Matrix's txnId; the
+    status pages look for what already landed before creating anything)."""
+    known = destinations(console)
+    jobs = []
+    for item in items:
+        if item.kind is None or item.destination not in known:
+            raise DomainError(f"{item.destination} was removed: it cannot be sent again. Mark it not sent.")
+        jobs.append(_job(console, item.queued, build(known[item.destination], secrets), resumed=True))
+    return Sending(jobs)
+
+
+def abandon(console: Console, items: list[Pending]) -> None:
+    """Record that pending updates will not be sent again, saying that they may have arrived."""
+    console.record([EventDraft(incident_stream(item.incident_id), "update.failed",
+                               {"delivery": item.queued.id, "destination": item.destination,
+                                "reason": "not sent again: Commander was closed while sending it, so it may or "
+                                          "may not have reached " + item.destination})
+                    for item in items])
 
 
 def test_destination(console: Console, name: str, secrets: SecretStore, *, timeout: float = 10.0) -> Outcome:
@@ -125,7 +239,7 @@ def test_destination(console: Console, name: str, secrets: SecretStore, *, timeo
     destination = build(known[name], secrets)
 
     async def run() -> Outcome:
-        async with httpx.AsyncClient(timeout=timeout) as client:
+        async with http_client(timeout) as client:
             return (await publish([destination], TEST_UPDATE, client=client, attempts=2))[name]
 
     return asyncio.run(run())

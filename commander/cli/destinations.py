@@ -39,6 +39,14 @@ def register_send(updates: argparse._SubParsersAction[argparse.ArgumentParser],
     s.add_argument("--template", required=True, metavar="KEY")
     s.add_argument("--to", required=True, metavar="NAME[,NAME…]", help="destination names, comma separated")
     s.set_defaults(func=send)
+    r = updates.add_parser("resume", parents=[common],
+                           help="send updates interrupted when Commander was closed mid-send")
+    unsure = r.add_mutually_exclusive_group()
+    unsure.add_argument("--send-unsure", action="store_true",
+                        help="also send again those that may have arrived (they may post twice)")
+    unsure.add_argument("--not-sent", action="store_true",
+                        help="record those that may have arrived as not sent, instead of sending them")
+    r.set_defaults(func=resume)
 
 
 
@@ -108,3 +116,39 @@ def send(session: Session, args: argparse.Namespace) -> int:
     print(f"{incident.reference}  delivered to {len(outcomes) - len(failed)} of {len(outcomes)}"
           + (f"; failed: {', '.join(failed)}" if failed else ""))
     return 1 if failed else 0
+
+
+def resume(session: Session, args: argparse.Namespace) -> int:
+    from commander.app import publishing
+
+    secrets = secret_store()
+    found = publishing.pending(session.console, secrets)
+    if not found:
+        print("No interrupted updates.")
+        return 0
+    unsure = [item for item in found if not item.automatic]
+    chosen = [item for item in found if item.automatic]
+    if args.send_unsure:
+        chosen += [item for item in unsure if item.kind is not None]
+    dropped = [item for item in unsure if args.not_sent or (args.send_unsure and item.kind is None)]
+    waiting = [item for item in unsure if item not in chosen and item not in dropped]
+    if dropped:
+        publishing.abandon(session.console, dropped)
+        for item in dropped:
+            print(f"  {clean(item.reference)} to {clean(item.destination)}: recorded as not sent")
+    failed = 0
+    if chosen:
+        sending = publishing.resume(session.console, chosen, secrets)
+        outcomes = publishing.deliver(sending)
+        publishing.finish(session.console, sending, outcomes)
+        for item in chosen:
+            outcome = outcomes[item.queued.id]
+            failed += outcome.state != "delivered"
+            print(f"  {clean(item.reference)} to {clean(item.destination)}: {outcome.state}"
+                  + (f" — {clean(outcome.detail)}" if outcome.detail else ""))
+    for item in waiting:
+        print(f"  {clean(item.describe())}", file=sys.stderr)
+    if waiting:
+        print("Run again with --send-unsure to send those again, or --not-sent to record them as not sent.",
+              file=sys.stderr)
+    return 1 if failed or waiting else 0

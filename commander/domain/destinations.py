@@ -38,7 +38,7 @@ KINDS: dict[str, Kind] = {k.key: k for k in (
     Kind("cachet", "Cachet status page", "an API token", ("url",), ("components",), True),
     Kind("instatus", "Instatus status page", "an API key", ("page_id",), ("components", "api_url"), True),
 )}
-_NAME = re.compile(r"^[#@\w][\w .#@-]{0,59}$")
+_NAME = re.compile(r"^[#@~\w][\w .#@~-]{0,59}$")
 
 
 @dataclass(frozen=True)
@@ -70,8 +70,8 @@ def add_destination(existing: dict[str, DestinationConfig], kind: str, name: str
         raise DomainError(f"Unknown destination kind '{kind}'. Use one of: {', '.join(KINDS)}.")
     missing = [option for option in KINDS[kind].required if not options.get(option, "").strip()]
     if missing:
-        raise DomainError(f"A {kind} destination needs " + ", ".join(f"--option {m}=…" for m in missing)
-                          + f" ({KINDS[kind].label}).")
+        raise DomainError(f"A {kind} destination needs {' and '.join(missing)} (on the command line: "
+                          + " ".join(f"--option {m}=…" for m in missing) + ").")
     unknown = sorted(set(options) - set(KINDS[kind].required) - set(KINDS[kind].optional))
     if unknown:
         known = KINDS[kind].required + KINDS[kind].optional
@@ -83,7 +83,7 @@ def add_destination(existing: dict[str, DestinationConfig], kind: str, name: str
     name = name.strip()
     if not _NAME.match(name):
         raise DomainError(f"'{name}' cannot be a destination's name: use up to 60 letters, digits, spaces, "
-                          f"# @ . - or _.")
+                          f"# @ ~ . - or _.")
     if name in existing:
         raise DomainError(f"There is already a destination called {name}. Remove it first to replace it.")
     return [EventDraft(STREAM, "destination.added", {"name": name, "kind": kind, "options": options})]

@@ -2,6 +2,7 @@
 
 Scalar fields are last-writer-wins by that order; notes are a set keyed by the id of the event that
 added them, each with its own last-writer-wins fields; deletion is a tombstone that a restore undoes.
+Custom timers are a set keyed the same way; the first of expiry or cancellation ends one.
 The fold never refuses an event: rules are checked when a change is decided (see decisions.py), and
 events from other consoles are taken as they are, so every replica folds the same log the same way.
 """
@@ -73,6 +74,35 @@ class Note:
         return self.deleted_by is not None
 
 
+@dataclass(slots=True)
+class CustomTimer:
+    """A custom timer ("check the rollback in 10 minutes"): running until it expires or someone cancels
+    it. An expired timer stays on screen, red, until someone dismisses it (a cancellation after expiry)."""
+
+    id: str
+    label: str
+    due: datetime
+    set_by: Actor
+    set_at: datetime
+    expired_at: datetime | None = None
+    cancelled_by: str | None = None
+    cancelled_at: datetime | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.expired_at is None and self.cancelled_by is None
+
+    @property
+    def shown(self) -> bool:
+        """Running, or expired and not dismissed yet."""
+        return self.cancelled_by is None
+
+    @property
+    def dismissed(self) -> bool:
+        """Cancelled after it had expired."""
+        return self.cancelled_by is not None and self.expired_at is not None
+
+
 @dataclass
 class IncidentState:
     """Built by the fold; treat as read-only outside it."""
@@ -94,6 +124,7 @@ class IncidentState:
     reopened: int = 0
     updates_sent: list[datetime] = field(default_factory=list)   # when stakeholder updates went out
     snoozed_until: datetime | None = None                          # the update cadence, snoozed to here
+    timers: dict[str, CustomTimer] = field(default_factory=dict)   # every timer set, running or done
     event_count: int = 0
     last_order: tuple[int, str, str] = (0, "", "")
     last_change: datetime | None = None
@@ -111,6 +142,10 @@ class IncidentState:
 
     def is_pinned(self, event_id: str) -> bool:
         return self.pinned.get(event_id, False)
+
+    def shown_timers(self) -> list[CustomTimer]:
+        """The timers a console shows: running ones and undismissed expired ones, soonest due first."""
+        return sorted((t for t in self.timers.values() if t.shown), key=lambda t: (t.due, t.id))
 
     def unfilled_key_roles(self, policy: Policy) -> list[RoleSlot]:
         return [slot for slot in self.roles.values()
@@ -262,6 +297,23 @@ def _update_snoozed(state: IncidentState, event: Event) -> None:
     state.snoozed_until = from_iso(event.payload["until"])
 
 
+def _timer_set(state: IncidentState, event: Event) -> None:
+    state.timers[event.id] = CustomTimer(event.id, event.payload["label"], from_iso(event.payload["due"]),
+                                         event.actor, event.occurred_at)
+
+
+def _timer_cancelled(state: IncidentState, event: Event) -> None:
+    timer = state.timers.get(event.payload["timer"])
+    if timer is not None and timer.cancelled_by is None:
+        timer.cancelled_by, timer.cancelled_at = event.actor.name, event.occurred_at
+
+
+def _timer_expired(state: IncidentState, event: Event) -> None:
+    timer = state.timers.get(event.payload["timer"])
+    if timer is not None and timer.running:  # one cancelled before it fell due never expires
+        timer.expired_at = event.occurred_at
+
+
 _HANDLERS = {
     "incident.declared": _declared,
     "incident.edited": _edited,
@@ -278,4 +330,7 @@ _HANDLERS = {
     "update.sent": _update_sent,
     "update.delivered": _update_sent,  # published by Commander: it counts as an update sent
     "update.snoozed": _update_snoozed,
+    "timer.set": _timer_set,
+    "timer.cancelled": _timer_cancelled,
+    "timer.expired": _timer_expired,
 }

@@ -15,11 +15,11 @@ from typing import Any
 
 from commander.domain.clock import from_ms, to_ms
 from commander.domain.events import Actor, Event
-from commander.domain.incident import IncidentFold, Note, RoleSlot, Status, Tenure
+from commander.domain.incident import CustomTimer, IncidentFold, Note, RoleSlot, Status, Tenure
 from commander.domain.policy import Policy
 from commander.domain.timeline import CATEGORIES, IncidentView, TimeFormat, TimelineEntry
 
-FOLD_VERSION = 3
+FOLD_VERSION = 4
 WORTH_IT = 2_000  # events: below this a fresh fold is as quick as reading a snapshot
 _PROBE = datetime(2001, 2, 3, 4, 5, 6, tzinfo=UTC)
 
@@ -66,6 +66,8 @@ def dump(view: IncidentView) -> dict[str, Any]:
             "reopened": state.reopened,
             "updates_sent": [to_ms(sent) for sent in state.updates_sent],
             "snoozed_until": _ms(state.snoozed_until),
+            "timers": [[t.id, t.label, to_ms(t.due), list(t.set_by), to_ms(t.set_at), _ms(t.expired_at),
+                        t.cancelled_by, _ms(t.cancelled_at)] for t in state.timers.values()],
             "last_change": _ms(state.last_change),
         },
         "entries": [[e.event_id, to_ms(e.at), e.hlc, e.kind, e.actor, e.text,
@@ -109,6 +111,10 @@ def restore(incident_id: str, data: dict[str, Any], policy: Policy, time_format:
     state.reopened = saved["reopened"]
     state.updates_sent = [from_ms(sent) for sent in saved["updates_sent"]]
     state.snoozed_until = _dt(saved["snoozed_until"])
+    state.timers = {timer_id: CustomTimer(timer_id, label, from_ms(due), Actor(*set_by), from_ms(set_at),
+                                          _dt(expired_at), cancelled_by, _dt(cancelled_at))
+                    for timer_id, label, due, set_by, set_at, expired_at, cancelled_by, cancelled_at
+                    in saved["timers"]}
     state.event_count = data["event_count"]
     state.last_order = tuple(data["last_order"])
     state.last_change = _dt(saved["last_change"])

@@ -7,12 +7,13 @@ The context is plain data built from the incident's state; nothing in it can rea
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError
+from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -21,6 +22,8 @@ from commander.domain.policy import Policy
 from commander.domain.timers import next_update
 from commander.domain.when import format_duration
 
+_NO_ATTRIBUTE = re.compile(r"^'\w+ object' has no attribute '(?P<name>[^']*)'$")
+_NOT_DEFINED = re.compile(r"^'(?P<name>[^']*)' is undefined$")
 MAX_OUTPUT = 40_000  # characters: far beyond any chat message, short of a runaway loop's output
 
 
@@ -31,6 +34,7 @@ class Template:
     stage: str
     audience: str
     source: str
+    origin: str = "shipped"  # "shipped", "team", or "edited": a team template in a shipped one's place
 
 
 class TemplateProblem(ValueError):
@@ -73,18 +77,37 @@ def context(state: IncidentState, policy: Policy, *, now: datetime, author: str,
     }
 
 
+def check(source: str) -> None:
+    """Refuse text that is not a template at all, with its line. A misspelt variable is only found when
+    the template is rendered (see `render`): which names exist depends on the incident."""
+    try:
+        _ENVIRONMENT.parse(source)
+    except TemplateSyntaxError as error:
+        raise TemplateProblem(error.message or "the template cannot be read", error.lineno) from None
+
+
 def render(source: str, variables: dict[str, Any]) -> str:
     try:
         text = _ENVIRONMENT.from_string(source).render(variables)
     except TemplateSyntaxError as error:
         raise TemplateProblem(error.message or "the template cannot be read", error.lineno) from None
     except SecurityError as error:
-        raise TemplateProblem(f"not allowed in a template: {error}") from None
+        raise TemplateProblem(f"not allowed in a template: {error}", _line_of(error)) from None
+    except UndefinedError as error:
+        raise TemplateProblem(_undefined_in_words(str(error)), _line_of(error)) from None
     except TemplateError as error:
         raise TemplateProblem(str(error), _line_of(error)) from None
     if len(text) > MAX_OUTPUT:
         raise TemplateProblem(f"the update would be {len(text):,} characters long; keep it under {MAX_OUTPUT:,}.")
     return text.strip() + "\n"
+
+
+def _undefined_in_words(message: str) -> str:
+    """Jinja2 says "'dict object' has no attribute 'titel'"; a person writing an update needs the name."""
+    missing = _NO_ATTRIBUTE.match(message) or _NOT_DEFINED.match(message)
+    if missing is None:
+        return message
+    return f"there is no variable '{missing['name']}': check its spelling"
 
 
 def _line_of(error: BaseException) -> int | None:

@@ -23,9 +23,10 @@ CATEGORIES = {
     "status.changed": "status", "milestone.set": "milestone", "role.added": "role", "role.assigned": "role",
     "note.added": "note", "update.sent": "update", "update.snoozed": "update", "update.overdue": "update",
     "update.queued": "update", "update.delivered": "update", "update.failed": "update",
+    "timer.set": "timer", "timer.cancelled": "timer", "timer.expired": "timer",
 }
 CATEGORY_LABELS = {"note": "Notes", "severity": "Severity", "status": "Status", "role": "Roles",
-                   "milestone": "Milestones", "incident": "Incident", "update": "Updates"}
+                   "milestone": "Milestones", "incident": "Incident", "update": "Updates", "timer": "Timers"}
 # Kinds that change an existing entry instead of adding one.
 MODIFIERS = {"note.edited", "note.deleted", "note.restored", "entry.pinned"}
 
@@ -251,6 +252,16 @@ class IncidentView:
             return f"Update to {p['destination']} failed: {p['reason']}"
         if kind == "update.overdue":
             return f"Stakeholder update overdue (was due {self.time_format(from_iso(p['due']))})"
+        if kind == "timer.set":
+            return f"Timer set: {p['label']} (due {self.time_format(from_iso(p['due']))})"
+        if kind in ("timer.expired", "timer.cancelled"):
+            # Described after the fold applied the event, so a cancellation knows whether it came after
+            # the expiry (a dismissal). A timer this log never set is named by its id.
+            timer = self.state.timers.get(p["timer"])
+            label = timer.label if timer else f"timer {p['timer'][:8]}"
+            if kind == "timer.expired":
+                return f"Timer expired: {label}"
+            return f"Timer dismissed: {label}" if timer and timer.dismissed else f"Timer cancelled: {label}"
         return kind
 
 

@@ -10,6 +10,9 @@ The rule, from common practice and the policy:
 - after LONG_INCIDENT the cadence is multiplied by the policy's long-incident factor;
 - a snooze moves the due time to its end, until the next update is sent;
 - a severity with no cadence (SEV4), and a resolved or closed incident, have no update due.
+
+Custom timers ("check the rollback in 10 minutes") live here too: set, cancelled, snoozed, and their
+expiry recorded once whichever console notices it first.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from datetime import datetime, timedelta
 
 from commander.domain.errors import DomainError
 from commander.domain.events import EventDraft, incident_stream
-from commander.domain.incident import IncidentState
+from commander.domain.incident import CustomTimer, IncidentState, Status
 from commander.domain.policy import Policy
 from commander.domain.text import SUMMARY_MAX, clean_line, clean_multiline
 from commander.domain.when import iso
@@ -28,6 +31,11 @@ from commander.domain.when import iso
 FIRST_UPDATE = timedelta(minutes=5)
 LONG_INCIDENT = timedelta(hours=2)
 _OVERDUE_NAMESPACE = uuid.UUID("6f1c3b0e-2f7d-4d7e-9a55-1c0de0000001")
+_EXPIRED_NAMESPACE = uuid.UUID("6f1c3b0e-2f7d-4d7e-9a55-1c0de0000002")
+TIMER_SHORTEST = timedelta(minutes=1)
+TIMER_LONGEST = timedelta(hours=24)
+TIMER_LABEL_MAX = 120
+_SLACK = timedelta(seconds=5)  # a due time computed a moment ago (a snooze, a typed time) may be a hair off
 
 
 @dataclass(frozen=True)
@@ -119,3 +127,64 @@ def record_overdue(state: IncidentState, policy: Policy, *, now: datetime) -> li
         return []
     event_id = str(uuid.uuid5(_OVERDUE_NAMESPACE, f"{state.id}:{iso(due.due)}"))
     return [EventDraft(incident_stream(state.id), "update.overdue", {"due": iso(due.due)}, due.due, id=event_id)]
+
+
+# -- custom timers -------------------------------------------------------------------------------------
+
+def set_timer(state: IncidentState, label: str, *, minutes: float | None = None, due: datetime | None = None,
+              now: datetime) -> list[EventDraft]:
+    """A timer due `minutes` from now, or at `due`: 1 minute to 24 hours ahead. Its id is the event's."""
+    if not state.declared:
+        raise DomainError(f"No incident {state.reference} has been declared.")
+    if state.status is Status.CLOSED:
+        raise DomainError(f"{state.reference} is closed, so it takes no timers. Reopen it first.")
+    text = clean_line(label, field="timer's label", limit=TIMER_LABEL_MAX)
+    if minutes is not None and due is None:
+        when, slack = now + timedelta(minutes=minutes), timedelta(0)
+    elif due is not None and minutes is None:
+        when, slack = due, _SLACK
+    else:
+        raise DomainError("Give the timer either a number of minutes or a due time.")
+    if not TIMER_SHORTEST - slack <= when - now <= TIMER_LONGEST + slack:
+        raise DomainError("A timer runs for 1 minute to 24 hours. Choose a time in that range.")
+    return [EventDraft(incident_stream(state.id), "timer.set", {"label": text, "due": iso(when)})]
+
+
+def find_timer(state: IncidentState, wanted: str) -> CustomTimer:
+    """A timer by its id or any unambiguous start of it (the command line shows short ids)."""
+    prefix = wanted.strip().lower()
+    found = [t for t in state.timers.values() if t.id.startswith(prefix)] if prefix else []
+    exact = [t for t in found if t.id == prefix]
+    if exact:
+        return exact[0]
+    if not found:
+        raise DomainError(f"{state.reference} has no timer '{wanted}'. "
+                          f"`commander timer list {state.reference}` shows them.")
+    if len(found) > 1:
+        raise DomainError(f"'{wanted}' matches {len(found)} timers on {state.reference}. Type more of the id.")
+    return found[0]
+
+
+def cancel_timer(state: IncidentState, timer_id: str) -> list[EventDraft]:
+    """Cancel a running timer, or dismiss an expired one (it leaves every console's screen)."""
+    timer = find_timer(state, timer_id)
+    if timer.cancelled_by is not None:
+        done = "dismissed" if timer.dismissed else "cancelled"
+        raise DomainError(f"The timer “{timer.label}” was already {done} by {timer.cancelled_by}.")
+    return [EventDraft(incident_stream(state.id), "timer.cancelled", {"timer": timer.id})]
+
+
+def snooze_timer(state: IncidentState, timer_id: str, minutes: int, *, now: datetime) -> list[EventDraft]:
+    """Push a timer back: it is cancelled (or dismissed) and set again with the same label, `minutes`
+    after its due time, or after now when it has expired already. Both halves are on the timeline."""
+    timer = find_timer(state, timer_id)
+    ended = cancel_timer(state, timer.id)
+    return ended + set_timer(state, timer.label, due=max(timer.due, now) + timedelta(minutes=minutes), now=now)
+
+
+def record_expired(state: IncidentState, *, now: datetime) -> list[EventDraft]:
+    """Every running timer past its due time, expired once whichever console notices: the event's id
+    comes from the timer's, so every console writes the same event and the store keeps one."""
+    return [EventDraft(incident_stream(state.id), "timer.expired", {"timer": timer.id}, timer.due,
+                       id=str(uuid.uuid5(_EXPIRED_NAMESPACE, timer.id)))
+            for timer in state.shown_timers() if timer.running and timer.due <= now]

@@ -16,6 +16,7 @@ from keyring.backend import KeyringBackend
 log = logging.getLogger(__name__)
 
 SERVICE = "commander"
+_SESSION: dict[str, str] = {}  # secrets kept for this run of Commander when the keyring cannot take them
 
 
 def _usable(backend: KeyringBackend) -> bool:
@@ -29,10 +30,12 @@ def _usable(backend: KeyringBackend) -> bool:
 
 
 class SecretStore:
-    def __init__(self, backend: KeyringBackend | None = None) -> None:
+    def __init__(self, backend: KeyringBackend | None = None, session: dict[str, str] | None = None) -> None:
+        """`session` is where secrets go when the keyring cannot take them: by default one for the whole
+        process, so every window and dialog of this run sees a secret given once."""
         self.backend = backend or keyring.get_keyring()
         self.available = _usable(self.backend)
-        self._session: dict[str, str] = {}
+        self._session = _SESSION if session is None else session
 
     @property
     def notice(self) -> str:

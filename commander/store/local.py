@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -100,6 +100,17 @@ class LocalReader:
             rows = cursor.execute(f"SELECT {', '.join(STREAM_COLUMNS)} FROM events WHERE stream = ? "
                                   f"ORDER BY hlc", (stream,)).fetchall()
         return stream_from_rows(stream, rows)
+
+    def of_kinds(self, kinds: Sequence[str]) -> list[Event]:
+        """Every event of these kinds, across streams, in log order (a scan: for rare questions such as
+        "which updates were interrupted")."""
+        with self._guard():
+            cursor = self._conn.cursor()
+            cursor.row_factory = None
+            rows = cursor.execute(f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE kind IN "
+                                  f"({', '.join('?' for _ in kinds)}) ORDER BY hlc", tuple(kinds)).fetchall()
+        actors: dict[tuple[str, str], Actor] = {}
+        return [row_to_event(row, actors) for row in rows]
 
     # -- snapshots of long incidents (a cache: see commander.domain.snapshot) ----------------------
 

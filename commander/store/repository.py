@@ -79,6 +79,13 @@ class EventLog:
     def max_hlc(self) -> int:
         return int(self.conn.scalar(select(func.max(events.c.hlc))) or 0)
 
+    def of_kinds(self, kinds: Sequence[str]) -> list[Event]:
+        """Every event of these kinds, across streams, in log order."""
+        rows = self.conn.execute(select(*_EVENT_COLUMNS).where(events.c.kind.in_(list(kinds)))
+                                 .order_by(events.c.hlc)).all()
+        actors: dict[tuple[str, str], Any] = {}
+        return [row_to_event(row, actors) for row in rows]
+
     def count(self) -> int:
         return int(self.conn.scalar(select(func.count()).select_from(events)) or 0)
 
@@ -160,6 +167,10 @@ class DatabaseReads:
     def stream(self, stream: str) -> list[Event]:
         with self.database.read() as conn:
             return EventLog(conn).stream(stream)
+
+    def of_kinds(self, kinds: Sequence[str]) -> list[Event]:
+        with self.database.read() as conn:
+            return EventLog(conn).of_kinds(kinds)
 
     def max_rowid(self) -> int:
         if not self.database.is_sqlite:

@@ -1,7 +1,8 @@
 """The header: what an Incident Commander must never have to look for.
 
 Severity (label on colour), reference, title, status, the incident clock ticking once a second, how
-long the incident has been at this severity, and the buttons for the changes made from here.
+long the incident has been at this severity, the custom timers, and the buttons for the changes made
+from here.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from commander.ui import timefmt
 from commander.ui.export import FORMATS
 from commander.ui.incident_dialogs import STATUS_VERBS
 from commander.ui.theme import mono_font, scaled_font
+from commander.ui.timers_strip import TimersStrip
 from commander.ui.widgets import ElidedLabel, SeverityBadge
 
 
@@ -32,6 +34,7 @@ class HeaderPanel(QWidget):
     update_sent_requested = Signal()
     send_requested = Signal()
     snooze_requested = Signal()
+    timer_requested = Signal()
     update_overdue = Signal(str)     # incident id: the countdown just passed zero
 
     def __init__(self, console: Console, parent: QWidget | None = None) -> None:
@@ -72,6 +75,7 @@ class HeaderPanel(QWidget):
         self._overdue_for: str | None = None  # the due time already announced, so it fires once
         self.meta = ElidedLabel("", self)
         self.meta.setObjectName("Muted")
+        self.timers = TimersStrip(console, self)
 
         self.severity_button = self._menu_button("Severity", "Change the severity (Ctrl+Shift+S)")
         self.status_button = self._menu_button("Status", "Change the status (Ctrl+Shift+T)")
@@ -79,6 +83,8 @@ class HeaderPanel(QWidget):
                                               self.milestones_requested.emit)
         self.details_button = self._button("Details…", "Edit the title, services and impact summary",
                                            self.details_requested.emit)
+        self.timer_button = self._button("+ Timer", "Set a timer every console counts down, e.g. check the "
+                                         "rollback in 10 minutes (Ctrl+T)", self.timer_requested.emit)
         self.export_button = self._menu_button("Export", "Save the timeline as Markdown, JSON or CSV")
         export_menu = self.export_button.menu()
         for key, (extension, label) in FORMATS.items():
@@ -100,14 +106,15 @@ class HeaderPanel(QWidget):
         second.setSpacing(6)
         second.addWidget(self.reference)
         second.addWidget(self.meta, 1)
-        for button in (self.severity_button, self.status_button, self.milestones_button, self.details_button,
-                       self.export_button):
+        for button in (self.timer_button, self.severity_button, self.status_button, self.milestones_button,
+                       self.details_button, self.export_button):
             second.addWidget(button)
         body = QVBoxLayout()
         body.setContentsMargins(12, 8, 12, 8)
         body.setSpacing(4)
         body.addLayout(top)
         body.addLayout(second)
+        body.addWidget(self.timers)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
@@ -135,9 +142,11 @@ class HeaderPanel(QWidget):
 
     def show_state(self, state: IncidentState | None) -> None:
         self.state = state
+        self.timers.show_state(state)
         for button in (self.severity_button, self.status_button, self.milestones_button, self.details_button,
                        self.export_button):
             button.setEnabled(state is not None)
+        self.timer_button.setEnabled(state is not None and state.status is not Status.CLOSED)
         if state is None:
             self.drill.hide()
             self.badge.set_severity("")
@@ -186,6 +195,7 @@ class HeaderPanel(QWidget):
         state = self.state
         if state is None:
             return
+        self.timers.tick(now)
         start = state.started_at()
         end = state.milestones.get("resolved") if not state.is_open else None
         if start is None:

@@ -46,6 +46,7 @@ from commander.ui.timeline_model import TimelineFilter
 from commander.ui.timeline_panel import ReadingPlace, TimelinePanel
 
 if TYPE_CHECKING:  # dialogs are imported when first opened: start-up does not pay for them
+    from commander.app.publishing import Pending
     from commander.ui.declare_dialog import DeclareDialog
     from commander.ui.dialogs import RenameDialog, ShortcutsDialog
     from commander.ui.incident_dialogs import SeverityDialog, StatusDialog
@@ -57,6 +58,7 @@ TIMELINE_ONLY = frozenset({"note.added", "note.edited", "note.deleted", "note.re
 
 
 SYNC_START_MS = 300
+RESUME_CHECK_MS = 1500  # after start-up and the first sync: updates interrupted when Commander closed
 
 
 class MainWindow(QMainWindow):
@@ -109,6 +111,7 @@ class MainWindow(QMainWindow):
         # Replication needs SQLAlchemy, the keyring and the network: start it once the window is on
         # screen (a zero delay would run before the first paint).
         QTimer.singleShot(SYNC_START_MS, self._start_sync)
+        QTimer.singleShot(RESUME_CHECK_MS, self._resume_interrupted)
 
     def _start_sync(self) -> None:
         if self._closed:
@@ -196,6 +199,8 @@ class MainWindow(QMainWindow):
         self.header.send_requested.connect(self.send_update)
         self.header.snooze_requested.connect(self.snooze_updates)
         self.header.update_overdue.connect(self._update_overdue)
+        self.header.timer_requested.connect(self.set_timer)
+        self.header.timers.timer_expired.connect(self._timer_expired)
         self.header.export_requested.connect(self.export)
         self.timeline.note_deleted.connect(self._note_deleted)
         self.status.undo.undo_requested.connect(self.undo_delete)
@@ -334,20 +339,74 @@ class MainWindow(QMainWindow):
 
         return self._incident_dialog(SnoozeDialog)
 
+    def set_timer(self) -> QDialog | None:
+        from commander.ui.timer_dialog import SetTimerDialog
+
+        return self._incident_dialog(SetTimerDialog)
+
     def _update_overdue(self, incident_id: str) -> None:
         """Once per due time: on the timeline (every console writes the same event, the store keeps
         one) and as a desktop notification where the desktop has a tray, else in the status bar."""
         attempt(lambda: self.console.note_overdue(incident_id), parent=self,
                 title="Could not note the overdue update")
         state = self.console.state(incident_id)
-        message = f"{state.reference} {state.severity}: the stakeholder update is overdue."
+        self._alert("Update overdue", f"{state.reference} {state.severity}: the stakeholder update is overdue.")
+
+    def _timer_expired(self, incident_id: str, timer_id: str) -> None:
+        """Once per timer: on the timeline (every console writes the same event) and as an alert."""
+        attempt(lambda: self.console.note_expired_timers(incident_id), parent=self,
+                title="Could not note the expired timer")
+        state = self.console.state(incident_id)
+        timer = state.timers.get(timer_id)
+        if timer is not None and timer.shown:  # not cancelled while the alert was on its way
+            self._alert("Timer expired", f"{state.reference}: the timer “{timer.label}” expired.")
+
+    def _alert(self, title: str, message: str) -> None:
+        """A desktop notification where the desktop has a tray, else the status bar."""
         if QSystemTrayIcon.isSystemTrayAvailable():
             if self._tray is None:
                 self._tray = QSystemTrayIcon(self.windowIcon(), self)
                 self._tray.show()
-            self._tray.showMessage("Update overdue", message, QSystemTrayIcon.MessageIcon.Warning, 10_000)
+            self._tray.showMessage(title, message, QSystemTrayIcon.MessageIcon.Warning, 10_000)
         else:
             self.status.showMessage(message, 30_000)
+
+    def _resume_interrupted(self) -> None:
+        """Updates this console was sending when it was closed: the safe ones go again by themselves;
+        the person decides about the rest."""
+        if self._closed:
+            return
+        from commander.integrations.secrets import SecretStore
+        from commander.ui.resume import Resumer
+
+        self.resumer = Resumer(self.console, SecretStore(), self)
+        self.resumer.said.connect(lambda text: self.status.showMessage(text, 20_000))
+        self.resumer.unsure.connect(self._ask_about_interrupted)
+        self.resumer.check()
+
+    def _ask_about_interrupted(self, items: list[Pending]) -> QDialog:
+        from commander.app import publishing
+        from commander.ui.resume import InterruptedDialog
+
+        def decide(chosen: list[Pending], again: bool) -> None:
+            if again:
+                self.resumer.send([item for item in chosen if item.kind is not None])
+            dropped = [item for item in chosen if not again or item.kind is None]
+            if dropped:
+                attempt(lambda: publishing.abandon(self.console, dropped), parent=self,
+                        title="Could not record the interrupted updates as not sent")
+
+        dialog = InterruptedDialog(items, decide, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def edit_destinations(self) -> QDialog:
+        from commander.ui.destinations_dialog import DestinationsDialog
+
+        dialog = DestinationsDialog(self.console, self)
+        dialog.open()
+        return dialog
 
     def edit_remote(self) -> QDialog:
         from commander.ui.remote_dialog import RemoteDialog

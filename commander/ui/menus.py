@@ -13,6 +13,7 @@ from commander.ui.export import FORMATS
 
 if TYPE_CHECKING:
     from commander.ui.main_window import MainWindow
+    from commander.ui.template_editor import TemplateEditor
 
 
 class WindowActions:
@@ -42,7 +43,10 @@ class WindowActions:
         self.add(incident, "&Add role…", w.roles.add_role, needs_incident=True)
         incident.addSeparator()
         self.add(incident, "Send &update…", w.send_update, "Ctrl+U", needs_incident=True)
+        self.add(incident, "Update tem&plates…", self.edit_templates, "Ctrl+Shift+U")
         self.add(incident, "&Record an update sent…", w.record_update, needs_incident=True)
+        self.add(incident, "Set a t&imer…", w.set_timer, "Ctrl+T", needs_incident=True)
+        self.add(incident, "&Destinations…", w.edit_destinations)
 
         self.dark = self.add(view, "&Dark theme", w.toggle_theme, "Ctrl+Shift+L", checkable=True)
         self.history = self.add(view, "Show &history", w.incidents.history_button.setChecked, checkable=True)
@@ -63,6 +67,15 @@ class WindowActions:
         self.undo.setShortcut(QKeySequence(QKeySequence.StandardKey.Undo))
         self.undo.triggered.connect(w.undo_delete)
         window.addAction(self.undo)
+
+    def edit_templates(self) -> TemplateEditor:
+        """The template editor, previewing against the incident on screen (or a sample when none is)."""
+        from commander.ui.template_editor import TemplateEditor
+
+        w = self.window
+        dialog = TemplateEditor(w.console, w.current, w.bridge, w)
+        dialog.open()
+        return dialog
 
     def add(self, menu: QMenu, text: str, slot: Callable[..., object],
             shortcut: str | QKeySequence | None = None, *, needs_incident: bool = False,

@@ -20,9 +20,9 @@ from PySide6.QtWidgets import (
 
 from commander.app import publishing
 from commander.app.console import Console
-from commander.app.updates import preview, shipped_templates
+from commander.app.updates import preview, templates
 from commander.domain.errors import DomainError
-from commander.integrations.destinations.base import Outcome
+from commander.integrations.destinations.base import Outcome, warm_up
 from commander.integrations.secrets import SecretStore
 from commander.ui.dialogs import plain_label
 from commander.ui.problems import ErrorLabel
@@ -42,11 +42,11 @@ class SendUpdateDialog(QDialog):
         self.secrets = SecretStore()
         self.setWindowTitle(f"Send update: {console.state(incident_id).reference}")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.templates = shipped_templates()
+        self.templates = templates(console)
         self.template = QComboBox(self)
         self.template.setAccessibleName("Template")
         for key, template in self.templates.items():
-            self.template.addItem(f"{template.name}  ({template.stage})", key)
+            self.template.addItem(f"{template.name}  ({template.stage})" if template.stage else template.name, key)
         self.text = QPlainTextEdit(self)
         self.text.setReadOnly(True)
         self.text.setAccessibleName("The update as it will go out")
@@ -82,6 +82,7 @@ class SendUpdateDialog(QDialog):
         layout.addWidget(self.buttons)
         self.setMinimumWidth(self.fontMetrics().horizontalAdvance("x") * 72)
         self.relay = _Relay(self)
+        warm_up()  # the TLS context, made while the person reads the preview
         self.relay.state_changed.connect(self._show_state)
         self.relay.finished.connect(self._finished)
         self.template.currentIndexChanged.connect(self.refresh)
@@ -133,7 +134,7 @@ class SendUpdateDialog(QDialog):
     def _finished(self, result: tuple[publishing.Sending, dict[str, Outcome]]) -> None:
         sending, outcomes = result
         publishing.finish(self.console, sending, outcomes)
-        failed = [name for name, outcome in outcomes.items() if outcome.state != "delivered"]
+        failed = [sending.name(delivery) for delivery, outcome in outcomes.items() if outcome.state != "delivered"]
         if failed:
             self.error.show_message(f"Not delivered to {', '.join(failed)}: see each one's reason above.")
         self.send_button.setText("Sent")

@@ -39,6 +39,8 @@ class Tones:
     cat_role: str
     cat_milestone: str
     cat_incident: str
+    cat_update: str
+    cat_timer: str
 
     def colour(self, token: str) -> QColor:
         return QColor(getattr(self, token))
@@ -53,14 +55,14 @@ DARK = Tones(
     muted="#9aa1ad", faint="#646b77", accent="#6e9cf7", accent_text="#0f1115", selection="#253451",
     danger="#ff7b72", warning="#f0b429", warning_bg="#3a2e12", pin="#f0b429",
     cat_severity="#E69F00", cat_status="#56B4E9", cat_role="#009E73", cat_milestone="#CC79A7",
-    cat_incident="#a0a7b4",
+    cat_incident="#a0a7b4", cat_update="#F0E442", cat_timer="#D55E00",
 )
 LIGHT = Tones(
     name="light", window="#eef0f3", surface="#ffffff", raised="#f5f6f8", border="#d5d9e0", text="#1b1f26",
     muted="#59606c", faint="#8a909b", accent="#2f63d0", accent_text="#ffffff", selection="#d9e4fa",
     danger="#c0362c", warning="#8a5a00", warning_bg="#fff1cc", pin="#b07800",
     cat_severity="#D55E00", cat_status="#0072B2", cat_role="#009E73", cat_milestone="#CC79A7",
-    cat_incident="#6b7280",
+    cat_incident="#6b7280", cat_update="#9C8E00", cat_timer="#A63D00",
 )
 TONES = {"dark": DARK, "light": LIGHT}
 

@@ -23,4 +23,5 @@ def test_without_a_keyring_secrets_last_for_the_session_and_it_says_so() -> None
     assert not store.available and "this session only" in store.notice
     assert store.put("db", "pw") is False
     assert store.get("db") == "pw"
-    assert SecretStore(NoKeyring()).get("db") is None  # nothing was written anywhere
+    assert SecretStore(NoKeyring()).get("db") == "pw"  # every window of this run sees it
+    assert SecretStore(NoKeyring(), session={}).get("db") is None  # the next run: nothing was written anywhere

@@ -20,10 +20,20 @@ StateListener = Callable[[str, str, str], None]  # destination name, state, deta
 async def publish(destinations: Sequence[Destination], update: Update, *, client: httpx.AsyncClient,
                   attempts: int = 5, backoff: Sequence[float] = BACKOFF,
                   on_state: StateListener = lambda name, state, detail: None) -> dict[str, Outcome]:
-    for destination in destinations:
+    """One update to several destinations; outcomes by destination name."""
+    return await publish_each([(d.name, d, update) for d in destinations], client=client, attempts=attempts,
+                              backoff=backoff, on_state=on_state)
+
+
+async def publish_each(jobs: Sequence[tuple[str, Destination, Update]], *, client: httpx.AsyncClient,
+                       attempts: int = 5, backoff: Sequence[float] = BACKOFF,
+                       on_state: StateListener = lambda name, state, detail: None) -> dict[str, Outcome]:
+    """Each (key, destination, update) delivered at once, on its own; outcomes by key."""
+    for _, destination, _ in jobs:
         on_state(destination.name, "queued", "")
-    results = await asyncio.gather(*(_deliver(d, update, client, attempts, backoff, on_state) for d in destinations))
-    return {d.name: outcome for d, outcome in zip(destinations, results, strict=True)}
+    results = await asyncio.gather(*(_deliver(d, update, client, attempts, backoff, on_state)
+                                     for _, d, update in jobs))
+    return {key: outcome for (key, _, _), outcome in zip(jobs, results, strict=True)}
 
 
 async def _deliver(destination: Destination, update: Update, client: httpx.AsyncClient, attempts: int,
@@ -44,7 +54,8 @@ async def _deliver(destination: Destination, update: Update, client: httpx.Async
             break
         wait = min(MAX_WAIT, outcome.retry_after if outcome.retry_after is not None
                    else backoff[min(attempt, len(backoff) - 1)])
-        on_state(destination.name, "retrying", f"retrying in {wait:.0f} s: {outcome.detail}")
+        shown = f"{wait:.1f}" if wait < 1 else f"{wait:.0f}"
+        on_state(destination.name, "retrying", f"retrying in {shown} s: {outcome.detail}")
         await asyncio.sleep(wait)
     failed = Outcome("failed", f"gave up after {attempts} attempts: {outcome.detail}")
     on_state(destination.name, "failed", failed.detail)

@@ -1,0 +1,167 @@
+"""Microsoft Teams by webhook, in the two forms a team may have.
+
+- Workflows (Power Automate, "When a Teams webhook request is received"): takes only an Adaptive Card, as a
+  message with one attachment, and answers 202 Accepted. That says the flow took the request, not that the
+  card was posted: a card the flow cannot post fails in the flow's run history. Errors come back as JSON
+  `{"error": {"code": "AuthorizationFailed", "message": "..."}}`, 429 with Retry-After when throttled.
+- Office 365 connector ("Incoming Webhook", host *.webhook.office.com, being retired by Microsoft): takes a
+  MessageCard and answers 200 with the body `1` when it posted. "Connectors do not throw 429s" (Microsoft's
+  connectors-using page): a refused post can come back as 200 with a body that says so, e.g. `Webhook
+  message delivery failed with error: Microsoft Teams endpoint returned HTTP error 429 ...`. At most four
+  requests a second per webhook.
+
+Both: "The message size limit is 28 KB", and text fields are a Markdown subset (HTML is not rendered).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import httpx
+
+from commander.domain.errors import DomainError
+from commander.integrations.destinations.base import Outcome, Update, classify, pace, shorten
+
+SIZE_LIMIT = 27_000  # bytes of JSON: Teams documents 28 KB for the whole message, the envelope included
+RATE = 0.25          # seconds between messages to one webhook: connectors allow four a second
+TITLE_LIMIT = 250    # characters of title, so that a long title can never crowd out the text
+SHORTENED = "\n\n(shortened)"
+FORMATS = ("adaptive", "messagecard")
+THEME = {"SEV1": "D13438", "SEV2": "CA5010", "SEV3": "FFB900", "SEV4": "0078D4"}
+RESOLVED_THEME = "107C10"
+WORKFLOW_HINTS = {
+    400: "the workflow could not read the card: check that it starts with \"When a Teams webhook request "
+         "is received\"",
+    401: "the workflow did not accept its URL: copy the URL again from the workflow's trigger",
+    403: "the workflow did not accept its URL: copy the URL again from the workflow's trigger",
+    404: "the workflow no longer exists or is turned off: turn it on, or make a new one and set its URL",
+}
+_MARKDOWN = re.compile(r"([*_])")
+
+
+def markdown_text(text: str) -> str:
+    """Plain text as Teams shows it: `*` and `_` escaped so they stay characters rather than turning a
+    phrase bold or italic, and every line break doubled, since a card's Markdown joins single lines into
+    one (microsoft/AdaptiveCards#5538)."""
+    return _MARKDOWN.sub(r"\\\1", text).replace("\n", "\n\n")
+
+
+def adaptive(update: Update, text: str) -> dict[str, object]:
+    """The update as an Adaptive Card 1.4 (what Teams renders on every client) in a Workflows message."""
+    return {"type": "message", "attachments": [{
+        "contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": None,
+        "content": {
+            "$schema": "http://adaptivecards.io/schemas/adaptive-card.json", "type": "AdaptiveCard",
+            "version": "1.4",
+            "body": [
+                {"type": "TextBlock", "text": markdown_text(shorten(update.title, TITLE_LIMIT)),
+                 "weight": "Bolder", "size": "Medium", "wrap": True},
+                {"type": "FactSet", "facts": [{"title": "Incident", "value": update.reference},
+                                              {"title": "Severity", "value": update.severity},
+                                              {"title": "Status", "value": update.status}]},
+                {"type": "TextBlock", "text": markdown_text(text), "wrap": True},
+            ]}}]}
+
+
+def message_card(update: Update, text: str) -> dict[str, object]:
+    """The update as a legacy MessageCard, for an Office 365 connector."""
+    resolved = update.status in ("resolved", "closed")
+    return {
+        "@type": "MessageCard", "@context": "https://schema.org/extensions",
+        "summary": shorten(f"{update.severity} {update.title}", TITLE_LIMIT),
+        "themeColor": RESOLVED_THEME if resolved else THEME.get(update.severity, THEME["SEV4"]),
+        "title": markdown_text(shorten(update.title, TITLE_LIMIT)),
+        "sections": [{"facts": [{"name": "Incident", "value": update.reference},
+                                {"name": "Severity", "value": update.severity},
+                                {"name": "Status", "value": update.status}],
+                      "text": markdown_text(text)}],
+    }
+
+
+def shortened_to_fit(text: str, size: Callable[[str], int], limit: int) -> str:
+    """`text`, or the longest start of it, marked "(shortened)", for which `size` is within `limit` (for
+    Matrix too: both limits are on bytes of JSON that the text grows with, escaped in ways of its own)."""
+    if size(text) <= limit:
+        return text
+    fits, too_long = 0, min(len(text), limit)  # a character is at least one byte: more than `limit` never fits
+    while too_long - fits > 1:
+        middle = (fits + too_long) // 2
+        fits, too_long = (middle, too_long) if size(_cut(text, middle)) <= limit else (fits, middle)
+    return _cut(text, fits)
+
+
+def _cut(text: str, length: int) -> str:
+    return text[:length].rstrip() + SHORTENED
+
+
+def body(update: Update, card_format: str) -> bytes:
+    """The request body, its text shortened until the whole JSON is within Teams' size limit."""
+    build = adaptive if card_format == "adaptive" else message_card
+
+    def encoded(text: str) -> bytes:
+        return json.dumps(build(update, text), ensure_ascii=False).encode()
+
+    return encoded(shortened_to_fit(update.text, lambda text: len(encoded(text)), SIZE_LIMIT))
+
+
+def default_format(url: str) -> str:
+    """A legacy connector's URL is on *.webhook.office.com; anything else is taken to be a workflow."""
+    host = urlsplit(url).hostname or ""
+    return "messagecard" if host.endswith("webhook.office.com") else "adaptive"
+
+
+@dataclass
+class TeamsWebhook:
+    name: str
+    url: str
+    card_format: str  # "adaptive" (Workflows) or "messagecard" (Office 365 connector)
+    kind: str = "teams"
+    resumable: bool = False  # neither form has an idempotency key: a resend may post twice
+
+    async def send(self, client: httpx.AsyncClient, update: Update) -> Outcome:
+        await pace(f"teams:{self.url}", RATE)
+        response = await client.post(self.url, content=body(update, self.card_format),
+                                     headers={"content-type": "application/json"})
+        if self.card_format == "messagecard":
+            return self._connector_outcome(response)
+        return self._workflow_outcome(response)
+
+    def _connector_outcome(self, response: httpx.Response) -> Outcome:
+        said = response.text.strip()
+        if response.status_code == 200 and said == "1":
+            return Outcome("delivered")
+        if response.status_code != 200:
+            return classify(response, f"Teams ({self.name})")
+        if "HTTP error 429" in said:
+            return Outcome("retry", f"Teams ({self.name}) is throttling the webhook: {said[:200]}")
+        hint = "the update is too large for Teams: shorten it" if "HTTP error 413" in said else \
+            "check the webhook in the channel's connectors, or move to a Workflows webhook"
+        return Outcome("failed", f"Teams ({self.name}) did not post the update ({said[:300] or 'empty answer'}): "
+                                 f"{hint}.")
+
+    def _workflow_outcome(self, response: httpx.Response) -> Outcome:
+        outcome = classify(response, f"Teams workflow ({self.name})")
+        if not outcome.final or outcome.state == "delivered":
+            return outcome
+        try:
+            error = response.json().get("error") or {}
+            code, message = str(error.get("code", "")), str(error.get("message", ""))
+        except (ValueError, AttributeError):
+            return outcome  # not the workflow's JSON error: the common reading says what it can
+        if not code:
+            return outcome
+        hint = WORKFLOW_HINTS.get(response.status_code, "check the workflow's run history in Power Automate")
+        return Outcome("failed", f"Teams workflow ({self.name}) refused the update ({response.status_code} {code}: "
+                                 f"{message[:300]}): {hint}.")
+
+
+def make(name: str, options: Mapping[str, str], secret: str) -> TeamsWebhook:
+    card_format = options.get("format", "").strip().lower() or default_format(secret)
+    if card_format not in FORMATS:
+        raise DomainError(f"The Teams destination {name} has format '{card_format}': use adaptive (a Workflows "
+                          f"webhook) or messagecard (an Office 365 connector).")
+    return TeamsWebhook(name, secret, card_format)

@@ -1,0 +1,112 @@
+"""Updates interrupted when Commander was closed mid-send: the safe ones are sent again by themselves
+(the same delivery id, so Matrix and the status pages cannot post twice); the others are shown to the
+person, who decides: send again (it may post twice), or record them as not sent."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
+
+from commander.app import publishing
+from commander.app.console import Console
+from commander.domain.errors import DomainError
+from commander.integrations.destinations.base import Outcome
+from commander.integrations.secrets import SecretStore
+from commander.ui.dialogs import plain_label
+
+
+class _Relay(QObject):
+    finished = Signal(object)
+
+
+class Resumer(QObject):
+    """Finds interrupted updates, resends the safe ones off the UI thread and records the outcomes.
+    `said` hears one sentence for the status bar; `unsure` gets the ones a person must decide."""
+
+    said = Signal(str)
+    unsure = Signal(list)
+
+    def __init__(self, console: Console, secrets: SecretStore, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.console, self.secrets = console, secrets
+        self._relay = _Relay(self)
+        self._relay.finished.connect(self._finished)
+        self.running = 0
+
+    def check(self) -> None:
+        try:
+            found = publishing.pending(self.console, self.secrets)
+        except DomainError as problem:
+            self.said.emit(f"Could not check for updates interrupted last time: {problem}")
+            return
+        self.send([item for item in found if item.automatic])
+        others = [item for item in found if not item.automatic]
+        if others:
+            self.unsure.emit(others)
+
+    def send(self, items: list[publishing.Pending]) -> None:
+        if not items:
+            return
+        try:
+            sending = publishing.resume(self.console, items, self.secrets)
+        except DomainError as problem:
+            self.said.emit(str(problem))
+            return
+        self.said.emit(f"Sending {len(items)} update{'s' if len(items) > 1 else ''} interrupted when Commander "
+                       f"closed…")
+        relay = self._relay
+        self.running += 1
+
+        def work() -> None:
+            relay.finished.emit((sending, publishing.deliver(sending)))
+
+        threading.Thread(target=work, name="commander-resume", daemon=True).start()
+
+    def _finished(self, result: tuple[publishing.Sending, dict[str, Outcome]]) -> None:
+        self.running -= 1
+        sending, outcomes = result
+        try:
+            publishing.finish(self.console, sending, outcomes)
+        except DomainError as problem:
+            self.said.emit(f"Could not record the resent updates' outcomes: {problem}")
+            return
+        failed = [sending.name(d) for d, outcome in outcomes.items() if outcome.state != "delivered"]
+        delivered = len(outcomes) - len(failed)
+        self.said.emit(f"Interrupted updates: {delivered} delivered"
+                       + (f", not delivered to {', '.join(failed)} (see the timeline)" if failed else "") + ".")
+
+
+class InterruptedDialog(QDialog):
+    """The updates Commander cannot resend safely by itself: send again, or record as not sent."""
+
+    def __init__(self, items: list[publishing.Pending], decide: Callable[[list[publishing.Pending], bool], None],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.items, self.decide = items, decide
+        self.setWindowTitle("Updates interrupted when Commander closed")
+        layout = QVBoxLayout(self)
+        layout.addWidget(plain_label(
+            f"Commander was closed while sending {len(items)} update{'s' if len(items) > 1 else ''}. "
+            "It cannot tell whether these arrived:", self))
+        for item in items:
+            line = QLabel("•  " + item.describe(), self)
+            line.setTextFormat(Qt.TextFormat.PlainText)
+            line.setWordWrap(True)
+            layout.addWidget(line)
+        buttons = QDialogButtonBox(self)
+        self.again = buttons.addButton("Send again", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.not_sent = buttons.addButton("Record as not sent", QDialogButtonBox.ButtonRole.DestructiveRole)
+        buttons.addButton("Decide later", QDialogButtonBox.ButtonRole.RejectRole)
+        self.again.setEnabled(any(item.kind is not None for item in items))
+        self.again.clicked.connect(lambda: self._choose(True))
+        self.not_sent.clicked.connect(lambda: self._choose(False))
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(self.fontMetrics().horizontalAdvance("x") * 70)
+
+    def _choose(self, again: bool) -> None:
+        self.decide(self.items, again)
+        self.accept()
