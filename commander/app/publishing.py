@@ -105,6 +105,23 @@ def _job(console: Console, queued: Event, destination: Destination, *, resumed: 
     return Job(queued.id, incident_id, destination, update)
 
 
+def open_on_status_pages(console: Console, incident_id: str) -> list[str]:
+    """The status page destinations where this incident has a page incident and the last update sent
+    there was not the resolution: they still show it open."""
+    known = destinations(console)
+    still_open: dict[str, bool] = {}
+    queued_text: dict[str, str] = {}
+    for event in console.view(incident_id).events:
+        if event.kind == "update.queued":
+            queued_text[event.id] = event.payload["template"]
+        elif event.kind == "update.delivered":
+            name = event.payload["destination"]
+            config = known.get(name)
+            if config is not None and KINDS.get(config.kind) is not None and KINDS[config.kind].status_page:
+                still_open[name] = queued_text.get(event.payload["delivery"]) != "resolution"
+    return [name for name, is_open in still_open.items() if is_open]
+
+
 def _remote_id(console: Console, incident_id: str, name: str) -> str | None:
     """What this destination last created for this incident (a status page's incident), if anything."""
     found = None

@@ -294,6 +294,26 @@ class MainWindow(QMainWindow):
         from commander.ui.incident_dialogs import StatusDialog
 
         dialog = StatusDialog(self.console, self.current, status, self)
+        incident_id = self.current
+        dialog.accepted.connect(lambda: self._status_changed(incident_id))
+        dialog.open()
+        return dialog
+
+    def _status_changed(self, incident_id: str) -> QDialog | None:
+        """Resolved here, but a status page still shows it open: offer the resolution update, with only
+        those pages ticked. Nothing leaves without the person pressing Send and confirming."""
+        if self.console.state(incident_id).status.value != "resolved":
+            return None
+        from commander.app import publishing
+        from commander.ui.send_dialog import SendUpdateDialog
+
+        done, pages = attempt(lambda: publishing.open_on_status_pages(self.console, incident_id), parent=self,
+                              title="Could not check the status pages")
+        if not done or not pages:
+            return None
+        dialog = SendUpdateDialog(self.console, incident_id, self, template_key="resolution", only=pages,
+                                  intro=f"{', '.join(pages)} still show{'s' if len(pages) == 1 else ''} this "
+                                        f"incident as open. Send the resolution to close it there too.")
         dialog.open()
         return dialog
 

@@ -36,7 +36,10 @@ class _Relay(QObject):
 
 
 class SendUpdateDialog(QDialog):
-    def __init__(self, console: Console, incident_id: str, parent: QWidget | None = None) -> None:
+    def __init__(self, console: Console, incident_id: str, parent: QWidget | None = None, *,
+                 template_key: str | None = None, only: list[str] | None = None, intro: str = "") -> None:
+        """`template_key` and `only` preselect a template and the destinations to tick (all when None);
+        `intro` says why the dialog opened by itself."""
         super().__init__(parent)
         self.console, self.incident_id = console, incident_id
         self.secrets = SecretStore()
@@ -55,17 +58,19 @@ class SendUpdateDialog(QDialog):
         self.choices: dict[str, QCheckBox] = {}
         self.states: dict[str, QLabel] = {}
         layout = QVBoxLayout(self)
+        if intro:
+            layout.addWidget(plain_label(intro, self))
         layout.addWidget(plain_label("Template", self))
         layout.addWidget(self.template)
         layout.addWidget(self.text, 1)
         layout.addWidget(self.error)
         known = publishing.destinations(console)
         if not known:
-            layout.addWidget(plain_label("No destinations yet. Add one from a terminal: "
-                                         "commander destination add slack '#incidents'", self, name="Muted"))
+            layout.addWidget(plain_label("No destinations yet: add Slack, Teams, a status page… with "
+                                         "Incident > Destinations…", self, name="Muted"))
         for name, config in known.items():
             box = QCheckBox(f"{name}  ({config.kind})", self)
-            box.setChecked(True)
+            box.setChecked(only is None or name in only)
             state = QLabel("", self)
             state.setObjectName("Faint")
             state.setTextFormat(Qt.TextFormat.PlainText)
@@ -85,6 +90,8 @@ class SendUpdateDialog(QDialog):
         warm_up()  # the TLS context, made while the person reads the preview
         self.relay.state_changed.connect(self._show_state)
         self.relay.finished.connect(self._finished)
+        if template_key is not None and self.template.findData(template_key) >= 0:
+            self.template.setCurrentIndex(self.template.findData(template_key))
         self.template.currentIndexChanged.connect(self.refresh)
         self.refresh()
 

@@ -39,3 +39,66 @@ def test_the_preview_follows_the_template(window: MainWindow, console: Console, 
     dialog.template.setCurrentIndex(dialog.template.findData("executive_summary"))
     assert dialog.text.toPlainText().startswith("Executive summary: INC-")
     dialog.reject()
+
+
+def test_the_window_keeps_running_while_a_destination_hangs(qtbot: QtBot, window: MainWindow, console: Console,
+                                                            incident: str) -> None:
+    """Delivery is off the UI thread: while one destination hangs, the event loop keeps turning (a
+    timer keeps firing) and the healthy destination shows delivered before the hanging one ends."""
+    from PySide6.QtCore import QElapsedTimer, QTimer
+
+    with serve(slack_like) as slack, serve(lambda request: Reply(200, "ok", delay=3)) as hanging:
+        publishing.add(console, "slack", "#incidents", {}, slack.url, SecretStore())
+        publishing.add(console, "slack", "#slow", {}, hanging.url, SecretStore())
+        window.select_incident(incident)
+        dialog = window.send_update()
+        assert dialog is not None
+        clock, gaps, last = QElapsedTimer(), [], [0]
+        clock.start()
+
+        def tick() -> None:
+            now = clock.elapsed()
+            gaps.append(now - last[0])
+            last[0] = now
+
+        timer = QTimer()
+        timer.setInterval(10)
+        timer.timeout.connect(tick)
+        timer.start()
+        dialog.send(dialog.chosen())
+        qtbot.waitUntil(lambda: dialog.states["#incidents"].text() == "delivered", timeout=2500)
+        assert dialog.states["#slow"].text() != "delivered"  # still waiting on the hanging one
+        qtbot.wait(300)
+        timer.stop()
+        assert max(gaps) < 1000, f"the UI thread stalled {max(gaps)} ms"  # a hang on the UI thread: >= 3000
+        qtbot.waitUntil(lambda: dialog.send_button.text() == "Sent", timeout=10000)
+    dialog.reject()
+
+
+def test_resolving_offers_the_resolution_to_status_pages_still_open(qtbot: QtBot, window: MainWindow,
+                                                                    console: Console, incident: str,
+                                                                    monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from commander.integrations.destinations import statuspage
+    from commander.ui.send_dialog import SendUpdateDialog
+    from tests.integrations.test_status_pages import StatuspageFake
+
+    monkeypatch.setattr(statuspage, "RATE", 0.1)
+    fake = StatuspageFake("sp-key-ui", window=0.1)
+    with serve(fake) as server, serve(slack_like) as slack:
+        publishing.add(console, "statuspage", "Status page", {"page_id": fake.page, "api_url": server.base},
+                       "sp-key-ui", SecretStore())
+        publishing.add(console, "slack", "#incidents", {}, slack.url, SecretStore())
+        publishing.send_update(console, incident, "initial", ["Status page", "#incidents"], SecretStore())
+        window.select_incident(incident)
+        status = window.change_status("resolved")
+        assert status is not None
+        status.submit()
+        offered = [w for w in window.findChildren(SendUpdateDialog) if w.isVisible()]
+        assert len(offered) == 1
+        dialog = offered[0]
+        assert dialog.template.currentData() == "resolution"
+        assert dialog.chosen() == ["Status page"]  # only the page that still shows it open
+        dialog.send(dialog.chosen())
+        qtbot.waitUntil(lambda: dialog.send_button.text() == "Sent", timeout=10000)
+    assert next(iter(fake.incidents.values()))["status"] == "resolved"
+    dialog.reject()
