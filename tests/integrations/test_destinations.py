@@ -104,3 +104,15 @@ def test_a_hanging_destination_does_not_delay_the_others() -> None:
     assert outcomes["hanging"].state == "failed" and "did not answer in time" in outcomes["hanging"].detail
     assert outcomes["down"].state == "failed" and "503" in outcomes["down"].detail
     assert len(down.requests) == 2  # a 5xx is retried
+
+
+def test_no_secret_reaches_the_logs(caplog) -> None:  # type: ignore[no-untyped-def]
+    import logging
+
+    import commander.integrations.destinations  # noqa: F401 - it quiets httpx's request logging
+
+    caplog.set_level(logging.DEBUG)  # as verbose as an application could make it
+    with serve(slack_like) as slack:
+        run(_publish([SlackWebhook("#incidents", slack.url + "/T000/B000/SECRETSECRET")]))
+        run(_publish([SlackWebhook("#gone", slack.url + "/SECRETSECRET/404")]))
+    assert "SECRETSECRET" not in caplog.text
