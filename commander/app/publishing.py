@@ -4,8 +4,12 @@ written as events first (queued), then delivered concurrently, then recorded (de
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 from dataclasses import dataclass
 from datetime import timedelta
+
+import httpx
 
 from commander.app.console import Console
 from commander.app.updates import preview, template
@@ -20,7 +24,7 @@ from commander.domain.destinations import (
 from commander.domain.errors import DomainError
 from commander.domain.events import Event, EventDraft, incident_stream
 from commander.integrations.destinations import make
-from commander.integrations.destinations.base import Destination, Outcome, Update
+from commander.integrations.destinations.base import PREVIEWING, Destination, Outcome, Update
 from commander.integrations.destinations.base import client as http_client
 from commander.integrations.destinations.publisher import StateListener, publish, publish_each
 from commander.integrations.secrets import SecretStore
@@ -103,6 +107,61 @@ def _job(console: Console, queued: Event, destination: Destination, *, resumed: 
                     delivery=queued.id, remote_id=_remote_id(console, incident_id, destination.name),
                     services=tuple(state.services), resumed=resumed, summary=state.summary)
     return Job(queued.id, incident_id, destination, update)
+
+
+SECRET_SHOWN = "•••• (secret, in the keyring)"
+_PREVIEW_ANSWER = {"ok": True, "id": "preview", "ts": "0", "event_id": "$preview", "data": {"id": "preview"},
+                   "incident": {"id": "preview"}, "room_id": "!preview:preview"}
+
+
+def what_goes_where(console: Console, incident_id: str | None, template_key: str, name: str,
+                    secrets: SecretStore) -> str:
+    """Exactly what `name` would be sent for this update, request by request (method, address, body),
+    with the secret masked; nothing leaves the machine: the requests go to a recorder, not the network."""
+    known = destinations(console)
+    if name not in known:
+        raise DomainError(f"No destination called {name}. Known: {', '.join(known) or 'none'}.")
+    config = known[name]
+    destination = build(config, secrets)
+    secret = secrets.get(config.secret_name) or ""
+    text = preview(console, incident_id, template_key)
+    if incident_id is None:
+        update = Update("INC-SAMPLE", "SEV2", "investigating", "Sample incident", text, delivery="preview")
+    else:
+        state = console.state(incident_id)
+        update = Update(state.reference, state.severity, state.status.value, state.title, text,
+                        delivery="preview", remote_id=_remote_id(console, incident_id, name),
+                        services=tuple(state.services), summary=state.summary)
+    recorded: list[httpx.Request] = []
+
+    def recorder(request: httpx.Request) -> httpx.Response:
+        recorded.append(request)
+        return httpx.Response(200, json=_PREVIEW_ANSWER)
+
+    async def run() -> None:
+        token = PREVIEWING.set(True)
+        try:
+            async with httpx.AsyncClient(transport=httpx.MockTransport(recorder)) as client:
+                await destination.send(client, update)
+        finally:
+            PREVIEWING.reset(token)
+
+    asyncio.run(run())
+
+    def masked(value: str) -> str:
+        return value.replace(secret, SECRET_SHOWN) if secret else value
+
+    lines = [f"{name} ({config.kind})"]
+    for request in recorded:
+        lines.append(f"{request.method} {masked(str(request.url))}")
+        for header in ("authorization", "x-cachet-token"):
+            if header in request.headers:
+                lines.append(f"{header}: {SECRET_SHOWN}")
+        body = request.content.decode("utf-8", "replace")
+        with contextlib.suppress(ValueError):  # not JSON: shown as it is
+            body = json.dumps(json.loads(body), indent=2, ensure_ascii=False)
+        lines.append(masked(body))
+    return "\n".join(lines)
 
 
 def open_on_status_pages(console: Console, incident_id: str) -> list[str]:

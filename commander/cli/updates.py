@@ -25,6 +25,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser],
     s = actions.add_parser("preview", parents=[common], help="show an update filled from the incident")
     s.add_argument("ref", metavar="REF", nargs="?", help="the incident; leave it out to fill a sample incident")
     s.add_argument("--template", required=True, metavar="KEY", help="initial, periodic, resolution ...")
+    s.add_argument("--to", metavar="NAME", help="show exactly what this destination would be sent (requests and "
+                                                "bodies, secret masked); nothing is sent")
     s.set_defaults(func=preview)
     s = actions.add_parser("record", parents=[common], help="record that an update went out")
     s.add_argument("ref", metavar="REF")
@@ -123,6 +125,13 @@ def preview(session: Session, args: argparse.Namespace) -> int:
     from commander.app.updates import preview as fill
 
     incident_id = session.resolve(args.ref).id if args.ref else None
+    if args.to:
+        from commander.app.publishing import what_goes_where
+        from commander.cli.session import secret_store
+
+        print(terminal_text(what_goes_where(session.console, incident_id, args.template, args.to,
+                                            secret_store())))
+        return 0
     print(terminal_text(fill(session.console, incident_id, args.template)), end="")
     return 0
 

@@ -111,10 +111,26 @@ class SendUpdateDialog(QDialog):
         if not names:
             self.error.show_message("Choose at least one destination.")
             return
-        answer = QMessageBox.question(self, "Send this update?",
-                                      f"This update goes to: {', '.join(names)}.\n\n{self.text.toPlainText()}")
-        if answer == QMessageBox.StandardButton.Yes:
+        box = self.confirmation(names)
+        if box.exec() == QMessageBox.StandardButton.Yes:
             self.send(names)
+
+    def confirmation(self, names: list[str]) -> QMessageBox:
+        """What goes where: the text and the destinations; "Show Details…" has each destination's exact
+        requests (bodies as they will be sent, secrets masked)."""
+        box = QMessageBox(QMessageBox.Icon.Question, "Send this update?",
+                          f"This update goes to: {', '.join(names)}.\n\n{self.text.toPlainText()}",
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        details = []
+        for name in names:
+            try:
+                details.append(publishing.what_goes_where(self.console, self.incident_id,
+                                                          self.template.currentData(), name, self.secrets))
+            except DomainError as problem:
+                details.append(f"{name}: {problem}")
+        box.setDetailedText("\n\n".join(details))
+        return box
 
     def send(self, names: list[str]) -> None:
         """Queue (events written here, on the UI thread), then deliver on a worker thread."""

@@ -53,3 +53,20 @@ def test_settings_are_checked_by_kind(run: Run) -> None:
 def test_a_webhook_needs_its_url(run: Run) -> None:
     result = run("destination", "add", "webhook", "ops", stdin="signing-key\n")
     assert result.code == 1 and "--option url=" in result.err
+
+
+def test_preview_to_a_destination_shows_the_request_with_the_secret_masked(
+        run: Run, declare: Callable[..., str]) -> None:
+    ref = declare("Checkout API returning 502s", "--service", "checkout")
+    webhook = "https://hooks.slack.example/services/T000/B000/SECRETSECRET"
+    assert run("destination", "add", "slack", "#incidents", stdin=webhook + "\n").code == 0
+    assert run("destination", "add", "statuspage", "Status page", "--option", "page_id=pg1", "--option",
+               "components=checkout=c-chk", stdin="sp-api-key-SECRET\n").code == 0
+    slack = run("update", "preview", ref, "--template", "initial", "--to", "#incidents")
+    assert slack.code == 0 and "SECRETSECRET" not in slack.out
+    assert slack.out.startswith("#incidents (slack)\nPOST •••• (secret, in the keyring)")
+    assert '"type": "header"' in slack.out and "Checkout API returning 502s" in slack.out
+    page = run("update", "preview", ref, "--template", "initial", "--to", "Status page")
+    assert page.code == 0 and "sp-api-key-SECRET" not in page.out
+    assert "POST https://api.statuspage.io/v1/pages/pg1/incidents" in page.out
+    assert "authorization: ••••" in page.out and '"c-chk": "partial_outage"' in page.out

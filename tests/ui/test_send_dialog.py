@@ -102,3 +102,21 @@ def test_resolving_offers_the_resolution_to_status_pages_still_open(qtbot: QtBot
         qtbot.waitUntil(lambda: dialog.send_button.text() == "Sent", timeout=10000)
     assert next(iter(fake.incidents.values()))["status"] == "resolved"
     dialog.reject()
+
+
+def test_the_confirmation_shows_exactly_what_goes_where(window: MainWindow, console: Console,
+                                                        incident: str) -> None:
+    secret = "https://hooks.slack.example/services/T000/B000/SECRETSECRET"
+    publishing.add(console, "slack", "#incidents", {}, secret, SecretStore())
+    publishing.add(console, "webhook", "ops", {"url": "https://ops.example/hook"}, "signing-key", SecretStore())
+    window.select_incident(incident)
+    dialog = window.send_update()
+    assert dialog is not None
+    box = dialog.confirmation(dialog.chosen())
+    assert "This update goes to: #incidents, ops." in box.text()
+    assert box.defaultButton() == box.button(box.StandardButton.No)  # Enter does not send by accident
+    details = box.detailedText()
+    assert "POST https://ops.example/hook" in details and '"reference": "INC-' in details
+    assert "SECRETSECRET" not in details and "#incidents (slack)\nPOST •••• (secret, in the keyring)" in details
+    box.deleteLater()
+    dialog.reject()

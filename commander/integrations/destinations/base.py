@@ -8,6 +8,7 @@ import email.utils
 import ssl
 import threading
 import time
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -89,10 +90,16 @@ class _Pacer:
 _PACER = _Pacer()
 
 
+PREVIEWING: ContextVar[bool] = ContextVar("previewing", default=False)
+"""Set while a send is only being shown (nothing leaves the machine): pacing then takes no slot."""
+
+
 async def pace(key: str, interval: float) -> None:
     """Wait for this key's next slot: at most one request per `interval` seconds per key, across every
     send in this process (each send runs its own event loop on a worker thread, hence the thread lock).
     Slack allows a webhook about one message a second; Statuspage one request a second per token."""
+    if PREVIEWING.get():
+        return
     with _PACER.lock:
         now = time.monotonic()
         slot = max(now, _PACER.next_slot.get(key, 0.0))
