@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING, Protocol
 
-from commander.domain import decisions, timers
+from commander.domain import checklists, decisions, timers
 from commander.domain.clock import HybridClock, from_ms, to_ms, unpack
 from commander.domain.errors import DomainError
 from commander.domain.events import Actor, Event, EventDraft, incident_stream, stream_entity, validate_payload
@@ -302,6 +302,38 @@ class Console:
     def note_expired_timers(self, incident_id: str) -> list[Event]:
         """Put every timer past its due time on the timeline (once, across every console)."""
         return self.perform(incident_id, lambda s: timers.record_expired(s, now=self.now()))
+
+    # -- checklists: runbooks and role duties worked through on the incident (domain/checklists.py) ------
+
+    def attach_checklist(self, incident_id: str, runbook: checklists.RunbookVersion) -> list[Event]:
+        """Copy one version of a runbook's steps onto the incident; the checklist's id is the event's."""
+        return self.perform(incident_id, lambda s: checklists.attach_runbook(s, runbook))
+
+    def attach_role_checklist(self, incident_id: str, role: str) -> list[Event]:
+        return self.perform(incident_id, lambda s: checklists.attach_role(s, role, self.policy))
+
+    def check_step(self, incident_id: str, checklist_id: str, step_id: str) -> list[Event]:
+        return self.perform(incident_id, lambda s: checklists.set_step(s, checklist_id, step_id, "done"))
+
+    def uncheck_step(self, incident_id: str, checklist_id: str, step_id: str) -> list[Event]:
+        return self.perform(incident_id, lambda s: checklists.set_step(s, checklist_id, step_id, "open"))
+
+    def skip_step(self, incident_id: str, checklist_id: str, step_id: str, reason: str) -> list[Event]:
+        return self.perform(incident_id,
+                            lambda s: checklists.set_step(s, checklist_id, step_id, "skipped", reason=reason))
+
+    def assign_step(self, incident_id: str, checklist_id: str, step_id: str, to: str) -> list[Event]:
+        return self.perform(incident_id, lambda s: checklists.assign_step(s, checklist_id, step_id, to))
+
+    def add_finding(self, incident_id: str, checklist_id: str, step_id: str, text: str) -> list[Event]:
+        return self.perform(incident_id, lambda s: checklists.add_finding(s, checklist_id, step_id, text))
+
+    def detach_checklist(self, incident_id: str, checklist_id: str, reason: str = "") -> list[Event]:
+        return self.perform(incident_id, lambda s: checklists.detach(s, checklist_id, reason))
+
+    def suggest_runbook_change(self, incident_id: str, checklist_id: str, step: str, text: str) -> list[Event]:
+        """A proposed edit to the checklist's runbook, written to the runbook's stream for its owner."""
+        return self.perform(incident_id, lambda s: checklists.suggest_change(s, checklist_id, step, text))
 
     def edit_details(self, incident_id: str, **changes: object) -> list[Event]:
         return self.perform(incident_id, lambda s: decisions.edit_details(s, **changes))  # type: ignore[arg-type]

@@ -14,7 +14,25 @@ import sys
 from collections.abc import Callable, Sequence
 
 from commander import __version__
-from commander.cli import admin, changes, destinations, exporting, incidents, remote, timers, updates, window
+from commander.cli import (
+    actions,
+    admin,
+    alerts,
+    changes,
+    checklists,
+    destinations,
+    exporting,
+    incidents,
+    oncall,
+    paging,
+    postmortem,
+    remote,
+    report,
+    runbooks,
+    timers,
+    updates,
+    window,
+)
 from commander.cli.render import clean
 from commander.cli.session import Refusal, Session
 from commander.domain.errors import DomainError
@@ -39,7 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"commander {__version__}")
     _store_options(parser, default=None)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (window, incidents, changes, exporting, updates, timers, destinations, admin, remote):
+    for module in (window, incidents, changes, exporting, updates, timers, destinations, actions, admin, remote,
+                   oncall, alerts, report, runbooks, checklists, postmortem, paging):
         module.register(commands, common)
     return parser
 

@@ -14,8 +14,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from commander.domain.checklists import KINDS as CHECKLIST_KINDS
+from commander.domain.checklists import Checklist
+from commander.domain.checklists import apply as apply_checklist
 from commander.domain.events import Actor, Event
 from commander.domain.ids import reference_for
+from commander.domain.paging import KINDS as PAGE_KINDS
+from commander.domain.paging import Paging
+from commander.domain.paging import apply as apply_page
 from commander.domain.policy import Policy
 from commander.domain.when import from_iso
 
@@ -103,6 +109,29 @@ class CustomTimer:
         return self.cancelled_by is not None and self.expired_at is not None
 
 
+@dataclass(slots=True)
+class AttachedAlert:
+    """An alert attached to the incident; its labels are what a silence for the incident matches."""
+
+    source: str
+    fingerprint: str
+    name: str
+    labels: dict[str, str]
+    starts_at: datetime
+
+
+@dataclass(slots=True)
+class SilenceRecord:
+    """A silence created in an alert source for this incident, until it ends or someone expires it."""
+
+    source: str
+    silence_id: str
+    matchers: list[str]
+    ends_at: datetime
+    comment: str
+    expired: bool = False
+
+
 @dataclass
 class IncidentState:
     """Built by the fold; treat as read-only outside it."""
@@ -125,6 +154,11 @@ class IncidentState:
     updates_sent: list[datetime] = field(default_factory=list)   # when stakeholder updates went out
     snoozed_until: datetime | None = None                          # the update cadence, snoozed to here
     timers: dict[str, CustomTimer] = field(default_factory=dict)   # every timer set, running or done
+    alerts: dict[str, AttachedAlert] = field(default_factory=dict)  # by "source/fingerprint"
+    silences: dict[str, SilenceRecord] = field(default_factory=dict)  # by silence id
+    checklists: dict[str, Checklist] = field(default_factory=dict)  # attached and detached ones
+    action_titles: dict[str, str] = field(default_factory=dict)    # action items by id, for the timeline
+    paging: Paging = field(default_factory=Paging)                 # pages sent and escalation runs
     event_count: int = 0
     last_order: tuple[int, str, str] = (0, "", "")
     last_change: datetime | None = None
@@ -314,7 +348,45 @@ def _timer_expired(state: IncidentState, event: Event) -> None:
         timer.expired_at = event.occurred_at
 
 
+def _action_created(state: IncidentState, event: Event) -> None:
+    state.action_titles[event.id] = event.payload["title"]
+
+
+def _action_updated(state: IncidentState, event: Event) -> None:
+    title = event.payload["changes"].get("title")
+    if isinstance(title, str) and title and event.payload["action"] in state.action_titles:
+        state.action_titles[event.payload["action"]] = title
+
+
+def _checklist(state: IncidentState, event: Event) -> None:
+    apply_checklist(state.checklists, event)
+
+
+def _alert_attached(state: IncidentState, event: Event) -> None:
+    p = event.payload
+    state.alerts[f"{p['source']}/{p['fingerprint']}"] = AttachedAlert(p["source"], p["fingerprint"], p["name"],
+                                                                      dict(p["labels"]), from_iso(p["starts_at"]))
+
+
+def _silence_created(state: IncidentState, event: Event) -> None:
+    p = event.payload
+    state.silences[p["silence_id"]] = SilenceRecord(p["source"], p["silence_id"], list(p["matchers"]),
+                                                    from_iso(p["ends_at"]), p["comment"])
+
+
+def _silence_expired(state: IncidentState, event: Event) -> None:
+    silence = state.silences.get(event.payload["silence_id"])
+    if silence is not None:
+        silence.expired = True
+
+
+def _page(state: IncidentState, event: Event) -> None:
+    apply_page(state.paging, event)
+
+
 _HANDLERS = {
+    **dict.fromkeys(CHECKLIST_KINDS, _checklist),
+    **dict.fromkeys(PAGE_KINDS, _page),
     "incident.declared": _declared,
     "incident.edited": _edited,
     "severity.changed": _severity,
@@ -333,4 +405,9 @@ _HANDLERS = {
     "timer.set": _timer_set,
     "timer.cancelled": _timer_cancelled,
     "timer.expired": _timer_expired,
+    "alert.attached": _alert_attached,
+    "silence.created": _silence_created,
+    "silence.expired": _silence_expired,
+    "action.created": _action_created,
+    "action.updated": _action_updated,
 }

@@ -40,6 +40,7 @@ class Policy:
     roles: tuple[RoleDefinition, ...]
     default_severity: str
     long_incident_factor: int = 2  # after two hours, updates may come this many times less often
+    runbook_stale_days: int = 90  # a runbook not reviewed for longer is marked stale
 
     def severity(self, key: str) -> Severity:
         wanted = key.strip().upper()
@@ -100,7 +101,10 @@ def policy_from_mapping(data: Mapping[str, Any]) -> Policy:
     factor = data.get("long_incident_factor", 2)
     if not isinstance(factor, int) or not 1 <= factor <= 10:
         raise DomainError("The policy's long_incident_factor must be a whole number from 1 to 10.")
-    policy = Policy(tuple(severities), tuple(roles), default, factor)
+    stale_days = data.get("runbook_stale_days", 90)
+    if not isinstance(stale_days, int) or isinstance(stale_days, bool) or not 1 <= stale_days <= 3650:
+        raise DomainError("The policy's runbook_stale_days must be a whole number of days from 1 to 3650.")
+    policy = Policy(tuple(severities), tuple(roles), default, factor, runbook_stale_days=stale_days)
     policy.severity(default)
     return policy
 

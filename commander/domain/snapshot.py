@@ -13,13 +13,23 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from commander.domain import checklists, paging
 from commander.domain.clock import from_ms, to_ms
 from commander.domain.events import Actor, Event
-from commander.domain.incident import CustomTimer, IncidentFold, Note, RoleSlot, Status, Tenure
+from commander.domain.incident import (
+    AttachedAlert,
+    CustomTimer,
+    IncidentFold,
+    Note,
+    RoleSlot,
+    SilenceRecord,
+    Status,
+    Tenure,
+)
 from commander.domain.policy import Policy
 from commander.domain.timeline import CATEGORIES, IncidentView, TimeFormat, TimelineEntry
 
-FOLD_VERSION = 4
+FOLD_VERSION = 8
 WORTH_IT = 2_000  # events: below this a fresh fold is as quick as reading a snapshot
 _PROBE = datetime(2001, 2, 3, 4, 5, 6, tzinfo=UTC)
 
@@ -68,6 +78,12 @@ def dump(view: IncidentView) -> dict[str, Any]:
             "snoozed_until": _ms(state.snoozed_until),
             "timers": [[t.id, t.label, to_ms(t.due), list(t.set_by), to_ms(t.set_at), _ms(t.expired_at),
                         t.cancelled_by, _ms(t.cancelled_at)] for t in state.timers.values()],
+            "action_titles": state.action_titles,
+            "paging": paging.dump(state.paging),
+            "alerts": [[a.source, a.fingerprint, a.name, a.labels, to_ms(a.starts_at)] for a in state.alerts.values()],
+            "silences": [[s.source, s.silence_id, s.matchers, to_ms(s.ends_at), s.comment, s.expired]
+                         for s in state.silences.values()],
+            "checklists": checklists.dump(state.checklists),
             "last_change": _ms(state.last_change),
         },
         "entries": [[e.event_id, to_ms(e.at), e.hlc, e.kind, e.actor, e.text,
@@ -115,6 +131,13 @@ def restore(incident_id: str, data: dict[str, Any], policy: Policy, time_format:
                                           _dt(expired_at), cancelled_by, _dt(cancelled_at))
                     for timer_id, label, due, set_by, set_at, expired_at, cancelled_by, cancelled_at
                     in saved["timers"]}
+    state.action_titles = dict(saved["action_titles"])
+    state.paging = paging.restore(saved["paging"])
+    state.alerts = {f"{source}/{fp}": AttachedAlert(source, fp, name, dict(labels), from_ms(starts))
+                    for source, fp, name, labels, starts in saved["alerts"]}
+    state.silences = {silence_id: SilenceRecord(source, silence_id, list(matchers), from_ms(ends), comment, expired)
+                      for source, silence_id, matchers, ends, comment, expired in saved["silences"]}
+    state.checklists = checklists.restore(saved["checklists"])
     state.event_count = data["event_count"]
     state.last_order = tuple(data["last_order"])
     state.last_change = _dt(saved["last_change"])

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from commander.domain import actions, checklists, paging, triage
 from commander.domain.events import Event
 from commander.domain.incident import IncidentFold, IncidentState
 from commander.domain.policy import Policy
@@ -24,9 +25,15 @@ CATEGORIES = {
     "note.added": "note", "update.sent": "update", "update.snoozed": "update", "update.overdue": "update",
     "update.queued": "update", "update.delivered": "update", "update.failed": "update",
     "timer.set": "timer", "timer.cancelled": "timer", "timer.expired": "timer",
+    **dict.fromkeys(checklists.KINDS, "checklist"),
+    **dict.fromkeys(triage.TIMELINE_KINDS, "alert"),
+    "action.created": "action", "action.updated": "action", "action.pushed": "action", "action.refreshed": "action",
+    **dict.fromkeys(paging.KINDS, "paging"),
 }
 CATEGORY_LABELS = {"note": "Notes", "severity": "Severity", "status": "Status", "role": "Roles",
-                   "milestone": "Milestones", "incident": "Incident", "update": "Updates", "timer": "Timers"}
+                   "milestone": "Milestones", "incident": "Incident", "update": "Updates", "timer": "Timers",
+                   "checklist": "Checklists", "alert": "Alerts",
+                   "action": "Action items", "paging": "Pages"}
 # Kinds that change an existing entry instead of adding one.
 MODIFIERS = {"note.edited", "note.deleted", "note.restored", "entry.pinned"}
 
@@ -254,6 +261,14 @@ class IncidentView:
             return f"Stakeholder update overdue (was due {self.time_format(from_iso(p['due']))})"
         if kind == "timer.set":
             return f"Timer set: {p['label']} (due {self.time_format(from_iso(p['due']))})"
+        if kind in checklists.KINDS:
+            return checklists.describe(self.state.checklists, event)
+        if kind in triage.TIMELINE_KINDS:
+            return triage.describe(event, self.state, self.time_format)
+        if kind.startswith("action."):
+            return actions.describe(event, self.state.action_titles)
+        if kind in paging.KINDS:
+            return paging.describe(self.state.paging, event)
         if kind in ("timer.expired", "timer.cancelled"):
             # Described after the fold applied the event, so a cancellation knows whether it came after
             # the expiry (a dismissal). A timer this log never set is named by its id.

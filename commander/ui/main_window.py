@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QSplitter,
     QStackedWidget,
     QSystemTrayIcon,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -29,9 +30,11 @@ from PySide6.QtWidgets import (
 import commander
 from commander.app.console import Console
 from commander.app.resources import resources_dir
+from commander.domain.checklists import KINDS as CHECKLIST_KINDS
 from commander.domain.events import Event, incident_stream, stream_entity
 from commander.ui import theme
 from commander.ui.bridge import ConsoleBridge
+from commander.ui.checklist_panel import ChecklistPanel
 from commander.ui.details_box import DetailsBox
 from commander.ui.header import HeaderPanel
 from commander.ui.incident_list import LIST_KINDS, IncidentListPanel
@@ -55,6 +58,8 @@ TICK_MS = 1000
 # Kinds that change the timeline and nothing else on screen: the most frequent events by far, so
 # the header, roles and details are not redrawn for them.
 TIMELINE_ONLY = frozenset({"note.added", "note.edited", "note.deleted", "note.restored", "entry.pinned"})
+# Ticking a step must fit in a frame too: checklist events change the timeline and the checklist panel only.
+BESIDE_THE_HEADER = TIMELINE_ONLY | frozenset(CHECKLIST_KINDS)
 
 
 SYNC_START_MS = 300
@@ -86,6 +91,7 @@ class MainWindow(QMainWindow):
         self.note_box = NoteBox(console, self)
         self.roles = RoleBoard(console, self)
         self.details = DetailsBox(console, self)
+        self.checklists = ChecklistPanel(console, self)
         self.status = StatusBar(console, self)
         self.setStatusBar(self.status)
         self.sync = SyncBridge(console, self.bridge, self)
@@ -112,6 +118,7 @@ class MainWindow(QMainWindow):
         # screen (a zero delay would run before the first paint).
         QTimer.singleShot(SYNC_START_MS, self._start_sync)
         QTimer.singleShot(RESUME_CHECK_MS, self._resume_interrupted)
+        QTimer.singleShot(RESUME_CHECK_MS, self._remind_postmortems)
 
     def _start_sync(self) -> None:
         if self._closed:
@@ -135,8 +142,13 @@ class MainWindow(QMainWindow):
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.setSpacing(0)
         right_layout.addWidget(self.roles)
-        right_layout.addWidget(self.details)
-        right_layout.addStretch(1)
+        # Below the roles, the tabs of what an incident collects: checklists first, the details beside.
+        self.right_tabs = QTabWidget(right)
+        self.right_tabs.setObjectName("RightTabs")
+        self.right_tabs.setDocumentMode(True)
+        self.right_tabs.addTab(self.checklists, "Checklists")
+        self.right_tabs.addTab(self.details, "Details")
+        right_layout.addWidget(self.right_tabs, 1)
         # Later panels (checklists, updates, alerts) join this column as tabs; none is shown empty.
         self.right_column = right
 
@@ -203,6 +215,8 @@ class MainWindow(QMainWindow):
         self.header.timers.timer_expired.connect(self._timer_expired)
         self.header.export_requested.connect(self.export)
         self.timeline.note_deleted.connect(self._note_deleted)
+        self.checklists.said.connect(lambda text: self.status.showMessage(text, 4000))
+        self.roles.duty_checklist_requested.connect(self.checklists.open_role_checklist)
         self.status.undo.undo_requested.connect(self.undo_delete)
         self.status.rename_requested.connect(self.rename_me)
 
@@ -225,6 +239,7 @@ class MainWindow(QMainWindow):
         self.note_box.set_incident(incident_id, self._drafts.get(incident_id or "", NoteDraft()))
         self.roles.show_state(incident_id, state)
         self.details.show_state(state)
+        self.checklists.show_incident(incident_id, view)
         if incident_id:
             self.incidents.select(incident_id)
         self.stack.setCurrentWidget(self.pane if incident_id else self.empty)
@@ -233,6 +248,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{state.reference} {state.title} — Commander" if state else "Commander")
 
     def _events_appended(self, events: list[Event]) -> None:
+        if any(e.stream.startswith("runbook:") for e in events):
+            self.checklists.refresh_badges()  # reviewed, retired or a new version: the badges change
         touched = {stream_entity(e.stream)[1] for e in events if stream_entity(e.stream)[0] == "incident"}
         if not touched:
             return
@@ -247,7 +264,8 @@ class MainWindow(QMainWindow):
             stream = incident_stream(self.current)
             mine = [e for e in events if e.stream == stream]
             self.timeline.apply(view, mine)
-            if any(e.kind not in TIMELINE_ONLY for e in mine):
+            self.checklists.apply(view, mine)
+            if any(e.kind not in BESIDE_THE_HEADER for e in mine):
                 self.header.show_state(view.state)
                 self.roles.show_state(self.current, view.state)
                 self.details.show_state(view.state)
@@ -304,9 +322,13 @@ class MainWindow(QMainWindow):
         those pages ticked. Nothing leaves without the person pressing Send and confirming."""
         if self.console.state(incident_id).status.value != "resolved":
             return None
+        self.status.showMessage("Resolved. When the team is ready: Incident > Postmortem… (Ctrl+Shift+P) writes the "
+                                "first draft from the timeline.", 20_000)
         from commander.app import publishing
         from commander.ui.send_dialog import SendUpdateDialog
+        from commander.ui.triage_view import offer_silence_expiry
 
+        offer_silence_expiry(self, incident_id)  # its Alertmanager silences, if it has any
         done, pages = attempt(lambda: publishing.open_on_status_pages(self.console, incident_id), parent=self,
                               title="Could not check the status pages")
         if not done or not pages:
@@ -390,6 +412,16 @@ class MainWindow(QMainWindow):
             self._tray.showMessage(title, message, QSystemTrayIcon.MessageIcon.Warning, 10_000)
         else:
             self.status.showMessage(message, 30_000)
+
+    def _remind_postmortems(self) -> None:
+        """Once a start: unpublished postmortems whose review meeting is near or past."""
+        if self._closed:
+            return
+        from commander.app.postmortem import reminders
+
+        done, found = attempt(lambda: reminders(self.console), parent=self, title="Could not check the postmortems")
+        if done and found:
+            self._alert("Postmortem review", " ".join(reminder.text for reminder in found[:3]))
 
     def _resume_interrupted(self) -> None:
         """Updates this console was sending when it was closed: the safe ones go again by themselves;
@@ -483,6 +515,7 @@ class MainWindow(QMainWindow):
         self.timeline.set_tones(self.tones)
         self.incidents.set_tones(self.tones)
         self.roles.set_tones(self.tones)
+        self.checklists.set_tones(self.tones)
 
     def show_shortcuts(self) -> ShortcutsDialog:
         from commander.ui.dialogs import ShortcutsDialog

@@ -7,13 +7,17 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenu
+from PySide6.QtWidgets import QMenu, QWidget
 
 from commander.ui.export import FORMATS
 
 if TYPE_CHECKING:
+    from commander.ui.actions_view import ActionItemsWindow
+    from commander.ui.analytics_view import TrendsWindow
     from commander.ui.main_window import MainWindow
+    from commander.ui.oncall_view import OnCallView
     from commander.ui.template_editor import TemplateEditor
+    from commander.ui.triage_view import TriageView
 
 
 class WindowActions:
@@ -47,6 +51,10 @@ class WindowActions:
         self.add(incident, "&Record an update sent…", w.record_update, needs_incident=True)
         self.add(incident, "Set a t&imer…", w.set_timer, "Ctrl+T", needs_incident=True)
         self.add(incident, "&Destinations…", w.edit_destinations)
+        self.add(incident, "A&lerts…", self.open_alerts, "Ctrl+Shift+A")
+        self.add(incident, "Actio&n items (all incidents)…", self.open_action_items, "Ctrl+Shift+I")
+        self.add(incident, "P&ostmortem…", self.open_postmortem, "Ctrl+Shift+P", needs_incident=True)
+        self.add(incident, "On-&call…", self.open_oncall, "Ctrl+Shift+O")
 
         self.dark = self.add(view, "&Dark theme", w.toggle_theme, "Ctrl+Shift+L", checkable=True)
         self.history = self.add(view, "Show &history", w.incidents.history_button.setChecked, checkable=True)
@@ -56,6 +64,8 @@ class WindowActions:
         self.add(view, "Go to the &roles", w.roles.tree.setFocus, "Ctrl+3", needs_incident=True)
         self.add(view, "Focus the &note box", w.focus_note_box, "Ctrl+L", needs_incident=True)
         self.add(view, "&Search the timeline", w.timeline.focus_search, "Ctrl+F", needs_incident=True)
+        view.addSeparator()
+        self.add(view, "T&rends…", self.open_trends, "Ctrl+Shift+R")
 
         self.add(help_, "&Keyboard shortcuts", w.show_shortcuts,
                  QKeySequence(QKeySequence.StandardKey.HelpContents))
@@ -68,6 +78,30 @@ class WindowActions:
         self.undo.triggered.connect(w.undo_delete)
         window.addAction(self.undo)
 
+    def open_action_items(self) -> ActionItemsWindow:
+        """Action items across incidents: one window, shown again when reopened."""
+        from commander.ui.actions_view import open_action_items
+
+        return open_action_items(self.window)
+
+    def open_trends(self) -> TrendsWindow:
+        """Incident analytics: one window, shown again when reopened."""
+        from commander.ui.analytics_view import open_trends
+
+        return open_trends(self.window)
+
+    def open_alerts(self) -> TriageView:
+        """What fires in the alert sources, for triage: one window, shown again when reopened."""
+        from commander.ui.triage_view import open_triage
+
+        return open_triage(self.window)
+
+    def open_oncall(self) -> OnCallView:
+        """Who is on call, the schedules' calendars and overrides: one window, shown again when reopened."""
+        from commander.ui.oncall_view import open_oncall
+
+        return open_oncall(self.window)
+
     def edit_templates(self) -> TemplateEditor:
         """The template editor, previewing against the incident on screen (or a sample when none is)."""
         from commander.ui.template_editor import TemplateEditor
@@ -76,6 +110,13 @@ class WindowActions:
         dialog = TemplateEditor(w.console, w.current, w.bridge, w)
         dialog.open()
         return dialog
+
+    def open_postmortem(self) -> QWidget | None:
+        """The postmortem of the incident on screen: its editor, or the question that starts its draft."""
+        from commander.ui.postmortem_open import open_postmortem
+
+        w = self.window
+        return open_postmortem(w, w.console, w.current, w.bridge) if w.current else None
 
     def add(self, menu: QMenu, text: str, slot: Callable[..., object],
             shortcut: str | QKeySequence | None = None, *, needs_incident: bool = False,

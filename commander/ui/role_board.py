@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMenu,
     QPushButton,
     QSizePolicy,
     QTreeView,
@@ -182,6 +183,8 @@ class RoleModel(QAbstractItemModel):
 
 
 class RoleBoard(QWidget):
+    duty_checklist_requested = Signal(str)  # a role's key: attach (or show) its duty checklist
+
     def __init__(self, console: Console, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.console = console
@@ -213,6 +216,8 @@ class RoleBoard(QWidget):
         self.tree.header().setSectionResizeMode(RoleModel.HELD, QHeaderView.ResizeMode.ResizeToContents)
         self.tree.activated.connect(lambda _index: self.assign_selected())
         self.tree.selectionModel().currentChanged.connect(self._update_buttons)
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.customContextMenuRequested.connect(self._context_menu)
 
         self.assign_button = QPushButton("Assign…", self)
         self.assign_button.setToolTip("Assign the selected role, or hand it off (Enter)")
@@ -276,6 +281,27 @@ class RoleBoard(QWidget):
         self.assign_button.setText("Hand off…" if slot and slot.holder else "Assign…")
         self.clear_button.setEnabled(bool(slot and slot.holder))
         self.add_button.setEnabled(has_incident)
+
+    def _context_menu(self, position: QPoint) -> None:
+        index = self.tree.indexAt(position)
+        if index.isValid():
+            self.tree.setCurrentIndex(index)
+            menu = self.context_menu()
+            if menu is not None:
+                menu.popup(self.tree.viewport().mapToGlobal(position))
+
+    def context_menu(self) -> QMenu | None:
+        """What a right-click on the selected role offers: assign it, open its duty checklist."""
+        key = self.selected_key()
+        if key is None or self.incident_id is None:
+            return None
+        menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.addAction(self.assign_button.text(), self.assign_selected)
+        definition = self.model.policy.role(key)
+        duties = menu.addAction("Open duty checklist", lambda: self.duty_checklist_requested.emit(key))
+        duties.setEnabled(bool(definition and definition.checklist))
+        return menu
 
     def assign_selected(self) -> AssignDialog | None:
         key = self.selected_key()

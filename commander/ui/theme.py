@@ -41,6 +41,10 @@ class Tones:
     cat_incident: str
     cat_update: str
     cat_timer: str
+    cat_checklist: str
+    cat_alert: str
+    cat_action: str
+    cat_paging: str
 
     def colour(self, token: str) -> QColor:
         return QColor(getattr(self, token))
@@ -56,6 +60,9 @@ DARK = Tones(
     danger="#ff7b72", warning="#f0b429", warning_bg="#3a2e12", pin="#f0b429",
     cat_severity="#E69F00", cat_status="#56B4E9", cat_role="#009E73", cat_milestone="#CC79A7",
     cat_incident="#a0a7b4", cat_update="#F0E442", cat_timer="#D55E00",
+    cat_checklist="#0072B2",  # Okabe-Ito blue: beside the sky blue of status, darker by half
+    cat_alert="#F28E6B", cat_action="#B39DDB",
+    cat_paging="#FF79C6",  # pink: apart from the alert orange and the milestone purple
 )
 LIGHT = Tones(
     name="light", window="#eef0f3", surface="#ffffff", raised="#f5f6f8", border="#d5d9e0", text="#1b1f26",
@@ -63,6 +70,9 @@ LIGHT = Tones(
     danger="#c0362c", warning="#8a5a00", warning_bg="#fff1cc", pin="#b07800",
     cat_severity="#D55E00", cat_status="#0072B2", cat_role="#009E73", cat_milestone="#CC79A7",
     cat_incident="#6b7280", cat_update="#9C8E00", cat_timer="#A63D00",
+    cat_checklist="#3A96D2",  # Okabe-Ito sky blue, darkened to 3.2:1 on white; status here is the deep blue
+    cat_alert="#B8471F", cat_action="#7B5EA7",
+    cat_paging="#C2185B",
 )
 TONES = {"dark": DARK, "light": LIGHT}
 

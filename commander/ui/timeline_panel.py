@@ -12,6 +12,7 @@ from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QFontMetrics, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDialog,
     QHeaderView,
     QMenu,
     QTableView,
@@ -120,6 +121,7 @@ class TimelinePanel(QWidget):
         self.restore_action = action("Restore note", "Shift+R", self.restore_selected)
         self.copy_action = action("Copy text", QKeySequence(QKeySequence.StandardKey.Copy),
                                   self.copy_selected)
+        self.action_item_action = action("Turn this note into an action item…", "A", self.turn_into_action_item)
         self.entries.selectionModel().currentRowChanged.connect(self._update_actions)
         self.model.dataChanged.connect(self._update_actions)
         self._update_actions()
@@ -136,6 +138,7 @@ class TimelinePanel(QWidget):
         self.edit_action.setEnabled(is_note and entry is not None and not entry.deleted_by)
         self.delete_action.setEnabled(is_note and entry is not None and not entry.deleted_by)
         self.restore_action.setEnabled(is_note and entry is not None and bool(entry.deleted_by))
+        self.action_item_action.setEnabled(is_note and entry is not None and not entry.deleted_by)
         self.copy_action.setEnabled(entry is not None)
 
     def _context_menu(self, position: QPoint) -> None:
@@ -144,7 +147,8 @@ class TimelinePanel(QWidget):
             return
         self._update_actions()
         menu = QMenu(self)
-        for act in (self.pin_action, self.edit_action, self.delete_action, self.restore_action):
+        for act in (self.pin_action, self.edit_action, self.delete_action, self.restore_action,
+                    self.action_item_action):
             if act.isEnabled():
                 menu.addAction(act)
         menu.addSeparator()
@@ -184,6 +188,17 @@ class TimelinePanel(QWidget):
             return
         incident, note = self.incident_id, entry.note_id
         attempt(lambda: self.console.restore_note(incident, note), parent=self, title="Could not restore")
+
+    def turn_into_action_item(self) -> QDialog | None:
+        """A new action item seeded from the selected note (its first line, the note as the finding)."""
+        entry = self.selected_entry()
+        if entry is None or entry.note_id is None or entry.deleted_by or self.incident_id is None:
+            return None
+        from commander.ui.action_dialogs import ActionItemDialog
+
+        dialog = ActionItemDialog.from_note(self.console, self.incident_id, entry, self)
+        dialog.open()
+        return dialog
 
     def copy_selected(self) -> None:
         entry = self.selected_entry()

@@ -1,0 +1,338 @@
+"""The runbook library on this console: reading it, importing files and folders, exporting, reviews
+and edits. The library is a fold of the runbook events, kept (with its search index) until the store
+changes, so asking for it twice costs one cheap query.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import os
+import threading
+import weakref
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from commander.app.console import Console
+from commander.domain import runbooks
+from commander.domain.errors import DomainError
+from commander.domain.events import Event, EventDraft
+from commander.domain.runbook_export import parse_yaml, to_markdown, to_yaml
+from commander.domain.runbook_markdown import Parsed, parse_markdown
+from commander.domain.runbook_search import Hit, SearchIndex
+from commander.domain.runbooks import Runbook, RunbookRecord
+
+log = logging.getLogger(__name__)
+
+MAX_BYTES = 5 * 1024 * 1024
+MARKDOWN = (".md", ".markdown", ".mdown", ".mkd")
+YAML = (".yaml", ".yml")
+Progress = Callable[[int, int, str], None]  # (files done, files in all, the file just read)
+
+
+@dataclass(frozen=True)
+class ImportedFile:
+    path: str
+    runbook_id: str
+    title: str
+    version: int
+
+
+@dataclass
+class ImportReport:
+    """What an import did with each file: every file is in exactly one of the first four lists."""
+
+    imported: list[ImportedFile] = field(default_factory=list)  # new runbooks
+    updated: list[ImportedFile] = field(default_factory=list)  # a new version of a known runbook
+    unchanged: list[ImportedFile] = field(default_factory=list)  # same content: nothing written
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (path, what was imported differently)
+
+    @property
+    def files(self) -> int:
+        return len(self.imported) + len(self.updated) + len(self.unchanged) + len(self.skipped)
+
+
+class Skipped(Exception):
+    """A file that cannot be imported; the message says why, in words for the report."""
+
+
+# -- reading the library ----------------------------------------------------------------------------
+
+@dataclass
+class _Cache:
+    key: tuple[int, int] = (-1, -1)
+    records: dict[str, RunbookRecord] = field(default_factory=dict)
+    index: SearchIndex | None = None
+    versions: dict[tuple[str, int], Runbook] = field(default_factory=dict)  # see fold_library's `read`
+    weights: dict[str, dict[str, float]] = field(default_factory=dict)  # see SearchIndex's `known`
+    generation: int = 0  # bumped when this console writes or hears a runbook event (any store)
+
+
+_caches: weakref.WeakKeyDictionary[Console, _Cache] = weakref.WeakKeyDictionary()
+_caches_lock = threading.Lock()
+
+
+def _cache(console: Console) -> _Cache:
+    with _caches_lock:
+        cache = _caches.get(console)
+        if cache is None:
+            cache = _caches[console] = _Cache()
+
+            def heard(events: list[Event]) -> None:
+                if any(event.kind in runbooks.EVENT_KINDS for event in events):
+                    cache.generation += 1
+
+            console.subscribe(heard)
+    return cache
+
+
+def library(console: Console) -> dict[str, RunbookRecord]:
+    """Every runbook, retired ones too (RunbookRecord.retired), refolded only when the store changed:
+    by this console, or (on SQLite) by another process writing to the same file."""
+    cache = _cache(console)
+    key = (cache.generation, console.reads.max_rowid() if console.is_sqlite else 0)
+    if key != cache.key:
+        cache.records = runbooks.fold_library(console.reads.of_kinds(runbooks.EVENT_KINDS), read=cache.versions)
+        cache.index = None
+        cache.key = key
+    return cache.records
+
+
+def index(console: Console) -> SearchIndex:
+    """The search index of the library as it is now, built at the first search after a change."""
+    records = library(console)
+    cache = _cache(console)
+    if cache.index is None:
+        cache.index = SearchIndex(records, known=cache.weights)
+    return cache.index
+
+
+def search(console: Console, text: str, *, services: Iterable[str] = (), alerts: Iterable[str] = (),
+           limit: int = 50) -> list[Hit]:
+    """Runbooks that fit an incident's services and alert names first, then by how well the text fits.
+    With no text, only the ones that fit the incident."""
+    return index(console).search(text, services=services, alerts=alerts, limit=limit)
+
+
+def find(console: Console, wanted: str, *, records: dict[str, RunbookRecord] | None = None) -> RunbookRecord:
+    """A runbook by its id (or the start of it), its title (or the start of it, any case), or its
+    file's name: `KubePodCrashLooping`, `kube-pod-crash`, `3f2a9c`."""
+    records = library(console) if records is None else records
+    text = wanted.strip()
+    if not text:
+        raise DomainError("No runbook named. `commander runbook list` shows them.")
+    if text in records:
+        return records[text]
+    squeezed = _squeeze(text)
+    every = records.values()
+    squeezed_names = {r.id: (_squeeze(r.current.title), _squeeze(_stem(r.current.source))) for r in every}
+    tiers = ([r for r in every if squeezed and squeezed in squeezed_names[r.id]],
+             [r for r in every if len(text) >= 4 and r.id.startswith(text.lower())],
+             [r for r in every if squeezed and squeezed_names[r.id][0].startswith(squeezed)])
+    for found in tiers:
+        live = [record for record in found if not record.retired]
+        found = live if len(live) == 1 else found
+        if len(found) == 1:
+            return found[0]
+        if found:
+            names = ", ".join(f"{r.current.title} ({r.id[:8]})" for r in found[:5])
+            raise DomainError(f"'{wanted}' matches {len(found)} runbooks: {names}. Type more of the title, or "
+                              f"the id.")
+    raise DomainError(f"No runbook matches '{wanted}'. `commander runbook search WORDS` finds one by its "
+                      f"content.")
+
+
+def _squeeze(text: str) -> str:
+    return "".join(char for char in text.lower() if char.isalnum())
+
+
+def _stem(path: str) -> str:
+    return Path(path).stem if path else ""
+
+
+def stale_days(console: Console) -> int:
+    return console.policy.runbook_stale_days
+
+
+def is_stale(console: Console, record: RunbookRecord) -> bool:
+    return record.current.stale(console.now(), stale_days(console))
+
+
+# -- changing it ------------------------------------------------------------------------------------
+
+def save(console: Console, runbook: Runbook) -> RunbookRecord:
+    """Save an edit as a new version (nothing is written when the content did not change). A runbook
+    without an id is a new one, named after its title."""
+    if not runbook.id:
+        runbook = replace(runbook, id=runbooks.runbook_id_for(title=runbook.title))
+    console.record(runbooks.save(library(console), runbook))
+    return library(console)[runbook.id]
+
+
+def mark_reviewed(console: Console, wanted: str, note: str = "") -> RunbookRecord:
+    record = find(console, wanted)
+    console.record(runbooks.mark_reviewed(record, note))
+    return library(console)[record.id]
+
+
+def retire(console: Console, wanted: str) -> RunbookRecord:
+    record = find(console, wanted)
+    console.record(runbooks.retire(record))
+    return library(console)[record.id]
+
+
+def close_suggestion(console: Console, wanted: str, suggestion_id: str, *, accepted: bool,
+                     note: str = "") -> RunbookRecord:
+    record = find(console, wanted)
+    console.record(runbooks.close_suggestion(record, suggestion_id, accepted=accepted, note=note))
+    return library(console)[record.id]
+
+
+# -- importing --------------------------------------------------------------------------------------
+
+def import_paths(console: Console, paths: Sequence[str | os.PathLike[str]], *,
+                 progress: Progress | None = None) -> ImportReport:
+    """Import Markdown and YAML runbooks from files and folder trees. Every file is read and decided
+    first (one bad file never stops the rest), then every new version is written in one transaction."""
+    report = ImportReport()
+    files = _files(paths, report)
+    records = library(console)
+    by_source = {record.current.source: record.id for record in records.values() if record.current.source}
+    titles = {_squeeze(r.current.title): (r.id, r.current.source or r.id[:8]) for r in records.values()
+              if not r.retired}
+    drafts: list[EventDraft] = []
+    batch: dict[str, str] = {}  # runbook id -> the file it came from in this import
+    for done, (path, root) in enumerate(files, start=1):
+        shown = str(path)
+        try:
+            parsed = read_file(path)
+            runbook_id = _id_for(parsed, path, root, by_source)
+            if runbook_id in batch:
+                raise Skipped(f"it has the same id as {batch[runbook_id]}: give one of them another `id:`")
+            batch[runbook_id] = shown
+            runbook = replace(parsed.runbook, id=runbook_id, source=shown)
+            report.notes += [(shown, note) for note in parsed.notes]
+            twin_id, where = titles.setdefault(_squeeze(runbook.title), (runbook_id, shown))
+            if twin_id != runbook_id:
+                report.notes.append((shown, f"Another runbook has the same title ({where}): both are kept. "
+                                            f"Give one a clearer title."))
+            decided = runbooks.save(records, runbook)
+            known = records.get(runbook_id)
+            version = len(known.versions) if known else 0
+            entry = ImportedFile(shown, runbook_id, runbook.title, version + (1 if decided else 0))
+            (report.unchanged if not decided else report.updated if known else report.imported).append(entry)
+            drafts += decided
+        except Skipped as why:
+            report.skipped.append((shown, str(why)))
+        except Exception:  # a bug in the parser must not cost the rest of the folder: log it, report it
+            log.exception("Importing the runbook %s failed", path)
+            report.skipped.append((shown, "Commander could not read it (a bug: the log has the details)"))
+        if progress is not None:
+            progress(done, len(files), shown)
+    if drafts:
+        console.record(drafts)
+    return report
+
+
+def _files(paths: Sequence[str | os.PathLike[str]], report: ImportReport) -> list[tuple[Path, Path]]:
+    """(file, the folder it was found from) for every runbook file under the paths, each once, in order.
+    Hidden files and folders (.git) are passed over; so is a folder's own README and Hugo's _index.md."""
+    found: dict[Path, Path] = {}
+    given_paths = [Path(given).expanduser() for given in paths]
+    # Folders first: a file named on its own that is also inside a folder named gets its id from its
+    # place in that folder, as it would when the folder alone is imported.
+    for path in sorted(given_paths, key=lambda p: not p.is_dir()):
+        if path.is_dir():
+            root = path.resolve()
+            for folder, folders, names in os.walk(root):
+                folders[:] = sorted(name for name in folders if not name.startswith("."))
+                for name in sorted(names):
+                    file = Path(folder) / name
+                    if name.startswith(".") or not name.lower().endswith(MARKDOWN + YAML):
+                        continue
+                    if name.lower() == "_index.md" or (Path(folder) == root and name.lower() == "readme.md"):
+                        report.skipped.append((str(file), "an index page, not a runbook"))
+                        continue
+                    found.setdefault(file, root)
+        elif path.is_file():
+            found.setdefault(path.resolve(), path.resolve().parent)
+        else:
+            report.skipped.append((str(path), "no such file or folder"))
+    return list(found.items())
+
+
+def read_file(path: Path) -> Parsed:
+    """Read one runbook file; raises Skipped with the reason for a file that cannot be one."""
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            raise Skipped("larger than 5 MB")
+        data = path.read_bytes()
+    except OSError as error:
+        raise Skipped(f"cannot be read: {error.strerror or error}") from None
+    text, note = decode(data)
+    if not text.strip():
+        raise Skipped("empty file")
+    if path.suffix.lower() in YAML:
+        try:
+            parsed = parse_yaml(text, name=path.name)
+        except DomainError as error:
+            raise Skipped(str(error)) from None
+    else:
+        parsed = parse_markdown(text, name=path.name)
+    return replace(parsed, notes=((note,) if note else ()) + parsed.notes)
+
+
+_TEXT_BYTES = bytes(range(9, 14)) + bytes(range(32, 256))  # what is left after deleting these: controls
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Text from a file's bytes, and a note when it was not UTF-8. Files with a UTF-16 byte order mark
+    are read as such; other text that is not UTF-8 is read as Windows-1252 (what editors on Windows
+    save), with a note to check accented letters; binary files are skipped."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), ""
+        except UnicodeDecodeError:
+            raise Skipped("binary file, not text") from None
+    head = data[:8192]
+    if b"\x00" in head or len(head.translate(None, _TEXT_BYTES)) > len(head) // 10:
+        raise Skipped("binary file, not text")
+    try:
+        return data.decode("utf-8-sig"), ""
+    except UnicodeDecodeError as error:
+        where = data[:error.start].count(b"\n") + 1
+        return data.decode("cp1252", errors="replace"), (
+            f"Not UTF-8 (first at line {where}): read as Windows-1252. Check accented letters, and save the "
+            f"file as UTF-8.")
+
+
+def _id_for(parsed: Parsed, path: Path, root: Path, by_source: dict[str, str]) -> str:
+    """The front matter's id; else the runbook already imported from this very file; else one made
+    from the path within the folder imported, so that every console importing the same checkout
+    agrees on it."""
+    if parsed.key:
+        return runbooks.runbook_id_for(key=parsed.key)
+    if str(path) in by_source:
+        return by_source[str(path)]
+    relative = path.relative_to(root).with_suffix("").as_posix().lower()
+    return runbooks.runbook_id_for(path=relative)
+
+
+# -- writing it out ---------------------------------------------------------------------------------
+
+def export_yaml(record: RunbookRecord, version: int | None = None) -> str:
+    runbook = record.current if version is None else record.version(version)
+    return to_yaml(runbook, header=f"Commander runbook '{runbook.title}', version {runbook.version}. "
+                                  f"Import it again to save your edits as a new version.")
+
+
+def export_markdown(record: RunbookRecord, version: int | None = None) -> str:
+    return to_markdown(record.current if version is None else record.version(version))
+
+
+def diff(a: Runbook, b: Runbook) -> list[str]:
+    """What changed from `a` to `b`, as a unified diff of their Markdown."""
+    return list(difflib.unified_diff(to_markdown(a).splitlines(), to_markdown(b).splitlines(),
+                                     fromfile=f"version {a.version}", tofile=f"version {b.version}", lineterm=""))
