@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QSignalBlocker, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QSizePolicy, QToolButton, QWidget
 
 from commander.domain.timeline import CATEGORY_LABELS
 from commander.ui.theme import scaled_font
 from commander.ui.timeline_model import ALL_CATEGORIES, TimelineFilter
+from commander.ui.widgets import FlowLayout
 
 EVERYONE = "Everyone"
 
@@ -29,14 +30,23 @@ class FilterBar(QWidget):
         self.search.setMinimumWidth(self.fontMetrics().horizontalAdvance("x") * 15)
         layout.addWidget(self.search, 1)
 
+        # The chips wrap onto a second line in a narrow window rather than forcing the window wider.
+        chips = QWidget(self)
+        flow = FlowLayout(chips)
+        flow.setContentsMargins(0, 0, 0, 0)
+        size = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        size.setHeightForWidth(True)
+        size.setHorizontalStretch(4)
+        chips.setSizePolicy(size)
         self.chips: dict[str, QToolButton] = {}
         for key, label in CATEGORY_LABELS.items():
             # No chip on means every kind shows; turning some on narrows to those (as in most trackers).
             chip = self._chip(label, f"Show only {label.lower()} entries (with any other kinds chosen)")
             self.chips[key] = chip
-            layout.addWidget(chip)
+            flow.addWidget(chip)
         self.pinned = self._chip("★ Pinned", "Show only pinned entries")
-        layout.addWidget(self.pinned)
+        flow.addWidget(self.pinned)
+        layout.addWidget(chips, 4)
 
         self.person = QComboBox(self)
         self.person.setAccessibleName("Show entries by")
