@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import sqlite3
 
-SCHEMA_HEAD = "0002"  # the newest migration this version knows; a test keeps it equal to Alembic's head
-SCHEMA_ORDER = ["0001", "0002"]
+SCHEMA_HEAD = "0003"  # the newest migration this version knows; a test keeps it equal to Alembic's head
+SCHEMA_ORDER = ["0001", "0002", "0003"]
+# Older schemas this version can share a store with as they are: what came after them adds indexes only.
+# A shared store at one of these keeps syncing; `commander db upgrade --url` only makes it faster.
+SCHEMA_COMPATIBLE = {"0002"}
 
 
 class StoreError(Exception):

@@ -34,7 +34,8 @@ class EventRow(Base):
     recorded_at: Mapped[int] = mapped_column(BigInteger)
     origin: Mapped[str] = mapped_column(String(64))
 
-    __table_args__ = (Index("ix_events_stream_hlc", "stream", "hlc"), Index("ix_events_hlc", "hlc"))
+    __table_args__ = (Index("ix_events_stream_hlc", "stream", "hlc"), Index("ix_events_hlc", "hlc"),
+                      Index("ix_events_kind_hlc", "kind", "hlc"))
 
 
 class IncidentRow(Base):

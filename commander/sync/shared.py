@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 
 from commander.domain.events import Actor, Event
 from commander.store.database import Database, SchemaTooNew, StoreError
+from commander.store.errors import SCHEMA_COMPATIBLE
 from commander.store.repository import EventLog, row_to_event
 
 _PUSH_LOCK = 0x436F6D6D  # any constant shared by every console: "Comm"
@@ -40,7 +41,7 @@ class SharedStore:
         if state == "missing":
             raise StoreError(f"The shared store {self.display_url} has no Commander schema yet. Create it with "
                              f"`commander db upgrade --url URL` (once, by whoever administers it).")
-        if state == "older":
+        if state == "older" and self.database.schema_version() not in SCHEMA_COMPATIBLE:
             raise StoreError(f"The shared store {self.display_url} has an older schema. Upgrade it with "
                              f"`commander db upgrade --url URL`, then sync again.")
 

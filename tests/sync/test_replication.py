@@ -220,3 +220,18 @@ def test_the_replicator_rides_out_a_database_restart(console_on: Make, pg_url: s
     sam[1].stop()
     sam[0].catch_up()
     assert [e.text for e in sam[0].view(incident.id).entries][-1] == "written after the restart"
+
+
+def test_a_store_one_index_behind_keeps_syncing_and_an_older_one_asks_for_the_upgrade(shared_url: str) -> None:
+    database = Database(shared_url)
+    with database.write() as conn:
+        conn.execute(sa.text("DROP INDEX ix_events_kind_hlc"))  # as 0002 left it: 0003 adds only this index
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '0002'"))
+    shared = SharedStore(shared_url)
+    shared.check()  # compatible: no refusal
+    with database.write() as conn:
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '0001'"))
+    database.dispose()
+    with pytest.raises(StoreError, match="older schema"):
+        shared.check()
+    shared.close()
