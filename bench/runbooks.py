@@ -133,6 +133,8 @@ def main() -> None:
 
         if args.library > args.imported:
             runbooks.import_paths(console, [make_folder(root, args.library - args.imported, args.imported, rng)])
+        console.close()
+        console = build_console(str(root / "store.db"))  # a fresh process's first look at the library
         started = time.perf_counter()
         library = runbooks.library(console)
         fold_seconds = time.perf_counter() - started

@@ -22,6 +22,7 @@ from commander.domain.runbook_export import parse_yaml, to_markdown, to_yaml
 from commander.domain.runbook_markdown import Parsed, parse_markdown
 from commander.domain.runbook_search import Hit, SearchIndex
 from commander.domain.runbooks import Runbook, RunbookRecord
+from commander.store.local import LocalReader
 
 log = logging.getLogger(__name__)
 
@@ -62,12 +63,17 @@ class Skipped(Exception):
 
 @dataclass
 class _Cache:
-    key: tuple[int, int] = (-1, -1)
+    """One console's library: its runbook events, their fold and the search index, kept up to date."""
+
+    events: dict[str, Event] = field(default_factory=dict)  # by id: a re-read event is not a new version
     records: dict[str, RunbookRecord] = field(default_factory=dict)
     index: SearchIndex | None = None
+    seen: int = -1  # a local file: the newest rowid read
+    generation: int = 0  # other stores: bumped when this console writes or hears a runbook event
+    read_at: int = -1  # the generation last read
     versions: dict[tuple[str, int], Runbook] = field(default_factory=dict)  # see fold_library's `read`
     weights: dict[str, dict[str, float]] = field(default_factory=dict)  # see SearchIndex's `known`
-    generation: int = 0  # bumped when this console writes or hears a runbook event (any store)
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 _caches: weakref.WeakKeyDictionary[Console, _Cache] = weakref.WeakKeyDictionary()
@@ -89,24 +95,40 @@ def _cache(console: Console) -> _Cache:
 
 
 def library(console: Console) -> dict[str, RunbookRecord]:
-    """Every runbook, retired ones too (RunbookRecord.retired), refolded only when the store changed:
-    by this console, or (on SQLite) by another process writing to the same file."""
+    """Every runbook, retired ones too (RunbookRecord.retired). On a local file only the events written
+    since the last call are read (a note added to an incident costs one small query, not a refold), and
+    what other processes wrote is seen at once; on other stores the library is read again after this
+    console wrote or heard a runbook event."""
     cache = _cache(console)
-    key = (cache.generation, console.reads.max_rowid() if console.is_sqlite else 0)
-    if key != cache.key:
-        cache.records = runbooks.fold_library(console.reads.of_kinds(runbooks.EVENT_KINDS), read=cache.versions)
-        cache.index = None
-        cache.key = key
-    return cache.records
+    with cache.lock:
+        reads = console.reads
+        fresh: list[Event] = []
+        if isinstance(reads, LocalReader):
+            newest = reads.max_rowid()
+            if newest != cache.seen:
+                kinds = set(runbooks.EVENT_KINDS)
+                fresh = (reads.of_kinds(runbooks.EVENT_KINDS) if cache.seen < 0 else
+                         [event for event in reads.after_rowid(cache.seen) if event.kind in kinds])
+                cache.seen = newest
+        elif cache.read_at != cache.generation:
+            cache.read_at = cache.generation
+            fresh = reads.of_kinds(runbooks.EVENT_KINDS)
+        fresh = [event for event in fresh if event.id not in cache.events]
+        if fresh:
+            cache.events.update((event.id, event) for event in fresh)
+            cache.records = runbooks.fold_library(cache.events.values(), read=cache.versions)
+            cache.index = None
+        return cache.records
 
 
 def index(console: Console) -> SearchIndex:
     """The search index of the library as it is now, built at the first search after a change."""
-    records = library(console)
+    library(console)
     cache = _cache(console)
-    if cache.index is None:
-        cache.index = SearchIndex(records, known=cache.weights)
-    return cache.index
+    with cache.lock:
+        if cache.index is None:
+            cache.index = SearchIndex(cache.records, known=cache.weights)
+        return cache.index
 
 
 def search(console: Console, text: str, *, services: Iterable[str] = (), alerts: Iterable[str] = (),
@@ -336,3 +358,48 @@ def diff(a: Runbook, b: Runbook) -> list[str]:
     """What changed from `a` to `b`, as a unified diff of their Markdown."""
     return list(difflib.unified_diff(to_markdown(a).splitlines(), to_markdown(b).splitlines(),
                                      fromfile=f"version {a.version}", tofile=f"version {b.version}", lineterm=""))
+
+
+# -- importing in two steps (added for the library window) ---------------------------------------------
+
+def plan_import(records: dict[str, RunbookRecord], paths: Sequence[str | os.PathLike[str]], *,
+                progress: Progress | None = None) -> tuple[ImportReport, list[EventDraft]]:
+    """What import_paths would do, without writing: the report and the events to record. It touches
+    neither the store nor the console, so a window can read hundreds of files on a worker thread and
+    record the result on its own thread; `progress` may raise to stop between files.
+    (import_paths is this plus `console.record`; the two loops are one when import_paths calls this.)"""
+    report = ImportReport()
+    files = _files(paths, report)
+    by_source = {record.current.source: record.id for record in records.values() if record.current.source}
+    titles = {_squeeze(r.current.title): (r.id, r.current.source or r.id[:8]) for r in records.values()
+              if not r.retired}
+    drafts: list[EventDraft] = []
+    batch: dict[str, str] = {}  # runbook id -> the file it came from in this import
+    for done, (path, root) in enumerate(files, start=1):
+        shown = str(path)
+        try:
+            parsed = read_file(path)
+            runbook_id = _id_for(parsed, path, root, by_source)
+            if runbook_id in batch:
+                raise Skipped(f"it has the same id as {batch[runbook_id]}: give one of them another `id:`")
+            batch[runbook_id] = shown
+            runbook = replace(parsed.runbook, id=runbook_id, source=shown)
+            report.notes += [(shown, note) for note in parsed.notes]
+            twin_id, where = titles.setdefault(_squeeze(runbook.title), (runbook_id, shown))
+            if twin_id != runbook_id:
+                report.notes.append((shown, f"Another runbook has the same title ({where}): both are kept. "
+                                            f"Give one a clearer title."))
+            decided = runbooks.save(records, runbook)
+            known = records.get(runbook_id)
+            version = len(known.versions) if known else 0
+            entry = ImportedFile(shown, runbook_id, runbook.title, version + (1 if decided else 0))
+            (report.unchanged if not decided else report.updated if known else report.imported).append(entry)
+            drafts += decided
+        except Skipped as why:
+            report.skipped.append((shown, str(why)))
+        except Exception:  # a bug in the parser must not cost the rest of the folder: log it, report it
+            log.exception("Importing the runbook %s failed", path)
+            report.skipped.append((shown, "Commander could not read it (a bug: the log has the details)"))
+        if progress is not None:
+            progress(done, len(files), shown)
+    return report, drafts

@@ -39,7 +39,7 @@ def to_yaml(runbook: Runbook, *, header: str = "") -> str:
     """The YAML form, with the runbook's id so that importing the file again makes a new version of
     this runbook rather than a second one."""
     data = {"id": runbook.id, **to_dict(runbook)} if runbook.id else to_dict(runbook)
-    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    text: str = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
     return "".join(f"# {line}\n" for line in header.splitlines()) + text
 
 

@@ -40,6 +40,7 @@ from commander.domain.runbooks import (
 from commander.domain.text import NOTE_MAX, SUMMARY_MAX, TITLE_MAX
 
 MAX_DEPTH = 6
+MAX_STEPS = 5_000  # a runbook is read in the middle of the night: far beyond any real one
 RUN = "Run:"
 _OUTPUT = {"text", "txt", "output", "log", "plaintext", "console-output"}
 _DATA = _OUTPUT | {"yaml", "yml", "json", "toml", "xml", "ini", "csv"}
@@ -52,8 +53,8 @@ _FENCE = re.compile(r"^([ \t]*)(`{3,}|~{3,})[ \t]*([^`]*)$")
 _REFERENCE = re.compile(r"^ {0,3}\[([^\]]+)\]:[ \t]*<?(\S+?)>?(?:[ \t]+.*)?$")
 _CHECKBOX = re.compile(r"^\[[ xX]\][ \t]+")
 _QUOTE = re.compile(r"^ {0,3}>[ \t]?")
-_CODE_SPAN = re.compile(r"(`+)(.+?)\1")
-_ALERT_NAME = re.compile(r"^[A-Z][a-z0-9]+(?:[A-Z][A-Za-z0-9]*)+$")
+_CODE_SPAN = re.compile(r"(`{1,10})(.{1,5000}?)\1")
+_ALERT_NAME = re.compile(r"^[A-Z][a-z0-9]+[A-Z][A-Za-z0-9]*$")
 _TRAILING = ".,;:!?"
 _COMMAND_START = set("abcdefghijklmnopqrstuvwxyz0123456789./~$_")
 _COMMAND_MARKS = set("-/|=;&>*$\"'{(")
@@ -66,23 +67,24 @@ _MARKUP = ("a", "abbr", "b", "big", "blockquote", "br", "center", "cite", "code"
            "tbody", "td", "tfoot", "th", "thead", "tr", "tt", "u", "ul", "form", "input", "button", "link",
            "meta", "video", "audio", "html", "head", "body", "base", "frame", "frameset", "marquee", "blink")
 _DROPPED_NAMES = "|".join(_DROPPED)
-_DROPPED_ELEMENT = re.compile(rf"<({_DROPPED_NAMES})\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
-_OPEN_DROPPED = re.compile(rf"<({_DROPPED_NAMES})\b", re.IGNORECASE)
-_ANCHOR = re.compile(r"""<a\b[^>]*?\bhref\s*=\s*["']?(https?://[^"'\s>]+)["']?[^>]*>(.*?)</a\s*>""",
-                     re.IGNORECASE | re.DOTALL)
+_HIDDEN = re.compile(rf"<!--|<({_DROPPED_NAMES})\b", re.IGNORECASE)  # hidden up to "-->" or "</name>"
+_ANCHOR = re.compile(r"""<a\b[^<>]{0,1000}?\bhref\s*=\s*["']?(https?://[^"'\s<>]{1,2000})["']?[^<>]{0,1000}>"""
+                     r"([^<]{0,1000})</a\s*>", re.IGNORECASE)
 _BREAK_TAG = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _TAG_NAMES = "|".join(_MARKUP + _DROPPED)
-_TAG = re.compile(rf"</?(?:(?:{_TAG_NAMES})\b[^>]*|[A-Za-z][\w-]*\s[^>]*=[^>]*)/?>", re.IGNORECASE)
+_TAG = re.compile(rf"</?(?:(?:{_TAG_NAMES})\b[^<>]{{0,2000}}"
+                  r"|[A-Za-z][\w-]{0,100}\s[^<>=]{0,2000}=[^<>]{0,2000})/?>", re.IGNORECASE)
 
 # In text order: a code span (kept as written), image, inline link, reference link, autolink, bare URL.
-# Labels hold no brackets and every part is bounded, so a line of 5 MB of "[" takes linear time (with
-# [^\]]+ it took minutes: each bracket scanned the rest of the line).
+# Every pattern here stops at the next bracket or angle bracket, or after a bounded length: a line of
+# 5 MB of "[" or "<a b=" then takes linear time (with [^\]]+ one took minutes: each bracket scanned the
+# rest of the line).
 _INLINE = re.compile(
-    r"(?P<code>(?P<ticks>`+)(?P<span>.+?)(?P=ticks))"
+    r"(?P<code>(?P<ticks>`{1,10})(?P<span>.{1,5000}?)(?P=ticks))"
     r"|!\[(?P<alt>[^\[\]]{0,1000})\]\([^)]{0,2000}\)"
-    r"|\[(?P<label>[^\[\]]{1,1000})\]\(\s*<?(?P<url>[^)\s>]{0,2000})>?(?:\s+[\"'][^\"']{0,1000}[\"'])?\s*\)"
+    r"|\[(?P<label>[^\[\]]{1,1000})\]\(\s*<?(?P<url>[^()\[\]\s<>]{0,2000})>?(?:\s+[\"'][^\"']{0,1000}[\"'])?\s*\)"
     r"|\[(?P<ref_label>[^\[\]]{1,1000})\]\[(?P<ref>[^\[\]]{0,1000})\]"
-    r"|<(?P<auto>(?:https?://|mailto:)[^>\s]+)>"
+    r"|<(?P<auto>(?:https?://|mailto:)[^<>\s]{1,2000})>"
     r"|(?P<bare>https?://[^\s<>()\[\]\"'`]+)")
 
 
@@ -298,6 +300,8 @@ class _Reader:
         self.skip_until: str | None = None  # inside an HTML comment or a dropped element
         self.references: dict[str, str] = {}
         self.flattened = False
+        self.steps = 0
+        self.full = False  # MAX_STEPS read: the rest of the file is left out
 
     def read(self, lines: list[str]) -> None:
         body = []
@@ -309,6 +313,9 @@ class _Reader:
                 body.append(line)
         for line in body:
             self._line(line.expandtabs(4))
+            if self.full:
+                self.notes.append(f"More than {MAX_STEPS:,} steps: the rest of the file was left out.")
+                break
         self._end_block()
         self._flush()
 
@@ -316,12 +323,13 @@ class _Reader:
         if self.block is not None and self._in_block(line):
             return
         if self.skip_until is not None:
-            end = line.lower().find(self.skip_until)
+            end = _end_of(line, self.skip_until, 0)
             if end < 0:
                 return
-            line = line[end + len(self.skip_until):]
+            line = line[end:]
             self.skip_until = None
-        line = self._without_comments(line)
+        if "<" in line:
+            line, self.skip_until = _without_hidden(line)
         stripped = line.strip()
         if not stripped:
             self._flush()
@@ -353,21 +361,6 @@ class _Reader:
             return
         self._text(indent, line, _QUOTE.sub("", stripped) if stripped.startswith(">") else stripped)
 
-    def _without_comments(self, line: str) -> str:
-        """HTML comments and dropped elements (script, style...) out of the line, even across lines."""
-        if "<" not in line:
-            return line
-        line = _DROPPED_ELEMENT.sub("", re.sub(r"<!--.*?-->", "", line))
-        start = line.find("<!--")
-        if start >= 0:
-            self.skip_until = "-->"
-            return line[:start]
-        opened = _OPEN_DROPPED.search(line)
-        if opened:
-            self.skip_until = f"</{opened[1].lower()}>"
-            return line[:opened.start()]
-        return line
-
     # -- blocks -------------------------------------------------------------------------------------
 
     def _heading(self, level: int, raw: str) -> None:
@@ -386,6 +379,9 @@ class _Reader:
         self.all.append(self.current)
 
     def _item(self, indent: int, marker: int, rest: str) -> None:
+        self.full = self.steps >= MAX_STEPS
+        if self.full:
+            return
         self._flush()
         while self.open and self.open[-1].indent >= indent:
             self.open.pop()
@@ -402,6 +398,7 @@ class _Reader:
             item.parts.append(text)
         (parent.children if parent else self.current.items).append(item)
         self.open.append(item)
+        self.steps += 1
         self.blank = False
         self.after_item = True
         self.lead = None
@@ -584,9 +581,32 @@ def _inline(text: str, *, keep_urls: bool,
 def _strip_html(text: str) -> str:
     if "<" not in text and "&" not in text:
         return text
-    text = _ANCHOR.sub(lambda m: f"[{m[2]}]({m[1]})", text)
-    text = _TAG.sub("", _BREAK_TAG.sub(" ", _DROPPED_ELEMENT.sub("", text)))
+    text = _ANCHOR.sub(lambda m: f"[{m[2]}]({m[1]})", _without_hidden(text)[0])
+    text = _TAG.sub("", _BREAK_TAG.sub(" ", text))
     if "&" in text:
         # Entities become characters, and whatever markup they spelt is stripped in turn.
-        text = _TAG.sub("", _DROPPED_ELEMENT.sub("", html.unescape(text)))
+        text = _TAG.sub("", _without_hidden(html.unescape(text))[0])
     return text
+
+
+def _without_hidden(text: str) -> tuple[str, str | None]:
+    """The text without HTML comments and dropped elements (script, style...), and what an unclosed one
+    waits for ("-->", "</script"), or None. One pass: each search starts where the last one ended."""
+    kept, position = [], 0
+    while (found := _HIDDEN.search(text, position)) is not None:
+        kept.append(text[position:found.start()])
+        closing = "-->" if found[1] is None else f"</{found[1].lower()}"
+        position = _end_of(text, closing, found.end())
+        if position < 0:
+            return "".join(kept), closing
+    kept.append(text[position:])
+    return "".join(kept), None
+
+
+def _end_of(text: str, closing: str, start: int) -> int:
+    """Where the text goes on after `closing` ("-->", or "</script" up to its ">"), or -1."""
+    if closing == "-->":
+        end = text.find(closing, start)
+        return end + 3 if end >= 0 else -1
+    found = re.compile(re.escape(closing) + r"[^<>]{0,100}>", re.IGNORECASE).search(text, start)
+    return found.end() if found is not None else -1

@@ -262,3 +262,28 @@ def test_the_library_is_folded_once_per_change(console: Console, folder: Path,
     assert runbooks.library(console) is first and len(folds) == 1
     runbooks.mark_reviewed(console, "redis")
     assert runbooks.library(console) is not first and len(folds) == 2
+
+
+def test_a_note_on_an_incident_costs_the_library_no_refold(console: Console, folder: Path, incident_id: str,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    runbooks.import_paths(console, [folder])
+    first = runbooks.library(console)
+    folds = []
+    original = runbooks.runbooks.fold_library
+    monkeypatch.setattr(runbooks.runbooks, "fold_library",
+                        lambda events, **kwargs: (folds.append(1), original(events, **kwargs))[1])
+    console.add_note(incident_id, "Rolled back v2.31")
+    assert runbooks.library(console) is first and folds == []
+
+
+def test_a_store_read_through_sqlalchemy_follows_this_consoles_writes(tmp_path: Path, folder: Path) -> None:
+    from commander.app.bootstrap import build_console
+
+    console = build_console(f"sqlite:///{tmp_path / 'other.db'}?timeout=5", user="Kim")  # no stdlib reader
+    try:
+        runbooks.import_paths(console, [folder])
+        assert len(runbooks.library(console)) == 6
+        runbooks.mark_reviewed(console, "redis", "ok")
+        assert [r.by for r in runbooks.find(console, "redis").reviews] == ["Kim"]
+    finally:
+        console.close()

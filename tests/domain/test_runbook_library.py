@@ -202,3 +202,12 @@ def test_a_yaml_file_that_is_not_a_runbook_is_refused_with_where(text: str, mess
 def test_from_dict_reads_back_what_to_dict_writes() -> None:
     runbook = sample(reviewed_at=NOW)
     assert from_dict(to_dict(runbook), id=runbook.id) == runbook
+
+
+def test_yaml_aliases_that_expand_without_end_are_refused() -> None:
+    laughs = "a: &a [" + ", ".join(["lol"] * 10) + "]\n"
+    for this, last in zip("bcdefghi", "abcdefgh", strict=True):
+        laughs += f"{this}: &{this} [" + ", ".join([f"*{last}"] * 10) + "]\n"
+    laughs += "title: Laughs\nsections: [{title: S, steps: *i}]\n"
+    with pytest.raises(DomainError, match="too big to be a runbook"):
+        parse_yaml(laughs, name="laughs.yaml")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import textwrap
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from commander.domain.runbook_export import to_markdown
-from commander.domain.runbook_markdown import MAX_DEPTH, Parsed, parse_markdown
+from commander.domain.runbook_markdown import MAX_DEPTH, MAX_STEPS, Parsed, parse_markdown
 from commander.domain.runbooks import Runbook, Step, to_dict
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "runbooks"
@@ -292,3 +293,18 @@ def test_an_explicit_empty_alert_list_is_not_guessed_from_the_title() -> None:
     assert parse(text, name="KubeCPUOvercommit.md").runbook.alerts == ()
     assert parse(text.replace("alerts: []\n", "owner: x\n"), name="KubeCPUOvercommit.md").runbook.alerts == (
         "KubeCPUOvercommit",)
+
+
+def test_more_steps_than_the_limit_are_left_out_with_a_note() -> None:
+    parsed = parse("# Many\n\n" + "- step\n" * (MAX_STEPS + 10) + "\n## After\n\n- never read\n")
+    assert len(parsed.runbook.all_steps()) == MAX_STEPS
+    assert parsed.notes == (f"More than {MAX_STEPS:,} steps: the rest of the file was left out.",)
+
+
+@pytest.mark.parametrize("line", ["[" * 200_000, "[x](" * 50_000, "<a b=" * 40_000, "<script>" * 25_000,
+                                  "`" * 200_000, "A" + "a" * 5 + "A" * 150 + "!"])
+def test_hostile_lines_are_read_in_linear_time(line: str) -> None:
+    """Each of these took minutes (or forever) with a backtracking pattern; now well under a second."""
+    started = time.perf_counter()
+    parse_markdown(f"# {line}\n\n{line}\n\n- {line}\n", name="hostile.md")
+    assert time.perf_counter() - started < 5
