@@ -6,7 +6,6 @@ argument, so it stays out of shell history."""
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import shutil
 import sys
@@ -14,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from commander.cli.render import clean, json_text, table
-from commander.cli.session import Refusal, Session, secret_store
+from commander.cli.session import Refusal, Session, read_options, read_secret, secret_store
 from commander.domain.actions import (
     DEFAULT_PRIORITY,
     DEFAULT_TYPE,
@@ -219,17 +218,9 @@ def add_tracker(session: Session, args: argparse.Namespace) -> int:
     from commander.app import actions
     from commander.domain.trackers import KINDS
 
-    options = {}
-    for item in args.option:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise Refusal(f"'{item}' is not KEY=VALUE.")
-        options[key.strip()] = value.strip()
+    options = read_options(args.option)
     kind = KINDS.get(args.kind.strip().lower())
-    if sys.stdin.isatty():
-        secret = getpass.getpass(f"Secret ({kind.secret if kind else 'the API token'}; not shown): ")
-    else:
-        secret = sys.stdin.readline().rstrip("\n")
+    secret = read_secret(f"Secret ({kind.secret if kind else 'the API token'}; not shown): ")
     secrets = secret_store()
     config, kept = actions.add(session.console, args.kind, args.name, options, secret, secrets)
     print(f"Added {clean(config.name)} ({config.kind}).")

@@ -8,14 +8,13 @@ argument. A silence is shown before it is created and needs a yes (typed, or `--
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
 from commander.cli.render import clean, json_text, local_time, table
-from commander.cli.session import Refusal, Session, secret_store
+from commander.cli.session import Refusal, Session, read_options, read_secret, secret_store
 from commander.domain.alerts import Alert, known_time
 from commander.domain.when import iso
 
@@ -97,30 +96,19 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser],
     i.set_defaults(func=ingest)
 
 
-def _read_secret(prompt: str) -> str:
-    if sys.stdin.isatty():
-        return getpass.getpass(prompt)
-    return sys.stdin.readline().rstrip("\n")
-
-
 # -- sources -----------------------------------------------------------------------------------------
 
 
 def add_source(session: Session, args: argparse.Namespace) -> int:
     from commander.app import alerts
 
-    options: dict[str, str] = {}
-    for item in args.option:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise Refusal(f"'{item}' is not KEY=VALUE.")
-        options[key.strip()] = value.strip()
+    options = read_options(args.option)
     for key in ("auth", "user", "filter"):
         if getattr(args, key):
             options[key] = getattr(args, key)
     secret = ""
     if args.auth:
-        secret = _read_secret("Password (not shown): " if args.auth == "basic" else "Token (not shown): ")
+        secret = read_secret("Password (not shown): " if args.auth == "basic" else "Token (not shown): ")
     secrets = secret_store()
     source, kept = alerts.add_source(session.console, args.kind, args.name, args.url, options, secret, secrets)
     print(f"Added {clean(source.name)} ({source.kind}, {clean(source.url)}).")
@@ -158,7 +146,7 @@ def give_secret(session: Session, args: argparse.Namespace) -> int:
     from commander.app import alerts
 
     secrets = secret_store()
-    kept = alerts.set_secret(session.console, args.name, _read_secret("Password or token (not shown): "), secrets)
+    kept = alerts.set_secret(session.console, args.name, read_secret("Password or token (not shown): "), secrets)
     print(f"Kept the secret for {clean(args.name)}" + (" in the keyring." if kept else " for this session only."))
     if not kept:
         print(secrets.notice, file=sys.stderr)

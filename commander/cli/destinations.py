@@ -6,11 +6,10 @@ prompt, never from an argument, so it stays out of shell history."""
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
 
 from commander.cli.render import clean
-from commander.cli.session import Refusal, Session, secret_store
+from commander.cli.session import Session, read_options, read_secret, secret_store
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser],
@@ -53,16 +52,11 @@ def register_send(updates: argparse._SubParsersAction[argparse.ArgumentParser],
 def add(session: Session, args: argparse.Namespace) -> int:
     from commander.app import publishing
 
-    options = {}
-    for item in args.option:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise Refusal(f"'{item}' is not KEY=VALUE.")
-        options[key.strip()] = value.strip()
-    if sys.stdin.isatty():
-        secret = getpass.getpass("Secret (webhook URL or signing key; not shown): ")
-    else:
-        secret = sys.stdin.readline().rstrip("\n")
+    options = read_options(args.option)
+    from commander.domain.destinations import KINDS
+
+    kind = KINDS.get(args.kind.strip().lower())
+    secret = read_secret(f"Secret ({kind.secret if kind else 'webhook URL or token'}; not shown): ")
     secrets = secret_store()
     config, kept = publishing.add(session.console, args.kind, args.name, options, secret, secrets)
     print(f"Added {clean(config.name)} ({config.kind}).")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -20,6 +22,27 @@ def secret_store() -> SecretStore:
     from commander.integrations.secrets import SecretStore
 
     return SecretStore()
+
+
+def read_secret(prompt: str) -> str:
+    """A secret from a hidden prompt, or the first line of standard input when it is not a terminal:
+    never from an argument, so it stays out of shell history and process lists."""
+    import getpass
+
+    if sys.stdin.isatty():
+        return getpass.getpass(prompt)
+    return sys.stdin.readline().rstrip("\n")
+
+
+def read_options(items: Sequence[str]) -> dict[str, str]:
+    """`--option KEY=VALUE` arguments as a dict; anything else is refused with what was wrong."""
+    options: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise Refusal(f"'{item}' is not KEY=VALUE.")
+        options[key.strip()] = value.strip()
+    return options
 
 
 class Refusal(Exception):
