@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
+from commander.app import connections
 from commander.app.console import Console
 from commander.domain.actions import (
     KINDS,
@@ -31,8 +32,7 @@ from commander.domain.actions import (
 )
 from commander.domain.errors import DomainError
 from commander.domain.events import Event
-from commander.domain.trackers import KINDS as TRACKER_KINDS
-from commander.domain.trackers import STREAM, TrackerConfig, add_tracker, fold_trackers, remove_tracker
+from commander.domain.trackers import FAMILY, TrackerConfig, add_tracker
 from commander.integrations.destinations.base import client as http_client
 from commander.integrations.secrets import SecretStore
 from commander.integrations.trackers import make
@@ -100,31 +100,22 @@ def reopen(console: Console, reference: str) -> ActionItem:
 # -- trackers --------------------------------------------------------------------------------------
 
 def trackers(console: Console) -> dict[str, TrackerConfig]:
-    return fold_trackers(console.reads.stream(STREAM))
+    return connections.listed(console, FAMILY)
 
 
 def add(console: Console, kind: str, name: str, options: dict[str, str], secret: str,
         secrets: SecretStore) -> tuple[TrackerConfig, bool]:
     """Add a tracker; its secret goes to the keyring. Returns it and whether the keyring kept the secret."""
-    found = TRACKER_KINDS.get(kind.strip().lower())
-    if found and not secret.strip():
-        raise DomainError(f"No secret given: a {found.key} tracker needs {found.secret}.")
-    console.record(add_tracker(trackers(console), kind, name, options))
-    config = trackers(console)[name.strip()]
-    return config, secrets.put(config.secret_name, secret.strip())
+    add_tracker(trackers(console), kind, name, options)  # refuses what a kind's own rules refuse (GitHub's repo)
+    return connections.add(console, FAMILY, kind, name, options, secret, secrets)
 
 
 def remove(console: Console, name: str, secrets: SecretStore) -> None:
-    console.record(remove_tracker(trackers(console), name))
-    secrets.delete(f"tracker:{name}")
+    connections.remove(console, FAMILY, name, secrets)
 
 
 def build(config: TrackerConfig, secrets: SecretStore) -> Tracker:
-    secret = secrets.get(config.secret_name)
-    if secret is None:
-        raise DomainError(f"This computer has no secret for the tracker {config.name} (secrets stay in each "
-                          f"computer's keyring). Add it again here with `commander tracker add`.")
-    return make(config.kind, config.name, config.options, secret)
+    return make(config.kind, config.name, config.options, connections.secret_for(config, secrets))
 
 
 def _tracker(console: Console, name: str) -> TrackerConfig:

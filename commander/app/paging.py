@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -26,8 +27,9 @@ from commander.domain.pagers import STREAM, PagerConfig, check_routing_key, choo
 from commander.domain.paging import Page
 from commander.integrations.destinations.base import Outcome, Update
 from commander.integrations.destinations.base import client as http_client
+from commander.integrations.destinations.publisher import StateListener
 from commander.integrations.pagerduty import Alert, trigger_body
-from commander.integrations.paging import PageJob, StateListener, send_all
+from commander.integrations.paging import PageJob, send_all
 from commander.integrations.secrets import SecretStore
 
 SECRET_SHOWN = "•••• (routing key, in the keyring)"
@@ -66,11 +68,13 @@ class ServicePlan:
     then: list[Responder] = field(default_factory=list)  # the next level, as of when it would be paged
 
     def describe(self) -> str:
+        """"Sam (on call on Payments primary), level 1 of Payments. If nobody acknowledges within 15 min, the next
+        level is paged: Morgan." """
         whom = ", ".join(f"{r.person} (on call on {r.via})" if r.via else r.person for r in self.responders)
-        text = f"{whom or 'nobody'}: level 1 of {self.policy.name}."
+        text = f"{whom or 'nobody'}, level 1 of {self.policy.name}."
         if self.delay:
-            later = ", ".join(r.person for r in self.then) or "nobody on call"
-            text += f" If nobody acknowledges within {self.delay} min, the next level is paged ({later})."
+            later = ", ".join(r.person for r in self.then) or "nobody is on call there"
+            text += f" If nobody acknowledges within {self.delay} min, the next level is paged: {later}."
         return text
 
 
@@ -159,6 +163,25 @@ def escalate_due(console: Console, incident_id: str, secrets: SecretStore) -> Di
         drafts += paging.escalate(state, run, policy, found.schedules)
     written = console.perform(incident_id, lambda _s: drafts)
     return _triggers(console, incident_id, written, secrets)
+
+
+def resume_stuck(console: Console, incident_id: str, secrets: SecretStore, *,
+                 sending: Collection[str] = ()) -> Dispatch:
+    """Pages this console wrote and never recorded an answer for (it was closed mid-send), but for those still
+    `sending`: PagerDuty's go again (the dedup key makes that safe); a chat mention may have been posted, so it
+    is recorded as failed, saying so, rather than posted twice."""
+    state = console.state(incident_id)
+    found = [p for p in paging.stuck(state.paging, console.console_id, console.now()) if p.id not in sending]
+    if not found:
+        return Dispatch(incident_id, [])
+    known = pagers(console)
+    unsure = [p for p in found if p.pager in known and known[p.pager].kind == "chat"]
+    console.record([EventDraft(incident_stream(incident_id), "page.failed", {
+        "page": p.id, "reason": f"Commander was closed while posting it, so it may or may not have reached "
+                                f"{known[p.pager].options.get('destination', p.pager)}: page {p.target} again if "
+                                f"nobody answers"}) for p in unsure])
+    return Dispatch(incident_id, [_trigger(console, state, p, known.get(p.pager), secrets)
+                                  for p in found if p not in unsure])
 
 
 def pages(console: Console, incident_id: str) -> list[Page]:
@@ -298,7 +321,7 @@ def preview(console: Console, incident_id: str, person: str, pager: str | None, 
 
 # -- sending -----------------------------------------------------------------------------------------------
 
-def deliver(dispatch: Dispatch, *, on_state: StateListener = lambda page, state, detail: None,
+def deliver(dispatch: Dispatch, *, on_state: StateListener = lambda pager, state, detail: None,
             timeout: float = 10.0, attempts: int = 5) -> list[Outcome]:
     """Make every request at once; outcomes in the jobs' order. Touches no store: safe on a worker thread."""
 
@@ -318,7 +341,8 @@ def finish(console: Console, dispatch: Dispatch, outcomes: list[Outcome]) -> Non
             if outcome.state == "delivered":
                 drafts.append(EventDraft(stream, "page.delivered", {"page": job.page, "detail": outcome.detail}))
             else:
-                drafts.append(EventDraft(stream, "page.failed", {"page": job.page, "reason": outcome.detail}))
+                again = "; page again in a minute, or reach them another way" if not job.problem else ""
+                drafts.append(EventDraft(stream, "page.failed", {"page": job.page, "reason": outcome.detail + again}))
         elif outcome.state != "delivered":
             done = "acknowledgement" if job.action == "acknowledge" else "resolution"
             drafts.append(EventDraft(stream, "page.failed", {
@@ -327,7 +351,7 @@ def finish(console: Console, dispatch: Dispatch, outcomes: list[Outcome]) -> Non
     console.record(drafts)
 
 
-def run(console: Console, dispatch: Dispatch, *, on_state: StateListener = lambda page, state, detail: None,
+def run(console: Console, dispatch: Dispatch, *, on_state: StateListener = lambda pager, state, detail: None,
         timeout: float = 10.0, attempts: int = 5) -> list[Outcome]:
     """Deliver and record, waiting: for the command line."""
     outcomes = deliver(dispatch, on_state=on_state, timeout=timeout, attempts=attempts)

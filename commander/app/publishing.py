@@ -11,16 +11,10 @@ from datetime import timedelta
 
 import httpx
 
+from commander.app import connections
 from commander.app.console import Console
 from commander.app.updates import preview, template
-from commander.domain.destinations import (
-    KINDS,
-    STREAM,
-    DestinationConfig,
-    add_destination,
-    fold_destinations,
-    remove_destination,
-)
+from commander.domain.destinations import FAMILY, KINDS, DestinationConfig
 from commander.domain.errors import DomainError
 from commander.domain.events import Event, EventDraft, incident_stream
 from commander.integrations.destinations import make
@@ -34,31 +28,21 @@ TEST_UPDATE = Update("TEST", "SEV4", "test", "Commander test message",
 
 
 def destinations(console: Console) -> dict[str, DestinationConfig]:
-    return fold_destinations(console.reads.stream(STREAM))
+    return connections.listed(console, FAMILY)
 
 
 def add(console: Console, kind: str, name: str, options: dict[str, str], secret: str,
         secrets: SecretStore) -> tuple[DestinationConfig, bool]:
     """Add a destination; its secret goes to the keyring. Returns it and whether the secret is kept."""
-    found = KINDS.get(kind.strip().lower())
-    if found and not secret.strip():
-        raise DomainError(f"No secret given: a {found.key} destination needs {found.secret}.")
-    console.record(add_destination(destinations(console), kind, name, options))
-    config = destinations(console)[name.strip()]
-    return config, secrets.put(config.secret_name, secret.strip())
+    return connections.add(console, FAMILY, kind, name, options, secret, secrets)
 
 
 def remove(console: Console, name: str, secrets: SecretStore) -> None:
-    console.record(remove_destination(destinations(console), name))
-    secrets.delete(f"destination:{name}")
+    connections.remove(console, FAMILY, name, secrets)
 
 
 def build(config: DestinationConfig, secrets: SecretStore) -> Destination:
-    secret = secrets.get(config.secret_name)
-    if secret is None:
-        raise DomainError(f"This computer has no secret for {config.name} (secrets stay in each computer's "
-                          f"keyring). Add it again here with `commander destination add`.")
-    return make(config.kind, config.name, config.options, secret)
+    return make(config.kind, config.name, config.options, connections.secret_for(config, secrets))
 
 
 @dataclass(frozen=True)

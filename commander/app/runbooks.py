@@ -218,41 +218,7 @@ def import_paths(console: Console, paths: Sequence[str | os.PathLike[str]], *,
                  progress: Progress | None = None) -> ImportReport:
     """Import Markdown and YAML runbooks from files and folder trees. Every file is read and decided
     first (one bad file never stops the rest), then every new version is written in one transaction."""
-    report = ImportReport()
-    files = _files(paths, report)
-    records = library(console)
-    by_source = {record.current.source: record.id for record in records.values() if record.current.source}
-    titles = {_squeeze(r.current.title): (r.id, r.current.source or r.id[:8]) for r in records.values()
-              if not r.retired}
-    drafts: list[EventDraft] = []
-    batch: dict[str, str] = {}  # runbook id -> the file it came from in this import
-    for done, (path, root) in enumerate(files, start=1):
-        shown = str(path)
-        try:
-            parsed = read_file(path)
-            runbook_id = _id_for(parsed, path, root, by_source)
-            if runbook_id in batch:
-                raise Skipped(f"it has the same id as {batch[runbook_id]}: give one of them another `id:`")
-            batch[runbook_id] = shown
-            runbook = replace(parsed.runbook, id=runbook_id, source=shown)
-            report.notes += [(shown, note) for note in parsed.notes]
-            twin_id, where = titles.setdefault(_squeeze(runbook.title), (runbook_id, shown))
-            if twin_id != runbook_id:
-                report.notes.append((shown, f"Another runbook has the same title ({where}): both are kept. "
-                                            f"Give one a clearer title."))
-            decided = runbooks.save(records, runbook)
-            known = records.get(runbook_id)
-            version = len(known.versions) if known else 0
-            entry = ImportedFile(shown, runbook_id, runbook.title, version + (1 if decided else 0))
-            (report.unchanged if not decided else report.updated if known else report.imported).append(entry)
-            drafts += decided
-        except Skipped as why:
-            report.skipped.append((shown, str(why)))
-        except Exception:  # a bug in the parser must not cost the rest of the folder: log it, report it
-            log.exception("Importing the runbook %s failed", path)
-            report.skipped.append((shown, "Commander could not read it (a bug: the log has the details)"))
-        if progress is not None:
-            progress(done, len(files), shown)
+    report, drafts = plan_import(library(console), paths, progress=progress)
     if drafts:
         console.record(drafts)
     return report
@@ -366,8 +332,7 @@ def plan_import(records: dict[str, RunbookRecord], paths: Sequence[str | os.Path
                 progress: Progress | None = None) -> tuple[ImportReport, list[EventDraft]]:
     """What import_paths would do, without writing: the report and the events to record. It touches
     neither the store nor the console, so a window can read hundreds of files on a worker thread and
-    record the result on its own thread; `progress` may raise to stop between files.
-    (import_paths is this plus `console.record`; the two loops are one when import_paths calls this.)"""
+    record the result on its own thread; `progress` may raise to stop between files."""
     report = ImportReport()
     files = _files(paths, report)
     by_source = {record.current.source: record.id for record in records.values() if record.current.source}

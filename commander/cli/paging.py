@@ -57,7 +57,8 @@ def register(commands: Parsers, common: argparse.ArgumentParser) -> None:
         description="Page the on-call of a service (its escalation policy's first level; the next level follows "
                     "when nobody acknowledges within the level's delay) or one person. `list` shows the pages and "
                     "their state, `ack` records that someone answered (escalation stops), `escalate` pages what "
-                    "is due now, `resolve` resolves every open page.")
+                    "is due now (and sends again pages this computer was interrupted sending), `resolve` resolves "
+                    "every open page.")
     g.add_argument("words", nargs="+", metavar="REF | ACTION REF [PAGE]")
     whom = g.add_mutually_exclusive_group()
     whom.add_argument("--service", metavar="SERVICE", help="page the on-call for this service")
@@ -159,11 +160,10 @@ def send(session: Session, args: argparse.Namespace, ref: str) -> int:
     incident = session.resolve(ref)
     pager = choose(paging.pagers(console), args.pager)
     if args.service:
-        plan = paging.plan_service(console, args.service)
-        whom = f"{plan.describe()}"
+        whom = f"{args.service} through {pager.label} reaches {paging.plan_service(console, args.service).describe()}"
     else:
-        whom = f"{args.person.strip()}."
-    _confirm(args, f"Page {incident.reference} through {pager.label}: {whom}")
+        whom = f"{args.person.strip()} through {pager.label}."
+    _confirm(args, f"{incident.reference}: paging {whom}")
     secrets = secret_store()
     if args.service:
         dispatch = paging.page_service(console, incident.id, args.service, pager.name, secrets)
@@ -259,7 +259,12 @@ def escalate(session: Session, args: argparse.Namespace, ref: str) -> int:
 
     console = session.console
     incident = session.resolve(ref)
-    dispatch = app_paging.escalate_due(console, incident.id, secret_store())
+    secrets = secret_store()
+    interrupted = app_paging.resume_stuck(console, incident.id, secrets)
+    if interrupted:
+        print(f"{incident.reference}: sending again the pages this computer was interrupted sending.")
+        _send(session, interrupted)
+    dispatch = app_paging.escalate_due(console, incident.id, secrets)
     if not dispatch:
         due = paging.next_due(console.state(incident.id))
         print(f"{incident.reference}: no escalation is due" + (

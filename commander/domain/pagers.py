@@ -52,8 +52,10 @@ class PagerConfig:
 
     @property
     def label(self) -> str:
-        """How people see it: "PagerDuty" or "#oncall (chat)"."""
-        return f"{self.name} (PagerDuty)" if self.kind == "pagerduty" else f"{self.name} (chat)"
+        """How people see it: "PagerDuty", "Payments team (PagerDuty)", "#oncall (chat)"."""
+        if self.kind == "pagerduty":
+            return self.name if "pagerduty" in self.name.casefold() else f"{self.name} (PagerDuty)"
+        return f"{self.name} (chat)"
 
     def mentions(self) -> dict[str, str]:
         """The chat map as {casefolded person: mention}."""

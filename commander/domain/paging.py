@@ -47,6 +47,7 @@ DEDUP_MAX = 255  # "The maximum permitted length of this property is 255 charact
 _PAGE_NAMESPACE = uuid.UUID("6f1c3b0e-2f7d-4d7e-9a55-1c0de0000008")
 _STEP_NAMESPACE = uuid.UUID("6f1c3b0e-2f7d-4d7e-9a55-1c0de0000009")
 PAGERDUTY_SEVERITIES = ("critical", "error", "warning", "info")  # the Events API's enum, most severe first
+STUCK_AFTER = timedelta(minutes=3)  # longer than a send with every retry takes (5 attempts, back-off, timeouts)
 
 
 @dataclass(slots=True)
@@ -62,6 +63,8 @@ class Page:
     run: str               # "" for a page to a person: it does not escalate
     sent_at: datetime
     sent_by: str
+    origin: str = ""           # the console that wrote it: the one that sends it
+    written_at: datetime | None = None  # when it was written (an escalation's page is sent_at its due time)
     delivery: str = "queued"   # queued, delivered, failed
     detail: str = ""           # what the pager said, or why it failed
     acknowledged_by: str = ""
@@ -168,7 +171,7 @@ def apply(paging: Paging, event: Event) -> None:
 def _sent_page(paging: Paging, event: Event) -> None:
     p: Any = event.payload
     page = Page(p["page"], p["target"], p["via"], p["service"], p["level"], p["round"], p["pager"], p["dedup_key"],
-                p["run"], event.occurred_at, event.actor.name)
+                p["run"], event.occurred_at, event.actor.name, event.origin, event.recorded_at)
     paging.pages[page.id] = page
     if page.run:
         run = paging.runs.setdefault(page.run, Run(page.run, page.service, page.pager))
@@ -293,21 +296,29 @@ def _check_open(state: IncidentState) -> None:
                           f"if it needs people again.")
 
 
-def due_runs(state: IncidentState, now: datetime) -> list[Run]:
-    """Runs whose latest step has waited its delay with nobody acknowledging, while the incident is open."""
+def stuck(paging: Paging, origin: str, now: datetime, *, after: timedelta = STUCK_AFTER) -> list[Page]:
+    """Pages `origin` wrote and never recorded an answer for, `after` their sending: the console was closed
+    (or died) while sending them. Not resolved ones: those are moot."""
+    return [page for page in paging.pages.values() if page.delivery == "queued" and page.origin == origin
+            and not page.resolved and now - (page.written_at or page.sent_at) >= after]
+
+
+def counting_down(state: IncidentState) -> list[tuple[Run, datetime]]:
+    """Runs counting down to their next step, with when it falls due; none once the incident is resolved."""
     if not state.is_open:
         return []
-    return [run for run in state.paging.runs.values()
-            if run.steps and state.paging.running(run) and (due := run.current.due) is not None and due <= now]
+    return [(run, due) for run in state.paging.runs.values()
+            if run.steps and state.paging.running(run) and (due := run.current.due) is not None]
+
+
+def due_runs(state: IncidentState, now: datetime) -> list[Run]:
+    """Runs whose latest step has waited its delay with nobody acknowledging, while the incident is open."""
+    return [run for run, due in counting_down(state) if due <= now]
 
 
 def next_due(state: IncidentState) -> datetime | None:
     """When the next escalation falls due, if one is waiting."""
-    if not state.is_open:
-        return None
-    found = [due for run in state.paging.runs.values()
-             if run.steps and state.paging.running(run) and (due := run.current.due) is not None]
-    return min(found, default=None)
+    return min((due for _run, due in counting_down(state)), default=None)
 
 
 def following(policy: EscalationPolicy | None, step: Step) -> tuple[EscalationStep | None, int]:
@@ -412,8 +423,9 @@ def dump(paging: Paging) -> dict[str, list[list[Any]]]:
     """JSON-ready form for the incident snapshot (commander.domain.snapshot)."""
     return {
         "pages": [[p.id, p.target, p.via, p.service, p.level, p.round, p.pager, p.dedup_key, p.run, to_ms(p.sent_at),
-                   p.sent_by, p.delivery, p.detail, p.acknowledged_by, _ms(p.acknowledged_at), p.escalated_to,
-                   _ms(p.resolved_at), p.problem] for p in paging.pages.values()],
+                   p.sent_by, p.origin, _ms(p.written_at), p.delivery, p.detail, p.acknowledged_by,
+                   _ms(p.acknowledged_at), p.escalated_to, _ms(p.resolved_at), p.problem]
+                  for p in paging.pages.values()],
         "runs": [[r.id, r.service, r.pager, r.acknowledged_by,
                   [[s.level, s.round, to_ms(s.at), s.after, s.from_page, s.pages, s.note] for s in r.steps]]
                  for r in paging.runs.values()],
@@ -422,11 +434,11 @@ def dump(paging: Paging) -> dict[str, list[list[Any]]]:
 
 def restore(saved: Mapping[str, Sequence[Sequence[Any]]]) -> Paging:
     paging = Paging()
-    for (page_id, target, via, service, level, round_, pager, key, run, sent_at, sent_by, delivery, detail,
-         acknowledged_by, acknowledged_at, escalated_to, resolved_at, problem) in saved["pages"]:
+    for (page_id, target, via, service, level, round_, pager, key, run, sent_at, sent_by, origin, written_at,
+         delivery, detail, acknowledged_by, acknowledged_at, escalated_to, resolved_at, problem) in saved["pages"]:
         paging.pages[page_id] = Page(page_id, target, via, service, level, round_, pager, key, run, from_ms(sent_at),
-                                     sent_by, delivery, detail, acknowledged_by, _dt(acknowledged_at), escalated_to,
-                                     _dt(resolved_at), problem)
+                                     sent_by, origin, _dt(written_at), delivery, detail, acknowledged_by,
+                                     _dt(acknowledged_at), escalated_to, _dt(resolved_at), problem)
     for run_id, service, pager, acknowledged_by, steps in saved["runs"]:
         paging.runs[run_id] = Run(run_id, service, pager,
                                   [Step(level, round_, from_ms(at), after, from_page, list(pages), note)

@@ -1,6 +1,7 @@
 """Sending pages: through PagerDuty's Events API v2, or as a chat mention through an update destination.
-Every job goes at once and on its own (a slow pager delays nobody else); 429s, 5xx and network failures
-are retried with back-off that honours Retry-After; any other refusal is final, with its reason.
+Every job goes at once and on its own (a slow pager delays nobody else), through the update publisher's
+delivery: 429s, 5xx and network failures retried with back-off that honours Retry-After; any other refusal
+final, with its reason.
 
 A mention only notifies where the service reads mentions in what Commander sends: Slack (a top-level
 mrkdwn `text`, no blocks: `<@U123>`), Mattermost (`@alex`) and Discord (`<@123>`, with user mentions
@@ -10,7 +11,6 @@ mention in its title: the name is there for people to read, but those services m
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,14 +19,12 @@ import httpx
 
 from commander.integrations import destinations
 from commander.integrations.destinations.base import Outcome, Update, classify, pace, shorten
+from commander.integrations.destinations.publisher import BACKOFF, StateListener, publish_each
 from commander.integrations.pagerduty import Alert, EventsV2
 
-BACKOFF = (1.0, 2.0, 5.0, 10.0, 30.0)
-MAX_WAIT = 60.0
 MENTIONING = ("slack", "slack-api", "mattermost", "discord")
 CHAT_TEXT_MAX = 3_000
 
-StateListener = Callable[[str, str, str], None]  # page id, state, detail
 
 
 @dataclass(frozen=True)
@@ -94,33 +92,28 @@ def _read(target: object, response: httpx.Response) -> Outcome:
     return read(response)
 
 
+class _PageSender:
+    """One page job as the publisher's `Destination`, so pages share its retries, back-off and Retry-After."""
+
+    kind = "page"
+    resumable = True  # unused: pages are resumed by the paging use cases
+
+    def __init__(self, job: PageJob) -> None:
+        self.job = job
+        self.name = job.pager
+
+    async def send(self, client: httpx.AsyncClient, update: Update) -> Outcome:
+        return await send_page(client, self.job)
+
+
+_NO_UPDATE = Update("", "", "", "", "")  # a PagerDuty job carries its alert; the publisher wants an update
+
+
 async def send_all(jobs: Sequence[PageJob], *, client: httpx.AsyncClient, attempts: int = 5,
                    backoff: Sequence[float] = BACKOFF,
-                   on_state: StateListener = lambda page, state, detail: None) -> list[Outcome]:
-    """Every job at once; outcomes in the jobs' order."""
-    return list(await asyncio.gather(*(_deliver(job, client, attempts, backoff, on_state) for job in jobs)))
-
-
-async def _deliver(job: PageJob, client: httpx.AsyncClient, attempts: int, backoff: Sequence[float],
-                   on_state: StateListener) -> Outcome:
-    outcome = Outcome("failed", "not tried")
-    for attempt in range(attempts):
-        on_state(job.page, "sending", f"attempt {attempt + 1}")
-        try:
-            outcome = await send_page(client, job)
-        except httpx.TimeoutException:
-            outcome = Outcome("retry", f"{job.pager} did not answer in time")
-        except httpx.TransportError as error:
-            outcome = Outcome("retry", f"{job.pager} could not be reached ({type(error).__name__})")
-        if outcome.final:
-            on_state(job.page, outcome.state, outcome.detail)
-            return outcome
-        if attempt + 1 == attempts:
-            break
-        wait = min(MAX_WAIT, outcome.retry_after if outcome.retry_after is not None
-                   else backoff[min(attempt, len(backoff) - 1)])
-        on_state(job.page, "retrying", f"retrying in {wait:.0f} s: {outcome.detail}")
-        await asyncio.sleep(wait)
-    failed = Outcome("failed", f"gave up after {attempts} attempts: {outcome.detail}")
-    on_state(job.page, "failed", failed.detail)
-    return failed
+                   on_state: StateListener = lambda pager, state, detail: None) -> list[Outcome]:
+    """Every job at once, each on its own; outcomes in the jobs' order. `on_state` hears the pager's name."""
+    outcomes = await publish_each([(str(index), _PageSender(job), job.update or _NO_UPDATE)
+                                   for index, job in enumerate(jobs)],
+                                  client=client, attempts=attempts, backoff=backoff, on_state=on_state)
+    return [outcomes[str(index)] for index in range(len(jobs))]

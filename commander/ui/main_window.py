@@ -40,6 +40,7 @@ from commander.ui.header import HeaderPanel
 from commander.ui.incident_list import LIST_KINDS, IncidentListPanel
 from commander.ui.menus import WindowActions
 from commander.ui.note_box import NoteBox, NoteDraft
+from commander.ui.pages_panel import PagesPanel
 from commander.ui.problems import attempt
 from commander.ui.role_board import RoleBoard
 from commander.ui.settings import UiSettings
@@ -92,6 +93,7 @@ class MainWindow(QMainWindow):
         self.roles = RoleBoard(console, self)
         self.details = DetailsBox(console, self)
         self.checklists = ChecklistPanel(console, self)
+        self.pages = PagesPanel(console, self)
         self.status = StatusBar(console, self)
         self.setStatusBar(self.status)
         self.sync = SyncBridge(console, self.bridge, self)
@@ -148,6 +150,7 @@ class MainWindow(QMainWindow):
         self.right_tabs.setDocumentMode(True)
         self.right_tabs.addTab(self.checklists, "Checklists")
         self.right_tabs.addTab(self.details, "Details")
+        self.right_tabs.addTab(self.pages, "Pages")  # shown while the incident has pages
         right_layout.addWidget(self.right_tabs, 1)
         # Later panels (checklists, updates, alerts) join this column as tabs; none is shown empty.
         self.right_column = right
@@ -217,6 +220,8 @@ class MainWindow(QMainWindow):
         self.timeline.note_deleted.connect(self._note_deleted)
         self.checklists.said.connect(lambda text: self.status.showMessage(text, 4000))
         self.roles.duty_checklist_requested.connect(self.checklists.open_role_checklist)
+        self.roles.page_requested.connect(self.menu_actions.open_page_dialog)
+        self.pages.page_requested.connect(self.menu_actions.open_page_dialog)
         self.status.undo.undo_requested.connect(self.undo_delete)
         self.status.rename_requested.connect(self.rename_me)
 
@@ -240,6 +245,7 @@ class MainWindow(QMainWindow):
         self.roles.show_state(incident_id, state)
         self.details.show_state(state)
         self.checklists.show_incident(incident_id, view)
+        self.pages.show_incident(incident_id, state)
         if incident_id:
             self.incidents.select(incident_id)
         self.stack.setCurrentWidget(self.pane if incident_id else self.empty)
@@ -269,6 +275,7 @@ class MainWindow(QMainWindow):
                 self.header.show_state(view.state)
                 self.roles.show_state(self.current, view.state)
                 self.details.show_state(view.state)
+                self.pages.show_incident(self.current, view.state)
 
     def _tick(self) -> None:
         self._ticks += 1
@@ -276,6 +283,12 @@ class MainWindow(QMainWindow):
         if self._ticks % 30 == 0:  # ages and times held move in minutes: no need to repaint every second
             self.incidents.tick()
             self.roles.model.tick()
+        if self.current is not None:
+            self.pages.tick(self.console.now())
+            if self.console.state(self.current).paging.pages:  # escalation, and pages interrupted by a restart
+                from commander.ui.paging_runner import runner_for
+
+                runner_for(self, self.console).tick(self.current)  # events here, requests on a worker
 
     # -- commands ----------------------------------------------------------------------------
 
@@ -322,6 +335,10 @@ class MainWindow(QMainWindow):
         those pages ticked. Nothing leaves without the person pressing Send and confirming."""
         if self.console.state(incident_id).status.value != "resolved":
             return None
+        from commander.ui.page_dialog import offer_page_resolution
+
+        if offer_page_resolution(self, self.console, incident_id, then=partial(self._status_changed, incident_id)):
+            return None  # open pages first; the rest is offered once that is answered, not all at once
         self.status.showMessage("Resolved. When the team is ready: Incident > Postmortem… (Ctrl+Shift+P) writes the "
                                 "first draft from the timeline.", 20_000)
         from commander.app import publishing

@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from commander.ui.analytics_view import TrendsWindow
     from commander.ui.main_window import MainWindow
     from commander.ui.oncall_view import OnCallView
+    from commander.ui.page_dialog import PageDialog
+    from commander.ui.runbook_library import RunbookLibrary
     from commander.ui.template_editor import TemplateEditor
     from commander.ui.triage_view import TriageView
 
@@ -52,9 +54,11 @@ class WindowActions:
         self.add(incident, "Set a t&imer…", w.set_timer, "Ctrl+T", needs_incident=True)
         self.add(incident, "&Destinations…", w.edit_destinations)
         self.add(incident, "A&lerts…", self.open_alerts, "Ctrl+Shift+A")
+        self.add(incident, "Run&books…", self.open_runbooks, "Ctrl+Shift+B")
         self.add(incident, "Actio&n items (all incidents)…", self.open_action_items, "Ctrl+Shift+I")
         self.add(incident, "P&ostmortem…", self.open_postmortem, "Ctrl+Shift+P", needs_incident=True)
         self.add(incident, "On-&call…", self.open_oncall, "Ctrl+Shift+O")
+        self.add(incident, "Pa&ge on-call for a service…", self.open_page_dialog, "Ctrl+Shift+G", needs_incident=True)
 
         self.dark = self.add(view, "&Dark theme", w.toggle_theme, "Ctrl+Shift+L", checkable=True)
         self.history = self.add(view, "Show &history", w.incidents.history_button.setChecked, checkable=True)
@@ -95,6 +99,20 @@ class WindowActions:
         from commander.ui.triage_view import open_triage
 
         return open_triage(self.window)
+
+    def open_page_dialog(self, person: str = "") -> PageDialog | None:
+        """Page the on-call for a service (or `person`) on the incident on screen: who, through what, confirmed."""
+        from commander.ui.page_dialog import open_page_dialog
+
+        w = self.window
+        # From the menu, QAction.triggered passes its `checked` flag here: only a name is a person.
+        return open_page_dialog(w, w.console, w.current, person=person if isinstance(person, str) else "")
+
+    def open_runbooks(self) -> RunbookLibrary:
+        """The runbook library, the open incident's runbooks first: one window, shown again when reopened."""
+        from commander.ui.runbook_library import open_runbook_library
+
+        return open_runbook_library(self.window)
 
     def open_oncall(self) -> OnCallView:
         """Who is on call, the schedules' calendars and overrides: one window, shown again when reopened."""

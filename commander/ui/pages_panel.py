@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QTabWidget,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -23,14 +24,14 @@ from PySide6.QtWidgets import (
 
 from commander.app.console import Console
 from commander.domain.incident import IncidentState
-from commander.domain.paging import Page, Run
+from commander.domain.paging import Page, counting_down
 from commander.ui.timers_strip import countdown
 
 
 class PagesPanel(QWidget):
     page_requested = Signal()  # "Page…": open the page dialog for this incident
 
-    PERSON, PAGER, LEVEL, STATE, ACTION = range(5)
+    PERSON, PAGER, STATE, ACTION = range(4)
 
     def __init__(self, console: Console, parent: QWidget | None = None, *, with_page_button: bool = True) -> None:
         super().__init__(parent)
@@ -52,11 +53,12 @@ class PagesPanel(QWidget):
         self.tree.setRootIsDecorated(False)
         self.tree.setUniformRowHeights(True)
         self.tree.setAllColumnsShowFocus(True)
-        self.tree.setHeaderLabels(["Person", "Pager", "Level", "State", ""])
+        self.tree.setHeaderLabels(["Person", "Pager", "State", ""])
         header = self.tree.header()
         header.setStretchLastSection(False)
-        for column in (self.PERSON, self.PAGER, self.LEVEL, self.ACTION):
+        for column in (self.PERSON, self.PAGER):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(self.ACTION, QHeaderView.ResizeMode.Fixed)
         header.setSectionResizeMode(self.STATE, QHeaderView.ResizeMode.Stretch)
         self.page_button = QPushButton("Page…", self)
         self.page_button.setToolTip("Page the on-call for a service, or a person (Ctrl+Shift+G)")
@@ -69,7 +71,7 @@ class PagesPanel(QWidget):
         buttons.addWidget(self.page_button)
         buttons.addStretch(1)
         buttons.addWidget(self.resolve_button)
-        layout = QVBoxLayout(self)
+        layout = self.margins = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.setSpacing(6)
         layout.addWidget(self.countdown)
@@ -91,7 +93,16 @@ class PagesPanel(QWidget):
             self._shown = shown
             self._next_level = self._next_levels(state) if state else {}
             self._show_rows(pages)
+        self._show_tab(bool(pages))
         self.tick(self.console.now())
+
+    def _show_tab(self, shown: bool) -> None:
+        """In the window's tabs, the Pages tab shows only while the incident has pages: no empty tab."""
+        tabs = self.parentWidget()
+        while tabs is not None and not isinstance(tabs, QTabWidget):
+            tabs = tabs.parentWidget()
+        if tabs is not None and tabs.indexOf(self) >= 0:
+            tabs.setTabVisible(tabs.indexOf(self), shown)
 
     def refresh(self) -> None:
         if self.incident_id is not None:
@@ -100,24 +111,28 @@ class PagesPanel(QWidget):
     def _show_rows(self, pages: list[Page]) -> None:
         self.tree.clear()
         for page in pages:
-            item = QTreeWidgetItem([page.target, page.pager, _level(page), _state(page), ""])
+            item = QTreeWidgetItem([page.target, page.pager, _state(page), ""])
             item.setData(0, Qt.ItemDataRole.UserRole, page.id)
             item.setToolTip(self.STATE, _details(page, self.console))
-            item.setToolTip(self.PERSON, f"{page.target}" + (f", on call on {page.via}" if page.via else ""))
+            item.setToolTip(self.PERSON, _whom(page))
             self.tree.addTopLevelItem(item)
             if not page.resolved and not page.acknowledged_by:
                 button = QPushButton("Acknowledge", self.tree)
                 button.setToolTip(f"Record that {page.target} answered: escalation stops, and PagerDuty is told")
                 button.clicked.connect(lambda _checked=False, page_id=page.id: self.acknowledge(page_id))
                 self.tree.setItemWidget(item, self.ACTION, button)
+                # The column sizes to its text, not to a widget in it: made wide enough for the button.
+                self.tree.header().resizeSection(self.ACTION, button.sizeHint().width() + 8)
         self.empty.setVisible(not pages)
         self.tree.setVisible(bool(pages))
+        # One pager is the common case: its name on every row takes the room the state needs (it is in the tooltip).
+        self.tree.setColumnHidden(self.PAGER, len({page.pager for page in pages}) < 2)
         self.resolve_button.setEnabled(bool(self.state and self.state.paging.open_pages()))
 
     def tick(self, now: datetime) -> None:
         """Move the countdowns: the line on top, and the state of each page waiting for an answer."""
         state = self.state
-        waiting = _waiting(state) if state else []
+        waiting = counting_down(state) if state else []
         if not waiting:
             self.countdown.hide()
         else:
@@ -130,6 +145,8 @@ class PagesPanel(QWidget):
         current = {page_id: (run, due) for run, due in waiting for page_id in run.current.pages}
         for row in range(self.tree.topLevelItemCount()):
             item = self.tree.topLevelItem(row)
+            if item is None:
+                continue
             page_id = item.data(0, Qt.ItemDataRole.UserRole)
             page = state.paging.pages.get(page_id) if state else None
             if page is None:
@@ -143,7 +160,7 @@ class PagesPanel(QWidget):
 
     def _next_levels(self, state: IncidentState) -> dict[str, int]:
         """The level each escalating run pages next, from its policy (read when the rows change, not each second)."""
-        waiting = _waiting(state)
+        waiting = counting_down(state)
         if not waiting:
             return {}
         from commander.app import oncall
@@ -174,18 +191,14 @@ class PagesPanel(QWidget):
             self.refresh()
 
 
-def _waiting(state: IncidentState) -> list[tuple[Run, datetime]]:
-    """Runs counting down to their next step, with when it falls due."""
-    if not state.is_open:
-        return []
-    return [(run, due) for run in state.paging.runs.values()
-            if run.steps and state.paging.running(run) and (due := run.current.due) is not None]
-
-
-def _level(page: Page) -> str:
-    if not page.service:
-        return "—"
-    return f"{page.level + 1}" + (f" (repeat {page.round})" if page.round else "")
+def _whom(page: Page) -> str:
+    """"Sam, paged through PagerDuty for payments (level 1, on call on Payments primary)"."""
+    text = f"{page.target}, paged through {page.pager}"
+    if page.service:
+        repeat = f", repeat {page.round}" if page.round else ""
+        where = f", on call on {page.via}" if page.via else ""
+        text += f" for {page.service} (level {page.level + 1}{repeat}{where})"
+    return text
 
 
 def _state(page: Page) -> str:

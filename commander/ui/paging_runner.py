@@ -37,6 +37,7 @@ class PagingRunner(QObject):
         self.window = window
         self.secrets = SecretStore()
         self.sending = 0  # dispatches under way, for tests and for closing
+        self.in_flight: set[str] = set()  # pages whose requests are under way: not "stuck", just slow
         self._relay = _Relay(self)
         self._relay.finished.connect(self._finished)
         status = getattr(window, "status", None)
@@ -49,6 +50,7 @@ class PagingRunner(QObject):
         if not dispatch:
             return
         self.sending += 1
+        self.in_flight |= {job.page for job in dispatch.jobs}
         relay = self._relay
 
         def work() -> None:  # no widgets, no store: the outcomes travel back through the relay
@@ -59,6 +61,7 @@ class PagingRunner(QObject):
     def _finished(self, result: tuple[paging.Dispatch, list[Outcome]]) -> None:
         dispatch, outcomes = result
         self.sending -= 1
+        self.in_flight -= {job.page for job in dispatch.jobs}
         attempt(lambda: paging.finish(self.console, dispatch, outcomes), parent=self.window,
                 title="Could not record what the pager answered")
         failed = [(job, outcome) for job, outcome in zip(dispatch.jobs, outcomes, strict=True)
@@ -69,9 +72,18 @@ class PagingRunner(QObject):
         self.recorded.emit(dispatch.incident_id)
 
     def tick(self, incident_id: str) -> None:
-        """Escalate what is due on this incident. Cheap when nothing is: the fold already holds the runs."""
+        """Escalate what is due on this incident, and send again what this console was closed while sending.
+        Cheap when there is nothing to do: the fold already holds the pages and runs."""
         state = self.console.state(incident_id)
-        if not domain_paging.due_runs(state, self.console.now()):
+        now = self.console.now()
+        if [p for p in domain_paging.stuck(state.paging, self.console.console_id, now) if p.id not in self.in_flight]:
+            done, dispatch = attempt(lambda: paging.resume_stuck(self.console, incident_id, self.secrets,
+                                                                  sending=self.in_flight),
+                                     parent=self.window, title="Could not send the interrupted pages again")
+            if done and dispatch:
+                self.said.emit(f"{state.reference}: sending again the pages Commander was closed while sending.")
+                self.send(dispatch)
+        if not domain_paging.due_runs(state, now):
             return
         done, dispatch = attempt(lambda: paging.escalate_due(self.console, incident_id, self.secrets),
                                  parent=self.window, title="Could not escalate the pages")
@@ -98,7 +110,7 @@ class PagingRunner(QObject):
 
 def runner_for(widget: QWidget, console: Console) -> PagingRunner:
     """The one runner of the window `widget` is in (a dialog's parent window counts), made on first use."""
-    top = widget
-    while top.parentWidget() is not None:
-        top = top.parentWidget()
+    top, above = widget, widget.parentWidget()
+    while above is not None:
+        top, above = above, above.parentWidget()
     return top.findChild(PagingRunner) or PagingRunner(console, top)

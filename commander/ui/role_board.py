@@ -184,6 +184,7 @@ class RoleModel(QAbstractItemModel):
 
 class RoleBoard(QWidget):
     duty_checklist_requested = Signal(str)  # a role's key: attach (or show) its duty checklist
+    page_requested = Signal(str)  # page this person ("": the role is unfilled, page a service's on-call)
 
     def __init__(self, console: Console, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -291,7 +292,8 @@ class RoleBoard(QWidget):
                 menu.popup(self.tree.viewport().mapToGlobal(position))
 
     def context_menu(self) -> QMenu | None:
-        """What a right-click on the selected role offers: assign it, open its duty checklist."""
+        """What a right-click on the selected role offers: assign it, open its duty checklist, page its holder
+        (or, unfilled, a service's on-call)."""
         key = self.selected_key()
         if key is None or self.incident_id is None:
             return None
@@ -301,6 +303,9 @@ class RoleBoard(QWidget):
         definition = self.model.policy.role(key)
         duties = menu.addAction("Open duty checklist", lambda: self.duty_checklist_requested.emit(key))
         duties.setEnabled(bool(definition and definition.checklist))
+        slot = self.model.slot(self.tree.currentIndex())
+        person = slot.holder if slot and slot.holder else ""
+        menu.addAction(f"Page {person}…" if person else "Page on-call…", lambda: self.page_requested.emit(person))
         return menu
 
     def assign_selected(self) -> AssignDialog | None:

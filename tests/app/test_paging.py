@@ -16,35 +16,14 @@ from commander.domain.errors import DomainError
 from commander.integrations.secrets import SecretStore
 from tests.integrations.fakes import FakeService, Reply, Request, serve
 from tests.integrations.pagerduty_fake import ROUTING_KEY, PagerDutyFake
+from tests.paging_samples import PAYMENTS_ONCALL
 
-SCHEDULES = """
-schedules:
-  - name: Payments primary
-    time_zone: UTC
-    layers:
-      - name: Everyone
-        rotation: custom
-        shift_hours: 672
-        handoff: "00:00"
-        start: "2020-01-06"
-        participants: [Sam]
-escalation_policies:
-  - name: Payments
-    levels:
-      - delay_minutes: 15
-        targets:
-          - schedule: Payments primary
-      - delay_minutes: 30
-        targets:
-          - person: Morgan
-services:
-  payments: Payments
-"""
+PagerDuty = tuple[PagerDutyFake, FakeService]
 
 
 @pytest.fixture
 def incident(console: Console) -> str:
-    oncall.import_yaml(console, SCHEDULES)
+    oncall.import_yaml(console, PAYMENTS_ONCALL)
     return console.declare(Declaration(title="Checkout API returning 502s", severity="SEV1",
                                        services=("payments",), summary="EU checkout failing")).id
 
@@ -69,7 +48,7 @@ def kinds(console: Console, incident: str) -> list[str]:
 
 
 def test_a_page_is_written_before_it_leaves_and_its_outcome_after(console: Console, incident: str,
-                                                                 pagerduty: tuple[PagerDutyFake, FakeService]) -> None:
+                                                                 pagerduty: PagerDuty) -> None:
     fake, _ = pagerduty
     dispatch = paging.page_service(console, incident, "payments", None, SecretStore())
     assert kinds(console, incident) == ["page.sent"] and fake.bodies == []  # queued, nothing sent yet
@@ -91,7 +70,7 @@ def test_a_page_is_written_before_it_leaves_and_its_outcome_after(console: Conso
 
 def test_nobody_answers_so_the_next_level_is_paged_once_across_two_consoles(
         open_console: Callable[..., Console], console: Console, incident: str,
-        pagerduty: tuple[PagerDutyFake, FakeService]) -> None:
+        pagerduty: PagerDuty) -> None:
     fake, _ = pagerduty
     paging.run(console, paging.page_service(console, incident, "payments", None, SecretStore()))
     other = open_console(user="Kim")
@@ -104,7 +83,7 @@ def test_nobody_answers_so_the_next_level_is_paged_once_across_two_consoles(
 
 
 def test_escalation_pages_the_next_level_and_acknowledging_stops_it(console: Console, incident: str,
-                                                                   pagerduty: tuple[PagerDutyFake, FakeService]) -> None:
+                                                                   pagerduty: PagerDuty) -> None:
     fake, _ = pagerduty
     paging.run(console, paging.page_service(console, incident, "payments", None, SecretStore()))
     assert not paging.escalate_due(console, incident, SecretStore())  # not yet
@@ -121,7 +100,7 @@ def test_escalation_pages_the_next_level_and_acknowledging_stops_it(console: Con
 
 
 def test_resolving_the_pages_resolves_pagerdutys_alerts(console: Console, incident: str,
-                                                        pagerduty: tuple[PagerDutyFake, FakeService]) -> None:
+                                                        pagerduty: PagerDuty) -> None:
     fake, _ = pagerduty
     paging.run(console, paging.page_service(console, incident, "payments", None, SecretStore()))
     paging.run(console, paging.page_person(console, incident, "Dana", None, SecretStore()))
@@ -154,7 +133,7 @@ def test_without_the_routing_key_here_nothing_is_written(console: Console, incid
 
 
 def test_an_escalation_this_computer_cannot_send_fails_loudly(console: Console, incident: str,
-                                                             pagerduty: tuple[PagerDutyFake, FakeService]) -> None:
+                                                             pagerduty: PagerDuty) -> None:
     paging.run(console, paging.page_service(console, incident, "payments", None, SecretStore()))
     SecretStore().delete("pager:PagerDuty")
     console.wall = later(console, 15)
@@ -197,7 +176,7 @@ def test_pagers_keep_their_routing_key_in_the_keyring_only(console: Console) -> 
 
 
 def test_the_preview_shows_the_request_with_the_key_masked(console: Console, incident: str,
-                                                           pagerduty: tuple[PagerDutyFake, FakeService]) -> None:
+                                                           pagerduty: PagerDuty) -> None:
     shown = paging.preview(console, incident, "Sam", None, SecretStore(), service="payments")
     assert shown.startswith("POST http://127.0.0.1:") and ROUTING_KEY not in shown
     assert '"routing_key": "•••• (routing key, in the keyring)"' in shown and '"severity": "critical"' in shown
@@ -205,6 +184,29 @@ def test_the_preview_shows_the_request_with_the_key_masked(console: Console, inc
 
 def test_paging_a_service_says_whom_it_reaches(console: Console, incident: str) -> None:
     plan = paging.plan_service(console, "payments")
-    assert plan.describe() == ("Sam (on call on Payments primary): level 1 of Payments. If nobody acknowledges "
-                               "within 15 min, the next level is paged (Morgan).")
+    assert plan.describe() == ("Sam (on call on Payments primary), level 1 of Payments. If nobody acknowledges "
+                               "within 15 min, the next level is paged: Morgan.")
     assert paging.services(console, incident) == ["payments"]
+
+
+def test_pages_interrupted_by_a_restart_are_sent_again_or_marked_uncertain(console: Console, incident: str,
+                                                                          pagerduty: PagerDuty) -> None:
+    fake, _ = pagerduty
+    paging.page_service(console, incident, "payments", None, SecretStore())  # written, then Commander "died"
+    assert not paging.resume_stuck(console, incident, SecretStore())  # a moment later it may still be sending
+    console.wall = later(console, 4)
+    again = paging.resume_stuck(console, incident, SecretStore())
+    assert [job.action for job in again.jobs] == ["trigger"]
+    paging.run(console, again)
+    paging.run(console, paging.resume_stuck(console, incident, SecretStore()))  # nothing left: no-op
+    assert len(fake.alerts) == 1 and paging.pages(console, incident)[0].state == "delivered"
+
+    with serve(lambda request: Reply(200, "ok")) as slack:
+        publishing.add(console, "slack", "#oncall", {}, slack.url, SecretStore())
+        paging.add_pager(console, "chat", "Slack", {"destination": "#oncall"}, "", SecretStore())
+        paging.page_person(console, incident, "Dana", "Slack", SecretStore())
+        console.wall = later(console, 4)
+        assert not paging.resume_stuck(console, incident, SecretStore())  # not posted twice...
+        assert slack.requests == []
+    dana = next(p for p in paging.pages(console, incident) if p.target == "Dana")
+    assert dana.state == "failed" and "may or may not have reached #oncall" in dana.detail  # ...but said so

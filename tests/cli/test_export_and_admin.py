@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from commander import __version__
+from commander.store.errors import SCHEMA_HEAD
 from tests.cli.conftest import Run, refused
 
 
@@ -112,7 +113,7 @@ def _utc(text: str) -> Any:
 def test_db_upgrade_and_rebuild(run: Run, declare: Callable[..., str], tmp_path: Path) -> None:
     fresh = tmp_path / "other" / "new.db"
     result = run("db", "upgrade", "--url", str(fresh))
-    assert result.code == 0 and result.out == f"{fresh}: schema 0002 (up to date)\n"
+    assert result.code == 0 and result.out == f"{fresh}: schema {SCHEMA_HEAD} (up to date)\n"
     declare("one")
     declare("two")
     run("note", run("list", "--json").json()[0]["reference"], "x")

@@ -12,28 +12,7 @@ from commander.app import bootstrap
 from tests.cli.conftest import Run, refused
 from tests.integrations.fakes import FakeService, serve
 from tests.integrations.pagerduty_fake import ROUTING_KEY, PagerDutyFake
-
-SCHEDULES = """
-schedules:
-  - name: Payments primary
-    time_zone: UTC
-    layers:
-      - name: Everyone
-        rotation: custom
-        shift_hours: 672
-        handoff: "00:00"
-        start: "2020-01-06"
-        participants: [Sam]
-escalation_policies:
-  - name: Payments
-    levels:
-      - delay_minutes: 15
-        targets: [{schedule: Payments primary}]
-      - delay_minutes: 30
-        targets: [{person: Morgan}]
-services:
-  payments: Payments
-"""
+from tests.paging_samples import PAYMENTS_ONCALL
 
 
 @pytest.fixture
@@ -42,9 +21,9 @@ def pagerduty(run: Run, tmp_path: Path) -> Iterator[tuple[PagerDutyFake, FakeSer
     with serve(fake) as server:
         added = run("pager", "add", "pagerduty", "PagerDuty", "--option", f"api_url={server.base}/v2/enqueue",
                     stdin=ROUTING_KEY + "\n")
-        assert added.code == 0 and added.out == "Added PagerDuty (PagerDuty).\n", added
+        assert added.code == 0 and added.out == "Added PagerDuty.\n", added
         schedules = tmp_path / "oncall.yaml"
-        schedules.write_text(SCHEDULES, encoding="utf-8")
+        schedules.write_text(PAYMENTS_ONCALL, encoding="utf-8")
         assert run("schedule", "import", str(schedules)).code == 0
         yield fake, server
 
@@ -74,7 +53,8 @@ def test_pagers_are_added_listed_and_removed(run: Run) -> None:
 
 def test_paging_asks_first_unless_told_yes(run: Run, ref: str, pagerduty: tuple[PagerDutyFake, FakeService]) -> None:
     fake, _ = pagerduty
-    refused(run("page", ref, "--service", "payments"), "Sam (on call on Payments primary): level 1 of Payments",
+    refused(run("page", ref, "--service", "payments"),
+            "paging payments through PagerDuty reaches Sam (on call on Payments primary), level 1 of Payments",
             "add --yes")
     assert fake.bodies == []
     refused(run("page", ref), "Say whom to page")

@@ -241,6 +241,21 @@ def test_paging_survives_a_snapshot(declared: Replica) -> None:
     assert paging.restore(saved) == state.paging
 
 
+def test_a_page_with_no_answer_for_minutes_is_stuck_for_the_console_that_wrote_it(declared: Replica) -> None:
+    r = declared
+    [sent] = start(r)
+    assert paging.stuck(r.state().paging, "console-1", r.now() + 2 * MIN) == []  # may still be sending
+    [found] = paging.stuck(r.state().paging, "console-1", r.now() + 3 * MIN)
+    assert found.id == sent.id
+    assert paging.stuck(r.state().paging, "console-2", r.now() + 60 * MIN) == []  # another console's to send
+    outcome(r, "page.delivered", {"page": sent.id, "detail": ""})
+    assert paging.stuck(r.state().paging, "console-1", r.now() + 60 * MIN) == []
+    r.tick(2 * 60 * MIN)  # closed for two hours: the escalation's pages are stamped when due, long ago...
+    escalated = escalate_due(r)
+    assert escalated[1].occurred_at == NOW + 15 * MIN
+    assert paging.stuck(r.state().paging, "console-1", r.now()) == []  # ...but were written just now
+
+
 def test_dedup_keys_are_stable_and_within_pagerdutys_limit() -> None:
     assert paging.dedup_key("i", " Sam ") == paging.dedup_key("i", "sam") == "commander/i/sam"
     assert paging.dedup_key("i", "Sam", 2) == "commander/i/sam/round-3"

@@ -202,3 +202,20 @@ def test_slack_api_mentions_through_chat_post_message() -> None:
     request = server.requests[0]
     assert request.path == "/chat.postMessage" and request.headers["authorization"] == "Bearer xoxb-token"
     assert json.loads(request.body) == {"channel": "C1", "text": UPDATE.text}
+
+
+@pytest.mark.parametrize(("change", "error"), [
+    ({"event_action": "page"}, "'event_action' is missing or invalid"),
+    ({"payload": {"summary": "s" * 1025, "source": "x", "severity": "info"}}, "'payload.summary' is too long"),
+    ({"payload": {"summary": "s", "source": "x", "severity": "SEV1"}}, "'payload.severity' is invalid"),
+    ({"payload": {"source": "x", "severity": "info"}}, "'payload.summary' is missing or blank"),
+    ({"dedup_key": "k" * 256}, "'dedup_key' must be a string of at most 255 characters"),
+])
+def test_the_fake_refuses_what_pagerduty_refuses(change: dict[str, Any], error: str) -> None:
+    body = trigger_body(ROUTING_KEY, "k", ALERT) | change
+    with serve(PagerDutyFake()) as server:
+        response = httpx.post(f"{server.base}/v2/enqueue", json=body, timeout=5)
+    assert response.status_code == 400
+    answer = response.json()
+    assert answer["status"] == "invalid event" and answer["message"] == "Event object is invalid"
+    assert any(error in e for e in answer["errors"]), answer
