@@ -260,7 +260,8 @@ class TriageView(QDialog):
             button.setEnabled(bool(chosen))
         for button in (self.attach_button, self.silence_button):
             button.setEnabled(bool(chosen) and reference is not None)
-        self.runbook_button.setEnabled(bool(self._one_link(chosen, "runbook")))
+        has_runbook = bool(self._one_link(chosen, "runbook")) or self.library_runbook(chosen) is not None
+        self.runbook_button.setEnabled(has_runbook)
         self.link_button.setEnabled(bool(self._one_link(chosen, "source")))
         self.details.setPlainText(self._describe(chosen))
 
@@ -320,8 +321,37 @@ class TriageView(QDialog):
             reference = self.console.state(incident).reference
             self.report.setText(f"Attached {len(events)} alert{'s' if len(events) != 1 else ''} to {reference}.")
 
+    def library_runbook(self, chosen: list[Alert]) -> str | None:
+        """The id of a library runbook written for the chosen alerts' one alert name, if there is one."""
+        from commander.app import runbooks
+
+        names = {alert.name for alert in chosen}
+        if len(names) != 1:
+            return None
+        done, hits = attempt(lambda: runbooks.search(self.console, "", alerts=names, limit=3), inline=self.error)
+        fitting = [hit for hit in (hits or []) if names & set(hit.runbook.alerts)] if done else []
+        return fitting[0].record.id if fitting else None
+
     def open_runbook(self) -> None:
-        self._open(self._one_link(self.selected(), "runbook"), "runbook")
+        """The library's runbook for this alert when the team has one (it works offline and becomes a
+        checklist with one click), else the alert's runbook_url in the browser."""
+        chosen = self.selected()
+        if not chosen:
+            return
+        found = self.library_runbook(chosen)
+        window = self.parent()
+        if found is not None and hasattr(window, "console") and hasattr(window, "incidents"):
+            from commander.ui.runbook_library import open_runbook_library
+
+            open_runbook_library(window).select(found)  # type: ignore[arg-type]
+            return
+        link = self._one_link(chosen, "runbook")
+        if not link:
+            self.error.show_message(f"No runbook for {chosen[0].name} in the library, and the alert names none "
+                                    f"(no runbook_url annotation). Import the team's runbooks with Incident > "
+                                    f"Runbooks… > Import….")
+            return
+        self._open(link, "runbook")
 
     def open_link(self) -> None:
         self._open(self._one_link(self.selected(), "source"), "source link")

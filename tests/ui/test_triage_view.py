@@ -235,3 +235,30 @@ def test_five_thousand_alerts_show_quickly_and_the_ui_keeps_running(
     assert view.model.alert_count == 5000 and len(view.model.groups) == 40
     assert not view.tree.isExpanded(view.model.index(0, 0))  # too many to open every group
     assert took < 3.0, took  # generous for a busy test machine; bench/triage.py measures the real figure
+
+
+@pytest.mark.qt_log_ignore(OFFSCREEN_SIZE_HINTS, "This plugin does not support raise")  # the library is raised
+def test_open_runbook_prefers_the_librarys_runbook_for_the_alert(qtbot: QtBot, window: MainWindow,
+                                                                 console: Console,
+                                                                 server: tuple[FakeService, AlertmanagerLike]) -> None:
+    from pathlib import Path
+
+    from commander.app import runbooks
+    from commander.ui.runbook_library import RunbookLibrary
+
+    service, answers = server
+    answers.alerts = [api_alert(7, "KubePodCrashLooping", "checkout"), api_alert(8, "NoRunbookAnywhere")]
+    triage.add_source(console, "alertmanager", "prod", service.base, {}, "", SecretStore())
+    runbooks.import_paths(console, [Path(__file__).parents[1] / "fixtures" / "runbooks" / "kubernetes"])
+    view = open_view(qtbot, window)
+    select(view, "KubePodCrashLooping")
+    assert view.runbook_button.isEnabled()
+    view.open_runbook()
+    library = window.findChild(RunbookLibrary)
+    assert library is not None and library.isVisible()
+    chosen = library.selected_record()
+    assert chosen is not None and "KubePodCrashLooping" in chosen.current.alerts
+    select(view, "NoRunbookAnywhere")
+    assert not view.runbook_button.isEnabled()  # neither a library runbook nor a runbook_url
+    library.close()
+    view.close()
