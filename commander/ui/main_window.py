@@ -285,10 +285,16 @@ class MainWindow(QMainWindow):
             self.roles.model.tick()
         if self.current is not None:
             self.pages.tick(self.console.now())
-            if self.console.state(self.current).paging.pages:  # escalation, and pages interrupted by a restart
+        # Escalation cannot wait for someone to look at the incident: the one on screen every second,
+        # the other open ones every five.
+        watched = [self.current] if self.current is not None else []
+        if self._ticks % 5 == 0:
+            watched += [s.id for s in self.console.incidents(include_closed=False) if s.id != self.current]
+        for incident_id in watched:
+            if self.console.state(incident_id).paging.pages:  # escalation, and pages interrupted by a restart
                 from commander.ui.paging_runner import runner_for
 
-                runner_for(self, self.console).tick(self.current)  # events here, requests on a worker
+                runner_for(self, self.console).tick(incident_id)  # events here, requests on a worker
 
     # -- commands ----------------------------------------------------------------------------
 

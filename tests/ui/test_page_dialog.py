@@ -188,3 +188,19 @@ def test_ctrl_shift_g_opens_the_dialog_on_the_incident_on_screen(window: MainWin
     [dialog] = [d for d in window.findChildren(PageDialog) if d.isVisible()]
     assert dialog.by_service.isChecked() and dialog.person.text() == ""  # the checked flag is no person
     dialog.reject()
+
+
+def test_an_incident_not_on_screen_still_escalates(qtbot: QtBot, window: MainWindow, console: Console,
+                                                   incident: str, pagerduty: tuple[SlowPagerDuty, FakeService]) -> None:
+    from commander.domain.decisions import Declaration
+
+    fake, _ = pagerduty
+    paging.run(console, paging.page_service(console, incident, "payments", None, SecretStore()))
+    other = console.declare(Declaration(title="Search slow in eu-west", severity="SEV3")).id
+    window.select_incident(other)  # the IC is looking at another incident
+    moment = console.now() + timedelta(minutes=16)
+    console.wall = lambda: moment
+    for _ in range(5):  # the other open incidents are checked every fifth tick
+        window._tick()
+    assert [p.target for p in paging.pages(console, incident)] == ["Sam", "Morgan"]
+    qtbot.waitUntil(lambda: len(fake.alerts) == 2, timeout=10000)
