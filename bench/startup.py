@@ -68,6 +68,8 @@ def child(kind: str, store: str | None) -> None:
     phases["shown and painted"] = time.perf_counter() - started
     print(READY, json.dumps(phases), flush=True)
     window.close()
+    if kind != "bare":
+        console.close()  # as `commander gui` does on exit: it keeps the long incident's snapshot
 
 
 def measure(kind: str, store: Path | None, env: dict[str, str]) -> tuple[float, dict[str, float]]:

@@ -412,10 +412,18 @@ class MainWindow(QMainWindow):
     def _update_overdue(self, incident_id: str) -> None:
         """Once per due time: on the timeline (every console writes the same event, the store keeps
         one) and as a desktop notification where the desktop has a tray, else in the status bar."""
-        attempt(lambda: self.console.note_overdue(incident_id), parent=self,
-                title="Could not note the overdue update")
+        self._record_soon(lambda: attempt(lambda: self.console.note_overdue(incident_id), parent=self,
+                                          title="Could not note the overdue update"))
         state = self.console.state(incident_id)
         self._alert("Update overdue", f"{state.reference} {state.severity}: the stakeholder update is overdue.")
+
+    def _record_soon(self, record: Callable[[], object]) -> None:
+        """Write once the window is up: found overdue while the window is built, the write would make
+        the first paint wait for the store's writing side (SQLAlchemy's import alone is 0.4 s)."""
+        if self.isVisible() and self._ticks > 0:
+            record()
+        else:
+            QTimer.singleShot(SYNC_START_MS, lambda: None if self._closed else record())
 
     def _timer_expired(self, incident_id: str, timer_id: str) -> None:
         """Once per timer: on the timeline (every console writes the same event) and as an alert."""
