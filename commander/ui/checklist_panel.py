@@ -170,11 +170,13 @@ class ChecklistPanel(QWidget):
         self.copy_action = action("Copy command", "Ctrl+Shift+C", self.copy_command_selected)
         self.link_action = action("Open link", "Ctrl+Return", self.open_link_selected)
         self.suggest_action = action("Suggest a change to this runbook…", "", self.suggest_change)
+        self.action_item_action = action("Turn into an action item…", "I", self.turn_into_action_item)
         self._update_actions()
 
     def _update_actions(self) -> None:
         step = self.selected_step()
-        for act in (self.toggle_action, self.skip_action, self.assign_action, self.finding_action):
+        for act in (self.toggle_action, self.skip_action, self.assign_action, self.finding_action,
+                    self.action_item_action):
             act.setEnabled(step is not None)
         self.copy_action.setEnabled(bool(step and step.command))
         self.link_action.setEnabled(bool(step and step.link))
@@ -199,6 +201,7 @@ class ChecklistPanel(QWidget):
                 menu.addAction(act)
             menu.addSeparator()
             menu.addAction(self.suggest_action)
+            menu.addAction(self.action_item_action)
         else:
             for act in (self.copy_markdown_action, self.save_markdown_action, self.suggest_runbook_action):
                 menu.addAction(act)
@@ -352,6 +355,20 @@ class ChecklistPanel(QWidget):
         step = None if whole else self.selected_step()
         dialog = SuggestChangeDialog(self.console, self.incident_id, checklist.id, step, self)
         dialog.accepted.connect(lambda: self.said.emit(f"Suggestion recorded for “{checklist.title}”."))
+        dialog.open()
+        return dialog
+
+    def turn_into_action_item(self) -> CommandDialog | None:
+        """A follow-up from a step (a manual step to automate, a check that found a gap): a new action item
+        with the step as its title, its findings as the finding, and the checklist step as its source."""
+        checklist, step = self.selected_checklist(), self.selected_step()
+        if checklist is None or step is None or self.incident_id is None:
+            return None
+        from commander.ui.action_dialogs import ActionItemDialog
+
+        finding = "\n".join(f.text for f in step.findings) or f"From the checklist “{checklist.title}”."
+        dialog = ActionItemDialog(self.console, self, incident_id=self.incident_id, title=step.text[:200],
+                                  finding=finding, source=f"checklist:{checklist.id}/{step.id}")
         dialog.open()
         return dialog
 

@@ -337,3 +337,19 @@ def test_a_review_in_the_library_takes_the_stale_badge_off(
     assert panel.model.badges[event.id] == []
     runbooks.save(console, replace(record.current, summary="Now with a cordon step"))
     assert [word for word, _ in panel.model.badges[event.id]] == ["v2 out"]
+
+
+def test_a_step_becomes_an_action_item_with_its_findings(
+        qtbot: QtBot, window: MainWindow, console: Console, incident: str) -> None:
+    from commander.app import actions
+    from commander.ui.action_dialogs import ActionItemDialog
+
+    checklist = _attach(console, incident)
+    console.add_finding(incident, checklist, "s2.1", "no alert fired for the full disk")
+    panel = _panel(window, incident)
+    panel.select_step(checklist, "s2.1")
+    dialog = panel.turn_into_action_item()
+    assert isinstance(dialog, ActionItemDialog)
+    dialog.submit()
+    [item] = [i for i in actions.items(console).values() if i.incident_id == incident]
+    assert item.source == f"checklist:{checklist}/s2.1" and item.finding == "no alert fired for the full disk"
