@@ -28,19 +28,13 @@ from commander.domain.clock import from_ms, to_ms
 from commander.domain.errors import DomainError
 from commander.domain.events import Event, EventDraft, incident_stream
 from commander.domain.ids import new_id
-from commander.domain.oncall import (
-    EscalationPolicy,
-    EscalationStep,
-    Responder,
-    Schedule,
-    escalation_plan,
-    escalation_targets,
-)
 from commander.domain.policy import Policy
 from commander.domain.text import NAME_MAX, clean_line
 
 if TYPE_CHECKING:  # the incident fold imports this module: the state is only a type here
     from commander.domain.incident import IncidentState
+    from commander.domain.oncall import EscalationPolicy, EscalationStep, Responder, Schedule
+# The rest of on-call (schedules, rotations) loads when a page is decided, not with every incident fold.
 
 KINDS = ("page.sent", "page.delivered", "page.failed", "page.acknowledged", "page.escalated", "page.resolved")
 DEDUP_MAX = 255  # "The maximum permitted length of this property is 255 characters" (Events API v2)
@@ -246,6 +240,8 @@ def pagerduty_severity(policy: Policy, severity: str) -> str:
 
 def first_delay(policy: EscalationPolicy) -> int:
     """Minutes the first level waits before the next is paged; 0 when the plan has one step."""
+    from commander.domain.oncall import escalation_plan
+
     plan = escalation_plan(policy)
     return int((plan[1].after - plan[0].after).total_seconds() // 60) if len(plan) > 1 else 0
 
@@ -274,6 +270,8 @@ def page_service(state: IncidentState, policy: EscalationPolicy, responders: Seq
 
 def page_person(state: IncidentState, person: str, *, pager: str, now: datetime) -> list[EventDraft]:
     """One page to one person, outside any escalation policy: it does not escalate."""
+    from commander.domain.oncall import Responder
+
     _check_open(state)
     who = clean_line(person, field="person to page", limit=NAME_MAX)
     return [_sent(state, new_id(to_ms(now)), Responder(who), service="", level=0, round_=0, pager=pager, run="",
@@ -323,6 +321,8 @@ def next_due(state: IncidentState) -> datetime | None:
 
 def following(policy: EscalationPolicy | None, step: Step) -> tuple[EscalationStep | None, int]:
     """The plan's step after `step`, and the minutes that one waits in turn (0 when nothing follows it)."""
+    from commander.domain.oncall import escalation_plan
+
     plan = escalation_plan(policy) if policy is not None else []
     index = next((i for i, s in enumerate(plan) if (s.round, s.level) == (step.round, step.level)), None)
     if index is None or index + 1 >= len(plan):
@@ -348,6 +348,8 @@ def escalate(state: IncidentState, run: Run, policy: EscalationPolicy | None,
     else:
         assert policy is not None
         level, round_ = upcoming.level, upcoming.round
+        from commander.domain.oncall import escalation_targets
+
         responders = escalation_targets(policy, level, due, dict(schedules))
         note = "" if responders else "nobody is on call at this level"
     previous = step.pages[0] if step.pages else step.from_page

@@ -15,6 +15,7 @@ import logging
 from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
@@ -33,25 +34,19 @@ from PySide6.QtWidgets import (
 )
 
 from commander.app.console import Console
-from commander.domain.checklist_export import to_markdown
 from commander.domain.checklists import Checklist, ChecklistStep
 from commander.domain.errors import DomainError
 from commander.domain.events import Event
 from commander.domain.timeline import IncidentView
 from commander.store.errors import StoreError
 from commander.ui.checklist_delegate import ChecklistDelegate
-from commander.ui.checklist_dialogs import (
-    AssignStepDialog,
-    DetachDialog,
-    FindingDialog,
-    SkipStepDialog,
-    StepDialog,
-    SuggestChangeDialog,
-)
 from commander.ui.checklist_model import CHECKLIST, STEP, ChecklistModel, Node
 from commander.ui.dialogs import CommandDialog
 from commander.ui.problems import attempt, show_problem
 from commander.ui.theme import Tones
+
+if TYPE_CHECKING:  # the step dialogs load when first opened
+    from commander.ui.checklist_dialogs import StepDialog
 
 log = logging.getLogger(__name__)
 WEB_SCHEMES = ("http", "https")
@@ -340,18 +335,26 @@ class ChecklistPanel(QWidget):
         return dialog
 
     def skip_selected(self) -> StepDialog | None:
+        from commander.ui.checklist_dialogs import SkipStepDialog
+
         return self._step_dialog(SkipStepDialog)
 
     def assign_selected(self) -> StepDialog | None:
+        from commander.ui.checklist_dialogs import AssignStepDialog
+
         return self._step_dialog(AssignStepDialog)
 
     def add_finding_selected(self) -> StepDialog | None:
+        from commander.ui.checklist_dialogs import FindingDialog
+
         return self._step_dialog(FindingDialog)
 
     def suggest_change(self, *, whole: bool = False) -> CommandDialog | None:
         checklist = self.selected_checklist()
         if checklist is None or self.incident_id is None or not checklist.runbook:
             return None
+        from commander.ui.checklist_dialogs import SuggestChangeDialog
+
         step = None if whole else self.selected_step()
         dialog = SuggestChangeDialog(self.console, self.incident_id, checklist.id, step, self)
         dialog.accepted.connect(lambda: self.said.emit(f"Suggestion recorded for “{checklist.title}”."))
@@ -376,6 +379,8 @@ class ChecklistPanel(QWidget):
         checklist = self.selected_checklist()
         if checklist is None or self.incident_id is None:
             return None
+        from commander.ui.checklist_dialogs import DetachDialog
+
         dialog = DetachDialog(self.console, self.incident_id, checklist.id, self)
         dialog.open()
         return dialog
@@ -448,6 +453,8 @@ class ChecklistPanel(QWidget):
     # -- exporting -----------------------------------------------------------------------------------
 
     def markdown(self, checklist: Checklist) -> str:
+        from commander.domain.checklist_export import to_markdown
+
         reference = self.console.state(self.incident_id).reference if self.incident_id else ""
         return to_markdown(checklist, self.console.zone, reference=reference)
 
