@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import date
 
 from PySide6.QtCore import QDate
-from PySide6.QtWidgets import QComboBox, QDateEdit, QLineEdit, QSizePolicy, QWidget
+from PySide6.QtWidgets import QComboBox, QDateEdit, QDialogButtonBox, QLineEdit, QSizePolicy, QWidget
 
 from commander.app import actions
 from commander.app.console import Console
@@ -25,6 +25,7 @@ from commander.domain.timeline import TimelineEntry
 from commander.domain.trackers import KINDS as TRACKER_KINDS
 from commander.integrations.secrets import SecretStore
 from commander.ui.dialogs import CommandDialog, plain_label
+from commander.ui.trackers_dialog import open_trackers
 from commander.ui.widgets import SubmitTextEdit
 
 
@@ -148,20 +149,31 @@ class PushDialog(CommandDialog):
         self.console, self.item, self.secrets, self.start = console, item, secrets, start
         self.tracker = QComboBox(self)
         self.tracker.setAccessibleName("Tracker")
-        known = actions.trackers(console)
+        self.tracker_label = plain_label("Tracker", self)
+        self.summary = plain_label("", self)
+        self.form.addRow(self.tracker_label, self.tracker)
+        self.form.addRow(self.summary)
+        self.manage = self.buttons.addButton("Trac&kers…", QDialogButtonBox.ButtonRole.ActionRole)
+        self.manage.setToolTip("Add or remove the team's trackers")
+        self.manage.clicked.connect(lambda: open_trackers(self, console, then=self.load_trackers))
+        self.tracker.currentIndexChanged.connect(self._describe)
+        self.load_trackers()
+
+    def load_trackers(self) -> None:
+        """The team's trackers; read again when the Trackers dialog closes."""
+        chosen = self.tracker.currentData()
+        self.tracker.clear()
+        known = actions.trackers(self.console)
         for name, config in known.items():
             label = TRACKER_KINDS[config.kind].label if config.kind in TRACKER_KINDS else config.kind
             self.tracker.addItem(f"{name}  ({label})", name)
-        self.summary = plain_label("", self)
-        if known:
-            self.form.addRow("Tracker", self.tracker)
-            self.form.addRow(self.summary)
-        self.tracker.setVisible(bool(known))
-        self.tracker.currentIndexChanged.connect(self._describe)
+        if chosen in known:
+            self.tracker.setCurrentIndex(self.tracker.findData(chosen))
+        for widget in (self.tracker_label, self.tracker, self.summary):
+            widget.setVisible(bool(known))
         self.ok.setEnabled(bool(known))
-        if not known:
-            self.set_intro("No tracker yet. Add one from a terminal with `commander tracker add jira ops-jira "
-                           "--option site=https://… --option email=… --option project=OPS`.")
+        self.set_intro("" if known else "No tracker yet. Add one with Trackers… below (or from a terminal with "
+                                         "`commander tracker add`).")
         self._describe()
 
     def _describe(self) -> None:

@@ -14,6 +14,7 @@ from commander.ui.export import FORMATS
 if TYPE_CHECKING:
     from commander.ui.actions_view import ActionItemsWindow
     from commander.ui.analytics_view import TrendsWindow
+    from commander.ui.connections_dialog import ConnectionsDialog
     from commander.ui.main_window import MainWindow
     from commander.ui.oncall_view import OnCallView
     from commander.ui.page_dialog import PageDialog
@@ -53,6 +54,9 @@ class WindowActions:
         self.add(incident, "&Record an update sent…", w.record_update, needs_incident=True)
         self.add(incident, "Set a t&imer…", w.set_timer, "Ctrl+T", needs_incident=True)
         self.add(incident, "&Destinations…", w.edit_destinations)
+        self.add(incident, "Trac&kers…", self.open_trackers)
+        self.add(incident, "Pagers…", self.open_pagers)
+        self.add(incident, "Alert sources…", self.open_alert_sources)
         self.add(incident, "A&lerts…", self.open_alerts, "Ctrl+Shift+A")
         self.add(incident, "Run&books…", self.open_runbooks, "Ctrl+Shift+B")
         self.add(incident, "Actio&n items (all incidents)…", self.open_action_items, "Ctrl+Shift+I")
@@ -93,6 +97,22 @@ class WindowActions:
         from commander.ui.analytics_view import open_trends
 
         return open_trends(self.window)
+
+    def open_trackers(self) -> ConnectionsDialog:
+        """Where action items are pushed: the list, Add and Remove (secrets stay in the keyring)."""
+        from commander.ui.trackers_dialog import open_trackers
+
+        return open_trackers(self.window, self.window.console)
+
+    def open_pagers(self) -> ConnectionsDialog:
+        from commander.ui.pagers_dialog import open_pagers
+
+        return open_pagers(self.window, self.window.console)
+
+    def open_alert_sources(self) -> ConnectionsDialog:
+        from commander.ui.alert_sources_dialog import open_alert_sources
+
+        return open_alert_sources(self.window, self.window.console)
 
     def open_alerts(self) -> TriageView:
         """What fires in the alert sources, for triage: one window, shown again when reopened."""

@@ -29,6 +29,7 @@ from commander.app.console import Console
 from commander.domain.errors import DomainError
 from commander.integrations.secrets import SecretStore
 from commander.ui.dialogs import plain_label
+from commander.ui.pagers_dialog import open_pagers
 from commander.ui.pages_panel import PagesPanel
 from commander.ui.paging_runner import runner_for
 from commander.ui.problems import ErrorLabel
@@ -51,6 +52,10 @@ class PageDialog(QDialog):
         self.pager.setAccessibleName("Pager")
         for name, config in self.pagers.items():
             self.pager.addItem(config.label, name)
+        self.no_pager = plain_label("No pager yet. Add PagerDuty (its routing key) or a chat mention through an "
+                                    "update destination with Pagers… below. See docs/paging.md.", self,
+                                    name="ErrorText")
+        self.no_pager.setVisible(not self.pagers)
         self.by_service = QRadioButton("On-call for a service", self)
         self.by_person = QRadioButton("A person", self)
         self.mode = QButtonGroup(self)
@@ -80,11 +85,7 @@ class PageDialog(QDialog):
         form.addRow(self.by_service, self.service)
         form.addRow(self.by_person, self.person)
         layout = QVBoxLayout(self)
-        if not self.pagers:
-            layout.addWidget(plain_label("No pager yet. Add PagerDuty with `commander pager add pagerduty NAME` (the "
-                                         "routing key is read from standard input), or a chat mention through an "
-                                         "update destination with `commander pager add chat NAME --option "
-                                         "destination=…`. See docs/paging.md.", self, name="ErrorText"))
+        layout.addWidget(self.no_pager)
         layout.addLayout(form)
         layout.addWidget(self.who)
         layout.addWidget(self.error)
@@ -98,6 +99,9 @@ class PageDialog(QDialog):
         self.page_button.setText("Page…")
         self.buttons.accepted.connect(self.confirm)
         self.buttons.rejected.connect(self.reject)
+        self.manage = self.buttons.addButton("Pa&gers…", QDialogButtonBox.ButtonRole.ActionRole)
+        self.manage.setToolTip("Add or remove the team's pagers")
+        self.manage.clicked.connect(lambda: open_pagers(self, console, then=self.load_pagers))
         layout.addWidget(self.buttons)
         em = self.fontMetrics().horizontalAdvance("x")
         self.setMinimumWidth(em * 84)
@@ -121,6 +125,20 @@ class PageDialog(QDialog):
         self.timer.timeout.connect(self._tick)
         self.timer.start()
         self.panel.show_incident(incident_id, state)
+        self.refresh()
+
+    def load_pagers(self) -> None:
+        """The team's pagers; read again when the Pagers dialog closes."""
+        chosen = self.pager.currentData()
+        self.pagers = paging.pagers(self.console)
+        self.pager.blockSignals(True)  # one refresh below, not one per item
+        self.pager.clear()
+        for name, config in self.pagers.items():
+            self.pager.addItem(config.label, name)
+        if chosen in self.pagers:
+            self.pager.setCurrentIndex(self.pager.findData(chosen))
+        self.pager.blockSignals(False)
+        self.no_pager.setVisible(not self.pagers)
         self.refresh()
 
     def refresh(self) -> None:

@@ -33,6 +33,7 @@ from commander.app.console import Console
 from commander.domain.alerts import Alert, AlertGroup, group_alerts, known_time
 from commander.domain.when import format_duration
 from commander.integrations.secrets import SecretStore
+from commander.ui.alert_sources_dialog import open_alert_sources
 from commander.ui.dialogs import plain_label
 from commander.ui.problems import KNOWN, ErrorLabel, attempt
 from commander.ui.triage_model import AlertGroupsModel
@@ -42,8 +43,8 @@ if TYPE_CHECKING:
 
 REFRESH_MS = 30_000
 EXPAND_UP_TO = 200  # alerts: a first list this small opens every group
-NO_SOURCES = ("No alert sources yet. Add one with `commander alerts source add alertmanager NAME --url …`, or "
-              "ingest pushed alerts with `commander alerts ingest FILE`.")
+NO_SOURCES = ("No alert sources yet. Add an Alertmanager with Sources…, or ingest pushed alerts with "
+              "`commander alerts ingest FILE`.")
 
 
 class _Relay(QObject):
@@ -91,8 +92,12 @@ class TriageView(QDialog):
         self.refresh_button = QPushButton("Refresh", self)
         self.refresh_button.setToolTip("Read every source again (F5); it happens every 30 s by itself")
         self.refresh_button.clicked.connect(self.refresh)
+        self.sources_button = QPushButton("Sour&ces…", self)
+        self.sources_button.setToolTip("Add or remove the Alertmanagers read here")
+        self.sources_button.clicked.connect(self.edit_sources)
         top = QHBoxLayout()
         top.addLayout(self.sources_box, 1)
+        top.addWidget(self.sources_button, 0, Qt.AlignmentFlag.AlignTop)
         top.addWidget(self.refresh_button, 0, Qt.AlignmentFlag.AlignTop)
 
         split = QSplitter(Qt.Orientation.Horizontal, self)
@@ -177,6 +182,10 @@ class TriageView(QDialog):
                 relay.fetched.emit((results, groups))
 
         threading.Thread(target=work, name="commander-read-alerts", daemon=True).start()
+
+    def edit_sources(self) -> QDialog:
+        """The alert sources dialog; the sources are read again when it closes."""
+        return open_alert_sources(self, self.console, then=self.refresh)
 
     def _fetched(self, outcome: object) -> None:
         self._fetching = False

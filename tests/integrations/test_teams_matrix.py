@@ -243,8 +243,9 @@ def test_a_connector_is_sent_at_most_four_messages_a_second() -> None:
 
         asyncio.run(three())
     assert len(connector.posted) == 3
-    gaps = [later - earlier for earlier, later in zip(connector.times, connector.times[1:], strict=False)]
-    assert all(gap >= 0.2 for gap in gaps)  # 0.25 s slots, less the scheduling jitter
+    # Three 0.25 s slots span at least 0.5 s from the first send to the last; arrivals can bunch a little
+    # when the machine is busy, so the span is checked, not each gap. Without pacing it is about 0.
+    assert connector.times[-1] - connector.times[0] >= 0.4
 
 
 @pytest.mark.parametrize(("url", "expected"), [
