@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from commander.cli.render import clean, json_text, table
-from commander.cli.session import Refusal, Session, read_options, read_secret, secret_store
+from commander.cli.session import Refusal, Session, add_connection, secret_store
 from commander.domain.actions import (
     DEFAULT_PRIORITY,
     DEFAULT_TYPE,
@@ -216,17 +216,9 @@ def refresh(session: Session, args: argparse.Namespace) -> int:
 
 def add_tracker(session: Session, args: argparse.Namespace) -> int:
     from commander.app import actions
-    from commander.domain.trackers import KINDS
+    from commander.domain.trackers import FAMILY
 
-    options = read_options(args.option)
-    kind = KINDS.get(args.kind.strip().lower())
-    secret = read_secret(f"Secret ({kind.secret if kind else 'the API token'}; not shown): ")
-    secrets = secret_store()
-    config, kept = actions.add(session.console, args.kind, args.name, options, secret, secrets)
-    print(f"Added {clean(config.name)} ({config.kind}).")
-    if not kept:
-        print(secrets.notice, file=sys.stderr)
-    return 0
+    return add_connection(session, args, FAMILY, actions.add)
 
 
 def list_trackers(session: Session, args: argparse.Namespace) -> int:

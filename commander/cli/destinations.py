@@ -9,7 +9,7 @@ import argparse
 import sys
 
 from commander.cli.render import clean
-from commander.cli.session import Session, read_options, read_secret, secret_store
+from commander.cli.session import Session, add_connection, secret_store
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser],
@@ -51,18 +51,9 @@ def register_send(updates: argparse._SubParsersAction[argparse.ArgumentParser],
 
 def add(session: Session, args: argparse.Namespace) -> int:
     from commander.app import publishing
+    from commander.domain.destinations import FAMILY
 
-    options = read_options(args.option)
-    from commander.domain.destinations import KINDS
-
-    kind = KINDS.get(args.kind.strip().lower())
-    secret = read_secret(f"Secret ({kind.secret if kind else 'webhook URL or token'}; not shown): ")
-    secrets = secret_store()
-    config, kept = publishing.add(session.console, args.kind, args.name, options, secret, secrets)
-    print(f"Added {clean(config.name)} ({config.kind}).")
-    if not kept:
-        print(secrets.notice, file=sys.stderr)
-    return 0
+    return add_connection(session, args, FAMILY, publishing.add)
 
 
 def listing(session: Session, args: argparse.Namespace) -> int:

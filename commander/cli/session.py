@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -14,6 +14,7 @@ from commander.domain.when import parse_when
 from commander.store.records import IncidentSummary
 
 if TYPE_CHECKING:
+    from commander.domain.connections import Connection, Family
     from commander.integrations.secrets import SecretStore
 
 
@@ -43,6 +44,23 @@ def read_options(items: Sequence[str]) -> dict[str, str]:
             raise Refusal(f"'{item}' is not KEY=VALUE.")
         options[key.strip()] = value.strip()
     return options
+
+
+def add_connection(session: Session, args: argparse.Namespace, family: Family,
+                   add: Callable[..., tuple[Connection, bool]]) -> int:
+    """`commander destination|tracker add KIND NAME [--option K=V]…`: the secret from a hidden prompt or
+    standard input, the settings from --option; says when the secret is kept for this run only."""
+    kind = family.kinds.get(args.kind.strip().lower())
+    options = read_options(args.option)
+    secret = read_secret(f"Secret ({kind.secret if kind else 'a token'}; not shown): ")
+    secrets = secret_store()
+    config, kept = add(session.console, args.kind, args.name, options, secret, secrets)
+    from commander.cli.render import clean
+
+    print(f"Added {clean(config.name)} ({config.kind}).")
+    if not kept:
+        print(secrets.notice, file=sys.stderr)
+    return 0
 
 
 class Refusal(Exception):
