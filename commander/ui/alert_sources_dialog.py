@@ -93,7 +93,8 @@ class AddAlertSourceDialog(CommandDialog):
 def _listing(console: Console, secrets: SecretStore) -> list[Listed]:
     return [Listed(name, source.kind, SOURCE_KINDS.get(source.kind, source.kind),
                    NO_SECRET_NEEDED if source.auth == "none" else secret_state(secrets, source.secret_name),
-                   settings_text({"url": source.url, **source.options}))
+                   settings_text({"url": source.url, **source.options}),
+                   "" if source.auth == "none" else source.secret_name)
             for name, source in alerts.sources(console).items()]
 
 

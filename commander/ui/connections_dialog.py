@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from commander.app.console import Console
 from commander.domain.connections import Connection
+from commander.domain.errors import DomainError
 from commander.integrations.destinations.base import Outcome
 from commander.integrations.secrets import SecretStore
 from commander.ui.dialogs import CommandDialog, FormGrid, plain_label
@@ -36,9 +37,12 @@ from commander.ui.problems import KNOWN, ErrorLabel, attempt
 NO_SECRET_NEEDED = "none needed"
 
 
+NO_SECRET_HERE = "no secret on this computer"
+
+
 def secret_state(secrets: SecretStore, name: str) -> str:
     if secrets.get(name) is None:
-        return "no secret on this computer"
+        return NO_SECRET_HERE
     return "secret in the keyring" if secrets.available else "secret for this session only"
 
 
@@ -61,6 +65,11 @@ class Listed:
     label: str     # the kind in words (the tooltip)
     secret: str    # the secret's state here, from `secret_state`, never the secret
     settings: str
+    secret_name: str = ""  # where its secret is kept in the keyring; "" when it needs none
+
+    @property
+    def missing_secret(self) -> bool:
+        return bool(self.secret_name) and self.secret == NO_SECRET_HERE
 
 
 Adder = Callable[[Console, SecretStore, QWidget], CommandDialog]
@@ -86,7 +95,8 @@ def family_listing(read: Callable[[Console], Mapping[str, Connection]],
 
     def listing(console: Console, secrets: SecretStore) -> list[Listed]:
         return [Listed(name, config.kind, labels.get(config.kind, config.kind),
-                       secret_state(secrets, config.secret_name), settings_text(config.options))
+                       secret_state(secrets, config.secret_name), settings_text(config.options),
+                       config.secret_name)
                 for name, config in read(console).items()]
 
     return listing
@@ -122,8 +132,10 @@ class ConnectionsDialog(QDialog):
         self.add_button = QPushButton("&Add…", self)
         self.test_button = QPushButton("&Test", self)
         self.remove_button = QPushButton("&Remove…", self)
+        self.secret_button = QPushButton("Give it a &secret…", self)
+        self.secret_button.setToolTip("It was added on another computer: give this computer its secret too")
         self.remove_button.setToolTip(f"Remove the chosen {catalogue.noun} for the whole team (Delete)")
-        for button in (self.add_button, self.test_button, self.remove_button):
+        for button in (self.add_button, self.test_button, self.remove_button, self.secret_button):
             row.addWidget(button)
         self.test_button.setVisible(catalogue.test is not None)
         row.addStretch(1)
@@ -134,7 +146,9 @@ class ConnectionsDialog(QDialog):
         self.add_button.clicked.connect(self.add)
         self.test_button.clicked.connect(self.test)
         self.remove_button.clicked.connect(self.remove)
+        self.secret_button.clicked.connect(self.give_secret)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.tree, self.remove)
+        self.rows: dict[str, Listed] = {}
         self.tree.currentItemChanged.connect(lambda *_: self._enable())
         self.relay = _Relay(self)
         self.relay.tested.connect(self._tested)
@@ -143,7 +157,8 @@ class ConnectionsDialog(QDialog):
 
     def reload(self) -> None:
         self.tree.clear()
-        for listed in self.catalogue.listing(self.console, self.secrets):
+        self.rows = {listed.name: listed for listed in self.catalogue.listing(self.console, self.secrets)}
+        for listed in self.rows.values():
             item = QTreeWidgetItem([listed.name, listed.kind, listed.secret, listed.settings])
             item.setToolTip(0, listed.label)
             item.setToolTip(1, listed.label)
@@ -157,9 +172,22 @@ class ConnectionsDialog(QDialog):
         self._enable()
 
     def _enable(self) -> None:
-        chosen = self.current() is not None
-        self.test_button.setEnabled(chosen)
-        self.remove_button.setEnabled(chosen)
+        chosen = self.current()
+        self.test_button.setEnabled(chosen is not None)
+        self.remove_button.setEnabled(chosen is not None)
+        row = self.rows.get(chosen) if chosen is not None else None
+        self.secret_button.setVisible(row is not None and row.missing_secret)
+
+    def give_secret(self) -> CommandDialog | None:
+        """The team's connection, added on another computer: this computer's keyring gets its secret."""
+        name = self.current()
+        row = self.rows.get(name) if name is not None else None
+        if row is None or not row.missing_secret:
+            return None
+        dialog = SecretDialog(row, self.secrets, self)
+        dialog.accepted.connect(self.reload)
+        dialog.open()
+        return dialog
 
     def current(self) -> str | None:
         item = self.tree.currentItem()
@@ -211,6 +239,23 @@ class ConnectionsDialog(QDialog):
             self.reload()
             if done:
                 self.report.setText(f"Removed {name}.")
+
+
+class SecretDialog(CommandDialog):
+    def __init__(self, listed: Listed, secrets: SecretStore, parent: QWidget | None = None) -> None:
+        super().__init__(f"Secret for {listed.name}", "Keep it", parent)
+        self.listed, self.secrets = listed, secrets
+        self.set_intro(f"{listed.name} ({listed.label}) was added on another computer; secrets stay in each "
+                       f"computer's keyring. {kept_note(secrets)}")
+        self.secret = QLineEdit(self)
+        self.secret.setEchoMode(QLineEdit.EchoMode.Password)
+        self.secret.setAccessibleName("Secret")
+        self.form.addRow("Secret", self.secret)
+
+    def perform(self) -> object:
+        if not self.secret.text().strip():
+            raise DomainError("No secret given: type or paste it, or Cancel.")
+        return self.secrets.put(self.listed.secret_name, self.secret.text().strip())
 
 
 class KindOf(Protocol):

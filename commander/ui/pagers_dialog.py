@@ -49,7 +49,7 @@ class AddPagerDialog(AddConnectionDialog):
 def _listing(console: Console, secrets: SecretStore) -> list[Listed]:
     return [Listed(name, config.kind, PAGER_KINDS[config.kind].label if config.kind in PAGER_KINDS else config.kind,
                    secret_state(secrets, config.secret_name) if config.kind == "pagerduty" else NO_SECRET_NEEDED,
-                   settings_text(config.options))
+                   settings_text(config.options), config.secret_name if config.kind == "pagerduty" else "")
             for name, config in paging.pagers(console).items()]
 
 

@@ -174,3 +174,23 @@ def test_the_alerts_window_opens_the_sources(qtbot: QtBot, window: MainWindow) -
     assert NO_SOURCES in every_text(view)
     assert "Sources…" in NO_SOURCES and view.sources_button.text().replace("&", "") == "Sources…"
     assert isinstance(view.edit_sources(), ConnectionsDialog)
+
+
+def test_a_connection_added_elsewhere_is_given_its_secret_here(window: MainWindow, console: Console,
+                                                               memory_keyring: MemoryKeyring) -> None:
+    from commander.app import publishing
+    from commander.integrations.secrets import SecretStore
+    from commander.ui.connections_dialog import SecretDialog
+
+    publishing.add(console, "slack", "#incidents", {}, "https://hooks.slack.example/T0/B0/ELSEWHERE", SecretStore())
+    memory_keyring.items.clear()  # as on another computer: the team's list, not the secret
+    dialog = window.edit_destinations()
+    assert dialog.tree.topLevelItem(0).text(2) == "no secret on this computer"  # type: ignore[union-attr]
+    assert not dialog.secret_button.isHidden()
+    given = dialog.give_secret()
+    assert isinstance(given, SecretDialog) and given.secret.echoMode() == QLineEdit.EchoMode.Password
+    given.secret.setText("https://hooks.slack.example/T0/B0/HERE")
+    given.submit()
+    assert dialog.tree.topLevelItem(0).text(2) == "secret in the keyring"  # type: ignore[union-attr]
+    assert dialog.secret_button.isHidden()
+    assert memory_keyring.items[("commander", "destination:#incidents")].endswith("/HERE")
