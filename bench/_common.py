@@ -26,6 +26,10 @@ def quiet_environment(home: Path | None = None) -> dict[str, str]:
                 "XDG_CONFIG_HOME": str(home / "config"), "XDG_DATA_HOME": str(home / "share"),
                 "COMMANDER_USER": "Bench", "QT_LOGGING_RULES": "*.debug=false;qt.qpa.*=false"})
     env.pop("COMMANDER_DB", None)
+    # An installed Commander starts from compiled bytecode (pip writes it at install, Python on first
+    # import). A sandbox may forbid writing it (PYTHONDONTWRITEBYTECODE), so that every start compiles
+    # every module again: that measures the compiler, not Commander. Let the children write it.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 

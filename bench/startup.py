@@ -22,6 +22,7 @@ from pathlib import Path
 from _common import DEFAULT_STORE, Figure, print_table, quiet_environment, require_store
 
 READY = "READY"
+PAINTED = "PAINTED"  # printed at the first paint: the start's end, whatever the child measures after
 # Issue 2: start-up to a shown window on 1,000 incidents and 100,000 events, under 2x a bare window.
 RATIO_TARGET = 2.0
 
@@ -35,10 +36,12 @@ def child(kind: str, store: str | None) -> None:
 
     class FirstPaint(QObject):
         painted = False
+        at = 0.0
 
         def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
-            if event.type() == QEvent.Type.Paint:
-                FirstPaint.painted = True
+            if event.type() == QEvent.Type.Paint and not FirstPaint.painted:
+                FirstPaint.painted, FirstPaint.at = True, time.perf_counter()
+                print(PAINTED, flush=True)  # now, not after this round of events: the parent times this line
             return False
 
     phases["import Qt"] = time.perf_counter() - started
@@ -65,7 +68,12 @@ def child(kind: str, store: str | None) -> None:
     while not FirstPaint.painted:
         app.processEvents()
     app.processEvents()  # whatever the first paint queued (layout passes, timers due now)
-    phases["shown and painted"] = time.perf_counter() - started
+    phases["shown and painted"] = FirstPaint.at - started
+    if kind == "seeded":  # a long incident opens just after the first paint: when is it on screen?
+        while getattr(window, "current", None) is None:
+            app.processEvents()
+        app.processEvents()
+        phases["incident on screen"] = time.perf_counter() - started
     print(READY, json.dumps(phases), flush=True)
     window.close()
     if kind != "bare":
@@ -77,9 +85,11 @@ def measure(kind: str, store: Path | None, env: dict[str, str]) -> tuple[float, 
     began = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     assert process.stdout is not None
+    elapsed = None
     for line in process.stdout:
-        if line.startswith(READY):
+        if line.startswith(PAINTED):
             elapsed = time.perf_counter() - began
+        if line.startswith(READY) and elapsed is not None:
             process.wait(timeout=60)
             return elapsed, json.loads(line[len(READY):])
     process.wait(timeout=60)
@@ -117,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         Figure("bare QMainWindow", bare, "ms"),
         Figure("Commander, empty store", on_empty, "ms"),
         Figure("Commander, seeded store", on_seeded, "ms",
-               note="opens its most severe open incident"),
+               note="to first paint; its 50,000-event incident opens right after (see below)"),
         Figure("ratio, empty store", on_empty / bare, "x", target=RATIO_TARGET),
         Figure("ratio, seeded store", on_seeded / bare, "x", target=RATIO_TARGET),
     ])

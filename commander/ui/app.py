@@ -96,6 +96,7 @@ def run(console: Console, *, screenshot: str | None = None, incident: str | None
 
 def save_screenshot(window: MainWindow, path: Path) -> None:
     """Lay the window out without putting it on screen, render it, and write a PNG."""
+    window.finish_opening()  # a long incident waiting for the first paint: open it now, it is the picture
     window.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
     window.show()
     # Two passes: the first lays out and polishes, the second settles sizes that depend on the first.

@@ -12,7 +12,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QIcon
+from PySide6.QtGui import QCloseEvent, QIcon, QPaintEvent
 from PySide6.QtWidgets import (
     QDialog,
     QLabel,
@@ -64,6 +64,7 @@ BESIDE_THE_HEADER = TIMELINE_ONLY | frozenset(CHECKLIST_KINDS)
 
 
 SYNC_START_MS = 300
+LONG_INCIDENT = 2_000  # events: an incident this long opens just after the window's first paint
 RESUME_CHECK_MS = 1500  # after start-up and the first sync: updates interrupted when Commander closed
 
 
@@ -77,6 +78,7 @@ class MainWindow(QMainWindow):
         self._drafts: dict[str, NoteDraft] = {}
         self._deleted: list[tuple[str, str]] = []  # (incident, note), newest last: what Ctrl+Z restores
         self._ticks = 0
+        self._pending_open: str | None = None  # a long incident to open once the window is painted
         self._closed = False
         self._tray: QSystemTrayIcon | None = None
         self.remember_state = True  # a screenshot run must not overwrite the person's window layout
@@ -111,7 +113,16 @@ class MainWindow(QMainWindow):
         self.incidents.reload()
         self.status.show_open(self.incidents.open_count())
         first = self.incidents.first_open()
-        self.select_incident(first)
+        summary = self.incidents.summary(first) if first else None
+        if summary is not None and summary.event_count >= LONG_INCIDENT:
+            # A long incident takes a few hundred milliseconds to open even from its snapshot: show the
+            # window first, saying what is opening, and open it once that has been painted.
+            self._pending_open = summary.id
+            self.incidents.select(summary.id)  # highlighted in the list, without asking to open it now
+            self.opening.setText(f"Opening {summary.reference} ({summary.event_count:,} events)…")
+            self.stack.setCurrentWidget(self.opening)
+        else:
+            self.select_incident(first)
         self._clock = QTimer(self)
         self._clock.setInterval(TICK_MS)
         self._clock.timeout.connect(self._tick)
@@ -184,9 +195,11 @@ class MainWindow(QMainWindow):
         empty_layout.addWidget(hint)
         empty_layout.addWidget(declare, 0, Qt.AlignmentFlag.AlignHCenter)
         empty_layout.addStretch(1)
+        self.opening = _OpeningNotice(self)
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.empty)
         self.stack.addWidget(pane)
+        self.stack.addWidget(self.opening)
         self.pane = pane
 
         self.split = QSplitter(Qt.Orientation.Horizontal, self)
@@ -227,7 +240,14 @@ class MainWindow(QMainWindow):
 
     # -- which incident is shown -------------------------------------------------------------
 
+    def finish_opening(self) -> None:
+        """Open the incident the window started on, if it is still waiting (nothing else was chosen)."""
+        wanted, self._pending_open = self._pending_open, None
+        if wanted is not None and not self._closed:
+            self.select_incident(wanted)
+
     def select_incident(self, incident_id: str | None) -> None:
+        self._pending_open = None  # a choice made before the first incident opened wins
         if incident_id == self.current and incident_id is not None:
             return
         if self.current is not None:
@@ -592,3 +612,19 @@ class MainWindow(QMainWindow):
                 self.settings.set_state_bytes(key, value)
         self.settings.set_state_flag("show_history", self.incidents.history_button.isChecked())
         self.settings.sync()
+
+
+
+class _OpeningNotice(QLabel):
+    """"Opening INC-… (50,000 events)…" for the first frame; once painted, the window opens the incident."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window_ = window
+        self.setObjectName("EmptyState")
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        super().paintEvent(event)
+        if self.window_._pending_open is not None:
+            QTimer.singleShot(0, self.window_.finish_opening)

@@ -326,3 +326,39 @@ def test_scrolling_to_the_top_loads_older_entries_in_place(qtbot: QtBot, console
     qtbot.waitUntil(lambda: model.entry_at(table.indexAt(table.viewport().rect().topLeft()).row()) is first)
     table.setCurrentIndex(model.index(0, 0))  # the keyboard reaching the first row loads more too
     qtbot.waitUntil(lambda: model.rowCount() == model.total)
+
+
+def test_a_long_incident_opens_just_after_the_first_paint(qtbot: QtBot, console: Console,
+                                                          settings: UiSettings) -> None:
+    from commander.domain.events import EventDraft, incident_stream
+    from commander.ui.main_window import LONG_INCIDENT
+
+    state = console.declare(Declaration(title="Payments degraded (long-running)", severity="SEV1"))
+    console.record([EventDraft(incident_stream(state.id), "note.added", {"text": f"check {n}", "pinned": False})
+                    for n in range(LONG_INCIDENT)])
+    window = MainWindow(console, settings)
+    qtbot.addWidget(window)
+    assert window.current is None and window.stack.currentWidget() is window.opening
+    events = len(console.reads.stream(incident_stream(state.id)))
+    assert window.opening.text() == f"Opening {state.reference} ({events:,} events)…"
+    assert window.incidents.open_list.currentIndex().row() == 0  # highlighted in the list already
+    window.show()
+    qtbot.waitUntil(lambda: window.current == state.id, timeout=5000)
+    assert window.stack.currentWidget() is window.pane
+
+
+def test_choosing_another_incident_before_the_long_one_opens_wins(qtbot: QtBot, console: Console,
+                                                                  settings: UiSettings) -> None:
+    from commander.domain.events import EventDraft, incident_stream
+    from commander.ui.main_window import LONG_INCIDENT
+
+    long = console.declare(Declaration(title="Payments degraded", severity="SEV1"))
+    console.record([EventDraft(incident_stream(long.id), "note.added", {"text": f"n{n}", "pinned": False})
+                    for n in range(LONG_INCIDENT)])
+    short = console.declare(Declaration(title="Search slow", severity="SEV3"))
+    window = MainWindow(console, settings)
+    qtbot.addWidget(window)
+    window.select_incident(short.id)
+    window.show()
+    qtbot.wait(100)
+    assert window.current == short.id
