@@ -12,7 +12,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QIcon, QPaintEvent
+from PySide6.QtGui import QCloseEvent, QIcon
 from PySide6.QtWidgets import (
     QDialog,
     QLabel,
@@ -48,9 +48,9 @@ from commander.ui.status_bar import StatusBar
 from commander.ui.sync_status import SyncBridge, SyncIndicator
 from commander.ui.timeline_model import TimelineFilter
 from commander.ui.timeline_panel import ReadingPlace, TimelinePanel
+from commander.ui.widgets import OpeningNotice
 
 if TYPE_CHECKING:  # dialogs are imported when first opened: start-up does not pay for them
-    from commander.app.publishing import Pending
     from commander.ui.declare_dialog import DeclareDialog
     from commander.ui.dialogs import RenameDialog, ShortcutsDialog
     from commander.ui.incident_dialogs import SeverityDialog, StatusDialog
@@ -121,6 +121,7 @@ class MainWindow(QMainWindow):
             self.incidents.select(summary.id)  # highlighted in the list, without asking to open it now
             self.opening.setText(f"Opening {summary.reference} ({summary.event_count:,} events)…")
             self.stack.setCurrentWidget(self.opening)
+            self.opening.armed = True
         else:
             self.select_incident(first)
         self._clock = QTimer(self)
@@ -195,7 +196,7 @@ class MainWindow(QMainWindow):
         empty_layout.addWidget(hint)
         empty_layout.addWidget(declare, 0, Qt.AlignmentFlag.AlignHCenter)
         empty_layout.addStretch(1)
-        self.opening = _OpeningNotice(self)
+        self.opening = OpeningNotice(self, self.finish_opening)
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.empty)
         self.stack.addWidget(pane)
@@ -475,34 +476,11 @@ class MainWindow(QMainWindow):
             self._alert("Postmortem review", " ".join(reminder.text for reminder in found[:3]))
 
     def _resume_interrupted(self) -> None:
-        """Updates this console was sending when it was closed: the safe ones go again by themselves;
-        the person decides about the rest."""
-        if self._closed:
-            return
-        from commander.integrations.secrets import SecretStore
-        from commander.ui.resume import Resumer
+        """Updates this console was sending when it was closed (see commander.ui.resume)."""
+        if not self._closed:
+            from commander.ui.resume import resume_interrupted
 
-        self.resumer = Resumer(self.console, SecretStore(), self)
-        self.resumer.said.connect(lambda text: self.status.showMessage(text, 20_000))
-        self.resumer.unsure.connect(self._ask_about_interrupted)
-        self.resumer.check()
-
-    def _ask_about_interrupted(self, items: list[Pending]) -> QDialog:
-        from commander.app import publishing
-        from commander.ui.resume import InterruptedDialog
-
-        def decide(chosen: list[Pending], again: bool) -> None:
-            if again:
-                self.resumer.send([item for item in chosen if item.kind is not None])
-            dropped = [item for item in chosen if not again or item.kind is None]
-            if dropped:
-                attempt(lambda: publishing.abandon(self.console, dropped), parent=self,
-                        title="Could not record the interrupted updates as not sent")
-
-        dialog = InterruptedDialog(items, decide, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.open()
-        return dialog
+            self.resumer = resume_interrupted(self.console, self, self.status.showMessage)
 
     def edit_destinations(self) -> QDialog:
         from commander.ui.destinations_dialog import DestinationsDialog
@@ -614,17 +592,3 @@ class MainWindow(QMainWindow):
         self.settings.sync()
 
 
-
-class _OpeningNotice(QLabel):
-    """"Opening INC-… (50,000 events)…" for the first frame; once painted, the window opens the incident."""
-
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window_ = window
-        self.setObjectName("EmptyState")
-        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
-
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
-        super().paintEvent(event)
-        if self.window_._pending_open is not None:
-            QTimer.singleShot(0, self.window_.finish_opening)

@@ -110,3 +110,30 @@ class InterruptedDialog(QDialog):
     def _choose(self, again: bool) -> None:
         self.decide(self.items, again)
         self.accept()
+
+
+def resume_interrupted(console: Console, parent: QWidget, say: Callable[[str, int], None]) -> Resumer:
+    """At start: the safe interrupted updates go again by themselves (`say` reports it in the status
+    bar); the person is asked about the rest: send again, or record them as not sent."""
+    from commander.integrations.secrets import SecretStore
+    from commander.ui.problems import attempt
+
+    resumer = Resumer(console, SecretStore(), parent)
+    resumer.said.connect(lambda text: say(text, 20_000))
+
+    def ask(items: list[publishing.Pending]) -> None:
+        def decide(chosen: list[publishing.Pending], again: bool) -> None:
+            if again:
+                resumer.send([item for item in chosen if item.kind is not None])
+            dropped = [item for item in chosen if not again or item.kind is None]
+            if dropped:
+                attempt(lambda: publishing.abandon(console, dropped), parent=parent,
+                        title="Could not record the interrupted updates as not sent")
+
+        dialog = InterruptedDialog(items, decide, parent)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    resumer.unsure.connect(ask)
+    resumer.check()
+    return resumer

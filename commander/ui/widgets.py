@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
+from collections.abc import Callable
+
+from PySide6.QtCore import QPoint, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import QLabel, QLayout, QLayoutItem, QPlainTextEdit, QSizePolicy, QWidget
 
@@ -187,3 +189,22 @@ class FlowLayout(QLayout):
             x += hint.width() + self._spacing
             line = max(line, hint.height())
         return y + line - rect.y() + margins.bottom()
+
+
+class OpeningNotice(QLabel):
+    """"Opening INC-… (50,000 events)…" for a window's first frame: once it has been painted (and only
+    while armed), `after_paint` runs on the next turn of the event loop, so the slow work comes after the
+    person has seen the window."""
+
+    def __init__(self, parent: QWidget, after_paint: Callable[[], None]) -> None:
+        super().__init__(parent)
+        self.setObjectName("EmptyState")
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._after_paint = after_paint
+        self.armed = False
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        super().paintEvent(event)
+        if self.armed:
+            self.armed = False
+            QTimer.singleShot(0, self._after_paint)

@@ -120,3 +120,21 @@ def test_the_confirmation_shows_exactly_what_goes_where(window: MainWindow, cons
     assert "SECRETSECRET" not in details and "#incidents (slack)\nPOST •••• (secret, in the keyring)" in details
     box.deleteLater()
     dialog.reject()
+
+
+def test_at_start_an_unsure_interrupted_update_is_put_to_the_person(qtbot: QtBot, window: MainWindow,
+                                                                   console: Console, incident: str) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from commander.ui.resume import InterruptedDialog
+
+    with serve(slack_like) as slack:
+        publishing.add(console, "slack", "#incidents", {}, slack.url, SecretStore())
+        publishing.prepare(console, incident, "initial", ["#incidents"], SecretStore())  # then "killed"
+        window._resume_interrupted()
+        [dialog] = [w for w in QApplication.topLevelWidgets() if isinstance(w, InterruptedDialog) and w.isVisible()]
+        assert len(slack.requests) == 0  # nothing resent without the person's word
+        dialog.not_sent.click()
+    assert publishing.pending(console, SecretStore()) == []
+    kinds = [e.kind for e in console.view(incident).entries if e.category == "update"]
+    assert kinds[-2:] == ["update.queued", "update.failed"]

@@ -14,6 +14,7 @@ the helpers before it are shared with the Cachet and Instatus destinations, whic
 from __future__ import annotations
 
 import hashlib
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -99,7 +100,7 @@ def _said(response: httpx.Response) -> str:
     return "; ".join(map(str, said)) if isinstance(said, list) else str(said or "")
 
 
-class PageIncidents:
+class PageIncidents(ABC):
     """How the three status pages keep one page incident per Commander incident: look at the page first
     when an earlier post may have landed unseen, follow the remembered incident, and start a new one when
     there is none (or it was deleted on the page). Each service says how to do each step."""
@@ -137,26 +138,26 @@ class PageIncidents:
             return await self.remembered(client, update.remote_id)
         return next((i for i in await self.unresolved(client) if carries(i.get("name"), update.reference)), None)
 
+    @abstractmethod
     async def remembered(self, client: httpx.AsyncClient, incident_id: str) -> dict[str, Any] | None:
         """The incident with this id as the page shows it; None when the page no longer has it."""
-        raise NotImplementedError
 
+    @abstractmethod
     async def unresolved(self, client: httpx.AsyncClient) -> list[dict[str, Any]]:
         """The page's incidents not yet resolved, newest first."""
-        raise NotImplementedError
 
+    @abstractmethod
     async def already_says(self, client: httpx.AsyncClient, incident_id: str, incident: dict[str, Any],
                            update: Update) -> bool:
         """Whether the incident's latest word is this update: its text, with its status."""
-        raise NotImplementedError
 
+    @abstractmethod
     async def follow(self, client: httpx.AsyncClient, incident_id: str, update: Update) -> bool:
         """Post the update to the incident; False when the page no longer has it."""
-        raise NotImplementedError
 
+    @abstractmethod
     async def start(self, client: httpx.AsyncClient, update: Update) -> str:
         """A new page incident that says the update; its id."""
-        raise NotImplementedError
 
     async def finish(self, client: httpx.AsyncClient, update: Update) -> str:
         """What is left once the update is on the page; a detail for the outcome when something was not."""
