@@ -12,7 +12,8 @@ from typing import Any
 import yaml
 
 from commander.domain.errors import DomainError
-from commander.domain.runbook_markdown import Parsed, load_yaml
+from commander.domain.runbook_front_matter import load_yaml
+from commander.domain.runbook_markdown import Parsed
 from commander.domain.runbooks import Runbook, Step, from_dict, to_dict
 from commander.domain.when import iso
 

@@ -22,12 +22,10 @@ import html
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
-import yaml
-
 from commander.domain.errors import DomainError
+from commander.domain.runbook_front_matter import cut, front_matter, link_pairs, strings, web
 from commander.domain.runbooks import (
     Runbook,
     Section,
@@ -88,16 +86,6 @@ _INLINE = re.compile(
     r"|(?P<bare>https?://[^\s<>()\[\]\"'`]+)")
 
 
-# The same safe loader (plain data only, never Python objects), in C when PyYAML has libyaml: the
-# pure-Python one spends more time on a runbook's front matter than the Markdown parser on its body.
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def load_yaml(text: str) -> Any:
-    """yaml.safe_load, faster."""
-    return yaml.load(text, Loader=_SAFE_LOADER)
-
-
 @dataclass(frozen=True)
 class Parsed:
     """A runbook read from a file, before the library gives it an id."""
@@ -113,7 +101,7 @@ def parse_markdown(text: str, *, name: str) -> Parsed:
     """Read a Markdown runbook; `name` is the file name (the title when there is no other)."""
     notes: list[str] = []
     text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff"))
-    meta, body = _front_matter(text, notes)
+    meta, body = front_matter(text, notes)
     reader = _Reader(notes)
     reader.read(body.split("\n"))
     fields = _metadata(meta, notes)
@@ -127,39 +115,10 @@ def parse_markdown(text: str, *, name: str) -> Parsed:
         summary = summary[:SUMMARY_MAX - 1] + "…"
         notes.append(f"The summary was longer than {SUMMARY_MAX:,} characters: cut.")
     key = str(fields.pop("key", "") or "")
-    runbook = Runbook(id="", title=_cut(title, TITLE_MAX), summary=summary, sections=numbered(sections), **fields)
+    runbook = Runbook(id="", title=cut(title, TITLE_MAX), summary=summary, sections=numbered(sections), **fields)
     if not runbook.all_steps():
         notes.append("No list items or code blocks: the runbook has no steps, only text.")
     return Parsed(runbook, key, tuple(notes))
-
-
-def _front_matter(text: str, notes: list[str]) -> tuple[dict[str, Any], str]:
-    lines = text.split("\n")
-    if not lines or lines[0].strip() != "---":
-        return {}, text
-    end = next((i for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), None)
-    if end is None:
-        notes.append("The front matter has no closing '---' line: read the whole file as Markdown.")
-        return {}, "\n".join(lines[1:])
-    block, body = "\n".join(lines[1:end]), "\n".join(lines[end + 1:])
-    looks_like_fields = bool(re.match(r"^\s*[\w-]+\s*:", block))
-    try:
-        data = load_yaml(block)
-    except yaml.YAMLError as error:
-        if not looks_like_fields:
-            return {}, text  # two horizontal rules, not front matter
-        mark = getattr(error, "context_mark", None) or getattr(error, "problem_mark", None)
-        where = f" (line {mark.line + 2})" if mark is not None else ""
-        notes.append(f"The front matter is not valid YAML{where}: imported the rest without it.")
-        return {}, body
-    if data is None:
-        return {}, body
-    if not isinstance(data, dict):
-        if not looks_like_fields:
-            return {}, text
-        notes.append("The front matter is not a list of fields (key: value): imported the rest without it.")
-        return {}, body
-    return {str(k).strip().lower().replace("-", "_"): v for k, v in data.items()}, body
 
 
 _META_NAMES = {
@@ -189,55 +148,14 @@ def _metadata(meta: Mapping[str, Any], notes: list[str]) -> dict[str, Any]:
             except DomainError as error:
                 notes.append(f"Front matter: {error}")
         elif target in ("services", "alerts", "tags", "contacts"):
-            found[target] = clean_names(_strings(value), field_name=name)
+            found[target] = clean_names(strings(value), field_name=name)
         else:
-            text = value if isinstance(value, str) else ", ".join(_strings(value))
+            text = value if isinstance(value, str) else ", ".join(strings(value))
             found[target] = " ".join(_inline(text, keep_urls=False)[0].split()) if target != "key" else text.strip()
-    links = [link for name in _LINK_FIELDS if name in meta for link in _link_pairs(name, meta[name], notes)]
+    links = [link for name in _LINK_FIELDS if name in meta for link in link_pairs(name, meta[name], notes)]
     if links:
         found["links"] = tuple(dict.fromkeys(links))
     return found
-
-
-def _strings(value: Any, *, split: bool = True) -> list[str]:
-    """Text items from a scalar, a comma-separated line, a list, or a list of mappings."""
-    if isinstance(value, str):
-        return [part.strip() for part in value.split(",")] if split and "\n" not in value else [value.strip()]
-    if isinstance(value, Mapping):
-        main = value.get("name") or value.get("title") or ""
-        rest = ", ".join(f"{k}: {v}" for k, v in value.items() if k not in ("name", "title") and
-                         isinstance(v, str | int | float))
-        return [f"{main} ({rest})" if main and rest else str(main or rest)]
-    if isinstance(value, list) and split:  # one level only: YAML aliases could nest lists without end
-        return [text for item in value[:200] for text in _strings(item, split=False)]
-    if isinstance(value, bool | int | float | datetime):
-        return [str(value)]
-    return []
-
-
-def _link_pairs(name: str, value: Any, notes: list[str]) -> list[tuple[str, str]]:
-    pairs: list[tuple[str, str]] = []
-    if isinstance(value, Mapping) and not any(k in value for k in ("url", "href", "link")):
-        value = [{label: url} for label, url in value.items()]  # {Grafana: https://..., Logs: https://...}
-    items = value if isinstance(value, list) else [value]
-    for item in items[:200]:
-        if isinstance(item, str):
-            pairs.append((name.rstrip("s") if name != "links" else item.strip(), item.strip()))
-        elif isinstance(item, Mapping):
-            url = item.get("url") or item.get("href") or item.get("link")
-            if url is None and len(item) == 1:  # {Grafana: https://...}
-                [(label, url)] = item.items()
-            else:
-                label = item.get("label") or item.get("title") or item.get("name") or url
-            pairs.append((str(label).strip(), str(url).strip()))
-    kept = [(label, url) for label, url in pairs if _web(url)]
-    for url in [url for _, url in pairs if not _web(url)]:
-        notes.append(f"Front matter: the link '{_cut(url, 60)}' is not a web address (http or https): left out.")
-    return kept
-
-
-def _web(url: str) -> bool:
-    return url.lower().startswith(("https://", "http://"))
 
 
 def _title_from(name: str) -> str:
@@ -248,10 +166,6 @@ def _title_from(name: str) -> str:
 def _stem(name: str) -> str:
     base = name.replace("\\", "/").rsplit("/", 1)[-1]
     return base.rsplit(".", 1)[0] if "." in base else base
-
-
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 @dataclass
@@ -368,7 +282,7 @@ class _Reader:
         self.open = []
         self.after_item = False
         self.lead = None
-        text = _cut(_inline(raw.strip(), keep_urls=False)[0].strip(), TITLE_MAX)
+        text = cut(_inline(raw.strip(), keep_urls=False)[0].strip(), TITLE_MAX)
         if level == 1 and self.title is None and not self.headings and text:
             self.title = text
             return
@@ -523,7 +437,7 @@ def _step(item: _Item, kind: str, references: Mapping[str, str]) -> Step:
     if command is None:
         command = next((_command(span) for span in spans if _looks_like_command(span)), None)
     text = " ".join(text.split()) or RUN
-    return Step("", _cut(text, NOTE_MAX), kind, command, links[0] if links else None,
+    return Step("", cut(text, NOTE_MAX), kind, command, links[0] if links else None,
                 tuple(_step(child, kind, references) for child in item.children))
 
 
@@ -564,13 +478,13 @@ def _inline(text: str, *, keep_urls: bool,
             tail = ""
             while url and url[-1] in _TRAILING:
                 url, tail = url[:-1], url[-1] + tail
-            if _web(url):
+            if web(url):
                 links.append(url)
             return url + tail
         label = found["label"] if found["label"] is not None else found["ref_label"]
         spans.extend(span[2].strip() for span in _CODE_SPAN.finditer(label))
         url = found["url"] if found["label"] is not None else known.get((found["ref"] or label).lower(), "")
-        if not _web(url or ""):
+        if not web(url or ""):
             return label
         links.append(url)
         return f"{label} ({url})" if keep_urls and label != url else label
