@@ -28,6 +28,7 @@ from commander.domain.alerts import (
     known_time,
     parse_pushed,
     propose,
+    within_limits,
 )
 from commander.domain.clock import to_ms
 from commander.domain.errors import DomainError
@@ -134,7 +135,9 @@ async def _read(source: AlertSource, secret: str | None, client: httpx.AsyncClie
         items = await _manager(source, secret, client).alerts(filters=source.filters)
     except AlertmanagerDown as down:
         return AlertsResult(source.name, [], "down", str(down), now)
-    return AlertsResult(source.name, [from_api(item, source.name) for item in items], "up", "", now)
+    # Read alerts are shown, and stored only when attached: one oversize alert is trimmed, never a reason to
+    # show the source down (pushed alerts are refused instead; see domain/alerts.py).
+    return AlertsResult(source.name, [within_limits(from_api(item, source.name)) for item in items], "up", "", now)
 
 
 def _manager(source: AlertSource, secret: str, client: httpx.AsyncClient) -> Alertmanager:

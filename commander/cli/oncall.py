@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from commander.cli.render import clean, json_text, table
-from commander.cli.session import Refusal, Session
+from commander.cli.session import YEAR_AHEAD, Refusal, Session
 from commander.domain.when import format_duration, iso
 
 if TYPE_CHECKING:
@@ -136,7 +136,7 @@ def _on_call(session: Session, args: argparse.Namespace, *, upcoming: bool) -> i
     from commander.app import oncall
 
     console = session.console
-    at = session.when(args.at) if args.at else console.now()
+    at = session.when(args.at, ahead=YEAR_AHEAD) if args.at else console.now()
     found = oncall.now(console, args.schedule, at)
     if args.json:
         return _print_json([_now_json(item) for item in found])
@@ -168,7 +168,7 @@ def export(session: Session, args: argparse.Namespace) -> int:
     console = session.console
     if not 1 <= args.weeks <= 104:
         raise Refusal("--weeks takes 1 to 104 weeks.")
-    start = session.when(args.start) if args.start else None
+    start = session.when(args.start, ahead=YEAR_AHEAD) if args.start else None
     begin = start or console.now().astimezone(console.zone).replace(hour=0, minute=0, second=0, microsecond=0)
     text, count = oncall.calendar(console, args.schedule, start=begin, end=begin + timedelta(weeks=args.weeks),
                                   person=args.person)
@@ -211,8 +211,8 @@ def override(session: Session, args: argparse.Namespace) -> int:
     from commander.app import oncall
 
     console = session.console
-    added = oncall.add_override(console, args.schedule, args.person, session.when(args.start),
-                                session.when(args.end), args.covers)
+    added = oncall.add_override(console, args.schedule, args.person, session.when(args.start, ahead=YEAR_AHEAD),
+                                session.when(args.end, ahead=YEAR_AHEAD), args.covers)
     print(f"Override {added.id[:SHORT_ID]}: {_override_text(added, console.zone)}.")
     return 0
 

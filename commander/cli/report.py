@@ -6,7 +6,7 @@ import argparse
 import json
 import re
 import sys
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from commander.app import analytics
 from commander.cli.render import clean, json_text, table, terminal_text
@@ -15,7 +15,7 @@ from commander.domain.analytics import STAGES, Report, ReportFilter
 from commander.domain.analytics_formats import duration_text, hours_text, percent_text, to_csv, to_json
 from commander.domain.errors import DomainError
 from commander.domain.export import zone_name
-from commander.domain.when import HELP
+from commander.domain.when import HELP, OutOfRange, check_range
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -87,15 +87,19 @@ def _moment(session: Session, text: str) -> datetime:
         return _midnight(session, _date(text))
     try:
         return session.when(text)
+    except OutOfRange:
+        raise
     except DomainError:
         raise DomainError(f"'{text}' is not a date Commander can read. Use 2026-01-31; {HELP}") from None
 
 
 def _date(text: str) -> date:
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except ValueError:
         raise DomainError(f"'{text}' is not a date in the calendar. Use the form 2026-01-31.") from None
+    check_range(datetime.combine(day, datetime.min.time(), UTC), text.strip())
+    return day
 
 
 def _midnight(session: Session, day: date) -> datetime:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from commander.app.bootstrap import build_console, store_url
 from commander.app.console import Console
 from commander.domain.when import parse_when
 from commander.store.records import IncidentSummary
+
+YEAR_AHEAD = timedelta(days=366)  # how far ahead a plan (an on-call override, a shift lookup) may reach
 
 if TYPE_CHECKING:
     from commander.domain.connections import Connection, Family
@@ -95,10 +97,11 @@ class Session:
     def resolve(self, reference: str) -> IncidentSummary:
         return self.console.resolve(reference)
 
-    def when(self, text: str) -> datetime:
-        """A time typed on the command line, read in this console's local zone."""
+    def when(self, text: str, *, ahead: timedelta | None = None) -> datetime:
+        """A time typed on the command line, read in this console's local zone: from 1970 to 2199, and no
+        more than `ahead` after now when given (plans such as on-call overrides: a year)."""
         console = self.console
-        return parse_when(text, now=console.now(), zone=console.zone)
+        return parse_when(text, now=console.now(), zone=console.zone, ahead=ahead)
 
     def close(self) -> None:
         if self._console is not None:

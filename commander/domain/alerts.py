@@ -6,6 +6,20 @@ The model follows Alertmanager's API v2 (`api/v2/openapi.yaml`, gettableAlert: `
 `silencedBy` and `inhibitedBy`). Webhook (version 4) alerts carry the same fields with `status` firing or
 resolved; PagerDuty Events v2 events are mapped onto them (see `from_pagerduty`). Everything here is
 text from another system: it is kept as text and never rendered as markup.
+
+Pushed alerts become `alert.ingested` events that every console replicates for ever, so what is pushed
+is bounded and refused whole, with the limit named, when it exceeds one (`parse_pushed`). Alerts read
+from Alertmanager's API are only shown until someone attaches them, so there an oversize label or
+annotation is left out or cut instead (`within_limits`), and one odd alert never hides the rest.
+Neither service publishes limits of its own that are smaller than these:
+- Alertmanager's webhook sends every alert of a group unless `max_alerts` is set (default 0, no limit),
+  https://prometheus.io/docs/alerting/latest/configuration/#webhook_config ; a message is nested five
+  levels deep (message, alerts, alert, labels).
+- Prometheus bounds labels only when asked (`label_limit`, `label_name_length_limit`,
+  `label_value_length_limit`, default 0: no limit),
+  https://prometheus.io/docs/prometheus/latest/configuration/configuration/#scrape_config
+- PagerDuty Events API v2: `dedup_key` at most 255 characters, `summary` at most 1,024, an event at
+  most 512 KB, https://developer.pagerduty.com/docs/events-api-v2/trigger-events/
 """
 
 from __future__ import annotations
@@ -18,10 +32,12 @@ from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
 
+from commander.domain.bounded_json import TooDeep
+from commander.domain.bounded_json import loads as bounded_loads
 from commander.domain.errors import DomainError
 from commander.domain.policy import Policy
 from commander.domain.text import SERVICE_MAX, SUMMARY_MAX, TITLE_MAX
-from commander.domain.when import iso
+from commander.domain.when import LATEST, iso
 
 FILE_SOURCE = "file"  # alerts ingested from a file or standard input
 FIRING = frozenset({"active", "unprocessed", "suppressed", "firing", "triggered", "acknowledged"})
@@ -31,6 +47,18 @@ DEFAULT_LEVELS: Mapping[str, str] = MappingProxyType(
     {"page": "SEV2", "critical": "SEV2", "error": "SEV3", "warning": "SEV3", "info": "SEV4"})
 DEFAULT_SERVICE_LABELS = ("service", "job")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+# Bounds on alerts from outside (see the module's docstring for what the services themselves allow).
+PUSHED_MAX_BYTES = 5 * 1024 * 1024  # a pushed file: 5,000 alerts of ordinary size take about 3.5 MB
+MAX_DEPTH = 64  # a webhook message nests 5 levels deep; PagerDuty's custom_details a few more
+PUSHED_MAX_ALERTS = 5_000  # per file: each becomes an event on every console
+MAX_ENTRIES = 100  # labels, and annotations, per alert
+KEY_MAX = 256  # a label's or annotation's name
+LABEL_MAX = 2_048  # a label's value (instance URLs, pod names, paths)
+ANNOTATION_MAX = 16_384  # an annotation's value (summary, description, details)
+FINGERPRINT_MAX = 255  # PagerDuty's dedup_key limit; Alertmanager's fingerprints are 16 characters
+URL_MAX = 8_192  # generatorURL carries a PromQL expression
+STATUS_MAX = 32
 
 
 @dataclass(frozen=True)
@@ -128,7 +156,9 @@ def from_pagerduty(event: Mapping[str, Any], source: str) -> Alert:
     annotations = {"summary": summary} if summary else {}
     if body.get("custom_details") is not None:
         details = body["custom_details"]
-        annotations["details"] = details if isinstance(details, str) else json.dumps(details, sort_keys=True)
+        # Our own rendering of free-form JSON (PagerDuty allows 512 KB of it): cut, never a reason to refuse.
+        text = details if isinstance(details, str) else json.dumps(details, sort_keys=True)
+        annotations["details"] = _clip(text, ANNOTATION_MAX)
     for link in event.get("links") or ():
         if isinstance(link, Mapping) and "runbook" in str(link.get("text", "")).lower() and link.get("href"):
             annotations.setdefault("runbook_url", str(link["href"]))
@@ -142,35 +172,99 @@ def from_pagerduty(event: Mapping[str, Any], source: str) -> Alert:
 def parse_pushed(text: str, source: str) -> list[Alert]:
     """Alerts pushed as JSON: Alertmanager webhook messages (version 4: {"receiver", "status", "alerts": [...],
     "groupLabels", ...}) or PagerDuty Events v2 events ({"routing_key", "event_action", "dedup_key",
-    "payload": {...}}), one or a list of them. The routing key is never kept."""
+    "payload": {...}}), one or a list of them. The routing key is never kept. Anything beyond the limits
+    above is refused whole, naming the limit: nothing of it is stored."""
+    _check_size(text)
     try:
-        data = json.loads(text)
+        data = bounded_loads(text, max_depth=MAX_DEPTH)
+    except TooDeep:
+        raise DomainError(f"The payload nests deeper than {MAX_DEPTH} levels; Alertmanager and PagerDuty never "
+                          f"send that: refused, nothing was ingested.") from None
     except ValueError as error:
         raise DomainError(f"That is not JSON ({error}). Give Alertmanager webhook JSON or PagerDuty Events v2 "
                           f"JSON, or a list of them.") from None
     messages = data if isinstance(data, list) else [data]
+    count = sum(len(m["alerts"]) if isinstance(m, Mapping) and isinstance(m.get("alerts"), list) else 1
+                for m in messages)
+    if count > PUSHED_MAX_ALERTS:
+        raise DomainError(f"The payload holds {count:,} alerts; the limit is {PUSHED_MAX_ALERTS:,} at a time. Split "
+                          f"it (Alertmanager's webhook setting max_alerts does): refused, nothing was ingested.")
     found: list[Alert] = []
     for number, message in enumerate(messages, start=1):
         where = f"Message {number}" if len(messages) > 1 else "The message"
         if isinstance(message, Mapping) and isinstance(message.get("alerts"), list):
             found += [from_api(item, source) for item in message["alerts"] if isinstance(item, Mapping)]
         elif isinstance(message, Mapping) and "event_action" in message:
-            if message["event_action"] not in ("trigger", "acknowledge", "resolve"):
-                raise DomainError(f"{where} has event_action '{message['event_action']}': a PagerDuty alert event "
-                                  f"is trigger, acknowledge or resolve.")
-            payload = message.get("payload")
-            if message["event_action"] == "trigger" and not (isinstance(payload, Mapping) and payload.get("summary")):
-                raise DomainError(f"{where} is a PagerDuty trigger without payload.summary: it has nothing to show.")
-            if message["event_action"] != "trigger" and not message.get("dedup_key"):
-                raise DomainError(f"{where} is a PagerDuty {message['event_action']} without the dedup_key of the "
-                                  f"alert it is about.")
+            _check_pagerduty(message, where)
             found.append(from_pagerduty(message, source))
         else:
             raise DomainError(f"{where} is neither an Alertmanager webhook message (no 'alerts' list) nor a "
                               f"PagerDuty Events v2 event (no 'event_action').")
     if not found:
         raise DomainError("No alerts in that JSON: the webhook messages hold an empty 'alerts' list.")
+    for number, alert in enumerate(found, start=1):
+        check_limits(alert, f"Alert {number} ({_clip(alert.name, 60)})" if len(found) > 1 else
+                     f"The alert ({_clip(alert.name, 60)})")
     return found
+
+
+def _check_size(text: str) -> None:
+    size = len(text)
+    if size <= PUSHED_MAX_BYTES < 4 * size:  # UTF-8 takes 1 to 4 bytes a character: count only when it matters
+        size = len(text.encode("utf-8", "surrogatepass"))
+    if size > PUSHED_MAX_BYTES:
+        raise DomainError(f"The payload is {size:,} bytes; the limit is {PUSHED_MAX_BYTES:,} (5 MB) at a time. "
+                          f"Split it into smaller files: refused, nothing was ingested.")
+
+
+def _check_pagerduty(message: Mapping[str, Any], where: str) -> None:
+    action = message["event_action"]
+    if action not in ("trigger", "acknowledge", "resolve"):
+        raise DomainError(f"{where} has event_action '{_clip(str(action), 40)}': a PagerDuty alert event is trigger, "
+                          f"acknowledge or resolve.")
+    payload = message.get("payload")
+    if action == "trigger" and not (isinstance(payload, Mapping) and payload.get("summary")):
+        raise DomainError(f"{where} is a PagerDuty trigger without payload.summary: it has nothing to show.")
+    if action != "trigger" and not message.get("dedup_key"):
+        raise DomainError(f"{where} is a PagerDuty {action} without the dedup_key of the alert it is about.")
+
+
+def check_limits(alert: Alert, where: str) -> None:
+    """Refuse an alert (of a pushed payload) that exceeds a limit, naming the limit and what exceeded it."""
+    refused = "refused, nothing was ingested."
+    for kind, entries, value_max in (("labels", alert.labels, LABEL_MAX),
+                                     ("annotations", alert.annotations, ANNOTATION_MAX)):
+        if len(entries) > MAX_ENTRIES:
+            raise DomainError(f"{where} has {len(entries):,} {kind}; the limit is {MAX_ENTRIES}: {refused}")
+        for key, value in entries.items():
+            if len(key) > KEY_MAX:
+                raise DomainError(f"{where} has a name among its {kind} of {len(key):,} characters; the limit is "
+                                  f"{KEY_MAX}: {refused}")
+            if len(value) > value_max:
+                raise DomainError(f"{where} has {kind[:-1]} '{_clip(key, 60)}' of {len(value):,} characters; the "
+                                  f"limit is {value_max:,}: {refused}")
+    for field_name, value, limit in (("fingerprint", alert.fingerprint, FINGERPRINT_MAX),
+                                     ("generatorURL", alert.generator_url, URL_MAX),
+                                     ("status", alert.status, STATUS_MAX)):
+        if len(value) > limit:
+            raise DomainError(f"{where} has a {field_name} of {len(value):,} characters; the limit is {limit:,}: "
+                              f"{refused}")
+
+
+def within_limits(alert: Alert) -> Alert:
+    """An alert read from a source, kept within the limits: over-long labels and names are left out (a
+    silence then matches on the others, never on a cut value), annotations are cut, the rest is dropped."""
+    labels = {k: v for k, v in sorted(alert.labels.items())[:MAX_ENTRIES] if len(k) <= KEY_MAX and len(v) <= LABEL_MAX}
+    annotations = {k: _clip(v, ANNOTATION_MAX) for k, v in sorted(alert.annotations.items())[:MAX_ENTRIES]
+                   if len(k) <= KEY_MAX}
+    if len(labels) == len(alert.labels) and annotations == alert.annotations and len(alert.fingerprint) <= \
+            FINGERPRINT_MAX and len(alert.generator_url) <= URL_MAX and len(alert.status) <= STATUS_MAX:
+        return alert
+    return Alert(alert.fingerprint if len(alert.fingerprint) <= FINGERPRINT_MAX else fingerprint(labels),
+                 _clip(alert.name, LABEL_MAX), labels, annotations, alert.starts_at,
+                 alert.generator_url if len(alert.generator_url) <= URL_MAX else "",
+                 alert.status if len(alert.status) <= STATUS_MAX else "active", alert.source,
+                 alert.silenced_by, alert.inhibited_by)
 
 
 def _strings(value: Any) -> dict[str, str]:
@@ -189,7 +283,11 @@ def _time(value: Any) -> datetime:
         return _EPOCH
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return max(moment.astimezone(UTC), _EPOCH)
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 is before year 1 in UTC
+        return _EPOCH
+    return moment if _EPOCH < moment < LATEST else _EPOCH
 
 
 def known_time(moment: datetime) -> bool:

@@ -51,10 +51,19 @@ def clean_services(items: list[str] | tuple[str, ...]) -> list[str]:
 
 
 def _check(cleaned: str, *, field: str, limit: int, required: bool) -> None:
+    subject = _subject(field)
     if required and not cleaned:
-        raise DomainError(f"The {field} is empty. Type a few words.")
+        raise DomainError(f"{subject} is empty. Type a few words.")
     if len(cleaned) > limit:
         raise DomainError(
-            f"The {field} is {len(cleaned):,} characters long; the limit is {limit:,}. Shorten it "
+            f"{subject} is {len(cleaned):,} characters long; the limit is {limit:,}. Shorten it "
             f"(put detail in a note)." if field == "title" else
-            f"The {field} is {len(cleaned):,} characters long; the limit is {limit:,}. Shorten it.")
+            f"{subject} is {len(cleaned):,} characters long; the limit is {limit:,}. Shorten it.")
+
+
+def _subject(field: str) -> str:
+    """'The title', but 'Your name' (not 'The your name') for a field named with a possessive."""
+    first, _, rest = field.partition(" ")
+    if first.lower() in ("your", "my", "our", "their") and rest:
+        return f"{first[0].upper()}{first[1:]} {rest}"
+    return f"The {field}"

@@ -13,14 +13,46 @@ _UNITS = {"s": 1, "sec": 1, "second": 1, "seconds": 1, "m": 60, "min": 60, "minu
           "h": 3600, "hr": 3600, "hour": 3600, "hours": 3600}
 
 HELP = "Use 09:12, 2026-11-28 09:12, an ISO time such as 2026-11-28T09:12:00Z, or '15m ago'."
+# No incident, shift or report reaches before the Unix epoch, and a year past 2199 is a typo; both would
+# also overflow the millisecond clock stamps and the store's integers downstream.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 
 
-def parse_when(text: str, *, now: datetime, zone: tzinfo) -> datetime:
+class OutOfRange(DomainError):
+    """A readable time outside the years Commander keeps, or too far ahead for its field."""
+
+
+def parse_when(text: str, *, now: datetime, zone: tzinfo, ahead: timedelta | None = None) -> datetime:
     """Turn typed text into an aware UTC datetime; local forms are read in `zone`.
 
     A bare clock time means the latest such time that is not in the future (typing 23:50 just after
-    midnight means last night).
+    midnight means last night). Times before 1970 or from 2200 on are refused, and so are times more
+    than `ahead` after `now` when it is given (a field where that is the sensible rule).
     """
+    try:
+        moment = _parse(text, now=now, zone=zone)
+    except OverflowError:  # e.g. 9999-12-31T23:59-01:00 is past year 9999 in UTC
+        raise OutOfRange(f"'{text.strip()}' is not between 1970 and 2199: Commander keeps times from 1970 to "
+                         f"2199. Check the year.") from None
+    return check_range(moment, text.strip(), now=now, ahead=ahead)
+
+
+def check_range(moment: datetime, typed: str, *, now: datetime | None = None,
+                ahead: timedelta | None = None) -> datetime:
+    """`moment` when it is between 1970 and 2199 (and no more than `ahead` after `now`); else a refusal
+    that quotes what was typed."""
+    if moment < EARLIEST:
+        raise OutOfRange(f"'{typed}' is before 1970: Commander keeps times from 1970 to 2199. Check the year.")
+    if moment >= LATEST:
+        raise OutOfRange(f"'{typed}' is after 2199: Commander keeps times from 1970 to 2199. Check the year.")
+    if ahead is not None and now is not None and moment > now + ahead:
+        span = "a year" if 365 <= ahead.days <= 366 else f"{ahead.days} days" if ahead.days else format_duration(ahead)
+        raise OutOfRange(f"'{typed}' is more than {span} ahead (now is {iso(now)}). Give a time within {span}.")
+    return moment
+
+
+def _parse(text: str, *, now: datetime, zone: tzinfo) -> datetime:
     raw = text.strip()
     if not raw:
         raise DomainError(f"No time given. {HELP}")
@@ -85,4 +117,5 @@ def format_clock(delta: timedelta) -> str:
     return f"{hours:02d}:{minutes:02d}:{secs:02d}"
 
 
-__all__ = ["HELP", "format_clock", "format_duration", "from_iso", "iso", "parse_when"]
+__all__ = ["EARLIEST", "HELP", "LATEST", "OutOfRange", "check_range", "format_clock", "format_duration",
+           "from_iso", "iso", "parse_when"]

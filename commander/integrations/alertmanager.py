@@ -9,6 +9,9 @@ silences.
 Errors come back as a JSON string (400, 500) or as {"code", "message"} (422, from the OpenAPI validator).
 Alertmanager itself has no auth; one behind a proxy or with `--web.config.file` takes basic auth or a
 bearer token. Every failure is an `AlertmanagerDown` whose message says what happened and what to do.
+An answer is read up to RESPONSE_MAX_BYTES and parsed only when it nests no deeper than MAX_DEPTH (the
+OpenAPI spec's gettableAlert nests four levels: list, alert, labels or status, silencedBy), so a proxy
+or an impostor cannot exhaust the memory or the stack.
 """
 
 from __future__ import annotations
@@ -22,11 +25,15 @@ from typing import Any
 
 import httpx
 
+from commander.domain.alerts import MAX_DEPTH
+from commander.domain.bounded_json import TooDeep, check_nesting, nesting
 from commander.domain.triage import Matcher
 from commander.domain.when import iso
 from commander.integrations.destinations.base import tls_context
 
 ERROR_TEXT_MAX = 200
+# 5,000 alerts take about 3.5 MB (bench/triage.py); an answer many times that is not an Alertmanager's.
+RESPONSE_MAX_BYTES = 64 * 2**20
 
 
 class AlertmanagerDown(Exception):
@@ -86,8 +93,9 @@ class Alertmanager:
     async def _call(self, method: str, path: str, *, array: bool = False, **kwargs: Any) -> Any:
         """The answer's JSON; `array`: a JSON array, read one item at a time (see `json_array`)."""
         try:
-            response = await self.client.request(method, self.url + path, headers=self.headers,
-                                                 auth=self.auth or httpx.USE_CLIENT_DEFAULT, **kwargs)
+            async with self.client.stream(method, self.url + path, headers=self.headers,
+                                          auth=self.auth or httpx.USE_CLIENT_DEFAULT, **kwargs) as response:
+                body = await self._read_body(response, path)
         except httpx.TimeoutException:
             raise AlertmanagerDown(f"no answer from {self.url} within {self.client.timeout.read or 0:g} s. Check "
                                    f"that Alertmanager is running and reachable from here.") from None
@@ -97,6 +105,7 @@ class Alertmanager:
         except httpx.HTTPError as error:
             raise AlertmanagerDown(f"the connection to {self.url} failed ({_why(error)}). Try again; if it "
                                    f"keeps failing, check the network.") from None
+        text = body.decode(response.encoding or "utf-8", errors="replace")
         if response.status_code in (401, 403):
             raise AlertmanagerDown(f"{self.url} refused the credentials ({response.status_code}). Give the "
                                    f"source's password or token again (`commander alerts source secret`).")
@@ -105,14 +114,37 @@ class Alertmanager:
                                    f"is Alertmanager's own address, such as http://alertmanager:9093.")
         if response.status_code >= 400:
             raise AlertmanagerDown(f"Alertmanager refused {method} {path} ({response.status_code}): "
-                                   f"{_message(response)}")
-        if not response.content:
+                                   f"{_message(text, response.reason_phrase)}")
+        if not body:
             return None
         try:
-            return json_array(response.text) if array else response.json()
+            check_nesting(text, MAX_DEPTH)
+        except TooDeep:
+            raise AlertmanagerDown(f"{self.url} answered with JSON nested deeper than {MAX_DEPTH} levels; "
+                                   f"Alertmanager never sends that. Check that the URL is Alertmanager's own "
+                                   f"address.") from None
+        try:
+            return json_array(text) if array else json.loads(text)
         except ValueError:
             raise AlertmanagerDown(f"{self.url} answered with something that is not JSON. Check that the URL is "
                                    f"Alertmanager's own address, not a login page or a proxy's.") from None
+
+    async def _read_body(self, response: httpx.Response, path: str) -> bytes:
+        """The body, refused as soon as it passes RESPONSE_MAX_BYTES: one answer cannot fill the memory."""
+        too_big = AlertmanagerDown(f"{self.url} answered {path} with more than {RESPONSE_MAX_BYTES / 2**20:g} MB; "
+                                   f"Commander reads at most that. Narrow the source's filter (--filter) so "
+                                   f"fewer alerts match.")
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > RESPONSE_MAX_BYTES:
+            raise too_big
+        chunks: list[bytes] = []
+        total = 0
+        async for chunk in response.aiter_bytes():
+            total += len(chunk)
+            if total > RESPONSE_MAX_BYTES:
+                raise too_big
+            chunks.append(chunk)
+        return b"".join(chunks)
 
 
 _DECODER = json.JSONDecoder()
@@ -165,14 +197,14 @@ def _why(error: BaseException) -> str:
     return (str(error) or type(error).__name__)[:ERROR_TEXT_MAX]
 
 
-def _message(response: httpx.Response) -> str:
+def _message(text: str, reason: str) -> str:
     """Alertmanager's own words: a JSON string, or {"code", "message"}; else the start of the body."""
     try:
-        body = response.json()
+        body = json.loads(text) if nesting(text) <= MAX_DEPTH else None
     except ValueError:
-        return response.text[:ERROR_TEXT_MAX] or response.reason_phrase
+        return text[:ERROR_TEXT_MAX] or reason
     if isinstance(body, dict) and "message" in body:
         return str(body["message"])[:ERROR_TEXT_MAX]
     if isinstance(body, str):
         return body[:ERROR_TEXT_MAX]
-    return json.dumps(body)[:ERROR_TEXT_MAX]
+    return (json.dumps(body) if body is not None else text)[:ERROR_TEXT_MAX]

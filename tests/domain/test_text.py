@@ -99,3 +99,12 @@ def test_services_split_trim_and_drop_duplicates_in_order() -> None:
     assert clean_services([]) == []
     with pytest.raises(DomainError, match="service name"):
         clean_services(["s" * 61])
+
+
+def test_a_possessive_field_reads_right_when_refused() -> None:
+    with pytest.raises(DomainError, match=r"^Your name is empty\. Type a few words\.$"):
+        clean_name("  ", field="your name")
+    with pytest.raises(DomainError, match=r"^Your name is 81 characters long; the limit is 80\."):
+        clean_name("x" * 81, field="your name")
+    with pytest.raises(DomainError, match=r"^The person's name is empty\."):
+        clean_name("", field="person's name")

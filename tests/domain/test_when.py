@@ -132,3 +132,25 @@ def test_format_duration(delta: timedelta, text: str) -> None:
 ])
 def test_format_clock(delta: timedelta, text: str) -> None:
     assert format_clock(delta) == text
+
+
+@pytest.mark.parametrize("typed", [
+    "0001-01-01", "0001-01-01T00:00:00Z", "0001-01-01T00:00+01:00", "1969-12-31T23:59:59Z",
+    "2200-01-01T00:00:00Z", "9999-12-31", "9999-12-31T23:59:59-01:00", "99999999999999999999 h ago",
+    "500000 hours ago",
+])
+def test_times_outside_1970_to_2199_are_refused_with_the_years(typed: str) -> None:
+    with pytest.raises(DomainError, match=r"Commander keeps.* 1970 to 2199\. Check the year\.$"):
+        parse(typed)
+
+
+def test_the_edges_of_the_years_are_kept() -> None:
+    assert parse("1970-01-01T00:00:00Z") == at(1970, 1, 1, 0)
+    assert parse("2199-12-31T23:59:59Z") == at(2199, 12, 31, 23, 59, 59)
+
+
+def test_a_field_that_plans_ahead_refuses_more_than_its_reach() -> None:
+    year = timedelta(days=366)
+    assert parse_when("2027-11-28T09:00:00Z", now=NOW, zone=BERLIN, ahead=year) == at(2027, 11, 28, 9)
+    with pytest.raises(DomainError, match=r"^'2028-01-01' is more than a year ahead \(now is 2026-11-28T09:30:00Z\)"):
+        parse_when("2028-01-01", now=NOW, zone=BERLIN, ahead=year)
