@@ -10,12 +10,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
 from commander.cli.render import clean, json_text, local_time, table
-from commander.cli.session import Refusal, Session, read_options, read_secret, secret_store
-from commander.domain.alerts import Alert, known_time
+from commander.cli.session import Refusal, Session, read_input, read_options, read_secret, secret_store
+from commander.domain.alerts import PUSHED_MAX_BYTES, Alert, known_time
 from commander.domain.when import iso
 
 SOURCE_HELP = "a name people recognise, e.g. prod or eu-west"
@@ -316,15 +315,7 @@ def expire(session: Session, args: argparse.Namespace) -> int:
 def ingest(session: Session, args: argparse.Namespace) -> int:
     from commander.app import alerts
 
-    if args.file == "-":
-        text = sys.stdin.read()
-    else:
-        try:
-            text = Path(args.file).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise Refusal(f"Cannot read {args.file}: {getattr(error, 'strerror', None) or error}. "
-                          f"Check the path.") from error
-    report = alerts.ingest(session.console, text)
+    report = alerts.ingest(session.console, read_input(args.file, limit=PUSHED_MAX_BYTES))
     print(f"Ingested {report.firing} firing and {report.resolved} resolved alert"
           f"{'s' if report.firing + report.resolved != 1 else ''} (source: file).")
     return 0

@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from commander.app.bootstrap import build_console, store_url
@@ -35,6 +36,30 @@ def read_secret(prompt: str) -> str:
     if sys.stdin.isatty():
         return getpass.getpass(prompt)
     return sys.stdin.readline().rstrip("\n")
+
+
+def read_input(path: str, *, limit: int) -> str:
+    """The UTF-8 text of a file, or of standard input for '-', read no further than `limit` bytes: a file
+    past the limit is refused before it fills the memory."""
+    name = "Standard input" if path == "-" else path
+    try:
+        if path == "-":
+            raw = getattr(sys.stdin, "buffer", None)
+            data = raw.read(limit + 1) if raw is not None else \
+                sys.stdin.read(limit + 1).encode("utf-8", "surrogateescape")
+        else:
+            with Path(path).expanduser().open("rb") as handle:
+                data = handle.read(limit + 1)
+    except OSError as error:
+        raise Refusal(f"Cannot read {path}: {error.strerror or error}. Check the path.") from error
+    if len(data) > limit:
+        raise Refusal(f"{name} is larger than {limit:,} bytes, the most Commander reads at a time: refused, "
+                      f"nothing was read. Split it into smaller files.")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise Refusal(f"{name} is not UTF-8 text (byte {data[error.start]:#04x} at position {error.start:,} "
+                      f"cannot be read). Save it as UTF-8 and try again.") from None
 
 
 def read_options(items: Sequence[str]) -> dict[str, str]:
