@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from commander.app import template_runner
 from commander.app.console import Console
 from commander.app.resources import resources_dir
 from commander.domain import postmortem as pm_domain
@@ -29,7 +30,6 @@ from commander.domain.postmortem_draft import (
     RunbookChange,
     facts,
     fold_templates,
-    render_sections,
 )
 from commander.domain.templates import TemplateProblem
 
@@ -98,7 +98,7 @@ def draft(console: Console, incident_id: str, template_key: str = DEFAULT_TEMPLA
     variables = facts(view, now=console.now(), zone=console.zone, author=console.me.name,
                       runbook_changes=runbook_changes(console, incident_id))
     try:
-        return render_sections(template(console, template_key).body, variables)
+        return template_runner.render_postmortem(template(console, template_key).body, variables)
     except TemplateProblem as problem:
         said = str(problem).rstrip(".")
         raise DomainError(f"The postmortem template '{template_key}' cannot be used: {said}. Fix it with "

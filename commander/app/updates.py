@@ -4,11 +4,12 @@ incident, or for a made-up sample incident when none is open."""
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from commander.app import template_runner
 from commander.app.console import Console, Decision
 from commander.app.resources import resources_dir
 from commander.domain import decisions, team_templates, timers
@@ -17,7 +18,7 @@ from commander.domain.errors import DomainError
 from commander.domain.events import Actor, Event
 from commander.domain.incident import IncidentState, fold
 from commander.domain.policy import Policy
-from commander.domain.templates import Template, TemplateProblem, context, render
+from commander.domain.templates import Template, TemplateProblem, context
 
 SAMPLE_ID = "6d1f3c2a-8e4b-4f7a-9c51-2b7e0a9d4c3f"
 
@@ -71,25 +72,28 @@ def variables(console: Console, incident_id: str | None) -> dict[str, Any]:
 def preview(console: Console, incident_id: str | None, key: str) -> str:
     """The update as it would go out now (None: for the sample incident). A template problem is a
     DomainError naming its line."""
-    text = template(console, key).source
-    try:
-        return render(text, variables(console, incident_id))
-    except TemplateProblem as problem:
-        raise DomainError(f"The template '{key}' cannot be used: {problem}") from None
+    return preview_later(console, incident_id, key)()
+
+
+def preview_later(console: Console, incident_id: str | None, key: str) -> Callable[[], str]:
+    """`preview` in two halves: the store is read now, on the calling thread; the rendering it returns
+    may run on another (the window's UI thread never waits on a template: see ui/template_rendering)."""
+    text, filled = template(console, key).source, variables(console, incident_id)
+
+    def rendered() -> str:
+        try:
+            return template_runner.render_update(text, filled)
+        except TemplateProblem as problem:
+            raise DomainError(f"The template '{key}' cannot be used: {problem}") from None
+
+    return rendered
 
 
 def problems(console: Console, incident_id: str | None,
              found: Mapping[str, Template] | None = None) -> dict[str, TemplateProblem]:
     """The templates that cannot be filled in for this incident (None: the sample), each with its problem.
     One broken template is reported here; the others stay usable."""
-    filled = variables(console, incident_id)
-    broken = {}
-    for key, each in (templates(console) if found is None else found).items():
-        try:
-            render(each.source, filled)
-        except TemplateProblem as problem:
-            broken[key] = problem
-    return broken
+    return template_runner.problems(templates(console) if found is None else found, variables(console, incident_id))
 
 
 def sample_incident(policy: Policy, now: datetime, commander: str) -> IncidentState:

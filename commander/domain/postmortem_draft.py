@@ -15,21 +15,20 @@ block does not vanish quietly.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import Any
+from typing import Any, cast
 
-from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError
-from jinja2.exceptions import SecurityError
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2 import TemplateSyntaxError
 
 from commander.domain import actions
 from commander.domain.analytics_facts import LIFECYCLE_KINDS, STAGES, IncidentFacts, incident_facts
 from commander.domain.errors import DomainError
 from commander.domain.events import Event, EventDraft
 from commander.domain.postmortem import SECTION_KEYS, SECTION_MAX, action_line
-from commander.domain.templates import TemplateProblem, _line_of, _undefined_in_words
+from commander.domain.template_guard import TIME_BUDGET, GuardedEnvironment, TemplateLimit, budgeted, guarded_problem
+from commander.domain.templates import TemplateProblem
 from commander.domain.text import clean_line, clean_multiline
 from commander.domain.timeline import IncidentView
 
@@ -40,8 +39,8 @@ _FACTOR = re.compile(r"(?<!\w)(?:caus\w*|because|contribut\w*|hypothes\w*|found 
 _FOLLOW_UP = re.compile(r"^\s*(?:todo|to do|follow[- ]?up|action(?: item)?|ai)\s*[:\-–—]\s*(?P<what>\S.*)$",
                         re.IGNORECASE | re.DOTALL)
 MOST_FACTORS = 8
-_ENVIRONMENT = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True,
-                                    trim_blocks=True, lstrip_blocks=True)
+_ENVIRONMENT = GuardedEnvironment(trim_blocks=True, lstrip_blocks=True)  # budgets: see template_guard
+SECTION_STREAM_MAX = 5 * SECTION_MAX  # a section past this is a runaway loop, not a long incident: refused
 
 
 @dataclass(frozen=True)
@@ -282,7 +281,7 @@ def _severity_name(view: IncidentView, key: str) -> str:
 def check_template(source: str) -> None:
     """Refuse text that is not a postmortem template: a syntax error, or a block that is not a section."""
     try:
-        template = _ENVIRONMENT.from_string(source)
+        template = _ENVIRONMENT.compiled(source)
     except TemplateSyntaxError as error:
         raise TemplateProblem(error.message or "the template cannot be read", error.lineno) from None
     unknown = sorted(set(template.blocks) - set(SECTION_KEYS))
@@ -294,21 +293,35 @@ def check_template(source: str) -> None:
         raise TemplateProblem("the template has no section blocks, e.g. {% block summary %} … {% endblock %}.")
 
 
-def render_sections(source: str, variables: dict[str, Any]) -> dict[str, str]:
-    """Each section's text, from the template's block of the same name ("" for a section it leaves out)."""
-    check_template(source)
-    template = _ENVIRONMENT.from_string(source)
+def render_sections(source: str, variables: dict[str, Any], *, seconds: float = TIME_BUDGET) -> dict[str, str]:
+    """Each section's text, from the template's block of the same name ("" for a section it leaves out).
+    The whole template runs within `seconds`; a section is checked for size as its text streams out."""
     sections = dict.fromkeys(SECTION_KEYS, "")
     try:
-        context = template.new_context(variables)
-        for key, block in template.blocks.items():
-            sections[key] = _fit("".join(block(context)).strip())
-    except SecurityError as error:
-        raise TemplateProblem(f"not allowed in a template: {error}", _line_of(error)) from None
-    except UndefinedError as error:
-        raise TemplateProblem(_undefined_in_words(str(error)), _line_of(error)) from None
-    except TemplateError as error:
-        raise TemplateProblem(str(error), _line_of(error)) from None
+        with budgeted(seconds):
+            check_template(source)
+            template = _ENVIRONMENT.compiled(source)
+            context = template.new_context(variables)
+            try:
+                for key, block in template.blocks.items():
+                    parts, size = [], 0
+                    stream = cast(Generator[str, None, None], block(context))
+                    for chunk in stream:
+                        size += len(chunk)
+                        if size > SECTION_STREAM_MAX:
+                            stream.throw(TemplateLimit(f"the section {key} would be more than "
+                                                       f"{SECTION_STREAM_MAX:,} characters long"))
+                        parts.append(chunk)
+                    sections[key] = _fit("".join(parts).strip())
+            except Exception:  # noqa: BLE001
+                _ENVIRONMENT.handle_exception()  # re-raises with the template's own line numbers
+    except TemplateProblem:
+        raise
+    except Exception as error:  # noqa: BLE001 (whatever the template caused becomes a problem; bugs re-raise)
+        found = guarded_problem(error)
+        if found is None:
+            raise
+        raise TemplateProblem(*found) from None
     return sections
 
 

@@ -2,28 +2,28 @@
 
 A template can come from the shared store, so it is untrusted input: the sandbox refuses attribute
 tricks (`{{ ''.__class__.__mro__ }}`), and a misspelt variable is an error with its line, not a blank.
-The context is plain data built from the incident's state; nothing in it can reach the application.
+The context is plain data built from the incident's state; nothing in it can reach the application, and
+the sandbox is immutable, so a template cannot change what the next one sees. Rendering runs under the
+budgets of `template_guard` (time, output while it streams, sizes, arithmetic, recursion); the window and
+the command line render through `commander.app.template_runner`, which adds a separate process.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError
-from jinja2.exceptions import SecurityError
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2 import TemplateSyntaxError
 
+from commander.domain import template_guard
 from commander.domain.incident import IncidentState
 from commander.domain.policy import Policy
+from commander.domain.template_guard import TIME_BUDGET, GuardedEnvironment, TemplateLimit, guarded_problem
 from commander.domain.timers import next_update
 from commander.domain.when import format_duration
 
-_NO_ATTRIBUTE = re.compile(r"^'\w+ object' has no attribute '(?P<name>[^']*)'$")
-_NOT_DEFINED = re.compile(r"^'(?P<name>[^']*)' is undefined$")
 MAX_OUTPUT = 40_000  # characters: far beyond any chat message, short of a runaway loop's output
 
 
@@ -42,10 +42,10 @@ class TemplateProblem(ValueError):
 
     def __init__(self, message: str, line: int | None = None) -> None:
         super().__init__(f"Line {line}: {message}" if line else message)
-        self.line = line
+        self.reason, self.line = message, line
 
 
-_ENVIRONMENT = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+_ENVIRONMENT = GuardedEnvironment()
 
 
 def context(state: IncidentState, policy: Policy, *, now: datetime, author: str,
@@ -86,36 +86,22 @@ def check(source: str) -> None:
         raise TemplateProblem(error.message or "the template cannot be read", error.lineno) from None
 
 
-def render(source: str, variables: dict[str, Any]) -> str:
+def render(source: str, variables: dict[str, Any], *, seconds: float = TIME_BUDGET) -> str:
+    """The update the template writes, refused with its line when it cannot be written, or when it runs
+    longer than `seconds` or writes more than MAX_OUTPUT characters (checked as the text streams out)."""
     try:
-        text = _ENVIRONMENT.from_string(source).render(variables)
-    except TemplateSyntaxError as error:
-        raise TemplateProblem(error.message or "the template cannot be read", error.lineno) from None
-    except SecurityError as error:
-        raise TemplateProblem(f"not allowed in a template: {error}", _line_of(error)) from None
-    except UndefinedError as error:
-        raise TemplateProblem(_undefined_in_words(str(error)), _line_of(error)) from None
-    except TemplateError as error:
-        raise TemplateProblem(str(error), _line_of(error)) from None
-    if len(text) > MAX_OUTPUT:
-        raise TemplateProblem(f"the update would be {len(text):,} characters long; keep it under {MAX_OUTPUT:,}.")
-    return text.strip() + "\n"
-
-
-def _undefined_in_words(message: str) -> str:
-    """Jinja2 says "'dict object' has no attribute 'titel'"; a person writing an update needs the name."""
-    missing = _NO_ATTRIBUTE.match(message) or _NOT_DEFINED.match(message)
-    if missing is None:
-        return message
-    return f"there is no variable '{missing['name']}': check its spelling"
-
-
-def _line_of(error: BaseException) -> int | None:
-    """The template line an error happened on, from the traceback Jinja2 rewrites for templates."""
-    line = None
-    traceback = error.__traceback__
-    while traceback is not None:
-        if traceback.tb_frame.f_code.co_filename == "<template>":
-            line = traceback.tb_lineno
-        traceback = traceback.tb_next
-    return line
+        with template_guard.budgeted(seconds):
+            stream = cast(Generator[str, None, None], _ENVIRONMENT.compiled(source).generate(variables))
+            parts, size = [], 0
+            for chunk in stream:
+                size += len(chunk)
+                if size > MAX_OUTPUT:  # thrown in where the template is, so the message names the line
+                    stream.throw(TemplateLimit(f"the update would be more than {MAX_OUTPUT:,} characters long; "
+                                               f"keep it under {MAX_OUTPUT:,}"))
+                parts.append(chunk)
+    except Exception as error:  # noqa: BLE001 (whatever the template caused becomes a problem; bugs re-raise)
+        found = guarded_problem(error)
+        if found is None:
+            raise
+        raise TemplateProblem(*found) from None
+    return "".join(parts).strip() + "\n"

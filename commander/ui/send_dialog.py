@@ -4,6 +4,7 @@ published to the chosen destinations off the UI thread, each destination's state
 from __future__ import annotations
 
 import threading
+from concurrent.futures import Future
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
@@ -18,14 +19,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from commander.app import publishing
+from commander.app import publishing, template_runner
 from commander.app.console import Console
-from commander.app.updates import preview, templates
+from commander.app.updates import preview_later, templates
 from commander.domain.errors import DomainError
 from commander.integrations.destinations.base import Outcome, warm_up
 from commander.integrations.secrets import SecretStore
 from commander.ui.dialogs import plain_label
 from commander.ui.problems import ErrorLabel
+from commander.ui.template_rendering import Rendering
 
 
 class _Relay(QObject):
@@ -93,12 +95,22 @@ class SendUpdateDialog(QDialog):
         if template_key is not None and self.template.findData(template_key) >= 0:
             self.template.setCurrentIndex(self.template.findData(template_key))
         self.template.currentIndexChanged.connect(self.refresh)
+        self.rendering = Rendering(self)
+        template_runner.ready()
         self.refresh()
 
     def refresh(self) -> None:
+        """Fill the template in off the UI thread (a hostile one runs until its time budget is up); Send
+        waits for a preview that worked."""
+        self.send_button.setEnabled(False)
+        self.rendering.start(preview_later(self.console, self.incident_id, self.template.currentData()),
+                             self._previewed)
+
+    def _previewed(self, rendered: Future[str]) -> None:
         try:
-            self.text.setPlainText(preview(self.console, self.incident_id, self.template.currentData()))
+            self.text.setPlainText(rendered.result())
             self.error.clear_message()
+            self.send_button.setEnabled(bool(self.choices))
         except DomainError as problem:  # a template error names its line; the dialog stays usable
             self.text.setPlainText("")
             self.error.show_message(str(problem))
@@ -121,6 +133,7 @@ class SendUpdateDialog(QDialog):
         box = QMessageBox(QMessageBox.Icon.Question, "Send this update?",
                           f"This update goes to: {', '.join(names)}.\n\n{self.text.toPlainText()}",
                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box.setTextFormat(Qt.TextFormat.PlainText)  # the text is a template's output: never read as HTML
         box.setDefaultButton(QMessageBox.StandardButton.No)
         details = []
         for name in names:

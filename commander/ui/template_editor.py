@@ -5,11 +5,17 @@ A template is untrusted text: the preview is plain text (nothing in it is ever r
 template that cannot be filled in says why in words, with its line highlighted in the editor, while the
 preview keeps the last text that worked, greyed. A broken template is marked in the list; the others
 stay usable. Saving writes a `template.saved` event, so every console sharing the store sees it.
+
+Templates are filled in off the UI thread (`template_rendering`), so a hostile one that runs until its
+time budget is up leaves the editor responsive. Names, problems and examples come from other people:
+tooltips escape them (a tooltip is read as HTML when it looks like HTML), labels are plain text.
 """
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
+from concurrent.futures import Future
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, QTimer
 from PySide6.QtGui import (
@@ -45,14 +51,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from commander.app import updates
+from commander.app import template_runner, updates
 from commander.app.console import Console
 from commander.domain.events import Event
 from commander.domain.team_templates import STREAM, key_for, variable_reference
-from commander.domain.templates import Template, TemplateProblem, render
+from commander.domain.templates import Template, TemplateProblem
 from commander.ui.bridge import ConsoleBridge
 from commander.ui.dialogs import FormGrid, plain_label
 from commander.ui.problems import ErrorLabel, attempt
+from commander.ui.template_rendering import Rendering
 from commander.ui.theme import Tones, mono_font, tones
 
 PREVIEW_DELAY_MS = 150  # typing pauses this long before the preview is filled in again
@@ -62,6 +69,12 @@ OriginRole = Qt.ItemDataRole.UserRole + 2
 DetailRole = Qt.ItemDataRole.UserRole + 3
 ProblemRole = Qt.ItemDataRole.UserRole + 4
 _DESCRIBED = {"shipped": "shipped with Commander", "team": "the team's own", "edited": "shipped, edited by the team"}
+
+
+def _tooltip(text: str) -> str:
+    """A tooltip (or message box text) that shows outside text as written: rich text on purpose, every
+    character escaped (Qt reads text that looks like HTML as HTML, `<img src="/dev/zero">` included)."""
+    return f"<qt>{html.escape(text[:2000]).replace(chr(10), '<br>')}</qt>" if text else ""
 
 
 class TemplateDelegate(QStyledItemDelegate):
@@ -135,6 +148,9 @@ class TemplateEditor(QDialog):
         self.saved: Template | None = None     # what Revert goes back to, and what "unsaved" compares with
         self._switching = False
         self.problem_line: int | None = None
+        self.rendering = Rendering(self)  # the preview
+        self.checking = Rendering(self)   # which templates in the list cannot be used
+        template_runner.ready()
 
         self.list = QListWidget(self)
         self.list.setAccessibleName("Templates")
@@ -292,17 +308,17 @@ class TemplateEditor(QDialog):
         for expression, example in variable_reference(updates.variables(self.console, self.incident_id)):
             item = QTreeWidgetItem([expression, example])
             item.setFont(0, mono_font())
-            item.setToolTip(0, f"{{{{ {expression} }}}}")
-            item.setToolTip(1, example)
+            item.setToolTip(0, _tooltip(f"{{{{ {expression} }}}}"))
+            item.setToolTip(1, _tooltip(example))
             self.variables.addTopLevelItem(item)
         self.variables.resizeColumnToContents(0)
 
     # -- the list ----------------------------------------------------------------------------------
 
     def reload(self) -> None:
-        """Read the templates again (after a save here or anywhere) and mark the ones that cannot be used."""
+        """Read the templates again (after a save here or anywhere); which ones cannot be used is found
+        off the UI thread and marked when known (`_mark_problems`)."""
         self.found = updates.templates(self.console)
-        self.problems = updates.problems(self.console, self.incident_id, self.found)
         self._switching = True
         try:
             self.list.clear()
@@ -312,16 +328,29 @@ class TemplateEditor(QDialog):
                 item.setData(KeyRole, key)
                 item.setData(OriginRole, each.origin)
                 item.setData(DetailRole, detail)
-                problem = self.problems.get(key)
-                item.setData(ProblemRole, str(problem) if problem else "")
-                described = f"{each.name} ({_DESCRIBED[each.origin]}). {detail}."
-                item.setToolTip(f"Cannot be used: {problem}" if problem else f"{detail}\n{_DESCRIBED[each.origin]}")
-                item.setData(Qt.ItemDataRole.AccessibleTextRole,
-                             described + (f" Cannot be used: {problem}" if problem else ""))
+                self._mark(item, each, self.problems.get(key))
                 if key == self.key:
                     self.list.setCurrentItem(item)
         finally:
             self._switching = False
+        found, filled = dict(self.found), updates.variables(self.console, self.incident_id)
+        self.checking.start(lambda: template_runner.problems(found, filled), self._mark_problems)
+
+    def _mark_problems(self, checked: Future[dict[str, TemplateProblem]]) -> None:
+        self.problems = checked.result()
+        for row in range(self.list.count()):
+            item = self.list.item(row)
+            each = self.found.get(str(item.data(KeyRole)))
+            if each is not None:
+                self._mark(item, each, self.problems.get(each.key))
+
+    @staticmethod
+    def _mark(item: QListWidgetItem, each: Template, problem: TemplateProblem | None) -> None:
+        detail = str(item.data(DetailRole))
+        item.setData(ProblemRole, str(problem) if problem else "")
+        described = f"{each.name} ({_DESCRIBED[each.origin]}). {detail}."
+        item.setToolTip(_tooltip(f"Cannot be used: {problem}" if problem else f"{detail}\n{_DESCRIBED[each.origin]}"))
+        item.setData(Qt.ItemDataRole.AccessibleTextRole, described + (f" Cannot be used: {problem}" if problem else ""))
 
     def _chosen(self, current: QListWidgetItem | None, previous: QListWidgetItem | None) -> None:
         if self._switching or current is None:
@@ -393,8 +422,8 @@ class TemplateEditor(QDialog):
                              + ("  (unsaved changes)" if dirty else ""))
         self.key_label.setText(f"Key: {self.key}  ·  {_DESCRIBED[origin]}" if self.key and origin
                                else "Key: made from the name when you save")
-        self.key_label.setToolTip(f"From a terminal: commander update send REF --template {self.key}" if self.key
-                                  else "")
+        self.key_label.setToolTip(_tooltip(f"From a terminal: commander update send REF --template {self.key}")
+                                  if self.key else "")
         self.revert_button.setEnabled(dirty)
         self.duplicate_button.setEnabled(self.saved is not None)
         self.remove_button.setEnabled(origin in ("team", "edited"))
@@ -407,7 +436,7 @@ class TemplateEditor(QDialog):
             return True
         buttons = QMessageBox.StandardButton
         answer = QMessageBox.question(
-            self, "Unsaved changes", f"Save your changes to {self.name.text() or 'the new template'} first?",
+            self, "Unsaved changes", _tooltip(f"Save your changes to {self.name.text() or 'the new template'} first?"),
             buttons.Save | buttons.Discard | buttons.Cancel, buttons.Save)
         if answer == buttons.Save:
             return self.save()
@@ -452,7 +481,7 @@ class TemplateEditor(QDialog):
                     f"everyone sharing the store." if edited else
                     f"Remove {self.saved.name}? Every console sharing the store stops offering it.")
         answer = QMessageBox.question(self, "Restore the shipped version" if edited else "Remove the template",
-                                      question, buttons.Yes | buttons.Cancel, buttons.Cancel)
+                                      _tooltip(question), buttons.Yes | buttons.Cancel, buttons.Cancel)
         if answer != buttons.Yes:
             return
         key = self.saved.key
@@ -470,10 +499,15 @@ class TemplateEditor(QDialog):
     # -- the preview -------------------------------------------------------------------------------
 
     def refresh_preview(self) -> None:
-        """Fill the text in for the incident (or the sample); on a problem keep the last good preview."""
+        """Fill the text in for the incident (or the sample), off the UI thread; on a problem keep the last
+        good preview."""
         self.preview_caption.setText(self._filled_from())
+        source, filled = self.body.toPlainText(), updates.variables(self.console, self.incident_id)
+        self.rendering.start(lambda: template_runner.render_update(source, filled), self._preview_done)
+
+    def _preview_done(self, rendered: Future[str]) -> None:
         try:
-            text = render(self.body.toPlainText(), updates.variables(self.console, self.incident_id))
+            text = rendered.result()
         except TemplateProblem as problem:
             self._show_problem(problem)
             return

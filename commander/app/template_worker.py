@@ -1,0 +1,72 @@
+"""The worker process that fills in templates for `template_runner` (run as `python -m` this module).
+
+It reads requests from standard input and writes answers to standard output, each a JSON document after
+its length (4 bytes, big-endian): JSON both ways, so nothing the worker says can run code in the window.
+Its address space is limited (`MEMORY_LIMIT`), so a template that allocates without end gets a
+MemoryError here instead of taking the machine's memory; the window kills it on a hard timeout.
+It stops when its standard input closes (the window went away).
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+import sys
+import traceback
+from typing import IO, Any
+
+from commander.domain.postmortem_draft import render_sections
+from commander.domain.templates import TemplateProblem, render
+
+MEMORY_LIMIT = 1 << 30  # bytes of address space: a template's output is at most a few MB
+_LENGTH = struct.Struct(">I")
+
+
+def _limit_memory() -> None:
+    try:
+        import resource
+    except ImportError:  # not on Windows: the runner renders in-process there
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = MEMORY_LIMIT if hard == resource.RLIM_INFINITY else min(MEMORY_LIMIT, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def read_message(stream: IO[bytes]) -> Any:
+    head = stream.read(_LENGTH.size)
+    if len(head) < _LENGTH.size:
+        return None
+    return json.loads(stream.read(_LENGTH.unpack(head)[0]))
+
+
+def write_message(stream: IO[bytes], message: Any) -> None:
+    body = json.dumps(message).encode()
+    stream.write(_LENGTH.pack(len(body)) + body)
+    stream.flush()
+
+
+def answer(request: dict[str, Any]) -> dict[str, Any]:
+    try:
+        if request["kind"] == "postmortem":
+            return {"sections": render_sections(request["source"], request["variables"],
+                                                seconds=request["seconds"])}
+        return {"text": render(request["source"], request["variables"], seconds=request["seconds"])}
+    except TemplateProblem as problem:
+        return {"problem": problem.reason, "line": problem.line}
+    except MemoryError:
+        return {"problem": "it needs more memory than a template may use", "line": None}
+    except Exception:  # noqa: BLE001 (a bug: its traceback goes back to the window's log)
+        return {"bug": traceback.format_exc()}
+
+
+def main() -> None:
+    _limit_memory()
+    inbox, outbox = sys.stdin.buffer, sys.stdout.buffer
+    render("{% for x in range(2) %}{{ x * 2 }}{% endfor %}", {}, seconds=10)  # compile once: the first answer is quick
+    write_message(outbox, {"ready": True})
+    while (request := read_message(inbox)) is not None:
+        write_message(outbox, answer(request))
+
+
+if __name__ == "__main__":
+    main()
