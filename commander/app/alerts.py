@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from commander.app import connections
 from commander.app.console import Console
 from commander.domain import decisions, triage
 from commander.domain.alerts import (
@@ -31,6 +32,7 @@ from commander.domain.alerts import (
     within_limits,
 )
 from commander.domain.clock import to_ms
+from commander.domain.connections import endpoint, insecure
 from commander.domain.errors import DomainError
 from commander.domain.events import Event, stream_entity
 from commander.domain.ids import new_id
@@ -74,21 +76,62 @@ def add_source(console: Console, kind: str, name: str, url: str, options: dict[s
     auth = options.get("auth", "none").strip() or "none"
     if auth != "none" and not secret.strip():
         raise DomainError(f"No secret given: {auth} auth needs {'the password' if auth == 'basic' else 'the token'}.")
-    console.record(triage.add_source(sources(console), kind, name, url, options, console.policy))
-    source = sources(console)[name.strip()]
-    return source, secrets.put(source.secret_name, secret.strip()) if auth != "none" else True
+    drafts = triage.add_source(sources(console), kind, name, url, options, console.policy)
+    p = drafts[0].payload
+    kept = True
+    if auth != "none":  # kept first: a keyring that refuses it leaves nothing recorded
+        problem = insecure({"url": p["url"]})
+        if problem:
+            raise DomainError(f"{problem} Or use no auth.")
+        kept = connections.give(connections.Guarded("alert_source", p["name"], endpoint(p["kind"], {"url": p["url"]})),
+                                secret, secrets)
+    try:
+        console.record(drafts)
+    except BaseException:
+        secrets.delete(f"alert_source:{p['name']}")
+        raise
+    return sources(console)[p["name"]], kept
 
 
-def set_secret(console: Console, name: str, secret: str, secrets: SecretStore) -> bool:
-    """Give this computer the secret of a source the team added elsewhere."""
+def guarded(console: Console, source: AlertSource) -> connections.Guarded:
+    """A source's secret, bound to the address it was given for (see app/connections)."""
+    return connections.Guarded("alert_source", source.name, endpoint(source.kind, {"url": source.url}),
+                               connections.seen_in(console.reads.stream(STREAM), "alert_source", source.name))
+
+
+def _source(console: Console, name: str) -> AlertSource:
     source = sources(console).get(name)
     if source is None:
         raise DomainError(f"No alert source called {name}. `commander alerts source list` shows them.")
     if source.auth == "none":
         raise DomainError(f"{name} uses no auth: it needs no secret.")
-    if not secret.strip():
-        raise DomainError("No secret given.")
-    return secrets.put(source.secret_name, secret.strip())
+    return source
+
+
+def set_secret(console: Console, name: str, secret: str, secrets: SecretStore) -> bool:
+    """Give this computer the secret of a source the team added elsewhere (or again, for a new address)."""
+    return connections.give(guarded(console, _source(console, name)), secret, secrets)
+
+
+def trust(console: Console, name: str, secrets: SecretStore) -> tuple[str, str]:
+    """Confirm the address the source's settings name now: its secret here is sent there."""
+    return connections.trust(guarded(console, _source(console, name)), secrets)
+
+
+def _keys(console: Console, chosen: Sequence[AlertSource], secrets: SecretStore) -> dict[str, tuple[str | None, str]]:
+    """Each source's secret ("" without auth), or None and why it is not sent."""
+    keys: dict[str, tuple[str | None, str]] = {}
+    for source in chosen:
+        if source.auth == "none":
+            keys[source.name] = "", ""
+            continue
+        try:
+            secret = connections.bound_secret(guarded(console, source), secrets)
+        except DomainError as held:
+            keys[source.name] = None, str(held)
+        else:
+            keys[source.name] = secret, "" if secret is not None else _no_secret(source)
+    return keys
 
 
 def remove_source(console: Console, name: str, secrets: SecretStore) -> None:
@@ -113,7 +156,7 @@ def fetch_all(console: Console, secrets: SecretStore, *, only: str | None = None
     if only is not None and only not in known and only != FILE_SOURCE:
         raise DomainError(f"No alert source called {only}. `commander alerts source list` shows them.")
     chosen = [s for s in known.values() if only in (None, s.name)]
-    keys = {s.name: secrets.get(s.secret_name) if s.auth != "none" else "" for s in chosen}
+    keys = _keys(console, chosen, secrets)
     now = console.now()
 
     async def run() -> list[AlertsResult]:
@@ -128,9 +171,11 @@ def fetch_all(console: Console, secrets: SecretStore, *, only: str | None = None
     return results
 
 
-async def _read(source: AlertSource, secret: str | None, client: httpx.AsyncClient, now: datetime) -> AlertsResult:
+async def _read(source: AlertSource, key: tuple[str | None, str], client: httpx.AsyncClient,
+                now: datetime) -> AlertsResult:
+    secret, why = key
     if secret is None:
-        return AlertsResult(source.name, [], "down", _no_secret(source), now)
+        return AlertsResult(source.name, [], "down", why, now)
     try:
         items = await _manager(source, secret, client).alerts(filters=source.filters)
     except AlertmanagerDown as down:
@@ -332,14 +377,14 @@ def list_silences(console: Console, secrets: SecretStore, *, only: str | None = 
     if only is not None and only not in known:
         raise DomainError(f"No alert source called {only}. `commander alerts source list` shows them.")
     chosen = [s for s in known.values() if only in (None, s.name)]
-    keys = {s.name: secrets.get(s.secret_name) if s.auth != "none" else "" for s in chosen}
+    keys = _keys(console, chosen, secrets)
     owners = _silence_owners(console)
     references = {summary.id: summary.reference for summary in console.incidents()}
 
     async def one(source: AlertSource, client: httpx.AsyncClient) -> tuple[str, list[SilenceInfo] | str]:
-        secret = keys[source.name]
+        secret, why = keys[source.name]
         if secret is None:
-            return source.name, _no_secret(source)
+            return source.name, why
         try:
             items = await _manager(source, secret, client).silences()
         except AlertmanagerDown as down:
@@ -391,7 +436,10 @@ def _secret(known: Mapping[str, AlertSource], name: str, secrets: SecretStore) -
         raise DomainError(f"No alert source called {name} any more: it was removed. Add it again to silence there.")
     if source.auth == "none":
         return ""
-    secret = secrets.get(source.secret_name)
+    # No store here (a worker thread): the history of re-adds is not read, so a secret from before bindings
+    # is bound on first use; reading alerts, which comes first, holds one back when the name was re-added.
+    target = connections.Guarded("alert_source", source.name, endpoint(source.kind, {"url": source.url}))
+    secret = connections.bound_secret(target, secrets)
     if secret is None:
         raise DomainError(f"Cannot reach {name}: {_no_secret(source)}")
     return secret

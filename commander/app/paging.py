@@ -14,10 +14,11 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from commander.app import oncall, publishing
+from commander.app import connections, oncall, publishing
 from commander.app.console import Console
 from commander.domain import pagers as pager_settings
 from commander.domain import paging
+from commander.domain.connections import endpoint
 from commander.domain.destinations import DestinationConfig
 from commander.domain.errors import DomainError
 from commander.domain.events import Event, EventDraft, incident_stream
@@ -45,9 +46,52 @@ def add_pager(console: Console, kind: str, name: str, options: dict[str, str], s
     (False: for this session only, as `secrets.notice` explains)."""
     key = check_routing_key(secret) if kind.strip().lower() == "pagerduty" else ""
     known = {name: config.kind for name, config in publishing.destinations(console).items()}
-    console.record(pager_settings.add_pager(pagers(console), kind, name, options, known))
-    config = pagers(console)[name.strip()]
-    return config, secrets.put(config.secret_name, key) if key else True
+    drafts = pager_settings.add_pager(pagers(console), kind, name, options, known)
+    p = drafts[0].payload
+    kept = True
+    if key:  # kept first: a keyring that refuses it leaves nothing recorded
+        kept = connections.give(connections.Guarded("pager", p["name"], endpoint(p["kind"], p["options"])), key,
+                                secrets)
+    try:
+        console.record(drafts)
+    except BaseException:
+        secrets.delete(f"pager:{p['name']}")
+        raise
+    return pagers(console)[p["name"]], kept
+
+
+def guarded(console: Console, config: PagerConfig) -> connections.Guarded:
+    """A PagerDuty pager's routing key, bound to where its settings send it (see app/connections)."""
+    return connections.Guarded("pager", config.name, endpoint(config.kind, config.options),
+                               connections.seen_in(console.reads.stream(STREAM), "pager", config.name))
+
+
+def _pagerduty(console: Console, name: str) -> PagerConfig:
+    config = pagers(console).get(name)
+    if config is None:
+        raise DomainError(f"No pager called {name}. `commander pager list` shows them.")
+    if config.kind != "pagerduty":
+        raise DomainError(f"{name} posts through a chat destination and has no secret of its own: give the "
+                          f"destination its secret instead.")
+    return config
+
+
+def set_key(console: Console, name: str, secret: str, secrets: SecretStore) -> bool:
+    """Give this computer the routing key of a PagerDuty pager added elsewhere (or again, for a new address)."""
+    return connections.give(guarded(console, _pagerduty(console, name)), check_routing_key(secret), secrets)
+
+
+def trust(console: Console, name: str, secrets: SecretStore) -> tuple[str, str]:
+    """Confirm the address the pager's settings name now: its routing key here is sent there."""
+    return connections.trust(guarded(console, _pagerduty(console, name)), secrets)
+
+
+def _routing_key(console: Console, config: PagerConfig, secrets: SecretStore) -> tuple[str | None, str]:
+    """The routing key, or None and why it is not sent ("" when this computer has none)."""
+    try:
+        return connections.bound_secret(guarded(console, config), secrets), ""
+    except DomainError as held:
+        return None, str(held)
 
 
 def remove_pager(console: Console, name: str, secrets: SecretStore) -> None:
@@ -192,10 +236,12 @@ def pages(console: Console, incident_id: str) -> list[Page]:
 def _check_ready(console: Console, config: PagerConfig, secrets: SecretStore) -> None:
     """Refuse before anything is written when this computer cannot send through the pager."""
     if config.kind == "pagerduty":
-        if secrets.get(config.secret_name) is None:
+        key, held = _routing_key(console, config, secrets)
+        if held:
+            raise DomainError(held)
+        if key is None:
             raise DomainError(f"This computer has no routing key for {config.name} (keys stay in each computer's "
-                              f"keyring). Add it here again: `commander pager remove {config.name}`, then `commander "
-                              f"pager add pagerduty {config.name}`.")
+                              f"keyring). Give it here with `commander pager secret '{config.name}'`.")
         return
     _, problem = _chat_destination(console, config, secrets)
     if problem:
@@ -209,7 +255,10 @@ def _chat_destination(console: Console, config: PagerConfig,
     if found is None:
         return None, f"{config.name} posts through the destination {name}, which was removed. Add the pager again " \
                      f"with a destination that exists."
-    secret = secrets.get(found.secret_name)
+    try:
+        secret = connections.bound_secret(connections.guarded(found), secrets)
+    except DomainError as held:
+        return None, str(held)
     if secret is None:
         return None, f"This computer has no secret for {name}, which {config.name} posts through (secrets stay in " \
                      f"each computer's keyring). Add the destination again here."
@@ -234,9 +283,10 @@ def _trigger(console: Console, state: IncidentState, page: Page, config: PagerCo
         return PageJob(page.id, "trigger", page.pager, "", page.dedup_key, "",
                        problem=f"the pager {page.pager} was removed: page {page.target} another way")
     if config.kind == "pagerduty":
-        key = secrets.get(config.secret_name)
-        problem = "" if key else (f"this computer has no routing key for {config.name} (keys stay in each "
-                                  f"computer's keyring): add it here, and page {page.target} another way now")
+        key, held = _routing_key(console, config, secrets)
+        problem = held or ("" if key else (f"this computer has no routing key for {config.name} (keys stay in "
+                                           f"each computer's keyring): add it here, and page {page.target} another "
+                                           f"way now"))
         return PageJob(page.id, "trigger", config.name, "pagerduty", page.dedup_key, key or "", config.options,
                        alert=alert(console, state, page, config), problem=problem)
     found, problem = _chat_destination(console, config, secrets)
@@ -260,18 +310,20 @@ def _follow_ups(console: Console, incident_id: str, written: list[Event], action
         config = known.get(page.pager)
         if page.delivery == "failed" or (config is not None and config.kind != "pagerduty"):
             continue
-        jobs.append(_follow_up(page, config, action, secrets))
+        jobs.append(_follow_up(console, page, config, action, secrets))
     return Dispatch(incident_id, jobs)
 
 
-def _follow_up(page: Page, config: PagerConfig | None, action: str, secrets: SecretStore) -> PageJob:
+def _follow_up(console: Console, page: Page, config: PagerConfig | None, action: str,
+               secrets: SecretStore) -> PageJob:
     if config is None:
         return PageJob(page.id, action, page.pager, "pagerduty", page.dedup_key, "",
                        problem=f"the pager {page.pager} was removed, so it was not told: if it is PagerDuty, "
                                f"{action} the alert for {page.target} there")
-    key = secrets.get(config.secret_name)
-    problem = "" if key else (f"this computer has no routing key for {config.name}, so PagerDuty was not told: "
-                              f"{action} the alert for {page.target} in PagerDuty")
+    key, held = _routing_key(console, config, secrets)
+    problem = (f"{held} PagerDuty was not told: {action} the alert for {page.target} there" if held else
+               "" if key else (f"this computer has no routing key for {config.name}, so PagerDuty was not told: "
+                               f"{action} the alert for {page.target} in PagerDuty"))
     return PageJob(page.id, action, config.name, "pagerduty", page.dedup_key, key or "", config.options,
                    problem=problem)
 

@@ -12,6 +12,7 @@ import sys
 from datetime import date
 from typing import Any
 
+from commander.cli import connection_secrets
 from commander.cli.render import clean, json_text, table
 from commander.cli.session import Refusal, Session, add_connection, secret_store
 from commander.domain.actions import (
@@ -88,6 +89,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser],
     s = verbs.add_parser("remove", parents=[common], help="remove a tracker (its issues stay where they are)")
     s.add_argument("name", metavar="NAME")
     s.set_defaults(func=remove_tracker)
+    connection_secrets.register(verbs, common, "tracker", give=connection_secrets.give_connection("tracker"),
+                                trust=connection_secrets.trust_connection("tracker"))
 
 
 def _fields(parser: argparse.ArgumentParser) -> None:
@@ -222,7 +225,7 @@ def add_tracker(session: Session, args: argparse.Namespace) -> int:
 
 
 def list_trackers(session: Session, args: argparse.Namespace) -> int:
-    from commander.app import actions
+    from commander.app import actions, connections
 
     secrets = secret_store()
     found = actions.trackers(session.console)
@@ -231,7 +234,7 @@ def list_trackers(session: Session, args: argparse.Namespace) -> int:
               "--option email=… --option project=OPS`.")
         return 0
     rows = [(config.name, config.kind, ", ".join(f"{k}={v}" for k, v in config.options.items()),
-             "secret here" if secrets.get(config.secret_name) else "no secret on this computer")
+             connections.state_text(connections.state_of(connections.guarded(config), secrets)))
             for config in found.values()]
     for line in table(("NAME", "KIND", "SETTINGS", "SECRET"), rows):
         print(line)

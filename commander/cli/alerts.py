@@ -47,6 +47,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser],
                                   help="give this computer a source's password or token (read from stdin)")
     s.add_argument("name", metavar="NAME")
     s.set_defaults(func=give_secret)
+    t = source_actions.add_parser("trust", parents=[common],
+                                  help="confirm the new address of a source whose settings changed: its secret is "
+                                       "sent there")
+    t.add_argument("name", metavar="NAME")
+    t.set_defaults(func=trust_source)
 
     listing = actions.add_parser("list", parents=[common], help="firing alerts, grouped; down sources say why")
     listing.add_argument("--source", metavar="NAME", help="only this source ('file': ingested alerts)")
@@ -117,7 +122,7 @@ def add_source(session: Session, args: argparse.Namespace) -> int:
 
 
 def list_sources(session: Session, args: argparse.Namespace) -> int:
-    from commander.app import alerts
+    from commander.app import alerts, connections
 
     secrets = secret_store()
     found = alerts.sources(session.console)
@@ -126,8 +131,8 @@ def list_sources(session: Session, args: argparse.Namespace) -> int:
         return 0
     rows = []
     for source in found.values():
-        auth = source.auth if source.auth == "none" else \
-            f"{source.auth}, {'secret here' if secrets.get(source.secret_name) else 'no secret on this computer'}"
+        state = connections.state_text(connections.state_of(alerts.guarded(session.console, source), secrets))
+        auth = source.auth if source.auth == "none" else f"{source.auth}, {state}"
         rows.append([source.name, source.url, auth, source.options.get("filter", "")])
     print("\n".join(table(["NAME", "URL", "AUTH", "FILTER"], rows)))
     return 0
@@ -150,6 +155,13 @@ def give_secret(session: Session, args: argparse.Namespace) -> int:
     if not kept:
         print(secrets.notice, file=sys.stderr)
     return 0
+
+
+def trust_source(session: Session, args: argparse.Namespace) -> int:
+    from commander.app import alerts
+    from commander.cli.connection_secrets import confirm
+
+    return confirm(session, args, alerts.trust)
 
 
 # -- reading -----------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from commander.cli import connection_secrets
 from commander.cli.render import clean
 from commander.cli.session import Session, add_connection, secret_store
 
@@ -29,6 +30,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser],
     r = actions.add_parser("remove", parents=[common], help="remove a destination")
     r.add_argument("name", metavar="NAME")
     r.set_defaults(func=remove)
+    connection_secrets.register(actions, common, "destination", give=connection_secrets.give_connection("destination"),
+                                trust=connection_secrets.trust_connection("destination"))
 
 
 def register_send(updates: argparse._SubParsersAction[argparse.ArgumentParser],
@@ -57,14 +60,14 @@ def add(session: Session, args: argparse.Namespace) -> int:
 
 
 def listing(session: Session, args: argparse.Namespace) -> int:
-    from commander.app import publishing
+    from commander.app import connections, publishing
 
     secrets = secret_store()
     found = publishing.destinations(session.console)
     if not found:
         print("No destinations yet. Add one with `commander destination add slack '#incidents'`.")
     for config in found.values():
-        here = "secret here" if secrets.get(config.secret_name) else "no secret on this computer"
+        here = connections.state_text(connections.state_of(connections.guarded(config), secrets))
         print(f"{clean(config.name):<24} {config.kind:<8} {here}")
     return 0
 

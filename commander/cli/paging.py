@@ -14,13 +14,16 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
+from commander.cli import connection_secrets
 from commander.cli.render import clean, json_text, local_time, table
 from commander.cli.session import Refusal, Session, secret_store
 
 if TYPE_CHECKING:
     Parsers = argparse._SubParsersAction[argparse.ArgumentParser]
+    from commander.app.console import Console
     from commander.app.paging import Dispatch
     from commander.domain.paging import Page
+    from commander.integrations.secrets import SecretStore
 
 SHORT_ID = 13
 PAGE_ACTIONS = ("ack", "list", "escalate", "resolve")
@@ -46,6 +49,7 @@ def register(commands: Parsers, common: argparse.ArgumentParser) -> None:
     r = actions.add_parser("remove", parents=[common], help="remove a pager")
     r.add_argument("name", metavar="NAME")
     r.set_defaults(func=remove)
+    connection_secrets.register(actions, common, "pager", give=_set_key, trust=_trust)
 
     g = commands.add_parser(
         "page", parents=[common], help="page someone for an incident; list, acknowledge, escalate, resolve pages",
@@ -96,13 +100,15 @@ def add(session: Session, args: argparse.Namespace) -> int:
 
 
 def listing(session: Session, args: argparse.Namespace) -> int:
-    from commander.app import paging
+    from commander.app import connections, paging
 
     secrets = secret_store()
     found = paging.pagers(session.console)
     if args.json:
         print(json_text(json.dumps([{"name": c.name, "kind": c.kind, "options": c.options,
-                                     "secret_here": c.kind != "pagerduty" or secrets.get(c.secret_name) is not None}
+                                     "secret_here": c.kind != "pagerduty" or secrets.get(c.secret_name) is not None,
+                                     "secret_held_back": c.kind == "pagerduty" and connections.state_of(
+                                         paging.guarded(session.console, c), secrets).state == "held"}
                                     for c in found.values()], ensure_ascii=False, indent=2)))
         return 0
     if not found:
@@ -112,7 +118,9 @@ def listing(session: Session, args: argparse.Namespace) -> int:
     rows = []
     for config in found.values():
         if config.kind == "pagerduty":
-            here = "routing key here" if secrets.get(config.secret_name) else "no routing key on this computer"
+            state = connections.state_of(paging.guarded(session.console, config), secrets).state
+            here = {"ready": "routing key here", "held": "routing key held back: address changed"}.get(
+                state, "no routing key on this computer")
         else:
             people = len(config.mentions())
             here = f"through {config.options.get('destination', '')}, {people} mention{'s' * (people != 1)}"
@@ -120,6 +128,18 @@ def listing(session: Session, args: argparse.Namespace) -> int:
     for line in table(["NAME", "KIND", ""], rows):
         print(line)
     return 0
+
+
+def _set_key(console: Console, name: str, secret: str, secrets: SecretStore) -> bool:
+    from commander.app import paging
+
+    return paging.set_key(console, name, secret, secrets)
+
+
+def _trust(console: Console, name: str, secrets: SecretStore) -> tuple[str, str]:
+    from commander.app import paging
+
+    return paging.trust(console, name, secrets)
 
 
 def remove(session: Session, args: argparse.Namespace) -> int:

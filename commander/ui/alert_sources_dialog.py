@@ -91,11 +91,17 @@ class AddAlertSourceDialog(CommandDialog):
 
 
 def _listing(console: Console, secrets: SecretStore) -> list[Listed]:
-    return [Listed(name, source.kind, SOURCE_KINDS.get(source.kind, source.kind),
-                   NO_SECRET_NEEDED if source.auth == "none" else secret_state(secrets, source.secret_name),
-                   settings_text({"url": source.url, **source.options}),
-                   "" if source.auth == "none" else source.secret_name)
-            for name, source in alerts.sources(console).items()]
+    rows = []
+    for name, source in alerts.sources(console).items():
+        label = SOURCE_KINDS.get(source.kind, source.kind)
+        settings = settings_text({"url": source.url, **source.options})
+        if source.auth == "none":
+            rows.append(Listed(name, source.kind, label, NO_SECRET_NEEDED, settings))
+        else:
+            target = alerts.guarded(console, source)
+            rows.append(Listed(name, source.kind, label, secret_state(secrets, target), settings, source.secret_name,
+                               target))
+    return rows
 
 
 ALERT_SOURCES = Catalogue(

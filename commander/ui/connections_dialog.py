@@ -1,10 +1,16 @@
 """One dialog for everything the team connects Commander to (update destinations, trackers, pagers, alert
 sources): the list with each secret's state on this computer (never the secret), Add, an optional Test,
 and Remove with confirmation. What differs from one sort to the next is a `Catalogue`; a kind with a
-secret and a few text settings is added through `AddConnectionDialog`."""
+secret and a few text settings is added through `AddConnectionDialog`.
+
+A secret whose connection's shared settings now send it to another address is held back (see
+app/connections): the list says so, and "Confirm address…" shows the old and new address before this
+person lets it go there. Names, settings and replies come from the shared store or from a service:
+they are shown as plain text, and escaped in tooltips (which Qt would otherwise read as markup)."""
 
 from __future__ import annotations
 
+import html
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -26,6 +32,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from commander.app import connections
+from commander.app.connections import Guarded
 from commander.app.console import Console
 from commander.domain.connections import Connection
 from commander.domain.errors import DomainError
@@ -38,12 +46,23 @@ NO_SECRET_NEEDED = "none needed"
 
 
 NO_SECRET_HERE = "no secret on this computer"
+HELD_BACK = "secret held back: address changed"
 
 
-def secret_state(secrets: SecretStore, name: str) -> str:
-    if secrets.get(name) is None:
+def secret_state(secrets: SecretStore, target: Guarded) -> str:
+    found = connections.state_of(target, secrets).state
+    if found == "missing":
         return NO_SECRET_HERE
+    if found == "held":
+        return HELD_BACK
     return "secret in the keyring" if secrets.available else "secret for this session only"
+
+
+def escaped(text: str) -> str:
+    """Outside text, for a tooltip or a message box, that reads as written: Qt takes text that looks like
+    markup as rich text, and `<img src="/dev/zero">` in it would make Qt read that file until the process
+    dies (a hover is enough). Made rich text on purpose, every character escaped."""
+    return f"<qt>{html.escape(text)}</qt>" if text else ""
 
 
 def kept_note(secrets: SecretStore) -> str:
@@ -66,10 +85,15 @@ class Listed:
     secret: str    # the secret's state here, from `secret_state`, never the secret
     settings: str
     secret_name: str = ""  # where its secret is kept in the keyring; "" when it needs none
+    target: Guarded | None = None  # where its secret goes; None when it needs none
 
     @property
     def missing_secret(self) -> bool:
         return bool(self.secret_name) and self.secret == NO_SECRET_HERE
+
+    @property
+    def held_back(self) -> bool:
+        return self.secret == HELD_BACK
 
 
 Adder = Callable[[Console, SecretStore, QWidget], CommandDialog]
@@ -95,8 +119,8 @@ def family_listing(read: Callable[[Console], Mapping[str, Connection]],
 
     def listing(console: Console, secrets: SecretStore) -> list[Listed]:
         return [Listed(name, config.kind, labels.get(config.kind, config.kind),
-                       secret_state(secrets, config.secret_name), settings_text(config.options),
-                       config.secret_name)
+                       secret_state(secrets, connections.guarded(config)), settings_text(config.options),
+                       config.secret_name, connections.guarded(config))
                 for name, config in read(console).items()]
 
     return listing
@@ -133,9 +157,12 @@ class ConnectionsDialog(QDialog):
         self.test_button = QPushButton("&Test", self)
         self.remove_button = QPushButton("&Remove…", self)
         self.secret_button = QPushButton("Give it a &secret…", self)
-        self.secret_button.setToolTip("It was added on another computer: give this computer its secret too")
-        self.remove_button.setToolTip(f"Remove the chosen {catalogue.noun} for the whole team (Delete)")
-        for button in (self.add_button, self.test_button, self.remove_button, self.secret_button):
+        self.confirm_button = QPushButton("&Confirm address…", self)
+        self.confirm_button.setToolTip("Its settings now send its secret to another address: check it and let the "
+                                       "secret go there")
+        self.remove_button.setToolTip(escaped(f"Remove the chosen {catalogue.noun} for the whole team (Delete)"))
+        for button in (self.add_button, self.test_button, self.remove_button, self.secret_button,
+                       self.confirm_button):
             row.addWidget(button)
         self.test_button.setVisible(catalogue.test is not None)
         row.addStretch(1)
@@ -147,6 +174,7 @@ class ConnectionsDialog(QDialog):
         self.test_button.clicked.connect(self.test)
         self.remove_button.clicked.connect(self.remove)
         self.secret_button.clicked.connect(self.give_secret)
+        self.confirm_button.clicked.connect(self.confirm_address)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.tree, self.remove)
         self.rows: dict[str, Listed] = {}
         self.tree.currentItemChanged.connect(lambda *_: self._enable())
@@ -160,9 +188,11 @@ class ConnectionsDialog(QDialog):
         self.rows = {listed.name: listed for listed in self.catalogue.listing(self.console, self.secrets)}
         for listed in self.rows.values():
             item = QTreeWidgetItem([listed.name, listed.kind, listed.secret, listed.settings])
-            item.setToolTip(0, listed.label)
-            item.setToolTip(1, listed.label)
-            item.setToolTip(3, listed.settings)
+            item.setToolTip(0, escaped(listed.label))
+            item.setToolTip(1, escaped(listed.label))
+            if listed.held_back and listed.target is not None:
+                item.setToolTip(2, escaped(connections.state_of(listed.target, self.secrets).reason))
+            item.setToolTip(3, escaped(listed.settings))
             self.tree.addTopLevelItem(item)
         for column in range(4):
             self.tree.resizeColumnToContents(column)
@@ -176,18 +206,56 @@ class ConnectionsDialog(QDialog):
         self.test_button.setEnabled(chosen is not None)
         self.remove_button.setEnabled(chosen is not None)
         row = self.rows.get(chosen) if chosen is not None else None
-        self.secret_button.setVisible(row is not None and row.missing_secret)
+        self.secret_button.setVisible(row is not None and (row.missing_secret or row.held_back))
+        self.secret_button.setText("Give its &secret again…" if row is not None and row.held_back
+                                   else "Give it a &secret…")
+        self.secret_button.setToolTip("Its address changed: give the secret for the new address" if
+                                      row is not None and row.held_back else
+                                      "It was added on another computer: give this computer its secret too")
+        self.confirm_button.setVisible(row is not None and row.held_back)
 
     def give_secret(self) -> CommandDialog | None:
-        """The team's connection, added on another computer: this computer's keyring gets its secret."""
+        """The team's connection, added on another computer (or with a new address): this computer's keyring
+        gets its secret, bound to where its settings send it now."""
         name = self.current()
         row = self.rows.get(name) if name is not None else None
-        if row is None or not row.missing_secret:
+        if row is None or row.target is None or not (row.missing_secret or row.held_back):
             return None
         dialog = SecretDialog(row, self.secrets, self)
         dialog.accepted.connect(self.reload)
         dialog.open()
         return dialog
+
+    def confirm_address(self) -> QMessageBox | None:
+        """Show the address the secret was entered for and the one the settings name now; Yes lets it go there."""
+        name = self.current()
+        row = self.rows.get(name) if name is not None else None
+        if row is None or row.target is None or not row.held_back:
+            return None
+        target = row.target
+        found = connections.state_of(target, self.secrets)
+        was = found.was or "an address this computer did not record (it was kept by an older Commander)"
+        box = QMessageBox(QMessageBox.Icon.Warning, "Confirm the new address?",
+                          f"The settings of {target.name} changed, so its secret is held back.\n\n"
+                          f"It was entered for: {was}\nIt would now go to: {found.now}\n\n"
+                          f"Send the secret to the new address from now on? Only say yes if you know this change: "
+                          f"anyone who can write to the shared store can change a connection's address.",
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def answered(button: int) -> None:
+            if button == QMessageBox.StandardButton.Yes:
+                done, _ = attempt(lambda: connections.trust(target, self.secrets), inline=self.error)
+                self.reload()
+                if done:
+                    self.error.clear_message()
+                    self.report.setText(f"{target.name}: its secret is now sent to {found.now}.")
+
+        box.finished.connect(answered)
+        box.open()
+        return box
 
     def current(self) -> str | None:
         item = self.tree.currentItem()
@@ -231,9 +299,9 @@ class ConnectionsDialog(QDialog):
         if name is None:
             return
         noun = self.catalogue.noun
-        answer = QMessageBox.question(self, f"Remove {noun}?",
-                                      f"Remove the {noun} {name} for the whole team? Its secret is deleted from "
-                                      f"this computer's keyring; other computers keep theirs until they remove it.")
+        answer = QMessageBox.question(self, f"Remove {noun}?", escaped(
+            f"Remove the {noun} {name} for the whole team? Its secret is deleted from this computer's keyring; "
+            f"other computers keep theirs until they remove it."))  # the name is the team's text, not markup
         if answer == QMessageBox.StandardButton.Yes:
             done, _ = attempt(lambda: self.catalogue.remove(self.console, name, self.secrets), inline=self.error)
             self.reload()
@@ -245,8 +313,11 @@ class SecretDialog(CommandDialog):
     def __init__(self, listed: Listed, secrets: SecretStore, parent: QWidget | None = None) -> None:
         super().__init__(f"Secret for {listed.name}", "Keep it", parent)
         self.listed, self.secrets = listed, secrets
-        self.set_intro(f"{listed.name} ({listed.label}) was added on another computer; secrets stay in each "
-                       f"computer's keyring. {kept_note(secrets)}")
+        where = listed.target.endpoint.where if listed.target is not None else ""
+        why = (f"The settings of {listed.name} changed: it now sends to {where}." if listed.held_back else
+               f"{listed.name} ({listed.label}) was added on another computer; secrets stay in each computer's "
+               f"keyring.")
+        self.set_intro(f"{why} The secret you give is sent only there. {kept_note(secrets)}")
         self.secret = QLineEdit(self)
         self.secret.setEchoMode(QLineEdit.EchoMode.Password)
         self.secret.setAccessibleName("Secret")
@@ -255,7 +326,9 @@ class SecretDialog(CommandDialog):
     def perform(self) -> object:
         if not self.secret.text().strip():
             raise DomainError("No secret given: type or paste it, or Cancel.")
-        return self.secrets.put(self.listed.secret_name, self.secret.text().strip())
+        if self.listed.target is None:
+            raise DomainError(f"{self.listed.name} needs no secret.")
+        return connections.give(self.listed.target, self.secret.text(), self.secrets)
 
 
 class KindOf(Protocol):

@@ -47,10 +47,16 @@ class AddPagerDialog(AddConnectionDialog):
 
 
 def _listing(console: Console, secrets: SecretStore) -> list[Listed]:
-    return [Listed(name, config.kind, PAGER_KINDS[config.kind].label if config.kind in PAGER_KINDS else config.kind,
-                   secret_state(secrets, config.secret_name) if config.kind == "pagerduty" else NO_SECRET_NEEDED,
-                   settings_text(config.options), config.secret_name if config.kind == "pagerduty" else "")
-            for name, config in paging.pagers(console).items()]
+    rows = []
+    for name, config in paging.pagers(console).items():
+        label = PAGER_KINDS[config.kind].label if config.kind in PAGER_KINDS else config.kind
+        if config.kind == "pagerduty":
+            target = paging.guarded(console, config)
+            rows.append(Listed(name, config.kind, label, secret_state(secrets, target), settings_text(config.options),
+                               config.secret_name, target))
+        else:
+            rows.append(Listed(name, config.kind, label, NO_SECRET_NEEDED, settings_text(config.options)))
+    return rows
 
 
 PAGERS = Catalogue(

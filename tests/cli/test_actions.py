@@ -131,4 +131,4 @@ def test_a_computer_without_the_secret_says_where_to_add_it(run: Run, declare: C
     item = run("action", "add", declare(), "x").out.strip()
     run("tracker", "add", "github", "gh", "--option", "repo=acme/shop", stdin="t\n")
     memory_keyring.items.clear()  # another computer: the settings are shared, the secret is not
-    refused(run("action", "push", item, "--to", "gh"), "no secret for the tracker gh", "commander tracker add")
+    refused(run("action", "push", item, "--to", "gh"), "no secret for the tracker gh", "commander tracker secret")
