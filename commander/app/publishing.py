@@ -14,13 +14,13 @@ import httpx
 from commander.app import connections
 from commander.app.console import Console
 from commander.app.updates import preview, template
-from commander.domain.destinations import FAMILY, KINDS, DestinationConfig
+from commander.domain.destinations import FAMILY, KINDS, DestinationConfig, check_options
 from commander.domain.errors import DomainError
 from commander.domain.events import Event, EventDraft, incident_stream
-from commander.integrations.destinations import make
+from commander.integrations.destinations import make, publisher
 from commander.integrations.destinations.base import PREVIEWING, Destination, Outcome, Update
 from commander.integrations.destinations.base import client as http_client
-from commander.integrations.destinations.publisher import StateListener, publish, publish_each
+from commander.integrations.destinations.publisher import GAVE_UP, StateListener, publish, publish_each
 from commander.integrations.secrets import SecretStore
 
 TEST_UPDATE = Update("TEST", "SEV4", "test", "Commander test message",
@@ -42,7 +42,30 @@ def remove(console: Console, name: str, secrets: SecretStore) -> None:
 
 
 def build(config: DestinationConfig, secrets: SecretStore) -> Destination:
+    check_options(config.kind, config.options)
     return make(config.kind, config.name, config.options, connections.secret_for(config, secrets))
+
+
+@dataclass
+class Unusable:
+    """A destination that cannot be sent to as it stands (its settings are wrong, or this computer has no
+    secret for it): its delivery fails at once with the reason, and the others go."""
+
+    name: str
+    kind: str
+    reason: str
+    resumable: bool = False
+
+    async def send(self, client: httpx.AsyncClient, update: Update) -> Outcome:
+        return Outcome("failed", self.reason)
+
+
+def usable(config: DestinationConfig, secrets: SecretStore) -> Destination:
+    """The destination built, or an `Unusable` one that says why not."""
+    try:
+        return build(config, secrets)
+    except DomainError as problem:
+        return Unusable(config.name, config.kind, f"not sent to {config.name}: {problem}")
 
 
 @dataclass(frozen=True)
@@ -75,7 +98,7 @@ def prepare(console: Console, incident_id: str, template_key: str, names: list[s
         raise DomainError(f"No destination called {', '.join(unknown)}. Known: {', '.join(known) or 'none'}.")
     if not names:
         raise DomainError("Choose at least one destination.")
-    built = [build(known[name], secrets) for name in names]
+    built = [usable(known[name], secrets) for name in dict.fromkeys(names)]
     template(console, template_key)  # an unknown key is refused before anything is queued
     text = preview(console, incident_id, template_key)
     queued = console.record([EventDraft(incident_stream(incident_id), "update.queued",
@@ -176,13 +199,15 @@ def _remote_id(console: Console, incident_id: str, name: str) -> str | None:
 
 
 def deliver(sending: Sending, *, on_state: StateListener = lambda name, state, detail: None,
-            timeout: float = 10.0) -> dict[str, Outcome]:
-    """Send every job at once; outcomes by delivery id. Touches no store: safe on a worker thread."""
+            timeout: float = 10.0, deadline: float | None = None) -> dict[str, Outcome]:
+    """Send every job at once, each retried until `deadline` seconds (publisher.DELIVERY_DEADLINE unless
+    given) have passed; outcomes by delivery id. Touches no store: safe on a worker thread."""
 
     async def run() -> dict[str, Outcome]:
         async with http_client(timeout) as client:
             return await publish_each([(job.delivery, job.destination, job.update) for job in sending.jobs],
-                                      client=client, on_state=on_state)
+                                      client=client, on_state=on_state,
+                                      deadline=publisher.DELIVERY_DEADLINE if deadline is None else deadline)
 
     return asyncio.run(run())
 
@@ -211,15 +236,15 @@ def send_update(console: Console, incident_id: str, template_key: str, names: li
     return {sending.name(delivery): outcome for delivery, outcome in outcomes.items()}
 
 
-# -- resuming after Commander was closed mid-send ------------------------------------------------
+# -- resuming after Commander was closed mid-send, or after a delivery gave up ---------------------
 
 RESUME_WITHIN = timedelta(hours=1)  # older than this, an update is stale: ask rather than send
 
 
 @dataclass(frozen=True)
 class Pending:
-    """An update this console queued and never recorded an outcome for: it was closed or killed
-    mid-send."""
+    """An update this console queued and never recorded an outcome for (it was closed or killed
+    mid-send), or whose delivery gave up when its deadline passed (`gave_up` has the reason)."""
 
     queued: Event
     incident_id: str
@@ -228,6 +253,7 @@ class Pending:
     kind: str | None  # None when the destination was removed since
     safe: bool        # resending cannot post twice (the protocol deduplicates, or we check first)
     stale: bool       # queued longer ago than RESUME_WITHIN
+    gave_up: str = ""
 
     @property
     def automatic(self) -> bool:
@@ -237,23 +263,30 @@ class Pending:
         where = f"{self.reference} to {self.destination}"
         if self.kind is None:
             return f"{where}: the destination was removed."
+        why = f"{self.gave_up}; " if self.gave_up else ""
         if not self.safe:
-            return f"{where}: {self.destination} ({self.kind}) cannot tell Commander whether it arrived, so " \
-                   f"sending it again may post it twice."
-        return f"{where}: queued {'over an hour' if self.stale else 'less than an hour'} ago; safe to resend."
+            return f"{where}: {why}{self.destination} ({self.kind}) cannot tell Commander whether it arrived, " \
+                   f"so sending it again may post it twice."
+        return f"{where}: {why}queued {'over an hour' if self.stale else 'less than an hour'} ago; safe to resend."
 
 
 def pending(console: Console, secrets: SecretStore | None = None) -> list[Pending]:
-    """Updates this console queued in open incidents without a delivered or failed outcome."""
+    """Updates this console queued in open incidents without a delivered or failed outcome, and those
+    whose last outcome is a delivery that gave up (the service kept asking to wait, or was down)."""
     known = destinations(console)
     now = console.now()
     queued: dict[str, Event] = {}
+    gave_up: dict[str, str] = {}
     for event in console.reads.of_kinds(("update.queued", "update.delivered", "update.failed")):
         if event.kind == "update.queued":
             if event.origin == console.console_id:
                 queued[event.id] = event
+        elif event.kind == "update.failed" and event.payload["delivery"] in queued \
+                and event.payload["reason"].startswith(GAVE_UP):
+            gave_up[event.payload["delivery"]] = event.payload["reason"]
         else:
             queued.pop(event.payload["delivery"], None)
+            gave_up.pop(event.payload["delivery"], None)
     if not queued:
         return []
     open_ones = {summary.id: summary for summary in console.incidents(include_closed=False)}
@@ -265,21 +298,41 @@ def pending(console: Console, secrets: SecretStore | None = None) -> list[Pendin
         config = known.get(event.payload["destination"])
         safe = False
         if config is not None and secrets is not None and secrets.get(config.secret_name) is not None:
-            safe = build(config, secrets).resumable
+            safe = usable(config, secrets).resumable
         found.append(Pending(event, summary.id, summary.reference, event.payload["destination"],
-                             config.kind if config else None, safe, now - event.occurred_at > RESUME_WITHIN))
+                             config.kind if config else None, safe, now - event.occurred_at > RESUME_WITHIN,
+                             gave_up.get(event.id, "")))
     return found
 
 
 def resume(console: Console, items: list[Pending], secrets: SecretStore) -> Sending:
     """The pending updates made ready to send again, with the same delivery ids (Matrix's txnId; the
-    status pages look for what already landed before creating anything)."""
+    status pages look for what already landed before creating anything). One whose destination cannot
+    be used as it stands fails on its own when delivered."""
     known = destinations(console)
     jobs = []
     for item in items:
         if item.kind is None or item.destination not in known:
             raise DomainError(f"{item.destination} was removed: it cannot be sent again. Mark it not sent.")
-        jobs.append(_job(console, item.queued, build(known[item.destination], secrets), resumed=True))
+        jobs.append(_job(console, item.queued, usable(known[item.destination], secrets), resumed=True))
+    return Sending(jobs)
+
+
+def retry(console: Console, deliveries: list[str], secrets: SecretStore) -> Sending:
+    """Deliveries that failed (by their update.queued ids) made ready to send again, as they were queued:
+    the same text and delivery id, so a destination that deduplicates posts once."""
+    known = destinations(console)
+    wanted = set(deliveries)
+    jobs = []
+    for event in console.reads.of_kinds(("update.queued",)):
+        if event.id not in wanted:
+            continue
+        name = event.payload["destination"]
+        if name not in known:
+            raise DomainError(f"{name} was removed since: add it again to send there.")
+        jobs.append(_job(console, event, usable(known[name], secrets), resumed=True))
+    if not jobs:
+        raise DomainError("Those updates are no longer in the log: send a new update instead.")
     return Sending(jobs)
 
 
@@ -288,7 +341,8 @@ def abandon(console: Console, items: list[Pending]) -> None:
     console.record([EventDraft(incident_stream(item.incident_id), "update.failed",
                                {"delivery": item.queued.id, "destination": item.destination,
                                 "reason": "not sent again: Commander was closed while sending it, so it may or "
-                                          "may not have reached " + item.destination})
+                                          "may not have reached " + item.destination if not item.gave_up else
+                                          f"not sent again after the delivery ran out of time ({item.gave_up})"})
                     for item in items])
 
 

@@ -22,6 +22,7 @@ from urllib.parse import quote
 
 import httpx
 
+from commander.domain.destinations import matrix_room
 from commander.domain.errors import DomainError
 from commander.integrations.destinations.base import RETRYABLE, Outcome, Update, classify, retry_after
 from commander.integrations.destinations.teams import shortened_to_fit
@@ -36,7 +37,7 @@ MATRIX_HINTS = {
     "M_UNKNOWN_TOKEN": "the access token has expired or was revoked (the bot was logged out): make a new one "
                        "and set it again",
     "M_MISSING_TOKEN": "no access token was sent: set the destination's secret again",
-    "M_NOT_FOUND": "there is no such room: check the room setting (a room id !…:server or an alias #…:server)",
+    "M_NOT_FOUND": "there is no such room: check the room setting (the room's id !…, or an alias #…:server)",
     "M_TOO_LARGE": "the update is too large for this homeserver: shorten it",
     "M_UNRECOGNIZED": "the homeserver does not know this request: check that the homeserver setting is the "
                       "address of its client API (what https://<server>/.well-known/matrix/client names)",
@@ -71,10 +72,10 @@ def refusal(response: httpx.Response, name: str) -> Outcome:
     error = _json(response)
     errcode, message = str(error.get("errcode", "")), str(error.get("error", ""))[:300]
     if errcode == "M_LIMIT_EXCEEDED" or response.status_code == 429:
-        wait = retry_after(response)
+        # retry_after_ms is exact; Retry-After (added in v1.10) is the same wait rounded up to seconds
         milliseconds = error.get("retry_after_ms")
-        if wait is None and isinstance(milliseconds, int | float):
-            wait = max(0.0, milliseconds / 1000)
+        wait = max(0.0, milliseconds / 1000) if isinstance(milliseconds, int | float) \
+            and not isinstance(milliseconds, bool) else retry_after(response)
         return Outcome("retry", f"{name} is rate limiting the bot" + (f" ({message})" if message else ""), wait)
     if response.status_code in RETRYABLE:
         return classify(response, name)
@@ -91,7 +92,7 @@ def refusal(response: httpx.Response, name: str) -> Outcome:
 class MatrixRoom:
     name: str
     homeserver: str   # the client API's base URL, e.g. https://matrix-client.matrix.org
-    room: str         # !roomid:server, or #alias:server
+    room: str         # !opaque:server (room versions 1-11), !hash (version 12 on), or #alias:server
     token: str
     kind: str = "matrix"
     resumable: bool = True  # the txnId is the delivery id: the homeserver answers a resend with the same event
@@ -129,7 +130,7 @@ class MatrixRoom:
                                     headers=headers)
         if response.status_code == 404 and _json(response).get("errcode") == "M_NOT_FOUND":
             return Outcome("failed", f"{self.label} knows no room called {self.room}: check the room setting "
-                                     f"(the alias as the room's settings show it, or its id !…:server).")
+                                     f"(the alias as the room's settings show it, or its id !…).")
         if response.status_code != 200:
             return refusal(response, self.label)
         room_id = _field(response, "room_id")
@@ -156,7 +157,7 @@ def _field(response: httpx.Response, key: str) -> str:
 
 def make(name: str, options: Mapping[str, str], secret: str) -> MatrixRoom:
     room = options["room"].strip()
-    if not (room.startswith(("!", "#")) and ":" in room):
-        raise DomainError(f"The Matrix destination {name} has room '{room}': use the room's id (!abc…:server) "
-                          f"or an alias (#name:server), as the room's settings show them.")
+    if not matrix_room(room):
+        raise DomainError(f"The Matrix destination {name} has room '{room}': use the room's id (!… as the room's "
+                          f"settings show it) or an alias (#name:server).")
     return MatrixRoom(name, options["homeserver"].strip().rstrip("/"), room, secret)
