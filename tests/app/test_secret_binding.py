@@ -46,9 +46,13 @@ def carried(requests: list[Request], secret: str) -> bool:
 
 
 def refusal(console: Console, incident: str, name: str) -> str:
+    return refusal_with(console, incident, name, SecretStore())
+
+
+def refusal_with(console: Console, incident: str, name: str, secrets: SecretStore) -> str:
     """Why an update to `name` was not sent: a failed delivery's reason (or the refusal before queueing)."""
     try:
-        outcome = publishing.send_update(console, incident, "initial", [name], SecretStore())[name]
+        outcome = publishing.send_update(console, incident, "initial", [name], secrets)[name]
     except DomainError as refused:
         return str(refused)
     assert outcome.state == "failed"
@@ -220,3 +224,21 @@ def test_a_keyring_that_refuses_the_secret_refuses_the_add(console: Console, ref
     assert publishing.destinations(console) == {} and actions.trackers(console) == {}
     assert paging.pagers(console) == {} and alerts.sources(console) == {}
     assert refusing._session == {}  # not quietly kept for the session either
+
+
+def test_without_any_keyring_the_secret_is_kept_for_the_session_and_still_bound(console: Console,
+                                                                                incident: str) -> None:
+    from keyring.backends.fail import Keyring as NoKeyring
+
+    session: dict[str, str] = {}
+    with serve(Homeserver()) as server:
+        _, kept = publishing.add(console, "matrix", "ops", {"homeserver": server.base, "room": ROOM}, TOKEN,
+                                 SecretStore(NoKeyring(), session=session))
+        assert kept is False and "ops" in publishing.destinations(console)
+        assert publishing.send_update(console, incident, "initial", ["ops"],
+                                      SecretStore(NoKeyring(), session=session))["ops"].state == "delivered"
+        with serve(Homeserver()) as listener:
+            readd_destination(console, "ops", {"homeserver": listener.base, "room": ROOM})
+            assert "settings of ops changed" in refusal_with(console, incident, "ops",
+                                                             SecretStore(NoKeyring(), session=session))
+            assert listener.requests == []
