@@ -32,7 +32,7 @@ from commander.domain.alerts import (
     within_limits,
 )
 from commander.domain.clock import to_ms
-from commander.domain.connections import endpoint, insecure
+from commander.domain.connections import endpoint, endpoints_seen, insecure
 from commander.domain.errors import DomainError
 from commander.domain.events import Event, stream_entity
 from commander.domain.ids import new_id
@@ -93,10 +93,14 @@ def add_source(console: Console, kind: str, name: str, url: str, options: dict[s
     return sources(console)[p["name"]], kept
 
 
-def guarded(console: Console, source: AlertSource) -> connections.Guarded:
-    """A source's secret, bound to the address it was given for (see app/connections)."""
+def guarded(console: Console, source: AlertSource,
+            seen: Mapping[str, frozenset[str]] | None = None) -> connections.Guarded:
+    """A source's secret, bound to the address it was given for (see app/connections). `seen`: every source's
+    endpoints ever, when the caller read them already (the alerts stream is long: ingested alerts live there)."""
+    if seen is None:
+        seen = endpoints_seen(console.reads.of_kinds(("alert_source.added",)), "alert_source")
     return connections.Guarded("alert_source", source.name, endpoint(source.kind, {"url": source.url}),
-                               connections.seen_in(console.reads.stream(STREAM), "alert_source", source.name))
+                               seen.get(source.name, frozenset()))
 
 
 def _source(console: Console, name: str) -> AlertSource:
@@ -121,12 +125,13 @@ def trust(console: Console, name: str, secrets: SecretStore) -> tuple[str, str]:
 def _keys(console: Console, chosen: Sequence[AlertSource], secrets: SecretStore) -> dict[str, tuple[str | None, str]]:
     """Each source's secret ("" without auth), or None and why it is not sent."""
     keys: dict[str, tuple[str | None, str]] = {}
+    seen = endpoints_seen(console.reads.of_kinds(("alert_source.added",)), "alert_source")
     for source in chosen:
         if source.auth == "none":
             keys[source.name] = "", ""
             continue
         try:
-            secret = connections.bound_secret(guarded(console, source), secrets)
+            secret = connections.bound_secret(guarded(console, source, seen), secrets)
         except DomainError as held:
             keys[source.name] = None, str(held)
         else:

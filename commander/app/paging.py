@@ -63,7 +63,7 @@ def add_pager(console: Console, kind: str, name: str, options: dict[str, str], s
 def guarded(console: Console, config: PagerConfig) -> connections.Guarded:
     """A PagerDuty pager's routing key, bound to where its settings send it (see app/connections)."""
     return connections.Guarded("pager", config.name, endpoint(config.kind, config.options),
-                               connections.seen_in(console.reads.stream(STREAM), "pager", config.name))
+                               connections.seen_in(console.reads.of_kinds(("pager.added",)), "pager", config.name))
 
 
 def _pagerduty(console: Console, name: str) -> PagerConfig:
