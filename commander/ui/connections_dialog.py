@@ -37,6 +37,7 @@ from commander.app.connections import Guarded
 from commander.app.console import Console
 from commander.domain.connections import Connection
 from commander.domain.errors import DomainError
+from commander.domain.pagers import check_routing_key
 from commander.integrations.destinations.base import Outcome
 from commander.integrations.secrets import SecretStore
 from commander.ui.dialogs import CommandDialog, FormGrid, plain_label
@@ -328,7 +329,10 @@ class SecretDialog(CommandDialog):
             raise DomainError("No secret given: type or paste it, or Cancel.")
         if self.listed.target is None:
             raise DomainError(f"{self.listed.name} needs no secret.")
-        return connections.give(self.listed.target, self.secret.text(), self.secrets)
+        secret = self.secret.text()
+        if self.listed.target.noun == "pager":
+            secret = check_routing_key(secret)  # PagerDuty's routing key, checked as `pager add` checks it
+        return connections.give(self.listed.target, secret, self.secrets)
 
 
 class KindOf(Protocol):
