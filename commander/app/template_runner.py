@@ -137,7 +137,10 @@ def _run(request: dict[str, Any], seconds: float) -> dict[str, Any]:
         worker.kill()
         raise TemplateProblem(f"stopped after {seconds:g} s: a template must finish sooner. Look for a loop "
                               f"that runs too many times or makes very long texts")
-    _give_back(worker)
+    if answer.get("spent"):
+        worker.kill()
+    else:
+        _give_back(worker)
     if "bug" in answer:
         raise WorkerFailed(f"The template worker failed:\n{answer['bug']}")
     if "problem" in answer:

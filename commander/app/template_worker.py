@@ -19,6 +19,7 @@ from commander.domain.postmortem_draft import render_sections
 from commander.domain.templates import TemplateProblem, render
 
 MEMORY_LIMIT = 1 << 30  # bytes of address space: a template's output is at most a few MB
+MEMORY_PROBLEM = "it needs more memory than a template may use"
 _LENGTH = struct.Struct(">I")
 
 
@@ -52,9 +53,11 @@ def answer(request: dict[str, Any]) -> dict[str, Any]:
                                                 seconds=request["seconds"])}
         return {"text": render(request["source"], request["variables"], seconds=request["seconds"])}
     except TemplateProblem as problem:
-        return {"problem": problem.reason, "line": problem.line}
+        # After running out of memory the worker is replaced: what the template built may still be held
+        # (by the traceback's frames), and the next template must start with all the room there is.
+        return {"problem": problem.reason, "line": problem.line, "spent": "memory" in problem.reason}
     except MemoryError:
-        return {"problem": "it needs more memory than a template may use", "line": None}
+        return {"problem": MEMORY_PROBLEM, "line": None, "spent": True}
     except Exception:  # noqa: BLE001 (a bug: its traceback goes back to the window's log)
         return {"bug": traceback.format_exc()}
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from commander.app.updates import shipped_templates
 from commander.domain import decisions
-from commander.domain.templates import TemplateProblem, context, render
+from commander.domain.templates import TemplateProblem, check, context, render
 from commander.domain.when import iso
 from tests.domain.replica import Replica, default_policy
 
@@ -78,3 +80,88 @@ def test_next_update_means_a_cadence_after_this_one() -> None:
     r.tick(timedelta(minutes=40))  # long overdue: the promise is still "a cadence from now", not the past
     variables = context(r.state(), POLICY, now=r.now(), author="Kim", time_format=iso)
     assert variables["next_update"] == iso(r.now() + timedelta(minutes=15))
+
+
+# -- hostile templates (issue 11, item 8): each is refused quickly, with its line, and harms no other ------
+
+SLOW = 5.0  # seconds: the budget is 2 s; loosely checked, the machine may be busy
+
+
+def _refused(source: str, variables: dict[str, object]) -> tuple[TemplateProblem, float]:
+    started = time.monotonic()
+    with pytest.raises(TemplateProblem) as refused:
+        render(source, variables)
+    return refused.value, time.monotonic() - started
+
+
+@pytest.mark.parametrize(("source", "line", "said"), [
+    ("Hello\n{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}", 2,
+     "stopped after 2 s"),
+    ("{% for a in range(100000) %}{% for b in range(100000) %}x{% endfor %}{% endfor %}", 1,
+     "more than 40,000 characters long"),
+    ("{% macro f(n) %}{% if n %}{{ f(n - 1) }}{{ f(n - 1) }}{% endif %}{% endmacro %}\n\n{{ f(60) }}", 1,
+     "stopped after 2 s"),
+    ("a\n{% for a in range(10**9) %}{% endfor %}", 2, "range() of 1,000,000,000 numbers is too long"),
+    ("{{ 10**5000 }}", 1, "more than 1,024 digits"),
+    ("\n\n{{ 10**100000000 }}", 3, "more than 1,024 digits"),
+    ("{{ 7 * 10**1000 * 10**1000 }}", 1, "more than 1,024 digits"),
+    ("{{ 'x' * 10**9 }}", 1, "too long for a template"),
+    ("{% set ns = namespace(s='x') %}\n{% for i in range(64) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}", 2,
+     "too long for a template"),
+    ("{{ (range(1000)|list) * 10**6 }}", 1, "too long for a template"),
+    ("{{ 'x'|center(10**9) }}", 1, "too long for a template"),
+    ("{{ 'x'.ljust(10**9) }}", 1, "too long for a template"),
+    ("{{ '{:>1000000000}'.format(1) }}", 1, "format width"),
+    ("{{ '%1000000000d'|format(1) }}", 1, "format width"),
+    ("{% set s = 'x' * 100000 %}{{ s|replace('x', s) }}", 1, "too long for a template"),
+    ("line\n{% macro again() %}{{ again() }}{% endmacro %}{{ again() }}", 2, "a macro calls itself too many times"),
+    ("{{ incident.clear() }}", 1, "not allowed in a template"),
+    ("{{ incident.services.append('x') }}", 1, "not allowed in a template"),
+    ("{{ incident.roles.update({'Technical Lead': 'Mallory'}) }}", 1, "not allowed in a template"),
+    ("\n{{ 1 / 0 }}", 2, "division by zero"),
+    ("{{ 2.0 ** 100000 }}", 1, "a number is too large"),
+])
+def test_a_hostile_template_is_refused_quickly_with_its_line(source: str, line: int, said: str) -> None:
+    variables = _variables(services=("checkout",))
+    before, others = repr(variables), {key: render(t.source, variables) for key, t in shipped_templates().items()}
+    problem, took = _refused(source, variables)
+    assert said in str(problem) and problem.line == line and str(problem).startswith(f"Line {line}: ")
+    assert took < SLOW
+    assert repr(variables) == before  # nothing it did reached the context the next template gets
+    assert {key: render(t.source, variables) for key, t in shipped_templates().items()} == others
+
+
+def test_a_huge_constant_does_not_hang_when_the_template_is_checked() -> None:
+    """Jinja2's optimizer folds constants when it compiles: `10**100000000` hung before rendering began."""
+    started = time.monotonic()
+    check("{{ 10**100000000 }}")
+    with pytest.raises(TemplateProblem, match="digits"):
+        render("{{ 10**100000000 }}", _variables())
+    assert time.monotonic() - started < SLOW
+
+
+def test_the_output_budget_is_checked_while_the_text_streams_out() -> None:
+    """100,000 x 100,000 lines would be 10 GB: the budget stops it at the first 40,000 characters."""
+    problem, took = _refused("{% for a in range(100000) %}{% for b in range(100000) %}"
+                             "{{ incident.title }}\n{% endfor %}{% endfor %}", _variables())
+    assert "more than 40,000 characters" in str(problem) and took < 1.0
+
+
+def test_the_time_budget_can_be_shorter() -> None:
+    problem, took = _refused_within("{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}"
+                                    "{% endfor %}", 0.3)
+    assert "stopped after 0.3 s" in str(problem) and took < 2.0
+
+
+def _refused_within(source: str, seconds: float) -> tuple[TemplateProblem, float]:
+    started = time.monotonic()
+    with pytest.raises(TemplateProblem) as refused:
+        render(source, _variables(), seconds=seconds)
+    return refused.value, time.monotonic() - started
+
+
+def test_ordinary_arithmetic_and_loops_still_work() -> None:
+    text = render("{{ 2**10 }} {{ 3 * 'ab' }} {{ [1] + [2] }} {{ '%05d'|format(42) }} {{ '{:>4}'.format(7) }} "
+                  "{{ 'a' ~ 'b' }} {{ 10 % 3 }} {% for i in range(3) %}{{ i }}{% endfor %} {{ 'x'|center(5) }}|",
+                  _variables())
+    assert text == "1024 ababab [1, 2] 00042    7 ab 1 012   x  |\n"

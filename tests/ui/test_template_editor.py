@@ -213,3 +213,98 @@ def test_ctrl_s_saves(qtbot: QtBot, editor: TemplateEditor, console: Console) ->
     qtbot.keyClick(editor.body, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: updates.template(console, "initial").origin == "edited")
     editor.reject()
+
+
+# -- hostile templates (issue 11, item 8): filled in off the UI thread, refused with their line --------------
+
+LOOP = "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}"
+
+
+class Heartbeat:
+    """A timer that should fire every 10 ms: the longest gap between two ticks is how long the event loop
+    stood still."""
+
+    def __init__(self) -> None:
+        from PySide6.QtCore import QElapsedTimer, QTimer
+
+        self.clock, self.timer, self.last, self.longest = QElapsedTimer(), QTimer(), 0, 0
+        self.clock.start()
+        self.timer.setInterval(10)
+        self.timer.timeout.connect(self._tick)
+        self.timer.start()
+
+    def _tick(self) -> None:
+        now = self.clock.elapsed()
+        self.longest, self.last = max(self.longest, now - self.last), now
+
+    def stop(self) -> int:
+        self.timer.stop()
+        return max(self.longest, self.clock.elapsed() - self.last)
+
+
+def test_a_hostile_template_leaves_the_editor_responsive_and_says_why_with_its_line(qtbot: QtBot,
+                                                                                  editor: TemplateEditor) -> None:
+    good = editor.preview.toPlainText()
+    beat = Heartbeat()
+    editor.body.setPlainText("Status\n" + LOOP)
+    qtbot.waitUntil(editor.problem.isVisible, timeout=10_000)
+    longest = beat.stop()
+    assert longest < 1000  # ms: the render took 2 s, and the window kept turning (it froze before)
+    assert "Line 2: stopped after 2 s" in editor.problem.text()
+    [highlight] = editor.body.extraSelections()
+    assert highlight.cursor.blockNumber() == 1
+    assert editor.preview.toPlainText() == good and editor.stale.isVisible()
+    editor.body.setPlainText("{{ incident.title }}")  # fixed: the preview follows again
+    qtbot.waitUntil(lambda: not editor.problem.isVisible())
+    assert editor.preview.toPlainText() == "Checkout API returning 502s\n"
+    editor.revert()
+    editor.reject()
+
+
+def test_an_answer_overtaken_by_typing_is_not_shown(qtbot: QtBot, editor: TemplateEditor) -> None:
+    answered: list[int] = []
+    editor.rendering.finished.connect(lambda number, _: answered.append(number))  # after the editor's own slot
+    editor.body.setPlainText(LOOP)
+    editor.refresh_preview()
+    slow = editor.rendering.latest
+    editor.body.setPlainText("now {{ author }}")
+    editor.refresh_preview()
+    qtbot.waitUntil(lambda: editor.preview.toPlainText() == "now Alex\n")
+    qtbot.waitUntil(lambda: slow in answered, timeout=10_000)  # the slow answer came, and was dropped
+    assert editor.preview.toPlainText() == "now Alex\n" and not editor.problem.isVisible()
+    editor.revert()
+    editor.reject()
+
+
+def test_hostile_team_templates_mark_only_themselves_and_their_text_is_escaped(qtbot: QtBot, window: MainWindow,
+                                                                            console: Console,
+                                                                            incident: str) -> None:
+    for key, name, body in (("loop", "Loop", "Status\n" + LOOP), ("wipe", "Wipe", "{{ incident.clear() }}"),
+                            ("deep", "Deep", "{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}"),
+                            ("fine", '<img src="/dev/zero">', "fine")):
+        console.record([EventDraft(STREAM, "template.saved", {"key": key, "name": name, "stage": "<b>now</b>",
+                                                              "audience": "", "body": body})])
+    window.select_incident(incident)
+    beat = Heartbeat()
+    dialog = window.menu_actions.edit_templates()
+    rows = {dialog.list.item(i).data(KeyRole): dialog.list.item(i) for i in range(dialog.list.count())}
+    qtbot.waitUntil(lambda: bool(rows["loop"].data(ProblemRole)), timeout=10_000)
+    assert beat.stop() < 1000
+    assert "Line 2: stopped after 2 s" in rows["loop"].data(ProblemRole)
+    assert "not allowed in a template" in rows["wipe"].data(ProblemRole)
+    assert "a macro calls itself" in rows["deep"].data(ProblemRole)
+    assert not any(rows[key].data(ProblemRole) for key in rows if key not in ("loop", "wipe", "deep"))
+    assert rows["fine"].toolTip().startswith("<qt>&lt;b&gt;now&lt;/b&gt;<br>")  # escaped: shown as written
+    assert all(rows[key].toolTip().startswith("<qt>") and "<b>" not in rows[key].toolTip() for key in rows)
+    dialog.reject()
+    beat = Heartbeat()
+    send = window.send_update()
+    assert isinstance(send, SendUpdateDialog)
+    send.template.setCurrentIndex(send.template.findData("loop"))
+    qtbot.waitUntil(lambda: "stopped after 2 s" in send.error.text(), timeout=10_000)
+    assert beat.stop() < 1000
+    assert "The template 'loop' cannot be used: Line 2: stopped after 2 s" in send.error.text()
+    assert not send.send_button.isEnabled()
+    send.template.setCurrentIndex(send.template.findData("periodic"))
+    qtbot.waitUntil(lambda: send.text.toPlainText().startswith("[SEV2]"))
+    send.reject()
