@@ -3,8 +3,9 @@
 It reads requests from standard input and writes answers to standard output, each a JSON document after
 its length (4 bytes, big-endian): JSON both ways, so nothing the worker says can run code in the window.
 Its address space is limited (`MEMORY_LIMIT`), so a template that allocates without end gets a
-MemoryError here instead of taking the machine's memory; the window kills it on a hard timeout.
-It stops when its standard input closes (the window went away).
+MemoryError here instead of taking the machine's memory; the window kills it on a hard timeout, and the
+kernel stops it when one request has used more CPU time than its budget allows (`_limit_cpu`), whether or
+not the window is still there. It stops when its standard input closes (the window went away).
 """
 
 from __future__ import annotations
@@ -33,6 +34,19 @@ def _limit_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
+def _limit_cpu(seconds: float) -> None:
+    """The kernel's own stop for this request: CPU time past the budget (plus a margin) ends the process
+    with SIGXCPU, even if the window that started it has gone away meanwhile."""
+    try:
+        import resource
+    except ImportError:
+        return
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    limit = int(used.ru_utime + used.ru_stime + seconds) + 3
+    resource.setrlimit(resource.RLIMIT_CPU, (limit if hard == resource.RLIM_INFINITY else min(limit, hard), hard))
+
+
 def read_message(stream: IO[bytes]) -> Any:
     head = stream.read(_LENGTH.size)
     if len(head) < _LENGTH.size:
@@ -47,6 +61,7 @@ def write_message(stream: IO[bytes], message: Any) -> None:
 
 
 def answer(request: dict[str, Any]) -> dict[str, Any]:
+    _limit_cpu(request["seconds"])
     try:
         if request["kind"] == "postmortem":
             return {"sections": render_sections(request["source"], request["variables"],
