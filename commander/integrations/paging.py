@@ -7,10 +7,15 @@ A mention only notifies where the service reads mentions in what Commander sends
 mrkdwn `text`, no blocks: `<@U123>`), Mattermost (`@alex`) and Discord (`<@123>`, with user mentions
 allowed) get a message of their own. Teams, Matrix and the JSON webhook get the usual update with the
 mention in its title: the name is there for people to read, but those services may not notify.
+
+Only the configured mention at the start notifies: the rest of the message (the incident's title comes from
+the shared store) is escaped as each chat reads it, so a title with `<!channel>` or `@all` pings nobody
+(Slack: https://docs.slack.dev/messaging/formatting-message-text#escaping; Mattermost: mattermost.py).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,12 +23,25 @@ from typing import Any
 import httpx
 
 from commander.integrations import destinations
-from commander.integrations.destinations.base import Outcome, Update, classify, pace, shorten
+from commander.integrations.destinations.base import Outcome, Update, classify, json_request, pace, shorten
+from commander.integrations.destinations.mattermost import plain
 from commander.integrations.destinations.publisher import BACKOFF, StateListener, publish_each
+from commander.integrations.destinations.slack import escaped
 from commander.integrations.pagerduty import Alert, EventsV2
 
 MENTIONING = ("slack", "slack-api", "mattermost", "discord")
 CHAT_TEXT_MAX = 3_000
+# The mention a pager's settings give a person, at the start of the message: Slack's <@U123>, <@W123> or
+# <!subteam^S123> (a user group); Mattermost's @name, up to the colon after it.
+_SLACK_MENTION = re.compile(r"<(?:@[UW][A-Z0-9]+|!subteam\^[A-Z0-9]+)(?:\|[^<>]*)?>")
+_MATTERMOST_MENTION = re.compile(r"[^\s:]+(?=:)")  # @alex: Mattermost's names hold no spaces or colons
+
+
+def _mention_then(text: str, mention: re.Pattern[str], escape: Callable[[str], str]) -> str:
+    """The leading mention as it is, so it notifies; everything after it escaped, so nothing else does."""
+    found = mention.match(text)
+    start = found.end() if found else 0
+    return text[:start] + escape(text[start:])
 
 
 
@@ -66,24 +84,25 @@ async def post_mention(client: httpx.AsyncClient, kind: str, name: str, options:
     text = shorten(update.text, CHAT_TEXT_MAX)
     if kind == "slack":
         await pace(f"slack:{secret}", 1.0)  # the same slot as this webhook's updates: one a second
-        response = await client.post(secret, json={"text": text})
+        response = await client.post(secret, **json_request({"text": _mention_then(text, _SLACK_MENTION, escaped)}))
         return classify(response, f"Slack ({name})")
     if kind == "slack-api":
         token, channel, api_url = (getattr(target, key) for key in ("token", "channel", "api_url"))
         await pace(f"slack-api:{channel}", 1.0)
-        response = await client.post(f"{api_url.rstrip('/')}/chat.postMessage", json={"channel": channel, "text": text},
-                                     headers={"authorization": f"Bearer {token}"})
+        payload: dict[str, Any] = {"channel": channel, "text": _mention_then(text, _SLACK_MENTION, escaped)}
+        response = await client.post(f"{api_url.rstrip('/')}/chat.postMessage",
+                                     **json_request(payload, {"authorization": f"Bearer {token}"}))
         return _read(target, response)
     if kind == "mattermost":
-        payload: dict[str, Any] = {"text": text}
+        payload = {"text": _mention_then(text, _MATTERMOST_MENTION, plain)}
         for key in ("channel", "username"):
             if getattr(target, key):
                 payload[key] = getattr(target, key)
-        return _read(target, await client.post(secret, json=payload))
+        return _read(target, await client.post(secret, **json_request(payload)))
     if kind == "discord":
         payload = {"content": shorten(text, 2_000), "allowed_mentions": {"parse": ["users", "roles"]}}
         url = httpx.URL(secret).copy_merge_params({"wait": "true"})
-        return _read(target, await client.post(url, json=payload))
+        return _read(target, await client.post(url, **json_request(payload)))
     return await target.send(client, update)
 
 

@@ -22,7 +22,7 @@ from commander.integrations.destinations.mattermost import POST_LIMIT, Mattermos
 from commander.integrations.destinations.publisher import publish
 from commander.integrations.destinations.slack import blocks
 from commander.integrations.destinations.slack_api import SlackApi
-from tests.integrations.fakes import Reply, Request, serve
+from tests.integrations.fakes import Reply, Request, serve, slack_refusal
 
 UPDATE = Update("INC-7K2M9QXA", "SEV1", "investigating", "Checkout API returning 502s",
                 "We are investigating errors at checkout. <b>not markup</b>\nNext update by 09:45.")
@@ -82,23 +82,13 @@ class SlackApiLike:
             return self.answer({"ok": False, "error": "is_archived"})
         if state == "outside":
             return self.answer({"ok": False, "error": "not_in_channel"})
-        if not body.get("text") and not body.get("blocks"):
-            return self.answer({"ok": False, "error": "no_text"})
-        if len(body.get("text", "")) > 40_000:
-            return self.answer({"ok": False, "error": "msg_too_long"})
-        if not self.blocks_valid(body.get("blocks", [])):
-            return self.answer({"ok": False, "error": "invalid_blocks"})
+        refused = slack_refusal(body)
+        if refused:
+            return self.answer({"ok": False, "error": refused})
         ts = f"1700000000.{len(self.posted) + 100:06d}"
         self.posted.append(body)
         return self.answer({"ok": True, "channel": body["channel"], "ts": ts,
                             "message": {"type": "message", "subtype": "bot_message", "text": body["text"], "ts": ts}})
-
-    @staticmethod
-    def blocks_valid(blocks: list[dict[str, Any]]) -> bool:
-        limits = {"header": 150, "section": 3000, "context": 3000}
-        return len(blocks) <= 50 and all(
-            block.get("type") in limits and len(block.get("text", {}).get("text", "")) <= limits[block["type"]]
-            for block in blocks)
 
     @staticmethod
     def answer(body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> Reply:

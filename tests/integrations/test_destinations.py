@@ -14,7 +14,7 @@ from commander.integrations.destinations.base import Update
 from commander.integrations.destinations.publisher import publish
 from commander.integrations.destinations.slack import SlackWebhook
 from commander.integrations.destinations.webhook import JsonWebhook
-from tests.integrations.fakes import Reply, Request, serve
+from tests.integrations.fakes import Reply, Request, serve, slack_refusal
 
 UPDATE = Update("INC-7K2M9QXA", "SEV1", "investigating", "Checkout API returning 502s",
                 "We are investigating errors at checkout. <b>not markup</b>\nNext update by 09:45.")
@@ -26,11 +26,10 @@ def slack_like(request: Request) -> Reply:
         body = json.loads(request.body)
     except ValueError:
         return Reply(400, "invalid_payload")
-    if not body.get("text") or not isinstance(body.get("blocks"), list) or len(body["blocks"]) > 50:
+    if not body.get("text") or not isinstance(body.get("blocks"), list):
         return Reply(400, "invalid_payload")
-    if any(len(b.get("text", {}).get("text", "")) > 3000 for b in body["blocks"] if b["type"] == "section"):
-        return Reply(400, "invalid_blocks")
-    return Reply(200, "ok")
+    refused = slack_refusal(body)
+    return Reply(400, refused) if refused else Reply(200, "ok")
 
 
 def run(coroutine):  # type: ignore[no-untyped-def]

@@ -89,6 +89,7 @@ class FakePage:
 SP_STATUS = {"investigating", "identified", "monitoring", "resolved"}
 SP_COMPONENT = {"operational", "degraded_performance", "partial_outage", "major_outage", "under_maintenance"}
 SP_MISSING = {"error": "The requested resource could not be found."}
+SP_BODY = 25_000  # characters in an incident update's body
 
 
 class StatuspageFake(FakePage):
@@ -138,6 +139,7 @@ class StatuspageFake(FakePage):
                 c not in self.components or s not in SP_COMPONENT for c, s in components.items())),
             ("Component ids must be valid", set(fields.get("component_ids", [])) - set(self.components)),
             ("Deliver notifications must be true or false", not isinstance(fields.get("deliver_notifications"), bool)),
+            ("Body is too long (maximum is 25000 characters)", len(fields.get("body", "")) > SP_BODY),
         ) if wrong]
         if problems:
             return _json(422, {"error": problems})

@@ -74,6 +74,9 @@ class FakeJira(FakeTracker):
                                    "Format)"}})
             if any(" " in label for label in fields.get("labels", [])):
                 return _json(400, {"errorMessages": [], "errors": {"labels": "The label can't contain spaces."}})
+            if len(fields.get("summary", "")) > 255:
+                return _json(400, {"errorMessages": [], "errors": {
+                    "summary": "Summary must be less than 255 characters."}})
             self.created.append(body)
             key = f"OPS-{next(self._numbers)}"
             return _json(201, {"id": "10001", "key": key, "self": f"https://example.atlassian.net/rest/api/3/issue/{key}"})
@@ -104,6 +107,12 @@ class FakeGitHub(FakeTracker):
                 return _json(422, {"message": "Validation Failed", "errors": [
                     {"resource": "Issue", "code": "missing_field", "field": "title"}],
                     "documentation_url": "https://docs.github.com/rest/issues/issues#create-an-issue"})
+            too_long = [f"{name} is too long (maximum is {limit} characters)" for name, limit in
+                        (("title", 256), ("body", 65_536)) if len(body.get(name) or "") > limit]
+            if too_long:
+                return _json(422, {"message": "Validation Failed", "errors": [
+                    {"resource": "Issue", "code": "custom", "field": m.split()[0], "message": m} for m in too_long],
+                    "documentation_url": "https://docs.github.com/rest/issues/issues#create-an-issue"})
             self.created.append(body)
             number = next(self._numbers)
             return _json(201, {"number": number, "state": "open",
@@ -116,8 +125,12 @@ class FakeGitHub(FakeTracker):
         return _json(404, {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"})
 
 
+@dataclass
 class FakeLinear(FakeTracker):
-    """Linear GraphQL: the API key as the whole Authorization header; errors inside the answer."""
+    """Linear GraphQL: the API key as the whole Authorization header; errors inside the answer. An issue
+    marked as a duplicate of another is in a state of type "duplicate"."""
+
+    duplicates: set[str] = field(default_factory=set)
 
     def authorised(self, request: Request) -> bool:
         return request.headers.get("authorization") == TOKEN
@@ -143,9 +156,9 @@ class FakeLinear(FakeTracker):
                 "url": f"https://linear.app/acme/issue/ENG-{number}"}}}})
         if "issue(id: $id)" in body["query"]:
             key = variables.get("id")
-            finished = key in self.done
-            return _json(200, {"data": {"issue": {"identifier": key, "state": {
-                "name": "Done" if finished else "Todo", "type": "completed" if finished else "unstarted"}}}})
+            name, kind = ("Done", "completed") if key in self.done else \
+                ("Duplicate", "duplicate") if key in self.duplicates else ("Todo", "unstarted")
+            return _json(200, {"data": {"issue": {"identifier": key, "state": {"name": name, "type": kind}}}})
         return _json(400, {"errors": [{"message": "Cannot query field", "extensions": {
             "code": "GRAPHQL_VALIDATION_FAILED"}}]})
 

@@ -1,19 +1,30 @@
 """What every destination shares: the update it is given, the outcome it reports, and how an HTTP
-answer becomes an outcome (delivered, retry later, or failed for a reason a person can act on)."""
+answer becomes an outcome (delivered, retry later, or failed for a reason a person can act on).
+
+Every JSON body goes out as UTF-8 with `Content-Type: application/json; charset=utf-8` (`json_request`):
+Slack warns `missing_charset` without the charset (https://docs.slack.dev/apis/web-api/#posting_json), and
+no receiver then has to guess. An answer from something that is not the service (a proxy's or a load
+balancer's HTML error page) is quoted as one line, its status and the page's <title> (`quoted`)."""
 
 from __future__ import annotations
 
 import asyncio
 import email.utils
+import html
+import json
+import re
 import ssl
 import threading
 import time
+from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import certifi
 import httpx
+
+from commander.domain import graphemes
 
 RETRYABLE = {420, 429, 500, 502, 503, 504}
 
@@ -42,10 +53,18 @@ class Outcome:
     detail: str = ""                 # for people: what happened and what to do
     retry_after: float | None = None  # seconds, when the service said how long to wait
     remote_id: str | None = None     # the service's id for what was posted, when it gives one
+    shortened: tuple[int, int] | None = None  # (characters sent, characters in the update) when it was cut
 
     @property
     def final(self) -> bool:
         return self.state != "retry"
+
+    @property
+    def shortened_words(self) -> str:
+        """"shortened to 16,938 of 20,000 characters", or "" when the whole update went."""
+        if not self.shortened:
+            return ""
+        return f"shortened to {self.shortened[0]:,} of {self.shortened[1]:,} characters"
 
 
 class Destination(Protocol):
@@ -109,21 +128,57 @@ async def pace(key: str, interval: float) -> None:
 
 
 def shorten(text: str, limit: int) -> str:
-    """Text cut to `limit` characters, with an ellipsis when cut."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """Text cut to `limit` characters on a grapheme boundary, with an ellipsis when cut."""
+    return text if len(text) <= limit else graphemes.fit(text, limit, note="…").text
 
 
 def chunks(text: str, limit: int) -> list[str]:
-    """Text split into pieces of at most `limit` characters, at line breaks where it can be."""
+    """Text split into pieces of at most `limit` characters, at line breaks where it can be, and never
+    inside a grapheme cluster (a flag or a ZWJ emoji stays whole)."""
     pieces: list[str] = []
     while len(text) > limit:
         cut = text.rfind("\n", 0, limit)
-        cut = cut if cut > limit // 2 else limit
+        cut = cut if cut > limit // 2 else len(graphemes.cut(text, limit)) or limit
         pieces.append(text[:cut])
         text = text[cut:].lstrip("\n")
     if text or not pieces:
         pieces.append(text)
     return pieces
+
+
+JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+
+
+def json_request(payload: object, headers: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """`content` and `headers` for an httpx request that carries `payload` as UTF-8 JSON, charset said."""
+    kept = {name: value for name, value in (headers or {}).items() if name.lower() != "content-type"}
+    return {"content": json.dumps(payload, ensure_ascii=False).encode(),
+            "headers": {**kept, "content-type": JSON_CONTENT_TYPE}}
+
+
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
+_HTML = re.compile(r"^\s*(<!doctype\s+html|<html|<head|<body|<\?xml|<!--|<h1|<center)", re.IGNORECASE)
+
+
+def is_html(response: httpx.Response) -> bool:
+    kind = response.headers.get("content-type", "").lower()
+    return "html" in kind or bool(_HTML.match(response.text[:200]))
+
+
+def quoted(response: httpx.Response, limit: int = 300) -> str:
+    """What the answer said, as one line a person can read: the service's own words (its body, spaces
+    collapsed, cut to `limit`), or, for an HTML page from something in between (a proxy, a captive portal,
+    a load balancer), "an HTML page titled '502 Bad Gateway'" and never the page itself."""
+    if is_html(response):
+        found = _TITLE.search(response.text)
+        title = " ".join(_TAGS.sub(" ", html.unescape(found.group(1))).split()) if found else ""
+        title = graphemes.fit(title, 120, note="…").text if title else ""
+        return f"an HTML page titled '{title}'" if title else "an HTML page without a title"
+    words = " ".join(response.text.split())
+    return graphemes.fit(words, limit, note="…").text if words else ""
+
+
+_TAGS = re.compile(r"<[^>]*>")
 
 
 PAGE_STATUS = {"investigating": "investigating", "identified": "identified", "mitigated": "monitoring",
@@ -167,7 +222,7 @@ def classify(response: httpx.Response, name: str) -> Outcome:
     """The common reading of an HTTP answer; destinations refine it with their own error formats."""
     if 200 <= response.status_code < 300:
         return Outcome("delivered")
-    body = response.text.strip()[:300]
+    body = quoted(response)
     if response.status_code in RETRYABLE:
         return Outcome("retry", f"{name} answered {response.status_code} {body}".strip(), retry_after(response))
     hint = {401: "the token or webhook URL is not accepted: set it again",

@@ -8,6 +8,9 @@ What Cachet's API controllers take (cachethq/cachet, app/Http/Controllers/Api): 
 Errors are `{"errors": [{"status", "title", "detail", "meta": {"details": [...]}}]}`; a payload it will not
 take is a 400. No documented rate limit. Incidents are named "[INC-XXXX] title" (see statuspage.py) and
 found again after a restart by listing the newest incidents.
+
+Limits: none documented for an incident's or an update's message (Cachet 2.x stores it as a long text column:
+cachethq/cachet, database/migrations; https://docs.cachethq.io/reference/incidents), so the update goes whole.
 """
 
 from __future__ import annotations
@@ -18,7 +21,14 @@ from typing import Any, ClassVar
 
 import httpx
 
-from commander.integrations.destinations.base import PAGE_STATUS, Update, component_status, mapping
+from commander.integrations.destinations.base import (
+    PAGE_STATUS,
+    Update,
+    component_status,
+    json_request,
+    mapping,
+    quoted,
+)
 from commander.integrations.destinations.statuspage import (
     PageIncidents,
     Refused,
@@ -38,10 +48,10 @@ def _said(response: httpx.Response) -> str:
     try:
         body = response.json()
     except ValueError:
-        return response.text.strip()[:300]
+        return quoted(response)
     errors = body.get("errors") if isinstance(body, dict) else None
     if not isinstance(errors, list):
-        return response.text.strip()[:300]
+        return quoted(response)
     words = []
     for error in (e for e in errors if isinstance(e, dict)):
         meta = error.get("meta")
@@ -115,8 +125,10 @@ class Cachet(PageIncidents):
     async def _call(self, client: httpx.AsyncClient, method: str, path: str, payload: dict[str, Any] | None = None,
                     *, params: dict[str, str] | None = None, missing_ok: bool = False) -> Any:
         """One request; its JSON, or None for a 404 when `missing_ok`."""
-        response = await client.request(method, f"{self.url.rstrip('/')}/api/v1{path}", json=payload, params=params,
-                                        headers={"x-cachet-token": self.token, "accept": "application/json"})
+        headers = {"x-cachet-token": self.token, "accept": "application/json"}
+        response = await client.request(method, f"{self.url.rstrip('/')}/api/v1{path}", params=params,
+                                        **(json_request(payload, headers) if payload is not None else
+                                           {"headers": headers}))
         if response.status_code == 404 and missing_ok:
             return None
         if not 200 <= response.status_code < 300:

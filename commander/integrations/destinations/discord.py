@@ -4,21 +4,36 @@ footer 2,048, 6,000 characters in all), with `allowed_mentions: {"parse": []}` s
 role in a title can ping anyone. Errors are JSON, `{"message": "Unknown Webhook", "code": 10015}`, and an
 invalid body says where: `{"code": 50035, "message": "Invalid Form Body", "errors": {"embeds": {"0":
 {"description": {"_errors": [{"code": "BASE_TYPE_MAX_LENGTH", "message": "..."}]}}}}}`. Past a rate limit
-Discord answers 429 with `{"retry_after": 1.5, "global": false}` in seconds, and a Retry-After header."""
+Discord answers 429 with `{"retry_after": 1.5, "global": false}` in seconds, and a Retry-After header.
+
+Limits (characters): content 2,000; an embed's title 256, description 4,096, footer text 2,048, and 6,000 in
+all across the embeds of a message. https://discord.com/developers/docs/resources/message#embed-object-embed-limits
+and https://discord.com/developers/docs/resources/webhook#execute-webhook. A longer update is cut on a grapheme
+boundary, with a note that says so."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
 
-from commander.integrations.destinations.base import PAGE_STATUS, Outcome, Update, classify, retry_after, shorten
+from commander.domain import graphemes
+from commander.integrations.destinations.base import (
+    PAGE_STATUS,
+    Outcome,
+    Update,
+    classify,
+    json_request,
+    retry_after,
+    shorten,
+)
 
 TITLE_LIMIT = 256
 DESCRIPTION_LIMIT = 4_096
 CONTENT_LIMIT = 2_000
+FOOTER_LIMIT = 1_000  # of Discord's 2,048, so title, description and footer stay within 6,000 in all
 COLOURS = {"SEV1": 0xE01E5A, "SEV2": 0xF2994A, "SEV3": 0xF2C94C, "SEV4": 0x2F80ED}
 RESOLVED_COLOUR = 0x2EB67D
 GREY = 0x95A5A6
@@ -36,17 +51,20 @@ FIXES = {
 
 
 def embed(update: Update) -> dict[str, Any]:
-    """The update as one embed, coloured by severity (green once resolved)."""
+    return fitted(update)[0]
+
+
+def fitted(update: Update) -> tuple[dict[str, Any], tuple[int, int] | None]:
+    """The update as one embed, coloured by severity (green once resolved), its text cut to the embed's
+    description limit on a grapheme boundary; and (characters sent, characters) when it was cut."""
     resolved = PAGE_STATUS.get(update.status) == "resolved"
-    text = update.text
-    if len(text) > DESCRIPTION_LIMIT:
-        text = shorten(text, DESCRIPTION_LIMIT - len(CUT_NOTE)) + CUT_NOTE
+    text = graphemes.fit(update.text, DESCRIPTION_LIMIT, note=CUT_NOTE)
     return {
         "title": shorten(f"{update.severity} {update.title}", TITLE_LIMIT),
-        "description": text or "\u200b",  # Discord refuses an empty description
+        "description": text.text or "\u200b",  # Discord refuses an empty description
         "color": RESOLVED_COLOUR if resolved else COLOURS.get(update.severity, GREY),
-        "footer": {"text": f"{update.reference} · {update.status}"},
-    }
+        "footer": {"text": shorten(f"{update.reference} · {update.status}", FOOTER_LIMIT)},
+    }, text.shortened
 
 
 def _problems(errors: Any, path: str = "") -> Iterator[str]:
@@ -71,17 +89,18 @@ class DiscordWebhook:
     resumable: bool = False  # a webhook has no idempotency key: a resend may post twice
 
     async def send(self, client: httpx.AsyncClient, update: Update) -> Outcome:
+        card, shortened = fitted(update)
         payload: dict[str, Any] = {
             "content": shorten(f"[{update.severity}] {update.title} ({update.status})", CONTENT_LIMIT),
-            "embeds": [embed(update)],
+            "embeds": [card],
             "allowed_mentions": {"parse": []},
         }
         if self.username:
             payload["username"] = self.username
         # Added to the URL's own query, which may carry ?thread_id=…: httpx's `params=` would replace it.
         url = httpx.URL(self.url).copy_merge_params({"wait": "true"})
-        response = await client.post(url, json=payload)
-        return self.read(response)
+        outcome = self.read(await client.post(url, **json_request(payload)))
+        return replace(outcome, shortened=shortened) if outcome.state == "delivered" else outcome
 
     def read(self, response: httpx.Response) -> Outcome:
         label = f"Discord ({self.name})"

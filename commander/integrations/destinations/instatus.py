@@ -7,6 +7,9 @@ Per https://instatus.com/help/api: `Authorization: Bearer <key>`, JSON both ways
 updates (each with `createdAt`). Statuses are upper case words (INVESTIGATING, MAJOROUTAGE...). Errors are
 `{"error": {"code": "...", "message": "..."}}`. Incidents are named "[INC-XXXX] title" (see statuspage.py) and
 found again after a restart by listing the newest incidents.
+
+Limits: none documented for an incident's or an update's message (https://instatus.com/help/api/incidents,
+https://instatus.com/help/api/incident-updates), so the update goes whole.
 """
 
 from __future__ import annotations
@@ -17,7 +20,14 @@ from typing import Any, ClassVar
 
 import httpx
 
-from commander.integrations.destinations.base import PAGE_STATUS, Update, component_status, mapping
+from commander.integrations.destinations.base import (
+    PAGE_STATUS,
+    Update,
+    component_status,
+    json_request,
+    mapping,
+    quoted,
+)
 from commander.integrations.destinations.statuspage import (
     PageIncidents,
     Refused,
@@ -38,11 +48,11 @@ def _said(response: httpx.Response) -> str:
     try:
         body = response.json()
     except ValueError:
-        return response.text.strip()[:300]
+        return quoted(response)
     error = body.get("error") if isinstance(body, dict) else None
     if isinstance(error, dict):
         return str(error.get("message") or error.get("code") or "")
-    return str(error) if error else response.text.strip()[:300]
+    return str(error) if error else quoted(response)
 
 
 @dataclass
@@ -90,8 +100,10 @@ class Instatus(PageIncidents):
     async def _call(self, client: httpx.AsyncClient, method: str, path: str, payload: dict[str, Any] | None = None,
                     *, params: dict[str, str] | None = None, missing_ok: bool = False) -> Any:
         """One request; its JSON, or None for a 404 when `missing_ok`."""
-        response = await client.request(method, f"{self.api_url.rstrip('/')}/v1/{self.page_id}{path}", json=payload,
-                                        params=params, headers={"authorization": f"Bearer {self.api_key}"})
+        headers = {"authorization": f"Bearer {self.api_key}"}
+        response = await client.request(method, f"{self.api_url.rstrip('/')}/v1/{self.page_id}{path}", params=params,
+                                        **(json_request(payload, headers) if payload is not None else
+                                           {"headers": headers}))
         if response.status_code == 404 and missing_ok:
             return None
         if not 200 <= response.status_code < 300:

@@ -22,15 +22,30 @@ from urllib.parse import quote
 
 import httpx
 
+from commander.domain import graphemes
 from commander.domain.destinations import matrix_room
 from commander.domain.errors import DomainError
-from commander.integrations.destinations.base import RETRYABLE, Outcome, Update, classify, retry_after
-from commander.integrations.destinations.teams import shortened_to_fit
+from commander.integrations.destinations.base import (
+    JSON_CONTENT_TYPE,
+    RETRYABLE,
+    Outcome,
+    Update,
+    classify,
+    quoted,
+    retry_after,
+)
 
-# "The complete event MUST NOT be larger than 65536 bytes, when formatted with the federation event format,
-# including any signatures, and encoded as Canonical JSON": the content gets what the envelope (ids, hashes,
-# signatures, prev and auth events) leaves, with room to spare.
-CONTENT_LIMIT = 60_000
+# Limits: "The complete event MUST NOT be larger than 65536 bytes, when formatted with the federation event
+# format, including any signatures, and encoded as Canonical JSON"
+# (https://spec.matrix.org/v1.16/client-server-api/#size-limits). The content gets what the rest of the event
+# leaves: at most 20 prev_events and 10 auth_events of 44 bytes each, room_id and sender of at most 255 bytes
+# each, hashes, one server's signature, depth and timestamps come to under 2,500 bytes, so 4,096 is kept for
+# them. The text goes twice (body and formatted_body): when both do not fit, the formatted copy is left out
+# (clients show `body`), and only when the body alone does not fit is it cut, saying so.
+EVENT_LIMIT = 65_536
+ENVELOPE = 4_096
+CONTENT_LIMIT = EVENT_LIMIT - ENVELOPE
+SHORTENED = "\n\n(shortened)"
 MATRIX_HINTS = {
     "M_FORBIDDEN": "the bot's account may not post there: invite it to the room and let it join (or give it "
                    "the power level to send messages)",
@@ -44,26 +59,34 @@ MATRIX_HINTS = {
 }
 
 
-def content(update: Update, text: str) -> dict[str, str]:
-    """The update as an m.text message: plain body, and HTML with the heading in bold for clients that
-    show formatting. Everything from the update is escaped, so it stays text."""
+def content(update: Update, text: str, *, formatted: bool = True) -> dict[str, str]:
+    """The update as an m.text message: plain body, and (when `formatted`) HTML with the heading in bold for
+    clients that show formatting. Everything from the update is escaped, so it stays text."""
     heading = f"{update.severity} {update.title}"
     context = f"{update.reference} · {update.status}"
+    message = {"msgtype": "m.text", "body": f"{heading}\n{context}\n\n{text}"}
+    if not formatted:
+        return message
     lines = html.escape(text, quote=False).replace("\n", "<br>")
-    return {"msgtype": "m.text", "body": f"{heading}\n{context}\n\n{text}",
-            "format": "org.matrix.custom.html",
-            "formatted_body": f"<b>{html.escape(heading, quote=False)}</b><br>"
-                              f"{html.escape(context, quote=False)}<br><br>{lines}"}
+    return message | {"format": "org.matrix.custom.html",
+                      "formatted_body": f"<b>{html.escape(heading, quote=False)}</b><br>"
+                                        f"{html.escape(context, quote=False)}<br><br>{lines}"}
 
 
 def canonical(value: object) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
 
 
-def fitted(update: Update) -> dict[str, str]:
-    """The message, its text shortened until the content is within CONTENT_LIMIT bytes."""
-    text = shortened_to_fit(update.text, lambda text: len(canonical(content(update, text))), CONTENT_LIMIT)
-    return content(update, text)
+def fitted(update: Update) -> tuple[dict[str, str], tuple[int, int] | None]:
+    """The message within CONTENT_LIMIT bytes: with its HTML copy when both fit, else the plain body alone,
+    cut on a grapheme boundary if even that does not fit; and (characters sent, characters) when cut."""
+    for formatted in (True, False):
+        whole = content(update, update.text, formatted=formatted)
+        if len(canonical(whole)) <= CONTENT_LIMIT:
+            return whole, None
+    text = graphemes.fit(update.text, note=SHORTENED,
+                         fits=lambda text: len(canonical(content(update, text, formatted=False))) <= CONTENT_LIMIT)
+    return content(update, text.text, formatted=False), text.shortened
 
 
 def refusal(response: httpx.Response, name: str) -> Outcome:
@@ -80,7 +103,7 @@ def refusal(response: httpx.Response, name: str) -> Outcome:
     if response.status_code in RETRYABLE:
         return classify(response, name)
     if not errcode:
-        said = response.text.strip()[:200]
+        said = quoted(response, 200)
         return Outcome("failed", f"{name} answered {response.status_code} {said}, not as a Matrix homeserver does: "
                                  f"check that the homeserver setting is the address of its client API.")
     if errcode in MATRIX_HINTS:
@@ -112,15 +135,16 @@ class MatrixRoom:
         transaction = update.delivery or self.spare_transactions.setdefault(update, uuid.uuid4().hex)
         url = (f"{self.homeserver}/_matrix/client/v3/rooms/{quote(room_id, safe='')}/send/m.room.message/"
                f"{quote(transaction, safe='')}")
-        response = await client.put(url, content=canonical(fitted(update)),
-                                    headers={**headers, "content-type": "application/json"})
+        message, shortened = fitted(update)
+        response = await client.put(url, content=canonical(message),
+                                    headers={**headers, "content-type": JSON_CONTENT_TYPE})
         if response.status_code != 200:
             return refusal(response, self.label)
         event_id = _field(response, "event_id")
         if not event_id:
-            return Outcome("failed", f"{self.label} answered without an event id ({response.text.strip()[:200]}): "
+            return Outcome("failed", f"{self.label} answered without an event id ({quoted(response, 200)}): "
                                      f"check that the homeserver setting is the address of its client API.")
-        return Outcome("delivered", remote_id=event_id)
+        return Outcome("delivered", remote_id=event_id, shortened=shortened)
 
     async def _resolve(self, client: httpx.AsyncClient, headers: dict[str, str]) -> str | Outcome:
         if self.room.startswith("!"):

@@ -4,17 +4,25 @@ display name) and `username`; it answers `ok`. Errors come back as Mattermost's 
 "status_code": 400}` (400 for a wrong or deleted hook, 403 for a locked channel, 404 for an unknown one,
 501 when webhooks are switched off), or as plain text from a proxy in front of it. A post holds at most
 16,383 characters (Mattermost 5.0 and later); a webhook's longer text is split into several posts by the
-server, so Commander cuts it instead and says so, to keep one update in one post."""
+server, so Commander cuts it instead and says so, to keep one update in one post.
+
+Limits:
+- A post's message: at most 16,383 characters (runes, i.e. code points) since Mattermost 5.0 (`PostMessageMaxRunesV2`);
+  https://docs.mattermost.com/developer/webhooks-incoming.html ("Tips and best practices": longer text is split
+  into several posts). Cut on a grapheme boundary, with a note that says so.
+- Markdown and @channel/@all/@here mentions in the text: https://docs.mattermost.com/collaborate/format-messages.html
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import httpx
 
-from commander.integrations.destinations.base import Outcome, Update, classify
+from commander.domain import graphemes
+from commander.integrations.destinations.base import Outcome, Update, classify, json_request
 
 POST_LIMIT = 16_383  # characters (runes) in one post
 
@@ -55,16 +63,24 @@ def plain(text: str) -> str:
     return _LINE_MARK.sub(lambda m: m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1], escaped)
 
 
+NOTE = f"…\n\n_(Cut by Commander: the update is longer than a Mattermost post's {POST_LIMIT:,} characters.)_"
+
+
 def message(update: Update) -> str:
-    """The post: a bold headline, the reference and status, then the text, cut to one post."""
+    return fitted(update)[0]
+
+
+def fitted(update: Update) -> tuple[str, tuple[int, int] | None]:
+    """The post: a bold headline, the reference and status, then the text, cut to one post on a grapheme
+    boundary; and (characters sent, characters) when it was cut."""
     head = f"**{plain(f'[{update.severity}] {update.title}')}**\n{plain(update.reference)} · {update.status}\n\n"
-    body = plain(update.text)
-    if len(head) + len(body) <= POST_LIMIT:
-        return head + body
-    note = f"\n\n_(Cut by Commander: the update is longer than a Mattermost post's {POST_LIMIT:,} characters.)_"
-    room = POST_LIMIT - len(head) - len(note) - 1
-    # An escape cut in half would show a stray backslash before the ellipsis, so backslashes at the cut go.
-    return head + body[:room].rstrip("\\") + "…" + note
+    whole = head + plain(update.text)
+    if len(whole) <= POST_LIMIT:
+        return whole, None
+    # Cut the update itself, so an escape is never cut in half and the count is of the update's characters.
+    room = POST_LIMIT - len(head) - len(NOTE)
+    body = graphemes.fit(update.text, fits=lambda text: len(plain(text)) <= room, note="")
+    return head + plain(body.text) + NOTE, (body.kept, body.total)
 
 
 @dataclass
@@ -77,13 +93,14 @@ class MattermostWebhook:
     resumable: bool = False  # a webhook has no idempotency key: a resend may post twice
 
     async def send(self, client: httpx.AsyncClient, update: Update) -> Outcome:
-        payload = {"text": message(update)}
+        payload = {"text": ""}
         if self.channel:
             payload["channel"] = self.channel
         if self.username:
             payload["username"] = self.username
-        response = await client.post(self.url, json=payload)
-        return self.read(response)
+        payload["text"], shortened = fitted(update)
+        outcome = self.read(await client.post(self.url, **json_request(payload)))
+        return replace(outcome, shortened=shortened) if outcome.state == "delivered" else outcome
 
     def read(self, response: httpx.Response) -> Outcome:
         label = f"Mattermost ({self.name})"

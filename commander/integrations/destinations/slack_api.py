@@ -2,18 +2,21 @@
 was invited to, and Slack returns the message's `ts`. Slack answers HTTP 200 even when it refuses:
 `{"ok": false, "error": "not_in_channel"}`; only rate limiting comes back as HTTP 429 with Retry-After
 (`{"ok": false, "error": "ratelimited"}`). The method's own rate is about one message a second per
-channel, with short bursts tolerated (docs.slack.dev/apis/web-api/rate-limits)."""
+channel, with short bursts tolerated (docs.slack.dev/apis/web-api/rate-limits).
+
+Limits: the message is slack.py's `fitted` (escaping, 3,000 characters a section, 50 blocks, 12,000 characters
+in all; sources there); chat.postMessage's errors: https://docs.slack.dev/reference/methods/chat.postMessage
+"""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import httpx
 
-from commander.integrations.destinations.base import Outcome, Update, classify, pace, retry_after
-from commander.integrations.destinations.slack import blocks
+from commander.integrations.destinations.base import Outcome, Update, classify, json_request, pace, quoted, retry_after
+from commander.integrations.destinations.slack import BLOCKS_TOO_LONG, fitted
 
 API_URL = "https://slack.com/api"
 RATE = 1.0  # seconds between messages to one channel
@@ -39,6 +42,7 @@ FIXES = {
     "ekm_access_denied": "Slack admins have suspended posting (EKM): ask a Slack admin",
     "team_access_not_granted": "the token has no access to the channel's workspace: install the app there",
     "msg_too_long": "the update is too long for one Slack message: shorten it",
+    "msg_blocks_too_long": BLOCKS_TOO_LONG,
     "no_text": "the update was empty: write some text",
     "too_many_attachments": "Commander sent too many attachments: report it as a bug",
     "invalid_blocks": "Commander sent blocks Slack could not read: report it as a bug",
@@ -62,13 +66,12 @@ class SlackApi:
 
     async def send(self, client: httpx.AsyncClient, update: Update) -> Outcome:
         await pace(f"slack-api:{self.channel}", RATE)
-        # JSON with an explicit charset: Slack warns `missing_charset` without it.
-        body = json.dumps({"channel": self.channel, **blocks(update)}, ensure_ascii=False).encode()
-        headers = {"content-type": "application/json; charset=utf-8"}
-        if self.token:  # without one Slack answers `not_authed`, which says what to do
-            headers["authorization"] = f"Bearer {self.token}"
-        response = await client.post(f"{self.api_url.rstrip('/')}/chat.postMessage", content=body, headers=headers)
-        return self.read(response)
+        message, shortened = fitted(update)
+        headers = {"authorization": f"Bearer {self.token}"} if self.token else {}  # else Slack says `not_authed`
+        response = await client.post(f"{self.api_url.rstrip('/')}/chat.postMessage",
+                                     **json_request({"channel": self.channel, **message}, headers))
+        outcome = self.read(response)
+        return replace(outcome, shortened=shortened) if outcome.state == "delivered" else outcome
 
     def read(self, response: httpx.Response) -> Outcome:
         label = f"Slack ({self.name})"
@@ -81,7 +84,7 @@ class SlackApi:
             if outcome.state != "delivered":
                 return outcome
             return Outcome("failed", f"{label} answered {response.status_code} with something that is not "
-                                     f"Slack's Web API ({response.text.strip()[:100]!r}): check the api_url "
+                                     f"Slack's Web API ({quoted(response, 100)}): check the api_url "
                                      "setting; the message may have posted.")
         if answer["ok"] is True:
             ts = answer.get("ts")

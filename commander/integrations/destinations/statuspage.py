@@ -9,6 +9,13 @@ key, 404 an unknown page or incident, 422 a payload it would not take.
 The page incident is named "[INC-XXXX] title": the reference is visible and is how Commander finds the
 incident again after a restart (`GET /incidents/unresolved` lists names, not metadata). `PageIncidents` and
 the helpers before it are shared with the Cachet and Instatus destinations, which work the same way.
+
+Limits:
+- An incident update's body: at most 25,000 characters (measured against the service, issue 11; the API
+  reference, https://developer.statuspage.io/#operation/postPagesPageIdIncidents, gives no figure). A longer
+  update is cut on a grapheme boundary and ends with a note that says so; the outcome and the timeline say
+  how much went.
+- One request a second per API key: https://developer.statuspage.io/#section/Rate-Limiting
 """
 
 from __future__ import annotations
@@ -16,23 +23,28 @@ from __future__ import annotations
 import hashlib
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
 import httpx
 
+from commander.domain import graphemes
 from commander.integrations.destinations.base import (
     PAGE_STATUS,
     Outcome,
     Update,
     classify,
     component_status,
+    json_request,
     mapping,
     pace,
+    quoted,
 )
 
 API_URL = "https://api.statuspage.io/v1"
 RATE = 1.0  # seconds between requests with one API key
+BODY_LIMIT = 25_000  # characters in an incident update's body
+SHORTENED = "\n\n… (shortened: the full update was longer than a status page update can hold)"
 
 
 def incident_name(update: Update) -> str:
@@ -79,7 +91,8 @@ def json_of(response: httpx.Response, who: str) -> Any:
         return response.json()
     except ValueError:
         raise Refused(Outcome("failed", f"{who} answered {response.status_code} with something that is not "
-                                        "JSON: check that its address points at its API.")) from None
+                                        f"JSON ({quoted(response, 100)}): check that its address points at its "
+                                        "API.")) from None
 
 
 def incident_id_of(found: Any, who: str) -> str:
@@ -95,7 +108,7 @@ def _said(response: httpx.Response) -> str:
     try:
         body = response.json()
     except ValueError:
-        return response.text.strip()[:300]
+        return quoted(response)
     said = (body.get("error") or body.get("message")) if isinstance(body, dict) else body
     return "; ".join(map(str, said)) if isinstance(said, list) else str(said or "")
 
@@ -107,6 +120,7 @@ class PageIncidents(ABC):
 
     name: str
     service: ClassVar[str]
+    body_limit: ClassVar[int | None] = None  # characters of text the service takes in one update, if limited
     tried: set[str]
 
     @property
@@ -114,10 +128,16 @@ class PageIncidents(ABC):
         return f"{self.service} ({self.name})"
 
     async def send(self, client: httpx.AsyncClient, update: Update) -> Outcome:
+        """The update, its text cut to what the service takes (saying so at its end); the outcome says
+        how much of it went."""
+        body = graphemes.fit(update.text, self.body_limit, note=SHORTENED) if self.body_limit else None
+        if body and body.shortened:
+            update = replace(update, text=body.text)
         try:
-            return await self._send(client, update)
+            outcome = await self._send(client, update)
         except Refused as refused:
             return refused.outcome
+        return replace(outcome, shortened=body.shortened) if body and outcome.state == "delivered" else outcome
 
     async def _send(self, client: httpx.AsyncClient, update: Update) -> Outcome:
         incident_id = update.remote_id
@@ -179,6 +199,7 @@ class Statuspage(PageIncidents):
     resumable: bool = True  # it looks for the incident and its latest update before posting again
     tried: set[str] = field(default_factory=set, repr=False)
     service: ClassVar[str] = "Statuspage"
+    body_limit: ClassVar[int | None] = BODY_LIMIT
 
     async def remembered(self, client: httpx.AsyncClient, incident_id: str) -> dict[str, Any] | None:
         found = await self._call(client, "GET", f"/incidents/{incident_id}", missing_ok=True)
@@ -210,8 +231,10 @@ class Statuspage(PageIncidents):
                     *, missing_ok: bool = False) -> Any:
         """One request, in this key's slot; its JSON, or None for a 404 when `missing_ok`."""
         await pace("statuspage:" + hashlib.sha256(self.api_key.encode()).hexdigest()[:16], RATE)
+        headers = {"authorization": f"OAuth {self.api_key}"}
         response = await client.request(method, f"{self.api_url.rstrip('/')}/pages/{self.page_id}{path}",
-                                        json=payload, headers={"authorization": f"OAuth {self.api_key}"})
+                                        **(json_request(payload, headers) if payload is not None else
+                                           {"headers": headers}))
         if response.status_code == 404 and missing_ok:
             return None
         if not 200 <= response.status_code < 300:

@@ -11,20 +11,31 @@
   requests a second per webhook.
 
 Both: "The message size limit is 28 KB", and text fields are a Markdown subset (HTML is not rendered).
+
+Limits:
+- The whole request, JSON envelope included: 28 KB ("The message size limit is 28 KB. When the size exceeds
+  28 KB, you receive an error."), kept here within 27,000 bytes of UTF-8 JSON; a longer update is cut on a
+  grapheme boundary and ends with "(shortened)".
+  https://learn.microsoft.com/en-us/microsoftteams/platform/webhooks-and-connectors/how-to/connectors-using
+- Text is Markdown in both forms (headings, lists, links, code, block quotes): every mark is escaped so an
+  update shows as the text it is.
+  https://learn.microsoft.com/en-us/microsoftteams/platform/task-modules-and-cards/cards/cards-format
+- Four requests a second per connector: the connectors-using page above.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 import httpx
 
+from commander.domain import graphemes
 from commander.domain.errors import DomainError
-from commander.integrations.destinations.base import Outcome, Update, classify, pace, shorten
+from commander.integrations.destinations.base import Outcome, Update, classify, json_request, pace, quoted, shorten
 
 SIZE_LIMIT = 27_000  # bytes of JSON: Teams documents 28 KB for the whole message, the envelope included
 RATE = 0.25          # seconds between messages to one webhook: connectors allow four a second
@@ -40,14 +51,21 @@ WORKFLOW_HINTS = {
     403: "the workflow did not accept its URL: copy the URL again from the workflow's trigger",
     404: "the workflow no longer exists or is turned off: turn it on, or make a new one and set its URL",
 }
-_MARKDOWN = re.compile(r"([*_])")
+# Marks that format wherever they are (emphasis, code, links, headings, tables, strike-through) and those
+# that format only at a line's start (lists, block quotes, setext rules). Addresses stay whole: clickable.
+_ADDRESS = re.compile(r"(https?://\S+)")
+_INLINE_MARK = re.compile(r"([\\`*_~\[\]#|])")
+_LINE_MARK = re.compile(r"^(\s*)([-+=>]|\d+\.(?=\s))", re.MULTILINE)
 
 
 def markdown_text(text: str) -> str:
-    """Plain text as Teams shows it: `*` and `_` escaped so they stay characters rather than turning a
-    phrase bold or italic, and every line break doubled, since a card's Markdown joins single lines into
-    one (microsoft/AdaptiveCards#5538)."""
-    return _MARKDOWN.sub(r"\\\1", text).replace("\n", "\n\n")
+    """Plain text as Teams shows it: every Markdown mark escaped so it stays a character (`*all*` is not
+    bold, `# 1` no heading, `[x](y)` no disguised link, `- a` no list), and every line break doubled, since a
+    card's Markdown joins single lines into one (microsoft/AdaptiveCards#5538)."""
+    parts = _ADDRESS.split(text)
+    escaped = "".join(part if index % 2 else _INLINE_MARK.sub(r"\\\1", part) for index, part in enumerate(parts))
+    escaped = _LINE_MARK.sub(lambda m: m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1], escaped)
+    return escaped.replace("\n", "\n\n")
 
 
 def adaptive(update: Update, text: str) -> dict[str, object]:
@@ -82,30 +100,16 @@ def message_card(update: Update, text: str) -> dict[str, object]:
     }
 
 
-def shortened_to_fit(text: str, size: Callable[[str], int], limit: int) -> str:
-    """`text`, or the longest start of it, marked "(shortened)", for which `size` is within `limit` (for
-    Matrix too: both limits are on bytes of JSON that the text grows with, escaped in ways of its own)."""
-    if size(text) <= limit:
-        return text
-    fits, too_long = 0, min(len(text), limit)  # a character is at least one byte: more than `limit` never fits
-    while too_long - fits > 1:
-        middle = (fits + too_long) // 2
-        fits, too_long = (middle, too_long) if size(_cut(text, middle)) <= limit else (fits, middle)
-    return _cut(text, fits)
-
-
-def _cut(text: str, length: int) -> str:
-    return text[:length].rstrip() + SHORTENED
-
-
-def body(update: Update, card_format: str) -> bytes:
-    """The request body, its text shortened until the whole JSON is within Teams' size limit."""
+def body(update: Update, card_format: str) -> tuple[bytes, tuple[int, int] | None]:
+    """The request body, its text shortened until the whole JSON is within Teams' size limit; and (characters
+    sent, characters) when it was shortened."""
     build = adaptive if card_format == "adaptive" else message_card
 
     def encoded(text: str) -> bytes:
         return json.dumps(build(update, text), ensure_ascii=False).encode()
 
-    return encoded(shortened_to_fit(update.text, lambda text: len(encoded(text)), SIZE_LIMIT))
+    fitted = graphemes.fit(update.text, fits=lambda text: len(encoded(text)) <= SIZE_LIMIT, note=SHORTENED)
+    return encoded(fitted.text), fitted.shortened
 
 
 def default_format(url: str) -> str:
@@ -124,14 +128,14 @@ class TeamsWebhook:
 
     async def send(self, client: httpx.AsyncClient, update: Update) -> Outcome:
         await pace(f"teams:{self.url}", RATE)
-        response = await client.post(self.url, content=body(update, self.card_format),
-                                     headers={"content-type": "application/json"})
-        if self.card_format == "messagecard":
-            return self._connector_outcome(response)
-        return self._workflow_outcome(response)
+        content, shortened = body(update, self.card_format)
+        response = await client.post(self.url, content=content, headers=json_request(None)["headers"])
+        outcome = self._connector_outcome(response) if self.card_format == "messagecard" else \
+            self._workflow_outcome(response)
+        return replace(outcome, shortened=shortened) if outcome.state == "delivered" else outcome
 
     def _connector_outcome(self, response: httpx.Response) -> Outcome:
-        said = response.text.strip()
+        said = quoted(response)
         if response.status_code == 200 and said == "1":
             return Outcome("delivered")
         if response.status_code != 200:

@@ -1,5 +1,7 @@
 """A generic JSON webhook, signed: `X-Commander-Signature: sha256=<hex HMAC of timestamp.body>`, with
-`X-Commander-Timestamp`, so the receiver can check who sent it and refuse replays."""
+`X-Commander-Timestamp`, so the receiver can check who sent it and refuse replays.
+
+Limits: none; the receiver is the team's own and gets the whole update, as UTF-8 JSON with its charset said."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from commander.integrations.destinations.base import Outcome, Update, classify
+from commander.integrations.destinations.base import JSON_CONTENT_TYPE, Outcome, Update, classify
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -34,7 +36,7 @@ class JsonWebhook:
                            "services": list(update.services)}, ensure_ascii=False).encode()
         stamp = str(int(time.time()))
         response = await client.post(self.url, content=body, headers={
-            "content-type": "application/json", "x-commander-timestamp": stamp,
+            "content-type": JSON_CONTENT_TYPE, "x-commander-timestamp": stamp,
             "x-commander-delivery": update.delivery,
             "x-commander-signature": signature(self.secret, stamp, body)})
         return classify(response, f"Webhook {self.name}")

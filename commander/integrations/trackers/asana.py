@@ -5,6 +5,9 @@ to a workspace; `projects` files it in a project too); `opt_fields=permalink_url
 link in the answer `{"data": {"gid", "permalink_url"}}`. Status: `GET /tasks/{gid}?opt_fields=completed`.
 A personal access token goes as `Authorization: Bearer <token>`. Errors are `{"errors": [{"message",
 "help"}]}`; 402 means a premium-only feature; 429 carries Retry-After.
+
+Limits: none documented for a task's name or notes (https://developers.asana.com/reference/createtask);
+requests are rate limited per token (https://developers.asana.com/docs/rate-limits).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from collections.abc import Mapping
 
 import httpx
 
+from commander.integrations.destinations.base import quoted
 from commander.integrations.trackers.base import (
     Created,
     ExternalStatus,
@@ -38,7 +42,7 @@ def said(response: httpx.Response) -> str:
     errors = body.get("errors") if isinstance(body, dict) else None
     if isinstance(errors, list) and errors:
         return "; ".join(str(e.get("message", "")) if isinstance(e, dict) else str(e) for e in errors)
-    return response.text
+    return quoted(response)
 
 
 class AsanaTracker:

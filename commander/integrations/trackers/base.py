@@ -1,5 +1,7 @@
 """What every tracker shares: the issue it is given, what it answers, how an HTTP answer is read, and
-one retry helper that waits as the service asks (Retry-After) when it is busy.
+one retry helper that waits as the service asks (Retry-After) when it is busy. Every JSON body goes as UTF-8
+with `Content-Type: application/json; charset=utf-8`, and an error page from something that is not the
+tracker (a proxy's HTML) is quoted as one line, never as the page.
 
 Creating an issue is not idempotent in any of these trackers (none takes an idempotency key), so a
 create is retried only when the service says it did nothing: 429, 503, or a connection never made. A
@@ -18,7 +20,7 @@ from typing import Any, Protocol, TypeVar
 import httpx
 
 from commander.domain.errors import DomainError
-from commander.integrations.destinations.base import retry_after
+from commander.integrations.destinations.base import json_request, quoted, retry_after
 
 T = TypeVar("T")
 BACKOFF = (1.0, 2.0, 5.0)
@@ -96,7 +98,10 @@ async def retrying(call: Callable[[], Awaitable[T]], *, attempts: int = ATTEMPTS
 
 async def request(client: httpx.AsyncClient, name: str, method: str, url: str, *, creating: bool,
                   **kwargs: Any) -> httpx.Response:
-    """One HTTP request; transport failures read as TryLater, or as final when an issue may exist."""
+    """One HTTP request (`json=` goes as UTF-8 JSON with its charset); transport failures read as TryLater,
+    or as final when an issue may exist."""
+    if "json" in kwargs:
+        kwargs |= json_request(kwargs.pop("json"), kwargs.pop("headers", None))
     try:
         return await client.request(method, url, **kwargs)
     except (httpx.ConnectError, httpx.ConnectTimeout) as error:
@@ -122,7 +127,7 @@ def check(response: httpx.Response, name: str, *, creating: bool, said: str, hin
     status = response.status_code
     if 200 <= status < 300:
         return
-    said = " ".join(said.split())[:300] or response.reason_phrase
+    said = " ".join(said.split())[:300] or quoted(response) or response.reason_phrase
     if status in (CREATE_RETRYABLE if creating else READ_RETRYABLE):
         raise TryLater(f"{name} answered {status} ({said})", retry_after(response))
     if status >= 500 and creating:

@@ -6,6 +6,10 @@ Create: `POST {api}/repos/{owner}/{repo}/issues` with `{"title", "body"[, "label
 or "closed" (`state_reason` "completed" or "not_planned"). Errors are `{"message", "documentation_url"}`,
 422 adds `errors: [{"resource", "field", "code"}]`; 410 when issues are turned off. Rate limits answer 403
 or 429, with Retry-After (secondary limits) or `x-ratelimit-remaining: 0` and `x-ratelimit-reset`.
+
+Limits: an issue's body at most 65,536 characters (422 "body is too long (maximum is 65536 characters)",
+https://docs.github.com/rest/issues/issues#create-an-issue, as GitHub answers: PyGithub/PyGithub#1906) and its
+title at most 256 characters: both cut on a grapheme boundary, saying so.
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ from collections.abc import Mapping
 
 import httpx
 
-from commander.integrations.destinations.base import retry_after
+from commander.domain import graphemes
+from commander.integrations.destinations.base import quoted, retry_after
 from commander.integrations.trackers.base import (
     Created,
     ExternalStatus,
@@ -29,6 +34,9 @@ from commander.integrations.trackers.base import (
 )
 
 API = "https://api.github.com"
+TITLE_LIMIT = 256
+BODY_LIMIT = 65_536
+CUT = "\n\n… (shortened by Commander: the action item is longer than a GitHub issue can hold)"
 API_VERSION = "2022-11-28"
 _MENTION = re.compile(r"[@#](?=\w)")
 _HINTS = {
@@ -46,7 +54,7 @@ def said(response: httpx.Response) -> str:
         details = [" ".join(str(e.get(k, "")) for k in ("field", "code")).strip() if isinstance(e, dict) else str(e)
                    for e in body.get("errors") or []]
         return str(body["message"]) + (f" ({'; '.join(details)})" if details else "")
-    return response.text
+    return quoted(response)
 
 
 def quiet(text: str) -> str:
@@ -81,7 +89,8 @@ class GitHubTracker:
                         "X-GitHub-Api-Version": API_VERSION}
 
     async def create(self, client: httpx.AsyncClient, issue: Issue) -> Created:
-        payload: dict[str, object] = {"title": quiet(issue.title), "body": quiet(issue.text)}
+        payload: dict[str, object] = {"title": graphemes.fit(quiet(issue.title), TITLE_LIMIT, note="…").text,
+                                      "body": graphemes.fit(quiet(issue.text), BODY_LIMIT, note=CUT).text}
         if self.labels:  # only the configured ones: GitHub drops labels silently for tokens without push access
             payload["labels"] = self.labels
         response = await request(client, self.name, "POST", f"{self.api}/repos/{self.repo}/issues", creating=True,

@@ -6,6 +6,10 @@ Create: `POST {site}/rest/api/3/issue` with `{"fields": {"project": {"key"}, "su
 "self"}`. Status: `GET {site}/rest/api/3/issue/{key}?fields=status`; `fields.status.statusCategory.key`
 is "new", "indeterminate" or "done". Basic auth with the account's email and an API token. Errors come
 as `{"errorMessages": [...], "errors": {"field": "message"}}`; 429 (and some 503s) carry Retry-After.
+
+Limits: the summary at most 255 characters; a text field such as the description at most 32,767 characters
+(`jira.text.field.character.limit`, https://confluence.atlassian.com/adminjiraserver/configuring-advanced-
+settings-938847812.html). Both cut on a grapheme boundary, saying so.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from typing import Any
 
 import httpx
 
+from commander.domain import graphemes
+from commander.integrations.destinations.base import quoted
 from commander.integrations.trackers.base import (
     Created,
     ExternalStatus,
@@ -26,6 +32,9 @@ from commander.integrations.trackers.base import (
     unreadable,
 )
 
+SUMMARY_LIMIT = 255
+DESCRIPTION_LIMIT = 32_767
+CUT = "\n\n… (shortened by Commander: the action item is longer than a Jira description can hold)"
 _HINTS = {
     400: "Jira did not accept the issue: check the project key and issuetype (the project must have that issue "
          "type, and no other field may be required on its create screen)",
@@ -58,7 +67,7 @@ def said(response: httpx.Response) -> str:
         parts += [f"{field}: {message}" for field, message in (body.get("errors") or {}).items()]
         if parts:
             return "; ".join(parts)
-    return response.text
+    return quoted(response)
 
 
 class JiraTracker:
@@ -74,8 +83,11 @@ class JiraTracker:
 
     async def create(self, client: httpx.AsyncClient, issue: Issue) -> Created:
         labels = [re.sub(r"\s+", "-", label) for label in (*issue.labels, *self.labels)]  # no spaces in a label
-        fields = {"project": {"key": self.project}, "summary": issue.title, "issuetype": {"name": self.issuetype},
-                  "description": document(issue.paragraphs), "labels": list(dict.fromkeys(labels))}
+        summary = graphemes.fit(" ".join(issue.title.split()), SUMMARY_LIMIT, note="…").text  # one line, too
+        described = graphemes.fit(issue.text, DESCRIPTION_LIMIT, note=CUT)
+        paragraphs = tuple(described.text.split("\n\n")) if described.shortened else issue.paragraphs
+        fields = {"project": {"key": self.project}, "summary": summary, "issuetype": {"name": self.issuetype},
+                  "description": document(paragraphs), "labels": list(dict.fromkeys(labels))}
         response = await request(client, self.name, "POST", f"{self.site}/rest/api/3/issue", creating=True,
                                  auth=self.auth, headers={"Accept": "application/json"}, json={"fields": fields})
         check(response, self.name, creating=True, said=said(response), hints=_HINTS)

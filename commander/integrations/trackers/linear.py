@@ -3,9 +3,16 @@
 A personal API key goes as `Authorization: <API_KEY>` (no "Bearer": that is for OAuth tokens). Create:
 the `issueCreate(input: {teamId, title, description})` mutation (description in Markdown); the answer
 is `{"data": {"issueCreate": {"success", "issue": {"id", "identifier", "url"}}}}`. Status: `issue(id)`
-(the id or the identifier, ENG-123) `{ state { name type } }`, where type "completed" or "canceled"
-means finished. GraphQL errors come inside an answer that may be 200: `{"errors": [{"message",
-"extensions": {"code", "userPresentableMessage"}}]}`; code RATELIMITED means wait and try again.
+(the id or the identifier, ENG-123) `{ state { name type } }`, where type "completed", "canceled" or
+"duplicate" means finished (a state's type is one of triage, backlog, unstarted, started, completed, canceled
+and duplicate: an issue marked as a duplicate of another moves to a duplicate state; https://linear.app/docs/
+configuring-workflows, "Duplicate issue status", and the WorkflowState type in Linear's GraphQL schema,
+https://studio.apollographql.com/public/Linear-API/variant/current/schema/reference/objects/WorkflowState).
+GraphQL errors come inside an answer that may be 200: `{"errors": [{"message", "extensions": {"code",
+"userPresentableMessage"}}]}`; code RATELIMITED means wait and try again.
+
+Limits: none documented for an issue's title or description (https://developers.linear.app/docs/graphql/
+working-with-the-graphql-api); requests are rate limited per key (https://linear.app/developers/rate-limiting).
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ from typing import Any
 
 import httpx
 
-from commander.integrations.destinations.base import retry_after
+from commander.integrations.destinations.base import quoted, retry_after
 from commander.integrations.trackers.base import (
     Created,
     ExternalStatus,
@@ -32,7 +39,7 @@ API = "https://api.linear.app/graphql"
 CREATE = ("mutation CommanderIssueCreate($input: IssueCreateInput!) { issueCreate(input: $input) "
           "{ success issue { id identifier url } } }")
 STATUS = "query CommanderIssueState($id: String!) { issue(id: $id) { identifier state { name type } } }"
-FINISHED = ("completed", "canceled")
+FINISHED = ("completed", "canceled", "duplicate")
 _CODES = {
     "AUTHENTICATION_ERROR": "the API key is not accepted: remove the tracker and add it again with a valid key",
     "FORBIDDEN": "the API key may not do this: check that its user is a member of the team",
@@ -52,7 +59,7 @@ def said(response: httpx.Response) -> str:
     if found:
         return "; ".join(str((e.get("extensions") or {}).get("userPresentableMessage") or e.get("message") or "")
                          for e in found)
-    return response.text
+    return quoted(response)
 
 
 class LinearTracker:
