@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from commander.cli.exporting import write_atomically
+from commander.cli.outfile import write_out
 from commander.cli.render import clean, json_text, terminal_text
 from commander.cli.session import Session
 from commander.domain.checklist_export import to_markdown
@@ -228,7 +228,7 @@ def export(session: Session, args: argparse.Namespace) -> int:
     incident, reference, checklist, _ = _target(session, args)
     text = to_markdown(checklist, session.console.zone, reference=reference)
     if args.out:
-        write_atomically(Path(args.out), text)
+        write_out(Path(args.out), text)
     else:
         sys.stdout.write(terminal_text(text) if sys.stdout.isatty() else text)
     return 0

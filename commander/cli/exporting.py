@@ -1,15 +1,14 @@
-"""`export`: one incident as Markdown, JSON or CSV, on standard output or into a file written atomically."""
+"""`export`: one incident as Markdown, JSON or CSV, on standard output or into a file (cli/outfile.py)."""
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
+from commander.cli.outfile import write_out
 from commander.cli.render import json_text, terminal_text
-from commander.cli.session import Refusal, Session
+from commander.cli.session import Session
 from commander.domain.export import to_csv, to_json, to_markdown
 
 FORMATS = {"md": ".md", "json": ".json", "csv": ".csv"}
@@ -32,7 +31,7 @@ def export(session: Session, args: argparse.Namespace) -> int:
     text = (to_markdown(view, console.zone) if chosen == "md" else to_json(view) if chosen == "json"
             else to_csv(view, console.zone))
     if args.out:
-        write_atomically(Path(args.out), text)
+        write_out(Path(args.out), text)
     elif chosen == "json":
         sys.stdout.write(json_text(text))  # the same document once parsed
     else:
@@ -43,44 +42,3 @@ def export(session: Session, args: argparse.Namespace) -> int:
 def _format_of(out: str | None) -> str:
     suffix = Path(out).suffix.lower() if out else ""
     return next((name for name, extension in FORMATS.items() if extension == suffix), "md")
-
-
-def write_atomically(target: Path, text: str) -> None:
-    """Readers see the old file or the whole new one, never half of it, even if the power goes."""
-    target = target.expanduser()
-    temporary: Path | None = None
-    try:
-        mode = target.stat().st_mode & 0o777 if target.exists() else 0o666 & ~_umask()
-        with tempfile.NamedTemporaryFile("wb", dir=target.parent, prefix=f".{target.name}.", suffix=".tmp",
-                                         delete=False) as handle:
-            temporary = Path(handle.name)
-            handle.write(text.encode("utf-8"))  # bytes: CSV's \r\n reaches the file unchanged
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, target)
-        temporary = None
-        _sync_folder(target.parent)
-    except OSError as error:
-        raise Refusal(f"Cannot write {target}: {error.strerror or error}. Choose another file with --out, "
-                      f"or leave --out off to print to the terminal.") from error
-    finally:
-        if temporary is not None:
-            temporary.unlink(missing_ok=True)
-
-
-def _umask() -> int:
-    current = os.umask(0o022)
-    os.umask(current)
-    return current
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make the rename itself durable (POSIX); folders cannot be opened this way on Windows."""
-    if os.name != "posix":
-        return
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)

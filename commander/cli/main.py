@@ -33,7 +33,7 @@ from commander.cli import (
     updates,
     window,
 )
-from commander.cli.render import clean
+from commander.cli.render import TerminalStream, clean
 from commander.cli.session import Refusal, Session
 from commander.domain.errors import DomainError
 from commander.store.errors import StoreError
@@ -73,6 +73,17 @@ def _store_options(parser: argparse.ArgumentParser, *, default: object) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     _replace_unencodable(sys.stdout)
     _replace_unencodable(sys.stderr)
+    _strict_input(sys.stdin)
+    streams = sys.stdout, sys.stderr
+    # The one place output meets a terminal: nothing written there passes unfiltered, whoever wrote it.
+    sys.stdout, sys.stderr = (TerminalStream(s) if _is_terminal(s) else s for s in streams)
+    try:
+        return _run(argv)
+    finally:
+        sys.stdout, sys.stderr = streams
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -86,6 +97,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return leaving.code if isinstance(leaving.code, int) else 0 if leaving.code is None else 1
     except (DomainError, StoreError, Refusal) as error:
         return _refuse(str(error))
+    except UnicodeDecodeError as error:  # standard input (a secret, a password, a file piped in), now strict
+        return _refuse(f"What was typed or piped in is not UTF-8 text (byte {error.object[error.start]:#04x} "
+                       f"cannot be read). Give it as UTF-8 text and try again.")
+    except UnicodeEncodeError as error:
+        if error.reason != "surrogates not allowed":
+            raise
+        # Python keeps an argument's bytes that are not UTF-8 as lone surrogates; nothing can store them.
+        return _refuse("An argument is not UTF-8 text (it holds bytes no character is made of). Type it again, "
+                       "or check the terminal's character set (locale).")
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
@@ -99,6 +119,23 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _refuse(message: str) -> int:
     print(f"commander: {clean(message)}", file=sys.stderr)
     return 1
+
+
+def _is_terminal(stream: object) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return bool(isatty()) if isatty is not None else False
+    except ValueError:  # a closed stream
+        return False
+
+
+def _strict_input(stream: object) -> None:
+    """Bytes on standard input that are not UTF-8 raise UnicodeDecodeError (refused in a sentence) instead
+    of arriving as lone surrogates that a secret or a note would carry on (Python's POSIX-locale default)."""
+    reconfigure = getattr(stream, "reconfigure", None)
+    if reconfigure is not None:
+        with contextlib.suppress(ValueError, OSError):
+            reconfigure(errors="strict")
 
 
 def _replace_unencodable(stream: object) -> None:

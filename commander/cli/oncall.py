@@ -163,7 +163,7 @@ def _on_call(session: Session, args: argparse.Namespace, *, upcoming: bool) -> i
 
 def export(session: Session, args: argparse.Namespace) -> int:
     from commander.app import oncall
-    from commander.cli.exporting import write_atomically
+    from commander.cli.outfile import write_out
 
     console = session.console
     if not 1 <= args.weeks <= 104:
@@ -175,7 +175,7 @@ def export(session: Session, args: argparse.Namespace) -> int:
     if args.out is None:
         sys.stdout.write(text)
         return 0
-    write_atomically(Path(args.out), text)
+    write_out(Path(args.out), text)
     whose = f" of {clean(args.person)}'s" if args.person else ""
     print(f"Wrote {count}{whose} shifts ({args.weeks} weeks) to {args.out}.")
     return 0
@@ -287,13 +287,13 @@ def import_file(session: Session, args: argparse.Namespace) -> int:
 
 def export_file(session: Session, args: argparse.Namespace) -> int:
     from commander.app import oncall
-    from commander.cli.exporting import write_atomically
+    from commander.cli.outfile import write_out
 
     text = oncall.export_yaml(session.console, args.names)
     if args.out is None:
         sys.stdout.write(text)
         return 0
-    write_atomically(Path(args.out), text)
+    write_out(Path(args.out), text)
     print(f"Wrote {args.out}.")
     return 0
 

@@ -5,12 +5,10 @@ Markdown, HTML, PDF (through Qt, no browser) or JSON."""
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
-from commander.cli.exporting import write_atomically
+from commander.cli.outfile import write_out
 from commander.cli.render import clean, json_text, table, terminal_text
 from commander.cli.session import Refusal, Session
 from commander.domain.actions import parse_due
@@ -199,7 +197,7 @@ def export(session: Session, args: argparse.Namespace) -> int:
         doc = postmortem.document_of(console, incident.id)
         data = _pdf(to_html(doc), doc.heading)
         if args.out:
-            _write_bytes(Path(args.out), data)
+            write_out(Path(args.out), data)
         elif sys.stdout.isatty():
             raise Refusal("A PDF does not belong in a terminal: give --out FILE, or redirect standard output.")
         else:
@@ -208,7 +206,7 @@ def export(session: Session, args: argparse.Namespace) -> int:
         return 0
     text = postmortem.export(console, incident.id, chosen)
     if args.out:
-        write_atomically(Path(args.out), text)
+        write_out(Path(args.out), text)
     elif chosen == "json":
         sys.stdout.write(json_text(text))
     else:
@@ -261,25 +259,3 @@ def _pdf(html: str, title: str) -> bytes:
         raise Refusal(f"A PDF is made with Qt, and {error.name} is not installed. Reinstall Commander with its "
                       f"dependencies, or export HTML (--format html) and print that.") from error
     return pdf_bytes(html, title)
-
-
-def _write_bytes(target: Path, data: bytes) -> None:
-    """As `write_atomically` does for text: readers see the old file or the whole new one."""
-    target = target.expanduser()
-    temporary: Path | None = None
-    try:
-        mode = target.stat().st_mode & 0o777 if target.exists() else 0o644
-        with tempfile.NamedTemporaryFile("wb", dir=target.parent, prefix=f".{target.name}.", suffix=".tmp",
-                                         delete=False) as handle:
-            temporary = Path(handle.name)
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, target)
-        temporary = None
-    except OSError as error:
-        raise Refusal(f"Cannot write {target}: {error.strerror or error}. Choose another file with --out.") from error
-    finally:
-        if temporary is not None:
-            temporary.unlink(missing_ok=True)

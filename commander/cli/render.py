@@ -10,23 +10,29 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
+from typing import Any, TextIO
 
+# Terminal escape sequences, removed whole so that no half of one (a title set by "\x1b]0;…", "\x1b[2J"
+# clearing the screen) is left to show: CSI, OSC up to BEL or ST (never past the line), DCS/SOS/PM/APC
+# strings, two-character escapes, and the 8-bit CSI and OSC (ECMA-48).
+_SEQUENCES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]?|\x9b[0-?]*[ -/]*[@-~]?"
+                        r"|(?:\x1b\]|\x9d)[^\x07\x1b\x9c\n]*(?:\x07|\x1b\\|\x9c)?"
+                        r"|\x1b[PX^_][^\x1b\x9c\n]*(?:\x1b\\|\x9c)?|\x1b[ -/]*[0-~]?")
 # C0/C1 controls (ESC starts terminal escape sequences) and the bidi embedding/override/isolate marks,
 # which can make a line display in a different order than it reads (CVE-2021-42574, "Trojan Source").
 _UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
-_DOCUMENT_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _LINE_BREAKS = re.compile(r"[\t\n\r\x0b\x0c\x85\u2028\u2029]+")
 
 
 def clean(text: str) -> str:
     """One line of display text."""
-    return _UNSAFE.sub("", _LINE_BREAKS.sub(" ", text))
+    return _UNSAFE.sub("", _LINE_BREAKS.sub(" ", _SEQUENCES.sub("", text)))
 
 
 def clean_lines(text: str) -> list[str]:
     """Multi-line display text, one item per line."""
-    return [_UNSAFE.sub("", line.replace("\t", "    ")) for line in text.splitlines()] or [""]
+    return [_UNSAFE.sub("", line.replace("\t", "    ")) for line in _SEQUENCES.sub("", text).splitlines()] or [""]
 
 
 def json_text(text: str) -> str:
@@ -38,8 +44,24 @@ def json_text(text: str) -> str:
 
 
 def terminal_text(text: str) -> str:
-    """A whole document (Markdown, CSV) for a terminal: line ends kept, other controls dropped."""
-    return _DOCUMENT_UNSAFE.sub("", text)
+    """A whole document (Markdown, CSV) for a terminal: newlines and tabs kept, every other control dropped
+    (a carriage return would let a line overwrite the one shown before it; CSV's CRLF becomes LF)."""
+    return _UNSAFE.sub("", _SEQUENCES.sub("", text.replace("\r\n", "\n")))
+
+
+class TerminalStream:
+    """Standard output or error while it is a terminal: whatever is written passes `terminal_text`, so no
+    text from the store or another console reaches the terminal raw, whichever command printed it."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        self.stream.write(terminal_text(text))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:  # flush, fileno, isatty, buffer, encoding …
+        return getattr(self.stream, name)
 
 
 def width(text: str) -> int:

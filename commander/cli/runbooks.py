@@ -12,7 +12,7 @@ from typing import Any
 
 from commander.app import runbooks as library
 from commander.app.console import Console
-from commander.cli.exporting import write_atomically
+from commander.cli.outfile import write_out
 from commander.cli.render import clean, clean_lines, fit, json_text, table, terminal_text
 from commander.cli.session import Session
 from commander.domain.runbooks import RunbookRecord, Step
@@ -203,7 +203,7 @@ def export(session: Session, args: argparse.Namespace) -> int:
     text = (library.export_yaml(record, args.version) if chosen == "yaml"
             else library.export_markdown(record, args.version))
     if args.out:
-        write_atomically(Path(args.out), text)
+        write_out(Path(args.out), text)
         print(f"Wrote {record.current.title} to {args.out}.", file=sys.stderr)
     else:
         sys.stdout.write(terminal_text(text) if sys.stdout.isatty() else text)

@@ -33,9 +33,23 @@ def read_secret(prompt: str) -> str:
     never from an argument, so it stays out of shell history and process lists."""
     import getpass
 
-    if sys.stdin.isatty():
-        return getpass.getpass(prompt)
-    return sys.stdin.readline().rstrip("\n")
+    try:
+        secret = getpass.getpass(prompt) if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
+    except UnicodeDecodeError:
+        secret = "\udcff"  # refused just below, with the same sentence
+    if not utf8(secret):
+        raise Refusal("The secret is not UTF-8 text (it holds bytes no character is made of), so no service "
+                      "would accept it. Type or paste it again, as UTF-8 text.")
+    return secret
+
+
+def utf8(text: str) -> bool:
+    """False when the text holds lone surrogates: bytes that were not UTF-8, as Python keeps them."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def read_input(path: str, *, limit: int) -> str:
@@ -120,6 +134,10 @@ class Session:
                        f"Check the path, or choose another store with --db.")
 
     def resolve(self, reference: str) -> IncidentSummary:
+        if not utf8(reference):
+            shown = reference.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            raise Refusal(f"The reference '{shown}' is not UTF-8 text, so no incident has it. Type it as "
+                          f"`commander list` shows it (INC-7K2M, or a start of it).")
         return self.console.resolve(reference)
 
     def when(self, text: str, *, ahead: timedelta | None = None) -> datetime:

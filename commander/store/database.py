@@ -41,9 +41,23 @@ class Database:
         except ArgumentError:
             raise StoreError("The store URL is not one Commander can read. Give a file path, or a URL such "
                              "as sqlite:///path/to/commander.db or postgresql+psycopg://host/db.") from None
-        self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        backend = parsed.get_backend_name()
+        self.is_sqlite = backend == "sqlite"
         self.where = parsed.database if self.is_sqlite and parsed.database else parsed.render_as_string(
             hide_password=True)
+        if backend not in ("sqlite", "postgresql"):
+            # Migrations, triggers and roles are written for these two; any other driver fails half-way.
+            known = {"mysql": "MySQL", "mariadb": "MariaDB", "oracle": "Oracle", "mssql": "SQL Server"}.get(backend)
+            what = f"it is a {known} database, and " if known else ""
+            raise StoreError(f"Commander cannot open {self.where}: {what}Commander keeps its store in SQLite or "
+                             f"PostgreSQL only. Give a file path, sqlite:///path/to/commander.db or "
+                             f"postgresql+psycopg://host/db.")
+        if self.is_sqlite and _in_memory(parsed.database or "", parsed.query):
+            # Each connection to :memory: is a new, empty database, and everything is gone when the command
+            # ends: the console reads and writes through several connections and must keep what it writes.
+            raise StoreError("The console needs a store that lasts: an in-memory SQLite database is empty for "
+                             "every connection and gone when the command ends. Give a file path or "
+                             "sqlite:///path/to/commander.db.")
         # A `file:` URI (`?uri=true`, e.g. `mode=ro`) is not a path: making its "parent" would create a
         # folder literally named `file:` in the working directory.
         if self.is_sqlite and parsed.database and parsed.database != ":memory:" \
@@ -117,6 +131,12 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _in_memory(database: str, query: Any) -> bool:
+    """`sqlite://`, `sqlite:///:memory:` and the URI forms `file::memory:` or `?mode=memory`."""
+    return database in ("", ":memory:") or database.startswith("file::memory:") or "mode=memory" in database \
+        or query.get("mode") == "memory"
 
 
 def _make_engine(url: str, is_sqlite: bool) -> Engine:

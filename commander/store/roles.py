@@ -23,6 +23,10 @@ def grant_roles(database: Database, *, responders: tuple[str, ...] = (), viewers
     for name in [*responders, *viewers]:
         if not _NAME.match(name):
             raise StoreError(f"'{name}' is not a plain PostgreSQL role name (letters, digits, underscores).")
+    if database.check_schema() == "missing":  # the grants name Commander's tables: they must exist first
+        url = "URL" if "***" in database.where else database.where  # never a masked password to copy
+        raise StoreError(f"{database.where} has no Commander schema yet, so there is nothing to grant. Run "
+                         f"`commander db upgrade --url {url}` first, then grant the roles.")
     done = []
     with database.write() as conn:
         for role in (RESPONDER, VIEWER):

@@ -29,9 +29,11 @@ def test_table_aligns_columns_and_cuts_only_the_last() -> None:
 
 
 def test_controls_and_bidi_overrides_are_removed() -> None:
-    assert clean("a\x1b[31mb\x07\u202ec\nd\te") == "a[31mbc d e"
-    assert clean_lines("one\x1b]0;x\x07\ntwo") == ["one]0;x", "two"]
-    assert terminal_text("a,b\r\n\x1b[2Jc\x9b\r\n") == "a,b\r\n[2Jc\r\n"
+    assert clean("a\x1b[31mb\x07\u202ec\nd\te") == "abc d e"  # an escape sequence goes whole
+    assert clean_lines("one\x1b]0;x\x07\ntwo") == ["one", "two"]
+    assert clean_lines("title \x1b]0;never ends\nnext") == ["title ", "next"]  # an OSC stops at the line's end
+    # A carriage return would let text overwrite the line shown before it: CSV's CRLF becomes LF.
+    assert terminal_text("a,b\r\n\x1b[2Jc\x9b31m\rX\r\n") == "a,b\ncX\n"
 
 
 def test_json_for_the_terminal_is_the_same_document() -> None:
