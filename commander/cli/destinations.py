@@ -42,7 +42,8 @@ def register_send(updates: argparse._SubParsersAction[argparse.ArgumentParser],
     s.add_argument("--to", required=True, metavar="NAME[,NAME…]", help="destination names, comma separated")
     s.set_defaults(func=send)
     r = updates.add_parser("resume", parents=[common],
-                           help="send updates interrupted when Commander was closed mid-send")
+                           help="send again updates interrupted when Commander was closed mid-send, and those "
+                                "that gave up retrying (the service kept asking to wait, or was down)")
     unsure = r.add_mutually_exclusive_group()
     unsure.add_argument("--send-unsure", action="store_true",
                         help="also send again those that may have arrived (they may post twice)")

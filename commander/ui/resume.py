@@ -1,6 +1,7 @@
-"""Updates interrupted when Commander was closed mid-send: the safe ones are sent again by themselves
-(the same delivery id, so Matrix and the status pages cannot post twice); the others are shown to the
-person, who decides: send again (it may post twice), or record them as not sent."""
+"""Updates interrupted when Commander was closed mid-send, or whose delivery gave up retrying: the safe
+ones are sent again by themselves (the same delivery id, so Matrix and the status pages cannot post twice);
+the others are shown to the person, who decides: send again (it may post twice), or record them as not
+sent."""
 
 from __future__ import annotations
 
@@ -55,8 +56,9 @@ class Resumer(QObject):
         except DomainError as problem:
             self.said.emit(str(problem))
             return
-        self.said.emit(f"Sending {len(items)} update{'s' if len(items) > 1 else ''} interrupted when Commander "
-                       f"closed…")
+        count = f"{len(items)} update{'s' if len(items) > 1 else ''}"
+        self.said.emit(f"Sending {count} interrupted when Commander closed…" if not any(i.gave_up for i in items)
+                       else f"Sending {count} again that did not go out last time…")
         relay = self._relay
         self.running += 1
 
@@ -88,9 +90,12 @@ class InterruptedDialog(QDialog):
         self.items, self.decide = items, decide
         self.setWindowTitle("Updates interrupted when Commander closed")
         layout = QVBoxLayout(self)
+        count = f"{len(items)} update{'s' if len(items) > 1 else ''}"
         layout.addWidget(plain_label(
-            f"Commander was closed while sending {len(items)} update{'s' if len(items) > 1 else ''}. "
-            "It cannot tell whether these arrived:", self))
+            f"Commander was closed while sending {count}. It cannot tell whether these arrived:"
+            if not any(item.gave_up for item in items) else
+            f"{count} did not go out: Commander was closed while sending, or the destination kept asking to "
+            f"wait until the delivery ran out of time. Send again, or record as not sent:", self))
         for item in items:
             line = QLabel("•  " + item.describe(), self)
             line.setTextFormat(Qt.TextFormat.PlainText)

@@ -86,6 +86,11 @@ class SendUpdateDialog(QDialog):
         self.send_button.setEnabled(bool(known))
         self.buttons.accepted.connect(self.confirm)
         self.buttons.rejected.connect(self.reject)
+        # after a send, the deliveries that failed can go again as they were queued (same text, same ids)
+        self.retry_button = self.buttons.addButton("Retry failed", QDialogButtonBox.ButtonRole.ActionRole)
+        self.retry_button.setVisible(False)
+        self.retry_button.clicked.connect(self.retry)
+        self.failed: list[str] = []  # delivery ids
         layout.addWidget(self.buttons)
         self.setMinimumWidth(self.fontMetrics().horizontalAdvance("x") * 72)
         self.relay = _Relay(self)
@@ -96,13 +101,16 @@ class SendUpdateDialog(QDialog):
             self.template.setCurrentIndex(self.template.findData(template_key))
         self.template.currentIndexChanged.connect(self.refresh)
         self.rendering = Rendering(self)
+        self._held = False  # Send disabled here until the preview worked
         template_runner.ready()
         self.refresh()
 
     def refresh(self) -> None:
         """Fill the template in off the UI thread (a hostile one runs until its time budget is up); Send
         waits for a preview that worked."""
-        self.send_button.setEnabled(False)
+        if self.send_button.isEnabled():
+            self.send_button.setEnabled(False)
+            self._held = True
         self.rendering.start(preview_later(self.console, self.incident_id, self.template.currentData()),
                              self._previewed)
 
@@ -110,7 +118,9 @@ class SendUpdateDialog(QDialog):
         try:
             self.text.setPlainText(rendered.result())
             self.error.clear_message()
-            self.send_button.setEnabled(bool(self.choices))
+            if self._held:
+                self.send_button.setEnabled(True)
+                self._held = False
         except DomainError as problem:  # a template error names its line; the dialog stays usable
             self.text.setPlainText("")
             self.error.show_message(str(problem))
@@ -154,6 +164,21 @@ class SendUpdateDialog(QDialog):
             self.error.show_message(str(problem))
             return
         self.send_button.setEnabled(False)
+        self._deliver(sending)
+
+    def retry(self) -> None:
+        """The failed deliveries sent again, as they were queued: a destination that deduplicates (Matrix,
+        status pages) cannot post twice."""
+        try:
+            sending = publishing.retry(self.console, self.failed, self.secrets)
+        except DomainError as problem:
+            self.error.show_message(str(problem))
+            return
+        self.retry_button.setEnabled(False)
+        self.error.clear_message()
+        self._deliver(sending)
+
+    def _deliver(self, sending: publishing.Sending) -> None:
         relay = self.relay
 
         def work() -> None:
@@ -170,7 +195,11 @@ class SendUpdateDialog(QDialog):
     def _finished(self, result: tuple[publishing.Sending, dict[str, Outcome]]) -> None:
         sending, outcomes = result
         publishing.finish(self.console, sending, outcomes)
-        failed = [sending.name(delivery) for delivery, outcome in outcomes.items() if outcome.state != "delivered"]
+        self.failed = [delivery for delivery, outcome in outcomes.items() if outcome.state != "delivered"]
+        failed = [sending.name(delivery) for delivery in self.failed]
         if failed:
-            self.error.show_message(f"Not delivered to {', '.join(failed)}: see each one's reason above.")
+            self.error.show_message(f"Not delivered to {', '.join(failed)}: see each one's reason above, then "
+                                    f"Retry failed when it is fixed.")
+        self.retry_button.setVisible(bool(failed))
+        self.retry_button.setEnabled(bool(failed))
         self.send_button.setText("Sent")

@@ -3,11 +3,16 @@ several destinations delivers to the good ones whatever is wrong with another.""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
+import pytest
+
+from commander.integrations.destinations import publisher
 from tests.cli.conftest import Run
-from tests.integrations.fakes import serve
+from tests.integrations.fakes import Reply, serve
 from tests.integrations.test_destinations import slack_like
+from tests.integrations.test_teams_matrix import ROOM, TOKEN, Homeserver
 from tests.keyring_memory import MemoryKeyring
 
 V12_ROOM = "!BaNtlS8x_ZTeaEUCJg3qXW1K2PNqq5mbN0MYqYFG-Kk"
@@ -38,3 +43,21 @@ def test_one_destination_without_its_secret_does_not_stop_the_others(
     assert sent.code == 1 and "delivered to 1 of 2; failed: #exec" in sent.out
     assert "#exec: failed — not sent to #exec: This computer has no secret" in sent.err
     assert len(slack.requests) == 1
+
+
+def test_a_delivery_that_ran_out_of_time_is_offered_by_update_resume(
+        run: Run, declare: Callable[..., str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(publisher, "DELIVERY_DEADLINE", 5.0)
+    ref = declare("Checkout API returning 502s")
+    homeserver = Homeserver()
+    homeserver.limited.append(Reply(429, json.dumps({"errcode": "M_LIMIT_EXCEEDED", "retry_after_ms": 60_000}),
+                                    {"content-type": "application/json"}))
+    with serve(homeserver) as server:
+        assert run("destination", "add", "matrix", "Ops room", "--option", f"homeserver={server.base}",
+                   "--option", f"room={ROOM}", stdin=TOKEN + "\n").code == 0
+        sent = run("update", "send", ref, "--template", "initial", "--to", "Ops room")
+        assert sent.code == 1 and "Ops room: failed — gave up after 1 attempt in 0 s (it asked to wait 60 s more)" in sent.err
+        resumed = run("update", "resume")
+        assert resumed.code == 0 and f"{ref} to Ops room: delivered" in resumed.out
+        assert run("update", "resume").out.strip() == "No interrupted updates."
+    assert len(homeserver.timeline) == 1

@@ -93,7 +93,8 @@ async def _deliver(destination: Destination, update: Update, client: httpx.Async
         said, wait = wait_before(attempt, outcome, backoff)
         if time.monotonic() + wait > until:
             asked = f" (it asked to wait {said:.0f} s more)" if outcome.retry_after is not None else ""
-            failed = Outcome("failed", f"{GAVE_UP} after {attempt + 1} attempts in "
+            tries = f"{attempt + 1} attempt{'s' if attempt else ''}"
+            failed = Outcome("failed", f"{GAVE_UP} after {tries} in "
                                        f"{_spent(time.monotonic() - started)}{asked}: {outcome.detail}. Retry it "
                                        f"when the service has recovered.")
             break
