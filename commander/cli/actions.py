@@ -14,7 +14,7 @@ from typing import Any
 
 from commander.cli import connection_secrets
 from commander.cli.render import clean, json_text, table
-from commander.cli.session import Refusal, Session, add_connection, secret_store
+from commander.cli.session import Refusal, Session, add_connection, secret_store, typed_day
 from commander.domain.actions import (
     DEFAULT_PRIORITY,
     DEFAULT_TYPE,
@@ -24,7 +24,6 @@ from commander.domain.actions import (
     ActionFilter,
     ActionItem,
     NewAction,
-    parse_due,
 )
 
 
@@ -153,7 +152,7 @@ def add(session: Session, args: argparse.Namespace) -> int:
     console = session.console
     incident = session.resolve(args.ref)
     form = NewAction(args.title, owner=args.owner or "", team=args.team or "", finding=args.finding or "",
-                     due=parse_due(args.due, actions.today(console)) if args.due else None,
+                     due=typed_day(args.due, actions.today(console)) if args.due else None,
                      priority=args.priority or DEFAULT_PRIORITY, type=args.type or DEFAULT_TYPE,
                      source=args.source)
     item = actions.create(console, incident.id, form)
@@ -168,7 +167,7 @@ def edit(session: Session, args: argparse.Namespace) -> int:
                                   ("title", "owner", "priority", "type", "finding", "team")
                                   if getattr(args, name) is not None}
     if args.due is not None:
-        changes["due"] = parse_due(args.due, actions.today(session.console))
+        changes["due"] = typed_day(args.due, actions.today(session.console))
     if not changes:
         raise Refusal("Nothing to change: give at least one of --title, --owner, --due, --priority, --type, "
                       "--finding, --team.")

@@ -10,8 +10,7 @@ from pathlib import Path
 
 from commander.cli.outfile import write_out
 from commander.cli.render import clean, json_text, table, terminal_text
-from commander.cli.session import Refusal, Session
-from commander.domain.actions import parse_due
+from commander.cli.session import Refusal, Session, typed_day
 from commander.domain.postmortem import SECTION_KEYS, STATUS_LABELS, action_lines, reminder, spec
 from commander.domain.postmortem_document import findings, to_html, to_json, to_markdown
 
@@ -149,7 +148,7 @@ def set_meta(session: Session, args: argparse.Namespace) -> int:
     console = session.console
     incident = session.resolve(args.ref)
     clear = args.meeting is not None and args.meeting.strip().lower() == "none"
-    meeting = None if args.meeting is None or clear else parse_due(args.meeting,
+    meeting = None if args.meeting is None or clear else typed_day(args.meeting,
                                                                      console.now().astimezone(console.zone).date())
     pm = postmortem.set_meta(console, incident.id, owner=args.owner, meeting=meeting, clear_meeting=clear,
                              status=args.status)

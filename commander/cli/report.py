@@ -6,7 +6,7 @@ import argparse
 import json
 import re
 import sys
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from commander.app import analytics
 from commander.cli.render import clean, json_text, table, terminal_text
@@ -15,7 +15,7 @@ from commander.domain.analytics import STAGES, Report, ReportFilter
 from commander.domain.analytics_formats import duration_text, hours_text, percent_text, to_csv, to_json
 from commander.domain.errors import DomainError
 from commander.domain.export import zone_name
-from commander.domain.when import HELP, OutOfRange, check_range
+from commander.domain.when import HELP, OutOfRange, check_day
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -98,8 +98,7 @@ def _date(text: str) -> date:
         day = date.fromisoformat(text.strip())
     except ValueError:
         raise DomainError(f"'{text}' is not a date in the calendar. Use the form 2026-01-31.") from None
-    check_range(datetime.combine(day, datetime.min.time(), UTC), text.strip())
-    return day
+    return check_day(day, text.strip())
 
 
 def _midnight(session: Session, day: date) -> datetime:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from commander.app.bootstrap import build_console, store_url
 from commander.app.console import Console
-from commander.domain.when import parse_when
+from commander.domain.actions import parse_due
+from commander.domain.when import check_day, parse_when
 from commander.store.records import IncidentSummary
 
 YEAR_AHEAD = timedelta(days=366)  # how far ahead a plan (an on-call override, a shift lookup) may reach
@@ -74,6 +75,12 @@ def read_input(path: str, *, limit: int) -> str:
     except UnicodeDecodeError as error:
         raise Refusal(f"{name} is not UTF-8 text (byte {data[error.start]:#04x} at position {error.start:,} "
                       f"cannot be read). Save it as UTF-8 and try again.") from None
+
+
+def typed_day(text: str, today: date) -> date:
+    """A day typed on the command line (a due date, a meeting) as `parse_due` reads it: 2026-12-05, 7d, 2w;
+    from 1970 to 2199."""
+    return check_day(parse_due(text, today), text.strip())
 
 
 def read_options(items: Sequence[str]) -> dict[str, str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from commander.domain.errors import DomainError
 
@@ -50,6 +50,12 @@ def check_range(moment: datetime, typed: str, *, now: datetime | None = None,
         span = "a year" if 365 <= ahead.days <= 366 else f"{ahead.days} days" if ahead.days else format_duration(ahead)
         raise OutOfRange(f"'{typed}' is more than {span} ahead (now is {iso(now)}). Give a time within {span}.")
     return moment
+
+
+def check_day(day: date, typed: str) -> date:
+    """`day` when it falls between 1970 and 2199; else the same refusal as for a time."""
+    check_range(datetime.combine(day, time(), UTC), typed)
+    return day
 
 
 def _parse(text: str, *, now: datetime, zone: tzinfo) -> datetime:
@@ -117,5 +123,5 @@ def format_clock(delta: timedelta) -> str:
     return f"{hours:02d}:{minutes:02d}:{secs:02d}"
 
 
-__all__ = ["EARLIEST", "HELP", "LATEST", "OutOfRange", "check_range", "format_clock", "format_duration",
+__all__ = ["EARLIEST", "HELP", "LATEST", "OutOfRange", "check_day", "check_range", "format_clock", "format_duration",
            "from_iso", "iso", "parse_when"]

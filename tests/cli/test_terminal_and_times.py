@@ -66,3 +66,12 @@ def test_report_dates_outside_the_years_kept_are_refused(run: Run) -> None:
 def test_an_empty_name_of_your_own_reads_right(run: Run) -> None:
     refused(run("whoami", "--set", "   "), "Your name is empty. Type a few words.")
     assert "The your name" not in run("whoami", "--set", "   ").err
+
+
+def test_a_due_day_outside_the_years_kept_is_refused(run: Run, declare: Callable[..., str]) -> None:
+    reference = declare()
+    for typed, fragment in (("0001-01-01", "'0001-01-01' is before 1970"), ("2200-01-01", "'2200-01-01' is after 2199"),
+                            ("9999-12-31", "'9999-12-31' is after 2199")):
+        refused(run("action", "add", reference, "Alert on consumer lag", "--due", typed), fragment)
+    item = run("action", "add", reference, "Alert on consumer lag", "--due", "2027-03-01").out.strip()
+    refused(run("action", "edit", item, "--due", "0001-01-01"), "before 1970")
