@@ -218,8 +218,11 @@ def finish(console: Console, sending: Sending, outcomes: dict[str, Outcome]) -> 
         outcome = outcomes[job.delivery]
         stream, name = incident_stream(job.incident_id), job.destination.name
         if outcome.state == "delivered":
-            drafts.append(EventDraft(stream, "update.delivered", {"delivery": job.delivery, "destination": name,
-                                                                  "remote_id": outcome.remote_id}))
+            delivered: dict[str, object] = {"delivery": job.delivery, "destination": name,
+                                            "remote_id": outcome.remote_id}
+            if outcome.shortened:  # the service's limit cut it: the timeline says how much went
+                delivered["shortened"] = list(outcome.shortened)
+            drafts.append(EventDraft(stream, "update.delivered", delivered))
         else:
             drafts.append(EventDraft(stream, "update.failed", {"delivery": job.delivery, "destination": name,
                                                                "reason": outcome.detail}))

@@ -17,8 +17,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser],
              common: argparse.ArgumentParser) -> None:
     p = commands.add_parser("destination", parents=[common], help="where stakeholder updates are published")
     actions = p.add_subparsers(dest="destination_action", metavar="ACTION", required=True)
-    a = actions.add_parser("add", parents=[common], help="add a destination; its secret is read from stdin")
-    a.add_argument("kind", metavar="KIND", help="slack (incoming webhook) or webhook (signed JSON)")
+    a = actions.add_parser("add", parents=[common], help="add a destination; its secret is read from stdin",
+                           epilog=kinds_help(), formatter_class=argparse.RawDescriptionHelpFormatter)
+    a.add_argument("kind", metavar="KIND", help="one of the kinds listed below")
     a.add_argument("name", metavar="NAME", help="a name people recognise, e.g. '#incidents'")
     a.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                    help="a setting that is not secret, e.g. url=https://hooks.example/commander")
@@ -32,6 +33,29 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser],
     r.set_defaults(func=remove)
     connection_secrets.register(actions, common, "destination", give=connection_secrets.give_connection("destination"),
                                 trust=connection_secrets.trust_connection("destination"))
+
+
+OPTION_EXAMPLES = {
+    "channel": "C0123ABCD", "api_url": "https://…", "format": "adaptive|messagecard", "username": "Commander",
+    "homeserver": "https://matrix.example.org", "room": "!roomid or #alias:example.org",
+    "url": "https://…", "page_id": "abc123", "components": "payments=id1,checkout=id2",
+    "mattermost.channel": "town-square",
+}
+
+
+def kinds_help() -> str:
+    """Every destination kind, what its secret is, and the --option settings it takes."""
+    from commander.domain.destinations import KINDS
+
+    lines = ["kinds (the secret is read from stdin or a hidden prompt; settings go as --option KEY=VALUE):"]
+    for kind in KINDS.values():
+        lines.append(f"  {kind.key:<11} {kind.label}; secret: {kind.secret}")
+        examples = {name: OPTION_EXAMPLES.get(f"{kind.key}.{name}") or OPTION_EXAMPLES.get(name, "…")
+                    for name in (*kind.required, *kind.optional)}
+        settings = [f"{name}={examples[name]} (required)" for name in kind.required] + \
+            [f"{name}={examples[name]}" for name in kind.optional]
+        lines.append(f"  {'':<11} options: {', '.join(settings) if settings else 'none'}")
+    return "\n".join(lines)
 
 
 def register_send(updates: argparse._SubParsersAction[argparse.ArgumentParser],
@@ -104,6 +128,9 @@ def send(session: Session, args: argparse.Namespace) -> int:
     failed = [name for name, outcome in outcomes.items() if outcome.state != "delivered"]
     print(f"{incident.reference}  delivered to {len(outcomes) - len(failed)} of {len(outcomes)}"
           + (f"; failed: {', '.join(failed)}" if failed else ""))
+    for name, outcome in outcomes.items():
+        if outcome.state == "delivered" and outcome.shortened:  # a service's limit cut it: say how much went
+            print(f"  {clean(name)}: delivered, {outcome.shortened_words}")
     return 1 if failed else 0
 
 
@@ -134,6 +161,7 @@ def resume(session: Session, args: argparse.Namespace) -> int:
             outcome = outcomes[item.queued.id]
             failed += outcome.state != "delivered"
             print(f"  {clean(item.reference)} to {clean(item.destination)}: {outcome.state}"
+                  + (f", {outcome.shortened_words}" if outcome.shortened else "")
                   + (f" — {clean(outcome.detail)}" if outcome.detail else ""))
     for item in waiting:
         print(f"  {clean(item.describe())}", file=sys.stderr)

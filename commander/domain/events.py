@@ -179,7 +179,9 @@ PAYLOADS: dict[str, dict[str, _Check]] = {
 
 _OPTIONAL: dict[str, dict[str, _Check]] = {
     "incident.edited": {"title": _str, "summary": _str, "services": _str_list},
-    "update.delivered": {"remote_id": _opt_str},
+    "update.delivered": {"remote_id": _opt_str,  # and [characters sent, characters] when a limit cut it
+                         "shortened": lambda v: v is None or (type(v) is list and len(v) == 2
+                                                             and all(type(n) is int and n >= 0 for n in v))},
     "action.created": {"team": _str},
     "postmortem.section": {"resolved": _str_list},
     "postmortem.meta": {"owner": _str, "meeting": _str, "status": _str},

@@ -254,7 +254,9 @@ class IncidentView:
         if kind == "update.queued":
             return f"Update queued for {p['destination']} ({p['template']})"
         if kind == "update.delivered":
-            return f"Update delivered to {p['destination']}"
+            cut = p.get("shortened")  # [characters sent, characters] when the service's limit cut it
+            return f"Update delivered to {p['destination']}" + \
+                (f", shortened to {cut[0]:,} of {cut[1]:,} characters" if cut else "")
         if kind == "update.failed":
             return f"Update to {p['destination']} failed: {p['reason']}"
         if kind == "update.overdue":
