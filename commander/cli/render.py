@@ -64,6 +64,14 @@ class TerminalStream:
         return getattr(self.stream, name)
 
 
+def rewrite_line(stream: TextIO | TerminalStream, text: str, *, last: bool = False) -> None:
+    """Show `text` in place of the terminal's current line (a progress line): Commander's own carriage
+    return and erase-line go past the filter, the text itself through it."""
+    raw = stream.stream if isinstance(stream, TerminalStream) else stream
+    raw.write("\r\x1b[K" + terminal_text(text) + ("\n" if last else ""))
+    raw.flush()
+
+
 def width(text: str) -> int:
     """Columns the text takes in a terminal: wide East Asian characters and most emoji take two."""
     total = 0

@@ -13,7 +13,7 @@ from typing import Any
 from commander.app import runbooks as library
 from commander.app.console import Console
 from commander.cli.outfile import write_out
-from commander.cli.render import clean, clean_lines, fit, json_text, table, terminal_text
+from commander.cli.render import clean, clean_lines, fit, json_text, rewrite_line, table, terminal_text
 from commander.cli.session import Session
 from commander.domain.runbooks import RunbookRecord, Step
 from commander.domain.when import iso
@@ -70,7 +70,7 @@ def import_runbooks(session: Session, args: argparse.Namespace) -> int:
     def progress(done: int, total: int, path: str) -> None:
         if live:
             line = fit(f"Reading runbooks: {done}/{total}  {clean(Path(path).name)}", _columns() - 1)
-            print(f"\r\x1b[K{line}", end="" if done < total else "\n", file=sys.stderr, flush=True)
+            rewrite_line(sys.stderr, line, last=done >= total)
 
     report = library.import_paths(console, args.paths, progress=progress)
     print(f"Read {report.files} file{'s' if report.files != 1 else ''}.", file=sys.stderr)

@@ -75,3 +75,13 @@ def test_a_due_day_outside_the_years_kept_is_refused(run: Run, declare: Callable
         refused(run("action", "add", reference, "Alert on consumer lag", "--due", typed), fragment)
     item = run("action", "add", reference, "Alert on consumer lag", "--due", "2027-03-01").out.strip()
     refused(run("action", "edit", item, "--due", "0001-01-01"), "before 1970")
+
+
+def test_commanders_own_progress_line_still_rewrites_itself_on_a_terminal(db: Path, tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "runbooks"
+    folder.mkdir()
+    (folder / "db-failover.md").write_text("# Database failover\n\n1. Promote the replica\n", encoding="utf-8")
+    code, shown = on_a_terminal(monkeypatch, "--db", str(db), "runbook", "import", str(folder))
+    assert code == 0, shown
+    assert "\r\x1b[KReading runbooks: 1/1  db-failover.md\n" in shown
