@@ -256,3 +256,10 @@ def test_a_proxys_error_page_is_quoted_for_trackers_too(kind: str) -> None:
             asyncio.run(create())
     said = str(refused.value)
     assert "403" in said and "403 Forbidden · corp-proxy" in said and "<" not in said, said
+
+
+def test_a_one_word_error_labelled_html_is_still_read_as_the_services_word() -> None:
+    """Slack's incoming webhooks answer `no_service` as text/html: it is Slack's word, not a page."""
+    with serve(lambda request: Reply(404, "no_service", {"content-type": "text/html"})) as hook:
+        outcome = run(SlackWebhook("#hook", hook.url), UPDATE)
+    assert outcome.state == "failed" and "(no_service): the webhook was disabled or removed" in outcome.detail

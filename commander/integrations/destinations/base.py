@@ -161,8 +161,10 @@ _HTML = re.compile(r"^\s*(<!doctype\s+html|<html|<head|<body|<\?xml|<!--|<h1|<ce
 
 
 def is_html(response: httpx.Response) -> bool:
-    kind = response.headers.get("content-type", "").lower()
-    return "html" in kind or bool(_HTML.match(response.text[:200]))
+    """An HTML page. Slack's webhooks label their one-word errors (`no_service`) text/html, so the label
+    alone does not make a page: it must have markup too."""
+    start = response.text[:500]
+    return bool(_HTML.match(start)) or ("html" in response.headers.get("content-type", "").lower() and "<" in start)
 
 
 def quoted(response: httpx.Response, limit: int = 300) -> str:
