@@ -136,7 +136,7 @@ class SecretStore:
         try:
             self.backend.set_password(SERVICE, name, value)
         # Backends raise PasswordSetError, KeyringLocked (macOS, a denied or locked keychain) or another
-        # KeyringError; keyring's changelog (v23.x, #375) advises catching the parent KeyringError.
+        # KeyringError; keyring's changelog (issue 375) advises catching the parent KeyringError.
         except (keyring.errors.KeyringError, OSError) as error:
             log.warning("keyring write failed for %s: %s", name, type(error).__name__)
             raise SecretNotKept(f"This computer's keyring refused to store the secret ({type(error).__name__}), so "
