@@ -35,6 +35,7 @@ from commander.domain.actions import TYPES, ActionFilter, ActionItem, ordered
 from commander.domain.events import Event
 from commander.integrations.secrets import SecretStore
 from commander.integrations.trackers.base import Created
+from commander.ui import richtext
 from commander.ui.action_dialogs import ActionItemDialog, PushDialog, WontDoDialog
 from commander.ui.dialogs import plain_label
 from commander.ui.problems import KNOWN, ErrorLabel, attempt
@@ -106,7 +107,7 @@ class ActionItemsModel(QAbstractTableModel):
             font.setBold(True)
             return font
         if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(item)
+            return richtext.tooltip(self._tooltip(item))
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return f"{self._text(item, self.DUE)}, {item.title}, {item.status_label}"
         return None

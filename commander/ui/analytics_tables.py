@@ -10,6 +10,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersisten
 
 from commander.domain.analytics import STAGES, Report
 from commander.domain.analytics_formats import duration_text, hours_text, percent_text
+from commander.ui import richtext
 
 Index = QModelIndex | QPersistentModelIndex
 Cell = tuple[str, float | str]  # what is shown, and what it sorts by (numbers sort as numbers)
@@ -110,8 +111,10 @@ class FigureTable(QAbstractTableModel):
         if not index.isValid() or not 0 <= index.row() < len(self.rows):
             return None
         text, key = self.rows[index.row()][index.column()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+        if role == Qt.ItemDataRole.DisplayRole:
             return text
+        if role == Qt.ItemDataRole.ToolTipRole:  # titles and names are anyone's words: never markup
+            return richtext.tooltip(text)
         if role == self.SortRole:
             return key
         if role == Qt.ItemDataRole.TextAlignmentRole:

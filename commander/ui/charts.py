@@ -15,6 +15,7 @@ from PySide6.QtCore import QLineF, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFontMetrics, QMouseEvent, QPainter, QPaintEvent, QPen, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
+from commander.ui import richtext
 from commander.ui.theme import DARK, Tones, scaled_font
 
 Formatter = Callable[[float], str]
@@ -281,7 +282,7 @@ class Chart(QWidget):
         if index is None or index >= len(self.categories) or self.message:
             QToolTip.hideText()
             return
-        QToolTip.showText(event.globalPosition().toPoint(), self.describe(index), self)
+        QToolTip.showText(event.globalPosition().toPoint(), richtext.tooltip(self.describe(index)), self)
 
     def describe(self, index: int) -> str:
         """What the tooltip says about one category: each series' value, and the total when stacked."""

@@ -8,6 +8,8 @@ from __future__ import annotations
 import html
 import re
 
+from commander.ui import richtext
+
 URL = re.compile(r"\bhttps?://[^\s<>\"'`]+", re.IGNORECASE)
 _TRAILING = ".,;:!?)]}'\""  # punctuation that ends a sentence more often than an address
 
@@ -39,6 +41,5 @@ def _trim(url: str) -> str:
 
 
 def tooltip(text: str) -> str:
-    """A tooltip that shows the text as typed. Qt guesses whether a tooltip is rich text, so text
-    with `<` in it would be taken for markup; we make it rich text ourselves, fully escaped."""
-    return "<qt>" + html.escape(text).replace("\n", "<br>") + "</qt>"
+    """A tooltip that shows the text as typed (see richtext.tooltip)."""
+    return richtext.tooltip(text)

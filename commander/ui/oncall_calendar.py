@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from commander.domain.oncall import Schedule, Shift, people, whole_shifts
 from commander.domain.zones import instant
+from commander.ui import richtext
 
 # Okabe-Ito first (safe for colour blindness), then a few more distinct hues for larger rotations.
 PERSON_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#8E7CC3",
@@ -318,6 +319,6 @@ class ShiftCalendar(QWidget):
             if hit is None:
                 QToolTip.hideText()
             else:
-                QToolTip.showText(event.globalPos(), hit.text, self)
+                QToolTip.showText(event.globalPos(), richtext.tooltip(hit.text), self)  # names are anyone's words
             return True
         return super().event(event)

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
-    QMessageBox,
     QPushButton,
     QSplitter,
     QToolButton,
@@ -40,6 +39,7 @@ from commander.domain.errors import DomainError
 from commander.domain.events import Event
 from commander.domain.oncall import Schedule, people
 from commander.domain.oncall_events import STREAM, OnCallSettings
+from commander.ui import richtext
 from commander.ui.bridge import ConsoleBridge
 from commander.ui.dialogs import WHEN_HINT, CommandDialog, plain_label, read_when
 from commander.ui.oncall_calendar import MONTH, WEEK, ShiftCalendar, person_colours
@@ -197,7 +197,7 @@ class OnCallView(QDialog):
                                    self._when(current.end) if current else "",
                                    f"{upcoming.person}, {self._when(upcoming.start)}" if upcoming else ""])
             row.setData(0, Qt.ItemDataRole.UserRole, item.schedule.name)
-            row.setToolTip(1, current.source if current else "outside every layer's hours")
+            row.setToolTip(1, richtext.tooltip(current.source if current else "outside every layer's hours"))
             self.schedules.addTopLevelItem(row)
             if chosen is None or item.schedule.name.casefold() == chosen.casefold():
                 self.schedules.setCurrentItem(row)
@@ -236,7 +236,7 @@ class OnCallView(QDialog):
             row = QTreeWidgetItem([override.person, self._when(override.start), self._when(override.end),
                                    override.covers or "whoever is on"])
             row.setData(0, Qt.ItemDataRole.UserRole, override.id)
-            row.setToolTip(0, f"Added by {override.added_by}")
+            row.setToolTip(0, richtext.tooltip(f"Added by {override.added_by}"))
             self.overrides.addTopLevelItem(row)
             if override.id == selected:
                 self.overrides.setCurrentItem(row)
@@ -246,7 +246,8 @@ class OnCallView(QDialog):
         self.summary.setText(f"On call now: {who}" + (f" until {self._when(state.current.end)}" if state.current
                                                       else "") + f". Layers, top first: {layers}.")
         colours = person_colours(schedule)
-        self.legend.setText("  ".join(f'<span style="color:{colours[name.casefold()].name()}">■</span> {_html(name)}'
+        self.legend.setText("  ".join(f'<span style="color:{colours[name.casefold()].name()}">■</span> '
+                                      f'{richtext.escape(name)}'
                                       for name in people(schedule))
                             + '  <span style="color:#D55E00">▨</span> nobody on call')
         self._add_export(schedule.name, None, f"Whole schedule ({schedule.name})…")
@@ -255,7 +256,8 @@ class OnCallView(QDialog):
         self._enable()
 
     def _add_export(self, schedule: str, person: str | None, text: str) -> None:
-        action = QAction(text, self.export_menu)
+        action = QAction(richtext.mnemonic(text), self.export_menu)
+        action.setToolTip(richtext.tooltip(text.rstrip("…")))
         action.triggered.connect(lambda: self.export(schedule, person))
         self.export_menu.addAction(action)
 
@@ -285,10 +287,8 @@ class OnCallView(QDialog):
         item = self.overrides.currentItem()
         if item is None:
             return
-        answer = QMessageBox.question(self, "Remove override?",
-                                      f"Remove {item.text(0)}'s override from {item.text(1)} to {item.text(2)} for "
-                                      f"the whole team?")
-        if answer == QMessageBox.StandardButton.Yes:
+        if richtext.ask(self, "Remove override?", f"Remove {item.text(0)}'s override from {item.text(1)} to "
+                                                  f"{item.text(2)} for the whole team?"):
             attempt(lambda: oncall.remove_override(self.console, str(item.data(0, Qt.ItemDataRole.UserRole))),
                     inline=self.error)
             self.reload()
@@ -383,10 +383,6 @@ def _fit_columns(tree: QTreeWidget) -> None:
     header = tree.header()
     for column in range(tree.columnCount() - 1):
         header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-
-
-def _html(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def open_oncall(window: MainWindow) -> OnCallView:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from commander.app.console import Console
 from commander.domain.incident import IncidentState
 from commander.domain.paging import Page, counting_down
+from commander.ui import richtext
 from commander.ui.timers_strip import countdown
 
 
@@ -113,12 +114,13 @@ class PagesPanel(QWidget):
         for page in pages:
             item = QTreeWidgetItem([page.target, page.pager, _state(page), ""])
             item.setData(0, Qt.ItemDataRole.UserRole, page.id)
-            item.setToolTip(self.STATE, _details(page, self.console))
-            item.setToolTip(self.PERSON, _whom(page))
+            item.setToolTip(self.STATE, richtext.tooltip(_details(page, self.console)))
+            item.setToolTip(self.PERSON, richtext.tooltip(_whom(page)))
             self.tree.addTopLevelItem(item)
             if not page.resolved and not page.acknowledged_by:
                 button = QPushButton("Acknowledge", self.tree)
-                button.setToolTip(f"Record that {page.target} answered: escalation stops, and PagerDuty is told")
+                button.setToolTip(richtext.tooltip(f"Record that {page.target} answered: escalation stops, and "
+                                                   "PagerDuty is told"))
                 button.clicked.connect(lambda _checked=False, page_id=page.id: self.acknowledge(page_id))
                 self.tree.setItemWidget(item, self.ACTION, button)
                 # The column sizes to its text, not to a widget in it: made wide enough for the button.

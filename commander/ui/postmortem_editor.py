@@ -41,6 +41,7 @@ from commander.domain import postmortem as pm_domain
 from commander.domain.events import Event
 from commander.domain.postmortem import Conflict, Postmortem, action_lines, spec
 from commander.domain.postmortem_document import STYLE, document, to_html
+from commander.ui import richtext
 from commander.ui.bridge import ConsoleBridge
 from commander.ui.dialogs import plain_label
 from commander.ui.postmortem_conflict import ConflictBanner
@@ -468,7 +469,8 @@ class PostmortemEditor(QWidget):
         item.setData(DetailRole, detail)
         item.setData(BadgeRole, "conflict" if section.conflicts else "unsaved" if self.dirty(key) else "")
         item.setData(FindingsRole, len(self._findings(key)))
-        item.setToolTip(f"{spec(key).title}: {detail}" + (". Two versions to settle." if section.conflicts else ""))
+        item.setToolTip(richtext.tooltip(f"{spec(key).title}: {detail}"
+                                         + (". Two versions to settle." if section.conflicts else "")))
 
     # -- saving ----------------------------------------------------------------------------------------
 

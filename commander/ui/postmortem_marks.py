@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from commander.domain import blameless
+from commander.ui import richtext
 from commander.ui.theme import Tones
 
 Index = QModelIndex | QPersistentModelIndex
@@ -65,8 +66,8 @@ class SuggestionTips(QObject):
             cursor = self.editor.cursorForPosition(event.pos())
             found = findings_at(self.editor, self._people(), cursor.position())
             if found:
-                QToolTip.showText(event.globalPos(), "\n\n".join(f"“{f.text}”: {f.suggestion}" for f in found),
-                                  self.editor)
+                said = "\n\n".join(f"“{f.text}”: {f.suggestion}" for f in found)
+                QToolTip.showText(event.globalPos(), richtext.tooltip(said), self.editor)
             else:
                 QToolTip.hideText()
             return True

@@ -27,7 +27,7 @@ from commander.app.console import Console
 from commander.domain.incident import IncidentState, RoleSlot
 from commander.domain.policy import Policy
 from commander.domain.when import format_duration
-from commander.ui import linkify
+from commander.ui import linkify, richtext
 from commander.ui.dialogs import AddRoleDialog, AssignDialog
 from commander.ui.problems import attempt
 from commander.ui.theme import DARK, Tones
@@ -305,7 +305,8 @@ class RoleBoard(QWidget):
         duties.setEnabled(bool(definition and definition.checklist))
         slot = self.model.slot(self.tree.currentIndex())
         person = slot.holder if slot and slot.holder else ""
-        menu.addAction(f"Page {person}…" if person else "Page on-call…", lambda: self.page_requested.emit(person))
+        menu.addAction(richtext.mnemonic(f"Page {person}…") if person else "Page on-call…",
+                       lambda: self.page_requested.emit(person))
         return menu
 
     def assign_selected(self) -> AssignDialog | None:

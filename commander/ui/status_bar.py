@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QStatusBar, QWidget
 
 from commander.app.console import Console
-from commander.ui import linkify
+from commander.ui import linkify, richtext
 
 UNDO_SECONDS = 10
 
@@ -90,7 +90,7 @@ class StatusBar(QStatusBar):
         return 2 + [self.store, self.person, self.open_count].index(widget)
 
     def show_person(self, name: str) -> None:
-        self.person.setText(f"You: {name}")
+        self.person.setText(richtext.mnemonic(f"You: {name}"))
 
     def show_open(self, count: int) -> None:
         self.open_count.setText(f"{count} open" if count != 1 else "1 open")

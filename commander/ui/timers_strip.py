@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QToolButton, QWidget
 
 from commander.app.console import Console
 from commander.domain.incident import CustomTimer, IncidentState
-from commander.ui import timefmt
+from commander.ui import richtext, timefmt
 from commander.ui.problems import attempt
 from commander.ui.theme import scaled_font
 
@@ -64,7 +64,7 @@ class TimerChip(QToolButton):
         """Refresh the text; returns whether the timer has expired (by the clock or by the log)."""
         left = self.timer.due - now
         expired = self.timer.expired_at is not None or left.total_seconds() <= 0
-        text = f"{_clip(self.timer.label)}  {'expired' if expired else countdown(left)}"
+        text = f"{richtext.mnemonic(_clip(self.timer.label))}  {'expired' if expired else countdown(left)}"
         if self.text() != text:
             self.setText(text)
         if expired != self.expired:
@@ -75,8 +75,8 @@ class TimerChip(QToolButton):
             self.cancel_action.setText("Dismiss" if expired else "Cancel timer")
             due = timefmt.clock(self.timer.due, zone)
             state = f"Expired at {due}" if expired else f"Due at {due}"
-            self.setToolTip(f"{self.timer.label}\n{state}; set by {self.timer.set_by.name} "
-                            f"at {timefmt.clock(self.timer.set_at, zone)}")
+            self.setToolTip(richtext.tooltip(f"{self.timer.label}\n{state}; set by {self.timer.set_by.name} "
+                                             f"at {timefmt.clock(self.timer.set_at, zone)}"))
             self.setAccessibleName(f"Timer {self.timer.label}: {state.lower()}")
         return expired
 

@@ -15,6 +15,7 @@ from PySide6.QtGui import QFont, QPainter, QPixmap
 
 from commander.domain.alerts import Alert, AlertGroup, known_time
 from commander.domain.policy import Policy
+from commander.ui import richtext
 from commander.ui.theme import severity_colour
 
 Index = QModelIndex | QPersistentModelIndex
@@ -122,7 +123,8 @@ class AlertGroupsModel(QAbstractItemModel):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             text = self._group_text(group, column) if alert is None else self._alert_text(index, alert, column)
             if role == Qt.ItemDataRole.ToolTipRole:
-                return (alert.summary if alert else group.summary) or text or None
+                # An alert's words come from whoever can reach the alert source: never markup.
+                return richtext.tooltip((alert.summary if alert else group.summary) or text) or None
             return text
         if role == Qt.ItemDataRole.FontRole and alert is None and column == 0:
             return self._bold

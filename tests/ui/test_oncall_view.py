@@ -86,7 +86,7 @@ def test_an_override_added_in_the_dialog_shows_and_is_removed_after_confirming(
     view.overrides.setCurrentItem(row)
     view.reload()  # the minute's refresh keeps the choice
     assert view.remove_button.isEnabled() and view.overrides.currentItem() is not None
-    monkeypatch.setattr(QMessageBox, "question", lambda *args: QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: box.button(QMessageBox.StandardButton.Yes).click())
     view.remove_override()
     assert view.overrides.topLevelItemCount() == 0 and oncall.settings(console).overrides() == []
 

@@ -16,6 +16,7 @@ from pytestqt.qtbot import QtBot
 from commander.app import oncall, paging
 from commander.app.console import Console
 from commander.integrations.secrets import SecretStore
+from commander.ui import richtext
 from commander.ui.main_window import MainWindow
 from commander.ui.page_dialog import PageDialog
 from tests.integrations.fakes import FakeService, Request, serve
@@ -99,7 +100,8 @@ def test_paging_runs_off_the_ui_thread_and_the_pages_tab_follows(qtbot: QtBot, w
     qtbot.waitUntil(lambda: dialog.panel.tree.topLevelItemCount() == 1, timeout=3000)
     row = dialog.panel.tree.topLevelItem(0)
     assert row is not None and row.text(0) == "Sam"
-    assert row.toolTip(0) == "Sam, paged through PagerDuty for payments (level 1, on call on Payments primary)"
+    assert row.toolTip(0) == richtext.tooltip("Sam, paged through PagerDuty for payments (level 1, on call on "
+                                              "Payments primary)")
     dialog.panel.refresh()
     assert row.text(2).startswith(("delivered · level 2 in 14:5", "delivered · level 2 in 15:"))
     assert dialog.panel.countdown.text().startswith("payments: level 2 is paged in ")
