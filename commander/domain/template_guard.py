@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from types import FrameType
-from typing import Any
+from typing import Any, cast
 
 from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, UndefinedError
 from jinja2.compiler import CodeGenerator, Frame
@@ -42,7 +42,9 @@ MAX_RANGE = 100_000      # numbers one range() may hold (Jinja2's own sandbox li
 MAX_SIZE = 1_000_000     # characters or items one value made in a template may have
 MAX_INT_BITS = 3_400     # about 1,000 digits: more than any figure an update needs
 _WIDENING = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs"})  # str methods whose argument is a width
-_WIDE_FORMAT = re.compile(r"\d{7,}|%[^a-zA-Z%]*\*|\{[^}]*\d{7,}")  # a width of millions, or one taken from an argument
+_WIDENING_FILTERS = frozenset({"center", "indent", "batch", "slice"})  # a number argument sets a width or a count
+# A width of millions ("%1000000000d", "{:>1000000000}"), or one taken from an argument ("%*d", "{:{}}").
+_WIDE_FORMAT = re.compile(r"%[^a-zA-Z%]*(?:\d{7,}|\*)|\{[^{}]*:[^{}]*(?:\d{7,}|\{)")
 
 _ACTIVE: ContextVar[Budget | None] = ContextVar("template_budget", default=None)
 
@@ -137,7 +139,7 @@ def _guard_filter(name: str, function: Callable[..., Any]) -> Callable[..., Any]
     @functools.wraps(function)  # keeps `jinja_pass_arg` (pass_context, pass_environment …)
     def guarded(*args: Any, **kwargs: Any) -> Any:
         _check()
-        if name in ("center", "indent") and any(isinstance(a, int) and a > MAX_SIZE for a in args):
+        if name in _WIDENING_FILTERS and any(isinstance(a, int) and a > MAX_SIZE for a in (*args, *kwargs.values())):
             raise _too_big(f"the text of {name}")
         if name == "format":
             _format_spec(next((a for a in args if isinstance(a, str)), None))
@@ -148,6 +150,17 @@ def _guard_filter(name: str, function: Callable[..., Any]) -> Callable[..., Any]
         return _sized(function(*args, **kwargs))
 
     return guarded
+
+
+def _lipsum(lipsum: Callable[..., Any]) -> Callable[..., Any]:
+    """Jinja2's placeholder text, with at most 100 paragraphs of at most 1,000 words (it has no limit)."""
+
+    def bounded(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> Any:  # noqa: A002 (its names)
+        if n > 100 or max > 1000:
+            raise _too_big("lipsum's text")
+        return lipsum(n, html, min, max)
+
+    return bounded
 
 
 class _GuardedCodeGenerator(CodeGenerator):
@@ -168,6 +181,7 @@ class GuardedEnvironment(ImmutableSandboxedEnvironment):
         super().__init__(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True, optimized=False,
                          **options)
         self.globals["range"] = _range
+        self.globals["lipsum"] = _lipsum(cast(Callable[..., Any], self.globals["lipsum"]))
         self.filters = {name: _guard_filter(name, function) for name, function in self.filters.items()}
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:

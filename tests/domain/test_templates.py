@@ -113,6 +113,11 @@ def _refused(source: str, variables: dict[str, object]) -> tuple[TemplateProblem
     ("{{ 'x'.ljust(10**9) }}", 1, "too long for a template"),
     ("{{ '{:>1000000000}'.format(1) }}", 1, "format width"),
     ("{{ '%1000000000d'|format(1) }}", 1, "format width"),
+    ("{{ '{0:{1}}'.format(1, 10**9) }}", 1, "format width"),
+    ("{{ '%*d' % (10**9, 1) }}", 1, "format width"),
+    ("{{ [1]|batch(10**9, 'x')|list }}", 1, "too long for a template"),
+    ("{{ [1]|slice(10**9)|list }}", 1, "too long for a template"),
+    ("{{ lipsum(10**6) }}", 1, "too long for a template"),
     ("{% set s = 'x' * 100000 %}{{ s|replace('x', s) }}", 1, "too long for a template"),
     ("line\n{% macro again() %}{{ again() }}{% endmacro %}{{ again() }}", 2, "a macro calls itself too many times"),
     ("{{ incident.clear() }}", 1, "not allowed in a template"),
@@ -162,6 +167,8 @@ def _refused_within(source: str, seconds: float) -> tuple[TemplateProblem, float
 
 def test_ordinary_arithmetic_and_loops_still_work() -> None:
     text = render("{{ 2**10 }} {{ 3 * 'ab' }} {{ [1] + [2] }} {{ '%05d'|format(42) }} {{ '{:>4}'.format(7) }} "
-                  "{{ 'a' ~ 'b' }} {{ 10 % 3 }} {% for i in range(3) %}{{ i }}{% endfor %} {{ 'x'|center(5) }}|",
+                  "{{ 'a' ~ 'b' }} {{ 10 % 3 }} {% for i in range(3) %}{{ i }}{% endfor %} {{ 'x'|center(5) }}| "
+                  "{{ 'Call 5551234 about %s' % 'it' }} {{ '{:,}'.format(1234567) }} "
+                  "{{ lipsum(1, False, 3, 5)|length > 0 }}",
                   _variables())
-    assert text == "1024 ababab [1, 2] 00042    7 ab 1 012   x  |\n"
+    assert text == "1024 ababab [1, 2] 00042    7 ab 1 012   x  | Call 5551234 about it 1,234,567 True\n"
