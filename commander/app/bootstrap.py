@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import logging
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +23,9 @@ from commander.domain.text import clean_name
 if TYPE_CHECKING:
     from commander.app.console import Reads
     from commander.store.database import Database
+
+
+log = logging.getLogger(__name__)
 
 
 def default_store_url() -> str:
@@ -62,7 +66,9 @@ def build_console(url: str | None = None, *, user: str | None = None, policy: Po
     reads, console_id, user_id, name, latest = opened
     if user:
         name = clean_name(user, field="your name")
-    clock = HybridClock(physical=lambda: to_ms(datetime.now(UTC)))
+    policy = policy or load_policy()
+    clock = HybridClock(physical=lambda: to_ms(datetime.now(UTC)),
+                        max_ahead_ms=policy.max_clock_drift_minutes * 60_000)
     clock.observe(latest)
     zone = local_zone() or datetime.now().astimezone().tzinfo or UTC
 
@@ -75,9 +81,21 @@ def build_console(url: str | None = None, *, user: str | None = None, policy: Po
 
         return Database(resolved)
 
-    return Console(make_database, policy or load_policy(), me=Actor(user_id, name), console_id=console_id,
-                   clock=clock, wall=utc_now, zone=zone, time_format=local_time, reads=reads,
-                   where=str(path) if path is not None else _display(resolved), is_sqlite=resolved.startswith("sqlite"))
+    console = Console(make_database, policy, me=Actor(user_id, name), console_id=console_id,
+                      clock=clock, wall=utc_now, zone=zone, time_format=local_time, reads=reads,
+                      where=str(path) if path is not None else _display(resolved),
+                      is_sqlite=resolved.startswith("sqlite"))
+    if console.behind():
+        # Events another process committed but did not project (a first sync killed mid-way): the
+        # incident list must show them before anyone reads it. A store that cannot be written to
+        # (read-only) is shown as it is.
+        from commander.store.errors import StoreError
+
+        try:
+            console.catch_up()
+        except StoreError as error:
+            log.warning("could not bring the incident list up to date: %s", error)
+    return console
 
 
 Opened = tuple["Reads | None", str, str, str, int]

@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 
 Listener = Callable[[list[Event]], None]
 BEHIND_THE_SCENES = 16
+PROJECTED = "projected_rowid"  # meta key: the last rowid of this store's log the projections include
 Decision = Callable[[IncidentState], list[EventDraft]]
 
 
@@ -51,6 +52,7 @@ class Reads(Protocol):
     def stream(self, stream: str) -> list[Event]: ...
     def of_kinds(self, kinds: Sequence[str]) -> list[Event]: ...
     def max_rowid(self) -> int: ...
+    def projected_rowid(self) -> int | None: ...
 
 
 class Console:
@@ -89,7 +91,13 @@ class Console:
         self._unsaved: set[str] = set()  # long incidents whose snapshot is missing or far behind
         # Folds of incidents not open in this console, kept to project later batches cheaply (LRU).
         self._behind_the_scenes: OrderedDict[str, IncidentView] = OrderedDict()
-        self._seen_rowid = self.reads.max_rowid() if self.is_sqlite else 0
+        # Where the projections stand in this store's log: written with them, in the same transaction, so
+        # events another process committed (a first sync killed before its catch-up) are projected at the
+        # next catch-up rather than skipped. A store without the mark is taken as fully projected.
+        self._seen_rowid = 0
+        if self.is_sqlite:
+            marked = self.reads.projected_rowid()
+            self._seen_rowid = self.reads.max_rowid() if marked is None else marked
 
     @property
     def database(self) -> Database:
@@ -360,21 +368,27 @@ class Console:
         return [e for e in self._write(stamped) if e.id in ids]
 
     def ingest(self, foreign: Sequence[Event]) -> list[Event]:
-        """Take events written elsewhere (the replicator, an import): same path as local ones."""
+        """Take events written elsewhere (an import): same path as local ones, after the same checks as
+        events pulled from a shared store (commander/domain/trust.py)."""
+        from commander.domain import trust
+
+        now_ms = to_ms(self.now())
         for event in foreign:
-            validate_payload(event.kind, event.payload)
+            trust.check(event, limit_hlc=self.clock.limit(), now_ms=now_ms, max_ahead_ms=self.clock.max_ahead_ms)
         return self._write(list(foreign))
+
+    def behind(self) -> bool:
+        """True when another process appended events this console has not projected yet."""
+        return self.is_sqlite and self.reads.max_rowid() > self._seen_rowid
 
     def catch_up(self) -> list[Event]:
         """Pick up events another process appended to this store; cheap when there are none."""
-        if not self.is_sqlite:
-            return []
-        if self.reads.max_rowid() <= self._seen_rowid:
+        if not self.behind():
             return []
         return self._write([])
 
     def _write(self, batch: list[Event]) -> list[Event]:
-        from commander.store.repository import EventLog, Outbox
+        from commander.store.repository import EventLog, Outbox, Settings
         try:
             with self.database.write() as conn:
                 outside = self._read_outside(conn)
@@ -390,6 +404,7 @@ class Console:
                 self._project(conn, appended)
                 if self.is_sqlite:
                     self._seen_rowid = EventLog(conn).max_rowid()
+                    Settings(conn).put(PROJECTED, str(self._seen_rowid))
         except BaseException:
             self._views.clear()  # a cached view may hold events that were rolled back
             self._behind_the_scenes.clear()

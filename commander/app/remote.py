@@ -114,4 +114,5 @@ def replicator(console: Console, remote: Remote, secrets: SecretStore, *,
     from commander.sync.replicator import Replicator
 
     return Replicator(console.database, shared_store(remote, secrets), console.console_id, console.me.name,
-                      on_pulled=on_pulled, on_status=on_status, poll_seconds=remote.poll_seconds)
+                      on_pulled=on_pulled, on_status=on_status, poll_seconds=remote.poll_seconds,
+                      clock=console.clock, max_ahead_ms=console.clock.max_ahead_ms)

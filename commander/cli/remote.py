@@ -32,6 +32,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser],
     p = commands.add_parser("sync", parents=[common], help="push and pull changes with the shared store",
                             description="Run one replication round and report counts; --watch keeps going.")
     p.add_argument("--watch", action="store_true", help="keep syncing until interrupted (Ctrl+C)")
+    p.add_argument("--quarantine", action="store_true",
+                   help="list the rows from the shared store that were set aside, with why, and stop")
     p.set_defaults(func=sync)
 
 
@@ -77,14 +79,36 @@ def _waiting(session: Session) -> int:
         return Outbox(conn).count()
 
 
+def quarantine(session: Session) -> int:
+    from commander.store.quarantine import Quarantine
+
+    with session.console.database.read() as conn:
+        kept = Quarantine(conn)
+        total, listed = kept.count(), kept.listed()
+    if not total:
+        print("Nothing was set aside: every row pulled from the shared store passed its checks.")
+        return 0
+    print(f"{total} rows were set aside (never stored as events, never shown on a timeline):")
+    for row in listed:
+        who = f", written by login {row.login}" if row.login else ""
+        print(clean(f"- {row.seen_at:%Y-%m-%d %H:%M} UTC  {row.source} #{row.seq}  {row.kind or '?'} "
+                    f"{row.event_id or '?'}{who}"))
+        print("    " + clean(row.reason))
+    if total > len(listed):
+        print(f"... and {total - len(listed)} older ones.")
+    return 0
+
+
 def sync(session: Session, args: argparse.Namespace) -> int:
     console = session.console
+    if args.quarantine:
+        return quarantine(session)
     remote = remotes.configured(console)
     if remote is None:
         raise Refusal("No shared store is set. Set one with `commander remote set URL`, then sync.")
     replicator = remotes.replicator(console, remote, secret_store())
     try:
-        replicator.shared.check()
+        replicator.check()
         pushed = pulled = 0
         while True:
             result = replicator.run_once()
@@ -93,6 +117,11 @@ def sync(session: Session, args: argparse.Namespace) -> int:
                 break
         console.catch_up()  # project what was pulled, as the window would
         print(f"Sent {pushed}, received {pulled}; {replicator.waiting()} waiting.")
+        if replicator.notice:
+            print(replicator.notice, file=sys.stderr)
+        if replicator.set_aside:
+            print(f"{replicator.set_aside} rows from the shared store were set aside; "
+                  f"`commander sync --quarantine` lists them.", file=sys.stderr)
         if not args.watch:
             return 0
         print("Watching; Ctrl+C stops.", flush=True)

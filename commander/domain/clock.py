@@ -3,6 +3,12 @@
 A stamp packs wall milliseconds and a logical counter into one integer, so it sorts as a number in
 Python and in SQL alike. A console that has seen a stamp never issues a smaller one, so an event
 written after reading another always sorts after it, even when this laptop's clock is minutes behind.
+
+The clock only takes in stamps at most `max_ahead_ms` ahead of its own wall clock. Without that bound
+one row stamped with the largest 64-bit value (a buggy or hostile peer) would drag every console's
+clock to the end of time: each later stamp would overflow the store's integer, and the row's values
+would win every last-writer-wins contest for ever. Events stamped further ahead are not observed (the
+replicator sets them aside; see commander/domain/trust.py).
 """
 
 from __future__ import annotations
@@ -13,6 +19,8 @@ from datetime import UTC, datetime
 
 COUNTER_BITS = 16
 _COUNTER_MAX = (1 << COUNTER_BITS) - 1
+MAX_AHEAD_MS = 10 * 60_000  # default: how far ahead of our wall clock a stamp may be and still be observed
+STORE_MAX = (1 << 63) - 1  # the stores keep stamps in a signed 64-bit integer (BIGINT)
 
 
 def pack(wall_ms: int, counter: int) -> int:
@@ -42,8 +50,13 @@ class HybridClock:
     """Issues stamps; `physical` returns wall time in milliseconds (injected for tests)."""
 
     physical: Callable[[], int]
+    max_ahead_ms: int = MAX_AHEAD_MS
     _wall: int = 0
     _counter: int = 0
+
+    def limit(self) -> int:
+        """The largest stamp this clock takes in now: wall clock plus the allowed drift, full counter."""
+        return pack(self.physical() + self.max_ahead_ms, _COUNTER_MAX)
 
     def now(self) -> int:
         physical = self.physical()
@@ -53,13 +66,17 @@ class HybridClock:
             self._advance_counter()
         return pack(self._wall, self._counter)
 
-    def observe(self, stamp: int) -> None:
-        """Take in a stamp written elsewhere, so every later local stamp sorts after it."""
+    def observe(self, stamp: int) -> bool:
+        """Take in a stamp written elsewhere, so every later local stamp sorts after it. A stamp further
+        ahead of our wall clock than `max_ahead_ms` (or negative) is refused: False, nothing changes."""
+        if stamp < 0 or stamp > self.limit():
+            return False
         wall, counter = unpack(stamp)
         if wall > self._wall:
             self._wall, self._counter = wall, counter
         elif wall == self._wall and counter > self._counter:
             self._counter = counter
+        return True
 
     def _advance_counter(self) -> None:
         if self._counter == _COUNTER_MAX:

@@ -29,6 +29,9 @@ class Event(NamedTuple):
     occurred_at: datetime
     recorded_at: datetime
     origin: str
+    # The database login that wrote the row, as the shared store's trigger recorded it (PostgreSQL only);
+    # None for events written here or read from a store that has no logins. Never part of the order.
+    login: str | None = None
 
     @property
     def order(self) -> tuple[int, str, str]:

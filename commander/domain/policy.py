@@ -41,6 +41,9 @@ class Policy:
     default_severity: str
     long_incident_factor: int = 2  # after two hours, updates may come this many times less often
     runbook_stale_days: int = 90  # a runbook not reviewed for longer is marked stale
+    # How far ahead of this computer's clock another console's clock stamp may be and still be taken in;
+    # events stamped further ahead are set aside (see commander/domain/trust.py).
+    max_clock_drift_minutes: int = 10
 
     def severity(self, key: str) -> Severity:
         wanted = key.strip().upper()
@@ -104,7 +107,11 @@ def policy_from_mapping(data: Mapping[str, Any]) -> Policy:
     stale_days = data.get("runbook_stale_days", 90)
     if not isinstance(stale_days, int) or isinstance(stale_days, bool) or not 1 <= stale_days <= 3650:
         raise DomainError("The policy's runbook_stale_days must be a whole number of days from 1 to 3650.")
-    policy = Policy(tuple(severities), tuple(roles), default, factor, runbook_stale_days=stale_days)
+    drift = data.get("max_clock_drift_minutes", 10)
+    if type(drift) is not int or not 1 <= drift <= 24 * 60:
+        raise DomainError("The policy's max_clock_drift_minutes must be a whole number of minutes from 1 to 1440.")
+    policy = Policy(tuple(severities), tuple(roles), default, factor, runbook_stale_days=stale_days,
+                    max_clock_drift_minutes=drift)
     policy.severity(default)
     return policy
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import sqlite3
 
-SCHEMA_HEAD = "0003"  # the newest migration this version knows; a test keeps it equal to Alembic's head
-SCHEMA_ORDER = ["0001", "0002", "0003"]
+SCHEMA_HEAD = "0004"  # the newest migration this version knows; a test keeps it equal to Alembic's head
+SCHEMA_ORDER = ["0001", "0002", "0003", "0004"]
 # Older schemas this version can share a store with as they are: what came after them adds indexes only.
 # A shared store at one of these keeps syncing; `commander db upgrade --url` only makes it faster.
-SCHEMA_COMPATIBLE = {"0002"}
+# None today: 0004 moves the sequence numbers and logins into the database's hands (see its migration),
+# and a console must not trust a store that leaves them to its clients.
+SCHEMA_COMPATIBLE: set[str] = set()
 
 
 class StoreError(Exception):
@@ -27,6 +29,10 @@ class SchemaTooNew(StoreError):
 
 class StoreUnreachable(StoreError):
     """The store's server cannot be reached right now: worth retrying later (offline)."""
+
+
+class StoreBusy(StoreUnreachable):
+    """Another session holds the shared store's write lock past our bounded wait: retried like offline."""
 
 
 class StoreDenied(StoreError):
@@ -62,6 +68,11 @@ def describe(error: BaseException, where: str) -> StoreError | None:
 
 def _describe_server(message: str, where: str) -> StoreError | None:
     """PostgreSQL (psycopg) errors a person can act on."""
+    if "lock timeout" in message or "canceling statement due to lock timeout" in message:
+        return StoreBusy(f"{where} is busy: another session has held its write lock for more than a few "
+                         f"seconds. Your changes wait on this computer and are sent when it is free; if "
+                         f"this lasts, ask the store's administrator to look for a stuck session "
+                         f"(pg_stat_activity).")
     if "password authentication failed" in message or "no password supplied" in message \
             or ("role" in message and "does not exist" in message):
         return StoreDenied(f"{where} refused the login (wrong user or password). Set the password again with "

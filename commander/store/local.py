@@ -74,6 +74,13 @@ class LocalReader:
         with self._guard():
             return int(self._conn.execute("SELECT coalesce(max(rowid), 0) FROM events").fetchone()[0])
 
+    def projected_rowid(self) -> int | None:
+        """The last rowid the projections include (the console writes it with them), when marked."""
+        if "meta" not in self._tables():
+            return None
+        value = self.setting("projected_rowid")
+        return int(value) if value is not None and value.isdigit() else None
+
     def summaries(self, *, include_closed: bool = True) -> list[IncidentSummary]:
         where = "" if include_closed else " WHERE is_open"
         with self._guard():
@@ -152,7 +159,7 @@ class LocalReader:
             log.info("snapshot of %s not kept: %s", stream, error)
 
     def _tables(self) -> set[str]:
-        if self._table_cache is None or "snapshots" not in self._table_cache:
+        if self._table_cache is None or "snapshots" not in self._table_cache or "meta" not in self._table_cache:
             self._table_cache = self.table_names()
         return self._table_cache
 

@@ -12,9 +12,11 @@ from typing import Any
 
 from commander.domain.clock import to_ms
 from commander.domain.events import Actor, Event
+from commander.domain.trust import PAYLOAD_BYTES as PAYLOAD_CHARS
+from commander.domain.trust import Untrusted
 
 EVENT_COLUMNS = ("id", "stream", "kind", "payload", "actor_id", "actor_name", "hlc", "occurred_at",
-                 "recorded_at", "origin")
+                 "recorded_at", "origin", "login")
 # What a stream read selects: every row shares the stream, so not selecting it saves making 50,000
 # copies of one string for a long incident.
 STREAM_COLUMNS = tuple(column for column in EVENT_COLUMNS if column != "stream")
@@ -36,6 +38,7 @@ def event_to_row(event: Event) -> dict[str, Any]:
         "payload": json.dumps(event.payload, ensure_ascii=False, separators=(",", ":")),
         "actor_id": event.actor.id, "actor_name": event.actor.name, "hlc": event.hlc,
         "occurred_at": to_ms(event.occurred_at), "recorded_at": to_ms(event.recorded_at), "origin": event.origin,
+        "login": event.login,
     }
 
 
@@ -44,7 +47,36 @@ def row_to_event(row: Sequence[Any], actors: dict[tuple[str, str], Actor] | None
     key = (row[4], row[5])
     actor = Actor(*key) if actors is None else actors.get(key) or actors.setdefault(key, Actor(*key))
     return Event(row[0], row[1], row[2], _loads(row[3]), actor, row[6], from_ms(row[7]), from_ms(row[8]),
-                 row[9])
+                 row[9], row[10])
+
+
+_MAX_MS = 7_258_118_400_000  # 2200-01-01: past it a time is nonsense (and year 10000 breaks datetime)
+
+
+def untrusted_row_to_event(row: Sequence[Any]) -> Event:
+    """A row in EVENT_COLUMNS order written by someone else (the shared store). Raises Untrusted, with
+    the reason in words, where `row_to_event` would raise or build an event no fold can use; the
+    envelope and payload rules themselves are `commander.domain.trust.check`'s."""
+    event_id, stream, kind, payload, actor_id, actor_name, hlc, occurred, recorded, origin, login = row
+    if not isinstance(payload, str) or len(payload) > PAYLOAD_CHARS:
+        raise Untrusted("its payload is missing or larger than 1 MB")
+    try:
+        parsed = _loads(payload)
+    except (ValueError, RecursionError):
+        raise Untrusted("its payload is not JSON") from None
+    if not isinstance(parsed, dict):
+        raise Untrusted(f"its payload is a JSON {type(parsed).__name__}, not an object")
+    for name, value in (("time it happened", occurred), ("time it was recorded", recorded)):
+        if type(value) is not int or not 0 <= value <= _MAX_MS:
+            raise Untrusted(f"its {name} is out of range")
+    for name, value in (("id", event_id), ("stream", stream), ("kind", kind), ("author id", actor_id),
+                        ("author name", actor_name), ("console id", origin)):
+        if not isinstance(value, str):
+            raise Untrusted(f"its {name} is not text")
+    if login is not None and not isinstance(login, str):
+        raise Untrusted("its login is not text")
+    return Event(event_id, stream, kind, parsed, Actor(actor_id, actor_name), hlc, from_ms(occurred),
+                 from_ms(recorded), origin, login)
 
 
 def stream_from_rows(stream: str, rows: Sequence[Sequence[Any]]) -> list[Event]:
@@ -56,14 +88,14 @@ def stream_from_rows(stream: str, rows: Sequence[Sequence[Any]]) -> list[Event]:
     payloads = _loads("[" + ",".join(row[2] for row in rows) + "]")
     actors: dict[tuple[str, str], Actor] = {}
     found = []
-    for (event_id, kind, _, actor_id, actor_name, hlc, occurred_ms, recorded_ms, origin), payload in zip(
+    for (event_id, kind, _, actor_id, actor_name, hlc, occurred_ms, recorded_ms, origin, login), payload in zip(
             rows, payloads, strict=True):
         key = (actor_id, actor_name)
         actor = actors.get(key) or actors.setdefault(key, Actor(*key))
         recorded = from_ms(recorded_ms)
         # Happened when recorded unless backdated: share the one datetime then.
         occurred = recorded if occurred_ms == recorded_ms else from_ms(occurred_ms)
-        found.append(Event(event_id, stream, kind, payload, actor, hlc, occurred, recorded, origin))
+        found.append(Event(event_id, stream, kind, payload, actor, hlc, occurred, recorded, origin, login))
     # Sorted here rather than in SQL: the (stream, hlc) index already gives nearly the final order,
     # and Python's sort on nearly-sorted input is cheaper than SQLite's temporary B-tree.
     found.sort(key=log_order)

@@ -172,6 +172,13 @@ class DatabaseReads:
         with self.database.read() as conn:
             return EventLog(conn).of_kinds(kinds)
 
+    def projected_rowid(self) -> int | None:
+        if not self.database.is_sqlite:
+            return None
+        with self.database.read() as conn:
+            value = Settings(conn).get("projected_rowid")
+        return int(value) if value is not None and value.isdigit() else None
+
     def max_rowid(self) -> int:
         if not self.database.is_sqlite:
             return 0

@@ -33,6 +33,9 @@ class EventRow(Base):
     occurred_at: Mapped[int] = mapped_column(BigInteger)
     recorded_at: Mapped[int] = mapped_column(BigInteger)
     origin: Mapped[str] = mapped_column(String(64))
+    # Who wrote the row, set by the shared store's trigger from the database login (PostgreSQL); the
+    # client's value is ignored there. Kept in the local store as pulled, to show beside the author.
+    login: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     __table_args__ = (Index("ix_events_stream_hlc", "stream", "hlc"), Index("ix_events_hlc", "hlc"),
                       Index("ix_events_kind_hlc", "kind", "hlc"))
@@ -99,6 +102,25 @@ class PresenceRow(Base):
     user_name: Mapped[str] = mapped_column(String(200))
     incident_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     seen_at: Mapped[int] = mapped_column(BigInteger)
+    login: Mapped[str | None] = mapped_column(String(64), nullable=True)  # set by the database (PostgreSQL)
+
+
+class QuarantineRow(Base):
+    """Rows from outside this console set aside, with why (see commander/store/quarantine.py)."""
+
+    __tablename__ = "quarantine"
+
+    source: Mapped[str] = mapped_column(String(200), primary_key=True)  # the shared store, or "local"
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)      # its number there
+    event_id: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    kind: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    login: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    reason: Mapped[str] = mapped_column(Text)
+    raw: Mapped[str] = mapped_column(Text)
+    seen_at: Mapped[int] = mapped_column(BigInteger)
+    # Set for a row held back only because its clock stamp was ahead of ours: when our clock has caught
+    # up (UTC ms), the row is checked again and taken in, so a console with a fast clock loses nothing.
+    release_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 events = cast(Table, EventRow.__table__)
@@ -106,3 +128,4 @@ incidents = cast(Table, IncidentRow.__table__)
 meta = cast(Table, MetaRow.__table__)
 outbox = cast(Table, OutboxRow.__table__)
 presence = cast(Table, PresenceRow.__table__)
+quarantine = cast(Table, QuarantineRow.__table__)

@@ -1,7 +1,9 @@
 """The replicator: pushes the outbox, pulls what others wrote, and keeps trying when the store is gone.
 
-It runs on its own thread with its own connections. Pulled events go into the local store exactly as
-they are; the console then picks them up through `Console.catch_up`, the same path as events written
+It runs on its own thread with its own connections. Every pulled row is checked first (see
+commander/domain/trust.py): one that fails is set aside in the local quarantine with the reason, and
+the rows after it go on. Checked events go into the local store as they are, with the cursor, in one
+transaction; the console then picks them up through `Console.catch_up`, the same path as events written
 by any other process, so every view updates and the projections stay right. `on_pulled` tells the
 owner (the window's bridge, or `commander sync`) that there is something to catch up on.
 """
@@ -17,9 +19,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
-from commander.domain.clock import to_ms
+from commander.domain.clock import MAX_AHEAD_MS, HybridClock, to_ms
+from commander.domain.events import Event
 from commander.store.database import Database, StoreError, StoreUnreachable
+from commander.store.errors import StoreBusy
+from commander.store.quarantine import Quarantine, Refusal, parse
 from commander.store.repository import EventLog, Outbox, Settings
 from commander.sync.shared import SharedStore
 
@@ -35,12 +41,14 @@ ERROR_RETRY = 30.0
 
 @dataclass(frozen=True)
 class SyncStatus:
-    state: str                  # "online", "syncing", "offline", "error"
+    state: str                  # "online", "syncing", "offline", "busy", "error"
     waiting: int                # local events the shared store has not acknowledged
     last_success: datetime | None
-    message: str = ""           # for offline/error: what happened and what to do
+    message: str = ""           # for offline/busy/error: what happened and what to do
     others: tuple[tuple[str, str | None], ...] = ()  # (person, incident id) of other consoles present
     retry_in: float = 0.0
+    set_aside: int = 0          # rows from the shared store in the local quarantine
+    notice: str = ""            # something odd seen in the store (a jump in its numbering), in words
 
 
 @dataclass(frozen=True)
@@ -60,6 +68,10 @@ class Replicator:
     on_status: Callable[[SyncStatus], None] = lambda status: None
     poll_seconds: float = 2.0
     incident_id: str | None = None  # the incident this console shows, for presence
+    clock: HybridClock | None = None  # the console's clock: pulled stamps past its limit are set aside
+    max_ahead_ms: int = MAX_AHEAD_MS
+    set_aside: int = 0
+    notice: str = ""
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
     last_success: datetime | None = None
@@ -102,14 +114,63 @@ class Replicator:
         with self.local.read() as conn:
             cursor = int(Settings(conn).get(self.cursor_key) or 0)
         pulled, last = self.shared.pull(cursor, PULL_BATCH)
-        if last == cursor:
+        clock = self.clock or HybridClock(lambda: to_ms(datetime.now(UTC)), self.max_ahead_ms)
+        now_ms = clock.physical()
+        limit = clock.limit()
+        if last == cursor and not self._held_due(now_ms):
             return 0, False
+        good: list[Event] = []
+        bad: list[tuple[int, tuple[Any, ...], Refusal]] = []
+        for seq, row in pulled:
+            found = parse(row, limit_hlc=limit, now_ms=now_ms, max_ahead_ms=self.max_ahead_ms)
+            if isinstance(found, Refusal):
+                bad.append((seq, row, found))
+            else:
+                good.append(found)
         with self.local.write() as conn:
-            fresh = EventLog(conn).append(pulled)
+            quarantine = Quarantine(conn)
+            for source, seq, row in quarantine.due(now_ms):  # held back for their clock, whose time has come
+                found = parse(row, limit_hlc=limit, now_ms=now_ms, max_ahead_ms=self.max_ahead_ms)
+                if isinstance(found, Event):
+                    good.append(found)
+                    quarantine.release(source, seq)
+            fresh = EventLog(conn).append(good)
+            for seq, row, refusal in bad:
+                quarantine.add(self.shared.display_url, seq, row, refusal, now_ms)
+                log.warning("set aside row %s from the shared store: %s", seq, refusal.reason)
             Settings(conn).put(self.cursor_key, str(last))
+            self.set_aside = quarantine.count()
         if fresh:
             self.on_pulled(len(fresh))
         return len(fresh), len(pulled) == PULL_BATCH
+
+    def _held_due(self, now_ms: int) -> bool:
+        """Whether a row held back for its clock stamp may be checked again now (cheap: a small table)."""
+        if not self.set_aside:
+            return False
+        with self.local.read() as conn:
+            return bool(Quarantine(conn).due(now_ms))
+
+    def check(self) -> None:
+        """Before the first round: refuse a store this version cannot use, and look at the cursor."""
+        self.shared.check()
+        self.check_cursor()
+
+    def check_cursor(self) -> None:
+        """A cursor beyond the highest number the store issued means it was moved by rows whose numbers
+        were forged (before the store enforced them) or the store was replaced: read it from the start
+        again (events already here are skipped by id), and say so."""
+        with self.local.read() as conn:
+            cursor = int(Settings(conn).get(self.cursor_key) or 0)
+            self.set_aside = Quarantine(conn).count()
+        latest = self.shared.latest()
+        if cursor <= latest:
+            return
+        self.notice = (f"The shared store's numbering jumped: this console had read up to {cursor}, but the "
+                       f"store has issued only up to {latest}. It is reading the store again from the start.")
+        log.warning("%s", self.notice)
+        with self.local.write() as conn:
+            Settings(conn).put(self.cursor_key, "0")
 
     def heartbeat(self) -> tuple[tuple[str, str | None], ...]:
         now_ms = to_ms(datetime.now(UTC))
@@ -145,7 +206,7 @@ class Replicator:
         while not self._stop.is_set():
             try:
                 if not checked:
-                    self.shared.check()
+                    self.check()
                     checked = True
                 self._emit("syncing", others)
                 result = self.run_once()
@@ -161,7 +222,8 @@ class Replicator:
                 checked = False
                 delay = BACKOFF[min(failures, len(BACKOFF) - 1)]
                 failures += 1
-                self._emit("offline", others, str(error), retry_in=delay)
+                self._emit("busy" if isinstance(error, StoreBusy) else "offline", others, str(error),
+                           retry_in=delay)
                 log.info("shared store unavailable (%s); retrying in %.1f s", error, delay)
                 self._sleep(delay)
                 continue
@@ -209,6 +271,7 @@ class Replicator:
             waiting = self.waiting()
         except StoreError:
             waiting = -1
-        self.status = SyncStatus(state, waiting, self.last_success, message, others, retry_in)
+        self.status = SyncStatus(state, waiting, self.last_success, message, others, retry_in, self.set_aside,
+                                 self.notice)
         self.on_status(self.status)
 

@@ -1,8 +1,10 @@
 """The shared store as the replicator sees it: push events, pull by sequence, wait for news, presence.
 
-PostgreSQL orders pulls by an identity column (`seq`), a shared SQLite file by its rowid. Pushes on
-PostgreSQL hold a transaction-level advisory lock, so sequence numbers become visible in order and a
-puller that has read up to N never misses a smaller number committed later.
+PostgreSQL orders pulls by `seq`, a shared SQLite file by its rowid. On PostgreSQL the database assigns
+`seq` and the row's login itself (a trigger, migration 0004), whatever the client sends, and the same
+trigger takes a row lock before it draws the number, so numbers become visible in commit order and a
+puller that has read up to N never misses a smaller number committed later. A push waits for that lock
+at most LOCK_WAIT; past it the store is reported busy and the push is tried again later.
 """
 
 from __future__ import annotations
@@ -15,12 +17,15 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from commander.domain.events import Actor, Event
+from commander.domain.trust import login_differs
 from commander.store.database import Database, SchemaTooNew, StoreError
 from commander.store.errors import SCHEMA_COMPATIBLE
-from commander.store.repository import EventLog, row_to_event
+from commander.store.records import EVENT_COLUMNS
+from commander.store.repository import EventLog
 
-_PUSH_LOCK = 0x436F6D6D  # any constant shared by every console: "Comm"
-_COLUMNS = "id, stream, kind, payload, actor_id, actor_name, hlc, occurred_at, recorded_at, origin"
+LOCK_WAIT = "5s"  # how long a push waits for another session's write lock before the store counts as busy
+_COLUMNS = ", ".join(EVENT_COLUMNS)
+Pulled = tuple[int, tuple[Any, ...]]  # (sequence number, row in EVENT_COLUMNS order), not yet trusted
 CHANNEL = "commander_events"
 
 
@@ -51,22 +56,25 @@ class SharedStore:
             return 0
         with self.database.write() as conn:
             if self.is_postgres:
-                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PUSH_LOCK})
+                conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'"))
             return len(EventLog(conn).append(batch))
 
-    def pull(self, after: int, limit: int) -> tuple[list[Event], int]:
-        """Events with a sequence number above `after`, oldest first, and the last number read."""
+    def pull(self, after: int, limit: int) -> tuple[list[Pulled], int]:
+        """Rows with a sequence number above `after`, oldest first, as they are (the caller checks
+        them), and the last number read. On PostgreSQL only numbers the database issued are read."""
         seq = "seq" if self.is_postgres else "rowid"
+        issued = " AND seq <= commander_issued_seq()" if self.is_postgres else ""
         with self.database.read() as conn:
-            rows = conn.execute(text(f"SELECT {seq}, {_COLUMNS} FROM events WHERE {seq} > :after "
+            rows = conn.execute(text(f"SELECT {seq}, {_COLUMNS} FROM events WHERE {seq} > :after{issued} "
                                      f"ORDER BY {seq} LIMIT :limit"), {"after": after, "limit": limit}).all()
-        actors: dict[tuple[str, str], Actor] = {}
-        return [row_to_event(row[1:], actors) for row in rows], (rows[-1][0] if rows else after)
+        return [(int(row[0]), tuple(row[1:])) for row in rows], (int(rows[-1][0]) if rows else after)
 
     def latest(self) -> int:
-        seq = "seq" if self.is_postgres else "rowid"
+        """The highest sequence number there: on PostgreSQL, the highest the database issued."""
         with self.database.read() as conn:
-            return int(conn.execute(text(f"SELECT coalesce(max({seq}), 0) FROM events")).scalar_one())
+            if self.is_postgres:
+                return int(conn.execute(text("SELECT commander_issued_seq()")).scalar_one())
+            return int(conn.execute(text("SELECT coalesce(max(rowid), 0) FROM events")).scalar_one())
 
     # -- waking up ---------------------------------------------------------------------------------
 
@@ -109,6 +117,15 @@ class SharedStore:
     def heartbeat(self, console_id: str, user_name: str, incident_id: str | None, now_ms: int) -> None:
         with self.database.write() as conn:
             params = {"c": console_id, "u": user_name, "i": incident_id, "t": now_ms}
+            if self.is_postgres:
+                # One row a (login, console): row-level security lets this login write only its own rows,
+                # so another login can neither rename this console nor squat its id.
+                conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'"))
+                conn.execute(text("INSERT INTO presence (console_id, user_name, incident_id, seen_at) "
+                                  "VALUES (:c, :u, :i, :t) ON CONFLICT (login, console_id) DO UPDATE SET "
+                                  "user_name = excluded.user_name, incident_id = excluded.incident_id, "
+                                  "seen_at = excluded.seen_at"), params)
+                return
             changed = conn.execute(text("UPDATE presence SET user_name = :u, incident_id = :i, seen_at = :t "
                                         "WHERE console_id = :c"), params).rowcount
             if not changed:
@@ -116,11 +133,18 @@ class SharedStore:
                                   "VALUES (:c, :u, :i, :t)"), params)
 
     def present(self, since_ms: int) -> list[tuple[str, str, str | None]]:
-        """(console id, person, incident id) of every console seen since `since_ms`."""
+        """(console id, person, incident id) of every console seen since `since_ms`. Where the database
+        knows the login and it is not plainly the person named, the person reads "Bob (login mallory)"."""
         with self.database.read() as conn:
-            rows = conn.execute(text("SELECT console_id, user_name, incident_id FROM presence "
-                                     "WHERE seen_at >= :t ORDER BY user_name"), {"t": since_ms}).all()
-        return [(r[0], r[1], r[2]) for r in rows]
+            rows = conn.execute(text("SELECT console_id, user_name, incident_id, login FROM presence "
+                                     "WHERE seen_at >= :t ORDER BY user_name LIMIT 500"), {"t": since_ms}).all()
+        found = []
+        for console_id, name, incident_id, login in rows:
+            person = str(name)[:80]
+            if login_differs(Actor(str(console_id), person), login):
+                person = f"{person} (login {login})"
+            found.append((str(console_id), person, incident_id))
+        return found
 
 
 __all__ = ["CHANNEL", "SchemaTooNew", "SharedStore", "StoreError"]

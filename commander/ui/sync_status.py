@@ -117,8 +117,12 @@ class SyncIndicator(QLabel):
         parts = [state]
         if waiting:
             parts.append(f"{waiting} waiting")
-        if state in ("offline", "error") and status.retry_in:  # type: ignore[attr-defined]
+        if state in ("offline", "busy", "error") and status.retry_in:  # type: ignore[attr-defined]
             parts.append(f"retrying in {max(1, round(status.retry_in))} s")  # type: ignore[attr-defined]
+        set_aside = getattr(status, "set_aside", 0)
+        if set_aside:
+            parts.append(f"{set_aside} event{'s' if set_aside != 1 else ''} from the shared store "
+                         f"{'were' if set_aside != 1 else 'was'} set aside")
         if last is not None:
             parts.append(f"synced {format_duration(datetime.now(UTC) - last)} ago")
         others = sorted({person for person, incident in status.others  # type: ignore[attr-defined]
@@ -129,7 +133,11 @@ class SyncIndicator(QLabel):
         self.setText(" · ".join(parts))
         self.setProperty("state", state)
         message = status.message  # type: ignore[attr-defined]
-        tip = f"Shared store: {self.sync.remote_url}" + (f"\n{message}" if message else "")
+        notice = getattr(status, "notice", "")
+        tip = f"Shared store: {self.sync.remote_url}" + (f"\n{message}" if message else "") \
+            + (f"\n{notice}" if notice else "") \
+            + ("\nRows that failed the checks are kept apart and never shown; `commander sync --quarantine` "
+               "lists them with why." if set_aside else "")
         self.setToolTip(linkify.tooltip(tip))
         self.style().unpolish(self)
         self.style().polish(self)

@@ -32,7 +32,7 @@ def test_open_creates_every_table_from_an_empty_file(database: Database) -> None
     assert database.check_schema() == "current"
     with database.read() as conn:
         assert set(sa.inspect(conn).get_table_names()) == {"alembic_version", "events", "incidents", "meta",
-                                                                   "snapshots", "outbox", "presence"}
+                                                                   "snapshots", "outbox", "presence", "quarantine"}
         indexes = {ix["name"] for ix in sa.inspect(conn).get_indexes("events")}
         assert {"ix_events_stream_hlc", "ix_events_hlc"} <= indexes
 

@@ -39,7 +39,9 @@ def test_schema_append_and_stream_on_postgresql(pg_database: Database) -> None:
         assert EventLog(conn).append(events) == []
         IncidentList(conn).save(sam.state())
     with pg_database.read() as conn:
-        assert EventLog(conn).stream(incident_stream(INCIDENT_ID)) == sorted(events, key=lambda e: e.order)
+        # The database, not the client, records who wrote each row: the login of the connection.
+        assert EventLog(conn).stream(incident_stream(INCIDENT_ID)) == [
+            e._replace(login="postgres") for e in sorted(events, key=lambda e: e.order)]
         assert EventLog(conn).max_hlc() == max(e.hlc for e in events)
         (summary,) = IncidentList(conn).summaries()
     assert summary.title == "Checkout API returning 502s" and summary.event_count == len(events)

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from commander.app.console import Console
 from commander.domain.decisions import Declaration
 from commander.store.database import Database, SchemaTooNew, StoreError, StoreUnreachable
+from commander.store.records import row_to_event
 from commander.sync.replicator import Replicator
 from commander.sync.shared import SharedStore
 from tests.domain.replica import canonical, timeline_dump
@@ -171,8 +172,10 @@ def test_roles_let_a_responder_append_but_never_rewrite_and_a_viewer_only_read(p
         engine.dispose()
         sam = console_on("Sam", as_viewer)
         sam[1].shared.check()
-        events, _ = sam[1].shared.pull(0, 100)
+        rows, _ = sam[1].shared.pull(0, 100)
+        events = [row_to_event(row) for _, row in rows]
         assert {e.stream for e in events} == {f"incident:{incident.id}"}  # a viewer reads
+        assert {e.login for e in events} == {responder}  # the database recorded who wrote them
         with pytest.raises(StoreError, match="refused the change"):
             sam[1].shared.push(events[:1] and [events[0]._replace(id=str(uuid.uuid4()))])
     finally:
@@ -222,15 +225,13 @@ def test_the_replicator_rides_out_a_database_restart(console_on: Make, pg_url: s
     assert [e.text for e in sam[0].view(incident.id).entries][-1] == "written after the restart"
 
 
-def test_a_store_one_index_behind_keeps_syncing_and_an_older_one_asks_for_the_upgrade(shared_url: str) -> None:
+def test_a_store_before_the_trust_schema_asks_for_the_upgrade(shared_url: str) -> None:
+    """0004 puts sequence numbers and logins in the database's hands: an older store is not trusted."""
     database = Database(shared_url)
-    with database.write() as conn:
-        conn.execute(sa.text("DROP INDEX ix_events_kind_hlc"))  # as 0002 left it: 0003 adds only this index
-        conn.execute(sa.text("UPDATE alembic_version SET version_num = '0002'"))
     shared = SharedStore(shared_url)
-    shared.check()  # compatible: no refusal
+    shared.check()
     with database.write() as conn:
-        conn.execute(sa.text("UPDATE alembic_version SET version_num = '0001'"))
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '0003'"))
     database.dispose()
     with pytest.raises(StoreError, match="older schema"):
         shared.check()

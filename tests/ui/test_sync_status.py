@@ -112,3 +112,27 @@ def test_a_bad_url_is_refused_in_the_dialog_and_kept(qtbot: QtBot, tmp_path: Pat
     dialog.reject()
     window.close()
     console.close()
+
+
+def test_rows_set_aside_are_counted_in_the_status_bar(qtbot: QtBot, tmp_path: Path) -> None:
+    import json
+    import sqlite3
+    import uuid
+
+    shared = tmp_path / "shared.db"
+    Database(f"sqlite:///{shared}").upgrade()
+    console = build_console(str(tmp_path / "mine.db"), user="Alex")
+    incident = console.declare(Declaration(title="Checkout 502s", severity="SEV1"))
+    remotes.set_remote(console, f"sqlite:///{shared}", SecretStore(), poll_seconds=0.2)
+    with sqlite3.connect(shared) as conn:  # a peer with a bug: two rows no console can fold
+        for payload in ("[]", json.dumps({"text": 5})):
+            conn.execute("INSERT INTO events (id, stream, kind, payload, actor_id, actor_name, hlc, occurred_at, "
+                         "recorded_at, origin) VALUES (?, ?, 'note.added', ?, 'b', 'Bob', 1, 1, 1, 'x')",
+                         (str(uuid.uuid4()), f"incident:{incident.id}", payload))
+    conn.close()
+    window = _window(qtbot, console, tmp_path)
+    qtbot.waitUntil(lambda: "2 events from the shared store were set aside" in window.sync_indicator.text(),
+                    timeout=10000)
+    assert "commander sync --quarantine" in window.sync_indicator.toolTip()
+    window.close()
+    console.close()
