@@ -87,8 +87,10 @@ def test_a_long_update_fits_one_slack_message_and_says_it_was_shortened() -> Non
     assert by_api.state == by_hook.state == "delivered", (by_api, by_hook)
     assert by_api.shortened == by_hook.shortened and by_api.shortened is not None
     kept, total = by_api.shortened
-    assert total == 20_000 and kept % 2 == 0 and kept > 10_000  # whole flags, and most of the budget used
-    sections = "".join(block["text"]["text"] for block in fake.posted[0]["blocks"][2:])
+    assert total == 20_000 and kept % 2 == 0 and kept > 5_800  # whole flags (4 UTF-16 units each), most of the budget
+    pieces = [block["text"]["text"] for block in fake.posted[0]["blocks"][2:]]
+    assert len(pieces) > 1 and all(len(piece) % 2 == 0 and set(piece) <= set(FLAG) for piece in pieces[:-1])
+    sections = "".join(pieces)
     assert sections.endswith(CONTINUED.strip()) and sections.replace("\n", "").startswith(FLAG * (kept // 2))
     texts = [fake.posted[0]["text"]] + [block["text"]["text"] for block in fake.posted[0]["blocks"]
                                         if "text" in block]

@@ -132,13 +132,14 @@ def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else graphemes.fit(text, limit, note="…").text
 
 
-def chunks(text: str, limit: int) -> list[str]:
-    """Text split into pieces of at most `limit` characters, at line breaks where it can be, and never
-    inside a grapheme cluster (a flag or a ZWJ emoji stays whole)."""
+def chunks(text: str, limit: int, unit: graphemes.Unit = "chars") -> list[str]:
+    """Text split into pieces of at most `limit` (measured in `unit`), at line breaks where it can be, and
+    never inside a grapheme cluster (a flag or a ZWJ emoji stays whole)."""
     pieces: list[str] = []
-    while len(text) > limit:
-        cut = text.rfind("\n", 0, limit)
-        cut = cut if cut > limit // 2 else len(graphemes.cut(text, limit)) or limit
+    while graphemes.size(text, unit) > limit:
+        fits = len(graphemes.cut(text, limit, unit)) or 1  # a single cluster past the limit goes on its own
+        cut = text.rfind("\n", 0, fits)
+        cut = cut if cut > fits // 2 else fits
         pieces.append(text[:cut])
         text = text[cut:].lstrip("\n")
     if text or not pieces:

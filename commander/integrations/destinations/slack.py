@@ -16,6 +16,9 @@ Limits (characters, as Slack counts them; mrkdwn counted after `&`, `<`, `>` are
   answers `msg_blocks_too_long` past roughly that for sections too (slackapi/bolt-js#2509, #2867), so the
   whole message, top-level `text` included, is kept within 12,000 characters and the update is cut, saying
   so, when it would not fit.
+- Slack does not say whether a character is a code point or a UTF-16 unit (the figures in bolt-js#2509 are
+  JavaScript string lengths, UTF-16 units); both budgets are counted in UTF-16 units, which is never fewer,
+  so an update full of emoji fits as surely as plain text.
 - The top-level `text`: truncated by Slack past 40,000 characters, `msg_too_long` past that.
   https://docs.slack.dev/reference/methods/chat.postMessage
 """
@@ -72,9 +75,9 @@ def fitted(update: Update) -> tuple[dict[str, object], tuple[int, int] | None]:
     top = escaped(f"[{update.severity}] {shorten(update.title, TITLE_LIMIT)} ({update.status})")
     header = shorten(f"{update.severity} {update.title}", HEADER_LIMIT)
     context = escaped(f"{update.reference} · {update.status}")
-    room = MESSAGE_LIMIT - len(top) - len(header) - len(context)
-    body = graphemes.fit(update.text, room, note=CONTINUED)
-    sections = chunks(body.text, SECTION_LIMIT)[: BLOCK_LIMIT - 2]
+    room = MESSAGE_LIMIT - sum(graphemes.size(text, "utf16") for text in (top, header, context))
+    body = graphemes.fit(update.text, room, unit="utf16", note=CONTINUED)
+    sections = chunks(body.text, SECTION_LIMIT, "utf16")[: BLOCK_LIMIT - 2]
     return {
         "text": top,  # notifications and old clients: mrkdwn, so escaped
         "blocks": [
