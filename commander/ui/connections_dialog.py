@@ -10,7 +10,6 @@ they are shown as plain text, and escaped in tooltips (which Qt would otherwise 
 
 from __future__ import annotations
 
-import html
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -40,6 +39,7 @@ from commander.domain.errors import DomainError
 from commander.domain.pagers import check_routing_key
 from commander.integrations.destinations.base import Outcome
 from commander.integrations.secrets import SecretStore
+from commander.ui import richtext
 from commander.ui.dialogs import CommandDialog, FormGrid, plain_label
 from commander.ui.problems import KNOWN, ErrorLabel, attempt
 
@@ -57,13 +57,6 @@ def secret_state(secrets: SecretStore, target: Guarded) -> str:
     if found == "held":
         return HELD_BACK
     return "secret in the keyring" if secrets.available else "secret for this session only"
-
-
-def escaped(text: str) -> str:
-    """Outside text, for a tooltip or a message box, that reads as written: Qt takes text that looks like
-    markup as rich text, and `<img src="/dev/zero">` in it would make Qt read that file until the process
-    dies (a hover is enough). Made rich text on purpose, every character escaped."""
-    return f"<qt>{html.escape(text)}</qt>" if text else ""
 
 
 def kept_note(secrets: SecretStore) -> str:
@@ -161,7 +154,7 @@ class ConnectionsDialog(QDialog):
         self.confirm_button = QPushButton("&Confirm address…", self)
         self.confirm_button.setToolTip("Its settings now send its secret to another address: check it and let the "
                                        "secret go there")
-        self.remove_button.setToolTip(escaped(f"Remove the chosen {catalogue.noun} for the whole team (Delete)"))
+        self.remove_button.setToolTip(f"Remove the chosen {catalogue.noun} for the whole team (Delete)")
         for button in (self.add_button, self.test_button, self.remove_button, self.secret_button,
                        self.confirm_button):
             row.addWidget(button)
@@ -189,11 +182,11 @@ class ConnectionsDialog(QDialog):
         self.rows = {listed.name: listed for listed in self.catalogue.listing(self.console, self.secrets)}
         for listed in self.rows.values():
             item = QTreeWidgetItem([listed.name, listed.kind, listed.secret, listed.settings])
-            item.setToolTip(0, escaped(listed.label))
-            item.setToolTip(1, escaped(listed.label))
+            item.setToolTip(0, richtext.tooltip(listed.label))
+            item.setToolTip(1, richtext.tooltip(listed.label))
             if listed.held_back and listed.target is not None:
-                item.setToolTip(2, escaped(connections.state_of(listed.target, self.secrets).reason))
-            item.setToolTip(3, escaped(listed.settings))
+                item.setToolTip(2, richtext.tooltip(connections.state_of(listed.target, self.secrets).reason))
+            item.setToolTip(3, richtext.tooltip(listed.settings))
             self.tree.addTopLevelItem(item)
         for column in range(4):
             self.tree.resizeColumnToContents(column)
@@ -300,9 +293,9 @@ class ConnectionsDialog(QDialog):
         if name is None:
             return
         noun = self.catalogue.noun
-        answer = QMessageBox.question(self, f"Remove {noun}?", escaped(
+        answer = QMessageBox.question(self, f"Remove {noun}?", richtext.rich_tooltip(richtext.escape(
             f"Remove the {noun} {name} for the whole team? Its secret is deleted from this computer's keyring; "
-            f"other computers keep theirs until they remove it."))  # the name is the team's text, not markup
+            f"other computers keep theirs until they remove it.")))  # the name is the team's text, not markup
         if answer == QMessageBox.StandardButton.Yes:
             done, _ = attempt(lambda: self.catalogue.remove(self.console, name, self.secrets), inline=self.error)
             self.reload()
