@@ -89,6 +89,10 @@ def _sized(value: Any) -> Any:
     return value
 
 
+def _too_deep() -> TemplateSyntaxError:
+    return TemplateSyntaxError("the template is nested too deeply to be read: simplify it", 1)
+
+
 def _check_int_bits(bits: float) -> None:
     if bits > MAX_INT_BITS:
         raise TemplateLimit(f"a number would have more than {MAX_INT_BITS * math.log10(2):,.0f} digits")
@@ -183,6 +187,19 @@ class GuardedEnvironment(ImmutableSandboxedEnvironment):
         self.globals["range"] = _range
         self.globals["lipsum"] = _lipsum(cast(Callable[..., Any], self.globals["lipsum"]))
         self.filters = {name: _guard_filter(name, function) for name, function in self.filters.items()}
+
+    def parse(self, source: str, name: str | None = None, filename: str | None = None) -> Any:
+        try:
+            return super().parse(source, name, filename)
+        except RecursionError:  # "{{ ((((…1…)))) }}" thousands deep: Jinja2's parser recurses
+            raise _too_deep() from None
+
+    def compile(self, source: Any, name: str | None = None, filename: str | None = None, raw: bool = False,
+                defer_init: bool = False) -> Any:
+        try:
+            return super().compile(source, name, filename, raw, defer_init)  # type: ignore[call-overload]
+        except (RecursionError, SyntaxError):  # also Python's own limit: 20 loops inside each other
+            raise _too_deep() from None
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         _check()

@@ -81,7 +81,7 @@ def check(source: str) -> None:
     """Refuse text that is not a template at all, with its line. A misspelt variable is only found when
     the template is rendered (see `render`): which names exist depends on the incident."""
     try:
-        _ENVIRONMENT.parse(source)
+        _ENVIRONMENT.compiled(source)  # compiled, not only parsed: Python's own limits are found here too
     except TemplateSyntaxError as error:
         raise TemplateProblem(error.message or "the template cannot be read", error.lineno) from None
 

@@ -131,3 +131,11 @@ def test_the_variable_reference_lists_every_variable_a_template_gets(declared: R
     assert reference["incident.title"] == "Checkout API returning 502s"
     assert reference['incident.roles.get("Incident Commander")'] == "Alex"
     assert 'incident.services | join(", ")' in reference
+
+
+@pytest.mark.parametrize("body", ["{{ " + "(" * 5000 + "1" + ")" * 5000 + " }}",
+                                  "".join(f"{{% for a{i} in [1] %}}" for i in range(25)) + "{% endfor %}" * 25])
+def test_a_template_too_deeply_nested_is_refused_in_a_sentence_when_saved(body: str) -> None:
+    """It raised RecursionError (or Python's SyntaxError) from the parser: a traceback instead of a refusal."""
+    with pytest.raises(DomainError, match="cannot be saved: Line 1: the template is nested too deeply"):
+        save_template(SHIPPED, "deep", name="Deep", body=body)

@@ -145,6 +145,18 @@ def test_a_huge_constant_does_not_hang_when_the_template_is_checked() -> None:
     assert time.monotonic() - started < SLOW
 
 
+@pytest.mark.parametrize("source", [
+    "{{ " + "(" * 5000 + "1" + ")" * 5000 + " }}",
+    "{% if 1 %}" * 3000 + "{% endif %}" * 3000,
+    "".join(f"{{% for a{i} in [1] %}}" for i in range(25)) + "x" + "{% endfor %}" * 25,
+])
+def test_a_template_nested_too_deeply_is_refused_when_saved_and_when_rendered(source: str) -> None:
+    with pytest.raises(TemplateProblem, match="Line 1: the template is nested too deeply"):
+        check(source)
+    with pytest.raises(TemplateProblem, match="Line 1: the template is nested too deeply"):
+        render(source, _variables())
+
+
 def test_the_output_budget_is_checked_while_the_text_streams_out() -> None:
     """100,000 x 100,000 lines would be 10 GB: the budget stops it at the first 40,000 characters."""
     problem, took = _refused("{% for a in range(100000) %}{% for b in range(100000) %}"
