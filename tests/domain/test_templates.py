@@ -118,6 +118,10 @@ def _refused(source: str, variables: dict[str, object]) -> tuple[TemplateProblem
     ("{{ [1]|batch(10**9, 'x')|list }}", 1, "too long for a template"),
     ("{{ [1]|slice(10**9)|list }}", 1, "too long for a template"),
     ("{{ lipsum(10**6) }}", 1, "too long for a template"),
+    ("{% set s = 'x' * 999999 %}\n{% set ns = namespace() %}{% set ns.all %}{% for i in range(100000) %}{{ s }}"
+     "{% endfor %}{% endset %}", 2, "too long for a template"),
+    ("{% macro m(s) %}{% for i in range(100000) %}{{ s }}{% endfor %}{% endmacro %}{{ m('x' * 999999)|length }}",
+     1, "too long for a template"),
     ("{% set s = 'x' * 100000 %}{{ s|replace('x', s) }}", 1, "too long for a template"),
     ("line\n{% macro again() %}{{ again() }}{% endmacro %}{{ again() }}", 2, "a macro calls itself too many times"),
     ("{{ incident.clear() }}", 1, "not allowed in a template"),
