@@ -6,6 +6,8 @@ Its address space is limited (`MEMORY_LIMIT`), so a template that allocates with
 MemoryError here instead of taking the machine's memory; the window kills it on a hard timeout, and the
 kernel stops it when one request has used more CPU time than its budget allows (`_limit_cpu`), whether or
 not the window is still there. It stops when its standard input closes (the window went away).
+RLIMIT_AS and RLIMIT_CPU (SIGXCPU at the soft limit): https://docs.python.org/3/library/resource.html and
+https://man7.org/linux/man-pages/man2/setrlimit.2.html .
 """
 
 from __future__ import annotations

@@ -16,6 +16,10 @@ module is the in-process guard every template runs under:
 A single C-level operation that slips past these (an allocation inside one call) cannot be interrupted
 in-process: `commander.app.template_runner` therefore renders in a separate worker process with a memory
 limit and a hard timeout, this guard inside it giving the precise message and line.
+
+Sources: Jinja2's sandbox, operator intercepting and its own `MAX_RANGE` of 100,000,
+https://jinja.palletsprojects.com/en/stable/sandbox/ ; a trace function that raises is removed and its
+exception propagates into the traced frame, https://docs.python.org/3/library/sys.html#sys.settrace .
 """
 
 from __future__ import annotations
