@@ -326,9 +326,12 @@ def retry(console: Console, deliveries: list[str], secrets: SecretStore) -> Send
     the same text and delivery id, so a destination that deduplicates posts once."""
     known = destinations(console)
     wanted = set(deliveries)
+    delivered = {event.payload["delivery"] for event in console.reads.of_kinds(("update.delivered",))}
+    if wanted <= delivered:
+        raise DomainError("That update has been delivered since: there is nothing to send again.")
     jobs = []
     for event in console.reads.of_kinds(("update.queued",)):
-        if event.id not in wanted:
+        if event.id not in wanted or event.id in delivered:
             continue
         name = event.payload["destination"]
         if name not in known:

@@ -59,6 +59,14 @@ class Resumer(QObject):
         count = f"{len(items)} update{'s' if len(items) > 1 else ''}"
         self.said.emit(f"Sending {count} interrupted when Commander closed…" if not any(i.gave_up for i in items)
                        else f"Sending {count} again that did not go out last time…")
+        self._deliver(sending)
+
+    def retry(self, deliveries: list[str]) -> None:
+        """Failed deliveries (update.queued ids) sent again as they were queued; DomainError when they
+        cannot be (the destination was removed, or they were delivered since)."""
+        self._deliver(publishing.retry(self.console, deliveries, self.secrets))
+
+    def _deliver(self, sending: publishing.Sending) -> None:
         relay = self._relay
         self.running += 1
 
@@ -77,7 +85,7 @@ class Resumer(QObject):
             return
         failed = [sending.name(d) for d, outcome in outcomes.items() if outcome.state != "delivered"]
         delivered = len(outcomes) - len(failed)
-        self.said.emit(f"Interrupted updates: {delivered} delivered"
+        self.said.emit(f"Updates sent again: {delivered} delivered"
                        + (f", not delivered to {', '.join(failed)} (see the timeline)" if failed else "") + ".")
 
 
@@ -142,3 +150,18 @@ def resume_interrupted(console: Console, parent: QWidget, say: Callable[[str, in
     resumer.unsure.connect(ask)
     resumer.check()
     return resumer
+
+
+def retry_failed(console: Console, incident_id: str, failed_event: str, parent: QWidget) -> Resumer | None:
+    """The delivery behind a failed update's timeline entry, sent again off the UI thread; its outcome
+    lands on the timeline. None (after saying why) when it cannot go again."""
+    from commander.integrations.secrets import SecretStore
+    from commander.ui.problems import attempt
+
+    event = next((e for e in console.view(incident_id).events if e.id == failed_event), None)
+    if event is None or event.kind != "update.failed":
+        return None
+    resumer = Resumer(console, SecretStore(), parent)
+    done, _ = attempt(lambda: resumer.retry([event.payload["delivery"]]), parent=parent,
+                      title="Could not send the update again")
+    return resumer if done else None

@@ -122,6 +122,7 @@ class TimelinePanel(QWidget):
         self.copy_action = action("Copy text", QKeySequence(QKeySequence.StandardKey.Copy),
                                   self.copy_selected)
         self.action_item_action = action("Turn this note into an action item…", "A", self.turn_into_action_item)
+        self.retry_action = action("Send this update again", "Shift+S", self.retry_selected)
         self.entries.selectionModel().currentRowChanged.connect(self._update_actions)
         self.model.dataChanged.connect(self._update_actions)
         self._update_actions()
@@ -140,6 +141,7 @@ class TimelinePanel(QWidget):
         self.restore_action.setEnabled(is_note and entry is not None and bool(entry.deleted_by))
         self.action_item_action.setEnabled(is_note and entry is not None and not entry.deleted_by)
         self.copy_action.setEnabled(entry is not None)
+        self.retry_action.setEnabled(entry is not None and entry.kind == "update.failed")
 
     def _context_menu(self, position: QPoint) -> None:
         # For scroll areas the position is in the viewport's coordinates.
@@ -148,7 +150,7 @@ class TimelinePanel(QWidget):
         self._update_actions()
         menu = QMenu(self)
         for act in (self.pin_action, self.edit_action, self.delete_action, self.restore_action,
-                    self.action_item_action):
+                    self.action_item_action, self.retry_action):
             if act.isEnabled():
                 menu.addAction(act)
         menu.addSeparator()
@@ -188,6 +190,15 @@ class TimelinePanel(QWidget):
             return
         incident, note = self.incident_id, entry.note_id
         attempt(lambda: self.console.restore_note(incident, note), parent=self, title="Could not restore")
+
+    def retry_selected(self) -> None:
+        """A failed update's delivery sent again, as it was queued; the outcome lands on the timeline."""
+        entry = self.selected_entry()
+        if entry is None or entry.kind != "update.failed" or self.incident_id is None:
+            return
+        from commander.ui.resume import retry_failed
+
+        self.retrying = retry_failed(self.console, self.incident_id, entry.event_id, self)
 
     def turn_into_action_item(self) -> QDialog | None:
         """A new action item seeded from the selected note (its first line, the note as the finding)."""

@@ -63,3 +63,28 @@ def test_at_start_an_update_that_gave_up_is_offered_again(qtbot: QtBot, window: 
     assert len(service.requests) == 2
     kinds = [e.kind for e in console.view(incident).events if e.kind.startswith("update.")]
     assert kinds == ["update.queued", "update.failed", "update.delivered"]
+
+
+def test_a_failed_update_on_the_timeline_is_sent_again_from_its_entry(qtbot: QtBot, window: MainWindow,
+                                                                     console: Console, incident: str) -> None:
+    archived = [True]
+
+    def slack(request: Request) -> Reply:
+        return Reply(410, "channel_is_archived") if archived[0] else Reply(200, "ok")
+
+    with serve(slack) as service:
+        publishing.add(console, "slack", "#incidents", {}, service.url, SecretStore())
+        publishing.send_update(console, incident, "initial", ["#incidents"], SecretStore())
+        window.select_incident(incident)
+        failed = next(e for e in console.view(incident).events if e.kind == "update.failed")
+        timeline = window.timeline
+        qtbot.waitUntil(lambda: timeline.model.row_of(failed.id) is not None, timeout=5000)
+        row = timeline.model.row_of(failed.id)
+        assert row is not None
+        timeline.entries.setCurrentIndex(timeline.model.index(row, 0))
+        assert timeline.retry_action.isEnabled()
+        archived[0] = False
+        timeline.retry_action.trigger()
+        qtbot.waitUntil(lambda: any(e.kind == "update.delivered" for e in console.view(incident).events),
+                        timeout=10000)
+    assert len(service.requests) == 2
