@@ -18,8 +18,9 @@ Neither service publishes limits of its own that are smaller than these:
 - Prometheus bounds labels only when asked (`label_limit`, `label_name_length_limit`,
   `label_value_length_limit`, default 0: no limit),
   https://prometheus.io/docs/prometheus/latest/configuration/configuration/#scrape_config
-- PagerDuty Events API v2: `dedup_key` at most 255 characters, `summary` at most 1,024, an event at
-  most 512 KB, https://developer.pagerduty.com/docs/events-api-v2/trigger-events/
+- PagerDuty Events API v2: `dedup_key` at most 255 characters, `summary` at most 1,024
+  (https://developer.pagerduty.com/docs/events-api-v2/trigger-events/), an event at most 512 KB
+  (https://developer.pagerduty.com/docs/events-api-v2/overview/, "Size Limits").
 """
 
 from __future__ import annotations
