@@ -107,7 +107,7 @@ def components(value: str, kind: str, numeric: bool = False) -> None:
 
 def _page(options: Mapping[str, str], kind: str) -> None:
     if not _PAGE_ID.match(options.get("page_id", "")):
-        raise DomainError(f"page_id '{options.get('page_id', '')}' is not a {kind} page id: copy the id from the "
+        raise DomainError(f"page_id '{options.get('page_id', '')}' is not a page id for {kind}: copy the id from the "
                           f"page's API settings (letters and digits, no spaces or slashes).")
 
 

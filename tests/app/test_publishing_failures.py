@@ -53,7 +53,7 @@ def test_a_room_of_version_12_is_added_and_sent_to(console: Console, incident: s
     ("matrix", {"homeserver": "https://matrix.example.org", "room": "#incidents"}, "not a Matrix room id or alias"),
     ("matrix", {"homeserver": "https://", "room": ROOM}, "homeserver 'https://' is not a web address"),
     ("webhook", {"url": "https://hooks.example.org:99999/x"}, "is not a web address"),
-    ("statuspage", {"page_id": "pg1/../../admin"}, "is not a Statuspage page id"),
+    ("statuspage", {"page_id": "pg1/../../admin"}, "is not a page id for Statuspage"),
     ("statuspage", {"page_id": "pg1", "components": "checkout"}, "write each as service=component-id"),
     ("cachet", {"url": "https://status.example.org", "components": "checkout=Checkout API"}, "ids are numbers"),
     ("teams", {"format": "html"}, "not a Teams card format"),
