@@ -4,6 +4,7 @@ Alerts read from a source are trimmed to the same bounds instead of refused."""
 from __future__ import annotations
 
 import json
+import random
 from datetime import UTC, datetime
 from typing import Any
 
@@ -57,6 +58,36 @@ def test_nesting_is_counted_outside_strings_only_and_stays_linear() -> None:
     assert bounded_json.loads(json.dumps(nested), max_depth=6) == nested
     with pytest.raises(bounded_json.TooDeep):
         bounded_json.loads(json.dumps(nested), max_depth=5)
+
+
+def _nesting_one_character_at_a_time(text: str) -> int:
+    deepest = level = 0
+    inside = False
+    position = 0
+    while position < len(text):
+        char = text[position]
+        if char == "\\":
+            position += 2
+            continue
+        if char == '"':
+            inside = not inside
+        elif not inside and char in "[{":
+            level += 1
+            deepest = max(deepest, level)
+        elif not inside and char in "]}":
+            level -= 1
+        position += 1
+    return deepest
+
+
+@pytest.mark.parametrize("piece", [1, 2, 3, 7, 1 << 18])
+def test_nesting_read_in_pieces_agrees_with_reading_one_character_at_a_time(piece: int,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bounded_json, "PIECE", piece)
+    chooser = random.Random(piece)
+    for _ in range(2_000):  # valid or not: escapes, quotes and brackets cut at every place a piece can end
+        text = "".join(chooser.choice('[]{}"\\ab,:') for _ in range(chooser.randint(0, 60)))
+        assert bounded_json.nesting(text) == _nesting_one_character_at_a_time(text), text
 
 
 def test_a_payload_past_five_megabytes_is_refused_by_its_size() -> None:
