@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from commander.domain.errors import DomainError
-from commander.domain.events import Event, EventDraft, incident_stream
+from commander.domain.events import Event, EventDraft, incident_stream, well_formed
 from commander.domain.ids import reference_for
 from commander.domain.incident import IncidentState
 from commander.domain.text import NAME_MAX, TITLE_MAX, clean_line, clean_multiline
@@ -110,6 +110,8 @@ def fold_actions(events: Iterable[Event]) -> dict[str, ActionItem]:
 
 
 def apply(items: dict[str, ActionItem], event: Event) -> None:
+    if event.kind not in KINDS or not well_formed(event):
+        return
     p: Any = event.payload
     if event.kind == "action.created":
         created = event.occurred_at

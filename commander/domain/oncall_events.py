@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from commander.domain.errors import DomainError
-from commander.domain.events import Event, EventDraft
+from commander.domain.events import Event, EventDraft, well_formed
 from commander.domain.oncall import EscalationPolicy, Override, Responder, Schedule, escalation_targets, same_person
 from commander.domain.oncall_format import policy_from_dict, policy_to_dict, schedule_from_dict, schedule_to_dict
 from commander.domain.text import NAME_MAX, SERVICE_MAX, clean_line
@@ -66,7 +66,7 @@ def fold_oncall(events: Iterable[Event]) -> OnCallSettings:
     policies: dict[str, EscalationPolicy] = {}
     routes: dict[str, tuple[str, str]] = {}
     problems: list[str] = []
-    for event in sorted(events, key=lambda e: e.order):
+    for event in sorted(filter(well_formed, events), key=lambda e: e.order):
         p: Any = event.payload
         try:
             if event.kind == "schedule.saved":

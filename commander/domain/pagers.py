@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from commander.domain.errors import DomainError
-from commander.domain.events import Event, EventDraft
+from commander.domain.events import Event, EventDraft, well_formed
 
 STREAM = "settings:paging"
 ROUTING_KEY_LENGTH = 32  # "the 32 character Integration Key" (PagerDuty, Send an Alert Event)
@@ -77,7 +77,7 @@ def mention_map(option: str) -> dict[str, str]:
 
 def fold_pagers(events: list[Event]) -> dict[str, PagerConfig]:
     found: dict[str, PagerConfig] = {}
-    for event in sorted(events, key=lambda e: e.order):
+    for event in sorted(filter(well_formed, events), key=lambda e: e.order):
         p: Any = event.payload
         if event.kind == "pager.added":
             found[p["name"]] = PagerConfig(p["name"], p["kind"], {str(k): str(v) for k, v in p["options"].items()})

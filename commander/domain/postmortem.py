@@ -24,7 +24,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from commander.domain.errors import DomainError
-from commander.domain.events import Event, EventDraft
+from commander.domain.events import Event, EventDraft, well_formed
 from commander.domain.incident import IncidentState
 from commander.domain.text import NAME_MAX, clean_line, clean_multiline
 
@@ -153,7 +153,7 @@ def fold_postmortem(incident_id: str, events: Iterable[Event]) -> Postmortem:
 def _apply(pm: Postmortem, aliases: dict[str, str], event: Event) -> None:
     p: Any = event.payload
     kind = event.kind
-    if kind not in KINDS:
+    if kind not in KINDS or not well_formed(event):
         return
     pm.event_count += 1
     if pm.last_change is None or event.recorded_at > pm.last_change:

@@ -25,7 +25,7 @@ from jinja2 import TemplateSyntaxError
 from commander.domain import actions
 from commander.domain.analytics_facts import LIFECYCLE_KINDS, STAGES, IncidentFacts, incident_facts
 from commander.domain.errors import DomainError
-from commander.domain.events import Event, EventDraft
+from commander.domain.events import Event, EventDraft, well_formed
 from commander.domain.postmortem import SECTION_KEYS, SECTION_MAX, action_line
 from commander.domain.template_guard import TIME_BUDGET, GuardedEnvironment, TemplateLimit, budgeted, guarded_problem
 from commander.domain.templates import TemplateProblem
@@ -353,7 +353,7 @@ class PostmortemTemplate:
 def fold_templates(events: Iterable[Event], shipped: dict[str, PostmortemTemplate]) -> dict[str, PostmortemTemplate]:
     """The templates in use: the shipped ones, each replaced by the team's version, then the team's own."""
     team: dict[str, PostmortemTemplate] = {}
-    for event in sorted(events, key=lambda e: e.order):
+    for event in sorted(filter(well_formed, events), key=lambda e: e.order):
         p: Any = event.payload
         if event.kind == "postmortem.template_saved":
             team[p["key"]] = PostmortemTemplate(p["key"], p["name"], p["body"], "team")

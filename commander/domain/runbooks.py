@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple
 
 from commander.domain.errors import DomainError
-from commander.domain.events import Event, EventDraft
+from commander.domain.events import Event, EventDraft, well_formed
 from commander.domain.text import NOTE_MAX, SUMMARY_MAX, clean_line, clean_multiline, clean_title
 from commander.domain.when import iso
 
@@ -342,11 +342,16 @@ def fold_library(events: Iterable[Event], *, read: dict[tuple[str, int], Runbook
     closed: set[str] = set()
     for event in sorted(events, key=lambda e: e.order):
         p: Any = event.payload
+        if event.kind not in EVENT_KINDS:
+            continue
         if event.kind == SAVED:
-            record = records.get(p["runbook"])
+            runbook = p.get("runbook") if isinstance(p, Mapping) else None
+            record = records.get(runbook) if isinstance(runbook, str) else None
             number = len(record.versions) + 1 if record else 1
             version = read.get((event.id, number)) if read is not None else None
             if version is None:
+                if not well_formed(event):  # checked once: a version read before was well formed
+                    continue
                 try:
                     version = from_dict(p["content"], id=p["runbook"], version=number, version_id=event.id,
                                         digest=p["digest"], source=p["source"])
@@ -360,6 +365,8 @@ def fold_library(events: Iterable[Event], *, read: dict[tuple[str, int], Runbook
                 record.current = version
                 record.versions.append(version)
             retired[p["runbook"]] = False
+        elif not well_formed(event):
+            continue
         elif event.kind == REVIEWED:
             reviews.setdefault(p["runbook"], []).append(Review(event.occurred_at, event.actor.name, p["note"]))
         elif event.kind == RETIRED:

@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 from commander.domain.errors import DomainError
-from commander.domain.events import Event, EventDraft
+from commander.domain.events import Event, EventDraft, well_formed
 from commander.domain.templates import Template, TemplateProblem, check
 from commander.domain.text import NOTE_MAX, clean_line, clean_multiline
 
@@ -26,7 +26,7 @@ _LABEL_MAX = 80
 def fold_templates(events: Iterable[Event]) -> dict[str, Template]:
     """The team templates now: the last save of each key wins, a removal drops it."""
     found: dict[str, Template] = {}
-    for event in sorted(events, key=lambda e: e.order):
+    for event in sorted(filter(well_formed, events), key=lambda e: e.order):
         p: Any = event.payload
         if event.kind == "template.saved":
             found[p["key"]] = Template(p["key"], p["name"], p["stage"], p["audience"], p["body"], "team")

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from commander.domain import actions, checklists, paging, triage
-from commander.domain.events import Event
+from commander.domain.events import Event, well_formed
 from commander.domain.incident import IncidentFold, IncidentState
 from commander.domain.policy import Policy
+from commander.domain.trust import login_differs
 from commander.domain.when import format_duration, from_iso, iso
 
 CATEGORIES = {
@@ -58,6 +59,14 @@ class TimelineEntry:
     edited_by: str | None = None
     deleted_by: str | None = None
     history: list[str] = field(default_factory=list)
+    # The database login that wrote the event, where it is not plainly the author it names (a note
+    # inserted "as Alex" by login mallory); None otherwise. See commander/domain/trust.py.
+    written_by: str | None = None
+
+    @property
+    def author(self) -> str:
+        """Who wrote it, as people read it: "Alex", or "Alex (login mallory)" where the login differs."""
+        return self.actor if self.written_by is None else f"{self.actor} (login {self.written_by})"
 
     @property
     def sort_key(self) -> tuple[datetime, int, str]:
@@ -161,9 +170,12 @@ class IncidentView:
         """Fold one event and return the entry it adds or changes. Runs once an event on every load,
         so the common path is kept short (positional arguments, no call for the rare cases)."""
         kind, event_id = event.kind, event.id
-        before = self._describe_before(event) if kind == "role.assigned" else None
-        self._fold.apply(event)
         self._applied.add(event_id)
+        if not well_formed(event):  # counted by the fold, neither folded nor shown
+            self._fold.apply(event, checked=False)
+            return None
+        before = self._describe_before(event) if kind == "role.assigned" else None
+        self._fold.apply(event, checked=True)
         if kind in MODIFIERS:
             return self._modify(event)
         category = CATEGORIES.get(kind)
@@ -178,6 +190,8 @@ class IncidentView:
             event.recorded_at - occurred > _BACKDATED,  # backdated
             self._fold.state.pinned.get(event_id, False),  # pinned
             event_id if kind == "note.added" else None)  # note_id
+        if event.login is not None and login_differs(event.actor, event.login):
+            entry.written_by = event.login
         self._by_id[event_id] = entry
         return entry
 

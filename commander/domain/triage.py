@@ -18,7 +18,7 @@ from typing import Any
 
 from commander.domain.alerts import FILE_SOURCE, Alert, AlertMapping, from_payload
 from commander.domain.errors import DomainError
-from commander.domain.events import Event, EventDraft, incident_stream
+from commander.domain.events import Event, EventDraft, incident_stream, well_formed
 from commander.domain.incident import IncidentState, SilenceRecord
 from commander.domain.policy import Policy
 from commander.domain.text import clean_line
@@ -58,7 +58,7 @@ class AlertSource:
 
 def fold_sources(events: Iterable[Event]) -> dict[str, AlertSource]:
     found: dict[str, AlertSource] = {}
-    for event in sorted(events, key=lambda e: e.order):
+    for event in sorted(filter(well_formed, events), key=lambda e: e.order):
         p: Any = event.payload
         if event.kind == "alert_source.added":
             found[p["name"]] = AlertSource(p["name"], p["kind"], p["url"], dict(p["options"]))
@@ -71,7 +71,7 @@ def fold_ingested(events: Iterable[Event]) -> list[Alert]:
     """Ingested alerts still firing: the latest word on each fingerprint wins (a resolve ends it)."""
     latest: dict[str, Alert] = {}
     for event in sorted(events, key=lambda e: e.order):
-        if event.kind == "alert.ingested":
+        if event.kind == "alert.ingested" and well_formed(event):
             alert = from_payload(event.payload)
             latest[alert.fingerprint] = alert
     return [alert for alert in latest.values() if alert.firing]

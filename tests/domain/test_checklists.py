@@ -230,8 +230,7 @@ def test_the_fold_takes_odd_payloads_from_a_newer_console_without_failing(declar
 
     events = list(declared.known.values()) + [
         foreign("checklist.attached", {"title": "New shape", "runbook": "r", "version_id": "v", "version": 1,
-                                       "role": "", "steps": [{"text": "no id"}, {"id": "x", "depth": "deep",
-                                                                                 "colour": "red"}]}, 1),
+                                       "role": "", "steps": [{"text": "no id"}, {"id": "x", "colour": "red"}]}, 1),
         foreign("checklist.step", {"checklist": "foreign-1", "step": "x", "state": "blocked", "reason": ""}, 2),
         foreign("checklist.step", {"checklist": "missing", "step": "x", "state": "done", "reason": ""}, 3),
         foreign("checklist.finding", {"checklist": "foreign-1", "step": "nope", "text": "?"}, 4),

@@ -134,7 +134,8 @@ def test_the_fold_is_the_same_whatever_order_the_events_arrive_in() -> None:
 def test_content_a_newer_console_wrote_in_an_unknown_shape_is_passed_over() -> None:
     events = saved({}, sample())
     events += stamp([EventDraft(runbooks.stream(sample().id), runbooks.SAVED, {
-        "runbook": sample().id, "content": {"sections": "not a list"}, "digest": "x", "source": ""})])
+        "runbook": sample().id, "content": {"title": "Disk full", "sections": [
+            {"title": "Steps", "steps": [{"text": "Watch it", "kind": "observe"}]}]}, "digest": "x", "source": ""})])
     record = fold_library(events)[sample().id]
     assert record.current.version == 1 and len(record.versions) == 1
 
