@@ -57,6 +57,8 @@ MAX_ENTRIES = 100  # labels, and annotations, per alert
 KEY_MAX = 256  # a label's or annotation's name
 LABEL_MAX = 2_048  # a label's value (instance URLs, pod names, paths)
 ANNOTATION_MAX = 16_384  # an annotation's value (summary, description, details)
+LABELS_TOTAL = 50_000  # all of an alert's label values together (the event schema allows 200,000)
+ANNOTATIONS_TOTAL = 200_000  # all of its annotation values together (the event schema allows 500,000)
 FINGERPRINT_MAX = 255  # PagerDuty's dedup_key limit; Alertmanager's fingerprints are 16 characters
 URL_MAX = 8_192  # generatorURL carries a PromQL expression
 STATUS_MAX = 32
@@ -233,10 +235,14 @@ def _check_pagerduty(message: Mapping[str, Any], where: str) -> None:
 def check_limits(alert: Alert, where: str) -> None:
     """Refuse an alert (of a pushed payload) that exceeds a limit, naming the limit and what exceeded it."""
     refused = "refused, nothing was ingested."
-    for kind, entries, value_max in (("labels", alert.labels, LABEL_MAX),
-                                     ("annotations", alert.annotations, ANNOTATION_MAX)):
+    for kind, entries, value_max, total_max in (("labels", alert.labels, LABEL_MAX, LABELS_TOTAL),
+                                                ("annotations", alert.annotations, ANNOTATION_MAX, ANNOTATIONS_TOTAL)):
         if len(entries) > MAX_ENTRIES:
             raise DomainError(f"{where} has {len(entries):,} {kind}; the limit is {MAX_ENTRIES}: {refused}")
+        total = sum(len(value) for value in entries.values())
+        if total > total_max:
+            raise DomainError(f"{where} has {kind} of {total:,} characters in all; the limit is {total_max:,}: "
+                              f"{refused}")
         for key, value in entries.items():
             if len(key) > KEY_MAX:
                 raise DomainError(f"{where} has a name among its {kind} of {len(key):,} characters; the limit is "
@@ -255,9 +261,11 @@ def check_limits(alert: Alert, where: str) -> None:
 def within_limits(alert: Alert) -> Alert:
     """An alert read from a source, kept within the limits: over-long labels and names are left out (a
     silence then matches on the others, never on a cut value), annotations are cut, the rest is dropped."""
-    labels = {k: v for k, v in sorted(alert.labels.items())[:MAX_ENTRIES] if len(k) <= KEY_MAX and len(v) <= LABEL_MAX}
-    annotations = {k: _clip(v, ANNOTATION_MAX) for k, v in sorted(alert.annotations.items())[:MAX_ENTRIES]
-                   if len(k) <= KEY_MAX}
+    named_first = sorted(alert.labels.items(), key=lambda item: (item[0] != "alertname", item[0]))
+    labels = _budget({k: v for k, v in named_first[:MAX_ENTRIES] if len(k) <= KEY_MAX and len(v) <= LABEL_MAX},
+                     LABELS_TOTAL, cut=False)
+    annotations = _budget({k: _clip(v, ANNOTATION_MAX) for k, v in sorted(alert.annotations.items())[:MAX_ENTRIES]
+                           if len(k) <= KEY_MAX}, ANNOTATIONS_TOTAL, cut=True)
     if len(labels) == len(alert.labels) and annotations == alert.annotations and len(alert.fingerprint) <= \
             FINGERPRINT_MAX and len(alert.generator_url) <= URL_MAX and len(alert.status) <= STATUS_MAX:
         return alert
@@ -266,6 +274,21 @@ def within_limits(alert: Alert) -> Alert:
                  alert.generator_url if len(alert.generator_url) <= URL_MAX else "",
                  alert.status if len(alert.status) <= STATUS_MAX else "active", alert.source,
                  alert.silenced_by, alert.inhibited_by)
+
+
+def _budget(entries: dict[str, str], total: int, *, cut: bool) -> dict[str, str]:
+    """The entries, in order, while their values fit in `total` characters; with `cut`, the one that
+    crosses it is cut to fit (an annotation), else left out (a label)."""
+    kept: dict[str, str] = {}
+    left = total
+    for key, value in entries.items():
+        if len(value) > left:
+            if cut and left > 1:
+                kept[key] = _clip(value, left)
+            break
+        kept[key] = value
+        left -= len(value)
+    return kept
 
 
 def _strings(value: Any) -> dict[str, str]:

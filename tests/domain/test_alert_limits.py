@@ -114,6 +114,10 @@ def test_a_ten_megabyte_label_is_refused_naming_the_label_and_the_limit() -> Non
     (am_alert(annotations={f"a{i}": "v" for i in range(MAX_ENTRIES + 1)}), "has 101 annotations; the limit is 100"),
     (am_alert(labels={"k" * (KEY_MAX + 1): "v"}), "a name among its labels of 257 characters; the limit is 256"),
     (am_alert(fingerprint="f" * 256), "a fingerprint of 256 characters; the limit is 255"),
+    (am_alert(labels={f"l{i}": "v" * 1_000 for i in range(51)}), "has labels of 51,0\\d\\d characters in all; the "
+                                                                 "limit is 50,000"),
+    (am_alert(annotations={f"a{i}": "d" * 16_000 for i in range(13)}), "has annotations of 208,000 characters in "
+                                                                        "all; the limit is 200,000"),
     (am_alert(generatorURL="http://prom/" + "q" * 9_000), "a generatorURL of 9,012 characters; the limit is 8,192"),
 ])
 def test_each_bound_on_an_alert_is_named_when_refused(alert: dict[str, Any], message: str) -> None:
@@ -147,6 +151,10 @@ def test_an_alert_read_from_a_source_is_trimmed_to_the_bounds_not_refused() -> N
     assert len(json.dumps(kept.to_payload())) < 20_000
     ordinary = from_api(am_alert(), "prod")
     assert within_limits(ordinary) is ordinary
+    crowded = within_limits(from_api(am_alert("Zed", labels={f"a{i:02}": "v" * 2_000 for i in range(99)},
+                                              annotations={f"a{i:02}": "d" * 16_000 for i in range(99)}), "prod"))
+    assert list(crowded.labels)[0] == "alertname" and sum(map(len, crowded.labels.values())) <= 50_000
+    assert sum(map(len, crowded.annotations.values())) == 200_000 and crowded.name == "Zed"
 
 
 @pytest.mark.parametrize("start", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00", "3000-01-01T00:00:00Z"])
