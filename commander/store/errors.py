@@ -48,8 +48,8 @@ def describe(error: BaseException, where: str) -> StoreError | None:
                           f"Move the file away or choose another store with --db.")
     if isinstance(original, sqlite3.DatabaseError) and "malformed" in message:
         # SQLITE_CORRUPT: a truncated or overwritten file (a full disk, a bad copy, a failing drive).
-        return StoreError(f"{where} is damaged (cut short or overwritten), so Commander cannot read it. Nothing "
-                          f"was changed. Restore it from a backup, or move it away and choose another store "
+        return StoreError(f"{where} is damaged (cut short or overwritten), so Commander cannot read it and "
+                          f"changed nothing. Restore it from a backup, or move it away and choose another store "
                           f"with --db.")
     if "readonly" in message or "read-only" in message:
         return StoreError(f"{where} is read-only, so nothing new can be saved. Everything already saved "

@@ -33,7 +33,7 @@ def test_a_damaged_store_file_is_refused_and_left_as_it_is(run: Run, declare: Ca
         data[100:4096] = b"\x5a" * (4096 - 100)  # the first page's b-tree, past its 100-byte header
     db.write_bytes(bytes(data))
     for argv in (("list",), ("show", reference), ("declare", "--title", "another one")):
-        refused(run(*argv), f"{db} is damaged", "nothing was changed", "restore it from a backup",
+        refused(run(*argv), f"{db} is damaged", "changed nothing", "restore it from a backup",
                 "choose another store with --db")
     assert db.read_bytes() == bytes(data)
 
