@@ -306,7 +306,10 @@ def business_days_between(start: date, end: date) -> int:
     """Weekdays after `start` up to and including `end` (negative when `end` is earlier)."""
     if end < start:
         return -business_days_between(end, start)
-    return sum(1 for offset in range(1, (end - start).days + 1) if (start + timedelta(days=offset)).weekday() < 5)
+    # Whole weeks hold five weekdays each: a meeting a peer set years ahead costs no more than one next week.
+    weeks, _ = divmod((end - start).days, 7)
+    rest = range(weeks * 7 + 1, (end - start).days + 1)
+    return weeks * 5 + sum(1 for offset in rest if (start + timedelta(days=offset)).weekday() < 5)
 
 
 def default_meeting(incident: IncidentState, now: datetime, zone: tzinfo) -> date:

@@ -11,6 +11,7 @@ window makes of what they build.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -234,3 +235,14 @@ def test_an_ill_formed_event_is_counted_but_never_folded_or_shown(policy: Policy
     assert view.state.severity == "SEV2" and not view.state.checklists and not view.state.notes
     assert not {e.event_id for e in view.entries} & {e.id for e in broken}
     assert fold(INCIDENT_ID, normal + broken, policy).title == view.state.title
+
+
+def test_a_review_meeting_a_peer_set_far_ahead_is_read_at_once() -> None:
+    """postmortem.meta may set the meeting to any day up to 2199; the reminder is read on every refresh."""
+    today, meeting = date(2026, 11, 30), date(2199, 12, 31)
+    began = time.perf_counter()
+    for _ in range(100):
+        days = postmortem.business_days_between(today, meeting)
+    assert time.perf_counter() - began < 0.5  # counting day by day took about 20 ms a call
+    assert days == postmortem.business_days_between(meeting, today) * -1
+    assert postmortem.business_days_between(date(2026, 11, 27), date(2026, 12, 7)) == 6  # Fri to the Monday after
