@@ -17,7 +17,7 @@ from commander.app.console import Console
 from commander.domain import timers
 from commander.domain.incident import IncidentState, Status
 from commander.domain.when import format_clock, format_duration
-from commander.ui import timefmt
+from commander.ui import richtext, timefmt
 from commander.ui.export import FORMATS
 from commander.ui.incident_dialogs import STATUS_VERBS
 from commander.ui.theme import mono_font, scaled_font
@@ -47,12 +47,12 @@ class HeaderPanel(QWidget):
         self.drill.setObjectName("DrillBanner")
         self.drill.setTextFormat(Qt.TextFormat.PlainText)
         self.badge = SeverityBadge(console.policy, self, scale=1.1)
-        self.reference = QLabel(self)
+        self.reference = richtext.plain(QLabel(self))
         self.reference.setObjectName("Muted")
         self.reference.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.title = ElidedLabel("", self)
         self.title.setFont(scaled_font(1.3, bold=True))
-        self.status = QLabel(self)
+        self.status = richtext.plain(QLabel(self))
         self.status.setObjectName("StatusPill")
         self.clock = QLabel("--:--:--", self)
         self.clock.setObjectName("IncidentClock")
@@ -238,8 +238,8 @@ class HeaderPanel(QWidget):
             self.next_update.style().unpolish(self.next_update)
             self.next_update.style().polish(self.next_update)
             cadence = f"every {format_duration(due.cadence)}" if due.cadence else ""
-            self.next_update.setToolTip(f"Stakeholder updates for {state.severity} go out {cadence}; due "
-                                        f"{timefmt.smart(due.due, self.console.zone, now)}.")
+            self.next_update.setToolTip(richtext.tooltip(f"Stakeholder updates for {state.severity} go out {cadence}; "
+                                                         f"due {timefmt.smart(due.due, self.console.zone, now)}."))
         key = f"{state.id}:{due.due.isoformat()}"
         if overdue and self._overdue_for != key:
             self._overdue_for = key

@@ -32,7 +32,7 @@ from commander.app.console import Console
 from commander.app.resources import resources_dir
 from commander.domain.checklists import KINDS as CHECKLIST_KINDS
 from commander.domain.events import Event, incident_stream, stream_entity
-from commander.ui import theme
+from commander.ui import richtext, theme
 from commander.ui.bridge import ConsoleBridge
 from commander.ui.checklist_panel import ChecklistPanel
 from commander.ui.details_box import DetailsBox
@@ -461,7 +461,7 @@ class MainWindow(QMainWindow):
             if self._tray is None:
                 self._tray = QSystemTrayIcon(self.windowIcon(), self)
                 self._tray.show()
-            self._tray.showMessage(title, message, QSystemTrayIcon.MessageIcon.Warning, 10_000)
+            self._tray.showMessage(title, richtext.notification(message), QSystemTrayIcon.MessageIcon.Warning, 10_000)
         else:
             self.status.showMessage(message, 30_000)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QHideEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -89,8 +89,8 @@ class OnCallView(QDialog):
             bridge.events_appended.connect(self._appended)
         self._clock = QTimer(self)
         self._clock.setInterval(REFRESH_MS)
-        self._clock.timeout.connect(self.reload)
-        self._clock.start()
+        self._clock.timeout.connect(self.reload)  # runs while the window is shown
+        self._stale = False
         self.resize(em * 190, self.fontMetrics().height() * 40)
         self.reload()
 
@@ -184,6 +184,18 @@ class OnCallView(QDialog):
     def _appended(self, events: list[Event]) -> None:
         if any(event.stream == STREAM for event in events):
             self.reload()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if self._stale:
+            self.reload()
+        self._clock.start()
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802
+        # A closed window is not kept up to date every minute (nor after the console it reads has closed).
+        super().hideEvent(event)
+        self._clock.stop()
+        self._stale = True
 
     def reload(self) -> None:
         chosen = self.current_name()

@@ -40,6 +40,14 @@ def tooltip(text: str, *, limit: int = TOOLTIP_MAX) -> str:
     return "<qt>" + escape(text) + "</qt>"
 
 
+def notification(text: str) -> str:
+    """The body of a desktop notification. Qt's own balloon (a desktop without a notification service) shows
+    it in a QLabel that guesses, and notification services that take body markup read `<img src=...>` too
+    (Desktop Notifications Specification, "Markup": https://specifications.freedesktop.org/notification-spec/
+    latest/): both show entities as the characters they stand for."""
+    return html.escape(text, quote=False)
+
+
 def rich_tooltip(markup: str) -> str:
     """A tooltip made of markup whose outside pieces the caller escaped: marked as rich text whatever its
     first line looks like."""

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from commander.app.console import Console
 from commander.domain.events import Event
+from commander.ui import richtext
 from commander.ui.problems import ErrorLabel, attempt
 
 if TYPE_CHECKING:
@@ -136,7 +137,7 @@ class RunbookPicker(QDialog):
             facts.insert(0, why)
         item = QListWidgetItem(f"{current.title}\n{'  ·  '.join(facts)}")
         item.setData(_ID, record.id)
-        item.setToolTip(current.summary or current.title)
+        item.setToolTip(richtext.tooltip(current.summary or current.title))  # a runbook file is outside text
         self.results.addItem(item)
 
     def _update_button(self) -> None:

@@ -27,7 +27,7 @@ class UndoNotice(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.label = QLabel(self)
+        self.label = richtext.plain(QLabel(self))
         self.button = QPushButton("Undo", self)
         self.button.setObjectName("UndoButton")
         self.button.setToolTip("Restore it (Ctrl+Z)")

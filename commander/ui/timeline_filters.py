@@ -52,7 +52,10 @@ class FilterBar(QWidget):
         self.person.setAccessibleName("Show entries by")
         self.person.setToolTip("Show only what one person did")
         self.person.addItem(EVERYONE)
-        self.person.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        # As wide as a usual name, not the longest one: a peer's 80-character name must not squeeze the chips
+        # into one column (the popup still shows every name in full).
+        self.person.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.person.setMinimumContentsLength(16)
         self.person.currentIndexChanged.connect(self._changed)
         layout.addWidget(self.person)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from PySide6.QtCore import QAbstractItemModel, QEvent, QModelIndex, QObject, Qt
+from PySide6.QtCore import QAbstractItemModel, QEvent, QItemSelectionModel, QModelIndex, QObject, Qt
 from PySide6.QtGui import QAction, QHelpEvent, QTextDocumentFragment
 from PySide6.QtGui import Qt as GuiQt
 from PySide6.QtWidgets import (
@@ -355,6 +355,12 @@ def test_the_main_window_shows_hostile_text_as_text(qtbot: QtBot, hostile_window
     window.grab().save(str(tmp_path / "hostile.png"))
     _select_first_rows(window)
     assert_safe(window, defuser)
+    entries, read = window.timeline.entries, []
+    for row in range(entries.model().rowCount()):  # each entry read in full below the timeline
+        _select(entries, entries.model().index(row, 0))
+        assert rich_offences(window.timeline.detail) == []
+        read.append(window.timeline.detail.toPlainText())
+    assert any(EVIL in text for text in read) and any(BIG[:19_000] in text for text in read)
     window.select_incident(seeded.resolved_id)
     _select_first_rows(window)
     assert_safe(window, defuser)
@@ -389,6 +395,10 @@ def test_each_window_it_opens_shows_hostile_text_as_text(qtbot: QtBot, hostile_w
     qtbot.waitExposed(view)
     qtbot.waitUntil(lambda: _ready(view), timeout=30_000)
     _select_first_rows(view)
+    if name == "runbooks":  # the first row is a heading: show the runbook itself, with its suggestion
+        row = next(n for n, listed in enumerate(view.model.rows) if listed.record is not None)
+        _select(view.list, view.model.index(row, 0))
+        assert view.viewer.title.text() == EVIL
     assert_safe(view, defuser)
 
 
@@ -417,3 +427,96 @@ def test_hovering_a_shift_on_the_calendar_shows_the_names_as_text(qtbot: QtBot, 
     assert IMG in QTextDocumentFragment.fromHtml(shown).toPlainText()  # what the person reads: the name as written
     assert _auto("the shift's tooltip", shown) == [] and defuser.found == []
     QToolTip.hideText()
+
+
+def _select(view: QAbstractItemView, index: QModelIndex) -> None:
+    view.setCurrentIndex(index)
+    view.selectionModel().select(index, QItemSelectionModel.SelectionFlag.ClearAndSelect
+                                 | QItemSelectionModel.SelectionFlag.Rows)
+
+
+def _first_child(window: MainWindow) -> None:
+    """Select the first step of the first checklist."""
+    state = window.console.state(window.current)
+    panel = window.checklists
+    checklist = next(iter(state.checklists.values()))
+    _select(panel.tree, panel.model.step_index(checklist.id, next(iter(checklist.steps))))
+
+
+def _note_row(window: MainWindow) -> None:
+    table = window.timeline.entries
+    model = table.model()
+    for row in range(model.rowCount()):
+        table.setCurrentIndex(model.index(row, 0))
+        entry = window.timeline.selected_entry()
+        if entry is not None and entry.note_id is not None:
+            return
+
+
+MAIN_DIALOGS = {
+    "declare": lambda w: w.declare_incident(),
+    "milestones": lambda w: w.edit_milestones(),
+    "details": lambda w: w.edit_details(),
+    "record update": lambda w: w.record_update(),
+    "timer": lambda w: w.set_timer(),
+    "about": lambda w: w.show_about(),
+    "add role": lambda w: w.roles.add_role(),
+    "assign role": lambda w: (w.roles.tree.setCurrentIndex(w.roles.tree.model().index(0, 0)),
+                              w.roles.assign_selected())[1],
+    "attach runbook": lambda w: w.checklists.attach_runbook(),
+    "skip step": lambda w: (_first_child(w), w.checklists.skip_selected())[1],
+    "assign step": lambda w: (_first_child(w), w.checklists.assign_selected())[1],
+    "finding": lambda w: (_first_child(w), w.checklists.add_finding_selected())[1],
+    "suggest": lambda w: (_first_child(w), w.checklists.suggest_change())[1],
+    "step to action item": lambda w: (_first_child(w), w.checklists.turn_into_action_item())[1],
+    "detach": lambda w: (_first_child(w), w.checklists.detach_selected())[1],
+    "edit note": lambda w: (_note_row(w), w.timeline.edit_selected())[1],
+    "note to action item": lambda w: (_note_row(w), w.timeline.turn_into_action_item())[1],
+    "page confirmation": lambda w: w.menu_actions.open_page_dialog().confirmation(),
+}
+
+
+@RAISES
+@pytest.mark.parametrize("name", MAIN_DIALOGS)
+def test_each_dialog_of_the_window_shows_hostile_text_as_text(qtbot: QtBot, hostile_window: MainWindow, name: str,
+                                                              defuser: Defuser) -> None:
+    dialog = MAIN_DIALOGS[name](hostile_window)
+    assert dialog is not None
+    qtbot.waitExposed(dialog)
+    assert_safe(dialog, defuser)
+    dialog.close()
+
+
+def _in_view(opener: str, then: str) -> object:
+    def run(window: MainWindow, qtbot: QtBot) -> QWidget | None:
+        view = getattr(window.menu_actions, opener)()
+        qtbot.waitUntil(lambda: _ready(view), timeout=30_000)
+        for found in view.findChildren(QAbstractItemView):
+            if found.isVisible() and found.model() is not None and _rows(found.model(), QModelIndex()):
+                _select(found, found.model().index(0, 0))
+        return getattr(view, then)()
+    return run
+
+
+VIEW_DIALOGS = {
+    "declare from alerts": _in_view("open_alerts", "declare"),
+    "noise": _in_view("open_alerts", "mark_noise"),
+    "silence": _in_view("open_alerts", "silence"),
+    "edit action item": _in_view("open_action_items", "edit_selected"),
+    "won't do": _in_view("open_action_items", "wont_do"),
+    "override": _in_view("open_oncall", "add_override"),
+    "reviewed": _in_view("open_runbooks", "mark_reviewed"),
+    "versions": _in_view("open_runbooks", "show_versions"),
+    "retire": _in_view("open_runbooks", "retire"),
+}
+
+
+@RAISES
+@pytest.mark.parametrize("name", VIEW_DIALOGS)
+def test_each_dialog_of_the_other_windows_shows_hostile_text_as_text(qtbot: QtBot, hostile_window: MainWindow,
+                                                                     name: str, defuser: Defuser) -> None:
+    dialog = VIEW_DIALOGS[name](hostile_window, qtbot)  # type: ignore[operator]
+    assert dialog is not None
+    qtbot.waitExposed(dialog)
+    assert_safe(dialog, defuser)
+    dialog.close()
