@@ -176,8 +176,8 @@ class HeaderPanel(QWidget):
         for level in self.console.policy.severities:
             action = menu.addAction(f"{level.key} — {level.name}")
             action.triggered.connect(partial(self.severity_requested.emit, level.key))
-            action.setToolTip(level.description)
-            action.setStatusTip(level.description)
+            action.setToolTip(richtext.tooltip(level.description))  # a team's policy file: text, not markup
+            action.setStatusTip(level.description)  # the status bar draws its messages as plain text
             action.setEnabled(level.key != state.severity)
 
     def _fill_status_menu(self, state: IncidentState) -> None:

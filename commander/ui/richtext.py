@@ -1,9 +1,9 @@
 """Outside text (a peer's rows, alerts, runbook files, templates) is shown as text, never as markup.
 
-Qt decides that a string is rich text when `Qt::mightBeRichText` says so: every tooltip, status tip and
-What's This, and every QLabel or QMessageBox left on Qt.AutoText. Rich text is a hazard, not only a
-looks problem: `<img src="/dev/zero">` makes Qt read that file until the process dies, and a hover is
-enough. So:
+Qt decides that a string is rich text when `Qt::mightBeRichText` says so: every tooltip and What's This,
+and every QLabel or QMessageBox left on Qt.AutoText. Rich text is a hazard, not only a looks problem:
+`<img src="/dev/zero">` makes Qt read that file until the process dies, and a hover is enough. (Status
+tips, item texts and status bar messages are drawn as plain text: they stay as they are.) So:
 
 - a label that never needs markup is put on Qt.PlainText (`plain`);
 - a tooltip always goes through `tooltip`, which makes it rich text on purpose, every character escaped

@@ -9,7 +9,7 @@ from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QPainter, QPaintEvent,
 from PySide6.QtWidgets import QLabel, QLayout, QLayoutItem, QPlainTextEdit, QSizePolicy, QWidget
 
 from commander.domain.policy import Policy
-from commander.ui import linkify
+from commander.ui import linkify, richtext
 from commander.ui.theme import severity_colour, text_on
 
 
@@ -95,7 +95,7 @@ class SeverityBadge(QWidget):
         self._key = key
         severity = self.policy.find_severity(key)
         described = f"{key} — {severity.name}: {severity.description}" if severity else key
-        self.setToolTip(described)
+        self.setToolTip(richtext.tooltip(described))  # the key comes from the log: anyone's words
         self.setAccessibleName(f"Severity {key}")
         self.updateGeometry()
         self.update()
