@@ -140,7 +140,7 @@ def describe(view: IncidentView, session: Session) -> list[str]:
 
 def _timeline(entries: list[TimelineEntry], session: Session) -> list[str]:
     zone = session.console.zone
-    actor_width = min(20, max((width(clean(e.actor)) for e in entries), default=0))
+    actor_width = min(20, max((width(clean(e.author)) for e in entries), default=0))
     lines, day = [], ""
     for entry in entries:
         local = entry.at.astimezone(zone)
@@ -148,7 +148,7 @@ def _timeline(entries: list[TimelineEntry], session: Session) -> list[str]:
             day = local.strftime("%Y-%m-%d")
             lines.append(f"  {day}")
         mark = "*" if entry.pinned else " "
-        head = f"  {local.strftime('%H:%M:%S')} {mark} {pad(clean(entry.actor), actor_width)}  " \
+        head = f"  {local.strftime('%H:%M:%S')} {mark} {pad(clean(entry.author), actor_width)}  " \
                f"{pad(entry.category, 10)} "
         if entry.deleted_by:
             text = [f"(note deleted by {clean(entry.deleted_by)})"]

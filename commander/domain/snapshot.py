@@ -29,7 +29,7 @@ from commander.domain.incident import (
 from commander.domain.policy import Policy
 from commander.domain.timeline import CATEGORIES, IncidentView, TimeFormat, TimelineEntry
 
-FOLD_VERSION = 8
+FOLD_VERSION = 9
 WORTH_IT = 2_000  # events: below this a fresh fold is as quick as reading a snapshot
 _PROBE = datetime(2001, 2, 3, 4, 5, 6, tzinfo=UTC)
 
@@ -88,7 +88,7 @@ def dump(view: IncidentView) -> dict[str, Any]:
         },
         "entries": [[e.event_id, to_ms(e.at), e.hlc, e.kind, e.actor, e.text,
                      (_BACKDATED if e.backdated else 0) | (_PINNED if e.pinned else 0),
-                     e.edited_by, e.deleted_by, e.history or None] for e in view.entries],
+                     e.edited_by, e.deleted_by, e.history or None, e.written_by] for e in view.entries],
     }
 
 
@@ -100,8 +100,10 @@ def restore(incident_id: str, data: dict[str, Any], policy: Policy, time_format:
     categories, stamp, utc = CATEGORIES, datetime.fromtimestamp, UTC  # locals: this loop runs 50,000 times
     entries = [TimelineEntry(event_id, stamp(at / 1000, utc), hlc, kind, categories[kind], actor, text,
                              bool(flags & _BACKDATED), bool(flags & _PINNED),
-                             event_id if kind == "note.added" else None, edited_by, deleted_by, history or [])
-               for event_id, at, hlc, kind, actor, text, flags, edited_by, deleted_by, history in data["entries"]]
+                             event_id if kind == "note.added" else None, edited_by, deleted_by, history or [],
+                             written_by)
+               for event_id, at, hlc, kind, actor, text, flags, edited_by, deleted_by, history, written_by
+               in data["entries"]]
     fold = IncidentFold(incident_id, policy)
     state, saved = fold.state, data["state"]
     state.title, state.severity, state.status = saved["title"], saved["severity"], Status(saved["status"])

@@ -98,7 +98,7 @@ class TimelineDelegate(QStyledItemDelegate):
         elif column == TimelineModel.WHO:
             painter.setPen(t.colour("muted"))
             room = rect.adjusted(0, 0, -pad, 0)
-            painter.drawText(room, _LEFT, metrics.elidedText(entry.actor, Qt.TextElideMode.ElideRight,
+            painter.drawText(room, _LEFT, metrics.elidedText(entry.author, Qt.TextElideMode.ElideRight,
                                                              room.width()))
         else:
             self._paint_entry(painter, opt, entry, rect)

@@ -289,7 +289,7 @@ class TimelineModel(QAbstractTableModel):
         if column == self.TIME:
             return self.time_text(entry)
         if column == self.WHO:
-            return entry.actor
+            return entry.author
         # One line per row (uniform heights keep long timelines fast); the detail pane shows all.
         return entry.text if "\n" not in entry.text else entry.text.replace("\n", " ⏎ ")
 
@@ -298,7 +298,8 @@ class TimelineModel(QAbstractTableModel):
             tip = timefmt.both(entry.at, self.zone)
             return tip + ("\nBackdated: written later than it happened." if entry.backdated else "")
         if column == self.WHO:
-            return entry.actor
+            return entry.author + (f"\nThe shared store says login {entry.written_by} wrote this, not "
+                                   f"{entry.actor}." if entry.written_by else "")
         lines = [entry.text]
         if entry.deleted_by:
             lines.append(f"\nDeleted by {entry.deleted_by}. Select it and press Ctrl+Z or use Restore.")
@@ -313,4 +314,4 @@ class TimelineModel(QAbstractTableModel):
                                        ("edited", bool(entry.edited_by)),
                                        (f"deleted by {entry.deleted_by}", bool(entry.deleted_by))) if on]
         tail = f" ({', '.join(flags)})" if flags else ""
-        return f"{timefmt.clock(entry.at, self.zone)}, {entry.actor}: {entry.text}{tail}"
+        return f"{timefmt.clock(entry.at, self.zone)}, {entry.author}: {entry.text}{tail}"

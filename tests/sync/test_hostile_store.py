@@ -236,7 +236,7 @@ def test_forged_rows_from_before_0004_are_renumbered_after_the_real_ones(pg_url:
     database.dispose()
 
 
-def test_a_forged_author_is_shown_with_the_login_that_wrote_it(team: Team) -> None:
+def test_a_forged_author_is_shown_with_the_login_that_wrote_it(team: Team, capsys: Any) -> None:
     alex, sam = team.console("alex"), team.console("sam")
     incident = alex[0].declare(Declaration(title="Checkout 502s", severity="SEV1")).id
     alex[0].add_note(incident, "honest note")
@@ -248,6 +248,12 @@ def test_a_forged_author_is_shown_with_the_login_that_wrote_it(team: Team) -> No
     assert entries["roll back now"].actor == "Alex"
     assert entries["roll back now"].written_by == team.logins["mallory"]
     assert entries["honest note"].written_by is None  # alex_… writing as Alex is plainly Alex
+    mallory = team.logins["mallory"]
+    assert entries["roll back now"].author == f"Alex (login {mallory})"
+    capsys.readouterr()
+    assert main(["--db", str(team.folder / "sam.db"), "show", incident[:8]]) == 0
+    (line,) = [line for line in capsys.readouterr().out.splitlines() if "roll back now" in line]
+    assert f"Alex (login {mallory})" in line
 
 
 def test_presence_cannot_be_renamed_or_flooded_by_another_login(team: Team) -> None:

@@ -198,3 +198,16 @@ def test_adding_a_note_to_a_huge_timeline_stays_within_a_frame() -> None:
     assert model.rowCount() == 2000 + 1
     assert model.index(model.rowCount() - 1, TimelineModel.WHAT).data() == "one more"
     assert elapsed < 0.016, f"inserting one row took {elapsed * 1000:.1f} ms"
+
+
+def test_a_note_written_by_another_login_shows_that_login_beside_the_author(console: Console,
+                                                                            incident: str) -> None:
+    now = console.now()
+    forged = Event("0193a7c0-0000-7000-8000-000000000001", incident_stream(incident), "note.added",
+                   {"text": "roll back now", "pinned": False}, Actor(console.me.id, console.me.name),
+                   console.clock.now(), now, now, "elsewhere", "mallory")
+    console.ingest([forged])
+    model = model_for(console, incident)
+    (row,) = [r for r in range(model.rowCount()) if model.index(r, TimelineModel.WHAT).data() == "roll back now"]
+    assert model.index(row, TimelineModel.WHO).data() == f"{console.me.name} (login mallory)"
+    assert "login mallory wrote this" in model.index(row, TimelineModel.WHO).data(Qt.ItemDataRole.ToolTipRole)
