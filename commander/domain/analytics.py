@@ -28,7 +28,7 @@ from commander.domain.analytics_facts import (
     overlap,
 )
 from commander.domain.clock import from_ms
-from commander.domain.events import Event
+from commander.domain.events import Event, well_formed
 from commander.domain.policy import Policy
 
 __all__ = ["ACTION_KINDS", "LIFECYCLE_KINDS", "NOISE_KINDS", "STAGES", "IncidentFacts", "Listed", "Punctuality",
@@ -334,7 +334,7 @@ def tally_actions(events: Iterable[Event], incidents: set[str], today: date) -> 
     last-writer-wins, done also when the tracker says so. Overdue: open and due before today. Tolerant,
     since another part of Commander writes them: a field missing or of another shape is skipped."""
     items: dict[str, dict[str, Any]] = {}
-    for event in sorted(events, key=lambda e: e.order):
+    for event in sorted(filter(well_formed, events), key=lambda e: e.order):
         p = event.payload
         if event.kind == "action.created":
             if event.stream.startswith("incident:") and event.stream[9:] in incidents:
@@ -374,7 +374,7 @@ def tally_noise(events: Iterable[Event], incidents: set[str], filters: ReportFil
     range, unless the report is narrowed to a severity or a service (which they cannot match)."""
     names: Counter[str] = Counter()
     since, until = filters.since, filters.until
-    for event in events:
+    for event in filter(well_formed, events):
         if event.stream.startswith("incident:"):
             if event.stream[9:] not in incidents:
                 continue

@@ -114,7 +114,7 @@ def endpoints_seen(events: Iterable[Event], noun: str) -> dict[str, frozenset[st
     seen: dict[str, set[str]] = {}
     for event in events:
         p: Any = event.payload
-        if event.kind == f"{noun}.added" and isinstance(p, dict):
+        if event.kind == f"{noun}.added" and well_formed(event):
             options = dict(p.get("options") or {})
             if "url" in p:
                 options["url"] = p["url"]

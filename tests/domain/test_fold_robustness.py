@@ -37,6 +37,7 @@ from commander.domain import (
     trackers,
     triage,
 )
+from commander.domain.connections import endpoints_seen
 from commander.domain.events import ID, SCHEMAS, Actor, Event, payload_problem, well_formed
 from commander.domain.incident import fold
 from commander.domain.policy import Policy
@@ -160,6 +161,7 @@ READS: list[tuple[str, Callable[[list[Event], Policy], object]]] = [
     ("runbook library", lambda events, _p: [r.current.all_steps() for r in runbooks.fold_library(events).values()]),
     ("on call", lambda events, _p: _oncall_reads(events)),
     ("destinations", lambda events, _p: [c.endpoint for c in destinations.FAMILY.fold(events).values()]),
+    ("endpoints seen", lambda events, _p: [endpoints_seen(events, noun) for noun in ("destination", "alert_source")]),
     ("trackers", lambda events, _p: trackers.fold_trackers(events)),
     ("pagers", lambda events, _p: [(c.label, c.mentions()) for c in pagers.fold_pagers(events).values()]),
     ("alert sources", lambda events, _p: triage.fold_sources(events)),
@@ -246,3 +248,26 @@ def test_a_review_meeting_a_peer_set_far_ahead_is_read_at_once() -> None:
     assert time.perf_counter() - began < 0.5  # counting day by day took about 20 ms a call
     assert days == postmortem.business_days_between(meeting, today) * -1
     assert postmortem.business_days_between(date(2026, 11, 27), date(2026, 12, 7)) == 6  # Fri to the Monday after
+
+
+def _ill_formed(kind: str) -> list[Any]:
+    """Payloads a peer could write for `kind` that its schema refuses: no object, every declared field
+    missing, or each a list, a huge number, a nested object."""
+    required, optional = declared(SCHEMAS[kind])[1:] if declared(SCHEMAS[kind])[0] == "record" else ({}, {})
+    fields = [*required, *optional] or ["x"]
+    return [{}, ["not", "an", "object"], "text",
+            *({name: value for name in fields} for value in (["x", 1], 10**30, {"a": {"b": [None]}}))]
+
+
+def test_every_fold_skips_ill_formed_events_of_every_kind(policy: Policy) -> None:
+    """What a hostile responder wrote before this console checked pulled rows is still in its store: every
+    fold and read passes it over."""
+    normal = _normal_incident(policy)
+    last = max(e.hlc for e in normal)
+    broken = [Event(f"b{kind}{n}", f"incident:{INCIDENT_ID}", kind, payload, Actor("p9", "Mallory"), last + n, NOW,
+                    NOW, "z")
+              for kind in SCHEMAS for n, payload in enumerate(_ill_formed(kind), start=1)
+              if payload_problem(kind, payload) is not None]
+    assert len({e.kind for e in broken}) == len(SCHEMAS)
+    for _name, read in READS:
+        read(normal + broken, policy)
