@@ -47,7 +47,8 @@ from tests.ui.conftest import OFFSCREEN_SIZE_HINTS
 IMG, BOLD, LINK = '<img src="/dev/zero">', "<b>bold</b>", '<a href="file:///etc/passwd">x</a>'
 EVIL = f"{IMG} {BOLD} {LINK} &amp;"      # 75 characters: fits a name (80)
 SHORT = f"{IMG}{BOLD}"                   # for the fields with room for less (service names: 60)
-BIG = (f"{BOLD} {IMG} " * 4000)[:100_000]  # 100 kB
+# 100 kB: a runbook section's prose in full; cut to the limits of notes (20,000) and alert annotations (16,384)
+BIG = (f"{BOLD} {IMG} " * 4000)[:100_000]
 MARKERS = ('<img src="/dev/zero"', "<b>bold</b>", '<a href="file:///etc/passwd"')
 
 # Every view of the project paints its items with QStyledItemDelegate or one of these, which draw their text
@@ -213,7 +214,7 @@ def assert_safe(root: QWidget, defuser: Defuser | None = None) -> None:
 def _alert_message() -> str:
     alert = {"status": "firing", "fingerprint": "f00d",
              "labels": {"alertname": f"{SHORT}Down", "service": SHORT, "severity": "critical", "instance": EVIL},
-             "annotations": {"summary": EVIL, "description": BIG, "runbook_url": "file:///dev/zero"},
+             "annotations": {"summary": EVIL, "description": BIG[:16_000], "runbook_url": "file:///dev/zero"},
              "startsAt": "2026-11-28T08:12:00Z", "endsAt": "0001-01-01T00:00:00Z",
              "generatorURL": f"http://prometheus:9090/{LINK}"}
     return json.dumps({"version": "4", "status": "firing", "receiver": EVIL, "groupKey": EVIL, "alerts": [alert],
@@ -235,7 +236,7 @@ def _runbook() -> Runbook:
     steps = (Step("", EVIL, command=f"kubectl {EVIL}", link="file:///dev/zero"), Step("", BIG[:1900]))
     return Runbook(id="", title=EVIL, summary=EVIL, services=(SHORT,), alerts=(f"{SHORT}Down",), tags=(SHORT,),
                    owner=EVIL, contacts=(EVIL,), links=((EVIL, "file:///dev/zero"), (LINK, "https://example.com")),
-                   sections=numbered((Section(f"Mitigate {EVIL}", steps, EVIL),)))
+                   sections=numbered((Section(f"Mitigate {EVIL}", steps, BIG),)))
 
 
 @dataclass(frozen=True)
