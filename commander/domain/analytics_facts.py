@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from commander.domain.events import Event
+from commander.domain.events import Event, well_formed
 from commander.domain.incident import IncidentFold, IncidentState, Status
 from commander.domain.policy import Policy
 from commander.domain.timers import next_update
@@ -126,13 +126,13 @@ def incident_facts(row: Listed, events: Iterable[Event], policy: Policy, now: da
     fold); None when they hold no declaration."""
     folder = IncidentFold(row.id, policy)
     state, walk = folder.state, _Walk()
-    for event in sorted(events, key=lambda e: e.order):
+    for event in sorted(filter(well_formed, events), key=lambda e: e.order):
         was_open = state.declared and state.is_open
         if was_open and event.kind in UPDATE_KINDS:
             _judge_update(state, walk, policy, event.occurred_at)
         elif was_open and event.kind == "status.changed" and not _opens(event):
             _judge_end(state, walk, policy, event.occurred_at)  # the due time in force when it ended
-        folder.apply(event)
+        folder.apply(event, checked=True)
         is_open = state.declared and state.is_open
         if is_open and not was_open:
             walk.opened = event.occurred_at

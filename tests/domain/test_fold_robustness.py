@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -37,6 +38,7 @@ from commander.domain import (
     trackers,
     triage,
 )
+from commander.domain.analytics_facts import incident_facts
 from commander.domain.connections import endpoints_seen
 from commander.domain.events import ID, SCHEMAS, Actor, Event, payload_problem, well_formed
 from commander.domain.incident import fold
@@ -166,9 +168,23 @@ READS: list[tuple[str, Callable[[list[Event], Policy], object]]] = [
     ("pagers", lambda events, _p: [(c.label, c.mentions()) for c in pagers.fold_pagers(events).values()]),
     ("alert sources", lambda events, _p: triage.fold_sources(events)),
     ("ingested alerts", lambda events, _p: [a.summary for a in triage.fold_ingested(events)]),
+    ("incident facts", lambda events, policy: incident_facts(_Row(), events, policy, NOW)),
     ("analytics", lambda events, _p: (analytics.tally_actions(events, {INCIDENT_ID}, NOW.date()),
                                       analytics.tally_noise(events, {INCIDENT_ID}, analytics.ReportFilter()))),
 ]
+
+
+@dataclass(frozen=True)
+class _Row:
+    """The incident as the incident list holds it (analytics_facts.Listed)."""
+
+    id: str = INCIDENT_ID
+    reference: str = "INC-1"
+    title: str = "t"
+    severity: str = "SEV2"
+    services: tuple[str, ...] = ()
+    drill: bool = False
+    started_at_ms: int | None = None
 
 
 def _incident_reads(state: Any, policy: Policy) -> object:
