@@ -360,7 +360,7 @@ def plan_import(records: dict[str, RunbookRecord], paths: Sequence[str | os.Path
             entry = ImportedFile(shown, runbook_id, runbook.title, version + (1 if decided else 0))
             (report.unchanged if not decided else report.updated if known else report.imported).append(entry)
             drafts += decided
-        except Skipped as why:
+        except (Skipped, DomainError) as why:
             report.skipped.append((shown, str(why)))
         except Exception:  # a bug in the parser must not cost the rest of the folder: log it, report it
             log.exception("Importing the runbook %s failed", path)

@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple
 
 from commander.domain.errors import DomainError
-from commander.domain.events import Event, EventDraft, well_formed
+from commander.domain.events import Event, EventDraft, payload_problem, well_formed
 from commander.domain.text import NOTE_MAX, SUMMARY_MAX, clean_line, clean_multiline, clean_title
 from commander.domain.when import iso
 
@@ -402,8 +402,13 @@ def save(records: Mapping[str, RunbookRecord], runbook: Runbook, *, source: str 
     if record is not None and record.current.digest == digest:
         return []
     where = runbook.source if source is None else source
-    return [EventDraft(stream(runbook.id), SAVED, {"runbook": runbook.id, "content": to_dict(runbook),
-                                                   "digest": digest, "source": where})]
+    payload = {"runbook": runbook.id, "content": to_dict(runbook), "digest": digest, "source": where}
+    problem = payload_problem(SAVED, payload)
+    if problem is not None:  # refused here, naming the part, rather than when the whole import is written
+        field, _, why = problem.removeprefix("'").partition("' ")
+        raise DomainError(f"The runbook “{runbook.title[:80]}” is too large to share: its {field} {why}. Shorten "
+                          f"it, or split it into several runbooks.")
+    return [EventDraft(stream(runbook.id), SAVED, payload)]
 
 
 def mark_reviewed(record: RunbookRecord, note: str = "") -> list[EventDraft]:
