@@ -37,6 +37,7 @@ REPEAT_MAX = 9
 DELAY_MAX = 24 * 60
 DESCRIPTION_MAX = 500
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
+_FIRST_DAY, _LAST_DAY = date(1970, 1, 1), date(2199, 12, 31)
 _DAY_SETS = {"every day": range(7), "daily": range(7), "weekdays": range(5), "weekends": range(5, 7)}
 _SCHEDULE_FIELDS = ("name", "time_zone", "description", "layers")
 _LAYER_FIELDS = ("name", "rotation", "shift_hours", "handoff", "handoff_day", "start", "participants",
@@ -271,14 +272,18 @@ def _clock(value: Any, where: str, field: str) -> time:
 
 def _date(value: Any, where: str, field: str) -> date:
     if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise DomainError(f"In {where}: {field} {_shown(value)} is not a date. Write it as YYYY-MM-DD, "
-                          f"e.g. 2026-01-05.") from None
+        found = value.date()
+    elif isinstance(value, date):
+        found = value
+    else:
+        try:
+            found = date.fromisoformat(str(value).strip())
+        except ValueError:
+            raise DomainError(f"In {where}: {field} {_shown(value)} is not a date. Write it as YYYY-MM-DD, "
+                              f"e.g. 2026-01-05.") from None
+    if not _FIRST_DAY <= found <= _LAST_DAY:  # what the schedule.saved event accepts (events.py)
+        raise DomainError(f"In {where}: {field} {found.isoformat()} is not between 1970 and 2199. Check the year.")
+    return found
 
 
 def _shown(value: Any) -> str:

@@ -275,3 +275,13 @@ def test_validating_stays_cheap() -> None:
     for _ in range(rounds):
         validate_payload("note.added", note)
     assert (time.perf_counter() - began) / rounds < 20e-6  # about 1 µs on a laptop; slack for a busy CI
+
+
+def test_a_schedule_starting_before_1970_is_refused_where_a_person_wrote_it() -> None:
+    """Refused when the file is read, saying where, rather than by the event schema when it is saved."""
+    from commander.domain.oncall_format import schedule_from_dict
+
+    layer = {**_LAYER, "start": "1900-01-05"}
+    with pytest.raises(DomainError, match=r"In schedule 'P', layer 'Weekly': start 1900-01-05 is not between 1970 "
+                                          r"and 2199\. Check the year\."):
+        schedule_from_dict({"name": "P", "time_zone": "UTC", "layers": [layer]})
