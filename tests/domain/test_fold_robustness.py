@@ -39,6 +39,7 @@ from commander.domain import (
     triage,
 )
 from commander.domain.analytics_facts import incident_facts
+from commander.domain.clock import to_ms
 from commander.domain.connections import endpoints_seen
 from commander.domain.events import ID, SCHEMAS, Actor, Event, payload_problem, well_formed
 from commander.domain.incident import fold
@@ -136,13 +137,14 @@ def hostile_events(draw: st.DrawFn, count: int) -> list[Event]:
     families = draw(st.lists(st.sampled_from(sorted(FAMILIES)), min_size=1, max_size=3, unique=True))
     kinds = [kind for family in families for kind in FAMILIES[family]]
     found = []
-    for number in range(count):
+    for _ in range(count):
         kind = draw(st.sampled_from(kinds))
         payload = draw(strategy(SCHEMAS[kind]))
         assert payload_problem(kind, payload) is None, (kind, payload, payload_problem(kind, payload))
         at = draw(_times())
         found.append(Event(draw(st.sampled_from(IDS[:3])), f"incident:{INCIDENT_ID}", kind, payload,
-                           Actor("p9", draw(st.sampled_from(("Sam", "", "sam")))), 10**15 + number,
+                           Actor("p9", draw(st.sampled_from(("Sam", "", "sam")))),
+                           (to_ms(NOW) << 16) + draw(st.integers(-3, 40)),  # before, among, after the declaration
                            at, max(at, draw(_times())), draw(st.sampled_from(("z", "console-1")))))
     return found
 
