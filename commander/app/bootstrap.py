@@ -69,7 +69,7 @@ def build_console(url: str | None = None, *, user: str | None = None, policy: Po
     policy = policy or load_policy()
     clock = HybridClock(physical=lambda: to_ms(datetime.now(UTC)),
                         max_ahead_ms=policy.max_clock_drift_minutes * 60_000)
-    clock.observe(latest)
+    clock.observe(latest, checked=True)  # this store's own rows were checked on their way in
     zone = local_zone() or datetime.now().astimezone().tzinfo or UTC
 
     def local_time(moment: datetime) -> str:

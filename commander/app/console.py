@@ -399,8 +399,8 @@ class Console:
                 appended = outside + written
                 if not appended:
                     return []
-                for event in appended:
-                    self.clock.observe(event.hlc)
+                for event in appended:  # all from this store, where every row was checked on its way in
+                    self.clock.observe(event.hlc, checked=True)
                 self._project(conn, appended)
                 if self.is_sqlite:
                     self._seen_rowid = EventLog(conn).max_rowid()

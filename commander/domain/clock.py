@@ -21,10 +21,14 @@ COUNTER_BITS = 16
 _COUNTER_MAX = (1 << COUNTER_BITS) - 1
 MAX_AHEAD_MS = 10 * 60_000  # default: how far ahead of our wall clock a stamp may be and still be observed
 STORE_MAX = (1 << 63) - 1  # the stores keep stamps in a signed 64-bit integer (BIGINT)
+CEILING_MS = 7_258_118_400_000  # 2200-01-01: no clock of ours reads later, and stamps stay below STORE_MAX
 
 
 def pack(wall_ms: int, counter: int) -> int:
     return (wall_ms << COUNTER_BITS) | counter
+
+
+CEILING = (CEILING_MS << COUNTER_BITS) | _COUNTER_MAX
 
 
 def unpack(stamp: int) -> tuple[int, int]:
@@ -66,10 +70,14 @@ class HybridClock:
             self._advance_counter()
         return pack(self._wall, self._counter)
 
-    def observe(self, stamp: int) -> bool:
+    def observe(self, stamp: int, *, checked: bool = False) -> bool:
         """Take in a stamp written elsewhere, so every later local stamp sorts after it. A stamp further
-        ahead of our wall clock than `max_ahead_ms` (or negative) is refused: False, nothing changes."""
-        if stamp < 0 or stamp > self.limit():
+        ahead of our wall clock than `max_ahead_ms` (or negative) is refused: False, nothing changes.
+
+        `checked`: the stamp comes from this console's own store, where every row was checked against the
+        drift when it came in (or was stamped by this computer, perhaps while its clock ran fast): only
+        the hard ceiling applies, which keeps every later stamp far from the store's integer limit."""
+        if stamp < 0 or stamp > (CEILING if checked else self.limit()):
             return False
         wall, counter = unpack(stamp)
         if wall > self._wall:

@@ -65,6 +65,12 @@ class EventLog:
         return list(self.conn.scalars(select(events.c.stream).where(events.c.stream.startswith(prefix))
                                       .distinct()))
 
+    def set_login(self, event_ids: Sequence[str], login: str) -> None:
+        """Record the login the shared store recorded for events this console wrote (local store only)."""
+        for start in range(0, len(event_ids), 500):
+            self.conn.execute(update(events).where(events.c.id.in_(event_ids[start:start + 500]))
+                              .where(events.c.login.is_(None)).values(login=login))
+
     def max_rowid(self) -> int:
         """SQLite only: the newest row's rowid (rowids only grow), to pick up other processes' writes."""
         return int(self.conn.execute(text("SELECT coalesce(max(rowid), 0) FROM events")).scalar_one())

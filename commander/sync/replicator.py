@@ -104,10 +104,14 @@ class Replicator:
         if not batch:
             return 0
         self.shared.push(batch)
+        login = self.shared.login()
         # Only now, after the shared store committed: a crash before this line pushes again, harmlessly
-        # (the shared store skips ids it has).
+        # (the shared store skips ids it has). The local copies learn the login the store recorded, so
+        # every console shows the same author for them.
         with self.local.write() as conn:
             Outbox(conn).acknowledge([e.id for e in batch])
+            if login is not None:
+                EventLog(conn).set_login([e.id for e in batch], login)
         return len(batch)
 
     def _pull(self) -> tuple[int, bool]:

@@ -39,6 +39,7 @@ class SharedStore:
         self.database = Database(self.url)
         self.is_postgres = not self.database.is_sqlite
         self._listener: Any = None
+        self._login: str | None = None
 
     def check(self) -> None:
         """Refuse a store this version cannot use, with the command that fixes it."""
@@ -58,6 +59,16 @@ class SharedStore:
             if self.is_postgres:
                 conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'"))
             return len(EventLog(conn).append(batch))
+
+    def login(self) -> str | None:
+        """The database login this console writes as (PostgreSQL; None for a shared SQLite file): what
+        the store's trigger records on every row this console pushes."""
+        if not self.is_postgres:
+            return None
+        if self._login is None:
+            with self.database.read() as conn:
+                self._login = str(conn.execute(text("SELECT session_user")).scalar_one())
+        return self._login
 
     def pull(self, after: int, limit: int) -> tuple[list[Pulled], int]:
         """Rows with a sequence number above `after`, oldest first, as they are (the caller checks

@@ -215,7 +215,7 @@ class TimelinePanel(QWidget):
         entry = self.selected_entry()
         if entry is not None:
             stamp = timefmt.clock(entry.at, self.console.zone)
-            QGuiApplication.clipboard().setText(f"{stamp} {entry.actor}: {entry.text}")
+            QGuiApplication.clipboard().setText(f"{stamp} {entry.author}: {entry.text}")
 
     # -- showing an incident -----------------------------------------------------------------
 
@@ -325,7 +325,7 @@ class TimelinePanel(QWidget):
         if entry is None:
             self.detail.clear()
             return
-        head = f"{timefmt.full(entry.at, self.console.zone)} · {entry.actor} · " \
+        head = f"{timefmt.full(entry.at, self.console.zone)} · {entry.author} · " \
                f"{CATEGORY_LABELS.get(entry.category, entry.category)}"
         flags = [w for w, on in (("★ pinned", entry.pinned), ("backdated", entry.backdated),
                                  ("edited", bool(entry.edited_by)),

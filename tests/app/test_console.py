@@ -207,7 +207,7 @@ def test_rename_me_is_kept_and_used(console: Console, incident_id: str,
     (note,) = console.add_note(incident_id, "signed")
     assert note.actor.name == "Alex Kim"
     assert open_console().me.name == "Alex Kim"
-    with pytest.raises(DomainError, match="your name is empty"):
+    with pytest.raises(DomainError, match="Your name is empty"):
         console.rename_me(" ")
 
 

@@ -138,3 +138,12 @@ def test_the_allowed_drift_is_the_clocks_setting() -> None:
     assert unpack(clock.now()) == (T0 + 29 * MINUTES, 6)
     assert clock.observe(pack(T0 + 31 * MINUTES, 0)) is False
     assert clock.limit() == pack(T0 + 30 * MINUTES, (1 << COUNTER_BITS) - 1)
+
+
+def test_a_stamp_from_our_own_store_is_taken_in_up_to_the_ceiling_only() -> None:
+    """Rows of this console's store were checked on their way in, or stamped here while the clock ran
+    fast: an hour ahead is taken in; the end of time still is not."""
+    clock = HybridClock(physical=FakeWall(T0))
+    assert clock.observe(pack(T0 + 60 * MINUTES, 0), checked=True) is True
+    assert clock.now() > pack(T0 + 60 * MINUTES, 0)
+    assert clock.observe((1 << 63) - 1, checked=True) is False

@@ -221,7 +221,7 @@ def test_forged_rows_from_before_0004_are_renumbered_after_the_real_ones(pg_url:
 
     upgrade(database.engine, "0003")
     with database.engine.begin() as conn:
-        for n in range(3):
+        for _ in range(3):
             conn.execute(sa.text("INSERT INTO events (id, stream, kind, payload, actor_id, actor_name, hlc, "
                                  "occurred_at, recorded_at, origin) VALUES (:id, 'settings:x', 'x.y', '{}', 'a', "
                                  "'A', 1, 1, 1, 'o')"), {"id": str(uuid.uuid4())})
