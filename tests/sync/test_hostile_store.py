@@ -379,6 +379,24 @@ def test_two_honest_consoles_ride_out_every_forgery_at_once(team: Team, qtbot: A
         (forgery,) = [e for e in notes if e.text == "forged by mallory"]
         assert forgery.written_by == team.logins["mallory"]
         assert replicator.set_aside == 5
+    # A connection re-added by the hostile login, pointing at her listener: no token reaches it.
+    from commander.app import publishing
+    from tests.integrations.fakes import serve
+    from tests.integrations.test_teams_matrix import ROOM, TOKEN, Homeserver
+
+    publishing.add(alex[0], "matrix", "Ops room", {"homeserver": "https://matrix.legit.example", "room": ROOM},
+                   TOKEN, team.secrets)
+    settle(alex, sam)
+    with serve(Homeserver()) as listener:
+        team.insert("mallory", **forged("settings:destinations", "destination.removed", {"name": "Ops room"}))
+        team.insert("mallory", **forged("settings:destinations", "destination.added",
+                                        {"name": "Ops room", "kind": "matrix",
+                                         "options": {"homeserver": listener.base, "room": ROOM}}))
+        settle(alex, sam)
+        assert publishing.destinations(alex[0])["Ops room"].options["homeserver"] == listener.base
+        outcome = publishing.send_update(alex[0], incident, "initial", ["Ops room"], team.secrets)["Ops room"]
+        assert outcome.state == "failed" and "settings of Ops room changed" in outcome.detail
+        assert listener.requests == []
     from commander.ui.main_window import MainWindow
     from commander.ui.settings import UiSettings
 
