@@ -30,7 +30,8 @@ from commander.domain.ids import new_id
 from commander.domain.incident import IncidentFold, IncidentState, Status
 from commander.domain.policy import Policy
 from commander.store.database import Database
-from commander.store.repository import EventLog, IncidentList
+from commander.app.console import PROJECTED
+from commander.store.repository import EventLog, IncidentList, Settings
 
 PEOPLE = ["Alex", "Sam", "Kim", "Noor", "Priya", "Jonas", "Mei", "Omar", "Lena", "Tomás", "Aiko", "Chidi",
           "Fatima", "Ola", "Ravi", "Sofia", "Yusuf", "Zoë", "Bram", "Ines"]
@@ -197,6 +198,9 @@ def write(database: Database, simulations: list[IncidentSimulation], *, chunk: i
         projection = IncidentList(conn)
         for sim in simulations:
             projection.save(sim.state)
+        # The projections above cover the whole log: mark it, as a console does when it projects, or the
+        # first console to open the store would project all of it again (Console: PROJECTED).
+        Settings(conn).put(PROJECTED, str(log.max_rowid()))
 
 
 def main(argv: list[str] | None = None) -> int:
