@@ -21,6 +21,7 @@ from typing import Any
 
 from _common import BIG_TITLE, DEFAULT_STORE
 
+from commander.app.console import PROJECTED
 from commander.app.resources import load_policy
 from commander.domain import decisions
 from commander.domain.clock import HybridClock, to_ms
@@ -30,7 +31,6 @@ from commander.domain.ids import new_id
 from commander.domain.incident import IncidentFold, IncidentState, Status
 from commander.domain.policy import Policy
 from commander.store.database import Database
-from commander.app.console import PROJECTED
 from commander.store.repository import EventLog, IncidentList, Settings
 
 PEOPLE = ["Alex", "Sam", "Kim", "Noor", "Priya", "Jonas", "Mei", "Omar", "Lena", "Tomás", "Aiko", "Chidi",
