@@ -12,8 +12,10 @@ import threading
 import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 
+from commander.app import runbook_sources
 from commander.app.console import Console
 from commander.domain import runbooks
 from commander.domain.errors import DomainError
@@ -27,6 +29,8 @@ from commander.store.local import LocalReader
 log = logging.getLogger(__name__)
 
 MAX_BYTES = 5 * 1024 * 1024
+INDEX_PAGE = "an index page, not a runbook"
+INDEX_PAGE_LINKS = "an index page (only links to other pages), not a runbook"
 MARKDOWN = (".md", ".markdown", ".mdown", ".mkd")
 YAML = (".yaml", ".yml")
 Progress = Callable[[int, int, str], None]  # (files done, files in all, the file just read)
@@ -238,10 +242,13 @@ def _files(paths: Sequence[str | os.PathLike[str]], report: ImportReport) -> lis
                 folders[:] = sorted(name for name in folders if not name.startswith("."))
                 for name in sorted(names):
                     file = Path(folder) / name
-                    if name.startswith(".") or not name.lower().endswith(MARKDOWN + YAML):
+                    if name.startswith("."):  # .gitignore, .gitkeep: the tools' files, not the collection's
+                        continue
+                    if not name.lower().endswith(MARKDOWN + YAML):
+                        report.skipped.append((str(file), not_a_runbook(name)))
                         continue
                     if name.lower() == "_index.md" or (Path(folder) == root and name.lower() == "readme.md"):
-                        report.skipped.append((str(file), "an index page, not a runbook"))
+                        report.skipped.append((str(file), INDEX_PAGE))
                         continue
                     found.setdefault(file, root)
         elif path.is_file():
@@ -249,6 +256,20 @@ def _files(paths: Sequence[str | os.PathLike[str]], report: ImportReport) -> lis
         else:
             report.skipped.append((str(path), "no such file or folder"))
     return list(found.items())
+
+
+_IMAGES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".bmp", ".ico", ".tif", ".tiff", ".drawio")
+_PEOPLE_FILES = ("owners", "owners_aliases", "codeowners", "maintainers", "reviewers", "security_contacts")
+
+
+def not_a_runbook(name: str) -> str:
+    """Why a file found in a folder is not read: the words the import report shows."""
+    lowered = name.lower()
+    if lowered.endswith(_IMAGES):
+        return "an image, not a runbook"
+    if Path(lowered).stem in _PEOPLE_FILES:
+        return "a list of owners or reviewers, not a runbook"
+    return "not Markdown or YAML, so not a runbook"
 
 
 def read_file(path: Path) -> Parsed:
@@ -268,6 +289,8 @@ def read_file(path: Path) -> Parsed:
         except DomainError as error:
             raise Skipped(str(error)) from None
     else:
+        if runbook_sources.index_page(text):
+            raise Skipped(INDEX_PAGE_LINKS)
         parsed = parse_markdown(text, name=path.name)
     return replace(parsed, notes=((note,) if note else ()) + parsed.notes)
 
@@ -296,16 +319,64 @@ def decode(data: bytes) -> tuple[str, str]:
             f"file as UTF-8.")
 
 
-def _id_for(parsed: Parsed, path: Path, root: Path, by_source: dict[str, str]) -> str:
-    """The front matter's id; else the runbook already imported from this very file; else one made
-    from the path within the folder imported, so that every console importing the same checkout
-    agrees on it."""
-    if parsed.key:
-        return runbooks.runbook_id_for(key=parsed.key)
-    if str(path) in by_source:
-        return by_source[str(path)]
-    relative = path.relative_to(root).with_suffix("").as_posix().lower()
-    return runbooks.runbook_id_for(path=relative)
+class _Identities:
+    """Which runbook each file is, for one import.
+
+    A file's id comes from its path within its git repository (the nearest `.git`, a folder or a
+    worktree's file), so importing `repo/runbooks/` or `repo/runbooks/kubernetes/`, or a second clone at
+    another path, names the same runbooks; outside git the path within the folder imported stands in.
+    Libraries imported before this made ids from the path within the folder imported, git or not; those
+    runbooks keep their ids: a file is first matched to the runbook imported from that very file, then
+    to one with the id it would have had the old way, then to one with the same content and file name,
+    and only then becomes a new runbook with a repository-relative id."""
+
+    def __init__(self, records: dict[str, RunbookRecord]) -> None:
+        self.records = records
+        self.by_source = {record.current.source: record.id for record in records.values() if record.current.source}
+        self.repositories: dict[Path, Path | None] = {}
+        self._by_content: dict[tuple[str, str], list[str]] | None = None
+
+    def repository(self, path: Path) -> Path | None:
+        return runbook_sources.repository_of(path.parent, self.repositories)
+
+    def of(self, parsed: Parsed, path: Path, root: Path, taken: Iterable[str]) -> str:
+        if parsed.key:
+            return runbooks.runbook_id_for(key=parsed.key)
+        if str(path) in self.by_source:
+            return self.by_source[str(path)]
+        repository = self.repository(path)
+        made = _path_id(path, repository or root)
+        if made in self.records or repository is None:
+            return made
+        old_way = self.records.get(_path_id(path, root))
+        if old_way is not None and _stem_path(old_way.current.source).endswith(
+                "/" + _stem_path(str(path.relative_to(root)))):
+            return old_way.id
+        same = [known for known in self._same_content(parsed.runbook, path) if known not in taken]
+        return same[0] if same else made
+
+    def _same_content(self, runbook: Runbook, path: Path) -> list[str]:
+        if self._by_content is None:  # only when a file is new here: a re-import never builds it
+            self._by_content = {}
+            for record in self.records.values():
+                if record.current.source:
+                    key = (_content_digest(record.current), Path(record.current.source).name.lower())
+                    self._by_content.setdefault(key, []).append(record.id)
+        return self._by_content.get((_content_digest(runbook), path.name.lower()), [])
+
+
+def _path_id(path: Path, base: Path) -> str:
+    return runbooks.runbook_id_for(path=path.relative_to(base).with_suffix("").as_posix().lower())
+
+
+def _stem_path(path: str) -> str:
+    return "/" + Path(path).with_suffix("").as_posix().lower().lstrip("/")
+
+
+def _content_digest(runbook: Runbook) -> str:
+    """The digest without git's date, which older imports did not record."""
+    return runbook.digest if runbook.digest and runbook.changed_at is None else runbooks.digest_of(
+        replace(runbook, changed_at=None))
 
 
 # -- writing it out ---------------------------------------------------------------------------------
@@ -335,7 +406,8 @@ def plan_import(records: dict[str, RunbookRecord], paths: Sequence[str | os.Path
     record the result on its own thread; `progress` may raise to stop between files."""
     report = ImportReport()
     files = _files(paths, report)
-    by_source = {record.current.source: record.id for record in records.values() if record.current.source}
+    identities = _Identities(records)
+    changed = _git_dates(files, identities)
     titles = {_squeeze(r.current.title): (r.id, r.current.source or r.id[:8]) for r in records.values()
               if not r.retired}
     drafts: list[EventDraft] = []
@@ -344,11 +416,13 @@ def plan_import(records: dict[str, RunbookRecord], paths: Sequence[str | os.Path
         shown = str(path)
         try:
             parsed = read_file(path)
-            runbook_id = _id_for(parsed, path, root, by_source)
+            runbook_id = identities.of(parsed, path, root, batch)
             if runbook_id in batch:
                 raise Skipped(f"it has the same id as {batch[runbook_id]}: give one of them another `id:`")
             batch[runbook_id] = shown
             runbook = replace(parsed.runbook, id=runbook_id, source=shown)
+            if runbook.reviewed_at is None and runbook.changed_at is None and path in changed:
+                runbook = replace(runbook, changed_at=changed[path])
             report.notes += [(shown, note) for note in parsed.notes]
             twin_id, where = titles.setdefault(_squeeze(runbook.title), (runbook_id, shown))
             if twin_id != runbook_id:
@@ -368,3 +442,22 @@ def plan_import(records: dict[str, RunbookRecord], paths: Sequence[str | os.Path
         if progress is not None:
             progress(done, len(files), shown)
     return report, drafts
+
+
+def _git_dates(files: list[tuple[Path, Path]], identities: _Identities) -> dict[Path, datetime]:
+    """The last commit date of every file that sits in a git work tree: one `git log` per repository,
+    over the folders (or files) imported from it."""
+    asked: dict[Path, set[Path]] = {}
+    for path, root in files:
+        repository = identities.repository(path)
+        if repository is not None:
+            asked.setdefault(repository, set()).add(root if root.is_relative_to(repository) else path)
+    dates: dict[Path, datetime] = {}
+    for repository, places in asked.items():
+        dates.update(runbook_sources.git_dates(repository, _outermost(places)))
+    return dates
+
+
+def _outermost(places: set[Path]) -> list[Path]:
+    """The places without those inside another: one pathspec for a folder and its files."""
+    return [place for place in places if not any(other != place and place.is_relative_to(other) for other in places)]

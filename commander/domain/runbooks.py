@@ -81,6 +81,9 @@ class Runbook:
     tags: tuple[str, ...] = ()
     owner: str = ""
     reviewed_at: datetime | None = None
+    # The file's last commit in git, kept only when it has no `reviewed` date: a team that keeps its
+    # runbooks in git reviews them by changing them, so that date says how fresh the runbook is.
+    changed_at: datetime | None = None
     contacts: tuple[str, ...] = ()
     links: tuple[tuple[str, str], ...] = ()  # (label, url)
     sections: tuple[Section, ...] = ()
@@ -89,9 +92,15 @@ class Runbook:
     digest: str = ""
     source: str = ""  # the file it was imported from, "" when written in Commander
 
+    @property
+    def last_review(self) -> datetime | None:
+        """When someone last looked at it: a review, else the file's last change in git."""
+        return self.reviewed_at or self.changed_at
+
     def stale(self, now: datetime, days: int = STALE_DAYS) -> bool:
         """An outdated runbook is more dangerous than none: never reviewed counts as stale."""
-        return self.reviewed_at is None or now - self.reviewed_at > timedelta(days=days)
+        last = self.last_review
+        return last is None or now - last > timedelta(days=days)
 
     def all_steps(self) -> list[StepAt]:
         return [found for section in self.sections for found in _walk(section.steps, 0)]
@@ -154,8 +163,9 @@ def stream(runbook_id: str) -> str:
 
 
 def runbook_id_for(*, key: str = "", path: str = "", title: str = "") -> str:
-    """A runbook's id: a front matter id (taken as it is when it is a UUID), else the file's path within
-    what was imported, else its title; the same input gives the same id everywhere."""
+    """A runbook's id: a front matter id (taken as it is when it is a UUID), else the file's path (within
+    its git repository, else within the folder imported: see commander/app/runbooks.py), else its title;
+    the same input gives the same id everywhere."""
     if key:
         try:
             return str(uuid.UUID(key))
@@ -201,7 +211,13 @@ def to_dict(runbook: Runbook) -> dict[str, Any]:
         "links": [{"label": label, "url": url} for label, url in runbook.links],
         "sections": [{"title": s.title, "context": s.context, "steps": [_step_dict(step) for step in s.steps]}
                      for s in runbook.sections],
-    }
+    } | _changed_dict(runbook)
+
+
+def _changed_dict(runbook: Runbook) -> dict[str, Any]:
+    # Only when known: the content (and digest) of a runbook without a git date stays as it was before
+    # this field existed, so re-importing such a library writes nothing new.
+    return {"changed_at": iso(runbook.changed_at)} if runbook.changed_at else {}
 
 
 def _step_dict(step: Step) -> dict[str, Any]:
@@ -236,6 +252,7 @@ def from_dict(data: Mapping[str, Any], *, id: str = "", version: int = 0, versio
         id=id, title=title, summary=_text(data, "summary", "summary").strip(),
         services=_texts(data, "services"), alerts=_texts(data, "alerts"), tags=_texts(data, "tags"),
         owner=_text(data, "owner", "owner").strip(), reviewed_at=moment(data.get("reviewed_at"), "reviewed_at"),
+        changed_at=moment(data.get("changed_at"), "changed_at"),
         contacts=_texts(data, "contacts"), links=_links(data.get("links")), sections=tuple(sections),
         version=version, version_id=version_id, digest=digest, source=source)
 

@@ -146,25 +146,37 @@ def test_duplicate_titles_are_two_runbooks_and_the_report_says_so(console: Conso
 def test_two_files_claiming_one_front_matter_id_keep_the_first(console: Console, tmp_path: Path) -> None:
     for name in ("a.md", "b.md"):
         (tmp_path / name).write_text(f"---\nid: shared\n---\n# {name}\n\n- s\n", encoding="utf-8")
-    report = runbooks.import_paths(console, [tmp_path])
+    report = runbooks.import_paths(console, [tmp_path / "a.md", tmp_path / "b.md"])
     assert titles(report, "imported") == ["a.md"]
     [(path, reason)] = report.skipped
     assert path.endswith("b.md") and reason.startswith("it has the same id as ") and reason.endswith(
         "give one of them another `id:`")
 
 
-def test_a_missing_path_hidden_folders_and_index_pages(console: Console, tmp_path: Path) -> None:
-    (tmp_path / ".git").mkdir()
+def test_a_missing_path_hidden_folders_index_pages_and_other_files(console: Console, tmp_path: Path) -> None:
+    tmp_path = tmp_path / "collection"  # not the test's own folder: the store's files are there
+    (tmp_path / ".git").mkdir(parents=True)
     (tmp_path / ".git" / "notes.md").write_text("# Not a runbook\n- x\n", encoding="utf-8")
     (tmp_path / "README.md").write_text("# Our runbooks\n", encoding="utf-8")
     (tmp_path / "_index.md").write_text("---\ntitle: Index\n---\n", encoding="utf-8")
     (tmp_path / "picture.png").write_bytes(b"\x89PNG")
+    (tmp_path / "OWNERS").write_text("approvers:\n- alex\n", encoding="utf-8")
+    (tmp_path / "alerts.jsonnet").write_text("{}\n", encoding="utf-8")
+    (tmp_path / ".gitignore").write_text("*.tmp\n", encoding="utf-8")
+    (tmp_path / "team").mkdir()
+    (tmp_path / "team" / "README.md").write_text(
+        "# Team runbooks\n\nOne page per alert.\n\n- [Ok](../ok.md)\n- [Other][other]: the other one\n\n"
+        "[other]: ./other.md\n", encoding="utf-8")
+    (tmp_path / "team" / "links.md").write_text(  # links to dashboards make steps, not an index
+        "# Links\n\n- Open [the dashboard](https://grafana.example.com/d/x)\n", encoding="utf-8")
     (tmp_path / "ok.md").write_text("# Ok\n- x\n", encoding="utf-8")
     report = runbooks.import_paths(console, [tmp_path, tmp_path / "nope"])
-    assert titles(report, "imported") == ["Ok"]
-    assert sorted((Path(p).name, why) for p, why in report.skipped) == [
-        ("README.md", "an index page, not a runbook"), ("_index.md", "an index page, not a runbook"),
-        ("nope", "no such file or folder")]
+    assert titles(report, "imported") == ["Links", "Ok"]
+    assert sorted((Path(p).relative_to(tmp_path).as_posix(), why) for p, why in report.skipped) == [
+        ("OWNERS", "a list of owners or reviewers, not a runbook"), ("README.md", "an index page, not a runbook"),
+        ("_index.md", "an index page, not a runbook"), ("alerts.jsonnet", "not Markdown or YAML, so not a runbook"),
+        ("nope", "no such file or folder"), ("picture.png", "an image, not a runbook"),
+        ("team/README.md", "an index page (only links to other pages), not a runbook")]
 
 
 def test_a_parser_bug_costs_one_file_not_the_folder(console: Console, folder: Path,
