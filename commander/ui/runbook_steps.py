@@ -1,23 +1,38 @@
 """A runbook's sections and steps as the library shows them: kind chips, nested sub-steps, each command in
 full in monospace with its Copy button, each link to open.
 
-Text is drawn with QPainter.drawText, which never interprets markup: a step reading `<script>` shows as
-those characters. The same layout code sizes, paints and hit-tests a row, so a click lands on what was
-drawn. As in checklist_delegate: an exception inside paint or sizeHint ends the process on PySide6 6.12,
-so these methods keep no Qt object past the call that lent it and read only what the model always sets.
+A step's words and a section's prose keep the inline Markdown of their file: they are painted as
+formatting (bold, code, links; prose also lists, tables, code blocks) from the safe rich text of
+commander.domain.inline_markdown, never from the file's own HTML: a step reading `<script>` shows as those
+characters. Titles, spoken text and tooltips are the plain words. The same layout code sizes, paints and
+hit-tests a row, so a click lands on what was drawn.
+
+As in checklist_delegate: an exception inside paint or sizeHint ends the process on PySide6 6.12, so these
+methods keep no Qt object past the call that lent it and read only what the model always sets.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QPoint,
+    QRect,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import (
     QColor,
     QFont,
     QFontMetrics,
+    QHelpEvent,
     QKeyEvent,
     QKeySequence,
     QMouseEvent,
@@ -32,11 +47,15 @@ from PySide6.QtWidgets import (
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
+    QToolTip,
     QTreeView,
     QWidget,
 )
 
+from commander.domain.inline_markdown import plain
 from commander.domain.runbooks import Runbook, Step
+from commander.ui import richtext
+from commander.ui.markdown_view import MarkdownPainter
 from commander.ui.theme import Tones, mono_font
 
 Index = QModelIndex | QPersistentModelIndex
@@ -45,7 +64,6 @@ SECTION, CONTEXT, STEP = range(3)
 COPY = "Copy"
 _WRAP = int(Qt.TextFlag.TextWordWrap)
 _MONO_WRAP = int(Qt.TextFlag.TextWrapAnywhere)  # a long kubectl line has few spaces: break anywhere
-_SOFT_BREAK = re.compile(r"(?<=\S)[ \t]*\n(?=[ \t]*[^\s\-*+>|#0-9])")  # not before a list, quote or table
 _LINE = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextSingleLine
 
 
@@ -69,16 +87,11 @@ def rows_model(runbook: Runbook | None, parent: QObject | None = None) -> QStand
         heading = _item(Row(SECTION, 0, section.title))
         root.appendRow(heading)
         if section.context:
-            context = _item(Row(CONTEXT, 1, _reflowed(section.context)))
+            context = _item(Row(CONTEXT, 1, section.context))
             context.setSelectable(False)
             heading.appendRow(context)
         _add_steps(heading, section.steps, 1)
     return model
-
-
-def _reflowed(prose: str) -> str:
-    """Paragraphs as the reader's width wraps them: a file's hard line breaks inside a paragraph go."""
-    return _SOFT_BREAK.sub(" ", prose)
 
 
 def _add_steps(parent: QStandardItem, steps: tuple[Step, ...], level: int) -> None:
@@ -90,7 +103,7 @@ def _add_steps(parent: QStandardItem, steps: tuple[Step, ...], level: int) -> No
 
 def _item(row: Row) -> QStandardItem:
     # The display text is what a screen reader says and what tests read: the step's words, never markup.
-    spoken = row.text
+    spoken = plain(row.text, block=row.kind == CONTEXT)
     if row.step is not None:
         spoken += f" ({row.step.kind})" if row.step.kind else ""
         spoken += f"; command: {row.step.command}" if row.step.command else ""
@@ -137,11 +150,13 @@ class Parts:
 class StepsDelegate(QStyledItemDelegate):
     copy_clicked = Signal(QModelIndex)
     link_clicked = Signal(QModelIndex)
+    anchor_clicked = Signal(str)  # a link inside a step's words or a section's prose
 
     def __init__(self, view: QTreeView, tones: Callable[[], Tones]) -> None:
         super().__init__(view)
         self.view = view
         self.tones = tones
+        self.markdown = MarkdownPainter()
         self._fonts: dict[str, Fonts] = {}
         self._wrapped: dict[tuple[str, int, int, str], int] = {}  # (font, flags, width, text) -> height
 
@@ -153,6 +168,12 @@ class StepsDelegate(QStyledItemDelegate):
 
     def forget_sizes(self) -> None:
         self._wrapped.clear()
+        self.markdown.forget()
+
+    def _colours(self) -> Tones:
+        t = self.tones()
+        self.markdown.link_colour, self.markdown.code_background = t.accent, t.raised
+        return t
 
     def _height(self, font: QFont, metrics: QFontMetrics, flags: int, width: int, text: str) -> int:
         key = (font.key(), flags, width, text)
@@ -170,7 +191,7 @@ class StepsDelegate(QStyledItemDelegate):
             return Parts(height=text.bottom() - rect.top() + pad + 1, text=text)
         if row.kind == CONTEXT:
             width = max(40, right - left)
-            height = self._height(fonts.base, fonts.metrics, _WRAP, width, row.text)
+            height = self.markdown.height(row.text, fonts.base, width, block=True)
             return Parts(height=height + pad * 2, text=QRect(left, rect.top() + pad, width, height))
         step = row.step
         assert step is not None
@@ -184,7 +205,7 @@ class StepsDelegate(QStyledItemDelegate):
                                fonts.small_metrics.height() + 2)
             text_right = parts.chip.left() - pad
         width = max(40, text_right - left)
-        parts.text = QRect(left, y, width, self._height(fonts.base, fonts.metrics, _WRAP, width, step.text))
+        parts.text = QRect(left, y, width, max(line, self.markdown.height(step.text, fonts.base, width)))
         y = parts.text.bottom() + 1 + 4
         if step.command:
             copy_width = fonts.small_metrics.horizontalAdvance(COPY) + 16
@@ -205,6 +226,7 @@ class StepsDelegate(QStyledItemDelegate):
             return super().sizeHint(option, index)
         # QTreeView asks without a width (QTBUG-11196): the row's width is the viewport's less its indentation.
         width = max(160, self.view.viewport().width() - self.view.indentation() * row.level)
+        self._colours()
         return QSize(width, self.parts(row, self.fonts(option.font), QRect(0, 0, width, 0)).height)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
@@ -212,7 +234,7 @@ class StepsDelegate(QStyledItemDelegate):
         if not isinstance(row, Row):
             super().paint(painter, option, index)
             return
-        t = self.tones()
+        t = self._colours()
         if row.kind == STEP:
             style = option.widget.style() if option.widget else QApplication.style()
             style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, option, painter, option.widget)
@@ -224,13 +246,12 @@ class StepsDelegate(QStyledItemDelegate):
         if row.kind == SECTION:
             painter.setFont(fonts.bold)
             painter.setPen(t.colour("text"))
-            painter.drawText(parts.text, _LINE, fonts.bold_metrics.elidedText(row.text, Qt.TextElideMode.ElideRight,
+            painter.drawText(parts.text, _LINE, fonts.bold_metrics.elidedText(plain(row.text),
+                                                                              Qt.TextElideMode.ElideRight,
                                                                               parts.text.width()))
             painter.fillRect(QRect(parts.text.left(), option.rect.bottom(), parts.text.width(), 1), t.colour("border"))
         elif row.kind == CONTEXT:
-            painter.setFont(fonts.base)
-            painter.setPen(t.colour("muted"))
-            painter.drawText(parts.text, _WRAP, row.text)
+            self.markdown.paint(painter, parts.text, row.text, fonts.base, t.colour("muted"), block=True)
         else:
             assert row.step is not None
             self._paint_step(painter, row.step, fonts, parts, t)
@@ -238,9 +259,7 @@ class StepsDelegate(QStyledItemDelegate):
 
     def _paint_step(self, painter: QPainter, step: Step, fonts: Fonts, parts: Parts, t: Tones) -> None:
         assert parts.text is not None
-        painter.setFont(fonts.base)
-        painter.setPen(t.colour("text"))
-        painter.drawText(parts.text, _WRAP, step.text)
+        self.markdown.paint(painter, parts.text, step.text, fonts.base, t.colour("text"))
         if parts.chip is not None:
             painter.setFont(fonts.small)
             chip(painter, parts.chip, step.kind, fill=None, ink=t.muted, edge=t.border)
@@ -266,11 +285,18 @@ class StepsDelegate(QStyledItemDelegate):
                 or not isinstance(event, QMouseEvent) or event.button() != Qt.MouseButton.LeftButton:
             return False
         row = index.data(ROW)
-        if not isinstance(row, Row) or row.step is None:
+        if not isinstance(row, Row) or row.kind == SECTION:
             return False
         fonts = self.fonts(option.font)
         parts = self.parts(row, fonts, option.rect)
         where = event.position().toPoint()
+        anchor = self._anchor(row, fonts, parts, where)
+        if anchor:
+            if event.type() == QEvent.Type.MouseButtonRelease:
+                self.anchor_clicked.emit(anchor)
+            return True
+        if row.step is None:
+            return False
         target = None
         if parts.copy is not None and parts.copy.contains(where):
             target = self.copy_clicked
@@ -285,6 +311,24 @@ class StepsDelegate(QStyledItemDelegate):
             target.emit(index if isinstance(index, QModelIndex) else
                         self.view.model().index(index.row(), index.column(), index.parent()))
         return True  # the press too: a click on a part does not also start a selection drag
+
+
+    def _anchor(self, row: Row, fonts: Fonts, parts: Parts, where: QPoint) -> str:
+        if parts.text is None:
+            return ""
+        return self.markdown.anchor_at(parts.text, row.text, fonts.base, where, block=row.kind == CONTEXT)
+
+    def helpEvent(self, event: QHelpEvent, view: QAbstractItemView, option: QStyleOptionViewItem,
+                  index: Index) -> bool:
+        """A link in a step's words shows its address on hover, as a browser does."""
+        row = index.data(ROW)
+        if isinstance(row, Row) and row.kind != SECTION and event.type() == QEvent.Type.ToolTip:
+            fonts = self.fonts(option.font)
+            anchor = self._anchor(row, fonts, self.parts(row, fonts, option.rect), event.pos())
+            if anchor:
+                QToolTip.showText(event.globalPos(), richtext.tooltip(anchor), view)
+                return True
+        return super().helpEvent(event, view, option, index)
 
 
 def chip(painter: QPainter, rect: QRect, text: str, *, fill: str | None, ink: str, edge: str,

@@ -1,9 +1,11 @@
 """The runbook on show in the library window: what it is for, who owns it and whom to call, how fresh it
 is, its links, the suggestions waiting for its owner, and its steps (runbook_steps).
 
-Everything that comes from a runbook is shown as plain text, whatever it contains: a summary reading
-`<img src=x onerror=…>` shows those characters. Links are escaped into anchors of our own making and
-open in the browser only when they are http or https.
+Everything that comes from a runbook is shown as text, whatever it contains: a summary reading
+`<img src=x onerror=…>` shows those characters. Its Markdown (bold, code, links in the summary and the
+steps) is shown as formatting made by commander.domain.inline_markdown, which writes every tag itself;
+the title is its plain words. Links are anchors of our own making and open in the browser only when they
+are http, https or mailto.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from commander.domain import inline_markdown
 from commander.domain.runbooks import RunbookRecord, Suggestion
 from commander.domain.when import format_duration
 from commander.ui.checklist_dialogs import _short
@@ -35,6 +38,7 @@ from commander.ui.runbook_steps import StepsView, chip
 from commander.ui.theme import DARK, Tones, scaled_font
 
 WEB_SCHEMES = ("http", "https")
+OPENED_SCHEMES = (*WEB_SCHEMES, "mailto")  # a runbook's own links: a mail address opens the mail program
 
 
 def current_tones(widget: QWidget | None) -> Tones:
@@ -51,6 +55,9 @@ def current_tones(widget: QWidget | None) -> Tones:
 def freshness(record: RunbookRecord, now: datetime, days: int) -> tuple[str, bool]:
     """("reviewed 12 days ago", False) or ("STALE: 140 days", True): how far to trust the runbook."""
     reviewed = record.current.reviewed_at
+    if reviewed is None and record.current.changed_at is not None:  # git's date stands in for a review
+        said = f"changed in git {record.current.changed_at:%Y-%m-%d}"
+        return (f"STALE: {said}", True) if record.current.stale(now, days) else (said, False)
     if reviewed is None:
         return "STALE: never reviewed", True
     age = max(0, (now - reviewed).days)
@@ -60,9 +67,10 @@ def freshness(record: RunbookRecord, now: datetime, days: int) -> tuple[str, boo
 
 
 def open_web_link(url: str, parent: QWidget) -> bool:
-    """Open an http(s) address in the browser; anything else (file:, javascript:) is refused with a reason."""
+    """Open an http(s) address in the browser (a mailto in the mail program); anything else (file:,
+    javascript:) is refused with a reason."""
     address = QUrl(url.strip())
-    if address.isValid() and address.scheme().lower() in WEB_SCHEMES:
+    if address.isValid() and address.scheme().lower() in OPENED_SCHEMES:
         QDesktopServices.openUrl(address)
         return True
     show_problem(parent, "Not a web link",
@@ -141,8 +149,14 @@ class RunbookViewer(QWidget):
         for made in (self.version_chip, self.fresh_chip, self.suggestions_chip):
             chips.addWidget(made)
         chips.addStretch(1)
-        self.summary = plain_label("", self)
-        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.summary = QLabel(self)
+        self.summary.setWordWrap(True)
+        self.summary.setTextFormat(Qt.TextFormat.RichText)  # inline_markdown.html only: every tag made there
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                             | Qt.TextInteractionFlag.LinksAccessibleByMouse
+                                             | Qt.TextInteractionFlag.LinksAccessibleByKeyboard)
+        self.summary.setOpenExternalLinks(False)
+        self.summary.linkActivated.connect(lambda url: open_web_link(url, self))
         self.facts: dict[str, tuple[QLabel, QLabel]] = {}
         grid = FormGrid()
         grid.setVerticalSpacing(3)
@@ -205,6 +219,7 @@ class RunbookViewer(QWidget):
         self.steps = StepsView(lambda: current_tones(self), self)
         self.steps.delegate.copy_clicked.connect(self._copy_at)
         self.steps.delegate.link_clicked.connect(self._open_link_at)
+        self.steps.delegate.anchor_clicked.connect(lambda url: open_web_link(url, self))
         self.split = QSplitter(Qt.Orientation.Vertical, self)
         self.split.addWidget(self.header_area)
         self.split.addWidget(self.steps)
@@ -240,7 +255,7 @@ class RunbookViewer(QWidget):
             self.steps.show_runbook(None)
             return
         runbook = record.current
-        self.title.setText(runbook.title)
+        self.title.setText(inline_markdown.plain(runbook.title))
         self.version_chip.set_chip(f"version {runbook.version} of {len(record.versions)}")
         words, stale = freshness(record, now, stale_days)
         self.fresh_chip.set_chip(words, "warning" if stale else "muted")
@@ -250,7 +265,7 @@ class RunbookViewer(QWidget):
         count = len(record.suggestions)
         self.suggestions_chip.set_chip(f"{count} open suggestion{'s' if count != 1 else ''}" if count else "",
                                        "accent")
-        self.summary.setText(runbook.summary)
+        self.summary.setText(inline_markdown.html(runbook.summary, block=True))
         self.summary.setVisible(bool(runbook.summary))
         self._fact("Owner", runbook.owner or "")
         self._fact("Contacts", "\n".join(runbook.contacts))
@@ -287,8 +302,8 @@ class RunbookViewer(QWidget):
         frame = QFrame(self.header)
         frame.setObjectName("KeyRoleBanner")  # the warning-tinted box: something waits for the owner
         step = record.current.step(suggestion.step) if suggestion.step else None
-        about = f", about “{_short(step.text, 50)}”" if step else f", about step {suggestion.step}" \
-            if suggestion.step else ""
+        about = (f", about “{_short(inline_markdown.plain(step.text), 50)}”" if step else
+                 f", about step {suggestion.step}" if suggestion.step else "")
         age = now - suggestion.at
         when = "just now" if age.total_seconds() < 60 else f"{format_duration(age)} ago"
         text = plain_label(suggestion.text, frame)
