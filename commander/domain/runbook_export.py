@@ -98,7 +98,11 @@ def _write_step(step: Step, depth: int, out: list[str]) -> None:
     out.append(f"{pad}- {text}")
     if step.command and f"`{step.command}`" not in step.text:
         fence = "```" if "```" not in step.command else "~~~~"
-        out += [f"{pad}  {fence}", *(f"{pad}  {line}" if line else "" for line in step.command.split("\n")),
+        out += [f"{pad}  {fence}{step.language}",
+                *(f"{pad}  {line}" if line else "" for line in step.command.split("\n")), f"{pad}  {fence}"]
+    if step.output:  # read back as the output under the command
+        fence = "```" if "```" not in step.output else "~~~~"
+        out += [f"{pad}  {fence}text", *(f"{pad}  {line}" if line else "" for line in step.output.split("\n")),
                 f"{pad}  {fence}"]
     for child in step.children:
         _write_step(child, depth + 1, out)

@@ -55,6 +55,11 @@ class Step:
     command: str | None = None
     link: str | None = None
     children: tuple[Step, ...] = ()
+    # What the command is: "" a command to run (the form before these fields existed), "query" a query
+    # to paste into a query tool, never run in a shell. `language` is its fence's ("bash", "promql").
+    command_kind: str = ""
+    language: str = ""
+    output: str = ""  # what running it shows (or an example), preformatted: shown, never copied
 
 
 @dataclass(frozen=True)
@@ -194,7 +199,8 @@ def numbered(sections: Sequence[Section]) -> tuple[Section, ...]:
 
 def _numbered(steps: Sequence[Step], prefix: str) -> tuple[Step, ...]:
     # The constructor, not dataclasses.replace: this runs for every step of every version in the library.
-    return tuple(Step(f"{prefix}.{n}", s.text, s.kind, s.command, s.link, _numbered(s.children, f"{prefix}.{n}"))
+    return tuple(Step(f"{prefix}.{n}", s.text, s.kind, s.command, s.link, _numbered(s.children, f"{prefix}.{n}"),
+                      s.command_kind, s.language, s.output)
                  for n, s in enumerate(steps, start=1))
 
 
@@ -226,6 +232,10 @@ def _step_dict(step: Step) -> dict[str, Any]:
         data["command"] = step.command
     if step.link is not None:
         data["link"] = step.link
+    # Only when set: a runbook without them keeps the content (and digest) it had before they existed.
+    for name, value in (("command_kind", step.command_kind), ("language", step.language), ("output", step.output)):
+        if value:
+            data[name] = value
     if step.children:
         data["steps"] = [_step_dict(child) for child in step.children]
     return data
@@ -270,7 +280,9 @@ def _step_from(raw: Any, step_id: str, section_kind: str) -> Step:
         if kind not in _KNOWN_KINDS:
             raise DomainError(f"{_place(step_id)}.kind is '{kind}'; use one of: {', '.join(KINDS)}.")
     command, link, text = raw.get("command"), raw.get("link"), raw.get("text")
-    for name, value in (("command", command), ("link", link)):
+    command_kind, language, output = raw.get("command_kind") or "", raw.get("language") or "", raw.get("output") or ""
+    for name, value in (("command", command), ("link", link), ("command_kind", command_kind or None),
+                        ("language", language or None), ("output", output or None)):
         if value is not None and not isinstance(value, str):
             raise DomainError(f"{_place(step_id)}.{name} must be text.")
     if not isinstance(text, str) or not text.strip():
@@ -279,7 +291,8 @@ def _step_from(raw: Any, step_id: str, section_kind: str) -> Step:
     if not isinstance(children, list | tuple):
         raise DomainError(f"{_place(step_id)}.steps must be a list.")
     return Step(step_id, text.strip(), kind, command or None, link or None,
-                tuple(_step_from(item, f"{step_id}.{n}", kind) for n, item in enumerate(children, 1)))
+                tuple(_step_from(item, f"{step_id}.{n}", kind) for n, item in enumerate(children, 1)),
+                command_kind, language, output)
 
 
 def _place(step_id: str) -> str:

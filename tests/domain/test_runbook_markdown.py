@@ -222,12 +222,13 @@ def test_a_block_on_its_own_is_a_step_and_output_blocks_stay_in_the_prose() -> N
         """).runbook
     section = runbook.sections[0]
     assert [(s.text, s.command) for s in section.steps] == [
-        ("Run:", "kubectl -n queue get pods"),
+        ("Run this command:", "kubectl -n queue get pods"),  # no sentence before it at all
         ("Check the consumer lag:", "kafka-consumer-groups --describe --group billing")]
+    assert section.steps[1].output == "GROUP  TOPIC  LAG"  # after the prompt's command: its output
     assert section.context == "The alert looks like this:\n\n```yaml\nalertname: QueueBacklog\n```"
 
 
-def test_several_blocks_under_one_item_make_one_command() -> None:
+def test_several_blocks_under_one_item_are_never_joined() -> None:
     runbook = parse("""\
         ## Mitigation
 
@@ -241,7 +242,8 @@ def test_several_blocks_under_one_item_make_one_command() -> None:
         2. Done
         """).runbook
     first, second = runbook.sections[0].steps
-    assert first.command == "systemctl restart worker-a\n\nsystemctl restart worker-b"
+    assert first.command == "systemctl restart worker-a"  # one paste runs one block (issue 12)
+    assert [(c.text, c.command) for c in first.children] == [("Also run:", "systemctl restart worker-b")]
     assert second.text == "Done"
 
 
