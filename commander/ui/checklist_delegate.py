@@ -2,8 +2,11 @@
 button, the link, who did what, and the findings.
 
 Rows are as tall as their content: a wrapped step, a command, a finding each add a line. The same layout
-code sizes, paints and hit-tests a row, so a click lands on what was drawn. Text is drawn with
-QPainter.drawText, which never interprets markup: a runbook step reading `<b>` shows as those characters.
+code sizes, paints and hit-tests a row, so a click lands on what was drawn. A step's words keep their
+runbook's inline Markdown and are painted as formatting (bold, code, links) from the safe rich text of
+commander.domain.inline_markdown, which makes every tag itself: a step reading `<b>` shows as those
+characters. Everything else (titles as plain words, who, findings) is drawn with QPainter.drawText, which
+never interprets markup.
 
 Careful here: an exception raised inside paint or sizeHint ends the process on PySide6 6.12 (shiboken
 crashes while storing the error, in Shiboken::Errors::storePythonOverrideErrorOrPrint), so these methods
@@ -17,11 +20,23 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 
 from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QPoint, QPointF, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QMouseEvent, QPainter, QPainterPath, QPen
-from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QTreeView, QWidget
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QHelpEvent, QMouseEvent, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QToolTip,
+    QTreeView,
+    QWidget,
+)
 
 from commander.domain.checklists import ChecklistStep
+from commander.domain.inline_markdown import plain
+from commander.ui import richtext
 from commander.ui.checklist_model import CHECKLIST, SECTION, ChecklistModel, Node
+from commander.ui.markdown_view import MarkdownPainter
 from commander.ui.theme import DARK, Tones, mono_font
 
 Index = QModelIndex | QPersistentModelIndex
@@ -82,10 +97,12 @@ class ChecklistDelegate(QStyledItemDelegate):
     toggle_clicked = Signal(QModelIndex)
     copy_clicked = Signal(QModelIndex)
     link_clicked = Signal(QModelIndex)
+    anchor_clicked = Signal(str)  # a link inside a step's words
 
     def __init__(self, view: QTreeView, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.view = view
+        self.markdown = MarkdownPainter()
         self.tones: Tones = DARK
         self.zone: tzinfo = UTC
         self._fonts: dict[str, Fonts] = {}
@@ -100,6 +117,12 @@ class ChecklistDelegate(QStyledItemDelegate):
     def forget_sizes(self) -> None:
         """After a change of width or font: rows measure themselves again."""
         self._wrapped.clear()
+        self.markdown.forget()
+
+    def _colours(self) -> Tones:
+        t = self.tones
+        self.markdown.link_colour, self.markdown.code_background = t.accent, t.raised
+        return t
 
     # -- layout ------------------------------------------------------------------------------------
 
@@ -123,7 +146,8 @@ class ChecklistDelegate(QStyledItemDelegate):
         badge = QRect(right - side + 1, y + (line - fonts.small_metrics.height() - 2) // 2, side,
                       fonts.small_metrics.height() + 2)
         text_right = badge.left() - pad
-        text_height = self._height(fonts.base, fonts.metrics, max(20, text_right - left), step.text)
+        self._colours()
+        text_height = max(line, self.markdown.height(step.text, _step_font(step, fonts), max(20, text_right - left)))
         text = QRect(left, y, max(20, text_right - left), text_height)
         parts = Parts(height=0, box=box, text=text, badge=badge)
         y = text.bottom() + 1 + 3
@@ -221,8 +245,8 @@ class ChecklistDelegate(QStyledItemDelegate):
         painter.setFont(fonts.bold)
         painter.setPen(t.colour("text"))
         room = QRect(parts.text.left(), parts.text.top(), max(0, x - parts.text.left()), parts.text.height())
-        painter.drawText(room, _LINE, fonts.bold_metrics.elidedText(checklist.title, Qt.TextElideMode.ElideRight,
-                                                                     room.width()))
+        painter.drawText(room, _LINE, fonts.bold_metrics.elidedText(plain(checklist.title),
+                                                                     Qt.TextElideMode.ElideRight, room.width()))
         done, total = checklist.progress
         label = f"{done} of {total}" + (" — all done" if total and done == total else "")
         painter.setFont(fonts.small)
@@ -244,16 +268,15 @@ class ChecklistDelegate(QStyledItemDelegate):
         painter.setPen(self.tones.colour("faint"))
         pad = fonts.metrics.horizontalAdvance("x") // 2 + 2
         painter.drawText(rect.adjusted(pad, 2, -pad, 0), _LINE,
-                         fonts.small_metrics.elidedText(node.section.upper(), Qt.TextElideMode.ElideRight,
+                         fonts.small_metrics.elidedText(plain(node.section).upper(), Qt.TextElideMode.ElideRight,
                                                         rect.width() - 2 * pad))
 
     def _paint_step(self, painter: QPainter, step: ChecklistStep, fonts: Fonts, parts: Parts) -> None:
-        t = self.tones
+        t = self._colours()
         assert parts.box is not None and parts.text is not None
         self._tick_box(painter, parts.box, step.state)
-        painter.setFont(fonts.struck if step.state == "skipped" else fonts.base)
-        painter.setPen(t.colour("text" if step.state == "open" else "muted" if step.state == "done" else "faint"))
-        painter.drawText(parts.text, _WRAP, step.text)
+        self.markdown.paint(painter, parts.text, step.text, _step_font(step, fonts),
+                            t.colour("text" if step.state == "open" else "muted" if step.state == "done" else "faint"))
         if parts.badge is not None:
             painter.setFont(fonts.small)
             if step.state == "done":
@@ -340,10 +363,16 @@ class ChecklistDelegate(QStyledItemDelegate):
         node = index.data(ChecklistModel.NodeRole)
         if not isinstance(node, Node) or node.step is None:
             return False
-        parts = self.parts(node, self.fonts(option.font), option.rect)
+        fonts = self.fonts(option.font)
+        parts = self.parts(node, fonts, option.rect)
         where = event.position().toPoint()
         target = None
-        assert parts.box is not None
+        assert parts.box is not None and parts.text is not None
+        anchor = self.markdown.anchor_at(parts.text, node.step.text, _step_font(node.step, fonts), where)
+        if anchor:
+            if event.type() == QEvent.Type.MouseButtonRelease:
+                self.anchor_clicked.emit(anchor)
+            return True
         if parts.box.adjusted(-4, -4, 4, 4).contains(where):
             target = self.toggle_clicked
         elif parts.copy is not None and parts.copy.contains(where):
@@ -358,10 +387,28 @@ class ChecklistDelegate(QStyledItemDelegate):
         return True  # the press too: a click on a part does not also start a selection drag
 
 
+    def helpEvent(self, event: QHelpEvent, view: QAbstractItemView, option: QStyleOptionViewItem,
+                  index: Index) -> bool:
+        """A link in a step's words shows its address on hover; elsewhere the row's own tooltip."""
+        node = index.data(ChecklistModel.NodeRole)
+        if isinstance(node, Node) and node.step is not None and event.type() == QEvent.Type.ToolTip:
+            fonts = self.fonts(option.font)
+            parts = self.parts(node, fonts, option.rect)
+            anchor = "" if parts.text is None else self.markdown.anchor_at(
+                parts.text, node.step.text, _step_font(node.step, fonts), event.pos())
+            if anchor:
+                QToolTip.showText(event.globalPos(), richtext.tooltip(anchor), view)
+                return True
+        return super().helpEvent(event, view, option, index)
+
     def _link_area(self, step: ChecklistStep, font: QFont, line: QRect) -> QRect:
         """The drawn link's own width: a click in the empty rest of its line is a click on the row."""
         width = self.fonts(font).small_metrics.horizontalAdvance("↗ " + (step.link or ""))
         return QRect(line.left(), line.top(), min(width, line.width()), line.height())
+
+
+def _step_font(step: ChecklistStep, fonts: Fonts) -> QFont:
+    return fonts.struck if step.state == "skipped" else fonts.base
 
 
 def _skipped(step: ChecklistStep, zone: tzinfo) -> str:

@@ -15,6 +15,7 @@ from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QPersistent
 from commander.domain.checklists import Checklist, ChecklistStep, attached
 from commander.domain.events import Event
 from commander.domain.incident import IncidentState
+from commander.domain.inline_markdown import plain
 from commander.ui import linkify
 
 Index = QModelIndex | QPersistentModelIndex
@@ -204,15 +205,15 @@ class ChecklistModel(QAbstractItemModel):
 
     @staticmethod
     def _words(node: Node) -> str:
-        """What a screen reader says for the row, and what tests read."""
+        """What a screen reader says for the row, and what tests read: the words, without Markdown's markers."""
         if node.kind == CHECKLIST:
             done, total = node.checklist.progress
-            return f"{node.checklist.title}, {node.checklist.source}: {done} of {total} done or skipped"
+            return f"{plain(node.checklist.title)}, {node.checklist.source}: {done} of {total} done or skipped"
         if node.kind == SECTION:
-            return node.section
+            return plain(node.section)
         step = node.step
         assert step is not None
-        words = [step.text, _STATE_WORDS.get(step.state, step.state)]
+        words = [plain(step.text), _STATE_WORDS.get(step.state, step.state)]
         if step.assigned:
             words.append(f"assigned to {step.assigned}")
         if step.findings:
@@ -223,12 +224,12 @@ class ChecklistModel(QAbstractItemModel):
         step = node.step
         if node.kind == CHECKLIST:
             checklist = node.checklist
-            lines = [checklist.title, f"From {checklist.source}, attached by {checklist.attached_by}."]
+            lines = [plain(checklist.title), f"From {checklist.source}, attached by {checklist.attached_by}."]
             lines += [sentence for _word, sentence in self.badges.get(checklist.id, [])]
             return linkify.tooltip("\n".join(lines))
         if step is None:
             return None
-        lines = [step.text]
+        lines = [plain(step.text)]
         if step.command:
             lines.append(f"Command (Ctrl+Shift+C copies it):\n{step.command}")
         if step.link:

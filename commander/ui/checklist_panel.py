@@ -49,7 +49,7 @@ if TYPE_CHECKING:  # the step dialogs load when first opened
     from commander.ui.checklist_dialogs import StepDialog
 
 log = logging.getLogger(__name__)
-WEB_SCHEMES = ("http", "https")
+WEB_SCHEMES = ("http", "https", "mailto")
 EMPTY_HINT = ("No checklist on this incident yet. Attach a runbook from the library, or a role's duties "
               "(Duties, or right-click a role on the board).")
 
@@ -94,6 +94,7 @@ class ChecklistPanel(QWidget):
         self.delegate.toggle_clicked.connect(self._toggle_at)
         self.delegate.copy_clicked.connect(self._copy_at)
         self.delegate.link_clicked.connect(self._open_link_at)
+        self.delegate.anchor_clicked.connect(self.open_link)
         self._relayout = QTimer(self)
         self._relayout.setSingleShot(True)
         self._relayout.setInterval(0)
@@ -399,14 +400,17 @@ class ChecklistPanel(QWidget):
 
     def open_link_selected(self) -> None:
         step = self.selected_step()
-        if step is None or not step.link:
-            return
-        url = QUrl(step.link)
-        if url.scheme() in WEB_SCHEMES:
+        if step is not None and step.link:
+            self.open_link(step.link)
+
+    def open_link(self, link: str) -> None:
+        """Open a step's link (or one in its words) in the browser; a mailto in the mail program."""
+        url = QUrl(link)
+        if url.scheme().lower() in WEB_SCHEMES:
             QDesktopServices.openUrl(url)
             return
         show_problem(self, "Not a web link",
-                     f"The step's link “{step.link}” is not a web address (http or https), so Commander does not "
+                     f"The step's link “{link}” is not a web address (http or https), so Commander does not "
                      f"open it. Copy it from the step's tooltip if you trust it.")
 
     def _open_link_at(self, index: QModelIndex) -> None:
