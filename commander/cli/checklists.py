@@ -19,6 +19,7 @@ from commander.domain.checklist_export import to_markdown
 from commander.domain.checklists import Checklist, ChecklistStep, find_checklist, find_step, number_of
 from commander.domain.events import Event
 from commander.domain.incident import IncidentState
+from commander.domain.inline_markdown import plain
 from commander.domain.when import iso
 
 _BOXES = {"done": "[x]", "skipped": "[-]", "open": "[ ]"}
@@ -80,7 +81,7 @@ def attach(session: Session, args: argparse.Namespace) -> int:
     state = console.state(incident.id)
     checklist = state.checklists[event.id]
     print(f"{incident.reference}  checklist {number_of(state.checklists, checklist.id)} attached: "
-          f"{clean(checklist.title)} ({checklist.source}, {len(checklist.steps)} steps)")
+          f"{clean(plain(checklist.title))} ({checklist.source}, {len(checklist.steps)} steps)")
     if runbooks.is_stale(console, record):
         reviewed = record.current.reviewed_at
         when = f"last reviewed {reviewed:%Y-%m-%d}" if reviewed else "never reviewed"
@@ -95,7 +96,7 @@ def attach_role(session: Session, args: argparse.Namespace) -> int:
     state = console.state(incident.id)
     checklist = state.checklists[event.id]
     print(f"{incident.reference}  checklist {number_of(state.checklists, checklist.id)} attached: "
-          f"{clean(checklist.title)} ({len(checklist.steps)} steps)")
+          f"{clean(plain(checklist.title))} ({len(checklist.steps)} steps)")
     return 0
 
 
@@ -115,7 +116,7 @@ def list_checklists(session: Session, args: argparse.Namespace) -> int:
         print(_heading(state, checklist))
         width = len(str(len(checklist.steps)))
         for number, step in enumerate(checklist.steps.values(), start=1):
-            print(f"  {number:>{width}}  {'  ' * step.depth}{_BOXES.get(step.state, '[?]')} {clean(step.text)}"
+            print(f"  {number:>{width}}  {'  ' * step.depth}{_BOXES.get(step.state, '[?]')} {clean(plain(step.text))}"
                   f"{_step_facts(step, console.zone)}")
         print()
     return 0
@@ -124,7 +125,7 @@ def list_checklists(session: Session, args: argparse.Namespace) -> int:
 def _heading(state: IncidentState, checklist: Checklist) -> str:
     done, total = checklist.progress
     detached = "" if checklist.attached else f"  (detached by {checklist.detached_by})"
-    return (f"{number_of(state.checklists, checklist.id)}  {clean(checklist.title)}  {checklist.source}  "
+    return (f"{number_of(state.checklists, checklist.id)}  {clean(plain(checklist.title))}  {checklist.source}  "
             f"{done} of {total} done or skipped{detached}")
 
 
@@ -220,7 +221,7 @@ def suggest(session: Session, args: argparse.Namespace) -> int:
     step = find_step(checklist, args.step) if args.step else None
     session.console.suggest_runbook_change(incident, checklist.id, step.id if step else "", " ".join(args.text))
     about = f"step {step.id}" if step else "the runbook"
-    print(f"{reference}  suggestion recorded on “{clean(checklist.title)}” ({about}) for the runbook's owner")
+    print(f"{reference}  suggestion recorded on “{clean(plain(checklist.title))}” ({about}) for the runbook's owner")
     return 0
 
 

@@ -15,6 +15,7 @@ from commander.app.console import Console
 from commander.cli.outfile import write_out
 from commander.cli.render import clean, clean_lines, fit, json_text, rewrite_line, table, terminal_text
 from commander.cli.session import Session
+from commander.domain.inline_markdown import plain
 from commander.domain.runbooks import RunbookRecord, Step
 from commander.domain.when import iso
 
@@ -138,7 +139,7 @@ def show(session: Session, args: argparse.Namespace) -> int:
     console = session.console
     record = library.find(console, args.name)
     runbook = record.version(args.version) if args.version else record.current
-    lines = [f"{runbook.title}", f"id {runbook.id}   version {runbook.version} of {len(record.versions)}"
+    lines = [plain(runbook.title), f"id {runbook.id}   version {runbook.version} of {len(record.versions)}"
              + ("   RETIRED" if record.retired else "")]
     reviewed = _reviewed(console, record) if runbook is record.current else (
         _date(runbook.reviewed_at, console.zone) if runbook.reviewed_at else "never")
@@ -150,12 +151,12 @@ def show(session: Session, args: argparse.Namespace) -> int:
         if value:
             lines.append(f"{label + ':':<10}{value}")
     lines += [f"{'Link:':<10}{label}  {url}" for label, url in runbook.links]
-    if runbook.summary:
-        lines += ["", runbook.summary]
+    if runbook.summary:  # a runbook's Markdown as its plain words (domain/inline_markdown.py)
+        lines += ["", *plain(runbook.summary, block=True).split("\n")]
     for section in runbook.sections:
-        lines += ["", f"## {section.title}"]
+        lines += ["", f"## {plain(section.title)}"]
         if section.context:
-            lines += ["", *section.context.split("\n")] + ([""] if section.steps else [])
+            lines += ["", *plain(section.context, block=True).split("\n")] + ([""] if section.steps else [])
         for step in section.steps:
             lines += _step_lines(step, 0)
     if record.suggestions and runbook is record.current:
@@ -169,7 +170,7 @@ def show(session: Session, args: argparse.Namespace) -> int:
 def _step_lines(step: Step, depth: int) -> list[str]:
     pad = "  " * depth
     kind = f"[{step.kind}] " if step.kind else ""
-    lines = [f"  {pad}{step.id:<8} {kind}{step.text}"]
+    lines = [f"  {pad}{step.id:<8} {kind}{plain(step.text)}"]
     if step.command:
         lines += [f"  {pad}{'':8}   $ {line}" for line in step.command.split("\n")]
     if step.link:

@@ -1,8 +1,10 @@
 """A checklist as Markdown, for the postmortem or a ticket: `- [x]` per step, who and when, findings, reasons.
 
-Everything a person typed or a runbook said is escaped (see commander.domain.export.markdown_text), so a
-step reading `# Drain` or `<b>` cannot add a heading or markup; commands go in code spans or fences long
-enough for the backticks they hold. Skipped steps are ticked and struck through, with the reason: GitHub's
+What a person typed (names, findings, reasons) is escaped (see commander.domain.export.markdown_text). A
+runbook's titles and steps are Markdown already: they are written again from their tokens
+(commander.domain.inline_markdown.markdown), so `**bold**` and `code` stay formatting, escaped once, and a
+step reading `# Drain` or `<b>` still cannot add a heading or markup. Commands go in code spans or fences
+long enough for the backticks they hold. Skipped steps are ticked and struck through, with the reason: GitHub's
 task lists know only two states.
 """
 
@@ -13,6 +15,7 @@ from datetime import datetime, tzinfo
 
 from commander.domain.checklists import Checklist, ChecklistStep
 from commander.domain.export import markdown_text, zone_name
+from commander.domain.inline_markdown import code_span, markdown
 
 _BACKTICKS = re.compile(r"`+")
 
@@ -22,7 +25,7 @@ def to_markdown(checklist: Checklist, zone: tzinfo, *, reference: str = "") -> s
     origin = {"role duties": "Duty checklist", "checklist": "Checklist"}.get(checklist.source,
                                                                             f"Runbook version {checklist.version}")
     on = f" on {markdown_text(reference)}" if reference else ""
-    out = [f"## Checklist: {markdown_text(checklist.title)}", "",
+    out = [f"## Checklist: {markdown(checklist.title)}", "",
            f"{origin}, attached{on} by {markdown_text(checklist.attached_by)} at "
            f"{_when(checklist.attached_at, zone, None)} ({markdown_text(zone_name(zone))}). "
            f"{done} of {total} steps done or skipped."]
@@ -34,7 +37,7 @@ def to_markdown(checklist: Checklist, zone: tzinfo, *, reference: str = "") -> s
     for step in checklist.steps.values():
         if step.section != section:  # the first step always starts a block
             section = step.section
-            out += ["", f"### {markdown_text(section)}", ""] if section else [""]
+            out += ["", f"### {markdown(section)}", ""] if section else [""]
         out += _step(step, zone, checklist.attached_at)
     return "\n".join(out) + "\n"
 
@@ -42,7 +45,7 @@ def to_markdown(checklist: Checklist, zone: tzinfo, *, reference: str = "") -> s
 def _step(step: ChecklistStep, zone: tzinfo, day: datetime) -> list[str]:
     indent = "  " * step.depth
     inner = indent + "  "  # continuation lines line up with the item's text
-    text = markdown_text(step.text)
+    text = markdown(step.text)
     notes = []
     if step.state == "done":
         box = "[x]"
@@ -68,10 +71,7 @@ def _step(step: ChecklistStep, zone: tzinfo, day: datetime) -> list[str]:
 
 def _command(command: str, indent: str) -> list[str]:
     if "\n" not in command:
-        longest = max((len(run) for run in _BACKTICKS.findall(command)), default=0)
-        fence = "`" * (longest + 1)
-        padded = f" {command} " if command.startswith("`") or command.endswith("`") else command
-        return [f"{indent}{fence}{padded}{fence}"]
+        return [f"{indent}{code_span(command)}"]
     longest = max((len(run) for run in _BACKTICKS.findall(command)), default=0)
     fence = "`" * max(3, longest + 1)
     return [f"{indent}{fence}sh", *(f"{indent}{line}" for line in command.splitlines()), f"{indent}{fence}"]

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from commander.domain.clock import from_ms, to_ms
 from commander.domain.errors import DomainError
 from commander.domain.events import Event, EventDraft, incident_stream
+from commander.domain.inline_markdown import plain
 from commander.domain.policy import Policy
 from commander.domain.text import NAME_MAX, SUMMARY_MAX, clean_line, clean_multiline
 
@@ -158,10 +159,10 @@ def describe(checklists: Mapping[str, Checklist], event: Event) -> str:
         if p["role"]:
             return f"Attached the duty checklist “{p['title']}” ({steps})"
         if p["runbook"]:
-            return f"Attached runbook “{p['title']}” (version {p['version']}, {steps})"
+            return f"Attached runbook “{plain(p['title'])}” (version {p['version']}, {steps})"
         return f"Attached checklist “{p['title']}” ({steps})"
     checklist = checklists.get(p["checklist"])
-    title = checklist.title if checklist else f"checklist {p['checklist'][:8]}"
+    title = plain(checklist.title) if checklist else f"checklist {p['checklist'][:8]}"
     if event.kind == "checklist.detached":
         return f"Detached “{title}”" + (f": {p['reason']}" if p["reason"] else "")
     step = checklist.steps.get(p["step"]) if checklist else None
@@ -173,18 +174,23 @@ def describe(checklists: Mapping[str, Checklist], event: Event) -> str:
             return f"Skipped: {named} — {title}, because {p['reason']}"
         return f"Unchecked: {named} — {title}"
     if event.kind == "checklist.assigned":
-        short = _clip(step.text if step else named, 60)
+        short = _words(step.text if step else named, 60)
         if not p["to"]:
             return f"Unassigned “{short}” — {title}"
         return f"Assigned “{short}” to {p['to']} — {title}"
     if event.kind == "checklist.finding":
-        return f"Finding on “{_clip(step.text if step else named, 60)}”: {p['text']}"
+        return f"Finding on “{_words(step.text if step else named, 60)}”: {p['text']}"
     return event.kind
 
 
 def step_name(step: ChecklistStep) -> str:
     """'Drain the node (Mitigation)': the step's words with the section it sits in."""
-    return _clip(step.text, 100) + (f" ({step.section})" if step.section else "")
+    return _words(step.text, 100) + (f" ({plain(step.section)})" if step.section else "")
+
+
+def _words(text: str, limit: int) -> str:
+    """A step named in a sentence: its runbook Markdown as plain words (`**Drain**` reads Drain)."""
+    return _clip(plain(text), limit)
 
 
 def _clip(text: str, limit: int) -> str:
@@ -398,7 +404,7 @@ def set_step(state: IncidentState, checklist_id: str, step_id: str, wanted: str,
     if step.state == wanted and (wanted != "skipped" or why == step.reason):
         said = {"done": "checked", "open": "open", "skipped": "skipped"}[wanted]
         by = f" by {step.by}" if step.by and wanted != "open" else ""
-        raise DomainError(f"“{_clip(step.text, 60)}” is already {said}{by}.")
+        raise DomainError(f"“{_words(step.text, 60)}” is already {said}{by}.")
     return [EventDraft(incident_stream(state.id), "checklist.step",
                        {"checklist": checklist.id, "step": step.id, "state": wanted, "reason": why})]
 
@@ -408,8 +414,8 @@ def assign_step(state: IncidentState, checklist_id: str, step_id: str, to: str) 
     checklist, step = _live_step(state, checklist_id, step_id)
     who = clean_line(to, field="name", limit=NAME_MAX, required=False)
     if who == step.assigned:
-        raise DomainError(f"“{_clip(step.text, 60)}” is already assigned to {who}." if who
-                          else f"“{_clip(step.text, 60)}” is not assigned to anyone.")
+        raise DomainError(f"“{_words(step.text, 60)}” is already assigned to {who}." if who
+                          else f"“{_words(step.text, 60)}” is not assigned to anyone.")
     return [EventDraft(incident_stream(state.id), "checklist.assigned",
                        {"checklist": checklist.id, "step": step.id, "to": who})]
 

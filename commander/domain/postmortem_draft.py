@@ -26,6 +26,7 @@ from commander.domain import actions
 from commander.domain.analytics_facts import LIFECYCLE_KINDS, STAGES, IncidentFacts, incident_facts
 from commander.domain.errors import DomainError
 from commander.domain.events import Event, EventDraft, well_formed
+from commander.domain.inline_markdown import plain
 from commander.domain.postmortem import SECTION_KEYS, SECTION_MAX, action_line
 from commander.domain.template_guard import TIME_BUDGET, GuardedEnvironment, TemplateLimit, budgeted, guarded_problem
 from commander.domain.templates import TemplateProblem
@@ -198,9 +199,9 @@ def _walk(view: IncidentView, events: Sequence[Event], figures: IncidentFacts | 
     for checklist in state.checklists.values():
         done, total = checklist.progress
         if total and done == total and checklist.attached:
-            well.append(f"The checklist “{checklist.title}” was worked through ({total} steps).")
+            well.append(f"The checklist “{plain(checklist.title)}” was worked through ({total} steps).")
         skipped = [step for step in checklist.steps.values() if step.state == "skipped"]
-        badly += [f"Skipped “{' '.join(step.text.split())[:120]}” in “{checklist.title}”: {step.reason}."
+        badly += [f"Skipped “{' '.join(plain(step.text).split())[:120]}” in “{plain(checklist.title)}”: {step.reason}."
                   for step in skipped]
     if state.reopened:
         badly.append(f"The incident was reopened {state.reopened} time{'s' if state.reopened != 1 else ''}.")
@@ -244,8 +245,8 @@ def _follow_up(text: str) -> str:
 def _runbook_change(view: IncidentView, change: RunbookChange) -> dict[str, str]:
     checklist = next((c for c in view.state.checklists.values() if c.runbook == change.runbook), None)
     step = checklist.steps.get(change.step) if checklist and change.step else None
-    return {"runbook": checklist.title if checklist else f"runbook {change.runbook[:8]}",
-            "step": " ".join(step.text.split()) if step else "", "text": " ".join(change.text.split()),
+    return {"runbook": plain(checklist.title) if checklist else f"runbook {change.runbook[:8]}",
+            "step": " ".join(plain(step.text).split()) if step else "", "text": " ".join(change.text.split()),
             "by": change.by}
 
 
