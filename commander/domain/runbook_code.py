@@ -103,3 +103,20 @@ def _session(lines: list[str], session: bool) -> tuple[str, str]:
         if opened is not None:
             heredoc = opened[2]
     return "\n".join(commands), "\n".join(output).strip("\n")
+
+
+def as_session(command: str) -> str:
+    """A command as a console session writes it: `$ ` before each line that starts a command (not before
+    a continuation or a heredoc's lines), so that reading it back gives the same command."""
+    out: list[str] = []
+    going_on, heredoc = False, None
+    for line in command.split("\n"):
+        if heredoc is not None:
+            out.append(line)
+            heredoc = None if line.strip() == heredoc else heredoc
+            continue
+        out.append(line if going_on else f"$ {line}")
+        going_on = line.endswith("\\")
+        opened = _HEREDOC.search(line)
+        heredoc = opened[2] if opened is not None else None
+    return "\n".join(out)

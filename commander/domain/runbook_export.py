@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from commander.domain.errors import DomainError
+from commander.domain.runbook_code import SESSIONS, as_session
 from commander.domain.runbook_front_matter import load_yaml
 from commander.domain.runbook_markdown import Parsed
 from commander.domain.runbooks import Runbook, Step, from_dict, to_dict
@@ -98,8 +99,9 @@ def _write_step(step: Step, depth: int, out: list[str]) -> None:
     out.append(f"{pad}- {text}")
     if step.command and f"`{step.command}`" not in step.text:
         fence = "```" if "```" not in step.command else "~~~~"
+        command = as_session(step.command) if step.language in SESSIONS else step.command
         out += [f"{pad}  {fence}{step.language}",
-                *(f"{pad}  {line}" if line else "" for line in step.command.split("\n")), f"{pad}  {fence}"]
+                *(f"{pad}  {line}" if line else "" for line in command.split("\n")), f"{pad}  {fence}"]
     if step.output:  # read back as the output under the command
         fence = "```" if "```" not in step.output else "~~~~"
         out += [f"{pad}  {fence}text", *(f"{pad}  {line}" if line else "" for line in step.output.split("\n")),

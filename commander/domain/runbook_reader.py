@@ -43,6 +43,7 @@ _CHECKBOX = re.compile(r"^\[[ xX]\][ \t]+")
 _ASKS_TO_RUN = re.compile(r"(^|\b(run|running|execute|executing|type|use|using|via|with|try|command|e\.g\.?)|:|\()"
                           r"\s*$", re.IGNORECASE)
 _COMMAND_START = set("abcdefghijklmnopqrstuvwxyz0123456789./~$_")
+_FOOTNOTE = re.compile(r"^(\d+\.?|\S{1,20} \(https?://\S+\))$")  # "2", "2 (https://...)" as prose writes it
 _SETTING = re.compile(r"^[\w.\-\"']+\s*[:=]\s+\S+$")  # `long: 1h`, `replicas = 3`: a value to set
 
 
@@ -331,7 +332,7 @@ def _describes(node: SyntaxTreeNode) -> bool:
         code = next(t for t in tokens if t.type == kinds[0])
         term = kinds[0] == "code_inline" and not _looks_like_command(code.content) and (
             len(kinds) == 1 or tokens[-1].type == "text" and tokens[-1].content.lstrip().startswith((":", "-", "—")))
-        if not (only_link or term or kinds == ["text"] and tokens[0].content.strip().rstrip(".").isdigit()):
+        if not (only_link or term or kinds == ["text"] and _FOOTNOTE.match(tokens[0].content.strip())):
             return False
     return True
 
@@ -367,7 +368,8 @@ def _prose(node: SyntaxTreeNode, indent: str = "") -> str:
     if kind in ("bullet_list", "ordered_list"):
         lines = []
         for number, item in enumerate(node.children, start=int(node.attrs.get("start", 1) or 1)):
-            mark = f"{number}." if kind == "ordered_list" else "-"
+            # "*" and "1)": a list the export writes right after this prose ("-", "1.") stays a list of its own
+            mark = f"{number})" if kind == "ordered_list" else "*"
             parts = [_prose(part, indent + "  ") for part in item.children]
             first, *rest = [p for p in parts if p] or [""]
             lines.append(f"{indent}{mark} {first}")
