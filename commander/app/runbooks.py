@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 MAX_BYTES = 5 * 1024 * 1024
 INDEX_PAGE = "an index page, not a runbook"
 INDEX_PAGE_LINKS = "an index page (only links to other pages), not a runbook"
+IMAGE, PEOPLE, OTHER_FILE = ("an image, not a runbook", "a list of owners or reviewers, not a runbook",
+                             "not Markdown or YAML, so not a runbook")
+NOT_RUNBOOKS = frozenset((INDEX_PAGE, INDEX_PAGE_LINKS, IMAGE, PEOPLE, OTHER_FILE))
 MARKDOWN = (".md", ".markdown", ".mdown", ".mkd")
 YAML = (".yaml", ".yml")
 Progress = Callable[[int, int, str], None]  # (files done, files in all, the file just read)
@@ -57,6 +60,17 @@ class ImportReport:
     @property
     def files(self) -> int:
         return len(self.imported) + len(self.updated) + len(self.unchanged) + len(self.skipped)
+
+    @property
+    def not_runbooks(self) -> list[tuple[str, str]]:
+        """The skipped files that were never meant to be runbooks (index pages, OWNERS, images): nothing
+        to fix, unlike the rest of `skipped`."""
+        return [(path, why) for path, why in self.skipped if why in NOT_RUNBOOKS]
+
+    @property
+    def problems(self) -> list[tuple[str, str]]:
+        """The skipped files a person may want to fix: unreadable, empty, too large, broken YAML."""
+        return [(path, why) for path, why in self.skipped if why not in NOT_RUNBOOKS]
 
 
 class Skipped(Exception):
@@ -142,9 +156,37 @@ def search(console: Console, text: str, *, services: Iterable[str] = (), alerts:
     return index(console).search(text, services=services, alerts=alerts, limit=limit)
 
 
+class Ambiguous(DomainError):
+    """A name that fits several runbooks; `matches` holds them, to be listed with their paths."""
+
+    def __init__(self, wanted: str, matches: Sequence[RunbookRecord]) -> None:
+        self.wanted, self.matches = wanted, list(matches)
+        tails = where(matches)
+        names = ", ".join(f"{r.current.title} ({r.id[:8]}{', ' + tails[r.id] if tails[r.id] else ''})"
+                          for r in self.matches[:5])
+        super().__init__(f"'{wanted}' matches {len(self.matches)} runbooks: {names}. Name one by its id or its "
+                         f"file's path.")
+
+
+def where(records: Sequence[RunbookRecord]) -> dict[str, str]:
+    """The end of each runbook's file path, as long as it takes to tell them apart (at least folder and
+    file: payments/high-latency.md); "" for one written in Commander."""
+    parts = {r.id: Path(r.current.source).parts if r.current.source else () for r in records}
+    longest = max((len(found) for found in parts.values()), default=0)
+    for count in range(2, longest + 1):
+        tails = {key: "/".join(found[-count:]) for key, found in parts.items()}
+        if len(set(tails.values())) == len(tails):
+            break
+    else:
+        tails = {key: "/".join(found) for key, found in parts.items()}
+    return {key: ("…/" if len(parts[key]) > len(tail.split("/")) else "") + tail if tail else ""
+            for key, tail in tails.items()}
+
+
 def find(console: Console, wanted: str, *, records: dict[str, RunbookRecord] | None = None) -> RunbookRecord:
-    """A runbook by its id (or the start of it), its title (or the start of it, any case), or its
-    file's name: `KubePodCrashLooping`, `kube-pod-crash`, `3f2a9c`."""
+    """A runbook by its id (or the start of it), its file's path (whole, or its end: `payments/high-latency.md`),
+    its title (or the start of it, any case), or its file's name: `KubePodCrashLooping`, `kube-pod-crash`,
+    `3f2a9c`. A name several runbooks fit raises Ambiguous."""
     records = library(console) if records is None else records
     text = wanted.strip()
     if not text:
@@ -154,7 +196,8 @@ def find(console: Console, wanted: str, *, records: dict[str, RunbookRecord] | N
     squeezed = _squeeze(text)
     every = records.values()
     squeezed_names = {r.id: (_squeeze(r.current.title), _squeeze(_stem(r.current.source))) for r in every}
-    tiers = ([r for r in every if squeezed and squeezed in squeezed_names[r.id]],
+    tiers = ([r for r in every if _at_path(r.current.source, text)],
+             [r for r in every if squeezed and squeezed in squeezed_names[r.id]],
              [r for r in every if len(text) >= 4 and r.id.startswith(text.lower())],
              [r for r in every if squeezed and squeezed_names[r.id][0].startswith(squeezed)])
     for found in tiers:
@@ -163,11 +206,25 @@ def find(console: Console, wanted: str, *, records: dict[str, RunbookRecord] | N
         if len(found) == 1:
             return found[0]
         if found:
-            names = ", ".join(f"{r.current.title} ({r.id[:8]})" for r in found[:5])
-            raise DomainError(f"'{wanted}' matches {len(found)} runbooks: {names}. Type more of the title, or "
-                              f"the id.")
+            raise Ambiguous(wanted, sorted(found, key=lambda r: r.current.source))
     raise DomainError(f"No runbook matches '{wanted}'. `commander runbook search WORDS` finds one by its "
                       f"content.")
+
+
+def _at_path(source: str, text: str) -> bool:
+    """Whether `text` names the file `source`: the same file, or the end of its path, whole folder and
+    file names (`kubernetes/node-not-ready.md`, or without the suffix)."""
+    if not source or ("/" not in text and os.sep not in text and not text.lower().endswith(MARKDOWN + YAML)):
+        return False
+    given = Path(text).expanduser()
+    try:
+        if (given.is_absolute() or given.exists()) and str(given.resolve()) == source:
+            return True
+    except OSError:
+        pass
+    tail = given.as_posix().lower().removeprefix("./")
+    path = Path(source).as_posix().lower()
+    return path.endswith("/" + tail) or _stem_path(path).endswith("/" + tail)
 
 
 def _squeeze(text: str) -> str:
@@ -266,10 +323,10 @@ def not_a_runbook(name: str) -> str:
     """Why a file found in a folder is not read: the words the import report shows."""
     lowered = name.lower()
     if lowered.endswith(_IMAGES):
-        return "an image, not a runbook"
+        return IMAGE
     if Path(lowered).stem in _PEOPLE_FILES:
-        return "a list of owners or reviewers, not a runbook"
-    return "not Markdown or YAML, so not a runbook"
+        return PEOPLE
+    return OTHER_FILE
 
 
 def read_file(path: Path) -> Parsed:

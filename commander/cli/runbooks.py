@@ -15,11 +15,11 @@ from commander.app.console import Console
 from commander.cli.outfile import write_out
 from commander.cli.render import clean, clean_lines, fit, json_text, rewrite_line, table, terminal_text
 from commander.cli.session import Session
-from commander.domain.inline_markdown import plain
-from commander.domain.runbooks import RunbookRecord, Step
+from commander.domain.runbooks import Runbook, RunbookRecord, Step
 from commander.domain.when import iso
 
 FORMATS = {"md": ".md", "yaml": ".yaml"}
+NOT_RUNBOOKS_LISTED = 20  # files that are not runbooks listed by name after an import; the rest are counted
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser],
@@ -78,13 +78,17 @@ def import_runbooks(session: Session, args: argparse.Namespace) -> int:
     if args.json:
         print(json_text(json.dumps(_report_json(report), ensure_ascii=False, indent=2)))
     else:
+        passed_over = sorted(report.not_runbooks)
         print(f"Imported {len(report.imported)} new, {len(report.updated)} new version"
               f"{'s' if len(report.updated) != 1 else ''}, {len(report.unchanged)} unchanged, "
-              f"{len(report.skipped)} skipped.")
+              f"{len(report.skipped)} skipped" + (f" ({len(passed_over)} not runbooks)." if passed_over else "."))
         for entry in report.imported + report.updated:
             print(f"  v{entry.version:<3} {clean(entry.title)}  ({clean(entry.path)})")
-        for path, reason in report.skipped:
+        for path, reason in report.problems + passed_over[:NOT_RUNBOOKS_LISTED]:
             print(f"  skipped {clean(path)}: {clean(reason)}")
+        if len(passed_over) > NOT_RUNBOOKS_LISTED:  # a repository's code and images: hundreds of lines of nothing
+            print(f"  skipped {len(passed_over) - NOT_RUNBOOKS_LISTED} more files that are not runbooks "
+                  f"(--json lists them all)")
         for path, note in report.notes:
             print(f"  note    {clean(path)}: {clean(note)}")
     nothing = not (report.imported or report.updated or report.unchanged)
@@ -121,9 +125,14 @@ def list_runbooks(session: Session, args: argparse.Namespace) -> int:
 
 
 def _reviewed(console: Console, record: RunbookRecord) -> str:
-    reviewed_at = record.current.reviewed_at
-    when = _date(reviewed_at, console.zone) if reviewed_at else "never"
+    when = _last_review(record.current, console.zone)
     return f"{when} STALE" if library.is_stale(console, record) else when
+
+
+def _last_review(runbook: Runbook, zone: tzinfo) -> str:
+    if runbook.reviewed_at:
+        return _date(runbook.reviewed_at, zone)
+    return f"changed in git {_date(runbook.changed_at, zone)}" if runbook.changed_at else "never"
 
 
 def _record_json(console: Console, record: RunbookRecord) -> dict[str, Any]:
@@ -131,18 +140,18 @@ def _record_json(console: Console, record: RunbookRecord) -> dict[str, Any]:
     return {"id": runbook.id, "title": runbook.title, "version": runbook.version, "version_id": runbook.version_id,
             "services": list(runbook.services), "alerts": list(runbook.alerts), "tags": list(runbook.tags),
             "owner": runbook.owner, "reviewed_at": iso(runbook.reviewed_at) if runbook.reviewed_at else None,
+            "changed_in_git": iso(runbook.changed_at) if runbook.changed_at else None,
             "stale": library.is_stale(console, record), "retired": record.retired, "source": runbook.source,
             "steps": len(runbook.all_steps()), "open_suggestions": len(record.suggestions)}
 
 
 def show(session: Session, args: argparse.Namespace) -> int:
     console = session.console
-    record = library.find(console, args.name)
+    record = _find(console, args.name)
     runbook = record.version(args.version) if args.version else record.current
-    lines = [plain(runbook.title), f"id {runbook.id}   version {runbook.version} of {len(record.versions)}"
+    lines = [f"{runbook.title}", f"id {runbook.id}   version {runbook.version} of {len(record.versions)}"
              + ("   RETIRED" if record.retired else "")]
-    reviewed = _reviewed(console, record) if runbook is record.current else (
-        _date(runbook.reviewed_at, console.zone) if runbook.reviewed_at else "never")
+    reviewed = _reviewed(console, record) if runbook is record.current else _last_review(runbook, console.zone)
     if reviewed.endswith("STALE"):
         reviewed = reviewed[:-5] + f"(STALE: review it; the policy allows {library.stale_days(console)} days)"
     for label, value in (("Services", ", ".join(runbook.services)), ("Alerts", ", ".join(runbook.alerts)),
@@ -151,12 +160,12 @@ def show(session: Session, args: argparse.Namespace) -> int:
         if value:
             lines.append(f"{label + ':':<10}{value}")
     lines += [f"{'Link:':<10}{label}  {url}" for label, url in runbook.links]
-    if runbook.summary:  # a runbook's Markdown as its plain words (domain/inline_markdown.py)
-        lines += ["", *plain(runbook.summary, block=True).split("\n")]
+    if runbook.summary:
+        lines += ["", runbook.summary]
     for section in runbook.sections:
-        lines += ["", f"## {plain(section.title)}"]
+        lines += ["", f"## {section.title}"]
         if section.context:
-            lines += ["", *plain(section.context, block=True).split("\n")] + ([""] if section.steps else [])
+            lines += ["", *section.context.split("\n")] + ([""] if section.steps else [])
         for step in section.steps:
             lines += _step_lines(step, 0)
     if record.suggestions and runbook is record.current:
@@ -170,7 +179,7 @@ def show(session: Session, args: argparse.Namespace) -> int:
 def _step_lines(step: Step, depth: int) -> list[str]:
     pad = "  " * depth
     kind = f"[{step.kind}] " if step.kind else ""
-    lines = [f"  {pad}{step.id:<8} {kind}{plain(step.text)}"]
+    lines = [f"  {pad}{step.id:<8} {kind}{step.text}"]
     if step.command:
         lines += [f"  {pad}{'':8}   $ {line}" for line in step.command.split("\n")]
     if step.link:
@@ -198,7 +207,7 @@ def search(session: Session, args: argparse.Namespace) -> int:
 
 
 def export(session: Session, args: argparse.Namespace) -> int:
-    record = library.find(session.console, args.name)
+    record = _find(session.console, args.name)
     suffix = Path(args.out).suffix.lower() if args.out else ""
     chosen = args.format or ("yaml" if suffix in (".yaml", ".yml") else "md")
     text = (library.export_yaml(record, args.version) if chosen == "yaml"
@@ -220,7 +229,7 @@ def reviewed(session: Session, args: argparse.Namespace) -> int:
 
 
 def diff(session: Session, args: argparse.Namespace) -> int:
-    record = library.find(session.console, args.name)
+    record = _find(session.console, args.name)
     old, new = record.version(args.old), record.version(args.new)
     lines = library.diff(old, new)
     if not lines:
@@ -228,6 +237,24 @@ def diff(session: Session, args: argparse.Namespace) -> int:
     for line in lines:
         print("\n".join(clean_lines(line)))
     return 0
+
+
+def _find(console: Console, name: str) -> RunbookRecord:
+    """The runbook a name fits; when several fit, each is listed with its id and file, and the command
+    stops (status 1) so that the person names one."""
+    try:
+        return library.find(console, name)
+    except library.Ambiguous as many:
+        print(f"commander: '{clean(name)}' matches {len(many.matches)} runbooks. Name one by its id or its file's "
+              f"path:", file=sys.stderr)
+        tails = library.where(many.matches)
+        rows = [(r.id[:8], r.current.title + (" (retired)" if r.retired else ""), r.current.source or "-")
+                for r in many.matches]
+        for line in table(("ID", "TITLE", "FILE"), rows):  # paths whole: they are what tells the two apart
+            print("  " + line, file=sys.stderr)
+        example = next((tails[r.id].removeprefix("…/") for r in many.matches if tails[r.id]), many.matches[0].id[:8])
+        print(f"For example: commander runbook show {example}", file=sys.stderr)
+        raise SystemExit(1) from None
 
 
 def _date(moment: datetime, zone: tzinfo) -> str:

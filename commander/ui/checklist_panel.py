@@ -523,7 +523,8 @@ def library_badges(console: Console, checklists: Sequence[Checklist]) -> dict[st
             words.append(("retired", "The runbook has been retired from the library: check each step before "
                                      "you run it."))
         elif current.stale(now, days):
-            reviewed = f"last reviewed {current.reviewed_at:%d %b %Y}" if current.reviewed_at else "never reviewed"
+            reviewed = (f"last reviewed {current.reviewed_at:%d %b %Y}" if current.reviewed_at else
+                        f"changed in git {current.changed_at:%d %b %Y}" if current.changed_at else "never reviewed")
             words.append(("stale", f"The runbook is stale ({reviewed}; reviews are due every {days} days): "
                                    f"check each step against what you see."))
         if current.version > checklist.version:

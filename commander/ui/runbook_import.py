@@ -172,7 +172,9 @@ class ImportReportDialog(QDialog):
         self.tree.setWordWrap(True)
         root = _common_root([path for path, _ in report.skipped] + [e.path for e in report.imported + report.updated
                                                                      + report.unchanged])
-        groups = (("Skipped", [(p, why) for p, why in report.skipped], True),
+        passed_over = report.not_runbooks
+        groups = (("Skipped", report.problems, True),
+                  ("Skipped: not runbooks", passed_over, len(passed_over) <= 20),
                   ("Imported differently", [(p, note) for p, note in report.notes], True),
                   ("New", [(e.path, e.title) for e in report.imported], len(report.imported) <= 50),
                   ("New versions", [(e.path, f"{e.title}: version {e.version}") for e in report.updated], True),
@@ -216,8 +218,10 @@ def summary(report: ImportReport) -> str:
     parts = [count(len(report.imported), "new runbook", "new runbooks"),
              count(len(report.updated), "new version", "new versions"),
              f"{len(report.unchanged):,} unchanged", f"{len(report.skipped):,} skipped"]
-    told = f"Read {count(report.files, 'file', 'files')}: " + ", ".join(parts) + "."
-    if report.skipped:
+    passed_over = len(report.not_runbooks)
+    told = f"Read {count(report.files, 'file', 'files')}: " + ", ".join(parts) + (
+        f" ({passed_over:,} not runbooks)." if passed_over else ".")
+    if report.problems:
         told += " Each skipped file is listed with the reason; fix it and import again."
     return told
 

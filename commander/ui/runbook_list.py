@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import PurePath
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QFont, QFontMetrics, QPainter
@@ -30,6 +31,13 @@ class Row:
     heading: str = ""
     record: RunbookRecord | None = None
     why: tuple[str, ...] = ()
+
+
+def file_tail(source: str) -> str:
+    """The folder and name of a runbook's file (payments/high-latency.md): what tells two runbooks with one
+    title apart at a glance; the whole path is in the tooltip."""
+    parts = PurePath(source).parts if source else ()
+    return "/".join(parts[-2:])
 
 
 class LibraryModel(QAbstractListModel):
@@ -56,8 +64,11 @@ class LibraryModel(QAbstractListModel):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return row.record.current.title if row.record is not None else row.heading
         if role == Qt.ItemDataRole.ToolTipRole and row.record is not None:
-            summary = row.record.current.summary
-            return linkify.tooltip(summary) if summary else None  # Qt would take `<b>` in it for markup
+            runbook = row.record.current
+            # The file first: two runbooks with one title are told apart by it. Qt would take `<b>` for markup.
+            said = "\n\n".join(part for part in (f"File: {runbook.source}" if runbook.source else "", runbook.summary)
+                               if part)
+            return linkify.tooltip(said) if said else None
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
@@ -163,7 +174,7 @@ class LibraryDelegate(QStyledItemDelegate):
             painter.drawText(QRect(left, second.top(), right - left, second.height()), line, shown)
             left += small_metrics.horizontalAdvance(shown) + 12
         names = runbook.services or runbook.alerts or runbook.tags
-        facts = "  ·  ".join(part for part in (", ".join(names), runbook.owner) if part)
+        facts = "  ·  ".join(part for part in (", ".join(names), runbook.owner, file_tail(runbook.source)) if part)
         painter.setPen(t.colour("muted"))
         painter.drawText(QRect(left, second.top(), max(0, right - left), second.height()), line,
                          small_metrics.elidedText(facts, Qt.TextElideMode.ElideRight, max(0, right - left)))

@@ -26,6 +26,7 @@ from commander.app.console import Console
 from commander.domain.events import Event
 from commander.ui import richtext
 from commander.ui.problems import ErrorLabel, attempt
+from commander.ui.runbook_list import file_tail
 
 if TYPE_CHECKING:
     from commander.domain.runbooks import RunbookRecord
@@ -133,11 +134,15 @@ class RunbookPicker(QDialog):
             facts.append("⚠ stale")
         if current.services:
             facts.append("services: " + ", ".join(current.services))
+        if current.source:  # what tells two runbooks with one title apart
+            facts.append(file_tail(current.source))
         if why:
             facts.insert(0, why)
         item = QListWidgetItem(f"{current.title}\n{'  ·  '.join(facts)}")
         item.setData(_ID, record.id)
-        item.setToolTip(richtext.tooltip(current.summary or current.title))  # a runbook file is outside text
+        told = "\n\n".join(part for part in (f"File: {current.source}" if current.source else "",
+                                              current.summary or current.title) if part)
+        item.setToolTip(richtext.tooltip(told))  # a runbook file is outside text
         self.results.addItem(item)
 
     def _update_button(self) -> None:

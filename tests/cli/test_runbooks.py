@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -113,4 +115,80 @@ def test_diff_between_versions(imported: Result, run: Run, folder: Path) -> None
 def test_unknown_and_ambiguous_names_are_refused_in_one_sentence(imported: Result, run: Run) -> None:
     refused(run("runbook", "show", "no such runbook"), "No runbook matches 'no such runbook'",
             "commander runbook search")
-    refused(run("runbook", "show", "kube"), "'kube' matches 2 runbooks", "Type more of the title")
+    ambiguous = run("runbook", "show", "kube")
+    assert (ambiguous.code, ambiguous.out) == (1, "")
+    lines = ambiguous.err.splitlines()
+    assert lines[0] == "commander: 'kube' matches 2 runbooks. Name one by its id or its file's path:"
+    assert lines[1].split() == ["ID", "TITLE", "FILE"]
+    files = sorted(Path(line.split()[-1]).parts[-2:] for line in lines[2:4])
+    assert files == [("kubernetes", "KubeNodeNotReady.md"), ("kubernetes", "KubePodCrashLooping.md")]
+    assert lines[4] == "For example: commander runbook show kubernetes/KubeNodeNotReady.md"
+    assert run("runbook", "show", "kubernetes/KubeNodeNotReady.md").out.startswith("Kube Node Not Ready\n")
+
+
+def _git_repository(folder: Path, when: str) -> None:
+    """Make `folder` a git repository with everything in it committed at `when`."""
+    env = {**os.environ, "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when, "GIT_AUTHOR_NAME": "Alex",
+           "GIT_AUTHOR_EMAIL": "alex@example.com", "GIT_COMMITTER_NAME": "Alex",
+           "GIT_COMMITTER_EMAIL": "alex@example.com", "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+    for command in (["init", "-q"], ["add", "."], ["commit", "-q", "-m", "runbooks"]):
+        subprocess.run(["git", "-C", str(folder), *command], check=True, capture_output=True, env=env)
+
+
+def test_runbooks_in_git_show_when_they_last_changed_instead_of_never(run: Run, tmp_path: Path) -> None:
+    folder = Path(shutil.copytree(FIXTURES, tmp_path / "ops"))
+    _git_repository(folder, "2025-03-02T10:00:00+00:00")
+    assert run("runbook", "import", str(folder)).code == 0
+    lines = run("runbook", "list").out.splitlines()
+    assert any("changed in git 2025-03-02 STALE" in line and line.endswith("Disk full on a database host")
+               for line in lines), lines
+    assert not any("never" in line for line in lines)
+    shown = run("runbook", "show", "disk full").out
+    assert "Reviewed: changed in git 2025-03-02 (STALE: review it; the policy allows 90 days)" in shown
+    [entry] = [e for e in run("runbook", "list", "--json").json() if e["title"] == "Disk full on a database host"]
+    assert (entry["reviewed_at"], entry["changed_in_git"]) == (None, "2025-03-02T10:00:00Z")
+
+
+def test_two_runbooks_with_one_title_are_told_apart_by_their_files(run: Run, tmp_path: Path) -> None:
+    for team in ("payments", "search"):
+        (tmp_path / "ops" / team).mkdir(parents=True)
+        (tmp_path / "ops" / team / "high-latency.md").write_text(f"# High latency\n\n- Check {team}\n",
+                                                                 encoding="utf-8")
+    assert run("runbook", "import", str(tmp_path / "ops")).code == 0
+    both = run("runbook", "show", "high latency")
+    assert both.code == 1 and both.out == ""
+    lines = both.err.splitlines()
+    assert lines[0] == "commander: 'High latency' matches 2 runbooks. Name one by its id or its file's path:" \
+        or lines[0] == "commander: 'high latency' matches 2 runbooks. Name one by its id or its file's path:"
+    assert [line.split()[-1] for line in lines[2:4]] == [str(tmp_path / "ops" / "payments" / "high-latency.md"),
+                                                         str(tmp_path / "ops" / "search" / "high-latency.md")]
+    assert lines[4] == "For example: commander runbook show payments/high-latency.md"
+    for name, team in (("payments/high-latency.md", "payments"), ("search/high-latency", "search"),
+                       (str(tmp_path / "ops" / "search" / "high-latency.md"), "search")):
+        shown = run("runbook", "show", name)
+        assert shown.code == 0, shown.err
+        assert f"Check {team}" in shown.out and f"Source:   {tmp_path / 'ops' / team / 'high-latency.md'}" in shown.out
+    assert run("runbook", "reviewed", "search/high-latency.md").code == 0
+
+
+def test_files_that_are_not_runbooks_are_listed_as_skipped_with_why(run: Run, tmp_path: Path) -> None:
+    folder = Path(shutil.copytree(FIXTURES, tmp_path / "ops"))
+    (folder / "OWNERS").write_text("approvers: [alex]\n", encoding="utf-8")
+    (folder / "diagram.png").write_bytes(b"\x89PNG")
+    (folder / "kubernetes" / "README.md").write_text("# Kubernetes\n\n- [Node not ready](KubeNodeNotReady.md)\n",
+                                                     encoding="utf-8")
+    for number in range(25):
+        (folder / "legacy" / f"check_{number:02}.sh").write_text("#!/bin/sh\n", encoding="utf-8")
+    result = run("runbook", "import", str(folder))
+    assert result.code == 0
+    lines = result.out.splitlines()
+    assert lines[0].endswith(" new versions, 0 unchanged, 28 skipped (28 not runbooks)."), lines[0]
+    skipped = [line for line in lines if line.startswith("  skipped ")]
+    assert f"  skipped {folder / 'OWNERS'}: a list of owners or reviewers, not a runbook" in skipped
+    assert f"  skipped {folder / 'diagram.png'}: an image, not a runbook" in skipped
+    assert f"  skipped {folder / 'kubernetes' / 'README.md'}: an index page (only links to other pages), not a " \
+           f"runbook" in skipped
+    assert f"  skipped {folder / 'legacy' / 'check_00.sh'}: not Markdown or YAML, so not a runbook" in skipped
+    assert skipped[-1] == "  skipped 8 more files that are not runbooks (--json lists them all)"
+    report = run("runbook", "import", str(folder), "--json").json()
+    assert len(report["skipped"]) == 28

@@ -3,6 +3,7 @@ runbook picker, duty checklists from the role board, Markdown export, and two co
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -26,6 +27,12 @@ from tests.domain.checklist_samples import NODE_NOT_READY, long_runbook
 
 D = TypeVar("D")
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "runbooks"
+
+
+def _outside_git(tmp_path: Path) -> Path:
+    """The sample runbooks where git gives them no date (in this checkout, their last commit would count as
+    a review), so they are never reviewed."""
+    return Path(shutil.copytree(FIXTURES, tmp_path / "runbooks"))
 
 
 def _attach(console: Console, incident: str) -> str:
@@ -222,11 +229,11 @@ def test_the_role_board_opens_a_roles_duty_checklist_once(window: MainWindow, co
 
 
 def test_the_picker_lists_the_incidents_runbooks_first_and_enter_attaches(
-        qtbot: QtBot, window: MainWindow, console: Console, incident: str) -> None:
+        qtbot: QtBot, window: MainWindow, console: Console, incident: str, tmp_path: Path) -> None:
     from commander.app import runbooks
     from commander.ui.runbook_picker import RunbookPicker
 
-    runbooks.import_paths(console, [FIXTURES])
+    runbooks.import_paths(console, [_outside_git(tmp_path)])
     console.edit_details(incident, services=["checkout"])
     panel = _panel(window, incident)
     picker = panel.attach_runbook()
@@ -323,10 +330,10 @@ def _walk(model: ChecklistModel, parent: QModelIndex = QModelIndex()) -> Iterato
 
 
 def test_a_review_in_the_library_takes_the_stale_badge_off(
-        window: MainWindow, console: Console, incident: str) -> None:
+        window: MainWindow, console: Console, incident: str, tmp_path: Path) -> None:
     from commander.app import runbooks
 
-    runbooks.import_paths(console, [FIXTURES])
+    runbooks.import_paths(console, [_outside_git(tmp_path)])
     record = runbooks.find(console, "KubeNodeNotReady")
     [event] = console.attach_checklist(incident, record.current)
     panel = _panel(window, incident)
