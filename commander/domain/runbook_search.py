@@ -96,6 +96,11 @@ class SearchIndex:
         for number, reasons in fitting.items():
             if number in scores:
                 scores[number] += sum(ALERT_MATCH if r.startswith("alert") else SERVICE_MATCH for r in reasons)
+        # An alert's exact name typed (copied from the page) finds its runbook first, above runbooks that
+        # merely mention the name in their steps or prose.
+        for number, _ in self._names.get(f"alert:{same_name(text)}", ()) if text.strip() else ():
+            if number in scores:
+                scores[number] += ALERT_MATCH
         best = heapq.nsmallest(limit, scores.items(), key=lambda item: (-item[1], self._titles[item[0]]))
         return [Hit(self.records[number], score, tuple(fitting.get(number, ()))) for number, score in best]
 

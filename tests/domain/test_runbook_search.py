@@ -81,3 +81,15 @@ def test_a_limit_keeps_the_best() -> None:
     many = library(*(record(f"Runbook {n:03d}", steps=("restart the service",)) for n in range(120)))
     found = SearchIndex(many).search("restart", limit=10)
     assert [hit.runbook.title for hit in found] == [f"Runbook {n:03d}" for n in range(10)]
+
+
+def test_an_exact_alert_name_puts_its_runbook_first() -> None:
+    index = SearchIndex(library(
+        record("etcd cluster health", steps=("If etcdMembersDown fires too, check the members",) * 3,
+               context="etcdMembersDown etcdMembersDown"),
+        record("etcd Members Down", alerts=("etcdMembersDown",)),
+        record("CPU throttling", steps=("Look at CPUThrottlingHigh first",) * 5),
+        record("CPU Throttling High", alerts=("CPUThrottlingHigh",))))
+    assert titles(index, "etcdMembersDown")[0] == "etcd Members Down"
+    assert titles(index, "cputhrottlinghigh")[0] == "CPU Throttling High"  # any case
+    assert titles(index, "etcd")[0] == "etcd cluster health"  # a word, not an alert's name: by the text
