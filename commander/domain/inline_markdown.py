@@ -31,14 +31,15 @@ from markdown_it.token import Token
 LINK_SCHEMES = ("http", "https", "mailto")
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
 _BACKTICKS = re.compile(r"`+")
-# Backslash-escaped wherever they appear (they open emphasis, code, links, tables, headings); the same set
-# as commander.domain.export, which escapes what people typed.
-_PUNCTUATION = re.compile(r"([\\`*_{}\[\]#|!~])")
+# Backslash-escaped wherever they appear: they open emphasis, code, links, tables, headings, HTML or an entity.
+_PUNCTUATION = re.compile(r"([\\`*_{}\[\]#|!~<>&])")
 _LINE_START = re.compile(r"^(\s*)(?:([-+=>])|(\d+)([.)]))")
 # Only text that may hold Markdown is parsed: a plain sentence (most titles, many steps) is its own form.
 _MARKUP = re.compile(r"[*_`\[\]<>&!\\#|~]|^\s*(?:[-+>]|\d+[.)])\s|\n")
 
-_PARSER = MarkdownIt("commonmark", {"html": False}).enable("table").enable("strikethrough")
+# text_join off: an entity (`&amp;`) stays as written, the way the console always showed outside text (a
+# title reading `&amp;` is not silently changed to `&`); a backslash escape still gives its character.
+_PARSER = MarkdownIt("commonmark", {"html": False}).enable("table").enable("strikethrough").disable("text_join")
 
 
 def safe_url(url: str) -> bool:
@@ -49,8 +50,22 @@ def safe_url(url: str) -> bool:
 
 def _tokens(text: str, block: bool) -> list[Token]:
     if block:
-        return _PARSER.parse(text)
-    return [child for token in _PARSER.parseInline(text) for child in token.children or ()]
+        tokens = _PARSER.parse(text)
+        for token in tokens:
+            _as_written(token.children or ())
+        return tokens
+    return _as_written([child for token in _PARSER.parseInline(text) for child in token.children or ()])
+
+
+def _as_written(children: Sequence[Token]) -> list[Token]:
+    for token in children:
+        if token.type == "text_special":
+            token.type = "text"
+            if token.info == "entity":
+                token.content = token.markup
+        if token.children:
+            _as_written(token.children)
+    return list(children)
 
 
 # -- plain text -------------------------------------------------------------------------------------
@@ -270,9 +285,8 @@ def _markdown_inline(children: Sequence[Token]) -> str:
 
 
 def _escaped(text: str, *, first: bool = False) -> str:
-    """Literal text as Markdown that shows exactly these characters: HTML's three as entities, Markdown's
-    punctuation backslashed, and at the start a list, quote or heading marker defused."""
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Literal text as Markdown that shows exactly these characters: Markdown's and HTML's punctuation
+    backslashed (CommonMark: any ASCII punctuation may be), and at the start a list marker defused."""
     text = _PUNCTUATION.sub(r"\\\1", text.replace("\n", " "))
     if first:
         text = _LINE_START.sub(lambda m: m.group(1) + (f"\\{m.group(2)}" if m.group(2) else

@@ -105,3 +105,9 @@ def test_a_code_span_holds_its_backticks() -> None:
     assert code_span("echo `date`") == "`` echo `date` ``"
     assert plain(code_span("echo `date`")) == "echo `date`"
     assert markdown("run ``a`b``") == "run ``a`b``"
+
+
+def test_an_entity_stays_as_written_and_an_escape_gives_its_character() -> None:
+    assert plain("R&amp;D **now** \\*") == "R&amp;D now *"
+    assert html("R&amp;D **now**") == "R&amp;amp;D <b>now</b>"
+    assert markdown("R&amp;D") == "R\\&amp;D"
