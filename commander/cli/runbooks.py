@@ -14,6 +14,7 @@ from commander.app import runbooks as library
 from commander.app.console import Console
 from commander.cli.outfile import write_out
 from commander.cli.render import clean, clean_lines, fit, json_text, rewrite_line, table, terminal_text
+from commander.cli.runbook_json import runbook_json
 from commander.cli.session import Session
 from commander.domain.runbooks import Runbook, RunbookRecord, Step
 from commander.domain.when import iso
@@ -40,6 +41,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser],
     s = actions.add_parser("show", parents=[common], help="a runbook's details and steps")
     s.add_argument("name", metavar="ID|NAME", help="the id (or its start), the title (or its start) or file name")
     s.add_argument("--version", type=int, metavar="N", help="an earlier version (default: the current one)")
+    s.add_argument("--json", action="store_true", help="print the structured runbook (sections, steps, commands)")
     s.set_defaults(func=show)
     s = actions.add_parser("search", parents=[common], help="find runbooks by words, services or alert names")
     s.add_argument("text", metavar="TEXT", nargs="*", help="words from the title, steps or commands")
@@ -149,6 +151,9 @@ def show(session: Session, args: argparse.Namespace) -> int:
     console = session.console
     record = _find(console, args.name)
     runbook = record.version(args.version) if args.version else record.current
+    if args.json:
+        print(json_text(json.dumps(runbook_json(record, runbook), ensure_ascii=False, indent=2)))
+        return 0
     lines = [f"{runbook.title}", f"id {runbook.id}   version {runbook.version} of {len(record.versions)}"
              + ("   RETIRED" if record.retired else "")]
     reviewed = _reviewed(console, record) if runbook is record.current else _last_review(runbook, console.zone)
