@@ -508,7 +508,8 @@ def _git_dates(files: list[tuple[Path, Path]], identities: _Identities) -> dict[
     for path, root in files:
         repository = identities.repository(path)
         if repository is not None:
-            asked.setdefault(repository, set()).add(root if root.is_relative_to(repository) else path)
+            # A repository nested in the folder imported is asked about as a whole: one pathspec, not a file each.
+            asked.setdefault(repository, set()).add(root if root.is_relative_to(repository) else repository)
     dates: dict[Path, datetime] = {}
     for repository, places in asked.items():
         dates.update(runbook_sources.git_dates(repository, _outermost(places)))

@@ -161,3 +161,29 @@ def test_a_worktree_is_its_own_repository_with_the_same_paths(console: Console, 
     runbooks.import_paths(console, [repository / "runbooks"])
     report = runbooks.import_paths(console, [worktree / "runbooks" / "kubernetes"])
     assert [e.title for e in report.unchanged] == ["Kube node not ready"] and report.imported == []
+
+
+def test_repositories_inside_the_folder_imported_each_give_their_own_paths_and_dates(
+        console: Console, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for team, when in (("team-a", "2025-03-02T10:00:00+00:00"), ("team-b", "2025-04-05T10:00:00+00:00")):
+        repo = tmp_path / "all" / team
+        (repo / "alerts").mkdir(parents=True)
+        git(repo, "init", "-q")
+        (repo / "alerts" / f"{team}.md").write_text(f"# {team} down\n\n- Page {team}\n", encoding="utf-8")
+        git(repo, "add", ".")
+        git(repo, "commit", "-q", "-m", "runbook", when=when)
+    calls: list[list[str]] = []
+    real = subprocess.run
+
+    def counted(command: list[str], **kwargs: object) -> subprocess.CompletedProcess[bytes]:
+        calls.append(command)
+        return real(command, **kwargs)  # type: ignore[call-overload,no-any-return]
+
+    monkeypatch.setattr(runbook_sources.subprocess, "run", counted)
+    report = runbooks.import_paths(console, [tmp_path / "all"])
+    assert sorted((e.title, e.runbook_id) for e in report.imported) == [
+        ("team-a down", domain.runbook_id_for(path="alerts/team-a")),
+        ("team-b down", domain.runbook_id_for(path="alerts/team-b"))]
+    assert sorted(command[-2:] for command in calls) == [["--", "."], ["--", "."]]
+    dates = sorted(r.current.changed_at for r in runbooks.library(console).values() if r.current.changed_at)
+    assert dates == [datetime(2025, 3, 2, 10, tzinfo=UTC), datetime(2025, 4, 5, 10, tzinfo=UTC)]
