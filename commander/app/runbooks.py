@@ -196,7 +196,8 @@ def find(console: Console, wanted: str, *, records: dict[str, RunbookRecord] | N
     squeezed = _squeeze(text)
     every = records.values()
     squeezed_names = {r.id: (_squeeze(r.current.title), _squeeze(_stem(r.current.source))) for r in every}
-    tiers = ([r for r in every if _at_path(r.current.source, text)],
+    at_path = _at_path(text)
+    tiers = ([r for r in every if at_path(r.current.source)],
              [r for r in every if squeezed and squeezed in squeezed_names[r.id]],
              [r for r in every if len(text) >= 4 and r.id.startswith(text.lower())],
              [r for r in every if squeezed and squeezed_names[r.id][0].startswith(squeezed)])
@@ -211,20 +212,25 @@ def find(console: Console, wanted: str, *, records: dict[str, RunbookRecord] | N
                       f"content.")
 
 
-def _at_path(source: str, text: str) -> bool:
-    """Whether `text` names the file `source`: the same file, or the end of its path, whole folder and
-    file names (`kubernetes/node-not-ready.md`, or without the suffix)."""
-    if not source or ("/" not in text and os.sep not in text and not text.lower().endswith(MARKDOWN + YAML)):
-        return False
+def _at_path(text: str) -> Callable[[str], bool]:
+    """Whether `text` names a runbook's file (its source): the same file, or the end of its path in whole
+    folder and file names (`kubernetes/node-not-ready.md`, or without the suffix)."""
+    if "/" not in text and os.sep not in text and not text.lower().endswith(MARKDOWN + YAML):
+        return lambda source: False
     given = Path(text).expanduser()
     try:
-        if (given.is_absolute() or given.exists()) and str(given.resolve()) == source:
-            return True
+        exact = str(given.resolve()) if given.is_absolute() or given.exists() else None
     except OSError:
-        pass
-    tail = given.as_posix().lower().removeprefix("./")
-    path = Path(source).as_posix().lower()
-    return path.endswith("/" + tail) or _stem_path(path).endswith("/" + tail)
+        exact = None
+    tail = "/" + given.as_posix().lower().removeprefix("./")
+
+    def named(source: str) -> bool:
+        if not source:
+            return False
+        path = Path(source).as_posix().lower()
+        return source == exact or path.endswith(tail) or _stem_path(path).endswith(tail)
+
+    return named
 
 
 def _squeeze(text: str) -> str:
