@@ -62,6 +62,7 @@ Index = QModelIndex | QPersistentModelIndex
 ROW = Qt.ItemDataRole.UserRole + 1
 SECTION, CONTEXT, STEP = range(3)
 COPY = "Copy"
+OUTPUT_LINES = 12  # of a command's example output shown under it
 _WRAP = int(Qt.TextFlag.TextWordWrap)
 _MONO_WRAP = int(Qt.TextFlag.TextWrapAnywhere)  # a long kubectl line has few spaces: break anywhere
 _LINE = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextSingleLine
@@ -106,7 +107,8 @@ def _item(row: Row) -> QStandardItem:
     spoken = plain(row.text, block=row.kind == CONTEXT)
     if row.step is not None:
         spoken += f" ({row.step.kind})" if row.step.kind else ""
-        spoken += f"; command: {row.step.command}" if row.step.command else ""
+        spoken += (f"; {query_caption(row.step) or 'command'}: {row.step.command}" if row.step.command else "")
+        spoken += f"; output: {row.step.output}" if row.step.output else ""
     item = QStandardItem(spoken)
     item.setData(row, ROW)
     item.setEditable(False)
@@ -145,6 +147,25 @@ class Parts:
     command: QRect | None = None
     copy: QRect | None = None
     link: QRect | None = None
+    caption: QRect | None = None  # "PromQL query" over a query's box
+    output: QRect | None = None  # what the command shows, under its box
+
+
+def query_caption(step: Step) -> str:
+    """The words over a query's box: a query is pasted into its tool, never run in a shell."""
+    if step.command_kind != "query":
+        return ""
+    names = {"promql": "PromQL", "logql": "LogQL", "sql": "SQL", "metricsql": "MetricsQL", "traceql": "TraceQL"}
+    language = names.get(step.language.lower(), step.language)
+    return f"{language} query" if language else "Query"
+
+
+def shown_output(output: str) -> str:
+    """A command's output as shown: a long log is cut to its first lines (the file has the rest)."""
+    lines = output.rstrip("\n").split("\n")
+    if len(lines) <= OUTPUT_LINES:
+        return "\n".join(lines)
+    return "\n".join([*lines[:OUTPUT_LINES], f"… {len(lines) - OUTPUT_LINES} more lines"])
 
 
 class StepsDelegate(QStyledItemDelegate):
@@ -207,12 +228,20 @@ class StepsDelegate(QStyledItemDelegate):
         width = max(40, text_right - left)
         parts.text = QRect(left, y, width, max(line, self.markdown.height(step.text, fonts.base, width)))
         y = parts.text.bottom() + 1 + 4
+        if step.command and query_caption(step):
+            parts.caption = QRect(left, y, right - left, fonts.small_metrics.height())
+            y += fonts.small_metrics.height() + 2
         if step.command:
             copy_width = fonts.small_metrics.horizontalAdvance(COPY) + 16
             inner = max(40, right - left - copy_width - 16)
             height = self._height(fonts.mono, fonts.mono_metrics, _MONO_WRAP, inner, step.command) + 8
             parts.command = QRect(left, y, right - left, height)
             parts.copy = QRect(right - copy_width - 3, y + 3, copy_width, fonts.small_metrics.height() + 4)
+            y += height + 4
+        if step.output:
+            inner = max(40, right - left - 12)
+            height = self._height(fonts.mono, fonts.mono_metrics, _MONO_WRAP, inner, shown_output(step.output)) + 4
+            parts.output = QRect(left, y, right - left, height)
             y += height + 4
         if step.link:
             parts.link = QRect(left, y, right - left, fonts.small_metrics.height())
@@ -274,6 +303,16 @@ class StepsDelegate(QStyledItemDelegate):
             painter.drawText(inner, _MONO_WRAP, step.command)
             painter.setFont(fonts.small)
             chip(painter, parts.copy, COPY, fill=t.surface, ink=t.accent, edge=t.border, radius=3)
+        if parts.caption is not None:
+            painter.setFont(fonts.small)
+            painter.setPen(t.colour("muted"))
+            painter.drawText(parts.caption, _LINE, query_caption(step))
+        if parts.output is not None and step.output:
+            painter.fillRect(QRect(parts.output.left(), parts.output.top(), 2, parts.output.height()),
+                             t.colour("border"))
+            painter.setFont(fonts.mono)
+            painter.setPen(t.colour("muted"))
+            painter.drawText(parts.output.adjusted(10, 2, -2, -2), _MONO_WRAP, shown_output(step.output))
         if parts.link is not None and step.link:
             painter.setFont(fonts.small)
             painter.setPen(t.colour("accent"))

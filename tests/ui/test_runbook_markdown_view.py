@@ -103,3 +103,32 @@ def test_section_prose_shows_its_table_as_a_table(qtbot: QtBot, console: Console
     document = delegate.markdown.document(PROSE, delegate.fonts(viewer.steps.font()).base, 600, block=True)
     tables = [frame for frame in document.rootFrame().childFrames() if frame.__class__.__name__ == "QTextTable"]
     assert len(tables) == 1 and tables[0].rows() == 2 and tables[0].columns() == 2
+
+
+def test_a_query_is_labelled_and_a_commands_output_shown_under_it(qtbot: QtBot, console: Console) -> None:
+    from commander.ui.runbook_steps import OUTPUT_LINES, query_caption, shown_output
+
+    query = Step("", "Find the throttled containers:", "diagnose", command="rate(x[5m]) > 0.25",
+                 command_kind="query", language="promql")
+    listed = Step("", "List the nodes:", "diagnose", command="oc get nodes", output="NAME  STATUS\nmaster-0  Ready")
+    runbooks.save(console, Runbook(id="", title="Queries", sections=numbered([Section("Diagnosis", (query, listed))])))
+    library = RunbookLibrary(console, lambda: None)
+    qtbot.addWidget(library)
+    library.resize(1100, 700)
+    library.show()
+    qtbot.waitExposed(library)
+    steps = library.viewer.steps
+    delegate = steps.delegate
+    fonts = delegate.fonts(steps.font())
+    first, second = steps.step_index("s1.1"), steps.step_index("s1.2")
+    parts = delegate.parts(first.data(ROW), fonts, steps.visualRect(first))
+    assert parts.caption is not None and parts.output is None and parts.copy is not None
+    assert query_caption(first.data(ROW).step) == "PromQL query"
+    assert "PromQL query: rate(x[5m]) > 0.25" in first.data(Qt.ItemDataRole.DisplayRole)
+    parts = delegate.parts(second.data(ROW), fonts, steps.visualRect(second))
+    assert parts.caption is None and parts.output is not None and parts.command is not None
+    assert parts.output.top() > parts.command.bottom()
+    assert "output: NAME  STATUS" in second.data(Qt.ItemDataRole.DisplayRole)
+    long = "\n".join(f"line {n}" for n in range(OUTPUT_LINES + 5))
+    assert shown_output(long).splitlines()[-1] == "… 5 more lines"
+    assert not library.grab().isNull()
