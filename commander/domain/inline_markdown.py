@@ -51,10 +51,25 @@ def safe_url(url: str) -> bool:
 def _tokens(text: str, block: bool) -> list[Token]:
     if block:
         tokens = _PARSER.parse(text)
-        for token in tokens:
+        quoted = 0
+        for number, token in enumerate(tokens):
+            quoted += {"blockquote_open": 1, "blockquote_close": -1}.get(token.type, 0)
             _as_written(token.children or ())
+            if quoted and token.type == "inline" and tokens[number - 2].type == "blockquote_open":
+                _title_on_its_own_line(token.children or [])
         return tokens
     return _as_written([child for token in _PARSER.parseInline(text) for child in token.children or ()])
+
+
+def _title_on_its_own_line(children: list[Token]) -> None:
+    """A note (the reader writes an admonition as a quote opening with its title in bold: `> **Tip: …**`)
+    keeps its title on a line of its own."""
+    shown = [token for token in children if token.type != "text" or token.content]
+    if not shown or shown[0].type != "strong_open":
+        return
+    closing = next((n for n, token in enumerate(shown) if token.type == "strong_close"), -1)
+    if 0 < closing < len(shown) - 1 and shown[closing + 1].type == "softbreak":
+        shown[closing + 1].type = "hardbreak"
 
 
 def _as_written(children: Sequence[Token]) -> list[Token]:

@@ -51,7 +51,8 @@ class MarkdownPainter:
             f'a {{ color: {self.link_colour}; text-decoration: underline; }} '
             f'code, pre {{ font-family: "{mono}"; background-color: {self.code_background}; }} '
             f"p {{ margin-top: 0px; margin-bottom: 6px; }} ul, ol {{ margin-top: 0px; margin-bottom: 6px; }} "
-            f"table {{ margin-top: 2px; margin-bottom: 6px; }} pre {{ margin-top: 0px; margin-bottom: 6px; }}")
+            f"table {{ margin-top: 2px; margin-bottom: 6px; }} pre {{ margin-top: 0px; margin-bottom: 6px; }} "
+            f"blockquote {{ margin-left: 0px; margin-right: 0px; background-color: {self.code_background}; }}")
         document.setHtml(inline_markdown.html(text, block=block))
         document.setTextWidth(max(1, width))
         self._documents[key] = document

@@ -111,3 +111,12 @@ def test_an_entity_stays_as_written_and_an_escape_gives_its_character() -> None:
     assert plain("R&amp;D **now** \\*") == "R&amp;D now *"
     assert html("R&amp;D **now**") == "R&amp;amp;D <b>now</b>"
     assert markdown("R&amp;D") == "R\\&amp;D"
+
+
+def test_a_note_keeps_its_title_on_a_line_of_its_own() -> None:
+    note = "Before.\n\n> **Warning: Do not delete the pod**\n> Its logs go with it. Read them **first**.\n"
+    assert html(note, block=True) == ("<p>Before.</p><blockquote><p><b>Warning: Do not delete the pod</b><br>Its "
+                                      "logs go with it. Read them <b>first</b>.</p></blockquote>")
+    assert plain(note, block=True) == "Before.\n\nWarning: Do not delete the pod\nIts logs go with it. Read them first."
+    quote = "> **Not** a title: bold in the middle\n> of a quote"
+    assert "<br>" not in html(quote, block=True)
