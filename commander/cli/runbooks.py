@@ -185,8 +185,12 @@ def _step_lines(step: Step, depth: int) -> list[str]:
     pad = "  " * depth
     kind = f"[{step.kind}] " if step.kind else ""
     lines = [f"  {pad}{step.id:<8} {kind}{step.text}"]
-    if step.command:
-        lines += [f"  {pad}{'':8}   $ {line}" for line in step.command.split("\n")]
+    if step.command:  # "$ " once, where the command starts: its continuation lines are part of it
+        prompt = f"{step.language or 'query'}> " if step.command_kind == "query" else "$ "
+        first, *rest = step.command.split("\n")
+        lines += [f"  {pad}{'':8}   {prompt}{first}", *(f"  {pad}{'':8}   {'':{len(prompt)}}{line}" for line in rest)]
+    if step.output:  # what it shows, set off by a bar: read, never pasted
+        lines += [f"  {pad}{'':8}   | {line}" for line in step.output.rstrip("\n").split("\n")]
     if step.link:
         lines.append(f"  {pad}{'':8}   -> {step.link}")
     for child in step.children:

@@ -62,3 +62,40 @@ def test_checklist_list_and_check_print_the_plain_words(run: Run, declare: Calla
     exported = run("checklist", "export", ref, "1").out
     assert "- [x] Find the pods with the **most restarts** using `kubectl get pods -A`" in exported
     assert "\\*" not in exported
+
+
+CONTINUED = """\
+# EtcdDown
+
+## Diagnosis
+
+1. Count the members that are up:
+   ```promql
+   sum(up{job="etcd"})
+   ```
+2. Read the logs of every member:
+   ```bash
+   kubectl -n openshift-etcd logs \\
+     -l app=etcd --tail=200
+   ```
+3. List the nodes:
+   ```console
+   $ oc get nodes
+   NAME       STATUS
+   master-0   Ready
+   ```
+"""
+
+
+def test_runbook_show_prints_a_command_whole_a_query_as_a_query_and_output_apart(run: Run, tmp_path: Path) -> None:
+    folder = tmp_path / "md"
+    folder.mkdir()
+    (folder / "EtcdDown.md").write_text(CONTINUED, encoding="utf-8")
+    assert run("runbook", "import", str(folder)).code == 0
+    lines = run("runbook", "show", "EtcdDown").out.splitlines()
+    at = lines.index("             promql> sum(up{job=\"etcd\"})")
+    assert not lines[at - 1].strip().startswith("$")
+    start = lines.index("             $ kubectl -n openshift-etcd logs \\")
+    assert lines[start + 1] == "                 -l app=etcd --tail=200"  # the continuation, without a second "$ "
+    nodes = lines.index("             $ oc get nodes")
+    assert lines[nodes + 1:nodes + 3] == ["             | NAME       STATUS", "             | master-0   Ready"]

@@ -72,9 +72,10 @@ def test_show_prints_steps_with_their_ids_commands_and_links(imported: Result, r
     assert "Services: orders-db, reporting" in lines
     assert "Link:     Replication dashboard  https://grafana.example.com/d/pg-replication" in lines
     assert "  s1.1     [diagnose] Measure the lag on the replica:" in lines
-    assert "             $ SELECT now() - pg_last_xact_replay_timestamp() AS lag;" in lines
-    assert "    s1.2.1   [diagnose] On the primary: `psql -c \"SELECT client_addr, state, sent_lsn, replay_lsn FROM " \
-           "pg_stat_replication;\"`" in lines
+    assert "             sql> SELECT now() - pg_last_xact_replay_timestamp() AS lag;" in lines  # a query, not "$ "
+    # Inline Markdown is printed as its plain words (issue 12, item 4): no backticks.
+    assert "    s1.2.1   [diagnose] On the primary: psql -c \"SELECT client_addr, state, sent_lsn, replay_lsn FROM " \
+           "pg_stat_replication;\"" in lines
     assert "             -> https://grafana.example.com/d/pg-replication" in lines
 
 
