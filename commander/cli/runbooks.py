@@ -16,6 +16,7 @@ from commander.cli.outfile import write_out
 from commander.cli.render import clean, clean_lines, fit, json_text, rewrite_line, table, terminal_text
 from commander.cli.runbook_json import runbook_json
 from commander.cli.session import Session
+from commander.domain.inline_markdown import plain
 from commander.domain.runbooks import Runbook, RunbookRecord, Step
 from commander.domain.when import iso
 
@@ -154,7 +155,7 @@ def show(session: Session, args: argparse.Namespace) -> int:
     if args.json:
         print(json_text(json.dumps(runbook_json(record, runbook), ensure_ascii=False, indent=2)))
         return 0
-    lines = [f"{runbook.title}", f"id {runbook.id}   version {runbook.version} of {len(record.versions)}"
+    lines = [plain(runbook.title), f"id {runbook.id}   version {runbook.version} of {len(record.versions)}"
              + ("   RETIRED" if record.retired else "")]
     reviewed = _reviewed(console, record) if runbook is record.current else _last_review(runbook, console.zone)
     if reviewed.endswith("STALE"):
@@ -165,12 +166,12 @@ def show(session: Session, args: argparse.Namespace) -> int:
         if value:
             lines.append(f"{label + ':':<10}{value}")
     lines += [f"{'Link:':<10}{label}  {url}" for label, url in runbook.links]
-    if runbook.summary:
-        lines += ["", runbook.summary]
+    if runbook.summary:  # a runbook's Markdown as its plain words (domain/inline_markdown.py)
+        lines += ["", *plain(runbook.summary, block=True).split("\n")]
     for section in runbook.sections:
-        lines += ["", f"## {section.title}"]
+        lines += ["", f"## {plain(section.title)}"]
         if section.context:
-            lines += ["", *section.context.split("\n")] + ([""] if section.steps else [])
+            lines += ["", *plain(section.context, block=True).split("\n")] + ([""] if section.steps else [])
         for step in section.steps:
             lines += _step_lines(step, 0)
     if record.suggestions and runbook is record.current:
@@ -184,7 +185,7 @@ def show(session: Session, args: argparse.Namespace) -> int:
 def _step_lines(step: Step, depth: int) -> list[str]:
     pad = "  " * depth
     kind = f"[{step.kind}] " if step.kind else ""
-    lines = [f"  {pad}{step.id:<8} {kind}{step.text}"]
+    lines = [f"  {pad}{step.id:<8} {kind}{plain(step.text)}"]
     if step.command:  # "$ " once, where the command starts: its continuation lines are part of it
         prompt = f"{step.language or 'query'}> " if step.command_kind == "query" else "$ "
         first, *rest = step.command.split("\n")
