@@ -14,7 +14,15 @@ import html
 from datetime import datetime
 
 from PySide6.QtCore import QSize, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QFontMetrics, QGuiApplication, QPainter, QPaintEvent, QResizeEvent
+from PySide6.QtGui import (
+    QCursor,
+    QDesktopServices,
+    QFontMetrics,
+    QGuiApplication,
+    QPainter,
+    QPaintEvent,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -24,6 +32,7 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QSplitter,
     QStackedWidget,
+    QToolTip,
     QVBoxLayout,
     QWidget,
 )
@@ -31,6 +40,7 @@ from PySide6.QtWidgets import (
 from commander.domain import inline_markdown
 from commander.domain.runbooks import RunbookRecord, Suggestion
 from commander.domain.when import format_duration
+from commander.ui import richtext
 from commander.ui.checklist_dialogs import _short
 from commander.ui.dialogs import FormGrid, plain_label
 from commander.ui.problems import show_problem
@@ -157,6 +167,7 @@ class RunbookViewer(QWidget):
                                              | Qt.TextInteractionFlag.LinksAccessibleByKeyboard)
         self.summary.setOpenExternalLinks(False)
         self.summary.linkActivated.connect(lambda url: open_web_link(url, self))
+        self.summary.linkHovered.connect(self._show_address)  # a link says where it goes before it is clicked
         self.facts: dict[str, tuple[QLabel, QLabel]] = {}
         grid = FormGrid()
         grid.setVerticalSpacing(3)
@@ -283,6 +294,12 @@ class RunbookViewer(QWidget):
         self.steps.show_runbook(runbook)
         self.stack.setCurrentWidget(self.split)
         self._fitting.start()  # once the new suggestion rows are shown: Qt shows them at the next turn
+
+    def _show_address(self, url: str) -> None:
+        if url:
+            QToolTip.showText(QCursor.pos(), richtext.tooltip(url), self.summary)
+        else:
+            QToolTip.hideText()
 
     def _fact(self, name: str, value: str) -> None:
         caption, label = self.facts[name]

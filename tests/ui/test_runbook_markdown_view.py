@@ -132,3 +132,28 @@ def test_a_query_is_labelled_and_a_commands_output_shown_under_it(qtbot: QtBot, 
     long = "\n".join(f"line {n}" for n in range(OUTPUT_LINES + 5))
     assert shown_output(long).splitlines()[-1] == "… 5 more lines"
     assert not library.grab().isNull()
+
+
+def test_every_document_the_viewer_lays_out_for_a_hostile_runbook_is_free_of_its_html(qtbot: QtBot,
+                                                                                     console: Console) -> None:
+    """The delegates paint rich text: what they are given must hold no tag of the runbook's own, however the
+    runbook mixes HTML into its Markdown (the window walker of test_hostile_text sees labels, not paint)."""
+    from tests.ui.test_hostile_text import _runbook
+
+    hostile = _runbook()
+    marked = Step("", "**b** <img src=\"/dev/zero\"> ![x](/dev/zero) [f](file:///etc/passwd) `<b>`", "mitigate")
+    runbooks.save(console, Runbook(id="", title=hostile.title, summary=hostile.summary + " **x**",
+                                   sections=numbered([*hostile.sections, Section("More", (marked,), PROSE)])))
+    library = RunbookLibrary(console, lambda: None)
+    qtbot.addWidget(library)
+    library.resize(1100, 2000)
+    library.show()
+    qtbot.waitExposed(library)
+    assert not library.grab().isNull()  # every visible row painted: its document laid out
+    documents = list(library.viewer.steps.delegate.markdown._documents.values())
+    assert len(documents) >= 4
+    for document in documents:
+        made = document.toHtml()
+        assert "<img" not in made and 'href="file:' not in made and "/dev/zero\"" not in made.replace("&quot;", "")
+    for text in (library.viewer.summary.text(),):
+        assert "<img" not in text and "<b>x</b>" in text
