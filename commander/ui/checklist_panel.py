@@ -37,6 +37,7 @@ from commander.app.console import Console
 from commander.domain.checklists import Checklist, ChecklistStep
 from commander.domain.errors import DomainError
 from commander.domain.events import Event
+from commander.domain.inline_markdown import plain
 from commander.domain.timeline import IncidentView
 from commander.store.errors import StoreError
 from commander.ui.checklist_delegate import ChecklistDelegate
@@ -358,7 +359,7 @@ class ChecklistPanel(QWidget):
 
         step = None if whole else self.selected_step()
         dialog = SuggestChangeDialog(self.console, self.incident_id, checklist.id, step, self)
-        dialog.accepted.connect(lambda: self.said.emit(f"Suggestion recorded for “{checklist.title}”."))
+        dialog.accepted.connect(lambda: self.said.emit(f"Suggestion recorded for “{plain(checklist.title)}”."))
         dialog.open()
         return dialog
 
@@ -370,8 +371,8 @@ class ChecklistPanel(QWidget):
             return None
         from commander.ui.action_dialogs import ActionItemDialog
 
-        finding = "\n".join(f.text for f in step.findings) or f"From the checklist “{checklist.title}”."
-        dialog = ActionItemDialog(self.console, self, incident_id=self.incident_id, title=step.text[:200],
+        finding = "\n".join(f.text for f in step.findings) or f"From the checklist “{plain(checklist.title)}”."
+        dialog = ActionItemDialog(self.console, self, incident_id=self.incident_id, title=plain(step.text)[:200],
                                   finding=finding, source=f"checklist:{checklist.id}/{step.id}")
         dialog.open()
         return dialog
@@ -466,7 +467,7 @@ class ChecklistPanel(QWidget):
         checklist = self.selected_checklist()
         if checklist is not None:
             QGuiApplication.clipboard().setText(self.markdown(checklist))
-            self.said.emit(f"Copied “{checklist.title}” as Markdown.")
+            self.said.emit(f"Copied “{plain(checklist.title)}” as Markdown.")
 
     def save_markdown_as(self) -> Path | None:
         checklist = self.selected_checklist()
@@ -474,7 +475,7 @@ class ChecklistPanel(QWidget):
             return None
         reference = self.console.state(self.incident_id).reference
         suggested = Path.home() / f"{reference}-{_file_name(checklist.title)}.md"
-        chosen, _ = QFileDialog.getSaveFileName(self, f"Save “{checklist.title}”", str(suggested),
+        chosen, _ = QFileDialog.getSaveFileName(self, f"Save “{plain(checklist.title)}”", str(suggested),
                                                 "Markdown (*.md)")
         return self.save_markdown(Path(chosen), checklist) if chosen else None
 

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QPlainTextEdit, QWidget
 from commander.app import runbooks
 from commander.app.console import Console
 from commander.domain.errors import DomainError
+from commander.domain.inline_markdown import plain
 from commander.domain.runbook_export import parse_yaml
 from commander.domain.runbooks import Runbook, RunbookRecord, Suggestion, digest_of
 from commander.ui.checklist_dialogs import _short
@@ -64,7 +65,7 @@ class AcceptDialog(CommandDialog):
         super().__init__("Accept a suggestion", f"Save as version {len(record.versions) + 1}", parent)
         self.console, self.record, self.suggestion = console, record, suggestion
         step = record.current.step(suggestion.step) if suggestion.step else None
-        about = f", about “{_short(step.text, 60)}”" if step else f", about step {suggestion.step}" \
+        about = f", about “{_short(plain(step.text), 60)}”" if step else f", about step {suggestion.step}" \
             if suggestion.step else ""
         self.set_intro(f"{suggestion.by} suggested on {suggestion.reference}{about}:\n“{suggestion.text}”\n\n"
                        f"Edit the runbook below to apply it. Saving makes version {len(record.versions) + 1} and "

@@ -72,3 +72,19 @@ def test_html_in_a_checklist_step_shows_as_text(qtbot: QtBot, window: MainWindow
     document, _ = _document(panel, checklist, "s1.2")
     assert document.toPlainText() == '<img src="/dev/zero"> bold <b>tag</b>'
     assert "<img" not in document.toHtml().replace("&lt;img", "")
+
+
+def test_the_step_dialogs_and_an_action_item_name_the_step_by_its_plain_words(
+        qtbot: QtBot, window: MainWindow, console: Console, incident: str) -> None:
+    panel, checklist = _panel(window, console, incident)
+    panel.select_step(checklist, "s1.1")
+    dialog = panel.skip_selected()
+    assert dialog is not None
+    qtbot.addWidget(dialog)
+    assert dialog.intro.text().startswith("Skip “Roll back with kubectl rollout undo when the last deploy")
+    dialog.reject()
+    item = panel.turn_into_action_item()
+    assert item is not None
+    qtbot.addWidget(item)
+    assert "**" not in item.title.text() and item.title.text().startswith("Roll back with kubectl rollout undo")
+    item.reject()
