@@ -30,6 +30,7 @@ class MarkdownPainter:
         self._documents: OrderedDict[tuple[str, bool, str, int, str, str], QTextDocument] = OrderedDict()
         self.link_colour = "#4c8dff"
         self.code_background = "#2a2f3a"
+        self._sheet: tuple[tuple[str, str], str] = (("", ""), "")  # (colours, the style sheet made for them)
 
     def forget(self) -> None:
         """After a change of width, font or theme: documents are laid out again."""
@@ -45,20 +46,26 @@ class MarkdownPainter:
         document.setDocumentMargin(0)
         document.setDefaultFont(font)
         document.setUndoRedoEnabled(False)
-        mono = mono_font(0.92).family().replace('"', "")
         # Set before the HTML: Qt applies the default style sheet when it reads the markup.
-        document.setDefaultStyleSheet(
-            f'a {{ color: {self.link_colour}; text-decoration: underline; }} '
-            f'code, pre {{ font-family: "{mono}"; background-color: {self.code_background}; }} '
-            f"p {{ margin-top: 0px; margin-bottom: 6px; }} ul, ol {{ margin-top: 0px; margin-bottom: 6px; }} "
-            f"table {{ margin-top: 2px; margin-bottom: 6px; }} pre {{ margin-top: 0px; margin-bottom: 6px; }} "
-            f"blockquote {{ margin-left: 0px; margin-right: 0px; background-color: {self.code_background}; }}")
+        document.setDefaultStyleSheet(self._style_sheet())
         document.setHtml(inline_markdown.html(text, block=block))
         document.setTextWidth(max(1, width))
         self._documents[key] = document
         while len(self._documents) > _KEEP:
             self._documents.popitem(last=False)
         return document
+
+    def _style_sheet(self) -> str:
+        key = (self.link_colour, self.code_background)
+        if self._sheet[0] != key:
+            mono = mono_font(0.92).family().replace('"', "")
+            self._sheet = (key, (
+                f'a {{ color: {self.link_colour}; text-decoration: underline; }} '
+                f'code, pre {{ font-family: "{mono}"; background-color: {self.code_background}; }} '
+                f"p {{ margin-top: 0px; margin-bottom: 6px; }} ul, ol {{ margin-top: 0px; margin-bottom: 6px; }} "
+                f"table {{ margin-top: 2px; margin-bottom: 6px; }} pre {{ margin-top: 0px; margin-bottom: 6px; }} "
+                f"blockquote {{ margin-left: 0px; margin-right: 0px; background-color: {self.code_background}; }}"))
+        return self._sheet[1]
 
     def height(self, text: str, font: QFont, width: int, *, block: bool = False) -> int:
         return int(self.document(text, font, width, block=block).size().height() + 0.999)
