@@ -15,6 +15,7 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistent
 from PySide6.QtGui import QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import QApplication, QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
+from commander.domain.inline_markdown import plain
 from commander.domain.runbooks import RunbookRecord
 from commander.ui import linkify
 from commander.ui.runbook_steps import chip
@@ -66,8 +67,8 @@ class LibraryModel(QAbstractListModel):
         if role == Qt.ItemDataRole.ToolTipRole and row.record is not None:
             runbook = row.record.current
             # The file first: two runbooks with one title are told apart by it. Qt would take `<b>` for markup.
-            said = "\n\n".join(part for part in (f"File: {runbook.source}" if runbook.source else "", runbook.summary)
-                               if part)
+            said = "\n\n".join(part for part in (f"File: {runbook.source}" if runbook.source else "",
+                                                 plain(runbook.summary, block=True)) if part)
             return linkify.tooltip(said) if said else None
         return None
 

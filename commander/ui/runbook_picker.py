@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from commander.app.console import Console
 from commander.domain.events import Event
+from commander.domain.inline_markdown import plain
 from commander.ui import richtext
 from commander.ui.problems import ErrorLabel, attempt
 from commander.ui.runbook_list import file_tail
@@ -141,7 +142,7 @@ class RunbookPicker(QDialog):
         item = QListWidgetItem(f"{current.title}\n{'  ·  '.join(facts)}")
         item.setData(_ID, record.id)
         told = "\n\n".join(part for part in (f"File: {current.source}" if current.source else "",
-                                              current.summary or current.title) if part)
+                                              plain(current.summary or current.title, block=True)) if part)
         item.setToolTip(richtext.tooltip(told))  # a runbook file is outside text
         self.results.addItem(item)
 

@@ -157,3 +157,13 @@ def test_every_document_the_viewer_lays_out_for_a_hostile_runbook_is_free_of_its
         assert "<img" not in made and 'href="file:' not in made and "/dev/zero\"" not in made.replace("&quot;", "")
     for text in (library.viewer.summary.text(),):
         assert "<img" not in text and "<b>x</b>" in text
+
+
+def test_the_library_lists_tooltip_reads_the_summary_without_markers(qtbot: QtBot, console: Console) -> None:
+    viewer = _viewer(qtbot, console)
+    library = viewer.parentWidget()
+    while library is not None and not isinstance(library, RunbookLibrary):
+        library = library.parentWidget()
+    assert isinstance(library, RunbookLibrary)
+    tooltip = library.list.currentIndex().data(Qt.ItemDataRole.ToolTipRole)
+    assert "Pods restart" in tooltip and "**" not in tooltip
