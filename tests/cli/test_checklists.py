@@ -3,6 +3,8 @@ suggest, detach, export; refusals that say what to do."""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,7 +14,10 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "runbooks"
 
 
 def _with_library(run: Run, declare: Callable[..., str]) -> str:
-    assert run("runbook", "import", str(FIXTURES)).code == 0
+    # A copy outside the checkout: inside it, the files' last git commit would count as their review.
+    copy = Path(tempfile.mkdtemp(prefix="runbooks-")) / "runbooks"
+    shutil.copytree(FIXTURES, copy)
+    assert run("runbook", "import", str(copy)).code == 0
     return declare()
 
 
