@@ -59,6 +59,9 @@ class ChecklistStep:
     reason: str = ""             # why it was skipped
     assigned: str = ""           # a role or a person; "" for nobody
     findings: list[Finding] = field(default_factory=list)
+    # The language of a query (promql, sql…) when the step's command is one: pasted into that tool, never
+    # run in a shell. "" for a shell command.
+    query: str = ""
 
     @property
     def finished(self) -> bool:
@@ -141,7 +144,7 @@ def _steps(raw: Sequence[Any]) -> Iterator[tuple[str, ChecklistStep]]:
         yield step_id, ChecklistStep(
             step_id, _text(item.get("text")), _text(item.get("kind")), _text(item.get("command")) or None,
             _text(item.get("link")) or None, item["depth"] if isinstance(item.get("depth"), int) else 0,
-            _text(item.get("section")))
+            _text(item.get("section")), query=_text(item.get("query")))
 
 
 def _text(value: object) -> str:
@@ -205,7 +208,8 @@ def dump(checklists: Mapping[str, Checklist]) -> list[list[Any]]:
     return [[c.id, c.title, c.runbook, c.version_id, c.version, c.role, c.attached_by, to_ms(c.attached_at),
              c.detached_by, _ms(c.detached_at), c.detach_reason,
              [[s.id, s.text, s.kind, s.command, s.link, s.depth, s.section, s.state, s.by, _ms(s.at), s.reason,
-               s.assigned, [[f.id, f.text, f.by, to_ms(f.at)] for f in s.findings]] for s in c.steps.values()]]
+               s.assigned, [[f.id, f.text, f.by, to_ms(f.at)] for f in s.findings], s.query]
+              for s in c.steps.values()]]
             for c in checklists.values()]
 
 
@@ -221,9 +225,9 @@ def restore(saved: Sequence[Sequence[Any]]) -> dict[str, Checklist]:
 
 def _restore_steps(saved: Sequence[Sequence[Any]]) -> Iterator[tuple[str, ChecklistStep]]:
     for (step_id, text, kind, command, link, depth, section, state, by, at, reason, assigned,
-         findings) in saved:
+         findings, query) in saved:
         yield step_id, ChecklistStep(step_id, text, kind, command, link, depth, section, state, by, _dt(at), reason,
-                                     assigned, [Finding(f[0], f[1], f[2], from_ms(f[3])) for f in findings])
+                                     assigned, [Finding(f[0], f[1], f[2], from_ms(f[3])) for f in findings], query)
 
 
 def _ms(moment: datetime | None) -> int | None:
@@ -301,6 +305,10 @@ class RunbookStep(Protocol):
     @property
     def link(self) -> str | None: ...
     @property
+    def command_kind(self) -> str: ...
+    @property
+    def language(self) -> str: ...
+    @property
     def children(self) -> Sequence[RunbookStep]: ...
 
 
@@ -332,8 +340,11 @@ def runbook_steps(runbook: RunbookVersion) -> list[dict[str, Any]]:
 
     def walk(steps: Sequence[RunbookStep], depth: int, section: str) -> None:
         for step in steps:
-            flat.append({"id": step.id, "text": step.text, "kind": step.kind or "", "command": step.command,
-                         "link": step.link, "depth": depth, "section": section})
+            item = {"id": step.id, "text": step.text, "kind": step.kind or "", "command": step.command,
+                    "link": step.link, "depth": depth, "section": section}
+            if step.command and step.command_kind == "query":
+                item["query"] = step.language or "query"
+            flat.append(item)
             walk(step.children, depth + 1, section)
 
     for section in runbook.sections:

@@ -104,7 +104,7 @@ _annotations = text_map(key=1_000, value=TEXT, most=500, total=500_000)
 
 # A checklist step as checklist.attached carries it (checklists._steps tolerates any field missing).
 _STEP = record({}, {"id": _id, "text": _text, "kind": _line, "command": nullable(_address),
-                    "link": nullable(_address), "depth": whole(0, 100), "section": _text})
+                    "link": nullable(_address), "depth": whole(0, 100), "section": _text, "query": _line})
 
 
 def _runbook_step(depth: int) -> Check:

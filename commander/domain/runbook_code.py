@@ -120,3 +120,14 @@ def as_session(command: str) -> str:
         opened = _HEREDOC.search(line)
         heredoc = opened[2] if opened is not None else None
     return "\n".join(out)
+
+
+_QUERY_NAMES = {"promql": "PromQL", "logql": "LogQL", "sql": "SQL", "metricsql": "MetricsQL", "traceql": "TraceQL",
+                "kql": "KQL", "kusto": "KQL", "nrql": "NRQL", "influxql": "InfluxQL", "flux": "Flux", "cql": "CQL"}
+
+
+def query_label(language: str) -> str:
+    """The words shown with a query's box ("PromQL query"): a query is pasted into its tool, never run in a
+    shell."""
+    name = _QUERY_NAMES.get(language.lower(), language) if language and language != "query" else ""
+    return f"{name} query" if name else "Query"

@@ -29,7 +29,7 @@ from commander.domain.incident import (
 from commander.domain.policy import Policy
 from commander.domain.timeline import CATEGORIES, IncidentView, TimeFormat, TimelineEntry
 
-FOLD_VERSION = 9
+FOLD_VERSION = 10
 WORTH_IT = 2_000  # events: below this a fresh fold is as quick as reading a snapshot
 _PROBE = datetime(2001, 2, 3, 4, 5, 6, tzinfo=UTC)
 

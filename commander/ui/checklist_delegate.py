@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from commander.domain.checklists import ChecklistStep
 from commander.domain.inline_markdown import plain
+from commander.domain.runbook_code import query_label
 from commander.ui import richtext
 from commander.ui.checklist_model import CHECKLIST, SECTION, ChecklistModel, Node
 from commander.ui.markdown_view import MarkdownPainter
@@ -297,6 +298,12 @@ class ChecklistDelegate(QStyledItemDelegate):
             painter.setFont(fonts.mono)
             painter.setPen(t.colour("text"))
             inner = parts.command.adjusted(5, 0, -5, 0)
+            if step.query:  # a query goes into its tool, not a shell: say which, before its text
+                caption = query_label(step.query) + " ›"
+                painter.setPen(t.colour("muted"))
+                painter.drawText(inner, _LINE, caption)
+                inner.setLeft(inner.left() + fonts.mono_metrics.horizontalAdvance(caption + " "))
+                painter.setPen(t.colour("text"))
             first = step.command.splitlines()[0] + (" …" if "\n" in step.command else "")
             painter.drawText(inner, _LINE, fonts.mono_metrics.elidedText(first, Qt.TextElideMode.ElideRight,
                                                                          inner.width()))

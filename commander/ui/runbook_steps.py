@@ -53,6 +53,7 @@ from PySide6.QtWidgets import (
 )
 
 from commander.domain.inline_markdown import plain
+from commander.domain.runbook_code import query_label
 from commander.domain.runbooks import Runbook, Step
 from commander.ui import richtext
 from commander.ui.markdown_view import MarkdownPainter
@@ -153,11 +154,7 @@ class Parts:
 
 def query_caption(step: Step) -> str:
     """The words over a query's box: a query is pasted into its tool, never run in a shell."""
-    if step.command_kind != "query":
-        return ""
-    names = {"promql": "PromQL", "logql": "LogQL", "sql": "SQL", "metricsql": "MetricsQL", "traceql": "TraceQL"}
-    language = names.get(step.language.lower(), step.language)
-    return f"{language} query" if language else "Query"
+    return query_label(step.language) if step.command_kind == "query" else ""
 
 
 def shown_output(output: str) -> str:

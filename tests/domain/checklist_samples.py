@@ -14,6 +14,8 @@ class SampleStep:
     command: str | None = None
     link: str | None = None
     children: tuple[SampleStep, ...] = ()
+    command_kind: str = ""  # "query" for a query (PromQL…), "" for a shell command
+    language: str = ""
 
 
 @dataclass(frozen=True)

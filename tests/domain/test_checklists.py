@@ -17,7 +17,7 @@ from commander.domain.events import Actor, Event
 from commander.domain.policy import Policy
 from commander.domain.timeline import IncidentView
 from commander.domain.when import iso
-from tests.domain.checklist_samples import NODE_NOT_READY, SampleRunbook, SampleSection, long_runbook
+from tests.domain.checklist_samples import NODE_NOT_READY, SampleRunbook, SampleSection, SampleStep, long_runbook
 from tests.domain.replica import INCIDENT_ID, NOW, Replica
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -310,3 +310,29 @@ def test_a_library_runbook_attaches_as_it_is(declared: Replica) -> None:
     assert [(s.id, s.depth, s.section, s.kind) for s in steps.values()] == [
         ("s1.1", 0, "Mitigation", "mitigate"), ("s1.1.1", 1, "Mitigation", "verify")]
     assert len(steps) == len(runbook.all_steps())
+
+
+def test_a_query_step_stays_a_query_on_the_checklist_and_in_its_snapshot(policy: Policy) -> None:
+    from commander.domain.runbook_markdown import parse_markdown
+
+    runbook = parse_markdown("# Crash looping\n\n## Diagnosis\n\nHow often it restarted:\n\n```promql\n"
+                             "increase(kube_pod_container_status_restarts_total[1h]) > 3\n```\n\n"
+                             "Restart it:\n\n```sh\n$ kubectl rollout restart deploy/api\n```\n",
+                             name="crash.md").runbook
+    version = SampleRunbook("rb-crash", runbook.title, tuple(
+        SampleSection(section.title, tuple(SampleStep(s.id, s.text, s.kind or "", s.command, s.link, (),
+                                                      s.command_kind, s.language) for s in section.steps))
+        for section in runbook.sections))
+    r = Replica(1, policy)
+    r.declare()
+    r.act(lambda s: checklists.attach_runbook(s, version))
+    (checklist,) = r.state().checklists.values()
+    query, command = checklist.steps.values()
+    assert (query.query, query.command) == ("promql", "increase(kube_pod_container_status_restarts_total[1h]) > 3")
+    assert (command.query, command.command) == ("", "kubectl rollout restart deploy/api")
+    view = IncidentView(INCIDENT_ID, policy)
+    view.load(list(r.known.values()))
+    saved = json.loads(json.dumps(snapshot.dump(view)))
+    restored = snapshot.restore(INCIDENT_ID, saved, policy, iso, lambda: list(r.known.values()))
+    assert restored is not None
+    assert [s.query for s in next(iter(restored.state.checklists.values())).steps.values()] == ["promql", ""]
