@@ -10,11 +10,13 @@ from commander.app.console import Console
 
 
 def test_a_runbook_too_large_to_share_is_skipped_and_the_rest_imported(console: Console, tmp_path: Path) -> None:
-    (tmp_path / "disk-full.md").write_text("# Disk full\n\n## Mitigation\n\n- Free space\n", encoding="utf-8")
+    folder = tmp_path / "runbooks"  # apart from the store's own files, which the import would list as skipped
+    folder.mkdir()
+    (folder / "disk-full.md").write_text("# Disk full\n\n## Mitigation\n\n- Free space\n", encoding="utf-8")
     prose = "\n\n".join("A paragraph of background that goes on and on. " * 40 for _ in range(120))
-    (tmp_path / "essay.md").write_text(f"# The whole history\n\n## Background\n\n{prose}\n\n## Steps\n\n- Read it\n",
+    (folder / "essay.md").write_text(f"# The whole history\n\n## Background\n\n{prose}\n\n## Steps\n\n- Read it\n",
                                        encoding="utf-8")
-    report = runbooks.import_paths(console, [tmp_path])
+    report = runbooks.import_paths(console, [folder])
     assert [entry.title for entry in report.imported] == ["Disk full"]
     [(where, why)] = report.skipped
     assert where.endswith("essay.md")
