@@ -29,7 +29,7 @@ from typing import Any
 import httpx
 
 from commander.domain.when import iso
-from commander.integrations.destinations.base import Outcome, retry_after, shorten
+from commander.integrations.destinations.base import JSON_CONTENT_TYPE, Outcome, retry_after, shorten
 
 EVENTS_URL = "https://events.pagerduty.com/v2/enqueue"
 SUMMARY_MAX = 1024
@@ -99,7 +99,7 @@ class EventsV2:
     async def send(self, client: httpx.AsyncClient, body: Mapping[str, Any], action: str) -> Outcome:
         """One attempt; retrying (429, 5xx, the network) is the caller's, as `Outcome.state` "retry" says."""
         response = await client.post(self.url, content=json.dumps(body, ensure_ascii=False).encode(),
-                                     headers={"content-type": "application/json", "accept": "application/json"})
+                                     headers={"content-type": JSON_CONTENT_TYPE, "accept": "application/json"})
         return self.read(response, action)
 
     def read(self, response: httpx.Response, action: str) -> Outcome:

@@ -73,6 +73,7 @@ def test_trigger_acknowledge_resolve_follow_one_alert() -> None:
         assert "accepted the page (Event processed)" in triggered.detail
         assert [a.status for a in fake.alerts] == ["triggered"]
         assert fake.alerts[0].summary == ALERT.summary
+        assert server.requests[0].headers["content-type"] == "application/json; charset=utf-8"
         assert run(once(events, "acknowledge")).state == "delivered"
         assert fake.alerts[0].status == "acknowledged"
         assert run(once(events, "resolve")).state == "delivered"
