@@ -61,11 +61,6 @@ class _Scene:
         return self.act(person, at, lambda s: decisions.add_note(s, text, now=at, pinned=pinned))[0].id
 
 
-def seed_demo(console: Console, now: datetime | None = None) -> IncidentState:
-    """Write the demo incidents and return the SEV1 (the one to look at first)."""
-    return demo_incidents(console, now)[0]
-
-
 def demo_incidents(console: Console, now: datetime | None = None) -> list[IncidentState]:
     """Write the demo incidents; returns them as [SEV1 in progress, SEV3 open, SEV2 resolved]."""
     now = now or console.now()

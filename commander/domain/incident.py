@@ -200,15 +200,12 @@ class IncidentState:
 
 class IncidentFold:
     """Applies events one at a time, in log order. `fold()` sorts first; a live view that receives an
-    event older than the last one applied must refold (see `needs_refold`)."""
+    event older than the last one applied must refold (its order is at most `state.last_order`)."""
 
     def __init__(self, incident_id: str, policy: Policy) -> None:
         self.state = IncidentState(id=incident_id, reference=reference_for(incident_id))
         for role in policy.roles:
             self.state.roles[role.key] = RoleSlot(role.key, role.name, role.duty, custom=False)
-
-    def needs_refold(self, event: Event) -> bool:
-        return event.order <= self.state.last_order
 
     def apply(self, event: Event, *, checked: bool = False) -> None:
         """Fold one event. One whose payload does not fit its kind's schema (written before rows were

@@ -360,9 +360,6 @@ class TrendsWindow(QWidget):
     def busy(self) -> bool:
         return self._running or self._wanted is not None
 
-    def charts_painted(self) -> bool:
-        return self.counts_chart.painted_data
-
     def _ask(self, filters: ReportFilter, *, read_again: bool) -> None:
         again = read_again or (self._wanted is not None and self._wanted[1])
         self._wanted = (filters, again)

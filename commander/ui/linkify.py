@@ -14,10 +14,6 @@ URL = re.compile(r"\bhttps?://[^\s<>\"'`]+", re.IGNORECASE)
 _TRAILING = ".,;:!?)]}'\""  # punctuation that ends a sentence more often than an address
 
 
-def find_urls(text: str) -> list[str]:
-    return [_trim(match.group(0)) for match in URL.finditer(text)]
-
-
 def to_html(text: str) -> str:
     """Escaped HTML of the text, with http(s) addresses as links and line breaks kept."""
     parts: list[str] = []

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from commander.app.console import Console
@@ -23,7 +22,6 @@ class NoteDraft:
 
 
 class NoteBox(QWidget):
-    note_added = Signal(str)  # incident id
 
     def __init__(self, console: Console, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -96,4 +94,3 @@ class NoteBox(QWidget):
         done, _ = attempt(add, inline=self.error)
         if done:
             self.set_draft(NoteDraft())
-            self.note_added.emit(incident)

@@ -81,9 +81,6 @@ class PagesPanel(QWidget):
         layout.addLayout(buttons)
         self._show_rows([])
 
-    def has_pages(self) -> bool:
-        return bool(self.state and self.state.paging.pages)
-
     def show_incident(self, incident_id: str | None, state: IncidentState | None) -> None:
         if incident_id != self.incident_id:
             self._shown = ()
