@@ -21,10 +21,16 @@ def quiet_environment(home: Path | None = None) -> dict[str, str]:
     """Environment for child processes: headless Qt, and a private home so no real settings are touched."""
     home = home or Path(tempfile.mkdtemp(prefix="commander-bench-"))
     env = dict(os.environ)
-    env.update({"QT_QPA_PLATFORM": env.get("QT_QPA_PLATFORM", "offscreen"),
-                "COMMANDER_HOME": str(home / "data"),
-                "XDG_CONFIG_HOME": str(home / "config"), "XDG_DATA_HOME": str(home / "share"),
-                "COMMANDER_USER": "Bench", "QT_LOGGING_RULES": "*.debug=false;qt.qpa.*=false"})
+    env.update(
+        {
+            "QT_QPA_PLATFORM": env.get("QT_QPA_PLATFORM", "offscreen"),
+            "COMMANDER_HOME": str(home / "data"),
+            "XDG_CONFIG_HOME": str(home / "config"),
+            "XDG_DATA_HOME": str(home / "share"),
+            "COMMANDER_USER": "Bench",
+            "QT_LOGGING_RULES": "*.debug=false;qt.qpa.*=false",
+        }
+    )
     env.pop("COMMANDER_DB", None)
     # An installed Commander starts from compiled bytecode (pip writes it at install, Python on first
     # import). A sandbox may forbid writing it (PYTHONDONTWRITEBYTECODE), so that every start compiles
@@ -65,10 +71,16 @@ class Figure:
 
 
 def print_table(title: str, figures: Sequence[Figure]) -> None:
-    rows = [(f.name, f"{f.value:,.1f} {f.unit}",
-             f"< {f.target:,.{0 if f.target >= 10 else 1}f} {f.unit}" if f.target is not None else "",
-             f.verdict, f.note)
-            for f in figures]
+    rows = [
+        (
+            f.name,
+            f"{f.value:,.1f} {f.unit}",
+            f"< {f.target:,.{0 if f.target >= 10 else 1}f} {f.unit}" if f.target is not None else "",
+            f.verdict,
+            f.note,
+        )
+        for f in figures
+    ]
     headers = ("figure", "measured", "target", "", "note")
     widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
     print(f"\n{title}")

@@ -26,9 +26,10 @@ from _common import Figure, median_ms, peak_rss_mb, print_table, quiet_environme
 from seed import PEOPLE, SERVICES, TITLES, IncidentSimulation, write
 
 from commander.app.resources import load_policy
-from commander.domain import decisions, timers
-from commander.domain.events import EventDraft, incident_stream
-from commander.domain.policy import Policy
+from commander.domain.core.events import EventDraft, incident_stream
+from commander.domain.core.policy import Policy
+from commander.domain.incident import decisions
+from commander.domain.updates import timers
 from commander.store.database import Database
 
 RESULT = "RESULT"
@@ -54,8 +55,9 @@ def simulate(rng: random.Random, policy: Policy, start: datetime, *, still_open:
     at(rng.uniform(1, 8))
     sim.attempt(decisions.assign_role, "comms", rng.choice(sim.crew), policy=policy)
     if rng.random() < 0.3:
-        sim.attempt(decisions.set_milestone, "acknowledged", clock.wall - timedelta(minutes=rng.uniform(0, 3)),
-                    now=clock.wall)
+        sim.attempt(
+            decisions.set_milestone, "acknowledged", clock.wall - timedelta(minutes=rng.uniform(0, 3)), now=clock.wall
+        )
     for _ in range(rng.randint(1, 4)):
         sim.attempt(decisions.add_note, "Looking at the dashboards", now=at(rng.uniform(1, 6)))
     length = rng.lognormvariate(4.0, 0.8)  # minutes to mitigation: a median near an hour
@@ -70,8 +72,9 @@ def simulate(rng: random.Random, policy: Policy, start: datetime, *, still_open:
         if roll < 0.05 and due.due is not None:
             sim.attempt(timers.snooze, policy, 10, "waiting for the vendor", now=now)
         elif roll < 0.15:
-            sim.attempt(decisions.change_severity, rng.choice(policy.severities).key, reason="impact reassessed",
-                        policy=policy)
+            sim.attempt(
+                decisions.change_severity, rng.choice(policy.severities).key, reason="impact reassessed", policy=policy
+            )
         else:
             sim.attempt(timers.record_update, "#incidents", "Still investigating", now=now)
         if rng.random() < 0.05:
@@ -82,22 +85,47 @@ def simulate(rng: random.Random, policy: Policy, start: datetime, *, still_open:
     sim.attempt(decisions.change_status, "mitigated", now=clock.wall)
     sim.attempt(decisions.change_status, "resolved", now=at(rng.uniform(5, 90)))
     if rng.random() < 0.04:  # reopened, then resolved again
-        sim.attempt(decisions.change_status, "investigating", now=at(rng.uniform(10, 120)),
-                    reason="errors are back")
+        sim.attempt(decisions.change_status, "investigating", now=at(rng.uniform(10, 120)), reason="errors are back")
         sim.attempt(decisions.change_status, "resolved", now=at(rng.uniform(10, 60)))
     stream = incident_stream(sim.id)
     for n in range(rng.choice([0, 0, 1, 2, 3])):
         due = (clock.wall + timedelta(days=rng.randint(3, 21))).date().isoformat()
-        sim.commit([EventDraft(stream, "action.created", {
-            "title": f"Follow-up {n + 1}", "owner": rng.choice(PEOPLE), "due": due, "priority": "P3",
-            "type": rng.choice(["prevent", "detect", "mitigate", "process"]), "source": "postmortem", "finding": ""})])
+        sim.commit(
+            [
+                EventDraft(
+                    stream,
+                    "action.created",
+                    {
+                        "title": f"Follow-up {n + 1}",
+                        "owner": rng.choice(PEOPLE),
+                        "due": due,
+                        "priority": "P3",
+                        "type": rng.choice(["prevent", "detect", "mitigate", "process"]),
+                        "source": "postmortem",
+                        "finding": "",
+                    },
+                )
+            ]
+        )
         if rng.random() < 0.6:
             action = sim.events[-1].id
             sim.commit([EventDraft(stream, "action.updated", {"action": action, "changes": {"status": "done"}})])
     if rng.random() < 0.1:
         name = rng.choice(NOISE_NAMES)
-        sim.commit([EventDraft(stream, "alert.noise", {"source": "alertmanager", "name": name, "reason": "flapping",
-                                                       "fingerprint": f"{rng.getrandbits(48):x}"})])
+        sim.commit(
+            [
+                EventDraft(
+                    stream,
+                    "alert.noise",
+                    {
+                        "source": "alertmanager",
+                        "name": name,
+                        "reason": "flapping",
+                        "fingerprint": f"{rng.getrandbits(48):x}",
+                    },
+                )
+            ]
+        )
     sim.attempt(decisions.change_status, "closed", now=at(rng.uniform(60, 600)))
     return sim
 
@@ -129,7 +157,7 @@ def seed(path: Path, incidents: int, rng_seed: int) -> tuple[int, float]:
 def core(store: str, runs: int) -> dict[str, object]:
     from commander.app import analytics
     from commander.app.bootstrap import build_console
-    from commander.domain.analytics import ReportFilter
+    from commander.domain.analytics.figures import ReportFilter
 
     console = build_console(store)
     everything = ReportFilter()
@@ -147,25 +175,32 @@ def core(store: str, runs: int) -> dict[str, object]:
         began = time.perf_counter()
         analytics.summarise(console, gathered, ReportFilter(severities=frozenset({severity})))
         refilter.append(time.perf_counter() - began)
-    return {"first": first, "report": timings, "read": read, "refilter": refilter, "incidents": len(report.facts),
-            "kinds": len(analytics.kinds()), "rss": peak_rss_mb()}
+    return {
+        "first": first,
+        "report": timings,
+        "read": read,
+        "refilter": refilter,
+        "incidents": len(report.facts),
+        "kinds": len(analytics.kinds()),
+        "rss": peak_rss_mb(),
+    }
 
 
 def ui(store: str) -> dict[str, object]:
     """The window from construction to its first chart painted, then to every chart filled. Waits in Qt's
     event loop (a busy loop of processEvents would also drain None's references under PySide6 6.12 on
-    CPython 3.11: see commander/ui/charts.py)."""
+    CPython 3.11: see commander/ui/analytics/charts.py)."""
     from PySide6.QtCore import QEventLoop, QTimer
 
     from commander.app.bootstrap import build_console
-    from commander.ui.app import application
+    from commander.ui.shell.app import application
 
     _app = application()  # the QApplication lives while this reference does
     console = build_console(store)
     marks: dict[str, float] = {}
     loop = QEventLoop()
     began = time.perf_counter()
-    from commander.ui.analytics_view import TrendsWindow  # the menu imports it on first use: timed too
+    from commander.ui.analytics.view import TrendsWindow  # the menu imports it on first use: timed too
 
     window = TrendsWindow(console)
     window.counts_chart.data_painted.connect(lambda: marks.setdefault("first", time.perf_counter()))
@@ -186,7 +221,7 @@ def spawn(part: str, store: Path, runs: int, env: dict[str, str]) -> dict[str, o
     done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=900, check=False)
     for line in done.stdout.splitlines():
         if line.startswith(RESULT):
-            return json.loads(line[len(RESULT):])  # type: ignore[no-any-return]
+            return json.loads(line[len(RESULT) :])  # type: ignore[no-any-return]
     raise SystemExit(f"The {part} measurement failed:\n{done.stderr}")
 
 
@@ -212,22 +247,45 @@ def main(argv: list[str] | None = None) -> int:
     if not store.is_file():
         store.parent.mkdir(parents=True, exist_ok=True)
         events, seconds = seed(store, args.incidents, args.seed)
-        figures.append(Figure("seed (not a target)", seconds, "s",
-                              note=f"{args.incidents:,} incidents, {events:,} events, "
-                                   f"{store.stat().st_size / 1e6:,.0f} MB"))
+        figures.append(
+            Figure(
+                "seed (not a target)",
+                seconds,
+                "s",
+                note=f"{args.incidents:,} incidents, {events:,} events, {store.stat().st_size / 1e6:,.0f} MB",
+            )
+        )
     env = quiet_environment()
     measured = spawn("core", store, args.runs, env)
-    report, read, refilter = ([float(x) for x in measured[key]]  # type: ignore[attr-defined]
-                              for key in ("report", "read", "refilter"))
+    report, read, refilter = (
+        [float(x) for x in measured[key]]  # type: ignore[attr-defined]
+        for key in ("report", "read", "refilter")
+    )
     figures += [
-        Figure("report over every incident, fresh console", float(measured["first"]) * 1000,  # type: ignore[arg-type]
-               "ms", note=f"{measured['incidents']:,} incidents (drills left out), every figure"),
-        Figure("report over every incident, median", median_ms(report), "ms",
-               note=f"median of {args.runs}; max {max(report) * 1000:,.0f} ms"),
-        Figure("  of which: read list + events", median_ms(read), "ms",
-               note=f"one scan of the log for {measured['kinds']} kinds"),
-        Figure("another filter over the same read", median_ms(refilter), "ms",
-               note="facts kept: only the sums again (one severity)"),
+        Figure(
+            "report over every incident, fresh console",
+            float(measured["first"]) * 1000,  # type: ignore[arg-type]
+            "ms",
+            note=f"{measured['incidents']:,} incidents (drills left out), every figure",
+        ),
+        Figure(
+            "report over every incident, median",
+            median_ms(report),
+            "ms",
+            note=f"median of {args.runs}; max {max(report) * 1000:,.0f} ms",
+        ),
+        Figure(
+            "  of which: read list + events",
+            median_ms(read),
+            "ms",
+            note=f"one scan of the log for {measured['kinds']} kinds",
+        ),
+        Figure(
+            "another filter over the same read",
+            median_ms(refilter),
+            "ms",
+            note="facts kept: only the sums again (one severity)",
+        ),
         Figure("peak RSS, core process", float(measured["rss"]), "MB"),  # type: ignore[arg-type]
     ]
     if not args.no_ui:
@@ -235,11 +293,19 @@ def main(argv: list[str] | None = None) -> int:
         first = [float(s["first_chart"]) for s in shown]  # type: ignore[arg-type]
         complete = [float(s["complete"]) for s in shown]  # type: ignore[arg-type]
         figures += [
-            Figure("Trends window: open to first chart painted", median_ms(first), "ms",
-                   target=FIRST_CHART_TARGET_MS, note=f"median of {args.windows} fresh processes; "
-                                                       f"max {max(first) * 1000:,.0f} ms"),
-            Figure("Trends window: every chart and table filled", median_ms(complete), "ms",
-                   note="default range (12 months); worked out off the UI thread"),
+            Figure(
+                "Trends window: open to first chart painted",
+                median_ms(first),
+                "ms",
+                target=FIRST_CHART_TARGET_MS,
+                note=f"median of {args.windows} fresh processes; max {max(first) * 1000:,.0f} ms",
+            ),
+            Figure(
+                "Trends window: every chart and table filled",
+                median_ms(complete),
+                "ms",
+                note="default range (12 months); worked out off the UI thread",
+            ),
         ]
     print_table(f"Analytics over {measured['incidents']:,} incidents", figures)
     if not args.keep:

@@ -30,7 +30,7 @@ RESULT = "RESULT"
 def runbook(steps: int) -> Any:
     """A realistic runbook of `steps` steps: sections of ten, commands on most, every third with a sub-step."""
     sys.path.insert(0, str(ROOT))
-    from commander.domain.runbooks import Runbook, Section, Step, numbered
+    from commander.domain.runbooks.library import Runbook, Section, Step, numbered
 
     sections, made, number = [], 0, 0
     kinds = ("Diagnosis", "Mitigation", "Verify", "Escalation")
@@ -45,17 +45,28 @@ def runbook(steps: int) -> Any:
             if position % 3 == 0 and made < steps:
                 made += 1
                 children = (Step("", f"Confirm the pods in app-{made} are Running and Ready", "verify"),)
-            items.append(Step("", f"Check the consumer lag of partition group {made} and compare it with the "
-                                  f"dashboard's baseline", "diagnose",
-                              f"kubectl -n app-{made} exec deploy/consumer -- lag --group g{made}",
-                              f"https://grafana.example.com/d/lag?var-group=g{made}", children))
+            items.append(
+                Step(
+                    "",
+                    f"Check the consumer lag of partition group {made} and compare it with the dashboard's baseline",
+                    "diagnose",
+                    f"kubectl -n app-{made} exec deploy/consumer -- lag --group g{made}",
+                    f"https://grafana.example.com/d/lag?var-group=g{made}",
+                    children,
+                )
+            )
         sections.append(Section(f"{kinds[number % len(kinds)]} {number}", tuple(items)))
-    return Runbook(id="bench-runbook", title=f"Queue backlog ({steps} steps)", version=1, version_id="bench-v1",
-                   sections=numbered(sections))
+    return Runbook(
+        id="bench-runbook",
+        title=f"Queue backlog ({steps} steps)",
+        version=1,
+        version_id="bench-v1",
+        sections=numbered(sections),
+    )
 
 
 def _declare(console: Any, notes: int) -> str:
-    from commander.domain.decisions import Declaration
+    from commander.domain.incident.decisions import Declaration
 
     state = console.declare(Declaration(title="Order queue backing up", severity="SEV2", services=("orders",)))
     for n in range(notes):
@@ -90,9 +101,9 @@ def ui(folder: str, steps: int, ticks: int) -> dict[str, object]:
     from PySide6.QtTest import QTest
 
     from commander.app.bootstrap import build_console
-    from commander.ui.app import application
-    from commander.ui.main_window import MainWindow
-    from commander.ui.settings import UiSettings
+    from commander.ui.shell.app import application
+    from commander.ui.shell.main_window import MainWindow
+    from commander.ui.shell.settings import UiSettings
 
     class Paints(QObject):
         count = 0
@@ -155,13 +166,24 @@ def _settle(app: Any, seconds: float) -> None:
 
 def spawn(part: str, args: argparse.Namespace) -> dict[str, Any]:
     folder = tempfile.mkdtemp(prefix="commander-checklist-")
-    command = [sys.executable, __file__, "--child", part, "--folder", folder, "--steps", str(args.steps),
-               "--ticks", str(args.ticks)]
-    done = subprocess.run(command, capture_output=True, text=True, env=quiet_environment(Path(folder)),
-                          timeout=900, check=False, cwd=ROOT)
+    command = [
+        sys.executable,
+        __file__,
+        "--child",
+        part,
+        "--folder",
+        folder,
+        "--steps",
+        str(args.steps),
+        "--ticks",
+        str(args.ticks),
+    ]
+    done = subprocess.run(
+        command, capture_output=True, text=True, env=quiet_environment(Path(folder)), timeout=900, check=False, cwd=ROOT
+    )
     for line in done.stdout.splitlines():
         if line.startswith(RESULT):
-            return json.loads(line[len(RESULT):])  # type: ignore[no-any-return]
+            return json.loads(line[len(RESULT) :])  # type: ignore[no-any-return]
     raise SystemExit(f"The {part} measurement failed:\n{done.stderr}")
 
 
@@ -181,20 +203,38 @@ def main(argv: list[str] | None = None) -> int:
 
     measured = spawn("core", args)
     figures = [
-        Figure("attach the runbook (Console.attach_checklist)", median_ms(measured["attach"]), "ms",
-               note=f"{measured['steps']} steps in one event; median of 5"),
-        Figure("tick a step (Console.check_step)", median_ms(measured["tick"]), "ms", target=16,
-               note=f"max {max(measured['tick']) * 1000:,.1f} ms over {args.ticks}"),
+        Figure(
+            "attach the runbook (Console.attach_checklist)",
+            median_ms(measured["attach"]),
+            "ms",
+            note=f"{measured['steps']} steps in one event; median of 5",
+        ),
+        Figure(
+            "tick a step (Console.check_step)",
+            median_ms(measured["tick"]),
+            "ms",
+            target=16,
+            note=f"max {max(measured['tick']) * 1000:,.1f} ms over {args.ticks}",
+        ),
     ]
     if not args.no_ui:
         shown = spawn("ui", args)
         space = [float(x) for x in shown["space"]]
         figures += [
-            Figure("attach to checklist painted (UI thread)", float(shown["attach"]) * 1000, "ms",
-                   note="with 200 notes on the timeline"),
-            Figure("Space to row painted (UI thread)", median_ms(space), "ms", target=16,
-                   note=f"p90 {statistics.quantiles(space, n=10)[-1] * 1000:,.1f} ms; of which the console call "
-                        f"and the panels' update {median_ms(shown['handled']):,.1f} ms"),
+            Figure(
+                "attach to checklist painted (UI thread)",
+                float(shown["attach"]) * 1000,
+                "ms",
+                note="with 200 notes on the timeline",
+            ),
+            Figure(
+                "Space to row painted (UI thread)",
+                median_ms(space),
+                "ms",
+                target=16,
+                note=f"p90 {statistics.quantiles(space, n=10)[-1] * 1000:,.1f} ms; of which the console call "
+                f"and the panels' update {median_ms(shown['handled']):,.1f} ms",
+            ),
         ]
     print_table(f"Checklists: a {args.steps}-step runbook on an incident", figures)
     return 0

@@ -52,8 +52,8 @@ def _drop_snapshots(store: str) -> None:
 
 def core(store: str, runs: int, notes: int) -> dict[str, object]:
     from commander.app.bootstrap import build_console
-    from commander.domain.events import incident_stream
-    from commander.domain.timeline import IncidentView
+    from commander.domain.core.events import incident_stream
+    from commander.domain.timeline.entries import IncidentView
     from commander.store.repository import EventLog
 
     incident = _big_incident(build_console(store))
@@ -94,8 +94,16 @@ def core(store: str, runs: int, notes: int) -> dict[str, object]:
         began = time.perf_counter()
         console.add_note(incident, f"Benchmark note {n}: error rate back under 1% on checkout")
         added.append(time.perf_counter() - began)
-    return {"open": opened, "cold": cold, "load": loaded, "fold": folded, "add_note": added, "entries": entries,
-            "events": total, "rss": peak_rss_mb()}
+    return {
+        "open": opened,
+        "cold": cold,
+        "load": loaded,
+        "fold": folded,
+        "add_note": added,
+        "entries": entries,
+        "events": total,
+        "rss": peak_rss_mb(),
+    }
 
 
 def ui(store: str, notes: int) -> dict[str, object]:
@@ -103,9 +111,9 @@ def ui(store: str, notes: int) -> dict[str, object]:
     from PySide6.QtTest import QTest
 
     from commander.app.bootstrap import build_console
-    from commander.ui.app import application
-    from commander.ui.main_window import MainWindow
-    from commander.ui.settings import UiSettings
+    from commander.ui.shell.app import application
+    from commander.ui.shell.main_window import MainWindow
+    from commander.ui.shell.settings import UiSettings
 
     class Paints(QObject):
         count = 0
@@ -153,13 +161,23 @@ def ui(store: str, notes: int) -> dict[str, object]:
 def spawn(part: str, store: Path, args: argparse.Namespace, env: dict[str, str]) -> dict[str, object]:
     copy = Path(tempfile.mkdtemp(prefix="commander-open-")) / "store.db"
     shutil.copyfile(store, copy)
-    command = [sys.executable, __file__, "--child", part, "--store", str(copy), "--runs", str(args.runs),
-               "--notes", str(args.notes)]
+    command = [
+        sys.executable,
+        __file__,
+        "--child",
+        part,
+        "--store",
+        str(copy),
+        "--runs",
+        str(args.runs),
+        "--notes",
+        str(args.notes),
+    ]
     done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=900, check=False)
     shutil.rmtree(copy.parent, ignore_errors=True)
     for line in done.stdout.splitlines():
         if line.startswith(RESULT):
-            return json.loads(line[len(RESULT):])  # type: ignore[no-any-return]
+            return json.loads(line[len(RESULT) :])  # type: ignore[no-any-return]
     raise SystemExit(f"The {part} measurement failed:\n{done.stderr}")
 
 
@@ -183,14 +201,28 @@ def main(argv: list[str] | None = None) -> int:
     measured = spawn("core", store, args, env)
     seconds = {key: [float(x) for x in measured[key]] for key in ("open", "cold", "load", "fold", "add_note")}  # type: ignore[attr-defined]
     figures = [
-        Figure("open incident (Console.view)", median_ms(seconds["open"]), "ms", target=300,
-               note=f"{measured['entries']:,} timeline rows; from its snapshot; median of {args.runs} fresh consoles"),
-        Figure("first open, no snapshot yet", median_ms(seconds["cold"]), "ms",
-               note="the whole log folded once; keeps a snapshot for every later open"),
+        Figure(
+            "open incident (Console.view)",
+            median_ms(seconds["open"]),
+            "ms",
+            target=300,
+            note=f"{measured['entries']:,} timeline rows; from its snapshot; median of {args.runs} fresh consoles",
+        ),
+        Figure(
+            "first open, no snapshot yet",
+            median_ms(seconds["cold"]),
+            "ms",
+            note="the whole log folded once; keeps a snapshot for every later open",
+        ),
         Figure("  of which: load from SQLite", median_ms(seconds["load"]), "ms", note="EventLog.stream"),
         Figure("  of which: fold + timeline", median_ms(seconds["fold"]), "ms", note="IncidentView.load"),
-        Figure("add a note (Console.add_note)", median_ms(seconds["add_note"]), "ms", target=16,
-               note=f"max {max(seconds['add_note']) * 1000:,.1f} ms over {args.notes}"),
+        Figure(
+            "add a note (Console.add_note)",
+            median_ms(seconds["add_note"]),
+            "ms",
+            target=16,
+            note=f"max {max(seconds['add_note']) * 1000:,.1f} ms over {args.notes}",
+        ),
         Figure("peak RSS, core process", float(measured["rss"]), "MB", target=300),  # type: ignore[arg-type]
     ]
     if not args.no_ui:
@@ -199,9 +231,14 @@ def main(argv: list[str] | None = None) -> int:
         submit = [float(x) for x in shown["submit"]]  # type: ignore[attr-defined]
         figures += [
             Figure("window shows the incident", float(shown["shown"]) * 1000, "ms"),  # type: ignore[arg-type]
-            Figure("Enter to row painted (UI thread)", median_ms(enter), "ms", target=16,
-                   note=f"p90 {statistics.quantiles(enter, n=10)[-1] * 1000:,.1f} ms; "
-                        f"of which Console.add_note and the model update {median_ms(submit):,.1f} ms"),
+            Figure(
+                "Enter to row painted (UI thread)",
+                median_ms(enter),
+                "ms",
+                target=16,
+                note=f"p90 {statistics.quantiles(enter, n=10)[-1] * 1000:,.1f} ms; "
+                f"of which Console.add_note and the model update {median_ms(submit):,.1f} ms",
+            ),
             Figure("peak RSS, window process", float(shown["rss"]), "MB", target=300),  # type: ignore[arg-type]
         ]
     print_table(f"Opening and writing to an incident with {measured['events']:,} events", figures)

@@ -56,14 +56,14 @@ def one_run() -> tuple[float, float, float]:
 
     from commander.app import oncall, paging
     from commander.app.bootstrap import build_console
-    from commander.domain.decisions import Declaration
+    from commander.domain.incident.decisions import Declaration
     from commander.integrations.secrets import SecretStore
-    from commander.ui.main_window import MainWindow
-    from commander.ui.paging_runner import runner_for
-    from commander.ui.settings import UiSettings
-    from tests.integrations.fakes import serve
-    from tests.integrations.pagerduty_fake import ROUTING_KEY, PagerDutyFake
-    from tests.keyring_memory import MemoryKeyring
+    from commander.ui.paging.runner import runner_for
+    from commander.ui.shell.main_window import MainWindow
+    from commander.ui.shell.settings import UiSettings
+    from tests.helpers.fakes import serve
+    from tests.helpers.keyring_memory import MemoryKeyring
+    from tests.helpers.pagerduty_fake import ROUTING_KEY, PagerDutyFake
 
     keyring.set_keyring(MemoryKeyring())  # the bench never touches the person's keyring
     app = QApplication.instance() or QApplication([])
@@ -82,8 +82,9 @@ def one_run() -> tuple[float, float, float]:
             return reply
 
     with serve(Slow()) as server:
-        paging.add_pager(console, "pagerduty", "PagerDuty", {"api_url": f"{server.base}/v2/enqueue"}, ROUTING_KEY,
-                         SecretStore())
+        paging.add_pager(
+            console, "pagerduty", "PagerDuty", {"api_url": f"{server.base}/v2/enqueue"}, ROUTING_KEY, SecretStore()
+        )
         paging.run(console, paging.page_service(console, state.id, "payments", None, SecretStore()))
         window = MainWindow(console, UiSettings(folder / "ui.ini"))
         window.remember_state = False
@@ -142,17 +143,37 @@ def main() -> None:
         idle.append(check)
         wrote.append(write)
         stalls.append(stall)
-        print(f"run {run + 1}: idle check {check * 1e6:.0f} µs, escalation written in {write * 1000:.1f} ms, "
-              f"longest UI stall {stall:.1f} ms")
-    print_table("Escalation on the window's tick", [
-        Figure("the per-second check, nothing due (median)", statistics.median(idle) * 1e6, "µs", 1000,
-               note="Pages tab countdown + due check, 300-note incident"),
-        Figure("one escalation step written on the UI thread", statistics.median(wrote) * 1000, "ms", 16,
-               note="page.escalated + 2 page.sent, one transaction"),
-        Figure("longest UI-thread stall until the answer is recorded", statistics.median(stalls), "ms", 50,
-               note="PagerDuty answering after 300 ms"),
-        Figure("longest UI-thread stall (worst run)", max(stalls), "ms", 50),
-    ])
+        print(
+            f"run {run + 1}: idle check {check * 1e6:.0f} µs, escalation written in {write * 1000:.1f} ms, "
+            f"longest UI stall {stall:.1f} ms"
+        )
+    print_table(
+        "Escalation on the window's tick",
+        [
+            Figure(
+                "the per-second check, nothing due (median)",
+                statistics.median(idle) * 1e6,
+                "µs",
+                1000,
+                note="Pages tab countdown + due check, 300-note incident",
+            ),
+            Figure(
+                "one escalation step written on the UI thread",
+                statistics.median(wrote) * 1000,
+                "ms",
+                16,
+                note="page.escalated + 2 page.sent, one transaction",
+            ),
+            Figure(
+                "longest UI-thread stall until the answer is recorded",
+                statistics.median(stalls),
+                "ms",
+                50,
+                note="PagerDuty answering after 300 ms",
+            ),
+            Figure("longest UI-thread stall (worst run)", max(stalls), "ms", 50),
+        ],
+    )
 
 
 if __name__ == "__main__":

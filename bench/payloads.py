@@ -26,8 +26,10 @@ def main() -> None:
     args = parser.parse_args()
 
     from commander.app.bootstrap import build_console
-    from commander.domain import events, incident, timeline
-    from commander.domain.timeline import IncidentView
+    from commander.domain.core import events
+    from commander.domain.incident import state as incident
+    from commander.domain.timeline import entries as timeline
+    from commander.domain.timeline.entries import IncidentView
 
     console = build_console(str(require_store(args.store)))
     big = next(s.id for s in console.incidents() if s.title == BIG_TITLE)
@@ -58,13 +60,18 @@ def main() -> None:
         unchecked.append(load())
         timeline.well_formed = incident.well_formed = events.well_formed
     extra = (statistics.median(checked) - statistics.median(unchecked)) / len(log)
-    print_table(f"Checking the payloads of an incident with {len(log):,} events ({ill} ill-formed)", [
-        Figure("validate_payload, a note", per_note * 1e6, "µs", 5, f"over its {len(notes):,} notes"),
-        Figure("well_formed, any event", per_event * 1e6, "µs", None, "the whole log, every kind"),
-        Figure("fold + timeline, checked", median_ms(checked), "ms", 300, f"IncidentView.load, median of {args.runs}"),
-        Figure("fold + timeline, unchecked", median_ms(unchecked), "ms", None, "the same, checks switched off"),
-        Figure("checks' share of the fold", extra * 1e6, "µs", None, "per event"),
-    ])
+    print_table(
+        f"Checking the payloads of an incident with {len(log):,} events ({ill} ill-formed)",
+        [
+            Figure("validate_payload, a note", per_note * 1e6, "µs", 5, f"over its {len(notes):,} notes"),
+            Figure("well_formed, any event", per_event * 1e6, "µs", None, "the whole log, every kind"),
+            Figure(
+                "fold + timeline, checked", median_ms(checked), "ms", 300, f"IncidentView.load, median of {args.runs}"
+            ),
+            Figure("fold + timeline, unchecked", median_ms(unchecked), "ms", None, "the same, checks switched off"),
+            Figure("checks' share of the fold", extra * 1e6, "µs", None, "per event"),
+        ],
+    )
 
 
 if __name__ == "__main__":

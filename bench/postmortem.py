@@ -54,8 +54,8 @@ def seed(path: Path, events: int) -> str:
 def core(folder: str, events: int, runs: int) -> dict[str, object]:
     from commander.app import postmortem
     from commander.app.bootstrap import build_console
-    from commander.domain.postmortem_document import to_html
-    from commander.domain.postmortem_draft import facts, render_sections
+    from commander.domain.postmortem.document import to_html
+    from commander.domain.postmortem.draft import facts, render_sections
 
     store = Path(folder) / "postmortem.db"
     incident = seed(store, events)
@@ -99,26 +99,46 @@ def core(folder: str, events: int, runs: int) -> dict[str, object]:
     postmortem.start(console, incident)
     start_s = time.perf_counter() - began
     doc = postmortem.document_of(console, incident)
-    from commander.ui.postmortem_pdf import pdf_bytes
+    from commander.ui.postmortem.pdf import pdf_bytes
 
     began = time.perf_counter()
     pdf = pdf_bytes(to_html(doc), doc.heading)
     pdf_s = time.perf_counter() - began
     console.close()
-    return {"cold": cold, "warm": warm, "opened": opened, "drafted": drafted, "events": count, "facts": facts_s,
-            "render": render_s, "start": start_s, "pdf": pdf_s, "pdf_kb": len(pdf) / 1024,
-            "timeline_lines": sections["timeline"].count("\n") + 1}
+    return {
+        "cold": cold,
+        "warm": warm,
+        "opened": opened,
+        "drafted": drafted,
+        "events": count,
+        "facts": facts_s,
+        "render": render_s,
+        "start": start_s,
+        "pdf": pdf_s,
+        "pdf_kb": len(pdf) / 1024,
+        "timeline_lines": sections["timeline"].count("\n") + 1,
+    }
 
 
 def spawn(args: argparse.Namespace) -> dict[str, Any]:
     folder = tempfile.mkdtemp(prefix="commander-postmortem-")
-    command = [sys.executable, __file__, "--child", "--folder", folder, "--events", str(args.events),
-               "--runs", str(args.runs)]
-    done = subprocess.run(command, capture_output=True, text=True, env=quiet_environment(Path(folder)),
-                          timeout=900, check=False, cwd=ROOT)
+    command = [
+        sys.executable,
+        __file__,
+        "--child",
+        "--folder",
+        folder,
+        "--events",
+        str(args.events),
+        "--runs",
+        str(args.runs),
+    ]
+    done = subprocess.run(
+        command, capture_output=True, text=True, env=quiet_environment(Path(folder)), timeout=900, check=False, cwd=ROOT
+    )
     for line in done.stdout.splitlines():
         if line.startswith(RESULT):
-            return json.loads(line[len(RESULT):])  # type: ignore[no-any-return]
+            return json.loads(line[len(RESULT) :])  # type: ignore[no-any-return]
     raise SystemExit(f"The measurement failed:\n{done.stderr}")
 
 
@@ -136,17 +156,30 @@ def main(argv: list[str] | None = None) -> int:
 
     m = spawn(args)
     figures = [
-        Figure("draft, cold console (view + facts + template)", median_ms(m["cold"]), "ms", target=1000,
-               note=f"{m['events']:,} events; open {median_ms(m['opened']):,.0f} ms + draft "
-                    f"{median_ms(m['drafted']):,.0f} ms; median of {args.runs}"),
-        Figure("draft, console with the snapshot", median_ms(m["warm"]), "ms", target=1000,
-               note="snapshot + the events the draft reads"),
-        Figure("  of which the facts from the log", median_ms(m["facts"]), "ms",
-               note=f"events already read; the timeline section has {m['timeline_lines']:,} lines"),
+        Figure(
+            "draft, cold console (view + facts + template)",
+            median_ms(m["cold"]),
+            "ms",
+            target=1000,
+            note=f"{m['events']:,} events; open {median_ms(m['opened']):,.0f} ms + draft "
+            f"{median_ms(m['drafted']):,.0f} ms; median of {args.runs}",
+        ),
+        Figure(
+            "draft, console with the snapshot",
+            median_ms(m["warm"]),
+            "ms",
+            target=1000,
+            note="snapshot + the events the draft reads",
+        ),
+        Figure(
+            "  of which the facts from the log",
+            median_ms(m["facts"]),
+            "ms",
+            note=f"events already read; the timeline section has {m['timeline_lines']:,} lines",
+        ),
         Figure("  of which the template (sandboxed Jinja2)", median_ms(m["render"]), "ms"),
         Figure("start: draft + record (postmortem.start)", float(m["start"]) * 1000, "ms", target=1000),
-        Figure("PDF export (QTextDocument + QPdfWriter)", float(m["pdf"]) * 1000, "ms",
-               note=f"{m['pdf_kb']:,.0f} KB"),
+        Figure("PDF export (QTextDocument + QPdfWriter)", float(m["pdf"]) * 1000, "ms", note=f"{m['pdf_kb']:,.0f} KB"),
     ]
     print_table(f"Postmortem: drafting an incident with {args.events:,} events", figures)
     return 0

@@ -69,11 +69,11 @@ def one_run(base: str, only: str | None = None) -> tuple[float, float]:
     from PySide6.QtCore import QElapsedTimer, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from commander.app import publishing
     from commander.app.bootstrap import build_console
-    from commander.domain.decisions import Declaration
+    from commander.app.updates import publishing
+    from commander.domain.incident.decisions import Declaration
     from commander.integrations.secrets import SecretStore
-    from commander.ui.send_dialog import SendUpdateDialog
+    from commander.ui.updates.send import SendUpdateDialog
 
     app = QApplication.instance() or QApplication([])
     folder = Path(tempfile.mkdtemp(prefix="commander-bench-publish-"))
@@ -81,15 +81,19 @@ def one_run(base: str, only: str | None = None) -> tuple[float, float]:
     console = build_console(str(folder / "c.db"))
     secrets = SecretStore()
     for kind, name, options, secret in (
-            ("slack", "#incidents", {}, f"{base}/slack/T0/B0/{run}"),
-            ("mattermost", "~incidents", {}, f"{base}/mattermost/hooks/{run}"),
-            ("discord", "Discord #status", {}, f"{base}/discord/api/webhooks/1/{run}"),
-            ("teams", "Teams Ops", {"format": "adaptive"}, f"{base}/teams/workflows/{run}"),
-            ("matrix", "Matrix ops", {"homeserver": base, "room": "!ops:bench"}, "syt_token"),
-            ("webhook", "Ops webhook", {"url": f"{base}/webhook"}, "signing-key")):
+        ("slack", "#incidents", {}, f"{base}/slack/T0/B0/{run}"),
+        ("mattermost", "~incidents", {}, f"{base}/mattermost/hooks/{run}"),
+        ("discord", "Discord #status", {}, f"{base}/discord/api/webhooks/1/{run}"),
+        ("teams", "Teams Ops", {"format": "adaptive"}, f"{base}/teams/workflows/{run}"),
+        ("matrix", "Matrix ops", {"homeserver": base, "room": "!ops:bench"}, "syt_token"),
+        ("webhook", "Ops webhook", {"url": f"{base}/webhook"}, "signing-key"),
+    ):
         publishing.add(console, kind, name, options, secret, secrets)
-    state = console.declare(Declaration(title="Checkout API returning 502s", severity="SEV1",
-                                        services=("checkout",), summary="EU checkout failing"))
+    state = console.declare(
+        Declaration(
+            title="Checkout API returning 502s", severity="SEV1", services=("checkout",), summary="EU checkout failing"
+        )
+    )
     dialog = SendUpdateDialog(console, state.id)
     dialog.show()
     app.processEvents()
@@ -145,8 +149,7 @@ def main() -> None:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
     cold, cold_stall = one_run(base)  # the first send in a process makes the TLS context, loads modules
-    print(f"first send in the process: five delivered in {cold * 1000:.0f} ms, longest UI stall "
-          f"{cold_stall:.1f} ms")
+    print(f"first send in the process: five delivered in {cold * 1000:.0f} ms, longest UI stall {cold_stall:.1f} ms")
     times, alone, stalls = [], [], []
     for run in range(args.runs):
         took, stall = one_run(base)
@@ -154,19 +157,32 @@ def main() -> None:
         times.append(took)
         alone.append(by_itself)
         stalls.append(stall)
-        print(f"run {run + 1}: five delivered in {took * 1000:.0f} ms (the slowest healthy alone: "
-              f"{by_itself * 1000:.0f} ms), longest UI stall {stall:.1f} ms")
+        print(
+            f"run {run + 1}: five delivered in {took * 1000:.0f} ms (the slowest healthy alone: "
+            f"{by_itself * 1000:.0f} ms), longest UI stall {stall:.1f} ms"
+        )
     ratio = statistics.median(times) / statistics.median(alone)
-    print_table("One click to six destinations, one hanging 30 s", [
-        Figure("five healthy delivered (median)", statistics.median(times) * 1000, "ms",
-               note=f"from Send; the slowest healthy service answers after {SLOWEST_HEALTHY * 1000:.0f} ms"),
-        Figure("the slowest healthy one sent alone (median)", statistics.median(alone) * 1000, "ms",
-               note="the same click, to Matrix only"),
-        Figure("ratio: five of six / the slowest alone", ratio, "x", 1.5),
-        Figure("five delivered, first send in the process", cold * 1000, "ms", note="TLS context, imports"),
-        Figure("longest UI-thread stall (worst run)", max([*stalls, cold_stall]), "ms", 50),
-        Figure("longest UI-thread stall (median)", statistics.median(stalls), "ms", 50),
-    ])
+    print_table(
+        "One click to six destinations, one hanging 30 s",
+        [
+            Figure(
+                "five healthy delivered (median)",
+                statistics.median(times) * 1000,
+                "ms",
+                note=f"from Send; the slowest healthy service answers after {SLOWEST_HEALTHY * 1000:.0f} ms",
+            ),
+            Figure(
+                "the slowest healthy one sent alone (median)",
+                statistics.median(alone) * 1000,
+                "ms",
+                note="the same click, to Matrix only",
+            ),
+            Figure("ratio: five of six / the slowest alone", ratio, "x", 1.5),
+            Figure("five delivered, first send in the process", cold * 1000, "ms", note="TLS context, imports"),
+            Figure("longest UI-thread stall (worst run)", max([*stalls, cold_stall]), "ms", 50),
+            Figure("longest UI-thread stall (median)", statistics.median(stalls), "ms", 50),
+        ],
+    )
     os._exit(0)  # the hanging requests' threads would hold the process for 30 s more
 
 

@@ -25,22 +25,70 @@ from _common import Figure, print_table
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-SYSTEMS = ["checkout", "payments", "orders", "search", "inventory", "billing", "auth", "sessions", "catalog",
-           "shipping", "notifications", "reporting", "ledger", "pricing", "recommendations", "media", "gateway",
-           "profile", "cart", "fraud", "warehouse", "email", "sms", "export", "import"]
+SYSTEMS = [
+    "checkout",
+    "payments",
+    "orders",
+    "search",
+    "inventory",
+    "billing",
+    "auth",
+    "sessions",
+    "catalog",
+    "shipping",
+    "notifications",
+    "reporting",
+    "ledger",
+    "pricing",
+    "recommendations",
+    "media",
+    "gateway",
+    "profile",
+    "cart",
+    "fraud",
+    "warehouse",
+    "email",
+    "sms",
+    "export",
+    "import",
+]
 PARTS = ["api", "db", "worker", "cache", "queue", "frontend", "cron", "consumer", "proxy", "replica"]
-PROBLEMS = [("HighErrorRate", "returning 5xx"), ("HighLatency", "slow responses"), ("PodCrashLooping",
-            "pods crash looping"), ("DiskFull", "disk almost full"), ("ReplicationLag", "replica lagging"),
-            ("QueueBacklog", "queue backlog growing"), ("CertificateExpiry", "certificate expiring"),
-            ("MemoryHigh", "memory above 90%"), ("ConnectionsExhausted", "connection pool exhausted"),
-            ("Down", "not answering health checks")]
-CHECKS = ["Check the error rate by route on the dashboard", "Look at the last deploys", "Compare with the same hour "
-          "last week", "Check the upstream dependencies", "Read the logs of the previous container",
-          "Check CPU throttling", "Check the connection pool metrics", "Look for long-running queries",
-          "Check the node the pods run on", "Check the certificate's expiry date"]
-ACTIONS = ["Roll back the last deploy", "Scale out the deployment", "Restart the stuck workers",
-           "Fail over to the replica", "Drain the node", "Raise the memory limit", "Pause the batch jobs",
-           "Switch traffic to the other region", "Renew the certificate", "Purge the dead-letter queue"]
+PROBLEMS = [
+    ("HighErrorRate", "returning 5xx"),
+    ("HighLatency", "slow responses"),
+    ("PodCrashLooping", "pods crash looping"),
+    ("DiskFull", "disk almost full"),
+    ("ReplicationLag", "replica lagging"),
+    ("QueueBacklog", "queue backlog growing"),
+    ("CertificateExpiry", "certificate expiring"),
+    ("MemoryHigh", "memory above 90%"),
+    ("ConnectionsExhausted", "connection pool exhausted"),
+    ("Down", "not answering health checks"),
+]
+CHECKS = [
+    "Check the error rate by route on the dashboard",
+    "Look at the last deploys",
+    "Compare with the same hour last week",
+    "Check the upstream dependencies",
+    "Read the logs of the previous container",
+    "Check CPU throttling",
+    "Check the connection pool metrics",
+    "Look for long-running queries",
+    "Check the node the pods run on",
+    "Check the certificate's expiry date",
+]
+ACTIONS = [
+    "Roll back the last deploy",
+    "Scale out the deployment",
+    "Restart the stuck workers",
+    "Fail over to the replica",
+    "Drain the node",
+    "Raise the memory limit",
+    "Pause the batch jobs",
+    "Switch traffic to the other region",
+    "Renew the certificate",
+    "Purge the dead-letter queue",
+]
 
 
 def write_runbook(folder: Path, number: int, rng: random.Random) -> None:
@@ -49,29 +97,60 @@ def write_runbook(folder: Path, number: int, rng: random.Random) -> None:
     service = f"{system}-{part}"
     name = f"{system.title()}{part.title()}{alert}"
     namespace = system
-    lines = ["---", f"title: {service} {words} ({number})", f"services: [{service}, {system}]",
-             f"alerts: [{name}]", f"tags: [{system}, {rng.choice(['tier-1', 'tier-2', 'internal'])}]",
-             f"owner: {system.title()} team", f"last_reviewed: 2026-{rng.randint(1, 11):02d}-{rng.randint(1, 28):02d}",
-             "links:", "  - label: Dashboard", f"    url: https://grafana.example.com/d/{service}", "---", "",
-             f"# {name}", "", "## Meaning", "",
-             f"The {service} {words}. This alert fires after {rng.choice([5, 10, 15])} minutes above the threshold,",
-             "which usually means customers see errors or delays.", "", "## Impact", "",
-             f"Requests to {system} fail or slow down; dependent services may time out.", "", "## Diagnosis", ""]
+    lines = [
+        "---",
+        f"title: {service} {words} ({number})",
+        f"services: [{service}, {system}]",
+        f"alerts: [{name}]",
+        f"tags: [{system}, {rng.choice(['tier-1', 'tier-2', 'internal'])}]",
+        f"owner: {system.title()} team",
+        f"last_reviewed: 2026-{rng.randint(1, 11):02d}-{rng.randint(1, 28):02d}",
+        "links:",
+        "  - label: Dashboard",
+        f"    url: https://grafana.example.com/d/{service}",
+        "---",
+        "",
+        f"# {name}",
+        "",
+        "## Meaning",
+        "",
+        f"The {service} {words}. This alert fires after {rng.choice([5, 10, 15])} minutes above the threshold,",
+        "which usually means customers see errors or delays.",
+        "",
+        "## Impact",
+        "",
+        f"Requests to {system} fail or slow down; dependent services may time out.",
+        "",
+        "## Diagnosis",
+        "",
+    ]
     for index, check in enumerate(rng.sample(CHECKS, 6), start=1):
         lines.append(f"{index}. {check}: `kubectl -n {namespace} get pods -l app={service}`")
         if rng.random() < 0.5:
-            lines += [f"   - See [the logs](https://logs.example.com/{service}?q=error) for `{alert}`",
-                      f"   - Compare with `kubectl -n {namespace} top pods`"]
+            lines += [
+                f"   - See [the logs](https://logs.example.com/{service}?q=error) for `{alert}`",
+                f"   - Compare with `kubectl -n {namespace} top pods`",
+            ]
     lines += ["", "## Mitigation", "", "Pick the first step that fits; each is safe to repeat.", ""]
     for action in rng.sample(ACTIONS, 6):
-        lines += [f"- {action}:", "  ```shell",
-                  f"  kubectl -n {namespace} rollout undo deploy/{service}", "  ```"]
+        lines += [f"- {action}:", "  ```shell", f"  kubectl -n {namespace} rollout undo deploy/{service}", "  ```"]
         if rng.random() < 0.3:
-            lines += [f"  - Watch the rollout: `kubectl -n {namespace} rollout status deploy/{service}`",
-                      "    - Expect it to finish within 5 minutes"]
-    lines += ["", "### Rollback", "", f"- Undo the change: `kubectl -n {namespace} rollout undo deploy/{service}`",
-              "", "## Escalation", "", f"- Page the {system} on-call if it is not better in 15 minutes.",
-              "- Declare a SEV1 if checkout is affected.", ""]
+            lines += [
+                f"  - Watch the rollout: `kubectl -n {namespace} rollout status deploy/{service}`",
+                "    - Expect it to finish within 5 minutes",
+            ]
+    lines += [
+        "",
+        "### Rollback",
+        "",
+        f"- Undo the change: `kubectl -n {namespace} rollout undo deploy/{service}`",
+        "",
+        "## Escalation",
+        "",
+        f"- Page the {system} on-call if it is not better in 15 minutes.",
+        "- Declare a SEV1 if checkout is affected.",
+        "",
+    ]
     (folder / system).mkdir(exist_ok=True)
     (folder / system / f"{service}-{alert.lower()}-{number}.md").write_text("\n".join(lines), encoding="utf-8")
 
@@ -93,7 +172,7 @@ def queries(count: int, rng: random.Random) -> list[tuple[str, tuple[str, ...], 
             made.append((rng.choice(["rollback", "drain", "certificate", "throttling", system]), (), ()))
         elif number % 3 == 1:
             word = rng.choice(ACTIONS).split()[0].lower()
-            made.append((f"{word} {system[:rng.randint(2, len(system))]}", (), ()))
+            made.append((f"{word} {system[: rng.randint(2, len(system))]}", (), ()))
         else:
             alert = f"{system.title()}{rng.choice(PARTS).title()}{rng.choice(PROBLEMS)[0]}"
             made.append(("", (f"{system}-{rng.choice(PARTS)}",), (alert,)))
@@ -109,8 +188,8 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("COMMANDER_USER", "Bench")
 
-    from commander.app import runbooks
     from commander.app.bootstrap import build_console
+    from commander.app.runbooks import library as runbooks
 
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory(prefix="commander-bench-runbooks-") as temporary:
@@ -156,20 +235,45 @@ def main() -> None:
     timings.sort()
     p99 = timings[min(len(timings) - 1, int(len(timings) * 0.99))]
     steps = sum(len(r.current.all_steps()) for r in library.values()) / max(1, len(library))
-    print_table(f"Runbook library ({len(library):,} runbooks, {steps:.0f} steps each on average)", [
-        Figure(f"import of {args.imported:,} Markdown runbooks (parse + one write)", import_seconds, "s", 5.0,
-               f"parsing alone {parse_seconds:.2f} s"),
-        Figure(f"re-import of the same {args.imported:,} (nothing changed)", reimport_seconds, "s",
-               note="compares digests; writes nothing"),
-        Figure(f"search over {len(library):,}, median of {len(timings)} queries",
-               statistics.median(timings) * 1000, "ms", 50.0, f"{statistics.median(found):.0f} hits median"),
-        Figure(f"search over {len(library):,}, p99", p99 * 1000, "ms", 50.0),
-        Figure(f"first read of the library ({len(library):,}): load and fold", fold_seconds * 1000, "ms",
-               note="once per process"),
-        Figure("first search index build", index_seconds * 1000, "ms", note="once per process"),
-        Figure("first search after a change (one review): refold and rebuild", after_change_seconds * 1000, "ms",
-               note="unchanged versions are not read again"),
-    ])
+    print_table(
+        f"Runbook library ({len(library):,} runbooks, {steps:.0f} steps each on average)",
+        [
+            Figure(
+                f"import of {args.imported:,} Markdown runbooks (parse + one write)",
+                import_seconds,
+                "s",
+                5.0,
+                f"parsing alone {parse_seconds:.2f} s",
+            ),
+            Figure(
+                f"re-import of the same {args.imported:,} (nothing changed)",
+                reimport_seconds,
+                "s",
+                note="compares digests; writes nothing",
+            ),
+            Figure(
+                f"search over {len(library):,}, median of {len(timings)} queries",
+                statistics.median(timings) * 1000,
+                "ms",
+                50.0,
+                f"{statistics.median(found):.0f} hits median",
+            ),
+            Figure(f"search over {len(library):,}, p99", p99 * 1000, "ms", 50.0),
+            Figure(
+                f"first read of the library ({len(library):,}): load and fold",
+                fold_seconds * 1000,
+                "ms",
+                note="once per process",
+            ),
+            Figure("first search index build", index_seconds * 1000, "ms", note="once per process"),
+            Figure(
+                "first search after a change (one review): refold and rebuild",
+                after_change_seconds * 1000,
+                "ms",
+                note="unchanged versions are not read again",
+            ),
+        ],
+    )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Seed a store for the benchmarks: N incidents with M events in all, plus one very long incident.
 
-Every event is decided by the real domain rules (commander.domain.decisions) against the incident's
+Every event is decided by the real domain rules (commander.domain.incident.decisions) against the incident's
 folded state, so the store is one Commander could have written. Writing goes through EventLog.append
 and IncidentList.save in big transactions, which is why it is fast.
 
@@ -23,32 +23,81 @@ from _common import BIG_TITLE, DEFAULT_STORE
 
 from commander.app.console import PROJECTED
 from commander.app.resources import load_policy
-from commander.domain import decisions
-from commander.domain.clock import HybridClock, to_ms
-from commander.domain.errors import DomainError
-from commander.domain.events import Actor, Event, EventDraft, validate_payload
-from commander.domain.ids import new_id
-from commander.domain.incident import IncidentFold, IncidentState, Status
-from commander.domain.policy import Policy
+from commander.domain.core.clock import HybridClock, to_ms
+from commander.domain.core.errors import DomainError
+from commander.domain.core.events import Actor, Event, EventDraft, validate_payload
+from commander.domain.core.ids import new_id
+from commander.domain.core.policy import Policy
+from commander.domain.incident import decisions
+from commander.domain.incident.state import IncidentFold, IncidentState, Status
 from commander.store.database import Database
 from commander.store.repository import EventLog, IncidentList, Settings
 
-PEOPLE = ["Alex", "Sam", "Kim", "Noor", "Priya", "Jonas", "Mei", "Omar", "Lena", "Tomás", "Aiko", "Chidi",
-          "Fatima", "Ola", "Ravi", "Sofia", "Yusuf", "Zoë", "Bram", "Ines"]
-SERVICES = ["checkout", "payments", "search", "cart", "auth", "api-gateway", "orders", "inventory", "email",
-            "cdn", "postgres-main", "kafka", "redis-sessions", "recommendations", "billing"]
-TITLES = ["{s} returning 502s", "{s} latency p99 over 4 s", "Elevated error rate on {s}",
-          "{s} unavailable in EU",
-          "Queue backlog growing on {s}", "Disk full on {s} primary", "Certificate expired for {s}",
-          "{s} deploy failed half way", "Memory leak in {s} workers", "Partial outage: {s}"]
-NOTES = ["Error rate on {s} at {n}%", "Rolled back {s} to v2.{n}", "Paged the {s} on-call",
-         "Scaling {s} to {n} pods",
-         "Customer reports via support: {n} tickets so far", "Dashboard: https://grafana.example.com/d/{s}?from=now-1h",
-         "Hypothesis: connection pool exhaustion on {s} after the {n}:00 deploy",
-         "Failover of {s} started; ETA {n} min", "No change after restart of {s}",
-         "Status page updated, next update in {n} min",
-         "Found it: a config change in {s} dropped the timeout from 30 s to {n} ms.\nReverting now.",
-         "Long finding: " + "the {s} consumer lag grows whenever the batch job runs; " * 5 + "({n})"]
+PEOPLE = [
+    "Alex",
+    "Sam",
+    "Kim",
+    "Noor",
+    "Priya",
+    "Jonas",
+    "Mei",
+    "Omar",
+    "Lena",
+    "Tomás",
+    "Aiko",
+    "Chidi",
+    "Fatima",
+    "Ola",
+    "Ravi",
+    "Sofia",
+    "Yusuf",
+    "Zoë",
+    "Bram",
+    "Ines",
+]
+SERVICES = [
+    "checkout",
+    "payments",
+    "search",
+    "cart",
+    "auth",
+    "api-gateway",
+    "orders",
+    "inventory",
+    "email",
+    "cdn",
+    "postgres-main",
+    "kafka",
+    "redis-sessions",
+    "recommendations",
+    "billing",
+]
+TITLES = [
+    "{s} returning 502s",
+    "{s} latency p99 over 4 s",
+    "Elevated error rate on {s}",
+    "{s} unavailable in EU",
+    "Queue backlog growing on {s}",
+    "Disk full on {s} primary",
+    "Certificate expired for {s}",
+    "{s} deploy failed half way",
+    "Memory leak in {s} workers",
+    "Partial outage: {s}",
+]
+NOTES = [
+    "Error rate on {s} at {n}%",
+    "Rolled back {s} to v2.{n}",
+    "Paged the {s} on-call",
+    "Scaling {s} to {n} pods",
+    "Customer reports via support: {n} tickets so far",
+    "Dashboard: https://grafana.example.com/d/{s}?from=now-1h",
+    "Hypothesis: connection pool exhaustion on {s} after the {n}:00 deploy",
+    "Failover of {s} started; ETA {n} min",
+    "No change after restart of {s}",
+    "Status page updated, next update in {n} min",
+    "Found it: a config change in {s} dropped the timeout from 30 s to {n} ms.\nReverting now.",
+    "Long finding: " + "the {s} consumer lag grows whenever the batch job runs; " * 5 + "({n})",
+]
 ROLES = ["tl", "comms", "scribe", "sme", "ic"]
 
 
@@ -72,8 +121,17 @@ class SimulatedConsoles:
             clock = self.clocks[origin] = HybridClock(physical=lambda: to_ms(self.wall))
         now_ms = to_ms(self.wall)
         now = self.wall.replace(microsecond=(self.wall.microsecond // 1000) * 1000)
-        return Event(new_id(now_ms), draft.stream, draft.kind, dict(draft.payload), self.actors[person],
-                     clock.now(), draft.occurred_at or now, now, origin)
+        return Event(
+            new_id(now_ms),
+            draft.stream,
+            draft.kind,
+            dict(draft.payload),
+            self.actors[person],
+            clock.now(),
+            draft.occurred_at or now,
+            now,
+            origin,
+        )
 
 
 class IncidentSimulation:
@@ -117,9 +175,15 @@ class IncidentSimulation:
     def declare(self, title: str, severity: str, services: list[str], drill: bool = False) -> None:
         now = self.consoles.wall
         detected = now - timedelta(minutes=self.rng.randint(0, 20))
-        form = decisions.Declaration(title=title, severity=severity, services=tuple(services),
-                                     summary=f"Customers see errors on {services[0]}.", detected_at=detected,
-                                     drill=drill, commander=self.crew[0])
+        form = decisions.Declaration(
+            title=title,
+            severity=severity,
+            services=tuple(services),
+            summary=f"Customers see errors on {services[0]}.",
+            detected_at=detected,
+            drill=drill,
+            commander=self.crew[0],
+        )
         drafts = decisions.declare(self.id, form, me=self.crew[0], policy=self.policy, now=now)
         self.commit(drafts, self.crew[0])
 
@@ -141,11 +205,9 @@ class IncidentSimulation:
             notes = self.notes
             if roll < 0.74:
                 backdated = now - timedelta(minutes=rng.randint(2, 30)) if rng.random() < 0.08 else None
-                self.attempt(decisions.add_note, self._note_text(), now=now, at=backdated,
-                             pinned=rng.random() < 0.03)
+                self.attempt(decisions.add_note, self._note_text(), now=now, at=backdated, pinned=rng.random() < 0.03)
             elif roll < 0.80:
-                self.attempt(decisions.assign_role, rng.choice(ROLES), rng.choice([*self.crew, None]),
-                             policy=policy)
+                self.attempt(decisions.assign_role, rng.choice(ROLES), rng.choice([*self.crew, None]), policy=policy)
             elif roll < 0.84 and notes:
                 self.attempt(decisions.edit_note, rng.choice(notes), self._note_text() + " (corrected)")
             elif roll < 0.88:
@@ -155,13 +217,16 @@ class IncidentSimulation:
                 undo = self.state.notes[note].deleted
                 self.attempt(decisions.restore_note if undo else decisions.delete_note, note)
             elif roll < 0.93:
-                self.attempt(decisions.change_severity, rng.choice(policy.severities).key,
-                             reason="impact reassessed", policy=policy)
+                self.attempt(
+                    decisions.change_severity,
+                    rng.choice(policy.severities).key,
+                    reason="impact reassessed",
+                    policy=policy,
+                )
             elif roll < 0.95:
                 self.attempt(decisions.edit_details, services=rng.sample(SERVICES, rng.randint(1, 3)))
             elif roll < 0.96:
-                self.attempt(decisions.add_role, rng.choice(["Customer Liaison", "Vendor Contact",
-                                                             "Database Expert"]))
+                self.attempt(decisions.add_role, rng.choice(["Customer Liaison", "Vendor Contact", "Database Expert"]))
             else:
                 self.attempt(decisions.add_note, self._note_text(), now=now)
         for status in chain:  # a short incident may not have got there yet: only forward
@@ -194,7 +259,7 @@ def write(database: Database, simulations: list[IncidentSimulation], *, chunk: i
     with database.write() as conn:
         log = EventLog(conn)
         for start in range(0, len(batch), chunk):  # the id check is one IN (...) per chunk
-            log.append(batch[start: start + chunk])
+            log.append(batch[start : start + chunk])
         projection = IncidentList(conn)
         for sim in simulations:
             projection.save(sim.state)
@@ -262,9 +327,11 @@ def main(argv: list[str] | None = None) -> int:
 
     elapsed = time.perf_counter() - started
     size_mb = out.stat().st_size / 1e6
-    print(f"Seeded {out}: {args.incidents + (1 if args.big else 0):,} incidents, {written:,} events "
-          f"({big_count:,} in the long incident), {size_mb:,.0f} MB, in {elapsed:,.1f} s "
-          f"({written / elapsed:,.0f} events/s).")
+    print(
+        f"Seeded {out}: {args.incidents + (1 if args.big else 0):,} incidents, {written:,} events "
+        f"({big_count:,} in the long incident), {size_mb:,.0f} MB, in {elapsed:,.1f} s "
+        f"({written / elapsed:,.0f} events/s)."
+    )
     if elapsed > 60:
         print("MISS: seeding should take under a minute.", file=sys.stderr)
     return 0

@@ -51,9 +51,9 @@ def child(kind: str, store: str | None) -> None:
         window.setCentralWidget(QLabel("bare"))
     else:
         from commander.app.bootstrap import build_console
-        from commander.ui.app import application
-        from commander.ui.main_window import MainWindow
-        from commander.ui.settings import UiSettings
+        from commander.ui.shell.app import application
+        from commander.ui.shell.main_window import MainWindow
+        from commander.ui.shell.settings import UiSettings
 
         phases["import Commander"] = time.perf_counter() - started
         app = application()
@@ -91,7 +91,7 @@ def measure(kind: str, store: Path | None, env: dict[str, str]) -> tuple[float, 
             elapsed = time.perf_counter() - began
         if line.startswith(READY) and elapsed is not None:
             process.wait(timeout=60)
-            return elapsed, json.loads(line[len(READY):])
+            return elapsed, json.loads(line[len(READY) :])
     process.wait(timeout=60)
     raise SystemExit(f"The {kind} start failed:\n{process.stderr.read() if process.stderr else ''}")
 
@@ -110,8 +110,15 @@ def main(argv: list[str] | None = None) -> int:
     home = Path(tempfile.mkdtemp(prefix="commander-startup-"))
     env = quiet_environment(home)
     empty = home / "empty.db"
-    subprocess.run([sys.executable, "-c", f"from commander.app.bootstrap import build_console; "
-                    f"build_console({str(empty)!r}).database.dispose()"], env=env, check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"from commander.app.bootstrap import build_console; build_console({str(empty)!r}).database.dispose()",
+        ],
+        env=env,
+        check=True,
+    )
     stores = {"bare": None, "empty": empty, "seeded": seeded}
     times: dict[str, list[float]] = {kind: [] for kind in stores}
     phases: dict[str, list[dict[str, float]]] = {kind: [] for kind in stores}
@@ -123,19 +130,25 @@ def main(argv: list[str] | None = None) -> int:
             phases[kind].append(inside)
 
     bare, on_empty, on_seeded = (statistics.median(times[k]) * 1000 for k in ("bare", "empty", "seeded"))
-    print_table(f"Start-up to a painted window, median of {args.reps} fresh processes each", [
-        Figure("bare QMainWindow", bare, "ms"),
-        Figure("Commander, empty store", on_empty, "ms"),
-        Figure("Commander, seeded store", on_seeded, "ms",
-               note="to first paint; its 50,000-event incident opens right after (see below)"),
-        Figure("ratio, empty store", on_empty / bare, "x", target=RATIO_TARGET),
-        Figure("ratio, seeded store", on_seeded / bare, "x", target=RATIO_TARGET),
-    ])
+    print_table(
+        f"Start-up to a painted window, median of {args.reps} fresh processes each",
+        [
+            Figure("bare QMainWindow", bare, "ms"),
+            Figure("Commander, empty store", on_empty, "ms"),
+            Figure(
+                "Commander, seeded store",
+                on_seeded,
+                "ms",
+                note="to first paint; its 50,000-event incident opens right after (see below)",
+            ),
+            Figure("ratio, empty store", on_empty / bare, "x", target=RATIO_TARGET),
+            Figure("ratio, seeded store", on_seeded / bare, "x", target=RATIO_TARGET),
+        ],
+    )
     print("\nWhere a Commander start spends its time (median ms since the script's first line):")
     for kind in ("empty", "seeded"):
         names = list(phases[kind][0])
-        cells = ", ".join(f"{name} {statistics.median(p[name] for p in phases[kind]) * 1000:,.0f}"
-                          for name in names)
+        cells = ", ".join(f"{name} {statistics.median(p[name] for p in phases[kind]) * 1000:,.0f}" for name in names)
         print(f"  {kind:7} {cells}")
     return 0
 

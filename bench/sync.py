@@ -75,7 +75,7 @@ def notify_round_trip(url: str, count: int) -> list[float]:
 
 def latency(url: str, folder: Path, count: int) -> list[float]:
     """A appends notes one at a time; B's replicator pulls on NOTIFY and B applies them."""
-    from commander.domain.decisions import Declaration
+    from commander.domain.incident.decisions import Declaration
 
     (a, ra), (b, rb) = _console(folder, "A", url), _console(folder, "B", url)
     incident = a.declare(Declaration(title="Latency", severity="SEV3")).id
@@ -111,7 +111,7 @@ def latency(url: str, folder: Path, count: int) -> list[float]:
 
 def catch_up(url: str, folder: Path, count: int) -> tuple[float, float]:
     """A writes `count` events offline, then reconnects; B (known) and C (empty store) catch up."""
-    from commander.domain.decisions import Declaration
+    from commander.domain.incident.decisions import Declaration
 
     (a, ra), (b, rb) = _console(folder, "A2", url), _console(folder, "B2", url)
     incident = a.declare(Declaration(title="Offline work", severity="SEV2")).id
@@ -171,7 +171,7 @@ print(json.dumps(written))
 
 
 def many_writers(url: str, folder: Path, consoles: int, duration: float, rate: float) -> dict[str, object]:
-    from commander.domain.decisions import Declaration
+    from commander.domain.incident.decisions import Declaration
 
     (observer, ro) = _console(folder, "Observer", url)
     incident = observer.declare(Declaration(title="Ten consoles", severity="SEV1")).id
@@ -187,9 +187,21 @@ def many_writers(url: str, folder: Path, consoles: int, duration: float, rate: f
     ro.on_pulled = pulled
     ro.start()
     env = quiet_environment()
-    procs = [subprocess.Popen([sys.executable, "-c", WRITER.format(
-        bench=str(Path(__file__).parent), args=(url, str(folder), f"W{n}", rate, duration, incident))],
-        stdout=subprocess.PIPE, text=True, env=env) for n in range(consoles)]
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                WRITER.format(
+                    bench=str(Path(__file__).parent), args=(url, str(folder), f"W{n}", rate, duration, incident)
+                ),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for n in range(consoles)
+    ]
     written: list[tuple[str, float]] = []
     for proc in procs:
         out, _ = proc.communicate(timeout=duration + 120)
@@ -200,14 +212,21 @@ def many_writers(url: str, folder: Path, consoles: int, duration: float, rate: f
     ro.stop()
     engine = sa.create_engine(url)
     with engine.connect() as conn:
-        ids = [row[0] for row in conn.execute(sa.text("SELECT id FROM events WHERE stream = :s"),
-                                              {"s": f"incident:{incident}"})]
+        ids = [
+            row[0]
+            for row in conn.execute(sa.text("SELECT id FROM events WHERE stream = :s"), {"s": f"incident:{incident}"})
+        ]
     engine.dispose()
     wanted = {event_id for event_id, _ in written}
     latencies = [arrived[i] - t for i, t in written if i in arrived]
-    return {"written": len(written), "lost": len(wanted - set(ids)), "duplicates": len(ids) - len(set(ids)),
-            "missing_at_observer": len(wanted - set(arrived)), "p99": _percentile(latencies, 0.99) if latencies else 0,
-            "p50": statistics.median(latencies) if latencies else 0}
+    return {
+        "written": len(written),
+        "lost": len(wanted - set(ids)),
+        "duplicates": len(ids) - len(set(ids)),
+        "missing_at_observer": len(wanted - set(arrived)),
+        "p99": _percentile(latencies, 0.99) if latencies else 0,
+        "p50": statistics.median(latencies) if latencies else 0,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -230,22 +249,40 @@ def main(argv: list[str] | None = None) -> int:
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
-    print_table("Replication through PostgreSQL", [
-        Figure("append on A to applied on B, p50", statistics.median(seen) * 1000, "ms", target=50,
-               note=f"{len(seen)} of {args.events} events"),
-        Figure("append on A to applied on B, p99", _percentile(seen, 0.99) * 1000, "ms", target=200),
-        Figure("raw NOTIFY round trip, p50", statistics.median(raw) * 1000, "ms", note="same server, same run"),
-        Figure("raw NOTIFY round trip, p99", _percentile(raw, 0.99) * 1000, "ms"),
-        Figure(f"catch-up of {args.offline:,} offline events", known, "s", target=3,
-               note="a console that was following the incident"),
-        Figure("the same, joining with an empty store", empty, "s", target=3),
-        Figure(f"{args.consoles} consoles x {args.rate:g}/s for {args.duration:g} s: lost",
-               float(crowd["lost"]), "", target=1, note=f"{crowd['written']} written"),  # type: ignore[arg-type]
-        Figure("  duplicates", float(crowd["duplicates"]), "", target=1),  # type: ignore[arg-type]
-        Figure("  not applied at the observer", float(crowd["missing_at_observer"]), "", target=1),  # type: ignore[arg-type]
-        Figure("  latency to the observer, p50", float(crowd["p50"]) * 1000, "ms"),  # type: ignore[arg-type]
-        Figure("  latency to the observer, p99", float(crowd["p99"]) * 1000, "ms", target=200),  # type: ignore[arg-type]
-    ])
+    print_table(
+        "Replication through PostgreSQL",
+        [
+            Figure(
+                "append on A to applied on B, p50",
+                statistics.median(seen) * 1000,
+                "ms",
+                target=50,
+                note=f"{len(seen)} of {args.events} events",
+            ),
+            Figure("append on A to applied on B, p99", _percentile(seen, 0.99) * 1000, "ms", target=200),
+            Figure("raw NOTIFY round trip, p50", statistics.median(raw) * 1000, "ms", note="same server, same run"),
+            Figure("raw NOTIFY round trip, p99", _percentile(raw, 0.99) * 1000, "ms"),
+            Figure(
+                f"catch-up of {args.offline:,} offline events",
+                known,
+                "s",
+                target=3,
+                note="a console that was following the incident",
+            ),
+            Figure("the same, joining with an empty store", empty, "s", target=3),
+            Figure(
+                f"{args.consoles} consoles x {args.rate:g}/s for {args.duration:g} s: lost",
+                float(crowd["lost"]),
+                "",
+                target=1,
+                note=f"{crowd['written']} written",
+            ),  # type: ignore[arg-type]
+            Figure("  duplicates", float(crowd["duplicates"]), "", target=1),  # type: ignore[arg-type]
+            Figure("  not applied at the observer", float(crowd["missing_at_observer"]), "", target=1),  # type: ignore[arg-type]
+            Figure("  latency to the observer, p50", float(crowd["p50"]) * 1000, "ms"),  # type: ignore[arg-type]
+            Figure("  latency to the observer, p99", float(crowd["p99"]) * 1000, "ms", target=200),  # type: ignore[arg-type]
+        ],
+    )
     return 0
 
 

@@ -39,16 +39,31 @@ def alerts_json(count: int) -> bytes:
     found: list[dict[str, Any]] = []
     for n in range(count):
         name, service = f"Alert{n % 50:02d}", f"service-{n // 50 % 5}"
-        labels = {"alertname": name, "service": service, "severity": ("critical", "warning", "info")[n % 3],
-                  "instance": f"node-{n:05d}:9100", "job": "node", "cluster": "eu-west-1"}
-        found.append({"fingerprint": f"{n:016x}", "labels": labels,
-                      "annotations": {"summary": f"{name} firing on {labels['instance']}",
-                                      "description": "Long text " * 10,
-                                      "runbook_url": f"https://runbooks.example/{name}"},
-                      "startsAt": "2026-11-28T08:12:00.000Z", "endsAt": "2026-11-28T09:12:00.000Z",
-                      "updatedAt": "2026-11-28T08:12:00.000Z", "generatorURL": "http://prometheus:9090/graph",
-                      "receivers": [{"name": "null"}],
-                      "status": {"state": "active", "silencedBy": [], "inhibitedBy": []}})
+        labels = {
+            "alertname": name,
+            "service": service,
+            "severity": ("critical", "warning", "info")[n % 3],
+            "instance": f"node-{n:05d}:9100",
+            "job": "node",
+            "cluster": "eu-west-1",
+        }
+        found.append(
+            {
+                "fingerprint": f"{n:016x}",
+                "labels": labels,
+                "annotations": {
+                    "summary": f"{name} firing on {labels['instance']}",
+                    "description": "Long text " * 10,
+                    "runbook_url": f"https://runbooks.example/{name}",
+                },
+                "startsAt": "2026-11-28T08:12:00.000Z",
+                "endsAt": "2026-11-28T09:12:00.000Z",
+                "updatedAt": "2026-11-28T08:12:00.000Z",
+                "generatorURL": "http://prometheus:9090/graph",
+                "receivers": [{"name": "null"}],
+                "status": {"state": "active", "silencedBy": [], "inhibitedBy": []},
+            }
+        )
     return json.dumps(found).encode()
 
 
@@ -81,8 +96,8 @@ def one_run(base: str, expected: int, refreshes: int) -> tuple[float, float, lis
     from commander.app import alerts
     from commander.app.bootstrap import build_console
     from commander.integrations.secrets import SecretStore
-    from commander.ui.triage_view import TriageView
-    from tests.keyring_memory import MemoryKeyring
+    from commander.ui.alerts.view import TriageView
+    from tests.helpers.keyring_memory import MemoryKeyring
 
     keyring.set_keyring(MemoryKeyring())  # the bench never touches the person's keyring
     app = QApplication.instance() or QApplication([])
@@ -124,8 +139,10 @@ def one_run(base: str, expected: int, refreshes: int) -> tuple[float, float, lis
 
     for row in range(0, len(view.model.groups), 10):  # some groups open, one alert selected
         view.tree.setExpanded(view.model.index(row, 0), True)
-    view.tree.selectionModel().select(view.model.index(3, 0, view.model.index(10, 0)),
-                                      QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows)
+    view.tree.selectionModel().select(
+        view.model.index(3, 0, view.model.index(10, 0)),
+        QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows,
+    )
     app.processEvents()
     refresh_stalls = []
     for _ in range(refreshes):
@@ -158,21 +175,44 @@ def main() -> None:
         shown.append(took)
         stalls.append(stall)
         refresh_stalls += refreshed
-        print(f"run {run + 1}: shown in {took * 1000:.0f} ms (longest UI stall {stall:.1f} ms, opening the window "
-              f"included); refreshes: longest UI stall " + ", ".join(f"{s:.1f}" for s in refreshed) + " ms")
+        print(
+            f"run {run + 1}: shown in {took * 1000:.0f} ms (longest UI stall {stall:.1f} ms, opening the window "
+            f"included); refreshes: longest UI stall " + ", ".join(f"{s:.1f}" for s in refreshed) + " ms"
+        )
     refresh_stalls.sort()
-    print_table(f"Alerts window, {args.alerts:,} firing alerts from one source ({len(body) / 1e6:.1f} MB of JSON)", [
-        Figure("time to show (median)", statistics.median(shown) * 1000, "ms", 1000,
-               note="window opened to the list painted; HTTP, parsing and grouping on a worker"),
-        Figure("time to show, first in the process", cold * 1000, "ms", note="imports, TLS context"),
-        Figure("longest UI-thread stall while showing (median)", statistics.median(stalls), "ms",
-               note="making and showing the window included"),
-        Figure("longest UI-thread stall during a refresh (median)", statistics.median(refresh_stalls), "ms", 50,
-               note=f"{len(refresh_stalls)} refreshes, some groups open and a selection kept"),
-        Figure("longest UI-thread stall during a refresh (p90)",
-               refresh_stalls[int(len(refresh_stalls) * 0.9)], "ms", 50),
-        Figure("longest UI-thread stall during a refresh (worst)", refresh_stalls[-1], "ms", 50),
-    ])
+    print_table(
+        f"Alerts window, {args.alerts:,} firing alerts from one source ({len(body) / 1e6:.1f} MB of JSON)",
+        [
+            Figure(
+                "time to show (median)",
+                statistics.median(shown) * 1000,
+                "ms",
+                1000,
+                note="window opened to the list painted; HTTP, parsing and grouping on a worker",
+            ),
+            Figure("time to show, first in the process", cold * 1000, "ms", note="imports, TLS context"),
+            Figure(
+                "longest UI-thread stall while showing (median)",
+                statistics.median(stalls),
+                "ms",
+                note="making and showing the window included",
+            ),
+            Figure(
+                "longest UI-thread stall during a refresh (median)",
+                statistics.median(refresh_stalls),
+                "ms",
+                50,
+                note=f"{len(refresh_stalls)} refreshes, some groups open and a selection kept",
+            ),
+            Figure(
+                "longest UI-thread stall during a refresh (p90)",
+                refresh_stalls[int(len(refresh_stalls) * 0.9)],
+                "ms",
+                50,
+            ),
+            Figure("longest UI-thread stall during a refresh (worst)", refresh_stalls[-1], "ms", 50),
+        ],
+    )
     os._exit(0)
 
 

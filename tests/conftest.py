@@ -34,7 +34,7 @@ def memory_keyring() -> object:
     import keyring
 
     from commander.integrations import secrets
-    from tests.keyring_memory import MemoryKeyring
+    from tests.helpers.keyring_memory import MemoryKeyring
 
     secrets._SESSION.clear()
 
@@ -47,7 +47,7 @@ def memory_keyring() -> object:
 
 @pytest.fixture
 def pg_url() -> object:
-    """A throwaway database on the local PostgreSQL (see tests/pg.py)."""
-    from tests.pg import postgres_database
+    """A throwaway database on the local PostgreSQL (see tests/helpers/pg.py)."""
+    from tests.helpers.pg import postgres_database
 
     yield from postgres_database()

@@ -27,9 +27,12 @@ def imported_roots(path: Path) -> list[tuple[int, str]]:
 
 
 def offenders(folder: Path, forbidden: set[str]) -> list[str]:
-    return [f"{path.relative_to(ROOT)}:{line} imports {module}"
-            for path in sorted(folder.rglob("*.py"))
-            for line, module in imported_roots(path) if module in forbidden]
+    return [
+        f"{path.relative_to(ROOT)}:{line} imports {module}"
+        for path in sorted(folder.rglob("*.py"))
+        for line, module in imported_roots(path)
+        if module in forbidden
+    ]
 
 
 def test_import_linter_contracts_hold() -> None:
@@ -37,8 +40,9 @@ def test_import_linter_contracts_hold() -> None:
     if not lint_imports.exists():
         pytest.fail(f"{lint_imports} is missing: install the test extras (pip install -e '.[test]').")
     # Run from the root so that it reads [tool.importlinter] from pyproject.toml.
-    done = subprocess.run([str(lint_imports), "--no-cache"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    done = subprocess.run(
+        [str(lint_imports), "--no-cache"], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+    )
     assert done.returncode == 0, f"import-linter found a broken contract:\n{done.stdout}\n{done.stderr}"
     assert " kept, 0 broken." in done.stdout, done.stdout
 
@@ -56,6 +60,5 @@ def test_only_the_ui_imports_qt(layer: str) -> None:
 
 def test_the_check_itself_would_see_a_forbidden_import(tmp_path: Path) -> None:
     sample = tmp_path / "sample.py"
-    sample.write_text("def f():\n    from sqlalchemy.orm import Session\n    import PySide6.QtCore\n",
-                      encoding="utf-8")
+    sample.write_text("def f():\n    from sqlalchemy.orm import Session\n    import PySide6.QtCore\n", encoding="utf-8")
     assert [module for _, module in imported_roots(sample)] == ["sqlalchemy", "PySide6"]

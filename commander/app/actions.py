@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from commander.app import connections
 from commander.app.console import Console
-from commander.domain.actions import (
+from commander.domain.actions.items import (
     KINDS,
     ActionFilter,
     ActionItem,
@@ -30,9 +30,9 @@ from commander.domain.actions import (
     record_refresh,
     update_action,
 )
-from commander.domain.errors import DomainError
-from commander.domain.events import Event
-from commander.domain.trackers import FAMILY, TrackerConfig, add_tracker
+from commander.domain.actions.trackers import FAMILY, TrackerConfig, add_tracker
+from commander.domain.core.errors import DomainError
+from commander.domain.core.events import Event
 from commander.integrations.destinations.base import client as http_client
 from commander.integrations.secrets import SecretStore
 from commander.integrations.trackers import make
@@ -73,8 +73,9 @@ def find(console: Console, reference: str) -> ActionItem:
 
 def create(console: Console, incident_id: str, form: NewAction) -> ActionItem:
     """A new item in the incident's stream (the postmortem and the timeline make theirs here too)."""
-    written = console.perform(incident_id, lambda state: create_action(state, form, now=console.now(),
-                                                                       zone=console.zone))
+    written = console.perform(
+        incident_id, lambda state: create_action(state, form, now=console.now(), zone=console.zone)
+    )
     return fold_actions(written)[written[0].id]
 
 
@@ -99,12 +100,14 @@ def reopen(console: Console, reference: str) -> ActionItem:
 
 # -- trackers --------------------------------------------------------------------------------------
 
+
 def trackers(console: Console) -> dict[str, TrackerConfig]:
     return connections.listed(console, FAMILY)
 
 
-def add(console: Console, kind: str, name: str, options: dict[str, str], secret: str,
-        secrets: SecretStore) -> tuple[TrackerConfig, bool]:
+def add(
+    console: Console, kind: str, name: str, options: dict[str, str], secret: str, secrets: SecretStore
+) -> tuple[TrackerConfig, bool]:
     """Add a tracker; its secret goes to the keyring. Returns it and whether the keyring kept the secret."""
     add_tracker(trackers(console), kind, name, options)  # refuses what a kind's own rules refuse (GitHub's repo)
     return connections.add(console, FAMILY, kind, name, options, secret, secrets)
@@ -128,6 +131,7 @@ def _tracker(console: Console, name: str) -> TrackerConfig:
 
 # -- pushing one item ------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Push:
     """An item made ready for one tracker: what `send_push` sends and `finish_push` records."""
@@ -137,24 +141,31 @@ class Push:
     issue: Issue
 
 
-def prepare_push(console: Console, reference: str, tracker_name: str, secrets: SecretStore, *,
-                 again: bool = False) -> Push:
+def prepare_push(
+    console: Console, reference: str, tracker_name: str, secrets: SecretStore, *, again: bool = False
+) -> Push:
     item = find(console, reference)
     config = _tracker(console, tracker_name)
     if not item.is_open:
         raise DomainError(f"{item.reference} is {item.status_label}: reopen it before pushing it to a tracker.")
     pushed = item.links.get(config.name)
     if pushed is not None and not again:
-        raise DomainError(f"{item.reference} is already in {config.name} as {pushed.key} ({pushed.url}). "
-                          f"Push it again only to make a second issue (--again).")
+        raise DomainError(
+            f"{item.reference} is already in {config.name} as {pushed.key} ({pushed.url}). "
+            f"Push it again only to make a second issue (--again)."
+        )
     return Push(item, build(config, secrets), issue_for(console, item))
 
 
 def issue_for(console: Console, item: ActionItem) -> Issue:
     """The item as an issue: its title, what it answers, and the way back to the incident."""
     state = console.state(item.incident_id)
-    facts = [f"Type: {item.type}", f"Priority: {item.priority}", f"Owner: {item.owner or 'not set'}",
-             f"Due: {item.due.isoformat()}"] + ([f"Team: {item.team}"] if item.team else [])
+    facts = [
+        f"Type: {item.type}",
+        f"Priority: {item.priority}",
+        f"Owner: {item.owner or 'not set'}",
+        f"Due: {item.due.isoformat()}",
+    ] + ([f"Team: {item.team}"] if item.team else [])
     paragraphs = [f"Action item from incident {state.reference}: {state.title}", " · ".join(facts)]
     if item.finding:
         paragraphs.append(f"Finding: {item.finding}")
@@ -177,14 +188,23 @@ def finish_push(console: Console, push: Push, created: Created) -> ActionItem:
     return items(console)[push.item.id]
 
 
-def push(console: Console, reference: str, tracker_name: str, secrets: SecretStore, *, again: bool = False,
-         timeout: float = TIMEOUT, on_wait: WaitListener = lambda detail: None) -> tuple[ActionItem, Created]:
+def push(
+    console: Console,
+    reference: str,
+    tracker_name: str,
+    secrets: SecretStore,
+    *,
+    again: bool = False,
+    timeout: float = TIMEOUT,
+    on_wait: WaitListener = lambda detail: None,
+) -> tuple[ActionItem, Created]:
     prepared = prepare_push(console, reference, tracker_name, secrets, again=again)
     created = send_push(prepared, timeout=timeout, on_wait=on_wait)
     return finish_push(console, prepared, created), created
 
 
 # -- refreshing the trackers' status ---------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Check:
@@ -214,8 +234,7 @@ def prepare_refresh(console: Console, secrets: SecretStore, reference: str | Non
             if link.tracker not in built:
                 try:
                     if link.tracker not in known:
-                        raise DomainError(f"the tracker {link.tracker} was removed; add it again to follow "
-                                          f"its issues")
+                        raise DomainError(f"the tracker {link.tracker} was removed; add it again to follow its issues")
                     built[link.tracker] = build(known[link.tracker], secrets)
                 except DomainError as problem:
                     built[link.tracker] = str(problem)
@@ -248,14 +267,20 @@ def check_trackers(checks: list[Check], *, timeout: float = TIMEOUT) -> list[Che
 
 def finish_refresh(console: Console, results: list[Checked]) -> list[Event]:
     """Record what changed (a refresh that finds nothing new writes nothing)."""
-    drafts = [draft for result in results if result.status is not None
-              for draft in record_refresh(result.check.item, result.check.link.tracker, result.status.name,
-                                          result.status.done)]
+    drafts = [
+        draft
+        for result in results
+        if result.status is not None
+        for draft in record_refresh(
+            result.check.item, result.check.link.tracker, result.status.name, result.status.done
+        )
+    ]
     return console.record(drafts)
 
 
-def refresh(console: Console, secrets: SecretStore, reference: str | None = None, *,
-            timeout: float = TIMEOUT) -> list[Checked]:
+def refresh(
+    console: Console, secrets: SecretStore, reference: str | None = None, *, timeout: float = TIMEOUT
+) -> list[Checked]:
     results = check_trackers(prepare_refresh(console, secrets, reference), timeout=timeout)
     finish_refresh(console, results)
     return results

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 
 from commander.app import connections
 from commander.app.console import Console
-from commander.domain import decisions, triage
-from commander.domain.alerts import (
+from commander.domain.alerts import triage
+from commander.domain.alerts.alerts import (
     FILE_SOURCE,
     Alert,
     AlertMapping,
@@ -31,13 +31,14 @@ from commander.domain.alerts import (
     propose,
     within_limits,
 )
-from commander.domain.clock import to_ms
-from commander.domain.connections import endpoint, endpoints_seen, insecure
-from commander.domain.errors import DomainError
-from commander.domain.events import Event, stream_entity
-from commander.domain.ids import new_id
-from commander.domain.incident import IncidentState, SilenceRecord
-from commander.domain.triage import STREAM, AlertSource, SilencePlan
+from commander.domain.alerts.triage import STREAM, AlertSource, SilencePlan
+from commander.domain.core.clock import to_ms
+from commander.domain.core.connections import endpoint, endpoints_seen, insecure
+from commander.domain.core.errors import DomainError
+from commander.domain.core.events import Event, stream_entity
+from commander.domain.core.ids import new_id
+from commander.domain.incident import decisions
+from commander.domain.incident.state import IncidentState, SilenceRecord
 from commander.integrations.alertmanager import Alertmanager, AlertmanagerDown, http_client
 from commander.integrations.secrets import SecretStore
 
@@ -69,8 +70,9 @@ def sources(console: Console) -> dict[str, AlertSource]:
     return triage.fold_sources(console.reads.stream(STREAM))
 
 
-def add_source(console: Console, kind: str, name: str, url: str, options: dict[str, str], secret: str,
-               secrets: SecretStore) -> tuple[AlertSource, bool]:
+def add_source(
+    console: Console, kind: str, name: str, url: str, options: dict[str, str], secret: str, secrets: SecretStore
+) -> tuple[AlertSource, bool]:
     """Add a source; its secret (when it has auth) goes to the keyring. Returns it and whether the secret
     is kept beyond this session."""
     auth = options.get("auth", "none").strip() or "none"
@@ -83,8 +85,9 @@ def add_source(console: Console, kind: str, name: str, url: str, options: dict[s
         problem = insecure({"url": p["url"]})
         if problem:
             raise DomainError(f"{problem} Or use no auth.")
-        kept = connections.give(connections.Guarded("alert_source", p["name"], endpoint(p["kind"], {"url": p["url"]})),
-                                secret, secrets)
+        kept = connections.give(
+            connections.Guarded("alert_source", p["name"], endpoint(p["kind"], {"url": p["url"]})), secret, secrets
+        )
     try:
         console.record(drafts)
     except BaseException:
@@ -93,14 +96,16 @@ def add_source(console: Console, kind: str, name: str, url: str, options: dict[s
     return sources(console)[p["name"]], kept
 
 
-def guarded(console: Console, source: AlertSource,
-            seen: Mapping[str, frozenset[str]] | None = None) -> connections.Guarded:
+def guarded(
+    console: Console, source: AlertSource, seen: Mapping[str, frozenset[str]] | None = None
+) -> connections.Guarded:
     """A source's secret, bound to the address it was given for (see app/connections). `seen`: every source's
     endpoints ever, when the caller read them already (the alerts stream is long: ingested alerts live there)."""
     if seen is None:
         seen = endpoints_seen(console.reads.of_kinds(("alert_source.added",)), "alert_source")
-    return connections.Guarded("alert_source", source.name, endpoint(source.kind, {"url": source.url}),
-                               seen.get(source.name, frozenset()))
+    return connections.Guarded(
+        "alert_source", source.name, endpoint(source.kind, {"url": source.url}), seen.get(source.name, frozenset())
+    )
 
 
 def _source(console: Console, name: str) -> AlertSource:
@@ -153,8 +158,9 @@ def mapping_for(console: Console) -> Callable[[str], AlertMapping]:
 # -- reading ----------------------------------------------------------------------------------------
 
 
-def fetch_all(console: Console, secrets: SecretStore, *, only: str | None = None,
-              timeout: float = TIMEOUT) -> list[AlertsResult]:
+def fetch_all(
+    console: Console, secrets: SecretStore, *, only: str | None = None, timeout: float = TIMEOUT
+) -> list[AlertsResult]:
     """Every source's firing alerts (not silenced, not inhibited), read at once; ingested ones as the
     source "file" when there are any. `only` names one source."""
     known = sources(console)
@@ -176,8 +182,9 @@ def fetch_all(console: Console, secrets: SecretStore, *, only: str | None = None
     return results
 
 
-async def _read(source: AlertSource, key: tuple[str | None, str], client: httpx.AsyncClient,
-                now: datetime) -> AlertsResult:
+async def _read(
+    source: AlertSource, key: tuple[str | None, str], client: httpx.AsyncClient, now: datetime
+) -> AlertsResult:
     secret, why = key
     if secret is None:
         return AlertsResult(source.name, [], "down", why, now)
@@ -195,8 +202,10 @@ def _manager(source: AlertSource, secret: str, client: httpx.AsyncClient) -> Ale
 
 
 def _no_secret(source: AlertSource) -> str:
-    return (f"this computer has no {'password' if source.auth == 'basic' else 'token'} for {source.name} (secrets "
-            f"stay in each computer's keyring). Give it with `commander alerts source secret {source.name}`.")
+    return (
+        f"this computer has no {'password' if source.auth == 'basic' else 'token'} for {source.name} (secrets "
+        f"stay in each computer's keyring). Give it with `commander alerts source secret {source.name}`."
+    )
 
 
 @contextmanager
@@ -226,14 +235,24 @@ def proposal(console: Console, alerts: list[Alert], mapping: AlertMapping | None
     return propose(alerts, chosen, console.policy, now=console.now())
 
 
-def declare_from_alerts(console: Console, alerts: list[Alert], mapping: AlertMapping | None = None, *,
-                        form: decisions.Declaration | None = None) -> IncidentState:
+def declare_from_alerts(
+    console: Console,
+    alerts: list[Alert],
+    mapping: AlertMapping | None = None,
+    *,
+    form: decisions.Declaration | None = None,
+) -> IncidentState:
     """Declare an incident with the alerts attached, in one write. `form` is the person's edit of the
     proposal; without it, the proposal as it stands."""
     if form is None:
         offer = proposal(console, alerts, mapping)
-        form = decisions.Declaration(title=offer.title, severity=offer.severity, services=offer.services,
-                                     summary=offer.summary, detected_at=offer.detected_at)
+        form = decisions.Declaration(
+            title=offer.title,
+            severity=offer.severity,
+            services=offer.services,
+            summary=offer.summary,
+            detected_at=offer.detected_at,
+        )
     incident_id = new_id(to_ms(console.now()))
     drafts = decisions.declare(incident_id, form, me=console.me.name, policy=console.policy, now=console.now())
     drafts += triage.attached(incident_id, alerts)
@@ -264,25 +283,27 @@ class Outcome:
     plan: SilencePlan | None = None
 
 
-def plan_silences(console: Console, incident_id: str, alerts: list[Alert] | None, minutes: int,
-                  comment: str) -> list[SilencePlan]:
+def plan_silences(
+    console: Console, incident_id: str, alerts: list[Alert] | None, minutes: int, comment: str
+) -> list[SilencePlan]:
     """What `silence_for` would create, to show for confirmation. No alerts: the incident's attached ones."""
     state = console.state(incident_id)
     chosen = alerts if alerts else triage.attached_alerts(state)
-    return triage.plan_silences(state, chosen, minutes=minutes, comment=comment, me=console.me.name,
-                                now=console.now())
+    return triage.plan_silences(state, chosen, minutes=minutes, comment=comment, me=console.me.name, now=console.now())
 
 
-def create_silences(known: Mapping[str, AlertSource], plans: Sequence[SilencePlan], secrets: SecretStore, *,
-                    timeout: float = TIMEOUT) -> list[Outcome]:
+def create_silences(
+    known: Mapping[str, AlertSource], plans: Sequence[SilencePlan], secrets: SecretStore, *, timeout: float = TIMEOUT
+) -> list[Outcome]:
     """Create each planned silence in its source, at once. Touches no store: safe on a worker thread."""
     keys = {p.source: _secret(known, p.source, secrets) for p in plans}
 
     async def one(plan: SilencePlan, client: httpx.AsyncClient) -> Outcome:
         try:
             manager = _manager(known[plan.source], keys[plan.source], client)
-            silence_id = await manager.create_silence(plan.matchers, plan.starts_at, plan.ends_at,
-                                                      created_by=plan.created_by, comment=plan.comment)
+            silence_id = await manager.create_silence(
+                plan.matchers, plan.starts_at, plan.ends_at, created_by=plan.created_by, comment=plan.comment
+            )
         except AlertmanagerDown as down:
             return Outcome(plan.source, "", str(down), plan)
         return Outcome(plan.source, silence_id, "", plan)
@@ -298,14 +319,16 @@ def record_silences(console: Console, incident_id: str, outcomes: Sequence[Outco
     """Put the created silences on the incident's timeline; then refuse, naming them, if any failed."""
     created = [o for o in outcomes if o.silence_id and o.plan is not None]
     state = console.state(incident_id)
-    console.record([draft for o in created if o.plan is not None
-                    for draft in triage.silence_created(state, o.plan, o.silence_id)])
+    console.record(
+        [draft for o in created if o.plan is not None for draft in triage.silence_created(state, o.plan, o.silence_id)]
+    )
     _refuse_failures(outcomes, "create the silence")
     return [o.silence_id for o in created]
 
 
-def silence_for(console: Console, incident_id: str, plans: Sequence[SilencePlan], secrets: SecretStore, *,
-                timeout: float = TIMEOUT) -> list[str]:
+def silence_for(
+    console: Console, incident_id: str, plans: Sequence[SilencePlan], secrets: SecretStore, *, timeout: float = TIMEOUT
+) -> list[str]:
     """Create the planned silences (shown to the person first) and record them. Returns their ids."""
     return record_silences(console, incident_id, create_silences(sources(console), plans, secrets, timeout=timeout))
 
@@ -314,8 +337,13 @@ def open_silences(console: Console, incident_id: str) -> list[SilenceRecord]:
     return triage.open_silences(console.state(incident_id), console.now())
 
 
-def expire_silences(known: Mapping[str, AlertSource], silences: Sequence[tuple[str, str]], secrets: SecretStore, *,
-                    timeout: float = TIMEOUT) -> list[Outcome]:
+def expire_silences(
+    known: Mapping[str, AlertSource],
+    silences: Sequence[tuple[str, str]],
+    secrets: SecretStore,
+    *,
+    timeout: float = TIMEOUT,
+) -> list[Outcome]:
     """Expire (source, silence id) pairs at once. Touches no store: safe on a worker thread."""
     keys = {source: _secret(known, source, secrets) for source, _ in silences}  # refused before anything leaves
 
@@ -350,8 +378,9 @@ def record_expired(console: Console, outcomes: Sequence[Outcome]) -> None:
     _refuse_failures(outcomes, "expire the silence")
 
 
-def expire(console: Console, silence_id: str, secrets: SecretStore, *, source: str | None = None,
-           timeout: float = TIMEOUT) -> str:
+def expire(
+    console: Console, silence_id: str, secrets: SecretStore, *, source: str | None = None, timeout: float = TIMEOUT
+) -> str:
     """Expire one silence; its source is the one Commander created it in, unless given. Returns the source."""
     found = _silence_sources(console)
     where = source or found.get(silence_id)
@@ -375,8 +404,9 @@ class SilenceInfo:
     incident: str  # the reference, or ""
 
 
-def list_silences(console: Console, secrets: SecretStore, *, only: str | None = None,
-                  timeout: float = TIMEOUT) -> tuple[list[SilenceInfo], dict[str, str]]:
+def list_silences(
+    console: Console, secrets: SecretStore, *, only: str | None = None, timeout: float = TIMEOUT
+) -> tuple[list[SilenceInfo], dict[str, str]]:
     """Silences in every source (or one), and the reason for each source that could not be read."""
     known = sources(console)
     if only is not None and only not in known:
@@ -394,8 +424,9 @@ def list_silences(console: Console, secrets: SecretStore, *, only: str | None = 
             items = await _manager(source, secret, client).silences()
         except AlertmanagerDown as down:
             return source.name, str(down)
-        return source.name, [_silence_info(source.name, item, references.get(owners.get(str(item.get("id")), ""), ""))
-                             for item in items]
+        return source.name, [
+            _silence_info(source.name, item, references.get(owners.get(str(item.get("id")), ""), "")) for item in items
+        ]
 
     async def run() -> list[tuple[str, list[SilenceInfo] | str]]:
         async with http_client(timeout) as client:
@@ -420,10 +451,26 @@ def _silence_info(source: str, item: Mapping[str, object], incident: str) -> Sil
     listed = item.get("matchers")
     for m in listed if isinstance(listed, list) else []:
         if isinstance(m, Mapping):
-            matchers.append(str(triage.Matcher(str(m.get("name", "")), str(m.get("value", "")),
-                                               bool(m.get("isRegex")), bool(m.get("isEqual", True)))))
-    return SilenceInfo(source, str(item.get("id", "")), state, matchers, str(item.get("endsAt", "")),
-                       str(item.get("createdBy", "")), str(item.get("comment", "")), incident)
+            matchers.append(
+                str(
+                    triage.Matcher(
+                        str(m.get("name", "")),
+                        str(m.get("value", "")),
+                        bool(m.get("isRegex")),
+                        bool(m.get("isEqual", True)),
+                    )
+                )
+            )
+    return SilenceInfo(
+        source,
+        str(item.get("id", "")),
+        state,
+        matchers,
+        str(item.get("endsAt", "")),
+        str(item.get("createdBy", "")),
+        str(item.get("comment", "")),
+        incident,
+    )
 
 
 def _silence_owners(console: Console) -> dict[str, str]:
@@ -454,8 +501,11 @@ def _refuse_failures(outcomes: Sequence[Outcome], what: str) -> None:
     failed = [o for o in outcomes if o.error]
     if failed:
         done = len(outcomes) - len(failed)
-        raise DomainError(f"Could not {what} in " + "; ".join(f"{o.source}: {o.error}" for o in failed)
-                          + (f" ({done} other{'s' if done != 1 else ''} done and recorded)." if done else ""))
+        raise DomainError(
+            f"Could not {what} in "
+            + "; ".join(f"{o.source}: {o.error}" for o in failed)
+            + (f" ({done} other{'s' if done != 1 else ''} done and recorded)." if done else "")
+        )
 
 
 # -- ingesting pushed alerts --------------------------------------------------------------------------
@@ -476,4 +526,3 @@ def ingest(console: Console, text: str) -> Ingested:
     console.record(triage.ingested(alerts))
     firing_now = sum(1 for alert in alerts if alert.firing)
     return Ingested(firing_now, len(alerts) - firing_now)
-

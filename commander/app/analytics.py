@@ -1,5 +1,5 @@
 """Gathering analytics: the incident list and the few kinds of events the figures need, read in one pass
-over the log and handed to commander.domain.analytics.
+over the log and handed to commander.domain.analytics.figures.
 
 Action items and noise marks are written by other parts of Commander; their kinds are read only when
 this version knows them (they are in PAYLOADS), so a store without any reads as "none yet".
@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from datetime import date, datetime
 
 from commander.app.console import Console, Reads, _collector_paused
-from commander.domain.analytics import (
+from commander.domain.analytics.figures import (
     ACTION_KINDS,
     LIFECYCLE_KINDS,
     NOISE_KINDS,
@@ -23,7 +23,7 @@ from commander.domain.analytics import (
     build_report,
     count_by_month,
 )
-from commander.domain.events import PAYLOADS
+from commander.domain.core.events import PAYLOADS
 from commander.store.local import LocalReader
 from commander.store.records import IncidentSummary
 
@@ -35,6 +35,7 @@ def kinds() -> list[str]:
 
 # Reading and working out the facts make tens of thousands of small objects, none in a cycle: the cyclic
 # collector would only rescan the growing heap again and again, so it is paused (as Console.view does).
+
 
 def collect(console: Console, *, reads: Reads | None = None, now: datetime | None = None) -> Gathered:
     """Read what every report needs, in one pass over the log (its facts are worked out when used)."""
@@ -56,8 +57,13 @@ def report(console: Console, filters: ReportFilter, *, now: datetime | None = No
 
 def monthly(console: Console, filters: ReportFilter, rows: list[IncidentSummary] | None = None) -> MonthlyCounts:
     """Incidents per month by severity from the incident list alone: quick enough for the first chart."""
-    return count_by_month(console.incidents() if rows is None else rows, filters, policy=console.policy,
-                          zone=console.zone, now=console.now())
+    return count_by_month(
+        console.incidents() if rows is None else rows,
+        filters,
+        policy=console.policy,
+        zone=console.zone,
+        now=console.now(),
+    )
 
 
 def services(console: Console) -> list[str]:

@@ -14,11 +14,11 @@ from platformdirs import user_data_dir
 
 from commander.app.console import Console, utc_now
 from commander.app.resources import load_policy
-from commander.domain.clock import HybridClock, to_ms
-from commander.domain.events import Actor
-from commander.domain.ids import new_id
-from commander.domain.policy import Policy
-from commander.domain.text import clean_name
+from commander.domain.core.clock import HybridClock, to_ms
+from commander.domain.core.events import Actor
+from commander.domain.core.ids import new_id
+from commander.domain.core.policy import Policy
+from commander.domain.core.text import clean_name
 
 if TYPE_CHECKING:
     from commander.app.console import Reads
@@ -67,8 +67,7 @@ def build_console(url: str | None = None, *, user: str | None = None, policy: Po
     if user:
         name = clean_name(user, field="your name")
     policy = policy or load_policy()
-    clock = HybridClock(physical=lambda: to_ms(datetime.now(UTC)),
-                        max_ahead_ms=policy.max_clock_drift_minutes * 60_000)
+    clock = HybridClock(physical=lambda: to_ms(datetime.now(UTC)), max_ahead_ms=policy.max_clock_drift_minutes * 60_000)
     clock.observe(latest, checked=True)  # this store's own rows were checked on their way in
     zone = local_zone() or datetime.now().astimezone().tzinfo or UTC
 
@@ -81,10 +80,19 @@ def build_console(url: str | None = None, *, user: str | None = None, policy: Po
 
         return Database(resolved)
 
-    console = Console(make_database, policy, me=Actor(user_id, name), console_id=console_id,
-                      clock=clock, wall=utc_now, zone=zone, time_format=local_time, reads=reads,
-                      where=str(path) if path is not None else _display(resolved),
-                      is_sqlite=resolved.startswith("sqlite"))
+    console = Console(
+        make_database,
+        policy,
+        me=Actor(user_id, name),
+        console_id=console_id,
+        clock=clock,
+        wall=utc_now,
+        zone=zone,
+        time_format=local_time,
+        reads=reads,
+        where=str(path) if path is not None else _display(resolved),
+        is_sqlite=resolved.startswith("sqlite"),
+    )
     if console.behind():
         # Events another process committed but did not project (a first sync killed mid-way): the
         # incident list must show them before anyone reads it. A store that cannot be written to
@@ -106,7 +114,7 @@ def local_file(url: str) -> Path | None:
     prefix = "sqlite:///"
     if not url.startswith(prefix) or "?" in url:
         return None
-    rest = url[len(prefix):]
+    rest = url[len(prefix) :]
     return None if rest in ("", ":memory:") or rest.startswith("file:") else Path(rest)
 
 

@@ -14,16 +14,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from commander.app.console import Console
-from commander.domain.connections import Connection, Endpoint, Family, endpoints_seen, insecure
-from commander.domain.errors import DomainError
-from commander.domain.events import Event
+from commander.domain.core.connections import Connection, Endpoint, Family, endpoints_seen, insecure
+from commander.domain.core.errors import DomainError
+from commander.domain.core.events import Event
 from commander.integrations.secrets import Binding, SecretNotKept, SecretStore
 
 log = logging.getLogger(__name__)
 
 # The command that manages each family, for messages.
-COMMANDS = {"destination": "commander destination", "tracker": "commander tracker", "pager": "commander pager",
-            "alert_source": "commander alerts source"}
+COMMANDS = {
+    "destination": "commander destination",
+    "tracker": "commander tracker",
+    "pager": "commander pager",
+    "alert_source": "commander alerts source",
+}
 
 
 @dataclass(frozen=True)
@@ -76,13 +80,22 @@ def state_of(target: Guarded, secrets: SecretStore) -> SecretState:
     if binding is None:
         if target.seen <= {target.endpoint.fingerprint}:
             return SecretState("ready", now, now)
-        return SecretState("held", "", now, f"{target.name} was added again with other settings since its secret "
-                                            f"was kept here (it now sends to {now}): confirm the address with "
-                                            f"`{target.trust_command}`, or give its secret again.")
+        return SecretState(
+            "held",
+            "",
+            now,
+            f"{target.name} was added again with other settings since its secret "
+            f"was kept here (it now sends to {now}): confirm the address with "
+            f"`{target.trust_command}`, or give its secret again.",
+        )
     if binding.endpoint != target.endpoint.fingerprint:
-        return SecretState("held", binding.where, now,
-                           f"The settings of {target.name} changed (now sends to {now}, not {binding.where}): confirm "
-                           f"the new address with `{target.trust_command}`, or give its secret again.")
+        return SecretState(
+            "held",
+            binding.where,
+            now,
+            f"The settings of {target.name} changed (now sends to {now}, not {binding.where}): confirm "
+            f"the new address with `{target.trust_command}`, or give its secret again.",
+        )
     return SecretState("ready", binding.where, now)
 
 
@@ -121,9 +134,11 @@ def secret_for(config: Connection | Guarded, secrets: SecretStore) -> str:
     target = config if isinstance(config, Guarded) else guarded(config)
     secret = bound_secret(target, secrets)
     if secret is None:
-        raise DomainError(f"This computer has no secret for the {target.noun} {target.name} (secrets stay in each "
-                          f"computer's keyring). Give it here with `{COMMANDS.get(target.noun)} secret "
-                          f"'{target.name}'`.")
+        raise DomainError(
+            f"This computer has no secret for the {target.noun} {target.name} (secrets stay in each "
+            f"computer's keyring). Give it here with `{COMMANDS.get(target.noun)} secret "
+            f"'{target.name}'`."
+        )
     return secret
 
 
@@ -135,8 +150,7 @@ def give(target: Guarded, secret: str, secrets: SecretStore) -> bool:
         raise DomainError(problem)
     if not secret.strip():
         raise DomainError("No secret given.")
-    return secrets.keep(target.secret_name, secret.strip(),
-                        Binding(target.endpoint.fingerprint, target.endpoint.where))
+    return secrets.keep(target.secret_name, secret.strip(), Binding(target.endpoint.fingerprint, target.endpoint.where))
 
 
 def trust(target: Guarded, secrets: SecretStore) -> tuple[str, str]:
@@ -147,8 +161,9 @@ def trust(target: Guarded, secrets: SecretStore) -> tuple[str, str]:
         raise DomainError(problem)
     found = state_of(target, secrets)
     if found.state == "missing":
-        raise DomainError(f"This computer has no secret for {target.name}: there is nothing to confirm. Give it "
-                          f"its secret instead.")
+        raise DomainError(
+            f"This computer has no secret for {target.name}: there is nothing to confirm. Give it its secret instead."
+        )
     secrets.bind(target.secret_name, Binding(target.endpoint.fingerprint, target.endpoint.where))
     return found.was, found.now
 
@@ -164,8 +179,9 @@ def find(console: Console, family: Family, name: str) -> Connection:
     return known[name]
 
 
-def add(console: Console, family: Family, kind: str, name: str, options: dict[str, str], secret: str,
-        secrets: SecretStore) -> tuple[Connection, bool]:
+def add(
+    console: Console, family: Family, kind: str, name: str, options: dict[str, str], secret: str, secrets: SecretStore
+) -> tuple[Connection, bool]:
     """Add one; its secret goes to the keyring first, so a keyring that refuses it leaves nothing recorded.
     Returns it and whether the keyring kept the secret (False: no keyring, kept for this run only)."""
     found = family.kinds.get(kind.strip().lower())

@@ -18,15 +18,17 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING, Protocol
 
-from commander.domain import checklists, decisions, timers
-from commander.domain.clock import HybridClock, from_ms, to_ms, unpack
-from commander.domain.errors import DomainError
-from commander.domain.events import Actor, Event, EventDraft, incident_stream, stream_entity, validate_payload
-from commander.domain.ids import new_id, normalise_reference
-from commander.domain.incident import IncidentState, fold
-from commander.domain.policy import Policy
-from commander.domain.timeline import IncidentView, TimeFormat
-from commander.domain.when import iso
+from commander.domain.checklists import checklists
+from commander.domain.core.clock import HybridClock, from_ms, to_ms, unpack
+from commander.domain.core.errors import DomainError
+from commander.domain.core.events import Actor, Event, EventDraft, incident_stream, stream_entity, validate_payload
+from commander.domain.core.ids import new_id, normalise_reference
+from commander.domain.core.policy import Policy
+from commander.domain.core.when import iso
+from commander.domain.incident import decisions
+from commander.domain.incident.state import IncidentState, fold
+from commander.domain.timeline.entries import IncidentView, TimeFormat
+from commander.domain.updates import timers
 from commander.store.local import LocalReader
 from commander.store.records import IncidentSummary
 
@@ -56,10 +58,21 @@ class Reads(Protocol):
 
 
 class Console:
-    def __init__(self, database: Database | Callable[[], Database], policy: Policy, *, me: Actor,
-                 console_id: str, clock: HybridClock, wall: Callable[[], datetime], zone: tzinfo,
-                 time_format: TimeFormat = iso, reads: Reads | None = None, where: str | None = None,
-                 is_sqlite: bool = True) -> None:
+    def __init__(
+        self,
+        database: Database | Callable[[], Database],
+        policy: Policy,
+        *,
+        me: Actor,
+        console_id: str,
+        clock: HybridClock,
+        wall: Callable[[], datetime],
+        zone: tzinfo,
+        time_format: TimeFormat = iso,
+        reads: Reads | None = None,
+        where: str | None = None,
+        is_sqlite: bool = True,
+    ) -> None:
         """`database` may be a factory: then SQLAlchemy is imported only at the first write (or at
         `warm_up`), and `reads` serves everything before that."""
         self._database: Database | None = None
@@ -174,7 +187,7 @@ class Console:
         stream = incident_stream(incident_id)
         view = IncidentView(incident_id, self.policy, self.time_format)
         view.load(self.reads.stream(stream))
-        from commander.domain import snapshot  # only long incidents need it; not on the start-up path
+        from commander.domain.incident import snapshot  # only long incidents need it; not on the start-up path
 
         if view.state.event_count >= snapshot.WORTH_IT:
             self._unsaved.add(incident_id)  # kept at close: not now, while someone waits for the window
@@ -189,13 +202,13 @@ class Console:
         saved = reads.snapshot(stream)
         if saved is None:
             return None
-        from commander.domain import snapshot
+        from commander.domain.incident import snapshot
+
         data = json.loads(saved)
         order = tuple(data["last_order"])
         if reads.count_through(stream, order) != data["event_count"]:
             return None  # an event older than the snapshot arrived since: refold from the log
-        view = snapshot.restore(incident_id, data, self.policy, self.time_format,
-                                lambda: reads.stream(stream))
+        view = snapshot.restore(incident_id, data, self.policy, self.time_format, lambda: reads.stream(stream))
         if view is None:
             return None
         newer = reads.stream_after(stream, order)
@@ -205,13 +218,16 @@ class Console:
         return view
 
     def _keep_snapshot(self, view: IncidentView) -> None:
-        from commander.domain import snapshot
+        from commander.domain.incident import snapshot
 
         if isinstance(self.reads, LocalReader):
             data = snapshot.dump(view)
-            self.reads.save_snapshot(incident_stream(view.incident_id), view.state.last_order[0],
-                                     view.state.event_count, json.dumps(data, ensure_ascii=False,
-                                                                        separators=(",", ":")))
+            self.reads.save_snapshot(
+                incident_stream(view.incident_id),
+                view.state.last_order[0],
+                view.state.event_count,
+                json.dumps(data, ensure_ascii=False, separators=(",", ":")),
+            )
 
     def forget(self, incident_id: str) -> None:
         view = self._views.pop(incident_id, None)
@@ -249,13 +265,16 @@ class Console:
         return self.perform(incident_id, lambda s: decisions.add_note(s, note, now=self.now(), at=at, pinned=pinned))
 
     def change_severity(self, incident_id: str, severity: str, reason: str = "") -> list[Event]:
-        return self.perform(incident_id,
-                            lambda s: decisions.change_severity(s, severity, reason=reason, policy=self.policy))
+        return self.perform(
+            incident_id, lambda s: decisions.change_severity(s, severity, reason=reason, policy=self.policy)
+        )
 
-    def change_status(self, incident_id: str, status: str, *, at: datetime | None = None,
-                      reason: str = "") -> list[Event]:
-        return self.perform(incident_id,
-                            lambda s: decisions.change_status(s, status, now=self.now(), at=at, reason=reason))
+    def change_status(
+        self, incident_id: str, status: str, *, at: datetime | None = None, reason: str = ""
+    ) -> list[Event]:
+        return self.perform(
+            incident_id, lambda s: decisions.change_status(s, status, now=self.now(), at=at, reason=reason)
+        )
 
     def set_milestone(self, incident_id: str, milestone: str, at: datetime) -> list[Event]:
         return self.perform(incident_id, lambda s: decisions.set_milestone(s, milestone, at, now=self.now()))
@@ -283,8 +302,9 @@ class Console:
     def next_update(self, incident_id: str) -> timers.UpdateDue:
         return timers.next_update(self.state(incident_id), self.policy, self.now())
 
-    def record_update(self, incident_id: str, audience: str, summary: str = "",
-                      at: datetime | None = None) -> list[Event]:
+    def record_update(
+        self, incident_id: str, audience: str, summary: str = "", at: datetime | None = None
+    ) -> list[Event]:
         return self.perform(incident_id, lambda s: timers.record_update(s, audience, summary, now=self.now(), at=at))
 
     def snooze_updates(self, incident_id: str, minutes: int, reason: str) -> list[Event]:
@@ -294,11 +314,11 @@ class Console:
         """Put an overdue update on the timeline (once, across every console)."""
         return self.perform(incident_id, lambda s: timers.record_overdue(s, self.policy, now=self.now()))
 
-    def set_timer(self, incident_id: str, label: str, minutes: float | None = None, *,
-                  due: datetime | None = None) -> list[Event]:
+    def set_timer(
+        self, incident_id: str, label: str, minutes: float | None = None, *, due: datetime | None = None
+    ) -> list[Event]:
         """A custom timer ("check the rollback in 10 minutes"); its id is the returned event's."""
-        return self.perform(incident_id,
-                            lambda s: timers.set_timer(s, label, minutes=minutes, due=due, now=self.now()))
+        return self.perform(incident_id, lambda s: timers.set_timer(s, label, minutes=minutes, due=due, now=self.now()))
 
     def cancel_timer(self, incident_id: str, timer_id: str) -> list[Event]:
         """Cancel a running timer or dismiss an expired one; `timer_id` may be an unambiguous prefix."""
@@ -327,8 +347,9 @@ class Console:
         return self.perform(incident_id, lambda s: checklists.set_step(s, checklist_id, step_id, "open"))
 
     def skip_step(self, incident_id: str, checklist_id: str, step_id: str, reason: str) -> list[Event]:
-        return self.perform(incident_id,
-                            lambda s: checklists.set_step(s, checklist_id, step_id, "skipped", reason=reason))
+        return self.perform(
+            incident_id, lambda s: checklists.set_step(s, checklist_id, step_id, "skipped", reason=reason)
+        )
 
     def assign_step(self, incident_id: str, checklist_id: str, step_id: str, to: str) -> list[Event]:
         return self.perform(incident_id, lambda s: checklists.assign_step(s, checklist_id, step_id, to))
@@ -359,8 +380,17 @@ class Console:
         occurred = from_ms(to_ms(draft.occurred_at)) if draft.occurred_at else now
         if draft.occurred_at and to_ms(draft.occurred_at) == to_ms(self.now()):
             occurred = now  # "now" as the decision saw it, not a backdate
-        return Event(id=draft.id or new_id(wall_ms), stream=draft.stream, kind=draft.kind, payload=dict(draft.payload),
-                     actor=self.me, hlc=hlc, occurred_at=occurred, recorded_at=now, origin=self.console_id)
+        return Event(
+            id=draft.id or new_id(wall_ms),
+            stream=draft.stream,
+            kind=draft.kind,
+            payload=dict(draft.payload),
+            actor=self.me,
+            hlc=hlc,
+            occurred_at=occurred,
+            recorded_at=now,
+            origin=self.console_id,
+        )
 
     def _commit(self, drafts: Sequence[EventDraft]) -> list[Event]:
         stamped = [self.stamp(d) for d in drafts]
@@ -369,8 +399,8 @@ class Console:
 
     def ingest(self, foreign: Sequence[Event]) -> list[Event]:
         """Take events written elsewhere (an import): same path as local ones, after the same checks as
-        events pulled from a shared store (commander/domain/trust.py)."""
-        from commander.domain import trust
+        events pulled from a shared store (commander/domain/core/trust.py)."""
+        from commander.domain.core import trust
 
         now_ms = to_ms(self.now())
         for event in foreign:
@@ -389,6 +419,7 @@ class Console:
 
     def _write(self, batch: list[Event]) -> list[Event]:
         from commander.store.repository import EventLog, Outbox, Settings
+
         try:
             with self.database.write() as conn:
                 outside = self._read_outside(conn)
@@ -465,7 +496,7 @@ class Console:
         return len(streams)
 
     def rename_me(self, name: str) -> None:
-        from commander.domain.text import clean_name
+        from commander.domain.core.text import clean_name
         from commander.store.repository import Settings
 
         cleaned = clean_name(name, field="your name")

@@ -17,9 +17,12 @@ from typing import Any
 import yaml
 
 from commander.app.console import Console
-from commander.domain import oncall_events
-from commander.domain.errors import DomainError
-from commander.domain.oncall import (
+from commander.domain.core.errors import DomainError
+from commander.domain.core.when import iso
+from commander.domain.oncall import events as oncall_events
+from commander.domain.oncall.events import STREAM, OnCallSettings
+from commander.domain.oncall.report import PersonHours, fairness
+from commander.domain.oncall.schedules import (
     Override,
     Responder,
     Schedule,
@@ -30,9 +33,6 @@ from commander.domain.oncall import (
     who_is_on_call,
     whole_shifts,
 )
-from commander.domain.oncall_events import STREAM, OnCallSettings
-from commander.domain.oncall_report import PersonHours, fairness
-from commander.domain.when import iso
 from commander.integrations.ical import CalendarEvent, write_calendar
 
 _UID_NAMESPACE = uuid.UUID("6f1c3b0e-2f7d-4d7e-9a55-1c0de0000007")
@@ -47,7 +47,7 @@ class OnCallNow:
     schedule: Schedule
     current: Shift | None
     upcoming: Shift | None
-    layers: list[tuple[str, str]]   # (layer, person), top layer first
+    layers: list[tuple[str, str]]  # (layer, person), top layer first
 
     @property
     def person(self) -> str | None:
@@ -61,9 +61,11 @@ class Imported:
     services: int
 
     def __str__(self) -> str:
-        parts = [f"{self.schedules} schedule{'s' * (self.schedules != 1)}",
-                 f"{self.policies} escalation polic{'ies' if self.policies != 1 else 'y'}",
-                 f"{self.services} service route{'s' * (self.services != 1)}"]
+        parts = [
+            f"{self.schedules} schedule{'s' * (self.schedules != 1)}",
+            f"{self.policies} escalation polic{'ies' if self.policies != 1 else 'y'}",
+            f"{self.services} service route{'s' * (self.services != 1)}",
+        ]
         return ", ".join(parts)
 
 
@@ -92,6 +94,7 @@ def resolve_oncall(console: Console, service: str, at: datetime | None = None, l
 
 # -- changes -------------------------------------------------------------------------------------------
 
+
 def import_yaml(console: Console, text: str, *, source: str = "The file") -> Imported:
     """Every schedule, escalation policy and service route in a YAML file, saved in one transaction;
     ones that are already the same are left alone."""
@@ -107,10 +110,12 @@ def export_yaml(console: Console, names: Sequence[str] = ()) -> str:
     return FILE_HEADER + yaml.dump(document, Dumper=_FileDumper, sort_keys=False, allow_unicode=True, width=100)
 
 
-def add_override(console: Console, schedule: str, person: str, start: datetime, end: datetime,
-                 covers: str = "") -> Override:
-    [event] = console.record(oncall_events.add_override(settings(console), schedule, person, start, end,
-                                                        covers=covers, now=console.now()))
+def add_override(
+    console: Console, schedule: str, person: str, start: datetime, end: datetime, covers: str = ""
+) -> Override:
+    [event] = console.record(
+        oncall_events.add_override(settings(console), schedule, person, start, end, covers=covers, now=console.now())
+    )
     return settings(console).override(event.id)
 
 
@@ -136,8 +141,10 @@ def route_service(console: Console, service: str, policy: str) -> bool:
 
 # -- reports and files ---------------------------------------------------------------------------------
 
-def fairness_report(console: Console, since: datetime, until: datetime | None = None,
-                    schedule: str | None = None) -> list[PersonHours]:
+
+def fairness_report(
+    console: Console, since: datetime, until: datetime | None = None, schedule: str | None = None
+) -> list[PersonHours]:
     end = until or console.now()
     if end <= since:
         raise DomainError("The report's period ends before it starts. Give a --since before --until.")
@@ -146,8 +153,14 @@ def fairness_report(console: Console, since: datetime, until: datetime | None = 
     return fairness(chosen, since, end)
 
 
-def calendar(console: Console, name: str, *, start: datetime | None = None, end: datetime | None = None,
-             person: str | None = None) -> tuple[str, int]:
+def calendar(
+    console: Console,
+    name: str,
+    *,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    person: str | None = None,
+) -> tuple[str, int]:
     """The schedule's shifts (or one person's) from `start` (today) to `end` (CALENDAR_WEEKS later) as
     iCalendar text, and how many shifts it holds."""
     schedule = settings(console).schedule(name)
@@ -157,8 +170,9 @@ def calendar(console: Console, name: str, *, start: datetime | None = None, end:
         raise DomainError("The calendar ends before it starts. Give an end after the start.")
     chosen = [s for s in whole_shifts(schedule, begin, finish) if person is None or same_person(s.person, person)]
     if person is not None and not chosen and not any(same_person(p, person) for p in people(schedule)):
-        raise DomainError(f"{person} is not on the schedule '{schedule.name}'. People on it: "
-                          f"{', '.join(people(schedule))}.")
+        raise DomainError(
+            f"{person} is not on the schedule '{schedule.name}'. People on it: {', '.join(people(schedule))}."
+        )
     events = [_calendar_event(schedule, shift) for shift in chosen]
     title = f"On call: {schedule.name}" + (f" ({person})" if person else "")
     return write_calendar(title, schedule.zone, events, stamp=console.now()), len(events)
@@ -217,5 +231,10 @@ _FileDumper.add_representer(str, _text)
 def _calendar_event(schedule: Schedule, shift: Shift) -> CalendarEvent:
     key = "\n".join((schedule.name, shift.layer, shift.override, str(shift.turn), shift.person, iso(shift.start)))
     uid = f"{uuid.uuid5(_UID_NAMESPACE, key)}@commander"
-    return CalendarEvent(uid, shift.start, shift.end, f"On call: {shift.person} ({schedule.name})",
-                         f"{schedule.name}, {shift.source}. Handoffs follow {schedule.zone.key} time.")
+    return CalendarEvent(
+        uid,
+        shift.start,
+        shift.end,
+        f"On call: {shift.person} ({schedule.name})",
+        f"{schedule.name}, {shift.source}. Handoffs follow {schedule.zone.key} time.",
+    )

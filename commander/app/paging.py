@@ -14,18 +14,19 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from commander.app import connections, oncall, publishing
+from commander.app import connections, oncall
 from commander.app.console import Console
-from commander.domain import pagers as pager_settings
-from commander.domain import paging
-from commander.domain.connections import endpoint
-from commander.domain.destinations import DestinationConfig
-from commander.domain.errors import DomainError
-from commander.domain.events import Event, EventDraft, incident_stream
-from commander.domain.incident import IncidentState
-from commander.domain.oncall import EscalationPolicy, Responder, escalation_targets
-from commander.domain.pagers import STREAM, PagerConfig, check_routing_key, choose, fold_pagers
-from commander.domain.paging import Page
+from commander.app.updates import publishing
+from commander.domain.core.connections import endpoint
+from commander.domain.core.errors import DomainError
+from commander.domain.core.events import Event, EventDraft, incident_stream
+from commander.domain.incident.state import IncidentState
+from commander.domain.oncall.schedules import EscalationPolicy, Responder, escalation_targets
+from commander.domain.paging import pagers as pager_settings
+from commander.domain.paging import pages as paging
+from commander.domain.paging.pagers import STREAM, PagerConfig, check_routing_key, choose, fold_pagers
+from commander.domain.paging.pages import Page
+from commander.domain.updates.destinations import DestinationConfig
 from commander.integrations.destinations.base import Outcome, Update
 from commander.integrations.destinations.base import client as http_client
 from commander.integrations.destinations.publisher import StateListener
@@ -40,8 +41,9 @@ def pagers(console: Console) -> dict[str, PagerConfig]:
     return fold_pagers(console.reads.stream(STREAM))
 
 
-def add_pager(console: Console, kind: str, name: str, options: dict[str, str], secret: str,
-              secrets: SecretStore) -> tuple[PagerConfig, bool]:
+def add_pager(
+    console: Console, kind: str, name: str, options: dict[str, str], secret: str, secrets: SecretStore
+) -> tuple[PagerConfig, bool]:
     """Add a pager; a PagerDuty routing key goes to the keyring. Returns it and whether the key is kept there
     (False: for this session only, as `secrets.notice` explains)."""
     key = check_routing_key(secret) if kind.strip().lower() == "pagerduty" else ""
@@ -50,8 +52,9 @@ def add_pager(console: Console, kind: str, name: str, options: dict[str, str], s
     p = drafts[0].payload
     kept = True
     if key:  # kept first: a keyring that refuses it leaves nothing recorded
-        kept = connections.give(connections.Guarded("pager", p["name"], endpoint(p["kind"], p["options"])), key,
-                                secrets)
+        kept = connections.give(
+            connections.Guarded("pager", p["name"], endpoint(p["kind"], p["options"])), key, secrets
+        )
     try:
         console.record(drafts)
     except BaseException:
@@ -62,8 +65,12 @@ def add_pager(console: Console, kind: str, name: str, options: dict[str, str], s
 
 def guarded(console: Console, config: PagerConfig) -> connections.Guarded:
     """A PagerDuty pager's routing key, bound to where its settings send it (see app/connections)."""
-    return connections.Guarded("pager", config.name, endpoint(config.kind, config.options),
-                               connections.seen_in(console.reads.of_kinds(("pager.added",)), "pager", config.name))
+    return connections.Guarded(
+        "pager",
+        config.name,
+        endpoint(config.kind, config.options),
+        connections.seen_in(console.reads.of_kinds(("pager.added",)), "pager", config.name),
+    )
 
 
 def _pagerduty(console: Console, name: str) -> PagerConfig:
@@ -71,8 +78,10 @@ def _pagerduty(console: Console, name: str) -> PagerConfig:
     if config is None:
         raise DomainError(f"No pager called {name}. `commander pager list` shows them.")
     if config.kind != "pagerduty":
-        raise DomainError(f"{name} posts through a chat destination and has no secret of its own: give the "
-                          f"destination its secret instead.")
+        raise DomainError(
+            f"{name} posts through a chat destination and has no secret of its own: give the "
+            f"destination its secret instead."
+        )
     return config
 
 
@@ -101,6 +110,7 @@ def remove_pager(console: Console, name: str, secrets: SecretStore) -> None:
 
 # -- whom a page reaches -----------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class ServicePlan:
     """What paging a service would do now: whom its policy's first level reaches, and what follows."""
@@ -108,11 +118,11 @@ class ServicePlan:
     service: str
     policy: EscalationPolicy
     responders: list[Responder]
-    delay: int                      # minutes before the next level; 0 when nothing follows
+    delay: int  # minutes before the next level; 0 when nothing follows
     then: list[Responder] = field(default_factory=list)  # the next level, as of when it would be paged
 
     def describe(self) -> str:
-        """"Sam (on call on Payments primary), level 1 of Payments. If nobody acknowledges within 15 min, the next
+        """ "Sam (on call on Payments primary), level 1 of Payments. If nobody acknowledges within 15 min, the next
         level is paged: Morgan." """
         whom = ", ".join(f"{r.person} (on call on {r.via})" if r.via else r.person for r in self.responders)
         text = f"{whom or 'nobody'}, level 1 of {self.policy.name}."
@@ -138,12 +148,16 @@ def plan_service(console: Console, service: str, at: datetime | None = None) -> 
 def services(console: Console, incident_id: str | None = None) -> list[str]:
     """Services that page someone: the incident's own first, then every other routed service."""
     routed = [service for service, _policy in oncall.settings(console).routes.values()]
-    mine = [s for s in (console.state(incident_id).services if incident_id else [])
-            if s.casefold() in {r.casefold() for r in routed}]
+    mine = [
+        s
+        for s in (console.state(incident_id).services if incident_id else [])
+        if s.casefold() in {r.casefold() for r in routed}
+    ]
     return mine + [s for s in routed if s.casefold() not in {m.casefold() for m in mine}]
 
 
 # -- what goes out -------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Dispatch:
@@ -156,23 +170,26 @@ class Dispatch:
         return bool(self.jobs)
 
 
-def page_service(console: Console, incident_id: str, service: str, pager: str | None,
-                 secrets: SecretStore) -> Dispatch:
+def page_service(console: Console, incident_id: str, service: str, pager: str | None, secrets: SecretStore) -> Dispatch:
     """Page the first level of the service's escalation policy; the run escalates from here."""
     config = choose(pagers(console), pager)
     _check_ready(console, config, secrets)
     plan = plan_service(console, service)
-    written = console.perform(incident_id, lambda s: paging.page_service(
-        s, plan.policy, plan.responders, service=plan.service, pager=config.name, now=console.now()))
+    written = console.perform(
+        incident_id,
+        lambda s: paging.page_service(
+            s, plan.policy, plan.responders, service=plan.service, pager=config.name, now=console.now()
+        ),
+    )
     return _triggers(console, incident_id, written, secrets)
 
 
-def page_person(console: Console, incident_id: str, person: str, pager: str | None,
-                secrets: SecretStore) -> Dispatch:
+def page_person(console: Console, incident_id: str, person: str, pager: str | None, secrets: SecretStore) -> Dispatch:
     config = choose(pagers(console), pager)
     _check_ready(console, config, secrets)
-    written = console.perform(incident_id, lambda s: paging.page_person(s, person, pager=config.name,
-                                                                         now=console.now()))
+    written = console.perform(
+        incident_id, lambda s: paging.page_person(s, person, pager=config.name, now=console.now())
+    )
     return _triggers(console, incident_id, written, secrets)
 
 
@@ -209,8 +226,9 @@ def escalate_due(console: Console, incident_id: str, secrets: SecretStore) -> Di
     return _triggers(console, incident_id, written, secrets)
 
 
-def resume_stuck(console: Console, incident_id: str, secrets: SecretStore, *,
-                 sending: Collection[str] = ()) -> Dispatch:
+def resume_stuck(
+    console: Console, incident_id: str, secrets: SecretStore, *, sending: Collection[str] = ()
+) -> Dispatch:
     """Pages this console wrote and never recorded an answer for (it was closed mid-send), but for those still
     `sending`: PagerDuty's go again (the dedup key makes that safe); a chat mention may have been posted, so it
     is recorded as failed, saying so, rather than posted twice."""
@@ -220,12 +238,24 @@ def resume_stuck(console: Console, incident_id: str, secrets: SecretStore, *,
         return Dispatch(incident_id, [])
     known = pagers(console)
     unsure = [p for p in found if p.pager in known and known[p.pager].kind == "chat"]
-    console.record([EventDraft(incident_stream(incident_id), "page.failed", {
-        "page": p.id, "reason": f"Commander was closed while posting it, so it may or may not have reached "
-                                f"{known[p.pager].options.get('destination', p.pager)}: page {p.target} again if "
-                                f"nobody answers"}) for p in unsure])
-    return Dispatch(incident_id, [_trigger(console, state, p, known.get(p.pager), secrets)
-                                  for p in found if p not in unsure])
+    console.record(
+        [
+            EventDraft(
+                incident_stream(incident_id),
+                "page.failed",
+                {
+                    "page": p.id,
+                    "reason": f"Commander was closed while posting it, so it may or may not have reached "
+                    f"{known[p.pager].options.get('destination', p.pager)}: page {p.target} again if "
+                    f"nobody answers",
+                },
+            )
+            for p in unsure
+        ]
+    )
+    return Dispatch(
+        incident_id, [_trigger(console, state, p, known.get(p.pager), secrets) for p in found if p not in unsure]
+    )
 
 
 def pages(console: Console, incident_id: str) -> list[Page]:
@@ -240,28 +270,37 @@ def _check_ready(console: Console, config: PagerConfig, secrets: SecretStore) ->
         if held:
             raise DomainError(held)
         if key is None:
-            raise DomainError(f"This computer has no routing key for {config.name} (keys stay in each computer's "
-                              f"keyring). Give it here with `commander pager secret '{config.name}'`.")
+            raise DomainError(
+                f"This computer has no routing key for {config.name} (keys stay in each computer's "
+                f"keyring). Give it here with `commander pager secret '{config.name}'`."
+            )
         return
     _, problem = _chat_destination(console, config, secrets)
     if problem:
         raise DomainError(problem)
 
 
-def _chat_destination(console: Console, config: PagerConfig,
-                      secrets: SecretStore) -> tuple[tuple[DestinationConfig, str] | None, str]:
+def _chat_destination(
+    console: Console, config: PagerConfig, secrets: SecretStore
+) -> tuple[tuple[DestinationConfig, str] | None, str]:
     name = config.options.get("destination", "")
     found = publishing.destinations(console).get(name)
     if found is None:
-        return None, f"{config.name} posts through the destination {name}, which was removed. Add the pager again " \
-                     f"with a destination that exists."
+        return (
+            None,
+            f"{config.name} posts through the destination {name}, which was removed. Add the pager again "
+            f"with a destination that exists.",
+        )
     try:
         secret = connections.bound_secret(connections.guarded(found), secrets)
     except DomainError as held:
         return None, str(held)
     if secret is None:
-        return None, f"This computer has no secret for {name}, which {config.name} posts through (secrets stay in " \
-                     f"each computer's keyring). Add the destination again here."
+        return (
+            None,
+            f"This computer has no secret for {name}, which {config.name} posts through (secrets stay in "
+            f"each computer's keyring). Add the destination again here.",
+        )
     return (found, secret), ""
 
 
@@ -277,29 +316,62 @@ def _triggers(console: Console, incident_id: str, written: list[Event], secrets:
     return Dispatch(incident_id, jobs)
 
 
-def _trigger(console: Console, state: IncidentState, page: Page, config: PagerConfig | None,
-             secrets: SecretStore) -> PageJob:
+def _trigger(
+    console: Console, state: IncidentState, page: Page, config: PagerConfig | None, secrets: SecretStore
+) -> PageJob:
     if config is None:
-        return PageJob(page.id, "trigger", page.pager, "", page.dedup_key, "",
-                       problem=f"the pager {page.pager} was removed: page {page.target} another way")
+        return PageJob(
+            page.id,
+            "trigger",
+            page.pager,
+            "",
+            page.dedup_key,
+            "",
+            problem=f"the pager {page.pager} was removed: page {page.target} another way",
+        )
     if config.kind == "pagerduty":
         key, held = _routing_key(console, config, secrets)
-        problem = held or ("" if key else (f"this computer has no routing key for {config.name} (keys stay in "
-                                           f"each computer's keyring): add it here, and page {page.target} another "
-                                           f"way now"))
-        return PageJob(page.id, "trigger", config.name, "pagerduty", page.dedup_key, key or "", config.options,
-                       alert=alert(console, state, page, config), problem=problem)
+        problem = held or (
+            ""
+            if key
+            else (
+                f"this computer has no routing key for {config.name} (keys stay in "
+                f"each computer's keyring): add it here, and page {page.target} another "
+                f"way now"
+            )
+        )
+        return PageJob(
+            page.id,
+            "trigger",
+            config.name,
+            "pagerduty",
+            page.dedup_key,
+            key or "",
+            config.options,
+            alert=alert(console, state, page, config),
+            problem=problem,
+        )
     found, problem = _chat_destination(console, config, secrets)
     if found is None:
         return PageJob(page.id, "trigger", config.name, "chat", page.dedup_key, "", problem=problem)
     destination, secret = found
-    return PageJob(page.id, "trigger", config.name, "chat", page.dedup_key, secret, destination.options,
-                   destination=destination.name, destination_kind=destination.kind,
-                   update=chat_message(state, page, config))
+    return PageJob(
+        page.id,
+        "trigger",
+        config.name,
+        "chat",
+        page.dedup_key,
+        secret,
+        destination.options,
+        destination=destination.name,
+        destination_kind=destination.kind,
+        update=chat_message(state, page, config),
+    )
 
 
-def _follow_ups(console: Console, incident_id: str, written: list[Event], action: str,
-                secrets: SecretStore) -> Dispatch:
+def _follow_ups(
+    console: Console, incident_id: str, written: list[Event], action: str, secrets: SecretStore
+) -> Dispatch:
     """PagerDuty's alerts follow the pages; a chat mention has nothing to take back, and a failed trigger
     left no alert."""
     state = console.state(incident_id)
@@ -314,26 +386,47 @@ def _follow_ups(console: Console, incident_id: str, written: list[Event], action
     return Dispatch(incident_id, jobs)
 
 
-def _follow_up(console: Console, page: Page, config: PagerConfig | None, action: str,
-               secrets: SecretStore) -> PageJob:
+def _follow_up(console: Console, page: Page, config: PagerConfig | None, action: str, secrets: SecretStore) -> PageJob:
     if config is None:
-        return PageJob(page.id, action, page.pager, "pagerduty", page.dedup_key, "",
-                       problem=f"the pager {page.pager} was removed, so it was not told: if it is PagerDuty, "
-                               f"{action} the alert for {page.target} there")
+        return PageJob(
+            page.id,
+            action,
+            page.pager,
+            "pagerduty",
+            page.dedup_key,
+            "",
+            problem=f"the pager {page.pager} was removed, so it was not told: if it is PagerDuty, "
+            f"{action} the alert for {page.target} there",
+        )
     key, held = _routing_key(console, config, secrets)
-    problem = (f"{held} PagerDuty was not told: {action} the alert for {page.target} there" if held else
-               "" if key else (f"this computer has no routing key for {config.name}, so PagerDuty was not told: "
-                               f"{action} the alert for {page.target} in PagerDuty"))
-    return PageJob(page.id, action, config.name, "pagerduty", page.dedup_key, key or "", config.options,
-                   problem=problem)
+    problem = (
+        f"{held} PagerDuty was not told: {action} the alert for {page.target} there"
+        if held
+        else ""
+        if key
+        else (
+            f"this computer has no routing key for {config.name}, so PagerDuty was not told: "
+            f"{action} the alert for {page.target} in PagerDuty"
+        )
+    )
+    return PageJob(
+        page.id, action, config.name, "pagerduty", page.dedup_key, key or "", config.options, problem=problem
+    )
 
 
 def alert(console: Console, state: IncidentState, page: Page, config: PagerConfig) -> Alert:
     """The PagerDuty alert for a page: the incident, and whom it pages (one integration pages for everyone,
     so the person's name is in the summary)."""
     link = config.options.get("link", "").replace("{reference}", state.reference)
-    details = {"reference": state.reference, "title": state.title, "link": link, "severity": state.severity,
-               "status": state.status.value, "paged": page.target, "paged by": page.sent_by}
+    details = {
+        "reference": state.reference,
+        "title": state.title,
+        "link": link,
+        "severity": state.severity,
+        "status": state.status.value,
+        "paged": page.target,
+        "paged by": page.sent_by,
+    }
     if page.service:
         details |= {"service": page.service, "escalation level": str(page.level + 1)}
     if page.via:
@@ -341,28 +434,57 @@ def alert(console: Console, state: IncidentState, page: Page, config: PagerConfi
     if state.summary:
         details["impact"] = state.summary
     source = page.service or (state.services[0] if state.services else "Commander")
-    return Alert(f"[{state.severity}] {state.reference} {state.title}: paging {page.target}", source,
-                 paging.pagerduty_severity(console.policy, state.severity), page.sent_at, component=page.service,
-                 group=state.reference, class_="incident page", details=details,
-                 links=[(link, f"{state.reference} in Commander")] if link.startswith(("https://", "http://")) else [])
+    return Alert(
+        f"[{state.severity}] {state.reference} {state.title}: paging {page.target}",
+        source,
+        paging.pagerduty_severity(console.policy, state.severity),
+        page.sent_at,
+        component=page.service,
+        group=state.reference,
+        class_="incident page",
+        details=details,
+        links=[(link, f"{state.reference} in Commander")] if link.startswith(("https://", "http://")) else [],
+    )
 
 
 def chat_message(state: IncidentState, page: Page, config: PagerConfig) -> Update:
     mention = config.mention(page.target) or page.target
     why = f" as on call for {page.service}" if page.service else ""
-    text = (f"{mention}: you are paged{why} for {state.reference} ({state.severity}, {state.status.value}): "
-            f"{state.title}. Reply here when you are on it.")
-    return Update(state.reference, state.severity, state.status.value, f"Paging {mention}: {state.title}", text,
-                  delivery=page.id, services=tuple(state.services), summary=state.summary)
+    text = (
+        f"{mention}: you are paged{why} for {state.reference} ({state.severity}, {state.status.value}): "
+        f"{state.title}. Reply here when you are on it."
+    )
+    return Update(
+        state.reference,
+        state.severity,
+        state.status.value,
+        f"Paging {mention}: {state.title}",
+        text,
+        delivery=page.id,
+        services=tuple(state.services),
+        summary=state.summary,
+    )
 
 
-def preview(console: Console, incident_id: str, person: str, pager: str | None, secrets: SecretStore,
-            service: str = "") -> str:
+def preview(
+    console: Console, incident_id: str, person: str, pager: str | None, secrets: SecretStore, service: str = ""
+) -> str:
     """Exactly what paging `person` sends, with the routing key masked; nothing leaves the machine."""
     config = choose(pagers(console), pager)
     state = console.state(incident_id)
-    page = Page("preview", person, "", service, 0, 0, config.name, paging.dedup_key(state.id, person), "",
-                console.now(), console.me.name)
+    page = Page(
+        "preview",
+        person,
+        "",
+        service,
+        0,
+        0,
+        config.name,
+        paging.dedup_key(state.id, person),
+        "",
+        console.now(),
+        console.me.name,
+    )
     if config.kind == "pagerduty":
         body = trigger_body(SECRET_SHOWN, page.dedup_key, alert(console, state, page, config))
         url = config.options.get("api_url") or "https://events.pagerduty.com/v2/enqueue"
@@ -373,8 +495,14 @@ def preview(console: Console, incident_id: str, person: str, pager: str | None, 
 
 # -- sending -----------------------------------------------------------------------------------------------
 
-def deliver(dispatch: Dispatch, *, on_state: StateListener = lambda pager, state, detail: None,
-            timeout: float = 10.0, attempts: int = 5) -> list[Outcome]:
+
+def deliver(
+    dispatch: Dispatch,
+    *,
+    on_state: StateListener = lambda pager, state, detail: None,
+    timeout: float = 10.0,
+    attempts: int = 5,
+) -> list[Outcome]:
     """Make every request at once; outcomes in the jobs' order. Touches no store: safe on a worker thread."""
 
     async def run() -> list[Outcome]:
@@ -397,14 +525,28 @@ def finish(console: Console, dispatch: Dispatch, outcomes: list[Outcome]) -> Non
                 drafts.append(EventDraft(stream, "page.failed", {"page": job.page, "reason": outcome.detail + again}))
         elif outcome.state != "delivered":
             done = "acknowledgement" if job.action == "acknowledge" else "resolution"
-            drafts.append(EventDraft(stream, "page.failed", {
-                "page": job.page, "reason": f"the {done} did not reach {job.pager} ({outcome.detail}); "
-                                            f"{job.action} the alert in PagerDuty"}))
+            drafts.append(
+                EventDraft(
+                    stream,
+                    "page.failed",
+                    {
+                        "page": job.page,
+                        "reason": f"the {done} did not reach {job.pager} ({outcome.detail}); "
+                        f"{job.action} the alert in PagerDuty",
+                    },
+                )
+            )
     console.record(drafts)
 
 
-def run(console: Console, dispatch: Dispatch, *, on_state: StateListener = lambda pager, state, detail: None,
-        timeout: float = 10.0, attempts: int = 5) -> list[Outcome]:
+def run(
+    console: Console,
+    dispatch: Dispatch,
+    *,
+    on_state: StateListener = lambda pager, state, detail: None,
+    timeout: float = 10.0,
+    attempts: int = 5,
+) -> list[Outcome]:
     """Deliver and record, waiting: for the command line."""
     outcomes = deliver(dispatch, on_state=on_state, timeout=timeout, attempts=attempts)
     finish(console, dispatch, outcomes)

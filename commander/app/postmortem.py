@@ -3,7 +3,7 @@ and status, turn draft action items into tracked ones, and export it.
 
 The postmortem is read fresh from the store on every call (its stream is short), so two consoles sharing one
 store see each other's sections as soon as they are written. A section edit names the text it started from;
-see commander.domain.postmortem for how concurrent edits of one section are both kept.
+see commander.domain.postmortem.record for how concurrent edits of one section are both kept.
 """
 
 from __future__ import annotations
@@ -14,27 +14,27 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from commander.app import template_runner
 from commander.app.console import Console
 from commander.app.resources import resources_dir
-from commander.domain import postmortem as pm_domain
-from commander.domain.actions import DEFAULT_PRIORITY, DEFAULT_TYPE, NewAction, parse_due
-from commander.domain.errors import DomainError
-from commander.domain.events import Event
-from commander.domain.ids import reference_for
-from commander.domain.postmortem import Postmortem, action_lines, fold_postmortem, mark_confirmed, stream
-from commander.domain.postmortem_document import PostmortemDocument, document, to_html, to_json, to_markdown
-from commander.domain.postmortem_draft import (
+from commander.app.updates import template_runner
+from commander.domain.actions.items import DEFAULT_PRIORITY, DEFAULT_TYPE, NewAction, parse_due
+from commander.domain.core.errors import DomainError
+from commander.domain.core.events import Event
+from commander.domain.core.ids import reference_for
+from commander.domain.postmortem import record as pm_domain
+from commander.domain.postmortem.document import PostmortemDocument, document, to_html, to_json, to_markdown
+from commander.domain.postmortem.draft import (
     TEMPLATES_STREAM,
     PostmortemTemplate,
     RunbookChange,
     facts,
     fold_templates,
 )
-from commander.domain.templates import TemplateProblem
+from commander.domain.postmortem.record import Postmortem, action_lines, fold_postmortem, mark_confirmed, stream
+from commander.domain.updates.templates import TemplateProblem
 
 if TYPE_CHECKING:
-    from commander.domain.actions import ActionItem
+    from commander.domain.actions.items import ActionItem
 
 DEFAULT_TEMPLATE = "default"
 TEXT_FORMATS = ("md", "html", "json")
@@ -45,8 +45,9 @@ def shipped_templates(folder: Path | None = None) -> dict[str, PostmortemTemplat
     try:
         body = (folder / "default.md.j2").read_text(encoding="utf-8")
     except OSError as error:
-        raise DomainError(f"The postmortem template in {folder} cannot be read ({error.strerror or error}). "
-                          f"Reinstall Commander.") from error
+        raise DomainError(
+            f"The postmortem template in {folder} cannot be read ({error.strerror or error}). Reinstall Commander."
+        ) from error
     return {DEFAULT_TEMPLATE: PostmortemTemplate(DEFAULT_TEMPLATE, "Blameless postmortem", body)}
 
 
@@ -62,19 +63,20 @@ def template(console: Console, key: str) -> PostmortemTemplate:
 
 
 def save_template(console: Console, key: str, name: str, body: str) -> PostmortemTemplate:
-    from commander.domain.postmortem_draft import save_template as decide
+    from commander.domain.postmortem.draft import save_template as decide
 
     console.record(decide(key, name, body))
     return templates(console)[key.strip().lower()]
 
 
 def remove_template(console: Console, key: str) -> None:
-    from commander.domain.postmortem_draft import remove_template as decide
+    from commander.domain.postmortem.draft import remove_template as decide
 
     console.record(decide(templates(console), key))
 
 
 # -- reading -----------------------------------------------------------------------------------------------
+
 
 def current(console: Console, incident_id: str) -> Postmortem:
     return fold_postmortem(incident_id, console.reads.stream(stream(incident_id)))
@@ -87,22 +89,32 @@ def runbook_changes(console: Console, incident_id: str) -> list[RunbookChange]:
     for event in console.reads.of_kinds(["runbook.suggested"]):
         p: Mapping[str, Any] = event.payload
         if p.get("incident") == incident_id and isinstance(p.get("text"), str):
-            found.append(RunbookChange(str(p.get("runbook", "")), str(p.get("step", "")), p["text"], event.actor.name,
-                                       event.occurred_at))
+            found.append(
+                RunbookChange(
+                    str(p.get("runbook", "")), str(p.get("step", "")), p["text"], event.actor.name, event.occurred_at
+                )
+            )
     return found
 
 
 def draft(console: Console, incident_id: str, template_key: str = DEFAULT_TEMPLATE) -> dict[str, str]:
     """Each section as the template writes it from the log now; nothing is recorded."""
     view = console.view(incident_id)
-    variables = facts(view, now=console.now(), zone=console.zone, author=console.me.name,
-                      runbook_changes=runbook_changes(console, incident_id))
+    variables = facts(
+        view,
+        now=console.now(),
+        zone=console.zone,
+        author=console.me.name,
+        runbook_changes=runbook_changes(console, incident_id),
+    )
     try:
         return template_runner.render_postmortem(template(console, template_key).body, variables)
     except TemplateProblem as problem:
         said = str(problem).rstrip(".")
-        raise DomainError(f"The postmortem template '{template_key}' cannot be used: {said}. Fix it with "
-                          f"`commander postmortem template save {template_key} --file PATH`.") from None
+        raise DomainError(
+            f"The postmortem template '{template_key}' cannot be used: {said}. Fix it with "
+            f"`commander postmortem template save {template_key} --file PATH`."
+        ) from None
 
 
 def draft_document(console: Console, incident_id: str, template_key: str = DEFAULT_TEMPLATE) -> PostmortemDocument:
@@ -125,8 +137,10 @@ def document_of(console: Console, incident_id: str, texts: dict[str, str] | None
     pm = current(console, incident_id)
     if not pm.drafted:
         reference = console.state(incident_id).reference
-        raise DomainError(f"{reference} has no postmortem yet. Start it with `commander postmortem draft {reference}` "
-                          f"(or Incident > Postmortem… in the window).")
+        raise DomainError(
+            f"{reference} has no postmortem yet. Start it with `commander postmortem draft {reference}` "
+            f"(or Incident > Postmortem… in the window)."
+        )
     return document(pm, console.state(incident_id), texts)
 
 
@@ -144,20 +158,32 @@ def export(console: Console, incident_id: str, fmt: str) -> str:
 
 # -- changing ----------------------------------------------------------------------------------------------
 
-def start(console: Console, incident_id: str, template_key: str = DEFAULT_TEMPLATE, *,
-          allow_open: bool = False) -> Postmortem:
+
+def start(
+    console: Console, incident_id: str, template_key: str = DEFAULT_TEMPLATE, *, allow_open: bool = False
+) -> Postmortem:
     """Write the first draft, owned by whoever starts it, with the review meeting MEETING_WITHIN business days
     after the resolution."""
     state = console.state(incident_id)
     sections = draft(console, incident_id, template_key)
     meeting = pm_domain.default_meeting(state, console.now(), console.zone)
-    console.record(pm_domain.start(state, current(console, incident_id), sections, template=template_key,
-                                   owner=console.me.name, meeting=meeting, allow_open=allow_open))
+    console.record(
+        pm_domain.start(
+            state,
+            current(console, incident_id),
+            sections,
+            template=template_key,
+            owner=console.me.name,
+            meeting=meeting,
+            allow_open=allow_open,
+        )
+    )
     return current(console, incident_id)
 
 
-def edit(console: Console, incident_id: str, key: str, text: str, *, base: str | None = None,
-         resolved: Iterable[str] = ()) -> Postmortem:
+def edit(
+    console: Console, incident_id: str, key: str, text: str, *, base: str | None = None, resolved: Iterable[str] = ()
+) -> Postmortem:
     """Replace one section's text. `base` is the event the text was edited from (None: the current text,
     for an edit made without looking at anyone else's, such as `postmortem edit` from a file)."""
     pm = current(console, incident_id)
@@ -166,10 +192,20 @@ def edit(console: Console, incident_id: str, key: str, text: str, *, base: str |
     return current(console, incident_id)
 
 
-def set_meta(console: Console, incident_id: str, *, owner: str | None = None, meeting: date | None = None,
-             clear_meeting: bool = False, status: str | None = None) -> Postmortem:
-    console.record(pm_domain.set_meta(current(console, incident_id), owner=owner, meeting=meeting,
-                                      clear_meeting=clear_meeting, status=status))
+def set_meta(
+    console: Console,
+    incident_id: str,
+    *,
+    owner: str | None = None,
+    meeting: date | None = None,
+    clear_meeting: bool = False,
+    status: str | None = None,
+) -> Postmortem:
+    console.record(
+        pm_domain.set_meta(
+            current(console, incident_id), owner=owner, meeting=meeting, clear_meeting=clear_meeting, status=status
+        )
+    )
     return current(console, incident_id)
 
 
@@ -179,8 +215,9 @@ class Confirmed:
     postmortem: Postmortem
 
 
-def confirm_action(console: Console, incident_id: str, line: int, *, text: str | None = None,
-                   base: str | None = None) -> Confirmed:
+def confirm_action(
+    console: Console, incident_id: str, line: int, *, text: str | None = None, base: str | None = None
+) -> Confirmed:
     """Turn the draft item on `line` of the action items section into a tracked action item (through
     commander.app.actions, like every other item), then mark the line with its reference. `text` and `base`
     are the editor's unsaved section and where it started; by default, the section as stored."""
@@ -193,18 +230,30 @@ def confirm_action(console: Console, incident_id: str, line: int, *, text: str |
     if found.confirmed:
         raise DomainError(f"That item is already tracked as {found.reference}.")
     today = console.now().astimezone(console.zone).date()
-    form = NewAction(title=found.title.strip("_* "), owner=found.owner, due=parse_due(found.due, today) if found.due
-                     else None, priority=found.priority or DEFAULT_PRIORITY, type=found.type or DEFAULT_TYPE,
-                     source="postmortem", finding=found.finding)
+    form = NewAction(
+        title=found.title.strip("_* "),
+        owner=found.owner,
+        due=parse_due(found.due, today) if found.due else None,
+        priority=found.priority or DEFAULT_PRIORITY,
+        type=found.type or DEFAULT_TYPE,
+        source="postmortem",
+        finding=found.finding,
+    )
     from commander.app import actions  # brings in the trackers' HTTP code: only when an item is confirmed
 
     item = actions.create(console, incident_id, form)
-    updated = edit(console, incident_id, "action_items", mark_confirmed(source, line, item.reference),
-                   base=section.head if base is None else base)
+    updated = edit(
+        console,
+        incident_id,
+        "action_items",
+        mark_confirmed(source, line, item.reference),
+        base=section.head if base is None else base,
+    )
     return Confirmed(item, updated)
 
 
 # -- reminders ---------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Reminder:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 from commander.app.console import Console
-from commander.domain.errors import DomainError
+from commander.domain.core.errors import DomainError
 
 if TYPE_CHECKING:  # the window asks `configured` at start: nothing heavy (SQLAlchemy, keyring) for that
     from commander.integrations.secrets import SecretStore
@@ -28,7 +28,7 @@ PASSWORD_ENV = "COMMANDER_REMOTE_PASSWORD"  # for scripts and CI: read at run ti
 
 @dataclass(frozen=True)
 class Remote:
-    url: str                 # without a password
+    url: str  # without a password
     poll_seconds: float
     has_password: bool
 
@@ -36,8 +36,10 @@ class Remote:
 def split_password(url: str) -> tuple[str, str | None]:
     """The URL without its password, and the password (None when it had none)."""
     if not url.startswith(("postgresql", "sqlite")):
-        raise DomainError(f"'{url}' is not a store Commander can share: use postgresql+psycopg://user@host/db "
-                          f"or sqlite:////path/on/a/shared/drive/commander.db.")
+        raise DomainError(
+            f"'{url}' is not a store Commander can share: use postgresql+psycopg://user@host/db "
+            f"or sqlite:////path/on/a/shared/drive/commander.db."
+        )
     if url.startswith("postgresql") and not url.startswith("postgresql+psycopg://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     parts = urlsplit(url)
@@ -47,8 +49,9 @@ def split_password(url: str) -> tuple[str, str | None]:
     host = parts.hostname or ""
     if parts.port:
         host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, f"{user}@{host}" if user else host, parts.path, parts.query,
-                       parts.fragment)), parts.password
+    return urlunsplit(
+        (parts.scheme, f"{user}@{host}" if user else host, parts.path, parts.query, parts.fragment)
+    ), parts.password
 
 
 def configured(console: Console) -> Remote | None:
@@ -67,8 +70,9 @@ def configured(console: Console) -> Remote | None:
     return Remote(url, float(poll or 2.0), False)
 
 
-def set_remote(console: Console, url: str, secrets: SecretStore, *, password: str | None = None,
-               poll_seconds: float = 2.0) -> tuple[Remote, bool]:
+def set_remote(
+    console: Console, url: str, secrets: SecretStore, *, password: str | None = None, poll_seconds: float = 2.0
+) -> tuple[Remote, bool]:
     """Keep the shared store's URL (and its password in the keyring). Returns the remote and whether the
     password is kept beyond this session."""
     from commander.store.repository import Settings
@@ -108,11 +112,24 @@ def shared_store(remote: Remote, secrets: SecretStore) -> SharedStore:
     return SharedStore(remote.url, password=password)
 
 
-def replicator(console: Console, remote: Remote, secrets: SecretStore, *,
-               on_pulled: Callable[[int], None] = lambda count: None,
-               on_status: Callable[[SyncStatus], None] = lambda status: None) -> Replicator:
+def replicator(
+    console: Console,
+    remote: Remote,
+    secrets: SecretStore,
+    *,
+    on_pulled: Callable[[int], None] = lambda count: None,
+    on_status: Callable[[SyncStatus], None] = lambda status: None,
+) -> Replicator:
     from commander.sync.replicator import Replicator
 
-    return Replicator(console.database, shared_store(remote, secrets), console.console_id, console.me.name,
-                      on_pulled=on_pulled, on_status=on_status, poll_seconds=remote.poll_seconds,
-                      clock=console.clock, max_ahead_ms=console.clock.max_ahead_ms)
+    return Replicator(
+        console.database,
+        shared_store(remote, secrets),
+        console.console_id,
+        console.me.name,
+        on_pulled=on_pulled,
+        on_status=on_status,
+        poll_seconds=remote.poll_seconds,
+        clock=console.clock,
+        max_ahead_ms=console.clock.max_ahead_ms,
+    )

@@ -7,8 +7,8 @@ import sys
 import tomllib
 from pathlib import Path
 
-from commander.domain.errors import DomainError
-from commander.domain.policy import Policy, policy_from_mapping
+from commander.domain.core.errors import DomainError
+from commander.domain.core.policy import Policy, policy_from_mapping
 
 
 def resources_dir() -> Path:
@@ -23,8 +23,11 @@ def resources_dir() -> Path:
     for candidate in candidates:
         if (candidate / "policy.toml").is_file():
             return candidate
-    raise FileNotFoundError("Commander's resources folder is missing (looked in: "
-                            + ", ".join(map(str, candidates)) + "). Reinstall Commander.")
+    raise FileNotFoundError(
+        "Commander's resources folder is missing (looked in: "
+        + ", ".join(map(str, candidates))
+        + "). Reinstall Commander."
+    )
 
 
 def load_policy(path: Path | None = None) -> Policy:
@@ -32,8 +35,9 @@ def load_policy(path: Path | None = None) -> Policy:
     try:
         data = tomllib.loads(source.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise DomainError(f"Cannot read the policy file {source}: {error}. Fix the file or unset "
-                          f"COMMANDER_POLICY to use the default.") from error
+        raise DomainError(
+            f"Cannot read the policy file {source}: {error}. Fix the file or unset COMMANDER_POLICY to use the default."
+        ) from error
     try:
         return policy_from_mapping(data)
     except DomainError as error:

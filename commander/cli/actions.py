@@ -12,10 +12,10 @@ import sys
 from datetime import date
 from typing import Any
 
-from commander.cli import connection_secrets
 from commander.cli.render import clean, json_text, table
 from commander.cli.session import Refusal, Session, add_connection, secret_store, typed_day
-from commander.domain.actions import (
+from commander.cli.setup import connection_secrets
+from commander.domain.actions.items import (
     DEFAULT_PRIORITY,
     DEFAULT_TYPE,
     PRIORITIES,
@@ -27,11 +27,14 @@ from commander.domain.actions import (
 )
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser],
-             common: argparse.ArgumentParser) -> None:
-    p = commands.add_parser("action", parents=[common], help="action items across incidents",
-                            description="Follow-up work from incidents: owner, due day (default: 7 days after "
-                                        "resolution), priority, type, status; pushed to a tracker on request.")
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
+    p = commands.add_parser(
+        "action",
+        parents=[common],
+        help="action items across incidents",
+        description="Follow-up work from incidents: owner, due day (default: 7 days after "
+        "resolution), priority, type, status; pushed to a tracker on request.",
+    )
     verbs = p.add_subparsers(dest="action_verb", metavar="VERB", required=True)
     s = verbs.add_parser("list", parents=[common], help="open items, overdue first")
     s.add_argument("--overdue", action="store_true", help="only the overdue ones")
@@ -81,15 +84,25 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser],
     s = verbs.add_parser("add", parents=[common], help="add a tracker; its secret is read from stdin")
     s.add_argument("kind", metavar="KIND", help="jira, github, linear or asana")
     s.add_argument("name", metavar="NAME", help="a name people recognise, e.g. ops-jira")
-    s.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
-                   help="a setting that is not secret, e.g. project=OPS")
+    s.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a setting that is not secret, e.g. project=OPS",
+    )
     s.set_defaults(func=add_tracker)
     verbs.add_parser("list", parents=[common], help="the trackers").set_defaults(func=list_trackers)
     s = verbs.add_parser("remove", parents=[common], help="remove a tracker (its issues stay where they are)")
     s.add_argument("name", metavar="NAME")
     s.set_defaults(func=remove_tracker)
-    connection_secrets.register(verbs, common, "tracker", give=connection_secrets.give_connection("tracker"),
-                                trust=connection_secrets.trust_connection("tracker"))
+    connection_secrets.register(
+        verbs,
+        common,
+        "tracker",
+        give=connection_secrets.give_connection("tracker"),
+        trust=connection_secrets.trust_connection("tracker"),
+    )
 
 
 def _fields(parser: argparse.ArgumentParser) -> None:
@@ -103,26 +116,42 @@ def _fields(parser: argparse.ArgumentParser) -> None:
 
 # -- action items ----------------------------------------------------------------------------------
 
+
 def listing(session: Session, args: argparse.Namespace) -> int:
     from commander.app import actions
 
     console = session.console
     owner = "" if args.owner is not None and args.owner.strip().lower() == "none" else args.owner
-    wanted = ActionFilter(owner=owner, team=args.team, type=args.type,
-                          incident_id=session.resolve(args.incident).id if args.incident else None,
-                          status=None if args.status == "all" else args.status, overdue_only=args.overdue)
+    wanted = ActionFilter(
+        owner=owner,
+        team=args.team,
+        type=args.type,
+        incident_id=session.resolve(args.incident).id if args.incident else None,
+        status=None if args.status == "all" else args.status,
+        overdue_only=args.overdue,
+    )
     found = actions.listing(console, wanted)
     references = {s.id: s.reference for s in console.incidents()}
     today = actions.today(console)
     if args.json:
-        print(json_text(json.dumps([_json(item, references, today) for item in found], ensure_ascii=False,
-                                   indent=2)))
+        print(json_text(json.dumps([_json(item, references, today) for item in found], ensure_ascii=False, indent=2)))
         return 0
     if not found:
         print("No overdue action items." if args.overdue else "No action items match.")
         return 0
-    rows = [(item.reference, _due(item, today), item.priority, item.type, item.owner or "(none)",
-             references.get(item.incident_id, item.incident_id[:8]), item.status_label, item.title) for item in found]
+    rows = [
+        (
+            item.reference,
+            _due(item, today),
+            item.priority,
+            item.type,
+            item.owner or "(none)",
+            references.get(item.incident_id, item.incident_id[:8]),
+            item.status_label,
+            item.title,
+        )
+        for item in found
+    ]
     limit = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
     for line in table(("ID", "DUE", "PRI", "TYPE", "OWNER", "INCIDENT", "STATUS", "TITLE"), rows, limit=limit):
         print(line)
@@ -136,13 +165,33 @@ def _due(item: ActionItem, today: date) -> str:
 
 def _json(item: ActionItem, references: dict[str, str], today: date) -> dict[str, Any]:
     return {
-        "id": item.id, "reference": item.reference, "incident": references.get(item.incident_id),
-        "incident_id": item.incident_id, "title": item.title, "owner": item.owner, "team": item.team,
-        "due": item.due.isoformat(), "priority": item.priority, "type": item.type, "status": item.status,
-        "reason": item.reason, "overdue": item.overdue(today), "source": item.source, "finding": item.finding,
-        "created_by": item.created_by, "created_at": item.created_at.isoformat(),
-        "trackers": [{"tracker": link.tracker, "key": link.key, "url": link.url,
-                      "external_status": link.external_status, "done": link.done} for link in item.links.values()],
+        "id": item.id,
+        "reference": item.reference,
+        "incident": references.get(item.incident_id),
+        "incident_id": item.incident_id,
+        "title": item.title,
+        "owner": item.owner,
+        "team": item.team,
+        "due": item.due.isoformat(),
+        "priority": item.priority,
+        "type": item.type,
+        "status": item.status,
+        "reason": item.reason,
+        "overdue": item.overdue(today),
+        "source": item.source,
+        "finding": item.finding,
+        "created_by": item.created_by,
+        "created_at": item.created_at.isoformat(),
+        "trackers": [
+            {
+                "tracker": link.tracker,
+                "key": link.key,
+                "url": link.url,
+                "external_status": link.external_status,
+                "done": link.done,
+            }
+            for link in item.links.values()
+        ],
     }
 
 
@@ -151,10 +200,16 @@ def add(session: Session, args: argparse.Namespace) -> int:
 
     console = session.console
     incident = session.resolve(args.ref)
-    form = NewAction(args.title, owner=args.owner or "", team=args.team or "", finding=args.finding or "",
-                     due=typed_day(args.due, actions.today(console)) if args.due else None,
-                     priority=args.priority or DEFAULT_PRIORITY, type=args.type or DEFAULT_TYPE,
-                     source=args.source)
+    form = NewAction(
+        args.title,
+        owner=args.owner or "",
+        team=args.team or "",
+        finding=args.finding or "",
+        due=typed_day(args.due, actions.today(console)) if args.due else None,
+        priority=args.priority or DEFAULT_PRIORITY,
+        type=args.type or DEFAULT_TYPE,
+        source=args.source,
+    )
     item = actions.create(console, incident.id, form)
     print(item.reference)
     return 0
@@ -163,14 +218,17 @@ def add(session: Session, args: argparse.Namespace) -> int:
 def edit(session: Session, args: argparse.Namespace) -> int:
     from commander.app import actions
 
-    changes: dict[str, object] = {name: getattr(args, name) for name in
-                                  ("title", "owner", "priority", "type", "finding", "team")
-                                  if getattr(args, name) is not None}
+    changes: dict[str, object] = {
+        name: getattr(args, name)
+        for name in ("title", "owner", "priority", "type", "finding", "team")
+        if getattr(args, name) is not None
+    }
     if args.due is not None:
         changes["due"] = typed_day(args.due, actions.today(session.console))
     if not changes:
-        raise Refusal("Nothing to change: give at least one of --title, --owner, --due, --priority, --type, "
-                      "--finding, --team.")
+        raise Refusal(
+            "Nothing to change: give at least one of --title, --owner, --due, --priority, --type, --finding, --team."
+        )
     item = actions.update(session.console, args.id, **changes)
     print(f"{item.reference}  changed: {', '.join(changes)}")
     return 0
@@ -190,8 +248,14 @@ def _status(session: Session, reference: str, status: str, reason: str = "") -> 
 def push(session: Session, args: argparse.Namespace) -> int:
     from commander.app import actions
 
-    item, created = actions.push(session.console, args.id, args.to, secret_store(), again=args.again,
-                                 on_wait=lambda detail: print(f"  {clean(args.to)}: {clean(detail)}", file=sys.stderr))
+    item, created = actions.push(
+        session.console,
+        args.id,
+        args.to,
+        secret_store(),
+        again=args.again,
+        on_wait=lambda detail: print(f"  {clean(args.to)}: {clean(detail)}", file=sys.stderr),
+    )
     print(f"{item.reference}  pushed to {clean(args.to)} as {clean(created.key)}  {clean(created.url)}")
     return 0
 
@@ -216,9 +280,10 @@ def refresh(session: Session, args: argparse.Namespace) -> int:
 
 # -- trackers --------------------------------------------------------------------------------------
 
+
 def add_tracker(session: Session, args: argparse.Namespace) -> int:
     from commander.app import actions
-    from commander.domain.trackers import FAMILY
+    from commander.domain.actions.trackers import FAMILY
 
     return add_connection(session, args, FAMILY, actions.add)
 
@@ -229,12 +294,20 @@ def list_trackers(session: Session, args: argparse.Namespace) -> int:
     secrets = secret_store()
     found = actions.trackers(session.console)
     if not found:
-        print("No trackers yet. Add one with `commander tracker add jira ops-jira --option site=https://… "
-              "--option email=… --option project=OPS`.")
+        print(
+            "No trackers yet. Add one with `commander tracker add jira ops-jira --option site=https://… "
+            "--option email=… --option project=OPS`."
+        )
         return 0
-    rows = [(config.name, config.kind, ", ".join(f"{k}={v}" for k, v in config.options.items()),
-             connections.state_text(connections.state_of(connections.guarded(config), secrets)))
-            for config in found.values()]
+    rows = [
+        (
+            config.name,
+            config.kind,
+            ", ".join(f"{k}={v}" for k, v in config.options.items()),
+            connections.state_text(connections.state_of(connections.guarded(config), secrets)),
+        )
+        for config in found.values()
+    ]
     for line in table(("NAME", "KIND", "SETTINGS", "SECRET"), rows):
         print(line)
     return 0

@@ -14,17 +14,20 @@ from typing import Any
 
 from commander.cli.render import clean, json_text, local_time, table
 from commander.cli.session import Refusal, Session, read_input, read_options, read_secret, secret_store
-from commander.domain.alerts import PUSHED_MAX_BYTES, Alert, known_time
-from commander.domain.when import iso
+from commander.domain.alerts.alerts import PUSHED_MAX_BYTES, Alert, known_time
+from commander.domain.core.when import iso
 
 SOURCE_HELP = "a name people recognise, e.g. prod or eu-west"
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser],
-             common: argparse.ArgumentParser) -> None:
-    p = commands.add_parser("alerts", parents=[common], help="alert triage: sources, firing alerts, silences",
-                            description="Read what fires in Prometheus Alertmanager, declare or attach from it, "
-                                        "mark noise, and silence it for an incident.")
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
+    p = commands.add_parser(
+        "alerts",
+        parents=[common],
+        help="alert triage: sources, firing alerts, silences",
+        description="Read what fires in Prometheus Alertmanager, declare or attach from it, "
+        "mark noise, and silence it for an incident.",
+    )
     actions = p.add_subparsers(dest="alerts_action", metavar="ACTION", required=True)
 
     source = actions.add_parser("source", parents=[common], help="the team's alert sources")
@@ -35,21 +38,29 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser],
     a.add_argument("--url", required=True, help="Alertmanager's own address, e.g. http://alertmanager:9093")
     a.add_argument("--auth", choices=["basic", "bearer"], help="the password or token is then read from stdin")
     a.add_argument("--user", help="the user name, with --auth basic")
-    a.add_argument("--filter", metavar="MATCHERS", help='only these alerts, e.g. \'team="payments"\'')
-    a.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
-                   help="severity_label=severity, severity_map=critical=SEV1,warning=SEV3, service_labels=app,job")
+    a.add_argument("--filter", metavar="MATCHERS", help="only these alerts, e.g. 'team=\"payments\"'")
+    a.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="severity_label=severity, severity_map=critical=SEV1,warning=SEV3, service_labels=app,job",
+    )
     a.set_defaults(func=add_source)
     source_actions.add_parser("list", parents=[common], help="the sources").set_defaults(func=list_sources)
     r = source_actions.add_parser("remove", parents=[common], help="remove a source (for the whole team)")
     r.add_argument("name", metavar="NAME")
     r.set_defaults(func=remove_source)
-    s = source_actions.add_parser("secret", parents=[common],
-                                  help="give this computer a source's password or token (read from stdin)")
+    s = source_actions.add_parser(
+        "secret", parents=[common], help="give this computer a source's password or token (read from stdin)"
+    )
     s.add_argument("name", metavar="NAME")
     s.set_defaults(func=give_secret)
-    t = source_actions.add_parser("trust", parents=[common],
-                                  help="confirm the new address of a source whose settings changed: its secret is "
-                                       "sent there")
+    t = source_actions.add_parser(
+        "trust",
+        parents=[common],
+        help="confirm the new address of a source whose settings changed: its secret is sent there",
+    )
     t.add_argument("name", metavar="NAME")
     t.set_defaults(func=trust_source)
 
@@ -75,8 +86,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser],
     n.add_argument("--incident", metavar="REF", help="put the mark on this incident's timeline")
     n.set_defaults(func=noise)
 
-    v = actions.add_parser("silence", parents=[common],
-                           help="silence an incident's alerts in Alertmanager (shown first; asks to confirm)")
+    v = actions.add_parser(
+        "silence", parents=[common], help="silence an incident's alerts in Alertmanager (shown first; asks to confirm)"
+    )
     v.add_argument("ref", metavar="REF")
     v.add_argument("fingerprints", metavar="FINGERPRINT", nargs="*", help="default: the incident's attached alerts")
     v.add_argument("--minutes", type=int, default=60, help="how long (default 60; at most a week)")
@@ -94,8 +106,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser],
     e.add_argument("--source", metavar="NAME", help="needed when Commander did not create the silence")
     e.set_defaults(func=expire)
 
-    i = actions.add_parser("ingest", parents=[common],
-                           help="store alerts pushed as Alertmanager webhook or PagerDuty Events v2 JSON")
+    i = actions.add_parser(
+        "ingest", parents=[common], help="store alerts pushed as Alertmanager webhook or PagerDuty Events v2 JSON"
+    )
     i.add_argument("file", metavar="FILE", help="a JSON file, or - for standard input")
     i.set_defaults(func=ingest)
 
@@ -159,7 +172,7 @@ def give_secret(session: Session, args: argparse.Namespace) -> int:
 
 def trust_source(session: Session, args: argparse.Namespace) -> int:
     from commander.app import alerts
-    from commander.cli.connection_secrets import confirm
+    from commander.cli.setup.connection_secrets import confirm
 
     return confirm(session, args, alerts.trust)
 
@@ -169,7 +182,7 @@ def trust_source(session: Session, args: argparse.Namespace) -> int:
 
 def list_alerts(session: Session, args: argparse.Namespace) -> int:
     from commander.app import alerts
-    from commander.domain.alerts import group_alerts
+    from commander.domain.alerts.alerts import group_alerts
 
     console = session.console
     results = alerts.fetch_all(console, secret_store(), only=args.source)
@@ -178,26 +191,43 @@ def list_alerts(session: Session, args: argparse.Namespace) -> int:
     down = [r for r in results if not r.up]
     if args.json:
         document = {
-            "sources": [{"name": r.source, "state": r.state, "error": r.error, "read_at": iso(r.at),
-                         "firing": len(r.alerts)} for r in results],
-            "alerts": [{**_alert_json(alert), "service": g.service, "proposed_severity": g.severity}
-                       for g in groups for alert in g.alerts]}
+            "sources": [
+                {"name": r.source, "state": r.state, "error": r.error, "read_at": iso(r.at), "firing": len(r.alerts)}
+                for r in results
+            ],
+            "alerts": [
+                {**_alert_json(alert), "service": g.service, "proposed_severity": g.severity}
+                for g in groups
+                for alert in g.alerts
+            ],
+        }
         print(json_text(json.dumps(document, ensure_ascii=False, indent=2)))
     elif not results:
-        print("No alert sources yet. Add one with `commander alerts source add alertmanager prod --url …`, or "
-              "ingest pushed alerts with `commander alerts ingest FILE`.")
+        print(
+            "No alert sources yet. Add one with `commander alerts source add alertmanager prod --url …`, or "
+            "ingest pushed alerts with `commander alerts ingest FILE`."
+        )
     else:
         for result in results:
-            print(f"{clean(result.source)}: {clean(result.describe())}" + (
-                f", {len(result.alerts)} firing" if result.up else ""), file=sys.stdout if result.up else sys.stderr)
-        rows = [[alert.fingerprint, _started(alert, session), alert.labels.get("severity", ""), alert.source,
-                 alert.summary] for group in groups for alert in group.alerts]
+            print(
+                f"{clean(result.source)}: {clean(result.describe())}"
+                + (f", {len(result.alerts)} firing" if result.up else ""),
+                file=sys.stdout if result.up else sys.stderr,
+            )
+        rows = [
+            [alert.fingerprint, _started(alert, session), alert.labels.get("severity", ""), alert.source, alert.summary]
+            for group in groups
+            for alert in group.alerts
+        ]
         lines = iter(table(["FINGERPRINT", "STARTED", "SEVERITY", "SOURCE", "SUMMARY"], rows, limit=114)[1:])
         if groups:
             print()
         for group in groups:  # a heading per group, its alerts under it in columns shared by all
-            print(f"{group.severity or '    '}  {clean(group.name)}" + (f" · {clean(group.service)}" if group.service
-                  else "") + f"  ({len(group.alerts)} firing)")
+            print(
+                f"{group.severity or '    '}  {clean(group.name)}"
+                + (f" · {clean(group.service)}" if group.service else "")
+                + f"  ({len(group.alerts)} firing)"
+            )
             for _ in group.alerts:
                 print("      " + next(lines))
         if not groups and not down:
@@ -217,8 +247,8 @@ def _firing(session: Session, fingerprints: list[str], extra: list[Alert] | None
     """The alerts named, among everything firing now (and `extra`); a source that is down is named if
     nothing was found."""
     from commander.app import alerts
-    from commander.domain.alerts import find
-    from commander.domain.errors import DomainError
+    from commander.domain.alerts.alerts import find
+    from commander.domain.core.errors import DomainError
 
     results = alerts.fetch_all(session.console, secret_store())
     try:
@@ -233,17 +263,25 @@ def _firing(session: Session, fingerprints: list[str], extra: list[Alert] | None
 
 def declare(session: Session, args: argparse.Namespace) -> int:
     from commander.app import alerts
-    from commander.domain.decisions import Declaration
+    from commander.domain.incident.decisions import Declaration
 
     console = session.console
     chosen = _firing(session, args.fingerprints)
     offer = alerts.proposal(console, chosen)
-    form = Declaration(title=args.title or offer.title, severity=args.severity or offer.severity,
-                       services=offer.services, summary=offer.summary, detected_at=offer.detected_at)
+    form = Declaration(
+        title=args.title or offer.title,
+        severity=args.severity or offer.severity,
+        services=offer.services,
+        summary=offer.summary,
+        detected_at=offer.detected_at,
+    )
     state = alerts.declare_from_alerts(console, chosen, form=form)
     print(state.reference)
-    print(f"{state.severity} declared: {clean(state.title)} ({len(chosen)} alert{'s' if len(chosen) > 1 else ''} "
-          f"attached)", file=sys.stderr)
+    print(
+        f"{state.severity} declared: {clean(state.title)} ({len(chosen)} alert{'s' if len(chosen) > 1 else ''} "
+        f"attached)",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -259,7 +297,7 @@ def attach(session: Session, args: argparse.Namespace) -> int:
 
 def noise(session: Session, args: argparse.Namespace) -> int:
     from commander.app import alerts
-    from commander.domain.triage import attached_alerts
+    from commander.domain.alerts.triage import attached_alerts
 
     incident = session.resolve(args.incident) if args.incident else None
     extra = attached_alerts(session.console.state(incident.id)) if incident else []
@@ -300,19 +338,47 @@ def list_silences(session: Session, args: argparse.Namespace) -> int:
 
     found, down = alerts.list_silences(session.console, secret_store(), only=args.source)
     if args.json:
-        print(json_text(json.dumps({"silences": [vars(s) for s in found],
-                                    "down": [{"source": k, "error": v} for k, v in down.items()]},
-                                   ensure_ascii=False, indent=2)))
+        print(
+            json_text(
+                json.dumps(
+                    {
+                        "silences": [vars(s) for s in found],
+                        "down": [{"source": k, "error": v} for k, v in down.items()],
+                    },
+                    ensure_ascii=False,
+                    indent=2,
+                )
+            )
+        )
     else:
         for name, reason in down.items():
             print(f"{clean(name)}: down: {clean(reason)}", file=sys.stderr)
         if found:
-            print("\n".join(table(["ID", "SOURCE", "STATE", "ENDS", "INCIDENT", "MATCHERS"],
-                                  [[s.silence_id, s.source, s.state, s.ends_at[:16].replace("T", " "), s.incident,
-                                    ", ".join(s.matchers)] for s in found], limit=160)))
+            print(
+                "\n".join(
+                    table(
+                        ["ID", "SOURCE", "STATE", "ENDS", "INCIDENT", "MATCHERS"],
+                        [
+                            [
+                                s.silence_id,
+                                s.source,
+                                s.state,
+                                s.ends_at[:16].replace("T", " "),
+                                s.incident,
+                                ", ".join(s.matchers),
+                            ]
+                            for s in found
+                        ],
+                        limit=160,
+                    )
+                )
+            )
         elif not down:
-            print("No silences." if alerts.sources(session.console) else
-                  "No alert sources yet. Add one with `commander alerts source add alertmanager prod --url …`.")
+            print(
+                "No silences."
+                if alerts.sources(session.console)
+                else "No alert sources yet. Add one with `commander alerts source add alertmanager prod --url …`."
+            )
     return 1 if down else 0
 
 
@@ -328,6 +394,8 @@ def ingest(session: Session, args: argparse.Namespace) -> int:
     from commander.app import alerts
 
     report = alerts.ingest(session.console, read_input(args.file, limit=PUSHED_MAX_BYTES))
-    print(f"Ingested {report.firing} firing and {report.resolved} resolved alert"
-          f"{'s' if report.firing + report.resolved != 1 else ''} (source: file).")
+    print(
+        f"Ingested {report.firing} firing and {report.resolved} resolved alert"
+        f"{'s' if report.firing + report.resolved != 1 else ''} (source: file)."
+    )
     return 0

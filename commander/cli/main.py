@@ -14,28 +14,16 @@ import sys
 from collections.abc import Callable, Sequence
 
 from commander import __version__
-from commander.cli import (
-    actions,
-    admin,
-    alerts,
-    changes,
-    checklists,
-    destinations,
-    exporting,
-    incidents,
-    oncall,
-    paging,
-    postmortem,
-    remote,
-    report,
-    runbooks,
-    timers,
-    updates,
-    window,
-)
+from commander.cli import actions, alerts, oncall, paging, postmortem, window
+from commander.cli.incident import changes, checklists, exporting, report
+from commander.cli.incident import commands as incidents
 from commander.cli.render import TerminalStream, clean
+from commander.cli.runbooks import commands as runbooks
 from commander.cli.session import Refusal, Session
-from commander.domain.errors import DomainError
+from commander.cli.setup import admin, remote
+from commander.cli.updates import commands as updates
+from commander.cli.updates import destinations, timers
+from commander.domain.core.errors import DomainError
 from commander.store.errors import StoreError
 
 Command = Callable[[Session, argparse.Namespace], int]
@@ -52,22 +40,51 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     _store_options(common, default=argparse.SUPPRESS)
     parser = argparse.ArgumentParser(
-        prog="commander", description="The Incident Commander's console. With no command, opens the window.",
-        epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+        prog="commander",
+        description="The Incident Commander's console. With no command, opens the window.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--version", action="version", version=f"commander {__version__}")
     _store_options(parser, default=None)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (window, incidents, changes, exporting, updates, timers, destinations, actions, admin, remote,
-                   oncall, alerts, report, runbooks, checklists, postmortem, paging):
+    for module in (
+        window,
+        incidents,
+        changes,
+        exporting,
+        updates,
+        timers,
+        destinations,
+        actions,
+        admin,
+        remote,
+        oncall,
+        alerts,
+        report,
+        runbooks,
+        checklists,
+        postmortem,
+        paging,
+    ):
         module.register(commands, common)
     return parser
 
 
 def _store_options(parser: argparse.ArgumentParser, *, default: object) -> None:
-    parser.add_argument("--db", metavar="URL_OR_PATH", default=default,
-                        help="the store: a file path or a URL (sqlite:///..., postgresql+psycopg://...)")
-    parser.add_argument("--as", dest="as_name", metavar="NAME", default=default,
-                        help="record this command's changes under this person's name")
+    parser.add_argument(
+        "--db",
+        metavar="URL_OR_PATH",
+        default=default,
+        help="the store: a file path or a URL (sqlite:///..., postgresql+psycopg://...)",
+    )
+    parser.add_argument(
+        "--as",
+        dest="as_name",
+        metavar="NAME",
+        default=default,
+        help="record this command's changes under this person's name",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -98,14 +115,18 @@ def _run(argv: Sequence[str] | None) -> int:
     except (DomainError, StoreError, Refusal) as error:
         return _refuse(str(error))
     except UnicodeDecodeError as error:  # standard input (a secret, a password, a file piped in), now strict
-        return _refuse(f"What was typed or piped in is not UTF-8 text (byte {error.object[error.start]:#04x} "
-                       f"cannot be read). Give it as UTF-8 text and try again.")
+        return _refuse(
+            f"What was typed or piped in is not UTF-8 text (byte {error.object[error.start]:#04x} "
+            f"cannot be read). Give it as UTF-8 text and try again."
+        )
     except UnicodeEncodeError as error:
         if error.reason != "surrogates not allowed":
             raise
         # Python keeps an argument's bytes that are not UTF-8 as lone surrogates; nothing can store them.
-        return _refuse("An argument is not UTF-8 text (it holds bytes no character is made of). Type it again, "
-                       "or check the terminal's character set (locale).")
+        return _refuse(
+            "An argument is not UTF-8 text (it holds bytes no character is made of). Type it again, "
+            "or check the terminal's character set (locale)."
+        )
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

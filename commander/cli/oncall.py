@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 from commander.cli.render import clean, json_text, table
 from commander.cli.session import YEAR_AHEAD, Refusal, Session
-from commander.domain.when import format_duration, iso
+from commander.domain.core.when import format_duration, iso
 
 if TYPE_CHECKING:
     Parsers = argparse._SubParsersAction[argparse.ArgumentParser]
     from commander.app.oncall import OnCallNow
-    from commander.domain.oncall import EscalationPolicy, Override, Shift
+    from commander.domain.oncall.schedules import EscalationPolicy, Override, Shift
 
 SHORT_ID = 13
 
@@ -32,12 +32,18 @@ def register(commands: Parsers, common: argparse.ArgumentParser) -> None:
 
 
 def _register_oncall(commands: Parsers, common: argparse.ArgumentParser) -> None:
-    p = commands.add_parser("oncall", parents=[common], help="who is on call; overrides, .ics export, fairness",
-                            description="Who is on call now and next, overrides, a schedule as an iCalendar file, "
-                                        "and a report of on-call hours per person.")
+    p = commands.add_parser(
+        "oncall",
+        parents=[common],
+        help="who is on call; overrides, .ics export, fairness",
+        description="Who is on call now and next, overrides, a schedule as an iCalendar file, "
+        "and a report of on-call hours per person.",
+    )
     actions = p.add_subparsers(dest="oncall_action", metavar="ACTION", required=True)
-    for name, about, func in (("now", "who is on call now, per schedule", now),
-                              ("next", "who takes over next, and when, per schedule", upcoming)):
+    for name, about, func in (
+        ("now", "who is on call now, per schedule", now),
+        ("next", "who takes over next, and when, per schedule", upcoming),
+    ):
         s = actions.add_parser(name, parents=[common], help=about)
         s.add_argument("schedule", metavar="SCHEDULE", nargs="?", help="one schedule (default: every schedule)")
         s.add_argument("--at", metavar="TIME", help="at another time than now")
@@ -61,8 +67,9 @@ def _register_oncall(commands: Parsers, common: argparse.ArgumentParser) -> None
     s.add_argument("person", metavar="PERSON", help="who takes the schedule")
     s.add_argument("--from", dest="start", required=True, metavar="TIME", help="e.g. '2026-11-27 18:00'")
     s.add_argument("--to", dest="end", required=True, metavar="TIME", help="e.g. '2026-11-30 09:00'")
-    s.add_argument("--covers", default="", metavar="PERSON",
-                   help="only while this person would be on call (default: whoever is)")
+    s.add_argument(
+        "--covers", default="", metavar="PERSON", help="only while this person would be on call (default: whoever is)"
+    )
     s.set_defaults(func=override)
     s = actions.add_parser("overrides", parents=[common], help="the overrides not yet over")
     s.add_argument("schedule", metavar="SCHEDULE", nargs="?")
@@ -80,9 +87,13 @@ def _register_oncall(commands: Parsers, common: argparse.ArgumentParser) -> None
 
 
 def _register_schedule(commands: Parsers, common: argparse.ArgumentParser) -> None:
-    p = commands.add_parser("schedule", parents=[common], help="on-call schedules: import, export, list, remove",
-                            description="On-call schedules in YAML (docs/oncall.md). Import also takes the "
-                                        "file's escalation policies and services.")
+    p = commands.add_parser(
+        "schedule",
+        parents=[common],
+        help="on-call schedules: import, export, list, remove",
+        description="On-call schedules in YAML (docs/oncall.md). Import also takes the "
+        "file's escalation policies and services.",
+    )
     actions = p.add_subparsers(dest="schedule_action", metavar="ACTION", required=True)
     s = actions.add_parser("import", parents=[common], help="save every schedule, policy and service in a file")
     s.add_argument("file", metavar="FILE.yaml", help="- reads standard input")
@@ -100,9 +111,13 @@ def _register_schedule(commands: Parsers, common: argparse.ArgumentParser) -> No
 
 
 def _register_escalation(commands: Parsers, common: argparse.ArgumentParser) -> None:
-    p = commands.add_parser("escalation", parents=[common], help="escalation policies and the services they page",
-                            description="Escalation policies: levels of schedules or people, a delay before the "
-                                        "next level, a repeat count; and which policy each service pages.")
+    p = commands.add_parser(
+        "escalation",
+        parents=[common],
+        help="escalation policies and the services they page",
+        description="Escalation policies: levels of schedules or people, a delay before the "
+        "next level, a repeat count; and which policy each service pages.",
+    )
     actions = p.add_subparsers(dest="escalation_action", metavar="ACTION", required=True)
     s = actions.add_parser("import", parents=[common], help="the same as `schedule import`: the whole file")
     s.add_argument("file", metavar="FILE.yaml", help="- reads standard input")
@@ -122,6 +137,7 @@ def _register_escalation(commands: Parsers, common: argparse.ArgumentParser) -> 
 
 
 # -- oncall --------------------------------------------------------------------------------------------
+
 
 def now(session: Session, args: argparse.Namespace) -> int:
     return _on_call(session, args, upcoming=False)
@@ -149,13 +165,28 @@ def _on_call(session: Session, args: argparse.Namespace, *, upcoming: bool) -> i
             why = "no one else within 90 days" if upcoming else _nobody_why(item)
             rows.append((item.schedule.name, "nobody", "", "", why))
         elif upcoming:
-            rows.append((item.schedule.name, shift.person, _when(shift.start, console.zone),
-                         f"in {format_duration(shift.start - at)}", shift.source))
+            rows.append(
+                (
+                    item.schedule.name,
+                    shift.person,
+                    _when(shift.start, console.zone),
+                    f"in {format_duration(shift.start - at)}",
+                    shift.source,
+                )
+            )
         else:
-            rows.append((item.schedule.name, shift.person, _when(shift.start, console.zone),
-                         _when(shift.end, console.zone), shift.source))
-    headers = ("SCHEDULE", "NEXT", "FROM", "WHEN", "VIA") if upcoming else ("SCHEDULE", "ON CALL", "SINCE", "UNTIL",
-                                                                           "VIA")
+            rows.append(
+                (
+                    item.schedule.name,
+                    shift.person,
+                    _when(shift.start, console.zone),
+                    _when(shift.end, console.zone),
+                    shift.source,
+                )
+            )
+    headers = (
+        ("SCHEDULE", "NEXT", "FROM", "WHEN", "VIA") if upcoming else ("SCHEDULE", "ON CALL", "SINCE", "UNTIL", "VIA")
+    )
     for line in table(headers, rows):
         print(line)
     return 0
@@ -170,8 +201,9 @@ def export(session: Session, args: argparse.Namespace) -> int:
         raise Refusal("--weeks takes 1 to 104 weeks.")
     start = session.when(args.start, ahead=YEAR_AHEAD) if args.start else None
     begin = start or console.now().astimezone(console.zone).replace(hour=0, minute=0, second=0, microsecond=0)
-    text, count = oncall.calendar(console, args.schedule, start=begin, end=begin + timedelta(weeks=args.weeks),
-                                  person=args.person)
+    text, count = oncall.calendar(
+        console, args.schedule, start=begin, end=begin + timedelta(weeks=args.weeks), person=args.person
+    )
     if args.out is None:
         sys.stdout.write(text)
         return 0
@@ -189,19 +221,44 @@ def report(session: Session, args: argparse.Namespace) -> int:
     until = session.when(args.until) if args.until else console.now()
     rows = oncall.fairness_report(console, since, until, args.schedule)
     if args.json:
-        return _print_json({"since": iso(since), "until": iso(until), "people": [
-            {"person": row.person, "shifts": row.shifts, "hours": _hours(row.total),
-             "business_hours": _hours(row.business), "off_hours": _hours(row.off_hours),
-             "by_schedule": {name: _hours(spent) for name, spent in row.by_schedule.items()}} for row in rows]})
+        return _print_json(
+            {
+                "since": iso(since),
+                "until": iso(until),
+                "people": [
+                    {
+                        "person": row.person,
+                        "shifts": row.shifts,
+                        "hours": _hours(row.total),
+                        "business_hours": _hours(row.business),
+                        "off_hours": _hours(row.off_hours),
+                        "by_schedule": {name: _hours(spent) for name, spent in row.by_schedule.items()},
+                    }
+                    for row in rows
+                ],
+            }
+        )
     if not rows:
         print("Nobody was on call in that period.")
         return 0
-    print(f"On call from {_when(since, console.zone)} to {_when(until, console.zone)}; off hours are outside "
-          f"09:00-18:00 Monday to Friday in each schedule's zone.")
-    lines = table(("PERSON", "SHIFTS", "HOURS", "BUSINESS", "OFF HOURS", "OFF %"), [
-        (row.person, str(row.shifts), f"{_hours(row.total):.1f}", f"{_hours(row.business):.1f}",
-         f"{_hours(row.off_hours):.1f}", f"{100 * row.off_hours / row.total:.0f}%" if row.total else "-")
-        for row in rows])
+    print(
+        f"On call from {_when(since, console.zone)} to {_when(until, console.zone)}; off hours are outside "
+        f"09:00-18:00 Monday to Friday in each schedule's zone."
+    )
+    lines = table(
+        ("PERSON", "SHIFTS", "HOURS", "BUSINESS", "OFF HOURS", "OFF %"),
+        [
+            (
+                row.person,
+                str(row.shifts),
+                f"{_hours(row.total):.1f}",
+                f"{_hours(row.business):.1f}",
+                f"{_hours(row.off_hours):.1f}",
+                f"{100 * row.off_hours / row.total:.0f}%" if row.total else "-",
+            )
+            for row in rows
+        ],
+    )
     for line in lines:
         print(line)
     return 0
@@ -211,8 +268,14 @@ def override(session: Session, args: argparse.Namespace) -> int:
     from commander.app import oncall
 
     console = session.console
-    added = oncall.add_override(console, args.schedule, args.person, session.when(args.start, ahead=YEAR_AHEAD),
-                                session.when(args.end, ahead=YEAR_AHEAD), args.covers)
+    added = oncall.add_override(
+        console,
+        args.schedule,
+        args.person,
+        session.when(args.start, ahead=YEAR_AHEAD),
+        session.when(args.end, ahead=YEAR_AHEAD),
+        args.covers,
+    )
     print(f"Override {added.id[:SHORT_ID]}: {_override_text(added, console.zone)}.")
     return 0
 
@@ -225,13 +288,35 @@ def list_overrides(session: Session, args: argparse.Namespace) -> int:
     chosen = [found.schedule(args.schedule)] if args.schedule else list(found.schedules.values())
     items = [o for s in chosen for o in s.overrides if args.all or o.end > console.now()]
     if args.json:
-        return _print_json([{"id": o.id, "schedule": o.schedule, "person": o.person, "start": iso(o.start),
-                             "end": iso(o.end), "covers": o.covers or None, "added_by": o.added_by} for o in items])
+        return _print_json(
+            [
+                {
+                    "id": o.id,
+                    "schedule": o.schedule,
+                    "person": o.person,
+                    "start": iso(o.start),
+                    "end": iso(o.end),
+                    "covers": o.covers or None,
+                    "added_by": o.added_by,
+                }
+                for o in items
+            ]
+        )
     if not items:
         print("No overrides. `commander oncall override SCHEDULE PERSON --from … --to …` adds one.")
         return 0
-    rows = [(o.id[:SHORT_ID], o.schedule, o.person, _when(o.start, console.zone), _when(o.end, console.zone),
-             o.covers or "whoever is on", o.added_by) for o in items]
+    rows = [
+        (
+            o.id[:SHORT_ID],
+            o.schedule,
+            o.person,
+            _when(o.start, console.zone),
+            _when(o.end, console.zone),
+            o.covers or "whoever is on",
+            o.added_by,
+        )
+        for o in items
+    ]
     for line in table(("ID", "SCHEDULE", "PERSON", "FROM", "TO", "COVERS", "ADDED BY"), rows):
         print(line)
     return 0
@@ -254,11 +339,19 @@ def resolve(session: Session, args: argparse.Namespace) -> int:
         raise Refusal(f"'{policy.name}' has levels 1 to {len(policy.levels)}. Choose one of them with --level.")
     found = oncall.resolve_oncall(console, args.service, level=args.level - 1)
     if args.json:
-        return _print_json({"service": args.service, "policy": policy.name, "level": args.level,
-                            "responders": [{"person": r.person, "via": r.via or None} for r in found]})
+        return _print_json(
+            {
+                "service": args.service,
+                "policy": policy.name,
+                "level": args.level,
+                "responders": [{"person": r.person, "via": r.via or None} for r in found],
+            }
+        )
     if not found:
-        print(f"Level {args.level} of {clean(policy.name)} reaches nobody right now: its schedules have nobody on "
-              f"call. The next level follows after {policy.levels[args.level - 1].delay_minutes} minutes.")
+        print(
+            f"Level {args.level} of {clean(policy.name)} reaches nobody right now: its schedules have nobody on "
+            f"call. The next level follows after {policy.levels[args.level - 1].delay_minutes} minutes."
+        )
         return 0
     print(f"{clean(args.service)} pages {clean(policy.name)}, level {args.level}:")
     for responder in found:
@@ -267,6 +360,7 @@ def resolve(session: Session, args: argparse.Namespace) -> int:
 
 
 # -- schedule and escalation ---------------------------------------------------------------------------
+
 
 def import_file(session: Session, args: argparse.Namespace) -> int:
     from commander.app import oncall
@@ -280,8 +374,11 @@ def import_file(session: Session, args: argparse.Namespace) -> int:
             reason = getattr(error, "strerror", None) or str(error)
             raise Refusal(f"Cannot read {args.file}: {reason}. Check the path.") from error
     imported = oncall.import_yaml(session.console, text, source=source)
-    print(f"Imported {imported} from {source}." if imported.schedules + imported.policies + imported.services
-          else f"Nothing changed: everything in {source} is already as it says.")
+    print(
+        f"Imported {imported} from {source}."
+        if imported.schedules + imported.policies + imported.services
+        else f"Nothing changed: everything in {source} is already as it says."
+    )
     return 0
 
 
@@ -304,14 +401,28 @@ def list_schedules(session: Session, args: argparse.Namespace) -> int:
     console = session.console
     found = oncall.now(console)
     if args.json:
-        return _print_json([{"name": item.schedule.name, "time_zone": item.schedule.zone.key,
-                             "layers": [layer.name for layer in item.schedule.layers],
-                             "on_call": item.person} for item in found])
+        return _print_json(
+            [
+                {
+                    "name": item.schedule.name,
+                    "time_zone": item.schedule.zone.key,
+                    "layers": [layer.name for layer in item.schedule.layers],
+                    "on_call": item.person,
+                }
+                for item in found
+            ]
+        )
     if not found:
         return _no_schedules()
-    rows = [(item.schedule.name, item.schedule.zone.key,
-             ", ".join(f"{layer.name} ({layer.rotation}, {len(layer.participants)})" for layer in item.schedule.layers),
-             item.person or "nobody") for item in found]
+    rows = [
+        (
+            item.schedule.name,
+            item.schedule.zone.key,
+            ", ".join(f"{layer.name} ({layer.rotation}, {len(layer.participants)})" for layer in item.schedule.layers),
+            item.person or "nobody",
+        )
+        for item in found
+    ]
     for line in table(("SCHEDULE", "ZONE", "LAYERS (ROTATION, PEOPLE)", "ON CALL NOW"), rows):
         print(line)
     return 0
@@ -327,13 +438,14 @@ def remove_schedule(session: Session, args: argparse.Namespace) -> int:
 
 def list_policies(session: Session, args: argparse.Namespace) -> int:
     from commander.app import oncall
-    from commander.domain.oncall_format import policy_to_dict
+    from commander.domain.oncall.format import policy_to_dict
 
     found = oncall.settings(session.console)
     services = {key: [s for s, p in found.routes.values() if p.casefold() == key] for key in found.policies}
     if args.json:
-        return _print_json([{**policy_to_dict(policy), "services": services[key]}
-                            for key, policy in found.policies.items()])
+        return _print_json(
+            [{**policy_to_dict(policy), "services": services[key]} for key, policy in found.policies.items()]
+        )
     if not found.policies:
         print("No escalation policies yet. `commander escalation import FILE.yaml` adds them (docs/oncall.md).")
         return 0
@@ -362,6 +474,7 @@ def remove_policy(session: Session, args: argparse.Namespace) -> int:
 
 # -- helpers -------------------------------------------------------------------------------------------
 
+
 def _policy_lines(policy: EscalationPolicy, services: list[str]) -> list[str]:
     repeats = f"runs {policy.repeat + 1} times" if policy.repeat else "runs once"
     lines = [f"{policy.name}  ({repeats}; services: {', '.join(services) or 'none'})"]
@@ -373,21 +486,32 @@ def _policy_lines(policy: EscalationPolicy, services: list[str]) -> list[str]:
 
 def _override_text(item: Override, zone: tzinfo) -> str:
     covering = f", covering {item.covers}" if item.covers else ""
-    return clean(f"{item.person} on {item.schedule} from {_when(item.start, zone)} to {_when(item.end, zone)}"
-                 f"{covering}")
+    return clean(
+        f"{item.person} on {item.schedule} from {_when(item.start, zone)} to {_when(item.end, zone)}{covering}"
+    )
 
 
 def _now_json(item: OnCallNow) -> dict[str, Any]:
-    return {"schedule": item.schedule.name, "time_zone": item.schedule.zone.key,
-            "on_call": _shift_json(item.current), "next": _shift_json(item.upcoming),
-            "layers": [{"layer": layer, "person": person} for layer, person in item.layers]}
+    return {
+        "schedule": item.schedule.name,
+        "time_zone": item.schedule.zone.key,
+        "on_call": _shift_json(item.current),
+        "next": _shift_json(item.upcoming),
+        "layers": [{"layer": layer, "person": person} for layer, person in item.layers],
+    }
 
 
 def _shift_json(shift: Shift | None) -> dict[str, Any] | None:
     if shift is None:
         return None
-    return {"person": shift.person, "start": iso(shift.start), "end": iso(shift.end), "layer": shift.layer or None,
-            "override": shift.override or None, "covers": shift.covers or None}
+    return {
+        "person": shift.person,
+        "start": iso(shift.start),
+        "end": iso(shift.end),
+        "layer": shift.layer or None,
+        "override": shift.override or None,
+        "covers": shift.covers or None,
+    }
 
 
 def _nobody_why(item: OnCallNow) -> str:

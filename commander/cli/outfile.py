@@ -35,8 +35,15 @@ def write_out(target: Path, data: str | bytes) -> None:
     elif stat.S_ISFIFO(found.st_mode) or stat.S_ISCHR(found.st_mode):
         _write_in_place(target, payload)
     else:
-        what = ("a folder" if stat.S_ISDIR(found.st_mode) else "a disk device" if stat.S_ISBLK(found.st_mode)
-                else "a socket" if stat.S_ISSOCK(found.st_mode) else "not a file")
+        what = (
+            "a folder"
+            if stat.S_ISDIR(found.st_mode)
+            else "a disk device"
+            if stat.S_ISBLK(found.st_mode)
+            else "a socket"
+            if stat.S_ISSOCK(found.st_mode)
+            else "not a file"
+        )
         raise Refusal(f"Cannot write {target}: it is {what}, and Commander writes only files. {_ELSEWHERE}")
 
 
@@ -44,8 +51,9 @@ def _replace(path: Path, payload: bytes, found: os.stat_result | None, *, shown:
     temporary: Path | None = None
     try:
         mode = stat.S_IMODE(found.st_mode) if found is not None else 0o666 & ~_umask()
-        with tempfile.NamedTemporaryFile("wb", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp",
-                                         delete=False) as handle:
+        with tempfile.NamedTemporaryFile(
+            "wb", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
+        ) as handle:
             temporary = Path(handle.name)
             handle.write(payload)
             handle.flush()

@@ -14,15 +14,15 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
-from commander.cli import connection_secrets
 from commander.cli.render import clean, json_text, local_time, table
 from commander.cli.session import Refusal, Session, secret_store
+from commander.cli.setup import connection_secrets
 
 if TYPE_CHECKING:
     Parsers = argparse._SubParsersAction[argparse.ArgumentParser]
     from commander.app.console import Console
     from commander.app.paging import Dispatch
-    from commander.domain.paging import Page
+    from commander.domain.paging.pages import Page
     from commander.integrations.secrets import SecretStore
 
 SHORT_ID = 13
@@ -32,16 +32,24 @@ PAGE_ACTIONS = ("ack", "list", "escalate", "resolve")
 def register(commands: Parsers, common: argparse.ArgumentParser) -> None:
     p = commands.add_parser("pager", parents=[common], help="how people are paged: PagerDuty, chat mentions")
     actions = p.add_subparsers(dest="pager_action", metavar="ACTION", required=True)
-    a = actions.add_parser("add", parents=[common], help="add a pager; PagerDuty's routing key is read from stdin",
-                           description="pagerduty: one Events API v2 integration; its routing key is read from "
-                                       "standard input or a hidden prompt. chat: a mention posted through an update "
-                                       "destination, e.g. --option destination='#oncall' "
-                                       "--option mention='Sam=<@U0123ABC>,Alex=@alex'.")
+    a = actions.add_parser(
+        "add",
+        parents=[common],
+        help="add a pager; PagerDuty's routing key is read from stdin",
+        description="pagerduty: one Events API v2 integration; its routing key is read from "
+        "standard input or a hidden prompt. chat: a mention posted through an update "
+        "destination, e.g. --option destination='#oncall' "
+        "--option mention='Sam=<@U0123ABC>,Alex=@alex'.",
+    )
     a.add_argument("kind", metavar="KIND", choices=("pagerduty", "chat"), help="pagerduty or chat")
     a.add_argument("name", metavar="NAME", help="a name people recognise, e.g. 'PagerDuty'")
-    a.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
-                   help="pagerduty: api_url, link (a web address; {reference} is the incident's); "
-                        "chat: destination, mention")
+    a.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="pagerduty: api_url, link (a web address; {reference} is the incident's); chat: destination, mention",
+    )
     a.set_defaults(func=add)
     s = actions.add_parser("list", parents=[common], help="the pagers")
     s.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -52,17 +60,20 @@ def register(commands: Parsers, common: argparse.ArgumentParser) -> None:
     connection_secrets.register(actions, common, "pager", give=_set_key, trust=_trust)
 
     g = commands.add_parser(
-        "page", parents=[common], help="page someone for an incident; list, acknowledge, escalate, resolve pages",
+        "page",
+        parents=[common],
+        help="page someone for an incident; list, acknowledge, escalate, resolve pages",
         usage="commander page REF (--service S | --person P) [--pager NAME] [--yes]\n"
-              "       commander page list REF [--json]\n"
-              "       commander page ack REF PAGE [--by NAME]\n"
-              "       commander page escalate REF\n"
-              "       commander page resolve REF",
+        "       commander page list REF [--json]\n"
+        "       commander page ack REF PAGE [--by NAME]\n"
+        "       commander page escalate REF\n"
+        "       commander page resolve REF",
         description="Page the on-call of a service (its escalation policy's first level; the next level follows "
-                    "when nobody acknowledges within the level's delay) or one person. `list` shows the pages and "
-                    "their state, `ack` records that someone answered (escalation stops), `escalate` pages what "
-                    "is due now (and sends again pages this computer was interrupted sending), `resolve` resolves "
-                    "every open page.")
+        "when nobody acknowledges within the level's delay) or one person. `list` shows the pages and "
+        "their state, `ack` records that someone answered (escalation stops), `escalate` pages what "
+        "is due now (and sends again pages this computer was interrupted sending), `resolve` resolves "
+        "every open page.",
+    )
     g.add_argument("words", nargs="+", metavar="REF | ACTION REF [PAGE]")
     whom = g.add_mutually_exclusive_group()
     whom.add_argument("--service", metavar="SERVICE", help="page the on-call for this service")
@@ -75,6 +86,7 @@ def register(commands: Parsers, common: argparse.ArgumentParser) -> None:
 
 
 # -- pagers ------------------------------------------------------------------------------------------------
+
 
 def add(session: Session, args: argparse.Namespace) -> int:
     from commander.app import paging
@@ -105,22 +117,39 @@ def listing(session: Session, args: argparse.Namespace) -> int:
     secrets = secret_store()
     found = paging.pagers(session.console)
     if args.json:
-        print(json_text(json.dumps([{"name": c.name, "kind": c.kind, "options": c.options,
-                                     "secret_here": c.kind != "pagerduty" or secrets.get(c.secret_name) is not None,
-                                     "secret_held_back": c.kind == "pagerduty" and connections.state_of(
-                                         paging.guarded(session.console, c), secrets).state == "held"}
-                                    for c in found.values()], ensure_ascii=False, indent=2)))
+        print(
+            json_text(
+                json.dumps(
+                    [
+                        {
+                            "name": c.name,
+                            "kind": c.kind,
+                            "options": c.options,
+                            "secret_here": c.kind != "pagerduty" or secrets.get(c.secret_name) is not None,
+                            "secret_held_back": c.kind == "pagerduty"
+                            and connections.state_of(paging.guarded(session.console, c), secrets).state == "held",
+                        }
+                        for c in found.values()
+                    ],
+                    ensure_ascii=False,
+                    indent=2,
+                )
+            )
+        )
         return 0
     if not found:
-        print("No pagers yet. Add PagerDuty with `commander pager add pagerduty PagerDuty` (the routing key is read "
-              "from standard input), or a chat mention with `commander pager add chat NAME --option destination=…`.")
+        print(
+            "No pagers yet. Add PagerDuty with `commander pager add pagerduty PagerDuty` (the routing key is read "
+            "from standard input), or a chat mention with `commander pager add chat NAME --option destination=…`."
+        )
         return 0
     rows = []
     for config in found.values():
         if config.kind == "pagerduty":
             state = connections.state_of(paging.guarded(session.console, config), secrets).state
             here = {"ready": "routing key here", "held": "routing key held back: address changed"}.get(
-                state, "no routing key on this computer")
+                state, "no routing key on this computer"
+            )
         else:
             people = len(config.mentions())
             here = f"through {config.options.get('destination', '')}, {people} mention{'s' * (people != 1)}"
@@ -152,27 +181,32 @@ def remove(session: Session, args: argparse.Namespace) -> int:
 
 # -- pages -------------------------------------------------------------------------------------------------
 
+
 def page(session: Session, args: argparse.Namespace) -> int:
     first, rest = args.words[0], args.words[1:]
     if first in PAGE_ACTIONS:
         needed = 2 if first == "ack" else 1
         if len(rest) != needed:
-            raise Refusal(f"`commander page {first}` takes {'REF PAGE' if needed == 2 else 'REF'}, e.g. "
-                          f"`commander page {first} INC-7K2M{' 01963f2a' if needed == 2 else ''}`.")
+            raise Refusal(
+                f"`commander page {first}` takes {'REF PAGE' if needed == 2 else 'REF'}, e.g. "
+                f"`commander page {first} INC-7K2M{' 01963f2a' if needed == 2 else ''}`."
+            )
         if first == "ack":
             return acknowledge(session, args, rest[0], rest[1])
         if first == "list":
             return list_pages(session, args, rest[0])
         return escalate(session, args, rest[0]) if first == "escalate" else resolve(session, args, rest[0])
     if rest:
-        raise Refusal(f"Unexpected {' '.join(rest)}: page one incident at a time, e.g. `commander page {first} "
-                      f"--service payments`.")
+        raise Refusal(
+            f"Unexpected {' '.join(rest)}: page one incident at a time, e.g. `commander page {first} "
+            f"--service payments`."
+        )
     return send(session, args, first)
 
 
 def send(session: Session, args: argparse.Namespace, ref: str) -> int:
     from commander.app import paging
-    from commander.domain.pagers import choose
+    from commander.domain.paging.pagers import choose
 
     if not args.service and not args.person:
         raise Refusal("Say whom to page: --service SERVICE (its on-call, by its escalation policy) or --person NAME.")
@@ -196,8 +230,9 @@ def _confirm(args: argparse.Namespace, question: str) -> None:
     if args.yes:
         return
     if not sys.stdin.isatty():
-        raise Refusal(f"{question} Paging reaches people's phones, so it asks first: add --yes to page without "
-                      f"being asked.")
+        raise Refusal(
+            f"{question} Paging reaches people's phones, so it asks first: add --yes to page without being asked."
+        )
     print(clean(question), file=sys.stderr)
     answer = input("Page now? [y/N] ").strip().lower()
     if answer not in ("y", "yes"):
@@ -215,14 +250,16 @@ def _send(session: Session, dispatch: Dispatch) -> int:
         who = found.target if found else job.page[:SHORT_ID]
         failed += outcome.state != "delivered"
         verb = {"trigger": "paged", "acknowledge": "acknowledged at", "resolve": "resolved at"}[job.action]
-        print(f"  {clean(who)}: {verb} {clean(job.pager)}: {outcome.state}"
-              + (f" — {clean(outcome.detail)}" if outcome.detail else ""))
+        print(
+            f"  {clean(who)}: {verb} {clean(job.pager)}: {outcome.state}"
+            + (f" — {clean(outcome.detail)}" if outcome.detail else "")
+        )
     return 1 if failed else 0
 
 
 def list_pages(session: Session, args: argparse.Namespace, ref: str) -> int:
     from commander.app import paging as app_paging
-    from commander.domain import paging
+    from commander.domain.paging import pages as paging
 
     console = session.console
     incident = session.resolve(ref)
@@ -230,17 +267,30 @@ def list_pages(session: Session, args: argparse.Namespace, ref: str) -> int:
     state = console.state(incident.id)
     due = paging.next_due(state)
     if args.json:
-        data = {"reference": incident.reference, "next_escalation": due.isoformat() if due else None,
-                "pages": [_page_json(p) for p in found]}
+        data = {
+            "reference": incident.reference,
+            "next_escalation": due.isoformat() if due else None,
+            "pages": [_page_json(p) for p in found],
+        }
         print(json_text(json.dumps(data, ensure_ascii=False, indent=2)))
         return 0
     if not found:
-        print(f"{incident.reference} has paged nobody. `commander page {incident.reference} --service SERVICE` pages "
-              f"its on-call.")
+        print(
+            f"{incident.reference} has paged nobody. `commander page {incident.reference} --service SERVICE` pages "
+            f"its on-call."
+        )
         return 0
-    rows = [[p.id[:SHORT_ID], p.target, p.pager, _level(p), local_time(p.sent_at, console.zone, date=False),
-             p.state + (f": {p.detail}" if p.delivery == "failed" else "") + (f" ({p.problem})" if p.problem else "")]
-            for p in found]
+    rows = [
+        [
+            p.id[:SHORT_ID],
+            p.target,
+            p.pager,
+            _level(p),
+            local_time(p.sent_at, console.zone, date=False),
+            p.state + (f": {p.detail}" if p.delivery == "failed" else "") + (f" ({p.problem})" if p.problem else ""),
+        ]
+        for p in found
+    ]
     for line in table(["PAGE", "PERSON", "PAGER", "LEVEL", "SENT", "STATE"], rows, limit=160):
         print(line)
     if due is not None:
@@ -255,11 +305,24 @@ def _level(page: Page) -> str:
 
 
 def _page_json(page: Page) -> dict[str, object]:
-    return {"id": page.id, "person": page.target, "via": page.via, "service": page.service, "pager": page.pager,
-            "level": page.level + 1, "round": page.round + 1, "dedup_key": page.dedup_key,
-            "sent_at": page.sent_at.isoformat(), "sent_by": page.sent_by, "state": page.state,
-            "delivery": page.delivery, "detail": page.detail, "acknowledged_by": page.acknowledged_by or None,
-            "resolved": page.resolved, "problem": page.problem or None}
+    return {
+        "id": page.id,
+        "person": page.target,
+        "via": page.via,
+        "service": page.service,
+        "pager": page.pager,
+        "level": page.level + 1,
+        "round": page.round + 1,
+        "dedup_key": page.dedup_key,
+        "sent_at": page.sent_at.isoformat(),
+        "sent_by": page.sent_by,
+        "state": page.state,
+        "delivery": page.delivery,
+        "detail": page.detail,
+        "acknowledged_by": page.acknowledged_by or None,
+        "resolved": page.resolved,
+        "problem": page.problem or None,
+    }
 
 
 def acknowledge(session: Session, args: argparse.Namespace, ref: str, wanted: str) -> int:
@@ -268,14 +331,16 @@ def acknowledge(session: Session, args: argparse.Namespace, ref: str, wanted: st
     incident = session.resolve(ref)
     dispatch = paging.acknowledge(session.console, incident.id, wanted, secret_store(), by=args.by)
     found = session.console.state(incident.id).paging.find(wanted)
-    print(f"{incident.reference}: {clean(found.acknowledged_by)} acknowledged the page to {clean(found.target)}; "
-          f"escalation stopped.")
+    print(
+        f"{incident.reference}: {clean(found.acknowledged_by)} acknowledged the page to {clean(found.target)}; "
+        f"escalation stopped."
+    )
     return _send(session, dispatch) if dispatch else 0
 
 
 def escalate(session: Session, args: argparse.Namespace, ref: str) -> int:
     from commander.app import paging as app_paging
-    from commander.domain import paging
+    from commander.domain.paging import pages as paging
 
     console = session.console
     incident = session.resolve(ref)
@@ -287,8 +352,10 @@ def escalate(session: Session, args: argparse.Namespace, ref: str) -> int:
     dispatch = app_paging.escalate_due(console, incident.id, secrets)
     if not dispatch:
         due = paging.next_due(console.state(incident.id))
-        print(f"{incident.reference}: no escalation is due" + (
-            f"; the next is at {local_time(due, console.zone, date=False)}." if due else "."))
+        print(
+            f"{incident.reference}: no escalation is due"
+            + (f"; the next is at {local_time(due, console.zone, date=False)}." if due else ".")
+        )
         return 0
     return _send(session, dispatch)
 

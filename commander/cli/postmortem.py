@@ -11,17 +11,20 @@ from pathlib import Path
 from commander.cli.outfile import write_out
 from commander.cli.render import clean, json_text, table, terminal_text
 from commander.cli.session import Refusal, Session, typed_day
-from commander.domain.postmortem import SECTION_KEYS, STATUS_LABELS, action_lines, reminder, spec
-from commander.domain.postmortem_document import findings, to_html, to_json, to_markdown
+from commander.domain.postmortem.document import findings, to_html, to_json, to_markdown
+from commander.domain.postmortem.record import SECTION_KEYS, STATUS_LABELS, action_lines, reminder, spec
 
 FORMATS = {"md": ".md", "html": ".html", "pdf": ".pdf", "json": ".json"}
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser],
-             common: argparse.ArgumentParser) -> None:
-    p = commands.add_parser("postmortem", parents=[common], help="the blameless postmortem of an incident",
-                            description="A first draft written from the incident's log, edited section by section "
-                                        "by anyone sharing the store, then exported.")
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
+    p = commands.add_parser(
+        "postmortem",
+        parents=[common],
+        help="the blameless postmortem of an incident",
+        description="A first draft written from the incident's log, edited section by section "
+        "by anyone sharing the store, then exported.",
+    )
     verbs = p.add_subparsers(dest="postmortem_verb", metavar="VERB", required=True)
     s = verbs.add_parser("draft", parents=[common], help="start the postmortem of a resolved incident and print it")
     s.add_argument("ref", metavar="REF")
@@ -45,14 +48,18 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser],
     s.add_argument("section", metavar="SECTION", choices=SECTION_KEYS, help=", ".join(SECTION_KEYS))
     s.add_argument("--file", required=True, metavar="PATH|-", help="the new text; - reads standard input")
     s.set_defaults(func=edit)
-    s = verbs.add_parser("track", parents=[common], help="turn the draft lines of the action items section "
-                                                         "into tracked action items")
+    s = verbs.add_parser(
+        "track", parents=[common], help="turn the draft lines of the action items section into tracked action items"
+    )
     s.add_argument("ref", metavar="REF")
     s.set_defaults(func=track)
     s = verbs.add_parser("export", parents=[common], help="write the postmortem as Markdown, HTML, PDF or JSON")
     s.add_argument("ref", metavar="REF")
-    s.add_argument("--format", choices=sorted(FORMATS), help="md, html, pdf or json (default: from the --out "
-                                                             "file's extension, else md)")
+    s.add_argument(
+        "--format",
+        choices=sorted(FORMATS),
+        help="md, html, pdf or json (default: from the --out file's extension, else md)",
+    )
     s.add_argument("--out", metavar="FILE", help="write here instead of standard output")
     s.set_defaults(func=export)
     s = verbs.add_parser("template", parents=[common], help="show, save or remove the team's postmortem template")
@@ -74,8 +81,11 @@ def draft(session: Session, args: argparse.Namespace) -> int:
         doc = postmortem.document_of(session.console, incident.id)
     _print(to_markdown(doc))
     if not args.dry_run:
-        print(f"Started the postmortem of {incident.reference}. Edit it in the window (Incident > Postmortem…) or "
-              f"with `commander postmortem edit {incident.reference} SECTION --file PATH`.", file=sys.stderr)
+        print(
+            f"Started the postmortem of {incident.reference}. Edit it in the window (Incident > Postmortem…) or "
+            f"with `commander postmortem edit {incident.reference} SECTION --file PATH`.",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -91,16 +101,19 @@ def show(session: Session, args: argparse.Namespace) -> int:
     pm = postmortem.current(console, incident.id)
     meeting = f"{pm.meeting:%a %d %b %Y}" if pm.meeting else "not set"
     print(clean(f"{incident.reference}  {incident.title}"))
-    print(clean(f"Postmortem: {pm.status_label} · owner {pm.owner or 'not set'} · review meeting {meeting} · "
-                f"started by {pm.drafted_by}"))
+    print(
+        clean(
+            f"Postmortem: {pm.status_label} · owner {pm.owner or 'not set'} · review meeting {meeting} · "
+            f"started by {pm.drafted_by}"
+        )
+    )
     today = console.now().astimezone(console.zone).date()
     note = reminder(pm, incident.reference, today)
     if note:
         print(clean(note))
     rows = []
     for section in pm.ordered():
-        edited = (f"{section.by} {console.time_format(section.at)}" if section.edited and section.at else
-                  "as drafted")
+        edited = f"{section.by} {console.time_format(section.at)}" if section.edited and section.at else "as drafted"
         notes = []
         if not section.text.strip():
             notes.append("empty")
@@ -129,9 +142,15 @@ def listing(session: Session, args: argparse.Namespace) -> int:
     rows = []
     for pm in postmortem.listing(console):
         summary = titles.get(pm.incident_id)
-        rows.append((summary.reference if summary else postmortem.reference_of(pm.incident_id),
-                     STATUS_LABELS.get(pm.status, pm.status), pm.owner or "-",
-                     pm.meeting.isoformat() if pm.meeting else "-", summary.title if summary else ""))
+        rows.append(
+            (
+                summary.reference if summary else postmortem.reference_of(pm.incident_id),
+                STATUS_LABELS.get(pm.status, pm.status),
+                pm.owner or "-",
+                pm.meeting.isoformat() if pm.meeting else "-",
+                summary.title if summary else "",
+            )
+        )
     if not rows:
         print("No postmortems yet. Start one with `commander postmortem draft REF` once an incident is resolved.")
         return 0
@@ -148,13 +167,21 @@ def set_meta(session: Session, args: argparse.Namespace) -> int:
     console = session.console
     incident = session.resolve(args.ref)
     clear = args.meeting is not None and args.meeting.strip().lower() == "none"
-    meeting = None if args.meeting is None or clear else typed_day(args.meeting,
-                                                                     console.now().astimezone(console.zone).date())
-    pm = postmortem.set_meta(console, incident.id, owner=args.owner, meeting=meeting, clear_meeting=clear,
-                             status=args.status)
+    meeting = (
+        None
+        if args.meeting is None or clear
+        else typed_day(args.meeting, console.now().astimezone(console.zone).date())
+    )
+    pm = postmortem.set_meta(
+        console, incident.id, owner=args.owner, meeting=meeting, clear_meeting=clear, status=args.status
+    )
     shown = pm.meeting.isoformat() if pm.meeting else "not set"
-    print(clean(f"{incident.reference} postmortem: {pm.status_label}, owner {pm.owner or 'not set'}, review "
-                f"meeting {shown}."))
+    print(
+        clean(
+            f"{incident.reference} postmortem: {pm.status_label}, owner {pm.owner or 'not set'}, review "
+            f"meeting {shown}."
+        )
+    )
     return 0
 
 
@@ -173,16 +200,23 @@ def track(session: Session, args: argparse.Namespace) -> int:
 
     console = session.console
     incident = session.resolve(args.ref)
-    pending = [item.line for item in action_lines(postmortem.current(console, incident.id)
-                                                  .section("action_items").text) if not item.confirmed]
+    pending = [
+        item.line
+        for item in action_lines(postmortem.current(console, incident.id).section("action_items").text)
+        if not item.confirmed
+    ]
     if not pending:
         print(f"No draft action items in {incident.reference}'s postmortem: every task line is tracked already.")
         return 0
     for line in pending:  # each confirmation rewrites only its own line, so the others keep their numbers
         confirmed = postmortem.confirm_action(console, incident.id, line)
         item = confirmed.item
-        print(clean(f"{item.reference}  {item.title} (owner {item.owner or 'not set'}, due {item.due.isoformat()}, "
-                    f"{item.priority}, {item.type})"))
+        print(
+            clean(
+                f"{item.reference}  {item.title} (owner {item.owner or 'not set'}, due {item.due.isoformat()}, "
+                f"{item.priority}, {item.type})"
+            )
+        )
     return 0
 
 
@@ -245,16 +279,20 @@ def _read_text(path: str) -> str:
     try:
         return Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise Refusal(f"Cannot read {path}: {getattr(error, 'strerror', None) or error}. Check the path (or use "
-                      f"--file - to read standard input).") from error
+        raise Refusal(
+            f"Cannot read {path}: {getattr(error, 'strerror', None) or error}. Check the path (or use "
+            f"--file - to read standard input)."
+        ) from error
 
 
 def _pdf(html: str, title: str) -> bytes:
     try:
-        from commander.ui.postmortem_pdf import pdf_bytes
+        from commander.ui.postmortem.pdf import pdf_bytes
     except ModuleNotFoundError as error:
         if not (error.name or "").startswith(("PySide6", "shiboken6")):
             raise
-        raise Refusal(f"A PDF is made with Qt, and {error.name} is not installed. Reinstall Commander with its "
-                      f"dependencies, or export HTML (--format html) and print that.") from error
+        raise Refusal(
+            f"A PDF is made with Qt, and {error.name} is not installed. Reinstall Commander with its "
+            f"dependencies, or export HTML (--format html) and print that."
+        ) from error
     return pdf_bytes(html, title)

@@ -15,9 +15,11 @@ from typing import Any, TextIO
 # Terminal escape sequences, removed whole so that no half of one (a title set by "\x1b]0;…", "\x1b[2J"
 # clearing the screen) is left to show: CSI, OSC up to BEL or ST (never past the line), DCS/SOS/PM/APC
 # strings, two-character escapes, and the 8-bit CSI and OSC (ECMA-48).
-_SEQUENCES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]?|\x9b[0-?]*[ -/]*[@-~]?"
-                        r"|(?:\x1b\]|\x9d)[^\x07\x1b\x9c\n]*(?:\x07|\x1b\\|\x9c)?"
-                        r"|\x1b[PX^_][^\x1b\x9c\n]*(?:\x1b\\|\x9c)?|\x1b[ -/]*[0-~]?")
+_SEQUENCES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]?|\x9b[0-?]*[ -/]*[@-~]?"
+    r"|(?:\x1b\]|\x9d)[^\x07\x1b\x9c\n]*(?:\x07|\x1b\\|\x9c)?"
+    r"|\x1b[PX^_][^\x1b\x9c\n]*(?:\x1b\\|\x9c)?|\x1b[ -/]*[0-~]?"
+)
 # C0/C1 controls (ESC starts terminal escape sequences) and the bidi embedding/override/isolate marks,
 # which can make a line display in a different order than it reads (CVE-2021-42574, "Trojan Source").
 _UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")

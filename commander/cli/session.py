@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING
 
 from commander.app.bootstrap import build_console, store_url
 from commander.app.console import Console
-from commander.domain.actions import parse_due
-from commander.domain.when import check_day, parse_when
+from commander.domain.actions.items import parse_due
+from commander.domain.core.when import check_day, parse_when
 from commander.store.records import IncidentSummary
 
 YEAR_AHEAD = timedelta(days=366)  # how far ahead a plan (an on-call override, a shift lookup) may reach
 
 if TYPE_CHECKING:
-    from commander.domain.connections import Connection, Family
+    from commander.domain.core.connections import Connection, Family
     from commander.integrations.secrets import SecretStore
 
 
@@ -39,8 +39,10 @@ def read_secret(prompt: str) -> str:
     except UnicodeDecodeError:
         secret = "\udcff"  # refused just below, with the same sentence
     if not utf8(secret):
-        raise Refusal("The secret is not UTF-8 text (it holds bytes no character is made of), so no service "
-                      "would accept it. Type or paste it again, as UTF-8 text.")
+        raise Refusal(
+            "The secret is not UTF-8 text (it holds bytes no character is made of), so no service "
+            "would accept it. Type or paste it again, as UTF-8 text."
+        )
     return secret
 
 
@@ -60,21 +62,26 @@ def read_input(path: str, *, limit: int) -> str:
     try:
         if path == "-":
             raw = getattr(sys.stdin, "buffer", None)
-            data = raw.read(limit + 1) if raw is not None else \
-                sys.stdin.read(limit + 1).encode("utf-8", "surrogateescape")
+            data = (
+                raw.read(limit + 1) if raw is not None else sys.stdin.read(limit + 1).encode("utf-8", "surrogateescape")
+            )
         else:
             with Path(path).expanduser().open("rb") as handle:
                 data = handle.read(limit + 1)
     except OSError as error:
         raise Refusal(f"Cannot read {path}: {error.strerror or error}. Check the path.") from error
     if len(data) > limit:
-        raise Refusal(f"{name} is larger than {limit:,} bytes, the most Commander reads at a time: refused, "
-                      f"nothing was read. Split it into smaller files.")
+        raise Refusal(
+            f"{name} is larger than {limit:,} bytes, the most Commander reads at a time: refused, "
+            f"nothing was read. Split it into smaller files."
+        )
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise Refusal(f"{name} is not UTF-8 text (byte {data[error.start]:#04x} at position {error.start:,} "
-                      f"cannot be read). Save it as UTF-8 and try again.") from None
+        raise Refusal(
+            f"{name} is not UTF-8 text (byte {data[error.start]:#04x} at position {error.start:,} "
+            f"cannot be read). Save it as UTF-8 and try again."
+        ) from None
 
 
 def typed_day(text: str, today: date) -> date:
@@ -94,8 +101,9 @@ def read_options(items: Sequence[str]) -> dict[str, str]:
     return options
 
 
-def add_connection(session: Session, args: argparse.Namespace, family: Family,
-                   add: Callable[..., tuple[Connection, bool]]) -> int:
+def add_connection(
+    session: Session, args: argparse.Namespace, family: Family, add: Callable[..., tuple[Connection, bool]]
+) -> int:
     """`commander destination|tracker add KIND NAME [--option K=V]…`: the secret from a hidden prompt or
     standard input, the settings from --option; says when the secret is kept for this run only."""
     kind = family.kinds.get(args.kind.strip().lower())
@@ -137,14 +145,18 @@ class Session:
         return self._console
 
     def _cannot_open(self, error: OSError) -> Refusal:
-        return Refusal(f"Cannot open the store {store_url(self.args.db)}: {error.strerror or error}. "
-                       f"Check the path, or choose another store with --db.")
+        return Refusal(
+            f"Cannot open the store {store_url(self.args.db)}: {error.strerror or error}. "
+            f"Check the path, or choose another store with --db."
+        )
 
     def resolve(self, reference: str) -> IncidentSummary:
         if not utf8(reference):
             shown = reference.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-            raise Refusal(f"The reference '{shown}' is not UTF-8 text, so no incident has it. Type it as "
-                          f"`commander list` shows it (INC-7K2M, or a start of it).")
+            raise Refusal(
+                f"The reference '{shown}' is not UTF-8 text, so no incident has it. Type it as "
+                f"`commander list` shows it (INC-7K2M, or a start of it)."
+            )
         return self.console.resolve(reference)
 
     def when(self, text: str, *, ahead: timedelta | None = None) -> datetime:

@@ -25,10 +25,10 @@ from typing import Any
 
 import httpx
 
-from commander.domain.alerts import MAX_DEPTH
-from commander.domain.bounded_json import TooDeep, check_nesting, nesting
-from commander.domain.triage import Matcher
-from commander.domain.when import iso
+from commander.domain.alerts.alerts import MAX_DEPTH
+from commander.domain.alerts.triage import Matcher
+from commander.domain.core.bounded_json import TooDeep, check_nesting, nesting
+from commander.domain.core.when import iso
 from commander.integrations.destinations.base import tls_context
 
 ERROR_TEXT_MAX = 200
@@ -47,8 +47,9 @@ def http_client(timeout: float) -> httpx.AsyncClient:
 class Alertmanager:
     """One Alertmanager at `url` (its own address: http://alertmanager:9093, or behind a path prefix)."""
 
-    def __init__(self, url: str, client: httpx.AsyncClient, *, auth: str = "none", user: str = "",
-                 secret: str = "") -> None:
+    def __init__(
+        self, url: str, client: httpx.AsyncClient, *, auth: str = "none", user: str = "", secret: str = ""
+    ) -> None:
         self.url = url.rstrip("/")
         self.client = client
         self.headers = {"accept": "application/json"}
@@ -58,16 +59,22 @@ class Alertmanager:
         elif auth == "bearer":
             self.headers["authorization"] = f"Bearer {secret}"
 
-    async def alerts(self, *, filters: Sequence[Matcher] = (), silenced: bool = False,
-                     inhibited: bool = False) -> list[dict[str, Any]]:
+    async def alerts(
+        self, *, filters: Sequence[Matcher] = (), silenced: bool = False, inhibited: bool = False
+    ) -> list[dict[str, Any]]:
         """Firing alerts; silenced and inhibited ones only when asked for."""
-        params: list[tuple[str, str]] = [("active", "true"), ("silenced", _flag(silenced)),
-                                         ("inhibited", _flag(inhibited))]
+        params: list[tuple[str, str]] = [
+            ("active", "true"),
+            ("silenced", _flag(silenced)),
+            ("inhibited", _flag(inhibited)),
+        ]
         params += [("filter", str(matcher)) for matcher in filters]
         found = await self._call("GET", "/api/v2/alerts", params=params, array=True)
         if not isinstance(found, list) or not all(isinstance(item, dict) for item in found):
-            raise AlertmanagerDown(f"{self.url} answered, but not with Alertmanager's list of alerts. Check that "
-                                   f"the URL is Alertmanager's own address.")
+            raise AlertmanagerDown(
+                f"{self.url} answered, but not with Alertmanager's list of alerts. Check that "
+                f"the URL is Alertmanager's own address."
+            )
         return found
 
     async def silences(self) -> list[dict[str, Any]]:
@@ -76,15 +83,22 @@ class Alertmanager:
             raise AlertmanagerDown(f"{self.url} answered, but not with Alertmanager's list of silences.")
         return [item for item in found if isinstance(item, dict)]
 
-    async def create_silence(self, matchers: Sequence[Matcher], starts_at: datetime, ends_at: datetime, *,
-                             created_by: str, comment: str) -> str:
-        body = {"matchers": [m.to_api() for m in matchers], "startsAt": iso(starts_at), "endsAt": iso(ends_at),
-                "createdBy": created_by, "comment": comment}
+    async def create_silence(
+        self, matchers: Sequence[Matcher], starts_at: datetime, ends_at: datetime, *, created_by: str, comment: str
+    ) -> str:
+        body = {
+            "matchers": [m.to_api() for m in matchers],
+            "startsAt": iso(starts_at),
+            "endsAt": iso(ends_at),
+            "createdBy": created_by,
+            "comment": comment,
+        }
         answer = await self._call("POST", "/api/v2/silences", json=body)
         silence_id = answer.get("silenceID") if isinstance(answer, dict) else None
         if not isinstance(silence_id, str) or not silence_id:
-            raise AlertmanagerDown(f"{self.url} accepted the silence but did not say its id. Look for it in "
-                                   f"Alertmanager's Silences page.")
+            raise AlertmanagerDown(
+                f"{self.url} accepted the silence but did not say its id. Look for it in Alertmanager's Silences page."
+            )
         return silence_id
 
     async def expire_silence(self, silence_id: str) -> None:
@@ -93,47 +107,65 @@ class Alertmanager:
     async def _call(self, method: str, path: str, *, array: bool = False, **kwargs: Any) -> Any:
         """The answer's JSON; `array`: a JSON array, read one item at a time (see `json_array`)."""
         try:
-            async with self.client.stream(method, self.url + path, headers=self.headers,
-                                          auth=self.auth or httpx.USE_CLIENT_DEFAULT, **kwargs) as response:
+            async with self.client.stream(
+                method, self.url + path, headers=self.headers, auth=self.auth or httpx.USE_CLIENT_DEFAULT, **kwargs
+            ) as response:
                 body = await self._read_body(response, path)
         except httpx.TimeoutException:
-            raise AlertmanagerDown(f"no answer from {self.url} within {self.client.timeout.read or 0:g} s. Check "
-                                   f"that Alertmanager is running and reachable from here.") from None
+            raise AlertmanagerDown(
+                f"no answer from {self.url} within {self.client.timeout.read or 0:g} s. Check "
+                f"that Alertmanager is running and reachable from here."
+            ) from None
         except httpx.ConnectError as error:
-            raise AlertmanagerDown(f"cannot connect to {self.url} ({_why(error)}). Check the address and that "
-                                   f"Alertmanager is running.") from None
+            raise AlertmanagerDown(
+                f"cannot connect to {self.url} ({_why(error)}). Check the address and that Alertmanager is running."
+            ) from None
         except httpx.HTTPError as error:
-            raise AlertmanagerDown(f"the connection to {self.url} failed ({_why(error)}). Try again; if it "
-                                   f"keeps failing, check the network.") from None
+            raise AlertmanagerDown(
+                f"the connection to {self.url} failed ({_why(error)}). Try again; if it "
+                f"keeps failing, check the network."
+            ) from None
         text = body.decode(response.encoding or "utf-8", errors="replace")
         if response.status_code in (401, 403):
-            raise AlertmanagerDown(f"{self.url} refused the credentials ({response.status_code}). Give the "
-                                   f"source's password or token again (`commander alerts source secret`).")
+            raise AlertmanagerDown(
+                f"{self.url} refused the credentials ({response.status_code}). Give the "
+                f"source's password or token again (`commander alerts source secret`)."
+            )
         if response.status_code == 404:
-            raise AlertmanagerDown(f"{self.url} has no Alertmanager API v2 at {path} (404). Check the URL: it "
-                                   f"is Alertmanager's own address, such as http://alertmanager:9093.")
+            raise AlertmanagerDown(
+                f"{self.url} has no Alertmanager API v2 at {path} (404). Check the URL: it "
+                f"is Alertmanager's own address, such as http://alertmanager:9093."
+            )
         if response.status_code >= 400:
-            raise AlertmanagerDown(f"Alertmanager refused {method} {path} ({response.status_code}): "
-                                   f"{_message(text, response.reason_phrase)}")
+            raise AlertmanagerDown(
+                f"Alertmanager refused {method} {path} ({response.status_code}): "
+                f"{_message(text, response.reason_phrase)}"
+            )
         if not body:
             return None
         try:
             check_nesting(text, MAX_DEPTH)
         except TooDeep:
-            raise AlertmanagerDown(f"{self.url} answered with JSON nested deeper than {MAX_DEPTH} levels; "
-                                   f"Alertmanager never sends that. Check that the URL is Alertmanager's own "
-                                   f"address.") from None
+            raise AlertmanagerDown(
+                f"{self.url} answered with JSON nested deeper than {MAX_DEPTH} levels; "
+                f"Alertmanager never sends that. Check that the URL is Alertmanager's own "
+                f"address."
+            ) from None
         try:
             return json_array(text) if array else json.loads(text)
         except ValueError:
-            raise AlertmanagerDown(f"{self.url} answered with something that is not JSON. Check that the URL is "
-                                   f"Alertmanager's own address, not a login page or a proxy's.") from None
+            raise AlertmanagerDown(
+                f"{self.url} answered with something that is not JSON. Check that the URL is "
+                f"Alertmanager's own address, not a login page or a proxy's."
+            ) from None
 
     async def _read_body(self, response: httpx.Response, path: str) -> bytes:
         """The body, refused as soon as it passes RESPONSE_MAX_BYTES: one answer cannot fill the memory."""
-        too_big = AlertmanagerDown(f"{self.url} answered {path} with more than {RESPONSE_MAX_BYTES / 2**20:g} MB; "
-                                   f"Commander reads at most that. Narrow the source's filter (--filter) so "
-                                   f"fewer alerts match.")
+        too_big = AlertmanagerDown(
+            f"{self.url} answered {path} with more than {RESPONSE_MAX_BYTES / 2**20:g} MB; "
+            f"Commander reads at most that. Narrow the source's filter (--filter) so "
+            f"fewer alerts match."
+        )
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > RESPONSE_MAX_BYTES:
             raise too_big
@@ -166,7 +198,7 @@ def json_array(text: str) -> Any:
         item, position = _DECODER.raw_decode(text, position)
         items.append(item)
         position = _skip_space(text, position)
-        if text.startswith("]", position) and not text[position + 1:].strip(_SPACE):
+        if text.startswith("]", position) and not text[position + 1 :].strip(_SPACE):
             return items
         if not text.startswith(",", position):
             raise ValueError(f"expected ',' or ']' at character {position}")

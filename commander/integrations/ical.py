@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from commander.domain.zones import offset_changes
+from commander.domain.core.zones import offset_changes
 
 PRODID = "-//Commander//On-call schedules//EN"
 LINE_OCTETS = 75
@@ -37,16 +37,27 @@ class CalendarEvent:
 def write_calendar(name: str, zone: ZoneInfo, events: Sequence[CalendarEvent], *, stamp: datetime) -> str:
     """The whole calendar as text with CRLF line ends, ready to be written as bytes in UTF-8."""
     local = zone.key not in _UTC_NAMES
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
-             f"X-WR-CALNAME:{escape_text(name)}"]
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:{PRODID}",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        f"X-WR-CALNAME:{escape_text(name)}",
+    ]
     if local:
         lines.append(f"X-WR-TIMEZONE:{zone.key}")
         if events:
             lines += _timezone(zone, min(e.start for e in events), max(e.end for e in events))
     for event in events:
-        lines += ["BEGIN:VEVENT", f"UID:{escape_text(event.uid)}", f"DTSTAMP:{_utc(stamp)}",
-                  _moment("DTSTART", event.start, zone, local), _moment("DTEND", event.end, zone, local),
-                  f"SUMMARY:{escape_text(event.summary)}"]
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:{escape_text(event.uid)}",
+            f"DTSTAMP:{_utc(stamp)}",
+            _moment("DTSTART", event.start, zone, local),
+            _moment("DTEND", event.end, zone, local),
+            f"SUMMARY:{escape_text(event.summary)}",
+        ]
         if event.description:
             lines.append(f"DESCRIPTION:{escape_text(event.description)}")
         lines += ["TRANSP:TRANSPARENT", "END:VEVENT"]
@@ -91,15 +102,27 @@ def _timezone(zone: ZoneInfo, start: datetime, end: datetime) -> list[str]:
     opening = start.astimezone(zone)
     offset = opening.utcoffset() or timedelta(0)
     kind = "DAYLIGHT" if opening.dst() else "STANDARD"
-    lines = ["BEGIN:VTIMEZONE", f"TZID:{zone.key}",
-             f"BEGIN:{kind}", "DTSTART:19700101T000000", f"TZOFFSETFROM:{_offset(offset)}",
-             f"TZOFFSETTO:{_offset(offset)}", f"TZNAME:{escape_text(opening.tzname() or zone.key)}", f"END:{kind}"]
+    lines = [
+        "BEGIN:VTIMEZONE",
+        f"TZID:{zone.key}",
+        f"BEGIN:{kind}",
+        "DTSTART:19700101T000000",
+        f"TZOFFSETFROM:{_offset(offset)}",
+        f"TZOFFSETTO:{_offset(offset)}",
+        f"TZNAME:{escape_text(opening.tzname() or zone.key)}",
+        f"END:{kind}",
+    ]
     for change in offset_changes(zone, start, end + timedelta(days=1)):
         kind = "DAYLIGHT" if change.daylight else "STANDARD"
         onset = (change.at + change.before).replace(tzinfo=None)  # the wall clock just before the change
-        lines += [f"BEGIN:{kind}", f"DTSTART:{onset.strftime('%Y%m%dT%H%M%S')}",
-                  f"TZOFFSETFROM:{_offset(change.before)}", f"TZOFFSETTO:{_offset(change.after)}",
-                  f"TZNAME:{escape_text(change.name or zone.key)}", f"END:{kind}"]
+        lines += [
+            f"BEGIN:{kind}",
+            f"DTSTART:{onset.strftime('%Y%m%dT%H%M%S')}",
+            f"TZOFFSETFROM:{_offset(change.before)}",
+            f"TZOFFSETTO:{_offset(change.after)}",
+            f"TZNAME:{escape_text(change.name or zone.key)}",
+            f"END:{kind}",
+        ]
     lines.append("END:VTIMEZONE")
     return lines
 

@@ -28,7 +28,7 @@ from typing import Any
 
 import httpx
 
-from commander.domain.when import iso
+from commander.domain.core.when import iso
 from commander.integrations.destinations.base import JSON_CONTENT_TYPE, Outcome, retry_after, shorten
 
 EVENTS_URL = "https://events.pagerduty.com/v2/enqueue"
@@ -58,15 +58,24 @@ class Alert:
 def trigger_body(routing_key: str, dedup_key: str, alert: Alert) -> dict[str, Any]:
     if alert.severity not in SEVERITIES:
         raise ValueError(f"PagerDuty has no severity {alert.severity!r}")
-    payload: dict[str, Any] = {"summary": shorten(alert.summary, SUMMARY_MAX), "source": alert.source,
-                               "severity": alert.severity, "timestamp": iso(alert.timestamp)}
+    payload: dict[str, Any] = {
+        "summary": shorten(alert.summary, SUMMARY_MAX),
+        "source": alert.source,
+        "severity": alert.severity,
+        "timestamp": iso(alert.timestamp),
+    }
     for key, value in (("component", alert.component), ("group", alert.group), ("class", alert.class_)):
         if value:
             payload[key] = value
     if alert.details:
         payload["custom_details"] = dict(alert.details)
-    body: dict[str, Any] = {"routing_key": routing_key, "event_action": "trigger", "dedup_key": dedup_key,
-                            "payload": payload, "client": CLIENT}
+    body: dict[str, Any] = {
+        "routing_key": routing_key,
+        "event_action": "trigger",
+        "dedup_key": dedup_key,
+        "payload": payload,
+        "client": CLIENT,
+    }
     if alert.links:
         body["links"] = [{"href": href, "text": text} for href, text in alert.links]
     return body
@@ -98,8 +107,11 @@ class EventsV2:
 
     async def send(self, client: httpx.AsyncClient, body: Mapping[str, Any], action: str) -> Outcome:
         """One attempt; retrying (429, 5xx, the network) is the caller's, as `Outcome.state` "retry" says."""
-        response = await client.post(self.url, content=json.dumps(body, ensure_ascii=False).encode(),
-                                     headers={"content-type": JSON_CONTENT_TYPE, "accept": "application/json"})
+        response = await client.post(
+            self.url,
+            content=json.dumps(body, ensure_ascii=False).encode(),
+            headers={"content-type": JSON_CONTENT_TYPE, "accept": "application/json"},
+        )
         return self.read(response, action)
 
     def read(self, response: httpx.Response, action: str) -> Outcome:
@@ -107,19 +119,32 @@ class EventsV2:
         said = answer.get("message") if isinstance(answer.get("message"), str) else ""
         if response.status_code == 202 or (200 <= response.status_code < 300 and answer.get("status") == "success"):
             key = answer.get("dedup_key")
-            done = {"trigger": "accepted the page", "acknowledge": "took the acknowledgement",
-                    "resolve": "took the resolution"}[action]
-            return Outcome("delivered", f"{self.name} {done} ({said or 'Event processed'})",
-                           remote_id=key if isinstance(key, str) else None)
+            done = {
+                "trigger": "accepted the page",
+                "acknowledge": "took the acknowledgement",
+                "resolve": "took the resolution",
+            }[action]
+            return Outcome(
+                "delivered",
+                f"{self.name} {done} ({said or 'Event processed'})",
+                remote_id=key if isinstance(key, str) else None,
+            )
         if response.status_code == 429:
-            return Outcome("retry", f"{self.name} is taking too many events for this integration right now (429)",
-                           retry_after(response))
+            return Outcome(
+                "retry",
+                f"{self.name} is taking too many events for this integration right now (429)",
+                retry_after(response),
+            )
         if response.status_code >= 500:
-            return Outcome("retry", f"{self.name} had a problem of its own ({response.status_code})",
-                           retry_after(response))
+            return Outcome(
+                "retry", f"{self.name} had a problem of its own ({response.status_code})", retry_after(response)
+            )
         if response.status_code == 400:
-            errors = [str(e) for e in answer.get("errors", []) if isinstance(e, str | int | float)] \
-                if isinstance(answer.get("errors"), list) else []
+            errors = (
+                [str(e) for e in answer.get("errors", []) if isinstance(e, str | int | float)]
+                if isinstance(answer.get("errors"), list)
+                else []
+            )
             reasons = "; ".join(errors) or said or shorten(response.text.strip(), _ANSWER_MAX) or "no reason given"
             if any("routing_key" in error or "routing key" in error.lower() for error in errors):
                 hint = "set the pager's routing key again (the Integration Key of an Events API v2 integration)"
@@ -127,11 +152,17 @@ class EventsV2:
                 hint = "Commander sent something PagerDuty does not accept: report it as a bug"
             return Outcome("failed", f"{self.name} refused the {action} as invalid ({reasons}): {hint}.")
         if response.status_code in (401, 403, 404):
-            return Outcome("failed", f"{self.name} answered {response.status_code} at {self.url}: check the pager's "
-                                     f"api_url (PagerDuty's is {EVENTS_URL}).")
+            return Outcome(
+                "failed",
+                f"{self.name} answered {response.status_code} at {self.url}: check the pager's "
+                f"api_url (PagerDuty's is {EVENTS_URL}).",
+            )
         body = shorten(response.text.strip(), _ANSWER_MAX)
-        return Outcome("failed", f"{self.name} refused the {action} ({response.status_code} {body}".rstrip()
-                       + "): check the pager's settings.")
+        return Outcome(
+            "failed",
+            f"{self.name} refused the {action} ({response.status_code} {body}".rstrip()
+            + "): check the pager's settings.",
+        )
 
 
 def _json(response: httpx.Response) -> dict[str, Any]:

@@ -44,23 +44,22 @@ def _mention_then(text: str, mention: re.Pattern[str], escape: Callable[[str], s
     return text[:start] + escape(text[start:])
 
 
-
 @dataclass(frozen=True)
 class PageJob:
     """One request for one page: a trigger (or a chat post), or an acknowledge or resolve that follows it."""
 
-    page: str                        # the page's id
-    action: str                      # trigger, acknowledge, resolve
-    pager: str                       # the pager's name
-    kind: str                        # pagerduty or chat
+    page: str  # the page's id
+    action: str  # trigger, acknowledge, resolve
+    pager: str  # the pager's name
+    kind: str  # pagerduty or chat
     dedup_key: str
     secret: str = field(repr=False)  # the routing key, or the chat destination's secret
     options: Mapping[str, str] = field(default_factory=dict)  # the pager's (PagerDuty) or the destination's
-    alert: Alert | None = None       # a PagerDuty trigger
-    destination: str = ""            # chat: the destination's name and kind
+    alert: Alert | None = None  # a PagerDuty trigger
+    destination: str = ""  # chat: the destination's name and kind
     destination_kind: str = ""
-    update: Update | None = None     # chat: the message, mention first
-    problem: str = ""                # set when it cannot be sent from here: it fails at once, saying this
+    update: Update | None = None  # chat: the message, mention first
+    problem: str = ""  # set when it cannot be sent from here: it fails at once, saying this
 
 
 async def send_page(client: httpx.AsyncClient, job: PageJob) -> Outcome:
@@ -77,8 +76,9 @@ async def send_page(client: httpx.AsyncClient, job: PageJob) -> Outcome:
     return await post_mention(client, job.destination_kind, job.destination, job.options, job.secret, job.update)
 
 
-async def post_mention(client: httpx.AsyncClient, kind: str, name: str, options: Mapping[str, str], secret: str,
-                       update: Update) -> Outcome:
+async def post_mention(
+    client: httpx.AsyncClient, kind: str, name: str, options: Mapping[str, str], secret: str, update: Update
+) -> Outcome:
     """The page as a message the chat reads mentions in, where it has one; else the usual update."""
     target = destinations.make(kind, name, options, secret)
     text = shorten(update.text, CHAT_TEXT_MAX)
@@ -90,8 +90,9 @@ async def post_mention(client: httpx.AsyncClient, kind: str, name: str, options:
         token, channel, api_url = (getattr(target, key) for key in ("token", "channel", "api_url"))
         await pace(f"slack-api:{channel}", 1.0)
         payload: dict[str, Any] = {"channel": channel, "text": _mention_then(text, _SLACK_MENTION, escaped)}
-        response = await client.post(f"{api_url.rstrip('/')}/chat.postMessage",
-                                     **json_request(payload, {"authorization": f"Bearer {token}"}))
+        response = await client.post(
+            f"{api_url.rstrip('/')}/chat.postMessage", **json_request(payload, {"authorization": f"Bearer {token}"})
+        )
         return _read(target, response)
     if kind == "mattermost":
         payload = {"text": _mention_then(text, _MATTERMOST_MENTION, plain)}
@@ -128,11 +129,20 @@ class _PageSender:
 _NO_UPDATE = Update("", "", "", "", "")  # a PagerDuty job carries its alert; the publisher wants an update
 
 
-async def send_all(jobs: Sequence[PageJob], *, client: httpx.AsyncClient, attempts: int = 5,
-                   backoff: Sequence[float] = BACKOFF,
-                   on_state: StateListener = lambda pager, state, detail: None) -> list[Outcome]:
+async def send_all(
+    jobs: Sequence[PageJob],
+    *,
+    client: httpx.AsyncClient,
+    attempts: int = 5,
+    backoff: Sequence[float] = BACKOFF,
+    on_state: StateListener = lambda pager, state, detail: None,
+) -> list[Outcome]:
     """Every job at once, each on its own; outcomes in the jobs' order. `on_state` hears the pager's name."""
-    outcomes = await publish_each([(str(index), _PageSender(job), job.update or _NO_UPDATE)
-                                   for index, job in enumerate(jobs)],
-                                  client=client, attempts=attempts, backoff=backoff, on_state=on_state)
+    outcomes = await publish_each(
+        [(str(index), _PageSender(job), job.update or _NO_UPDATE) for index, job in enumerate(jobs)],
+        client=client,
+        attempts=attempts,
+        backoff=backoff,
+        on_state=on_state,
+    )
     return [outcomes[str(index)] for index in range(len(jobs))]

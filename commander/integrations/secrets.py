@@ -20,7 +20,7 @@ import keyring
 import keyring.errors
 from keyring.backend import KeyringBackend
 
-from commander.domain.errors import DomainError
+from commander.domain.core.errors import DomainError
 
 log = logging.getLogger(__name__)
 
@@ -64,9 +64,11 @@ class SecretStore:
     def notice(self) -> str:
         if self.available:
             return ""
-        return ("No OS keyring is available, so secrets are kept for this session only and must be given "
-                "again after a restart. Install and unlock a keyring (GNOME Keyring, KWallet, macOS Keychain, "
-                "Windows Credential Manager) to keep them.")
+        return (
+            "No OS keyring is available, so secrets are kept for this session only and must be given "
+            "again after a restart. Install and unlock a keyring (GNOME Keyring, KWallet, macOS Keychain, "
+            "Windows Credential Manager) to keep them."
+        )
 
     def get(self, name: str) -> str | None:
         if name in self._session:
@@ -139,6 +141,8 @@ class SecretStore:
         # KeyringError; keyring's changelog (issue 375) advises catching the parent KeyringError.
         except (keyring.errors.KeyringError, OSError) as error:
             log.warning("keyring write failed for %s: %s", name, type(error).__name__)
-            raise SecretNotKept(f"This computer's keyring refused to store the secret ({type(error).__name__}), so "
-                                f"nothing was saved. Unlock or repair the keyring, then try again.") from error
+            raise SecretNotKept(
+                f"This computer's keyring refused to store the secret ({type(error).__name__}), so "
+                f"nothing was saved. Unlock or repair the keyring, then try again."
+            ) from error
         self._session.pop(name, None)

@@ -27,8 +27,16 @@ from commander.store.errors import (  # noqa: E402  (re-exported: callers import
     describe,
 )
 
-__all__ = ["SCHEMA_HEAD", "SCHEMA_ORDER", "Database", "SchemaTooNew", "StoreDenied", "StoreError",
-           "StoreUnreachable", "describe"]
+__all__ = [
+    "SCHEMA_HEAD",
+    "SCHEMA_ORDER",
+    "Database",
+    "SchemaTooNew",
+    "StoreDenied",
+    "StoreError",
+    "StoreUnreachable",
+    "describe",
+]
 
 
 class Database:
@@ -39,35 +47,48 @@ class Database:
         try:
             parsed = make_url(url)
         except ArgumentError:
-            raise StoreError("The store URL is not one Commander can read. Give a file path, or a URL such "
-                             "as sqlite:///path/to/commander.db or postgresql+psycopg://host/db.") from None
+            raise StoreError(
+                "The store URL is not one Commander can read. Give a file path, or a URL such "
+                "as sqlite:///path/to/commander.db or postgresql+psycopg://host/db."
+            ) from None
         backend = parsed.get_backend_name()
         self.is_sqlite = backend == "sqlite"
-        self.where = parsed.database if self.is_sqlite and parsed.database else parsed.render_as_string(
-            hide_password=True)
+        self.where = (
+            parsed.database if self.is_sqlite and parsed.database else parsed.render_as_string(hide_password=True)
+        )
         if backend not in ("sqlite", "postgresql"):
             # Migrations, triggers and roles are written for these two; any other driver fails half-way.
             known = {"mysql": "MySQL", "mariadb": "MariaDB", "oracle": "Oracle", "mssql": "SQL Server"}.get(backend)
             what = f"it is a {known} database, and " if known else ""
-            raise StoreError(f"Commander cannot open {self.where}: {what}Commander keeps its store in SQLite or "
-                             f"PostgreSQL only. Give a file path, sqlite:///path/to/commander.db or "
-                             f"postgresql+psycopg://host/db.")
+            raise StoreError(
+                f"Commander cannot open {self.where}: {what}Commander keeps its store in SQLite or "
+                f"PostgreSQL only. Give a file path, sqlite:///path/to/commander.db or "
+                f"postgresql+psycopg://host/db."
+            )
         if self.is_sqlite and _in_memory(parsed.database or "", parsed.query):
             # Each connection to :memory: is a new, empty database, and everything is gone when the command
             # ends: the console reads and writes through several connections and must keep what it writes.
-            raise StoreError("The console needs a store that lasts: an in-memory SQLite database is empty for "
-                             "every connection and gone when the command ends. Give a file path or "
-                             "sqlite:///path/to/commander.db.")
+            raise StoreError(
+                "The console needs a store that lasts: an in-memory SQLite database is empty for "
+                "every connection and gone when the command ends. Give a file path or "
+                "sqlite:///path/to/commander.db."
+            )
         # A `file:` URI (`?uri=true`, e.g. `mode=ro`) is not a path: making its "parent" would create a
         # folder literally named `file:` in the working directory.
-        if self.is_sqlite and parsed.database and parsed.database != ":memory:" \
-                and not parsed.database.startswith("file:"):
+        if (
+            self.is_sqlite
+            and parsed.database
+            and parsed.database != ":memory:"
+            and not parsed.database.startswith("file:")
+        ):
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         try:
             self.engine = _make_engine(url, self.is_sqlite)
         except ArgumentError as error:  # an unknown database kind or driver (NoSuchModuleError)
-            raise StoreError(f"Commander cannot open {self.where}: {error}. Use a sqlite:/// or "
-                             f"postgresql+psycopg:// URL, or a file path.") from error
+            raise StoreError(
+                f"Commander cannot open {self.where}: {error}. Use a sqlite:/// or "
+                f"postgresql+psycopg:// URL, or a file path."
+            ) from error
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
@@ -95,8 +116,10 @@ class Database:
         with self.read() as conn:
             if not inspect(conn).has_table("alembic_version"):
                 if inspect(conn).has_table("events"):
-                    raise StoreError(f"{self.where} has Commander tables but no schema version. "
-                                     f"It was not made by Commander; choose another store with --db.")
+                    raise StoreError(
+                        f"{self.where} has Commander tables but no schema version. "
+                        f"It was not made by Commander; choose another store with --db."
+                    )
                 return None
             row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
             return row[0] if row else None
@@ -110,8 +133,10 @@ class Database:
             return "current"
         if version in SCHEMA_ORDER:
             return "older"
-        raise SchemaTooNew(f"{self.where} was written by a newer Commander (schema {version}; this version "
-                           f"knows up to {SCHEMA_HEAD}). Update Commander to open it. Nothing was changed.")
+        raise SchemaTooNew(
+            f"{self.where} was written by a newer Commander (schema {version}; this version "
+            f"knows up to {SCHEMA_HEAD}). Update Commander to open it. Nothing was changed."
+        )
 
     def upgrade(self) -> None:
         from commander.store.migrate import upgrade
@@ -135,8 +160,12 @@ class Database:
 
 def _in_memory(database: str, query: Any) -> bool:
     """`sqlite://`, `sqlite:///:memory:` and the URI forms `file::memory:` or `?mode=memory`."""
-    return database in ("", ":memory:") or database.startswith("file::memory:") or "mode=memory" in database \
+    return (
+        database in ("", ":memory:")
+        or database.startswith("file::memory:")
+        or "mode=memory" in database
         or query.get("mode") == "memory"
+    )
 
 
 def _make_engine(url: str, is_sqlite: bool) -> Engine:
@@ -164,7 +193,6 @@ def _make_engine(url: str, is_sqlite: bool) -> Engine:
     @event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:
         # Writers take the write lock up front, so two consoles on one file never deadlock upgrading.
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("commander_write")
-                             else "BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("commander_write") else "BEGIN")
 
     return engine

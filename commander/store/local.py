@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from commander.domain.events import Actor, Event
+from commander.domain.core.events import Actor, Event
 from commander.store.errors import StoreError, describe
 from commander.store.records import (
     EVENT_COLUMNS,
@@ -104,8 +104,9 @@ class LocalReader:
         with self._guard():
             cursor = self._conn.cursor()
             cursor.row_factory = None  # plain tuples: the fastest rows sqlite3 makes
-            rows = cursor.execute(f"SELECT {', '.join(STREAM_COLUMNS)} FROM events WHERE stream = ? "
-                                  f"ORDER BY hlc", (stream,)).fetchall()
+            rows = cursor.execute(
+                f"SELECT {', '.join(STREAM_COLUMNS)} FROM events WHERE stream = ? ORDER BY hlc", (stream,)
+            ).fetchall()
         return stream_from_rows(stream, rows)
 
     def of_kinds(self, kinds: Sequence[str]) -> list[Event]:
@@ -114,12 +115,15 @@ class LocalReader:
         with self._guard():
             cursor = self._conn.cursor()
             cursor.row_factory = None
-            rows = cursor.execute(f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE kind IN "
-                                  f"({', '.join('?' for _ in kinds)}) ORDER BY hlc", tuple(kinds)).fetchall()
+            rows = cursor.execute(
+                f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE kind IN "
+                f"({', '.join('?' for _ in kinds)}) ORDER BY hlc",
+                tuple(kinds),
+            ).fetchall()
         actors: dict[tuple[str, str], Actor] = {}
         return [row_to_event(row, actors) for row in rows]
 
-    # -- snapshots of long incidents (a cache: see commander.domain.snapshot) ----------------------
+    # -- snapshots of long incidents (a cache: see commander.domain.incident.snapshot) ----------------------
 
     _AFTER = "hlc >= ? AND (hlc > ? OR origin > ? OR (origin = ? AND id > ?))"
     _THROUGH = "hlc <= ? AND (hlc < ? OR origin < ? OR (origin = ? AND id <= ?))"
@@ -134,17 +138,22 @@ class LocalReader:
     def count_through(self, stream: str, order: tuple[int, str, str]) -> int:
         hlc, origin, event_id = order
         with self._guard():
-            return int(self._conn.execute(f"SELECT count(*) FROM events WHERE stream = ? AND {self._THROUGH}",
-                                          (stream, hlc, hlc, origin, origin, event_id)).fetchone()[0])
+            return int(
+                self._conn.execute(
+                    f"SELECT count(*) FROM events WHERE stream = ? AND {self._THROUGH}",
+                    (stream, hlc, hlc, origin, origin, event_id),
+                ).fetchone()[0]
+            )
 
     def stream_after(self, stream: str, order: tuple[int, str, str]) -> list[Event]:
         hlc, origin, event_id = order
         with self._guard():
             cursor = self._conn.cursor()
             cursor.row_factory = None
-            rows = cursor.execute(f"SELECT {', '.join(STREAM_COLUMNS)} FROM events WHERE stream = ? AND "
-                                  f"{self._AFTER} ORDER BY hlc",
-                                  (stream, hlc, hlc, origin, origin, event_id)).fetchall()
+            rows = cursor.execute(
+                f"SELECT {', '.join(STREAM_COLUMNS)} FROM events WHERE stream = ? AND {self._AFTER} ORDER BY hlc",
+                (stream, hlc, hlc, origin, origin, event_id),
+            ).fetchall()
         return stream_from_rows(stream, rows)
 
     def save_snapshot(self, stream: str, through_hlc: int, event_count: int, data: str) -> None:
@@ -153,8 +162,10 @@ class LocalReader:
             return
         try:
             with self._guard():
-                self._conn.execute("INSERT OR REPLACE INTO snapshots (stream, through_hlc, event_count, data) "
-                                   "VALUES (?, ?, ?, ?)", (stream, through_hlc, event_count, data))
+                self._conn.execute(
+                    "INSERT OR REPLACE INTO snapshots (stream, through_hlc, event_count, data) VALUES (?, ?, ?, ?)",
+                    (stream, through_hlc, event_count, data),
+                )
         except StoreError as error:
             log.info("snapshot of %s not kept: %s", stream, error)
 
@@ -167,8 +178,9 @@ class LocalReader:
         with self._guard():
             cursor = self._conn.cursor()
             cursor.row_factory = None
-            rows = cursor.execute(f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE rowid > ? ORDER BY rowid",
-                                  (rowid,)).fetchall()
+            rows = cursor.execute(
+                f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE rowid > ? ORDER BY rowid", (rowid,)
+            ).fetchall()
         actors: dict[tuple[str, str], Actor] = {}
         return [row_to_event(row, actors) for row in rows]
 

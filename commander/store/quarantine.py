@@ -1,6 +1,6 @@
 """The quarantine: rows from outside that this console will not store or fold, kept with the reason.
 
-A row lands here when it fails `commander.domain.trust.check` (a clock stamp far ahead, a payload that
+A row lands here when it fails `commander.domain.core.trust.check` (a clock stamp far ahead, a payload that
 is not its kind's, a forged sequence number...). It is kept (bounded), counted in the status bar and
 listed by `commander sync --quarantine`, and it never stops the rows after it.
 """
@@ -16,15 +16,15 @@ from typing import Any
 from sqlalchemy import Connection, func, select, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from commander.domain.clock import MAX_AHEAD_MS, pack, to_ms
-from commander.domain.errors import DomainError
-from commander.domain.events import Event
-from commander.domain.trust import Ahead, check
+from commander.domain.core.clock import MAX_AHEAD_MS, pack, to_ms
+from commander.domain.core.errors import DomainError
+from commander.domain.core.events import Event
+from commander.domain.core.trust import Ahead, check
 from commander.store.records import EVENT_COLUMNS, untrusted_row_to_event
 from commander.store.tables import quarantine
 
 RAW_KEPT = 16_384  # characters of a set-aside row kept for a person to look at; the rest is counted
-LOCAL = "local"    # the source named for rows swept out of this store itself
+LOCAL = "local"  # the source named for rows swept out of this store itself
 
 
 @dataclass(frozen=True)
@@ -47,13 +47,24 @@ class Quarantine:
         """Keep one row (in EVENT_COLUMNS order) with the reason; a row already kept stays as it was. A row
         held back only for its clock is kept whole (it passed the size checks), to be taken in later."""
         values = dict(zip(EVENT_COLUMNS, row, strict=False))
-        raw = json.dumps({k: v if isinstance(v, (str, int, float, type(None))) else repr(v)
-                          for k, v in values.items()}, ensure_ascii=False, default=str)
+        raw = json.dumps(
+            {k: v if isinstance(v, (str, int, float, type(None))) else repr(v) for k, v in values.items()},
+            ensure_ascii=False,
+            default=str,
+        )
         if len(raw) > RAW_KEPT and refusal.release_at is None:
             raw = raw[:RAW_KEPT] + f"... ({len(raw) - RAW_KEPT} more characters not kept)"
-        record = {"source": source[:200], "seq": seq, "event_id": _text(values.get("id"), 80),
-                  "kind": _text(values.get("kind"), 80), "login": _text(values.get("login"), 64),
-                  "reason": refusal.reason, "raw": raw, "seen_at": now_ms, "release_at": refusal.release_at}
+        record = {
+            "source": source[:200],
+            "seq": seq,
+            "event_id": _text(values.get("id"), 80),
+            "kind": _text(values.get("kind"), 80),
+            "login": _text(values.get("login"), 64),
+            "reason": refusal.reason,
+            "raw": raw,
+            "seen_at": now_ms,
+            "release_at": refusal.release_at,
+        }
         if self.conn.dialect.name == "sqlite":
             self.conn.execute(sqlite_insert(quarantine).on_conflict_do_nothing(), [record])
         else:
@@ -63,8 +74,9 @@ class Quarantine:
 
     def due(self, now_ms: int) -> list[tuple[str, int, tuple[Any, ...]]]:
         """Rows held back for their clock whose time has come: (source, seq, row) to check again."""
-        rows = self.conn.execute(select(quarantine.c.source, quarantine.c.seq, quarantine.c.raw)
-                                 .where(quarantine.c.release_at <= now_ms)).all()
+        rows = self.conn.execute(
+            select(quarantine.c.source, quarantine.c.seq, quarantine.c.raw).where(quarantine.c.release_at <= now_ms)
+        ).all()
         found = []
         for source, seq, raw in rows:
             values = json.loads(raw)
@@ -78,10 +90,22 @@ class Quarantine:
         return int(self.conn.scalar(select(func.count()).select_from(quarantine)) or 0)
 
     def listed(self, limit: int = 200) -> list[SetAside]:
-        rows = self.conn.execute(select(quarantine).order_by(quarantine.c.seen_at.desc(), quarantine.c.seq)
-                                 .limit(limit)).all()
-        return [SetAside(r.source, r.seq, r.event_id, r.kind, r.login, r.reason, r.raw,
-                         datetime.fromtimestamp(r.seen_at / 1000, UTC)) for r in rows]
+        rows = self.conn.execute(
+            select(quarantine).order_by(quarantine.c.seen_at.desc(), quarantine.c.seq).limit(limit)
+        ).all()
+        return [
+            SetAside(
+                r.source,
+                r.seq,
+                r.event_id,
+                r.kind,
+                r.login,
+                r.reason,
+                r.raw,
+                datetime.fromtimestamp(r.seen_at / 1000, UTC),
+            )
+            for r in rows
+        ]
 
 
 def sweep(conn: Connection, *, max_ahead_ms: int = MAX_AHEAD_MS, now: datetime | None = None) -> int:
@@ -93,8 +117,9 @@ def sweep(conn: Connection, *, max_ahead_ms: int = MAX_AHEAD_MS, now: datetime |
     last = 0
     columns = ", ".join(EVENT_COLUMNS)
     while True:
-        rows = conn.execute(text(f"SELECT rowid, {columns} FROM events WHERE rowid > :last ORDER BY rowid "
-                                 f"LIMIT 5000"), {"last": last}).all()
+        rows = conn.execute(
+            text(f"SELECT rowid, {columns} FROM events WHERE rowid > :last ORDER BY rowid LIMIT 5000"), {"last": last}
+        ).all()
         if not rows:
             break
         for row in rows:
@@ -104,9 +129,13 @@ def sweep(conn: Connection, *, max_ahead_ms: int = MAX_AHEAD_MS, now: datetime |
                 doomed.append(row[0])
         last = rows[-1][0]
     for start in range(0, len(doomed), 500):
-        chunk = doomed[start:start + 500]
-        conn.execute(text(f"DELETE FROM outbox WHERE event_id IN (SELECT id FROM events WHERE rowid IN "
-                          f"({', '.join(str(r) for r in chunk)}))"))
+        chunk = doomed[start : start + 500]
+        conn.execute(
+            text(
+                f"DELETE FROM outbox WHERE event_id IN (SELECT id FROM events WHERE rowid IN "
+                f"({', '.join(str(r) for r in chunk)}))"
+            )
+        )
         conn.execute(text(f"DELETE FROM events WHERE rowid IN ({', '.join(str(r) for r in chunk)})"))
     return len(doomed)
 

@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from commander.domain.clock import to_ms
-from commander.domain.events import Event
-from commander.domain.incident import IncidentState
+from commander.domain.core.clock import to_ms
+from commander.domain.core.events import Event
+from commander.domain.incident.state import IncidentState
 from commander.store.database import Database
 from commander.store.records import (  # re-exported for callers that read rows with SQLAlchemy
     EVENT_COLUMNS,
@@ -50,26 +50,27 @@ class EventLog:
         new = [e for e in unique if e.id not in present]
         if new:
             dialect = self.conn.dialect.name
-            maker = sqlite_insert if dialect == "sqlite" else (_pg_insert() if dialect == "postgresql"
-                                                                else None)
+            maker = sqlite_insert if dialect == "sqlite" else (_pg_insert() if dialect == "postgresql" else None)
             stmt = maker(events).on_conflict_do_nothing(index_elements=["id"]) if maker else insert(events)
             self.conn.execute(stmt, [event_to_row(e) for e in new])
         return new
 
     def stream(self, stream: str) -> list[Event]:
-        rows = self.conn.execute(select(*_STREAM_COLUMNS).where(events.c.stream == stream)
-                                 .order_by(events.c.hlc)).all()
+        rows = self.conn.execute(select(*_STREAM_COLUMNS).where(events.c.stream == stream).order_by(events.c.hlc)).all()
         return stream_from_rows(stream, rows)
 
     def streams(self, prefix: str) -> list[str]:
-        return list(self.conn.scalars(select(events.c.stream).where(events.c.stream.startswith(prefix))
-                                      .distinct()))
+        return list(self.conn.scalars(select(events.c.stream).where(events.c.stream.startswith(prefix)).distinct()))
 
     def set_login(self, event_ids: Sequence[str], login: str) -> None:
         """Record the login the shared store recorded for events this console wrote (local store only)."""
         for start in range(0, len(event_ids), 500):
-            self.conn.execute(update(events).where(events.c.id.in_(event_ids[start:start + 500]))
-                              .where(events.c.login.is_(None)).values(login=login))
+            self.conn.execute(
+                update(events)
+                .where(events.c.id.in_(event_ids[start : start + 500]))
+                .where(events.c.login.is_(None))
+                .values(login=login)
+            )
 
     def max_rowid(self) -> int:
         """SQLite only: the newest row's rowid (rowids only grow), to pick up other processes' writes."""
@@ -77,8 +78,9 @@ class EventLog:
 
     def after_rowid(self, rowid: int) -> list[Event]:
         """SQLite only: events other processes appended after `rowid`, in the order they were written."""
-        rows = self.conn.execute(select(*_EVENT_COLUMNS).where(text("rowid > :seen")).order_by(text("rowid")),
-                                 {"seen": rowid}).all()
+        rows = self.conn.execute(
+            select(*_EVENT_COLUMNS).where(text("rowid > :seen")).order_by(text("rowid")), {"seen": rowid}
+        ).all()
         actors: dict[tuple[str, str], Any] = {}
         return [row_to_event(row, actors) for row in rows]
 
@@ -87,8 +89,9 @@ class EventLog:
 
     def of_kinds(self, kinds: Sequence[str]) -> list[Event]:
         """Every event of these kinds, across streams, in log order."""
-        rows = self.conn.execute(select(*_EVENT_COLUMNS).where(events.c.kind.in_(list(kinds)))
-                                 .order_by(events.c.hlc)).all()
+        rows = self.conn.execute(
+            select(*_EVENT_COLUMNS).where(events.c.kind.in_(list(kinds))).order_by(events.c.hlc)
+        ).all()
         actors: dict[tuple[str, str], Any] = {}
         return [row_to_event(row, actors) for row in rows]
 
@@ -104,11 +107,20 @@ class IncidentList:
         m = {name: to_ms(moment) for name, moment in state.milestones.items()}
         ic = state.roles.get("incident_commander")
         values = {
-            "reference": state.reference, "title": state.title, "severity": state.severity,
-            "status": state.status.value, "is_open": state.is_open, "drill": state.drill,
-            "services": json.dumps(state.services, ensure_ascii=False), "commander": ic.holder if ic else None,
-            "detected_at": m.get("detected"), "declared_at": m.get("declared"), "mitigated_at": m.get("mitigated"),
-            "resolved_at": m.get("resolved"), "closed_at": m.get("closed"), "event_count": state.event_count,
+            "reference": state.reference,
+            "title": state.title,
+            "severity": state.severity,
+            "status": state.status.value,
+            "is_open": state.is_open,
+            "drill": state.drill,
+            "services": json.dumps(state.services, ensure_ascii=False),
+            "commander": ic.holder if ic else None,
+            "detected_at": m.get("detected"),
+            "declared_at": m.get("declared"),
+            "mitigated_at": m.get("mitigated"),
+            "resolved_at": m.get("resolved"),
+            "closed_at": m.get("closed"),
+            "event_count": state.event_count,
             "last_hlc": state.last_order[0],
         }
         changed = self.conn.execute(update(incidents).where(incidents.c.id == state.id).values(**values))
@@ -203,14 +215,15 @@ class Outbox:
             self.conn.execute(insert(outbox), [{"event_id": e.id} for e in written])
 
     def batch(self, limit: int) -> list[Event]:
-        rows = self.conn.execute(select(*_EVENT_COLUMNS).join(outbox, outbox.c.event_id == events.c.id)
-                                 .order_by(events.c.hlc).limit(limit)).all()
+        rows = self.conn.execute(
+            select(*_EVENT_COLUMNS).join(outbox, outbox.c.event_id == events.c.id).order_by(events.c.hlc).limit(limit)
+        ).all()
         actors: dict[tuple[str, str], Any] = {}
         return [row_to_event(row, actors) for row in rows]
 
     def acknowledge(self, event_ids: Sequence[str]) -> None:
         for start in range(0, len(event_ids), 500):
-            self.conn.execute(outbox.delete().where(outbox.c.event_id.in_(event_ids[start:start + 500])))
+            self.conn.execute(outbox.delete().where(outbox.c.event_id.in_(event_ids[start : start + 500])))
 
     def count(self) -> int:
         return int(self.conn.scalar(select(func.count()).select_from(outbox)) or 0)

@@ -25,8 +25,10 @@ def grant_roles(database: Database, *, responders: tuple[str, ...] = (), viewers
             raise StoreError(f"'{name}' is not a plain PostgreSQL role name (letters, digits, underscores).")
     if database.check_schema() == "missing":  # the grants name Commander's tables: they must exist first
         url = "URL" if "***" in database.where else database.where  # never a masked password to copy
-        raise StoreError(f"{database.where} has no Commander schema yet, so there is nothing to grant. Run "
-                         f"`commander db upgrade --url {url}` first, then grant the roles.")
+        raise StoreError(
+            f"{database.where} has no Commander schema yet, so there is nothing to grant. Run "
+            f"`commander db upgrade --url {url}` first, then grant the roles."
+        )
     done = []
     with database.write() as conn:
         for role in (RESPONDER, VIEWER):
@@ -39,8 +41,7 @@ def grant_roles(database: Database, *, responders: tuple[str, ...] = (), viewers
             conn.execute(text(f'GRANT CONNECT ON DATABASE "{db_name}" TO "{role}"'))
             conn.execute(text(f'GRANT USAGE ON SCHEMA public TO "{role}"'))
             conn.execute(text(f'GRANT SELECT ON ALL TABLES IN SCHEMA public TO "{role}"'))
-            conn.execute(text(f'REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA public '
-                              f'FROM "{role}"'))
+            conn.execute(text(f'REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA public FROM "{role}"'))
         conn.execute(text(f'GRANT INSERT ON events TO "{RESPONDER}"'))
         conn.execute(text(f'GRANT INSERT, UPDATE ON presence TO "{RESPONDER}"'))
         done.append(f"{RESPONDER}: read everything, append events, keep presence")

@@ -37,8 +37,11 @@ class EventRow(Base):
     # client's value is ignored there. Kept in the local store as pulled, to show beside the author.
     login: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
-    __table_args__ = (Index("ix_events_stream_hlc", "stream", "hlc"), Index("ix_events_hlc", "hlc"),
-                      Index("ix_events_kind_hlc", "kind", "hlc"))
+    __table_args__ = (
+        Index("ix_events_stream_hlc", "stream", "hlc"),
+        Index("ix_events_hlc", "hlc"),
+        Index("ix_events_kind_hlc", "kind", "hlc"),
+    )
 
 
 class IncidentRow(Base):
@@ -111,7 +114,7 @@ class QuarantineRow(Base):
     __tablename__ = "quarantine"
 
     source: Mapped[str] = mapped_column(String(200), primary_key=True)  # the shared store, or "local"
-    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)      # its number there
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # its number there
     event_id: Mapped[str | None] = mapped_column(String(80), nullable=True)
     kind: Mapped[str | None] = mapped_column(String(80), nullable=True)
     login: Mapped[str | None] = mapped_column(String(64), nullable=True)

@@ -1,7 +1,7 @@
 """The replicator: pushes the outbox, pulls what others wrote, and keeps trying when the store is gone.
 
 It runs on its own thread with its own connections. Every pulled row is checked first (see
-commander/domain/trust.py): one that fails is set aside in the local quarantine with the reason, and
+commander/domain/core/trust.py): one that fails is set aside in the local quarantine with the reason, and
 the rows after it go on. Checked events go into the local store as they are, with the cursor, in one
 transaction; the console then picks them up through `Console.catch_up`, the same path as events written
 by any other process, so every view updates and the projections stay right. `on_pulled` tells the
@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from commander.domain.clock import MAX_AHEAD_MS, HybridClock, to_ms
-from commander.domain.events import Event
+from commander.domain.core.clock import MAX_AHEAD_MS, HybridClock, to_ms
+from commander.domain.core.events import Event
 from commander.store.database import Database, StoreError, StoreUnreachable
 from commander.store.errors import StoreBusy
 from commander.store.quarantine import Quarantine, Refusal, parse
@@ -41,21 +41,21 @@ ERROR_RETRY = 30.0
 
 @dataclass(frozen=True)
 class SyncStatus:
-    state: str                  # "online", "syncing", "offline", "busy", "error"
-    waiting: int                # local events the shared store has not acknowledged
+    state: str  # "online", "syncing", "offline", "busy", "error"
+    waiting: int  # local events the shared store has not acknowledged
     last_success: datetime | None
-    message: str = ""           # for offline/busy/error: what happened and what to do
+    message: str = ""  # for offline/busy/error: what happened and what to do
     others: tuple[tuple[str, str | None], ...] = ()  # (person, incident id) of other consoles present
     retry_in: float = 0.0
-    set_aside: int = 0          # rows from the shared store in the local quarantine
-    notice: str = ""            # something odd seen in the store (a jump in its numbering), in words
+    set_aside: int = 0  # rows from the shared store in the local quarantine
+    notice: str = ""  # something odd seen in the store (a jump in its numbering), in words
 
 
 @dataclass(frozen=True)
 class RoundResult:
     pushed: int = 0
     pulled: int = 0
-    more: bool = False          # a batch limit was hit: run another round at once
+    more: bool = False  # a batch limit was hit: run another round at once
 
 
 @dataclass
@@ -170,8 +170,10 @@ class Replicator:
         latest = self.shared.latest()
         if cursor <= latest:
             return
-        self.notice = (f"The shared store's numbering jumped: this console had read up to {cursor}, but the "
-                       f"store has issued only up to {latest}. It is reading the store again from the start.")
+        self.notice = (
+            f"The shared store's numbering jumped: this console had read up to {cursor}, but the "
+            f"store has issued only up to {latest}. It is reading the store again from the start."
+        )
         log.warning("%s", self.notice)
         with self.local.write() as conn:
             Settings(conn).put(self.cursor_key, "0")
@@ -179,8 +181,11 @@ class Replicator:
     def heartbeat(self) -> tuple[tuple[str, str | None], ...]:
         now_ms = to_ms(datetime.now(UTC))
         self.shared.heartbeat(self.console_id, self.user_name, self.incident_id, now_ms)
-        return tuple((person, incident) for console, person, incident in
-                     self.shared.present(now_ms - PRESENCE_WINDOW_MS) if console != self.console_id)
+        return tuple(
+            (person, incident)
+            for console, person, incident in self.shared.present(now_ms - PRESENCE_WINDOW_MS)
+            if console != self.console_id
+        )
 
     # -- running ---------------------------------------------------------------------------------
 
@@ -226,8 +231,7 @@ class Replicator:
                 checked = False
                 delay = BACKOFF[min(failures, len(BACKOFF) - 1)]
                 failures += 1
-                self._emit("busy" if isinstance(error, StoreBusy) else "offline", others, str(error),
-                           retry_in=delay)
+                self._emit("busy" if isinstance(error, StoreBusy) else "offline", others, str(error), retry_in=delay)
                 log.info("shared store unavailable (%s); retrying in %.1f s", error, delay)
                 self._sleep(delay)
                 continue
@@ -239,8 +243,12 @@ class Replicator:
                 continue
             except Exception as error:  # a bug: log it with its traceback, say so, keep the console alive
                 log.exception("replication round failed")
-                self._emit("error", others, f"Replication stopped by an internal error: {error}. "
-                                            f"See the log; it retries in 30 s.", retry_in=ERROR_RETRY)
+                self._emit(
+                    "error",
+                    others,
+                    f"Replication stopped by an internal error: {error}. See the log; it retries in 30 s.",
+                    retry_in=ERROR_RETRY,
+                )
                 self._sleep(ERROR_RETRY)
                 continue
             self._idle()
@@ -248,8 +256,7 @@ class Replicator:
     def _idle(self) -> None:
         """Wait for news: another console's push (NOTIFY), a local write (nudge), or the poll interval."""
         try:
-            self.shared.wait(self.poll_seconds if not self.shared.is_postgres else PRESENCE_SECONDS,
-                             self._wake_r)
+            self.shared.wait(self.poll_seconds if not self.shared.is_postgres else PRESENCE_SECONDS, self._wake_r)
         except OSError:
             raise
         except Exception as error:  # the LISTEN connection broke: poll until the next round reconnects
@@ -269,13 +276,14 @@ class Replicator:
         except BlockingIOError:
             pass
 
-    def _emit(self, state: str, others: tuple[tuple[str, str | None], ...], message: str = "",
-              retry_in: float = 0.0) -> None:
+    def _emit(
+        self, state: str, others: tuple[tuple[str, str | None], ...], message: str = "", retry_in: float = 0.0
+    ) -> None:
         try:
             waiting = self.waiting()
         except StoreError:
             waiting = -1
-        self.status = SyncStatus(state, waiting, self.last_success, message, others, retry_in, self.set_aside,
-                                 self.notice)
+        self.status = SyncStatus(
+            state, waiting, self.last_success, message, others, retry_in, self.set_aside, self.notice
+        )
         self.on_status(self.status)
-

@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from commander.domain.events import Actor, Event
-from commander.domain.trust import login_differs
+from commander.domain.core.events import Actor, Event
+from commander.domain.core.trust import login_differs
 from commander.store.database import Database, SchemaTooNew, StoreError
 from commander.store.errors import SCHEMA_COMPATIBLE
 from commander.store.records import EVENT_COLUMNS
@@ -45,11 +45,15 @@ class SharedStore:
         """Refuse a store this version cannot use, with the command that fixes it."""
         state = self.database.check_schema()  # SchemaTooNew: "update Commander"
         if state == "missing":
-            raise StoreError(f"The shared store {self.display_url} has no Commander schema yet. Create it with "
-                             f"`commander db upgrade --url URL` (once, by whoever administers it).")
+            raise StoreError(
+                f"The shared store {self.display_url} has no Commander schema yet. Create it with "
+                f"`commander db upgrade --url URL` (once, by whoever administers it)."
+            )
         if state == "older" and self.database.schema_version() not in SCHEMA_COMPATIBLE:
-            raise StoreError(f"The shared store {self.display_url} has an older schema. Upgrade it with "
-                             f"`commander db upgrade --url URL`, then sync again.")
+            raise StoreError(
+                f"The shared store {self.display_url} has an older schema. Upgrade it with "
+                f"`commander db upgrade --url URL`, then sync again."
+            )
 
     def push(self, batch: Sequence[Event]) -> int:
         """Append events; ones the store already has are skipped. Returns how many were new there."""
@@ -76,8 +80,10 @@ class SharedStore:
         seq = "seq" if self.is_postgres else "rowid"
         issued = " AND seq <= commander_issued_seq()" if self.is_postgres else ""
         with self.database.read() as conn:
-            rows = conn.execute(text(f"SELECT {seq}, {_COLUMNS} FROM events WHERE {seq} > :after{issued} "
-                                     f"ORDER BY {seq} LIMIT :limit"), {"after": after, "limit": limit}).all()
+            rows = conn.execute(
+                text(f"SELECT {seq}, {_COLUMNS} FROM events WHERE {seq} > :after{issued} ORDER BY {seq} LIMIT :limit"),
+                {"after": after, "limit": limit},
+            ).all()
         return [(int(row[0]), tuple(row[1:])) for row in rows], (int(rows[-1][0]) if rows else after)
 
     def latest(self) -> int:
@@ -132,23 +138,36 @@ class SharedStore:
                 # One row a (login, console): row-level security lets this login write only its own rows,
                 # so another login can neither rename this console nor squat its id.
                 conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'"))
-                conn.execute(text("INSERT INTO presence (console_id, user_name, incident_id, seen_at) "
-                                  "VALUES (:c, :u, :i, :t) ON CONFLICT (login, console_id) DO UPDATE SET "
-                                  "user_name = excluded.user_name, incident_id = excluded.incident_id, "
-                                  "seen_at = excluded.seen_at"), params)
+                conn.execute(
+                    text(
+                        "INSERT INTO presence (console_id, user_name, incident_id, seen_at) "
+                        "VALUES (:c, :u, :i, :t) ON CONFLICT (login, console_id) DO UPDATE SET "
+                        "user_name = excluded.user_name, incident_id = excluded.incident_id, "
+                        "seen_at = excluded.seen_at"
+                    ),
+                    params,
+                )
                 return
-            changed = conn.execute(text("UPDATE presence SET user_name = :u, incident_id = :i, seen_at = :t "
-                                        "WHERE console_id = :c"), params).rowcount
+            changed = conn.execute(
+                text("UPDATE presence SET user_name = :u, incident_id = :i, seen_at = :t WHERE console_id = :c"), params
+            ).rowcount
             if not changed:
-                conn.execute(text("INSERT INTO presence (console_id, user_name, incident_id, seen_at) "
-                                  "VALUES (:c, :u, :i, :t)"), params)
+                conn.execute(
+                    text("INSERT INTO presence (console_id, user_name, incident_id, seen_at) VALUES (:c, :u, :i, :t)"),
+                    params,
+                )
 
     def present(self, since_ms: int) -> list[tuple[str, str, str | None]]:
         """(console id, person, incident id) of every console seen since `since_ms`. Where the database
         knows the login and it is not plainly the person named, the person reads "Bob (login mallory)"."""
         with self.database.read() as conn:
-            rows = conn.execute(text("SELECT console_id, user_name, incident_id, login FROM presence "
-                                     "WHERE seen_at >= :t ORDER BY user_name LIMIT 500"), {"t": since_ms}).all()
+            rows = conn.execute(
+                text(
+                    "SELECT console_id, user_name, incident_id, login FROM presence "
+                    "WHERE seen_at >= :t ORDER BY user_name LIMIT 500"
+                ),
+                {"t": since_ms},
+            ).all()
         found = []
         for console_id, name, incident_id, login in rows:
             person = str(name)[:80]

@@ -9,8 +9,8 @@ import pytest
 
 from commander.app.bootstrap import build_console
 from commander.app.console import Console
-from commander.domain.decisions import Declaration
-from commander.domain.events import Event
+from commander.domain.core.events import Event
+from commander.domain.incident.decisions import Declaration
 
 
 @pytest.fixture
@@ -40,8 +40,7 @@ def console(open_console: Callable[..., Console]) -> Console:
 
 @pytest.fixture
 def incident_id(console: Console) -> str:
-    return console.declare(Declaration(title="Checkout API returning 502s", severity="SEV2",
-                                       services=("checkout",))).id
+    return console.declare(Declaration(title="Checkout API returning 502s", severity="SEV2", services=("checkout",))).id
 
 
 class Heard:

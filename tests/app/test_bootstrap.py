@@ -12,8 +12,8 @@ from commander.app import bootstrap
 from commander.app.bootstrap import build_console, store_url
 from commander.app.console import Console
 from commander.app.resources import load_policy, resources_dir
-from commander.domain.clock import pack
-from commander.domain.errors import DomainError
+from commander.domain.core.clock import pack
+from commander.domain.core.errors import DomainError
 from commander.store.repository import EventLog
 
 
@@ -47,14 +47,14 @@ def test_identity_is_kept_in_the_store(open_console: Callable[..., Console]) -> 
     assert open_console().me.name == "Alex", "user= names this session only"
 
 
-def test_a_new_console_never_stamps_below_what_the_store_holds(console: Console, incident_id: str,
-                                                               open_console: Callable[..., Console]) -> None:
+def test_a_new_console_never_stamps_below_what_the_store_holds(
+    console: Console, incident_id: str, open_console: Callable[..., Console]
+) -> None:
     """A store written by a laptop whose clock ran an hour fast: our stamps still sort after its events."""
     (note,) = console.add_note(incident_id, "from the fast laptop")
     far_ahead = pack((note.hlc >> 16) + 3_600_000, 0)
     with console.database.write() as conn:
-        conn.execute(sa.text("UPDATE events SET hlc = :hlc WHERE id = :id"),
-                     {"hlc": far_ahead, "id": note.id})
+        conn.execute(sa.text("UPDATE events SET hlc = :hlc WHERE id = :id"), {"hlc": far_ahead, "id": note.id})
     later = open_console()
     (reply,) = later.add_note(incident_id, "reply")
     assert reply.hlc > far_ahead
@@ -71,18 +71,26 @@ def test_the_shipped_policy_and_resources_are_found() -> None:
 
 def test_commander_policy_points_at_a_team_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     team = tmp_path / "team-policy.toml"
-    team.write_text('default_severity = "P2"\n[[severity]]\nkey = "P1"\nname = "Page"\ndescription = "d"\n'
-                    'colour = "#D55E00"\n[[severity]]\nkey = "P2"\nname = "Ticket"\ndescription = "d"\n'
-                    'colour = "#0072B2"\n', encoding="utf-8")
+    team.write_text(
+        'default_severity = "P2"\n[[severity]]\nkey = "P1"\nname = "Page"\ndescription = "d"\n'
+        'colour = "#D55E00"\n[[severity]]\nkey = "P2"\nname = "Ticket"\ndescription = "d"\n'
+        'colour = "#0072B2"\n',
+        encoding="utf-8",
+    )
     monkeypatch.setenv("COMMANDER_POLICY", str(team))
     assert [s.key for s in load_policy().severities] == ["P1", "P2"]
 
 
-@pytest.mark.parametrize(("content", "says"), [
-    ("[[severity]\nkey = ", "Cannot read the policy file"),
-    ('[[severity]]\nkey = "SEV1"\nname = "Critical"\ndescription = "d"\ncolour = "red"\n',
-     "is not valid: Severity SEV1: colour 'red' is not of the form #RRGGBB."),
-])
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        ("[[severity]\nkey = ", "Cannot read the policy file"),
+        (
+            '[[severity]]\nkey = "SEV1"\nname = "Critical"\ndescription = "d"\ncolour = "red"\n',
+            "is not valid: Severity SEV1: colour 'red' is not of the form #RRGGBB.",
+        ),
+    ],
+)
 def test_a_broken_policy_file_names_the_file_and_the_fix(tmp_path: Path, content: str, says: str) -> None:
     path = tmp_path / "policy.toml"
     path.write_text(content, encoding="utf-8")

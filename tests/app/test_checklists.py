@@ -7,11 +7,12 @@ from collections.abc import Callable
 
 from commander.app.console import Console
 from tests.app.conftest import Heard
-from tests.domain.checklist_samples import NODE_NOT_READY
+from tests.helpers.checklist_samples import NODE_NOT_READY
 
 
 def test_two_consoles_on_one_file_see_each_others_ticks(
-        console: Console, incident_id: str, open_console: Callable[..., Console]) -> None:
+    console: Console, incident_id: str, open_console: Callable[..., Console]
+) -> None:
     sam = open_console(user="Sam")
     sam.view(incident_id)  # open in both windows
     [attached] = console.attach_checklist(incident_id, NODE_NOT_READY)
@@ -35,16 +36,20 @@ def test_two_consoles_on_one_file_see_each_others_ticks(
     mine = console.state(incident_id).checklists[checklist]
     theirs = sam.state(incident_id).checklists[checklist]
     assert (mine.steps["s2.1"].state, mine.steps["s2.1"].by) == ("done", "Alex")
-    assert [(s.id, s.state, s.by) for s in mine.steps.values()] == \
-        [(s.id, s.state, s.by) for s in theirs.steps.values()]
+    assert [(s.id, s.state, s.by) for s in mine.steps.values()] == [
+        (s.id, s.state, s.by) for s in theirs.steps.values()
+    ]
     assert mine.progress == theirs.progress == (3, 5)
     texts = [e.text for e in sam.view(incident_id).entries if e.category == "checklist"]
-    assert texts[-2:] == ["Skipped: Drain the node (Mitigation) — K8s node not ready, because node already gone",
-                          "Checked: Drain the node (Mitigation) — K8s node not ready"]
+    assert texts[-2:] == [
+        "Skipped: Drain the node (Mitigation) — K8s node not ready, because node already gone",
+        "Checked: Drain the node (Mitigation) — K8s node not ready",
+    ]
 
 
 def test_a_fresh_console_reads_the_checklists_back_from_the_log(
-        console: Console, incident_id: str, open_console: Callable[..., Console]) -> None:
+    console: Console, incident_id: str, open_console: Callable[..., Console]
+) -> None:
     [attached] = console.attach_checklist(incident_id, NODE_NOT_READY)
     console.add_finding(incident_id, attached.id, "s1.1", "disk pressure on node-7")
     console.assign_step(incident_id, attached.id, "s3.1", "CL")

@@ -9,23 +9,33 @@ from datetime import timedelta
 import pytest
 
 from commander.app.console import Console
-from commander.domain.decisions import Declaration
-from commander.domain.errors import DomainError
-from commander.domain.incident import Status
+from commander.domain.core.errors import DomainError
+from commander.domain.incident.decisions import Declaration
+from commander.domain.incident.state import Status
 from commander.store.database import StoreError
 from commander.store.repository import EventLog
 from tests.app.conftest import Heard
-from tests.domain.replica import canonical, timeline_dump
+from tests.helpers.replica import canonical, timeline_dump
 
 
 def test_declare_lists_the_incident_and_names_the_commander(console: Console) -> None:
-    state = console.declare(Declaration(title="Checkout API returning 502s", severity="sev1",
-                                        services=("checkout", "payments"), summary="EU users see 502s"))
+    state = console.declare(
+        Declaration(
+            title="Checkout API returning 502s",
+            severity="sev1",
+            services=("checkout", "payments"),
+            summary="EU users see 502s",
+        )
+    )
     assert state.declared and state.severity == "SEV1" and state.status is Status.INVESTIGATING
     assert state.roles["incident_commander"].holder == "Alex"  # COMMANDER_USER in the test environment
     (summary,) = console.incidents()
     assert (summary.id, summary.reference, summary.title, summary.commander) == (
-        state.id, state.reference, "Checkout API returning 502s", "Alex")
+        state.id,
+        state.reference,
+        "Checkout API returning 502s",
+        "Alex",
+    )
     assert summary.services == ["checkout", "payments"] and summary.event_count == 2
 
 
@@ -60,8 +70,9 @@ def test_every_use_case_end_to_end(console: Console, incident_id: str) -> None:
         assert EventLog(conn).count() == state.event_count == 16
 
 
-def test_the_cached_view_equals_a_fresh_one_read_from_the_store(console: Console, incident_id: str,
-                                                                open_console: Callable[..., Console]) -> None:
+def test_the_cached_view_equals_a_fresh_one_read_from_the_store(
+    console: Console, incident_id: str, open_console: Callable[..., Console]
+) -> None:
     """What a running console shows must equal what a console started now would show."""
     (note,) = console.add_note(incident_id, "first")
     console.edit_note(incident_id, note.id, "first, edited")
@@ -73,8 +84,9 @@ def test_the_cached_view_equals_a_fresh_one_read_from_the_store(console: Console
     assert timeline_dump(live.entries) == timeline_dump(fresh.entries)
 
 
-def test_listeners_are_told_once_per_append_with_exactly_the_new_events(console: Console, heard: Heard,
-                                                                        incident_id: str) -> None:
+def test_listeners_are_told_once_per_append_with_exactly_the_new_events(
+    console: Console, heard: Heard, incident_id: str
+) -> None:
     declared = heard.calls.pop()
     assert [e.kind for e in declared] == ["incident.declared", "role.assigned"]
     first = console.add_note(incident_id, "one")
@@ -98,19 +110,20 @@ def test_unsubscribe_stops_the_calls(console: Console, incident_id: str) -> None
 def test_a_refused_change_writes_nothing(console: Console, incident_id: str) -> None:
     with console.database.read() as conn:
         before = EventLog(conn).count()
-    for refused in (lambda: console.add_note(incident_id, "   "),
-                    lambda: console.change_status(incident_id, "resolved",
-                                                  at=console.now() + timedelta(hours=1)),
-                    lambda: console.assign(incident_id, "janitor", "Sam")):
+    for refused in (
+        lambda: console.add_note(incident_id, "   "),
+        lambda: console.change_status(incident_id, "resolved", at=console.now() + timedelta(hours=1)),
+        lambda: console.assign(incident_id, "janitor", "Sam"),
+    ):
         with pytest.raises(DomainError):
             refused()
     with console.database.read() as conn:
         assert EventLog(conn).count() == before
 
 
-def test_a_failed_write_is_a_sentence_and_leaves_the_view_consistent(console: Console, heard: Heard,
-                                                                     incident_id: str,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_write_is_a_sentence_and_leaves_the_view_consistent(
+    console: Console, heard: Heard, incident_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     console.add_note(incident_id, "saved")
     heard.calls.clear()
 
@@ -174,7 +187,8 @@ def test_resolve_unknown_and_empty(console: Console, incident_id: str) -> None:
 
 
 def test_ingest_takes_events_from_elsewhere_on_the_same_path(
-        console: Console, heard: Heard, incident_id: str, tmp_path_factory: pytest.TempPathFactory) -> None:
+    console: Console, heard: Heard, incident_id: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     from commander.app.bootstrap import build_console
 
     elsewhere = build_console(str(tmp_path_factory.mktemp("elsewhere") / "other.db"))
@@ -201,8 +215,7 @@ def test_ingest_refuses_a_malformed_payload(console: Console, incident_id: str) 
         console.ingest([broken])
 
 
-def test_rename_me_is_kept_and_used(console: Console, incident_id: str,
-                                    open_console: Callable[..., Console]) -> None:
+def test_rename_me_is_kept_and_used(console: Console, incident_id: str, open_console: Callable[..., Console]) -> None:
     console.rename_me("  Alex  Kim ")
     (note,) = console.add_note(incident_id, "signed")
     assert note.actor.name == "Alex Kim"

@@ -10,14 +10,13 @@ from pathlib import Path
 import pytest
 
 from commander.app.bootstrap import build_console, local_file
-from commander.domain.decisions import Declaration
+from commander.domain.incident.decisions import Declaration
 from commander.store.errors import StoreError
 from commander.store.local import LocalReader
 
 
 def _run(code: str) -> str:
-    result = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True,
-                            timeout=120)
+    result = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     return result.stdout
 
@@ -60,13 +59,16 @@ def test_a_file_that_is_not_a_database_is_refused_with_a_sentence(tmp_path: Path
     assert junk.read_bytes() == before
 
 
-@pytest.mark.parametrize(("url", "expected"), [
-    ("sqlite:////var/x/c.db", Path("/var/x/c.db")),
-    ("sqlite:///rel.db", Path("rel.db")),
-    ("sqlite://", None),
-    ("sqlite:///:memory:", None),
-    ("sqlite:///file:/x.db?mode=ro&uri=true", None),
-    ("postgresql+psycopg://u@h/db", None),
-])
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("sqlite:////var/x/c.db", Path("/var/x/c.db")),
+        ("sqlite:///rel.db", Path("rel.db")),
+        ("sqlite://", None),
+        ("sqlite:///:memory:", None),
+        ("sqlite:///file:/x.db?mode=ro&uri=true", None),
+        ("postgresql+psycopg://u@h/db", None),
+    ],
+)
 def test_only_plain_sqlite_files_take_the_fast_path(url: str, expected: Path | None) -> None:
     assert local_file(url) == expected

@@ -9,14 +9,15 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from commander.app import oncall, paging, publishing
+from commander.app import oncall, paging
 from commander.app.console import Console
-from commander.domain.decisions import Declaration
-from commander.domain.errors import DomainError
+from commander.app.updates import publishing
+from commander.domain.core.errors import DomainError
+from commander.domain.incident.decisions import Declaration
 from commander.integrations.secrets import SecretStore
-from tests.integrations.fakes import FakeService, Reply, Request, serve
-from tests.integrations.pagerduty_fake import ROUTING_KEY, PagerDutyFake
-from tests.paging_samples import PAYMENTS_ONCALL
+from tests.helpers.fakes import FakeService, Reply, Request, serve
+from tests.helpers.pagerduty_fake import ROUTING_KEY, PagerDutyFake
+from tests.helpers.paging_samples import PAYMENTS_ONCALL
 
 PagerDuty = tuple[PagerDutyFake, FakeService]
 
@@ -24,17 +25,25 @@ PagerDuty = tuple[PagerDutyFake, FakeService]
 @pytest.fixture
 def incident(console: Console) -> str:
     oncall.import_yaml(console, PAYMENTS_ONCALL)
-    return console.declare(Declaration(title="Checkout API returning 502s", severity="SEV1",
-                                       services=("payments",), summary="EU checkout failing")).id
+    return console.declare(
+        Declaration(
+            title="Checkout API returning 502s", severity="SEV1", services=("payments",), summary="EU checkout failing"
+        )
+    ).id
 
 
 @pytest.fixture
 def pagerduty(console: Console) -> tuple[PagerDutyFake, FakeService]:  # type: ignore[misc]
     fake = PagerDutyFake()
     with serve(fake) as server:
-        paging.add_pager(console, "pagerduty", "PagerDuty", {"api_url": f"{server.base}/v2/enqueue",
-                                                             "link": "https://wiki.example/{reference}"},
-                         ROUTING_KEY, SecretStore())
+        paging.add_pager(
+            console,
+            "pagerduty",
+            "PagerDuty",
+            {"api_url": f"{server.base}/v2/enqueue", "link": "https://wiki.example/{reference}"},
+            ROUTING_KEY,
+            SecretStore(),
+        )
         yield fake, server
 
 
@@ -47,8 +56,9 @@ def kinds(console: Console, incident: str) -> list[str]:
     return [e.kind for e in console.view(incident).events if e.kind.startswith("page.")]
 
 
-def test_a_page_is_written_before_it_leaves_and_its_outcome_after(console: Console, incident: str,
-                                                                 pagerduty: PagerDuty) -> None:
+def test_a_page_is_written_before_it_leaves_and_its_outcome_after(
+    console: Console, incident: str, pagerduty: PagerDuty
+) -> None:
     fake, _ = pagerduty
     dispatch = paging.page_service(console, incident, "payments", None, SecretStore())
     assert kinds(console, incident) == ["page.sent"] and fake.bodies == []  # queued, nothing sent yet
@@ -69,8 +79,8 @@ def test_a_page_is_written_before_it_leaves_and_its_outcome_after(console: Conso
 
 
 def test_nobody_answers_so_the_next_level_is_paged_once_across_two_consoles(
-        open_console: Callable[..., Console], console: Console, incident: str,
-        pagerduty: PagerDuty) -> None:
+    open_console: Callable[..., Console], console: Console, incident: str, pagerduty: PagerDuty
+) -> None:
     fake, _ = pagerduty
     paging.run(console, paging.page_service(console, incident, "payments", None, SecretStore()))
     other = open_console(user="Kim")
@@ -82,8 +92,9 @@ def test_nobody_answers_so_the_next_level_is_paged_once_across_two_consoles(
     assert kinds(other, incident).count("page.escalated") == 1
 
 
-def test_escalation_pages_the_next_level_and_acknowledging_stops_it(console: Console, incident: str,
-                                                                   pagerduty: PagerDuty) -> None:
+def test_escalation_pages_the_next_level_and_acknowledging_stops_it(
+    console: Console, incident: str, pagerduty: PagerDuty
+) -> None:
     fake, _ = pagerduty
     paging.run(console, paging.page_service(console, incident, "payments", None, SecretStore()))
     assert not paging.escalate_due(console, incident, SecretStore())  # not yet
@@ -99,8 +110,7 @@ def test_escalation_pages_the_next_level_and_acknowledging_stops_it(console: Con
     assert not paging.escalate_due(console, incident, SecretStore())
 
 
-def test_resolving_the_pages_resolves_pagerdutys_alerts(console: Console, incident: str,
-                                                        pagerduty: PagerDuty) -> None:
+def test_resolving_the_pages_resolves_pagerdutys_alerts(console: Console, incident: str, pagerduty: PagerDuty) -> None:
     fake, _ = pagerduty
     paging.run(console, paging.page_service(console, incident, "payments", None, SecretStore()))
     paging.run(console, paging.page_person(console, incident, "Dana", None, SecretStore()))
@@ -113,15 +123,19 @@ def test_resolving_the_pages_resolves_pagerdutys_alerts(console: Console, incide
 
 
 def test_a_refused_page_is_on_the_timeline_with_its_reason(console: Console, incident: str) -> None:
-    answer = {"status": "invalid event", "message": "Event object is invalid",
-              "errors": ["Length of 'routing_key' is incorrect (should be 32 characters)"]}
+    answer = {
+        "status": "invalid event",
+        "message": "Event object is invalid",
+        "errors": ["Length of 'routing_key' is incorrect (should be 32 characters)"],
+    }
     with serve(lambda request: Reply(400, json.dumps(answer))) as server:
         paging.add_pager(console, "pagerduty", "PagerDuty", {"api_url": server.url}, ROUTING_KEY, SecretStore())
         [outcome] = paging.run(console, paging.page_person(console, incident, "Sam", None, SecretStore()))
     assert outcome.state == "failed"
     entry = console.view(incident).entries[-1]
-    assert entry.category == "paging" and entry.text.startswith("Page to Sam failed: PagerDuty refused the trigger "
-                                                                "as invalid (Length of 'routing_key' is incorrect")
+    assert entry.category == "paging" and entry.text.startswith(
+        "Page to Sam failed: PagerDuty refused the trigger as invalid (Length of 'routing_key' is incorrect"
+    )
 
 
 def test_without_the_routing_key_here_nothing_is_written(console: Console, incident: str) -> None:
@@ -132,8 +146,9 @@ def test_without_the_routing_key_here_nothing_is_written(console: Console, incid
     assert kinds(console, incident) == []
 
 
-def test_an_escalation_this_computer_cannot_send_fails_loudly(console: Console, incident: str,
-                                                             pagerduty: PagerDuty) -> None:
+def test_an_escalation_this_computer_cannot_send_fails_loudly(
+    console: Console, incident: str, pagerduty: PagerDuty
+) -> None:
     paging.run(console, paging.page_service(console, incident, "payments", None, SecretStore()))
     SecretStore().delete("pager:PagerDuty")
     console.wall = later(console, 15)
@@ -151,14 +166,17 @@ def test_a_chat_page_mentions_the_person_through_the_destination(console: Consol
 
     with serve(slack) as server:
         publishing.add(console, "slack", "#oncall", {}, server.url, SecretStore())
-        paging.add_pager(console, "chat", "Slack", {"destination": "#oncall", "mention": "Sam=<@U0SAM>"}, "",
-                         SecretStore())
+        paging.add_pager(
+            console, "chat", "Slack", {"destination": "#oncall", "mention": "Sam=<@U0SAM>"}, "", SecretStore()
+        )
         [outcome] = paging.run(console, paging.page_service(console, incident, "payments", None, SecretStore()))
     assert outcome.state == "delivered"
     text = json.loads(posts[0].body)["text"]
     reference = console.state(incident).reference
-    assert text == (f"<@U0SAM>: you are paged as on call for payments for {reference} (SEV1, investigating): "
-                    f"Checkout API returning 502s. Reply here when you are on it.")
+    assert text == (
+        f"<@U0SAM>: you are paged as on call for payments for {reference} (SEV1, investigating): "
+        f"Checkout API returning 502s. Reply here when you are on it."
+    )
     console.change_status(incident, "resolved")
     assert not paging.resolve_pages(console, incident, SecretStore())  # a chat mention has nothing to take back
     assert {p.state for p in paging.pages(console, incident)} == {"resolved"}
@@ -175,8 +193,9 @@ def test_pagers_keep_their_routing_key_in_the_keyring_only(console: Console) -> 
     assert secrets.get(config.secret_name) is None and paging.pagers(console) == {}
 
 
-def test_the_preview_shows_the_request_with_the_key_masked(console: Console, incident: str,
-                                                           pagerduty: PagerDuty) -> None:
+def test_the_preview_shows_the_request_with_the_key_masked(
+    console: Console, incident: str, pagerduty: PagerDuty
+) -> None:
     shown = paging.preview(console, incident, "Sam", None, SecretStore(), service="payments")
     assert shown.startswith("POST http://127.0.0.1:") and ROUTING_KEY not in shown
     assert '"routing_key": "•••• (routing key, in the keyring)"' in shown and '"severity": "critical"' in shown
@@ -184,13 +203,16 @@ def test_the_preview_shows_the_request_with_the_key_masked(console: Console, inc
 
 def test_paging_a_service_says_whom_it_reaches(console: Console, incident: str) -> None:
     plan = paging.plan_service(console, "payments")
-    assert plan.describe() == ("Sam (on call on Payments primary), level 1 of Payments. If nobody acknowledges "
-                               "within 15 min, the next level is paged: Morgan.")
+    assert plan.describe() == (
+        "Sam (on call on Payments primary), level 1 of Payments. If nobody acknowledges "
+        "within 15 min, the next level is paged: Morgan."
+    )
     assert paging.services(console, incident) == ["payments"]
 
 
-def test_pages_interrupted_by_a_restart_are_sent_again_or_marked_uncertain(console: Console, incident: str,
-                                                                          pagerduty: PagerDuty) -> None:
+def test_pages_interrupted_by_a_restart_are_sent_again_or_marked_uncertain(
+    console: Console, incident: str, pagerduty: PagerDuty
+) -> None:
     fake, _ = pagerduty
     paging.page_service(console, incident, "payments", None, SecretStore())  # written, then Commander "died"
     assert not paging.resume_stuck(console, incident, SecretStore())  # a moment later it may still be sending

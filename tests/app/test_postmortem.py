@@ -12,17 +12,23 @@ import pytest
 
 from commander.app import postmortem
 from commander.app.console import Console
-from commander.domain.actions import fold_actions
-from commander.domain.decisions import Declaration
-from commander.domain.errors import DomainError
-from commander.domain.events import incident_stream
+from commander.domain.actions.items import fold_actions
+from commander.domain.core.errors import DomainError
+from commander.domain.core.events import incident_stream
+from commander.domain.incident.decisions import Declaration
 
 
 @pytest.fixture
 def resolved(console: Console) -> str:
-    state = console.declare(Declaration(title="Checkout API returning 502s", severity="SEV2", services=("checkout",),
-                                        summary="A third of payments fail",
-                                        detected_at=console.now() - timedelta(minutes=30)))
+    state = console.declare(
+        Declaration(
+            title="Checkout API returning 502s",
+            severity="SEV2",
+            services=("checkout",),
+            summary="A third of payments fail",
+            detected_at=console.now() - timedelta(minutes=30),
+        )
+    )
     console.add_note(state.id, "Follow-up: alert on pod memory growth")
     console.add_note(state.id, "Rolled back v2.31", pinned=True)
     console.change_status(state.id, "resolved", reason="Rollback complete")
@@ -48,7 +54,8 @@ def test_an_open_incident_is_refused_but_can_be_drafted_dry(console: Console, in
 
 
 def test_two_consoles_on_one_file_editing_different_sections_keep_both(
-        open_console: Callable[..., Console], console: Console, resolved: str) -> None:
+    open_console: Callable[..., Console], console: Console, resolved: str
+) -> None:
     postmortem.start(console, resolved)
     sam = open_console(user="Sam Okafor")
     kim = open_console(user="Kim Larsen")
@@ -67,7 +74,8 @@ def test_two_consoles_on_one_file_editing_different_sections_keep_both(
 
 
 def test_two_consoles_editing_the_same_section_at_once_keep_both_texts(
-        open_console: Callable[..., Console], console: Console, resolved: str) -> None:
+    open_console: Callable[..., Console], console: Console, resolved: str
+) -> None:
     postmortem.start(console, resolved)
     sam, kim = open_console(user="Sam Okafor"), open_console(user="Kim Larsen")
     base = postmortem.current(sam, resolved).section("lucky").head
@@ -76,9 +84,16 @@ def test_two_consoles_editing_the_same_section_at_once_keep_both_texts(
     found = postmortem.current(console, resolved).section("lucky")
     assert found.text == "- The rollback image was still cached"
     assert [(c.text, c.by, c.replaced_by) for c in found.conflicts] == [
-        ("- It happened at 10:00, not at peak", "Sam Okafor", "Kim Larsen")]
-    settled = postmortem.edit(sam, resolved, "lucky", found.text + "\n" + found.conflicts[0].text,
-                              base=found.head, resolved=[found.conflicts[0].id])
+        ("- It happened at 10:00, not at peak", "Sam Okafor", "Kim Larsen")
+    ]
+    settled = postmortem.edit(
+        sam,
+        resolved,
+        "lucky",
+        found.text + "\n" + found.conflicts[0].text,
+        base=found.head,
+        resolved=[found.conflicts[0].id],
+    )
     assert settled.conflicts() == []
     assert settled.section("lucky").text.count("- ") == 2
 
@@ -86,14 +101,22 @@ def test_two_consoles_editing_the_same_section_at_once_keep_both_texts(
 def test_confirming_a_draft_line_creates_a_real_action_item(console: Console, resolved: str) -> None:
     started = postmortem.start(console, resolved)
     section = started.section("action_items")
-    text = section.text + "\n- [ ] Make the canary mandatory — owner: Sam; due: 2026-12-10; type: prevent; " \
-                          "priority: P2; finding: the deploy skipped the canary"
+    text = (
+        section.text + "\n- [ ] Make the canary mandatory — owner: Sam; due: 2026-12-10; type: prevent; "
+        "priority: P2; finding: the deploy skipped the canary"
+    )
     line = text.count("\n")
     confirmed = postmortem.confirm_action(console, resolved, line, text=text, base=section.head)
     item = confirmed.item
     assert (item.title, item.owner, item.due.isoformat(), item.priority, item.type, item.source, item.finding) == (
-        "Make the canary mandatory", "Sam", "2026-12-10", "P2", "prevent", "postmortem",
-        "the deploy skipped the canary")
+        "Make the canary mandatory",
+        "Sam",
+        "2026-12-10",
+        "P2",
+        "prevent",
+        "postmortem",
+        "the deploy skipped the canary",
+    )
     stored = fold_actions(console.reads.stream(incident_stream(resolved)))
     assert item.id in stored  # in the incident's stream, like every action item
     lines = confirmed.postmortem.section("action_items").text.split("\n")
@@ -133,8 +156,9 @@ def test_exports_and_the_listing(console: Console, resolved: str) -> None:
     assert [found.incident_id for found in postmortem.listing(console)] == [resolved]
 
 
-def test_the_team_template_is_shared_and_used(console: Console, resolved: str,
-                                              open_console: Callable[..., Console]) -> None:
+def test_the_team_template_is_shared_and_used(
+    console: Console, resolved: str, open_console: Callable[..., Console]
+) -> None:
     body = "{% block summary %}{{ incident.title }} lasted {{ figures.resolve }}.{% endblock %}"
     postmortem.save_template(console, "short", "Short one", body)
     other = open_console(user="Sam Okafor")

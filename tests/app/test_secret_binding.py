@@ -11,34 +11,34 @@ from typing import Any
 import keyring.errors
 import pytest
 
-from commander.app import actions, alerts, connections, paging, publishing
+from commander.app import actions, alerts, connections, paging
 from commander.app.console import Console
-from commander.domain import pagers as pager_settings
-from commander.domain import triage
-from commander.domain.actions import NewAction
-from commander.domain.decisions import Declaration
-from commander.domain.destinations import FAMILY as DESTINATIONS
-from commander.domain.errors import DomainError
-from commander.domain.events import EventDraft
-from commander.domain.trackers import FAMILY as TRACKERS
+from commander.app.updates import publishing
+from commander.domain.actions.items import NewAction
+from commander.domain.actions.trackers import FAMILY as TRACKERS
+from commander.domain.alerts import triage
+from commander.domain.core.errors import DomainError
+from commander.domain.core.events import EventDraft
+from commander.domain.incident.decisions import Declaration
+from commander.domain.paging import pagers as pager_settings
+from commander.domain.updates.destinations import FAMILY as DESTINATIONS
 from commander.integrations.destinations import statuspage
 from commander.integrations.secrets import SecretNotKept, SecretStore
-from tests.integrations.fakes import FakeService, Reply, Request, serve
-from tests.integrations.pagerduty_fake import ROUTING_KEY, PagerDutyFake
+from tests.helpers.fakes import FakeService, Reply, Request, serve
+from tests.helpers.keyring_memory import MemoryKeyring
+from tests.helpers.pagerduty_fake import ROUTING_KEY, PagerDutyFake
+from tests.helpers.tracker_fakes import TOKEN as TRACKER_TOKEN
+from tests.helpers.tracker_fakes import FakeGitHub
 from tests.integrations.test_chat_destinations import SlackApiLike
 from tests.integrations.test_status_pages import StatuspageFake
 from tests.integrations.test_teams_matrix import ROOM, TOKEN, Homeserver
-from tests.integrations.tracker_fakes import TOKEN as TRACKER_TOKEN
-from tests.integrations.tracker_fakes import FakeGitHub
-from tests.keyring_memory import MemoryKeyring
 
 LEGIT = "https://legit.example"  # where the team first pointed the connection; never contacted here
 
 
 @pytest.fixture
 def incident(console: Console) -> str:
-    return console.declare(Declaration(title="Checkout API returning 502s", severity="SEV1",
-                                       services=("checkout",))).id
+    return console.declare(Declaration(title="Checkout API returning 502s", severity="SEV1", services=("checkout",))).id
 
 
 def carried(requests: list[Request], secret: str) -> bool:
@@ -69,19 +69,31 @@ def readd_destination(console: Console, name: str, options: dict[str, str]) -> N
 
 
 DESTINATION_CASES: dict[str, tuple[Callable[[], Any], str, dict[str, str], Callable[[FakeService], dict[str, str]]]] = {
-    "slack-api": (lambda: SlackApiLike(token="xoxb-good"), "xoxb-good",
-                  {"channel": "C0INCIDENT", "api_url": f"{LEGIT}/api"},
-                  lambda server: {"channel": "C0INCIDENT", "api_url": f"{server.base}/api"}),
-    "matrix": (Homeserver, TOKEN, {"homeserver": LEGIT, "room": ROOM},
-               lambda server: {"homeserver": server.base, "room": ROOM}),
-    "statuspage": (lambda: StatuspageFake("sp-key", window=0.1), "sp-key", {"page_id": "pg1", "api_url": LEGIT},
-                   lambda server: {"page_id": "pg1", "api_url": server.base}),
+    "slack-api": (
+        lambda: SlackApiLike(token="xoxb-good"),
+        "xoxb-good",
+        {"channel": "C0INCIDENT", "api_url": f"{LEGIT}/api"},
+        lambda server: {"channel": "C0INCIDENT", "api_url": f"{server.base}/api"},
+    ),
+    "matrix": (
+        Homeserver,
+        TOKEN,
+        {"homeserver": LEGIT, "room": ROOM},
+        lambda server: {"homeserver": server.base, "room": ROOM},
+    ),
+    "statuspage": (
+        lambda: StatuspageFake("sp-key", window=0.1),
+        "sp-key",
+        {"page_id": "pg1", "api_url": LEGIT},
+        lambda server: {"page_id": "pg1", "api_url": server.base},
+    ),
 }
 
 
 @pytest.mark.parametrize("kind", list(DESTINATION_CASES))
 def test_a_readded_destination_gets_no_token_until_its_new_address_is_confirmed(
-        kind: str, console: Console, incident: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    kind: str, console: Console, incident: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(statuspage, "RATE", 0.1)
     make_fake, secret, first, hostile = DESTINATION_CASES[kind]
     fake = make_fake()
@@ -120,8 +132,9 @@ def test_a_readded_tracker_gets_no_token(console: Console, incident: str) -> Non
     with serve(FakeGitHub()) as listener:
         known = actions.trackers(console)
         console.record(TRACKERS.remove(known, "gh"))
-        console.record(TRACKERS.add(actions.trackers(console), "github", "gh",
-                                    {"repo": "acme/shop", "api_url": listener.base}))
+        console.record(
+            TRACKERS.add(actions.trackers(console), "github", "gh", {"repo": "acme/shop", "api_url": listener.base})
+        )
         with pytest.raises(DomainError, match="settings of gh changed.*commander tracker trust 'gh'"):
             actions.push(console, item.reference, "gh", SecretStore())
         assert listener.requests == []
@@ -136,8 +149,11 @@ def test_a_readded_pager_gets_no_routing_key(console: Console, incident: str) ->
     with serve(fake) as listener:
         known = paging.pagers(console)
         console.record(pager_settings.remove_pager(known, "PD"))
-        console.record(pager_settings.add_pager(paging.pagers(console), "pagerduty", "PD",
-                                                {"api_url": f"{listener.base}/v2/enqueue"}, {}))
+        console.record(
+            pager_settings.add_pager(
+                paging.pagers(console), "pagerduty", "PD", {"api_url": f"{listener.base}/v2/enqueue"}, {}
+            )
+        )
         with pytest.raises(DomainError, match="settings of PD changed.*commander pager trust 'PD'"):
             paging.page_person(console, incident, "Sam", "PD", SecretStore())
         assert listener.requests == []
@@ -151,8 +167,11 @@ def test_a_readded_alert_source_gets_no_token(console: Console) -> None:
     with serve(lambda request: Reply(200, "[]", {"content-type": "application/json"})) as listener:
         known = alerts.sources(console)
         console.record(triage.remove_source(known, "prod"))
-        console.record(triage.add_source(alerts.sources(console), "alertmanager", "prod", listener.base,
-                                         {"auth": "bearer"}, console.policy))
+        console.record(
+            triage.add_source(
+                alerts.sources(console), "alertmanager", "prod", listener.base, {"auth": "bearer"}, console.policy
+            )
+        )
         [result] = alerts.fetch_all(console, SecretStore())
         assert not result.up and "settings of prod changed" in result.error
         assert listener.requests == []
@@ -162,7 +181,8 @@ def test_a_readded_alert_source_gets_no_token(console: Console) -> None:
 
 
 def test_a_secret_from_before_bindings_is_bound_on_first_use_unless_the_name_was_readded(
-        console: Console, incident: str, memory_keyring: MemoryKeyring) -> None:
+    console: Console, incident: str, memory_keyring: MemoryKeyring
+) -> None:
     with serve(Homeserver()) as server:
         publishing.add(console, "matrix", "ops", {"homeserver": server.base, "room": ROOM}, TOKEN, SecretStore())
         memory_keyring.items.pop(("commander", "endpoint:destination:ops"))  # as an older Commander kept it
@@ -186,8 +206,9 @@ def test_plain_http_is_refused_except_for_loopback(console: Console, address: st
         alerts.add_source(console, "alertmanager", "prod", address, {"auth": "bearer"}, "t", SecretStore())
     assert publishing.destinations(console) == {} and paging.pagers(console) == {} and alerts.sources(console) == {}
     alerts.add_source(console, "alertmanager", "open", address, {}, "", SecretStore())  # no token: allowed
-    for number, loopback in enumerate(("http://127.0.0.1:9/x", "http://127.8.9.10/x", "http://[::1]:9/x",
-                                       "http://localhost:9/x")):
+    for number, loopback in enumerate(
+        ("http://127.0.0.1:9/x", "http://127.8.9.10/x", "http://[::1]:9/x", "http://localhost:9/x")
+    ):
         publishing.add(console, "webhook", f"hook {number}", {"url": loopback}, "signing-key", SecretStore())
 
 
@@ -197,8 +218,15 @@ def test_plain_http_written_into_the_store_is_refused_before_sending(console: Co
     known = publishing.destinations(console)
     console.record(DESTINATIONS.remove(known, "hook"))
     # a peer's console without the check (or a row written by hand) names a plain http:// address elsewhere
-    console.record([EventDraft(DESTINATIONS.stream, "destination.added",
-                               {"name": "hook", "kind": "webhook", "options": {"url": "http://hooks.example/x"}})])
+    console.record(
+        [
+            EventDraft(
+                DESTINATIONS.stream,
+                "destination.added",
+                {"name": "hook", "kind": "webhook", "options": {"url": "http://hooks.example/x"}},
+            )
+        ]
+    )
     assert "plain http://" in refusal(console, incident, "hook")
 
 
@@ -226,19 +254,31 @@ def test_a_keyring_that_refuses_the_secret_refuses_the_add(console: Console, ref
     assert refusing._session == {}  # not quietly kept for the session either
 
 
-def test_without_any_keyring_the_secret_is_kept_for_the_session_and_still_bound(console: Console,
-                                                                                incident: str) -> None:
+def test_without_any_keyring_the_secret_is_kept_for_the_session_and_still_bound(
+    console: Console, incident: str
+) -> None:
     from keyring.backends.fail import Keyring as NoKeyring
 
     session: dict[str, str] = {}
     with serve(Homeserver()) as server:
-        _, kept = publishing.add(console, "matrix", "ops", {"homeserver": server.base, "room": ROOM}, TOKEN,
-                                 SecretStore(NoKeyring(), session=session))
+        _, kept = publishing.add(
+            console,
+            "matrix",
+            "ops",
+            {"homeserver": server.base, "room": ROOM},
+            TOKEN,
+            SecretStore(NoKeyring(), session=session),
+        )
         assert kept is False and "ops" in publishing.destinations(console)
-        assert publishing.send_update(console, incident, "initial", ["ops"],
-                                      SecretStore(NoKeyring(), session=session))["ops"].state == "delivered"
+        assert (
+            publishing.send_update(console, incident, "initial", ["ops"], SecretStore(NoKeyring(), session=session))[
+                "ops"
+            ].state
+            == "delivered"
+        )
         with serve(Homeserver()) as listener:
             readd_destination(console, "ops", {"homeserver": listener.base, "room": ROOM})
-            assert "settings of ops changed" in refusal_with(console, incident, "ops",
-                                                             SecretStore(NoKeyring(), session=session))
+            assert "settings of ops changed" in refusal_with(
+                console, incident, "ops", SecretStore(NoKeyring(), session=session)
+            )
             assert listener.requests == []

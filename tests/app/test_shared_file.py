@@ -12,14 +12,15 @@ from pathlib import Path
 import pytest
 
 from commander.app.console import Console
-from commander.domain.clock import to_ms
-from commander.domain.decisions import Declaration
+from commander.domain.core.clock import to_ms
+from commander.domain.incident.decisions import Declaration
 from tests.app.conftest import Heard
-from tests.domain.replica import canonical, timeline_dump
+from tests.helpers.replica import canonical, timeline_dump
 
 
 def test_a_second_console_sees_the_first_ones_events_via_catch_up(
-        console: Console, incident_id: str, open_console: Callable[..., Console]) -> None:
+    console: Console, incident_id: str, open_console: Callable[..., Console]
+) -> None:
     other = open_console(user="Sam")
     other_view = other.view(incident_id)  # open in both windows
     heard = Heard()
@@ -39,7 +40,8 @@ def test_a_second_console_sees_the_first_ones_events_via_catch_up(
 
 
 def test_a_write_picks_up_what_arrived_meanwhile_in_the_same_call(
-        console: Console, incident_id: str, open_console: Callable[..., Console]) -> None:
+    console: Console, incident_id: str, open_console: Callable[..., Console]
+) -> None:
     other = open_console(user="Sam")
     heard = Heard()
     other.subscribe(heard)
@@ -48,15 +50,19 @@ def test_a_write_picks_up_what_arrived_meanwhile_in_the_same_call(
     assert heard.calls == [theirs + mine]
     (later,) = other.add_note(incident_id, "after reading Alex's note")
     assert later.order > theirs[0].order  # the write observed Alex's stamp: what follows sorts after it
-    assert [n.text for n in other.state(incident_id).notes.values()] == ["from Alex", "from Sam",
-                                                                         "after reading Alex's note"]
+    assert [n.text for n in other.state(incident_id).notes.values()] == [
+        "from Alex",
+        "from Sam",
+        "after reading Alex's note",
+    ]
     assert other.catch_up() == []
     console.catch_up()
     assert canonical(console.state(incident_id)) == canonical(other.state(incident_id))
 
 
 def test_a_new_incident_from_another_console_reaches_the_list(
-        console: Console, open_console: Callable[..., Console]) -> None:
+    console: Console, open_console: Callable[..., Console]
+) -> None:
     other = open_console()
     state = other.declare(Declaration(title="Search slow", severity="SEV3"))
     assert [e.stream for e in console.catch_up()] == [f"incident:{state.id}"] * 2
@@ -64,18 +70,18 @@ def test_a_new_incident_from_another_console_reaches_the_list(
 
 
 def test_a_note_written_by_one_process_is_read_by_a_fresh_console(
-        store_file: Path, open_console: Callable[..., Console]) -> None:
+    store_file: Path, open_console: Callable[..., Console]
+) -> None:
     """Durability: another process writes, exits; a console built afterwards reads it back."""
     script = textwrap.dedent(f"""
         from commander.app.bootstrap import build_console
-        from commander.domain.decisions import Declaration
+        from commander.domain.incident.decisions import Declaration
         console = build_console({str(store_file)!r}, user="Kim")
         state = console.declare(Declaration(title="Disk full on db-3", severity="SEV2"))
         console.add_note(state.id, "Freed 40 GB; writes resumed")
         print(state.reference)
     """)
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
-                          check=False)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     reference = done.stdout.strip()
     fresh = open_console()
@@ -86,7 +92,8 @@ def test_a_note_written_by_one_process_is_read_by_a_fresh_console(
 
 
 def test_a_reply_from_a_console_with_a_slow_clock_sorts_after_what_it_answers(
-        open_console: Callable[..., Console]) -> None:
+    open_console: Callable[..., Console],
+) -> None:
     fast, slow = open_console(user="Alex"), open_console(user="Sam")
     behind = timedelta(minutes=7)
     slow_wall = lambda: datetime.now(UTC) - behind  # noqa: E731
@@ -105,8 +112,9 @@ def test_a_reply_from_a_console_with_a_slow_clock_sorts_after_what_it_answers(
 
 
 def test_a_busy_incident_written_elsewhere_is_not_refolded_for_every_batch(
-        open_console: Callable[..., Console], monkeypatch: pytest.MonkeyPatch) -> None:
-    from commander.domain.timeline import IncidentView
+    open_console: Callable[..., Console], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from commander.domain.timeline.entries import IncidentView
 
     writer, watcher = open_console(user="Sam"), open_console(user="Alex")
     incident = writer.declare(Declaration(title="Checkout 502s", severity="SEV2"))

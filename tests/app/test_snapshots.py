@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from commander.app.console import Console
-from commander.domain import decisions, snapshot
-from commander.domain.decisions import Declaration
-from commander.domain.events import incident_stream
-from commander.domain.timeline import IncidentView
-from tests.domain.replica import canonical, timeline_dump
+from commander.domain.core.events import incident_stream
+from commander.domain.incident import decisions, snapshot
+from commander.domain.incident.decisions import Declaration
+from commander.domain.timeline.entries import IncidentView
+from tests.helpers.replica import canonical, timeline_dump
 
 
 @pytest.fixture(autouse=True)
@@ -41,8 +41,9 @@ def _snapshots(store: Path) -> int:
         return int(conn.execute("SELECT count(*) FROM snapshots").fetchone()[0])
 
 
-def test_a_long_incident_is_snapshotted_and_reopens_from_it(open_console: Callable[..., Console],
-                                                            store_file: Path) -> None:
+def test_a_long_incident_is_snapshotted_and_reopens_from_it(
+    open_console: Callable[..., Console], store_file: Path
+) -> None:
     first = open_console()
     incident_id = _long_incident(first)
     first.forget(incident_id)
@@ -63,8 +64,9 @@ def test_a_long_incident_is_snapshotted_and_reopens_from_it(open_console: Callab
     assert view.entries[-1].text == "and one more"
 
 
-def test_an_event_older_than_the_snapshot_makes_the_console_refold(open_console: Callable[..., Console],
-                                                                   store_file: Path) -> None:
+def test_an_event_older_than_the_snapshot_makes_the_console_refold(
+    open_console: Callable[..., Console], store_file: Path
+) -> None:
     console = open_console()
     incident_id = _long_incident(console)
     console.forget(incident_id)

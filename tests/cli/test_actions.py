@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from tests.cli.conftest import Run, refused
-from tests.integrations.fakes import Reply, serve
-from tests.integrations.tracker_fakes import FAKES, TOKEN, FakeJira, options
-from tests.keyring_memory import MemoryKeyring
+from tests.helpers.fakes import Reply, serve
+from tests.helpers.keyring_memory import MemoryKeyring
+from tests.helpers.tracker_fakes import FAKES, TOKEN, FakeJira, options
 
 
 def settings(kind: str, base: str) -> list[str]:
@@ -21,8 +21,18 @@ def settings(kind: str, base: str) -> list[str]:
 def test_add_list_and_close_items(run: Run, declare: Callable[..., str]) -> None:
     ref = declare()
     late = run("action", "add", ref, "Write the rollback runbook", "--due", "2020-01-01", "--owner", "Sam").out.strip()
-    soon = run("action", "add", ref, "Alert on consumer lag", "--type", "detect", "--priority", "p2",
-               "--finding", "Lag went unnoticed for 20 minutes").out.strip()
+    soon = run(
+        "action",
+        "add",
+        ref,
+        "Alert on consumer lag",
+        "--type",
+        "detect",
+        "--priority",
+        "p2",
+        "--finding",
+        "Lag went unnoticed for 20 minutes",
+    ).out.strip()
     assert late.startswith("ACT-") and soon.startswith("ACT-")
     listed = run("action", "list").out.splitlines()
     assert listed[0].split() == ["ID", "DUE", "PRI", "TYPE", "OWNER", "INCIDENT", "STATUS", "TITLE"]
@@ -64,8 +74,9 @@ def test_items_are_listed_per_incident(run: Run, declare: Callable[..., str]) ->
 
 
 @pytest.mark.parametrize("kind", sorted(FAKES))
-def test_push_to_each_tracker_then_refresh_its_status(run: Run, declare: Callable[..., str], kind: str,
-                                                      memory_keyring: MemoryKeyring, db: Path) -> None:
+def test_push_to_each_tracker_then_refresh_its_status(
+    run: Run, declare: Callable[..., str], kind: str, memory_keyring: MemoryKeyring, db: Path
+) -> None:
     ref = declare()
     item = run("action", "add", ref, "Alert on consumer lag", "--due", "2020-01-01").out.strip()
     fake = FAKES[kind]()
@@ -96,11 +107,21 @@ def test_push_to_each_tracker_then_refresh_its_status(run: Run, declare: Callabl
 def test_a_refusal_is_one_sentence_and_nothing_is_recorded(run: Run, declare: Callable[..., str]) -> None:
     ref = declare()
     item = run("action", "add", ref, "x").out.strip()
-    refused(run("action", "push", item, "--to", "nowhere"), "No tracker called nowhere",
-            "commander tracker add")
+    refused(run("action", "push", item, "--to", "nowhere"), "No tracker called nowhere", "commander tracker add")
     with serve(FakeJira()) as jira:
-        assert run("tracker", "add", "jira", "ops-jira", *settings("jira", jira.base), "--option",
-                   "issuetype=Story", stdin=TOKEN + "\n").code == 0
+        assert (
+            run(
+                "tracker",
+                "add",
+                "jira",
+                "ops-jira",
+                *settings("jira", jira.base),
+                "--option",
+                "issuetype=Story",
+                stdin=TOKEN + "\n",
+            ).code
+            == 0
+        )
         refused(run("action", "push", item, "--to", "ops-jira"), "Specify a valid issue type", "issuetype")
     assert run("action", "list", "--json").json()[0]["trackers"] == []
     assert [e for e in run("show", ref, "--json").json()["timeline"] if e["kind"] == "action.pushed"] == []
@@ -126,8 +147,9 @@ def test_tracker_settings_and_secrets(run: Run, memory_keyring: MemoryKeyring) -
     refused(run("tracker", "remove", "gh"), "No tracker called gh")
 
 
-def test_a_computer_without_the_secret_says_where_to_add_it(run: Run, declare: Callable[..., str],
-                                                           memory_keyring: MemoryKeyring) -> None:
+def test_a_computer_without_the_secret_says_where_to_add_it(
+    run: Run, declare: Callable[..., str], memory_keyring: MemoryKeyring
+) -> None:
     item = run("action", "add", declare(), "x").out.strip()
     run("tracker", "add", "github", "gh", "--option", "repo=acme/shop", stdin="t\n")
     memory_keyring.items.clear()  # another computer: the settings are shared, the secret is not

@@ -11,33 +11,58 @@ from pathlib import Path
 import pytest
 
 from tests.cli.conftest import Result, Run, refused
-from tests.integrations import alertmanager as shared
-from tests.integrations.alertmanager import RunningAlertmanager, alert, new_test_label
+from tests.helpers import alertmanager as shared
+from tests.helpers.alertmanager import RunningAlertmanager, alert, new_test_label
 
 alertmanager = shared.alertmanager  # the session's one Alertmanager process
 
-WEBHOOK = {"receiver": "commander", "status": "firing", "version": "4", "groupKey": "{}:{}", "truncatedAlerts": 0,
-           "groupLabels": {"alertname": "ProbeFailure"}, "commonLabels": {}, "commonAnnotations": {},
-           "externalURL": "http://alertmanager:9093",
-           "alerts": [{"status": "firing", "labels": {"alertname": "ProbeFailure", "job": "http_checks",
-                                                      "severity": "critical"},
-                       "annotations": {"summary": "Probe failing: https://shop.example"},
-                       "startsAt": "2026-11-28T08:08:45.828Z", "endsAt": "0001-01-01T00:00:00Z",
-                       "generatorURL": "http://prometheus:9090/graph", "fingerprint": "1a30ba71cca2921f"}]}
-PAGERDUTY = {"routing_key": "R0UTINGKEY", "event_action": "trigger", "dedup_key": "disk-db-1",
-             "payload": {"summary": "Disk 91% full on db-1", "source": "db-1", "severity": "warning",
-                         "group": "orders-db", "class": "DiskFilling"}}
+WEBHOOK = {
+    "receiver": "commander",
+    "status": "firing",
+    "version": "4",
+    "groupKey": "{}:{}",
+    "truncatedAlerts": 0,
+    "groupLabels": {"alertname": "ProbeFailure"},
+    "commonLabels": {},
+    "commonAnnotations": {},
+    "externalURL": "http://alertmanager:9093",
+    "alerts": [
+        {
+            "status": "firing",
+            "labels": {"alertname": "ProbeFailure", "job": "http_checks", "severity": "critical"},
+            "annotations": {"summary": "Probe failing: https://shop.example"},
+            "startsAt": "2026-11-28T08:08:45.828Z",
+            "endsAt": "0001-01-01T00:00:00Z",
+            "generatorURL": "http://prometheus:9090/graph",
+            "fingerprint": "1a30ba71cca2921f",
+        }
+    ],
+}
+PAGERDUTY = {
+    "routing_key": "R0UTINGKEY",
+    "event_action": "trigger",
+    "dedup_key": "disk-db-1",
+    "payload": {
+        "summary": "Disk 91% full on db-1",
+        "source": "db-1",
+        "severity": "warning",
+        "group": "orders-db",
+        "class": "DiskFilling",
+    },
+}
 
 
 @pytest.fixture
 def firing(alertmanager: RunningAlertmanager, run: Run) -> str:
     """Two alerts firing for this test, read through a source filtered on them; returns the test label."""
     test = new_test_label()
-    alertmanager.post(alert(test, "HighErrorRate", service="checkout", severity="critical", instance="lb-1",
-                            summary="5xx above 5%"),
-                      alert(test, "DiskFilling", job="node", severity="warning", summary="/var 91% full"))
-    added = run("alerts", "source", "add", "alertmanager", "prod", "--url", alertmanager.url,
-                "--filter", f'test="{test}"')
+    alertmanager.post(
+        alert(test, "HighErrorRate", service="checkout", severity="critical", instance="lb-1", summary="5xx above 5%"),
+        alert(test, "DiskFilling", job="node", severity="warning", summary="/var 91% full"),
+    )
+    added = run(
+        "alerts", "source", "add", "alertmanager", "prod", "--url", alertmanager.url, "--filter", f'test="{test}"'
+    )
     assert added.code == 0, added.err
     return test
 
@@ -49,15 +74,33 @@ def fingerprints(run: Run) -> dict[str, str]:
 
 
 def test_sources_are_added_listed_and_removed_with_the_secret_from_stdin(run: Run) -> None:
-    added = run("alerts", "source", "add", "alertmanager", "prod", "--url", "https://am.example:9093",
-                "--auth", "basic", "--user", "ops", stdin="s3cret\n")
+    added = run(
+        "alerts",
+        "source",
+        "add",
+        "alertmanager",
+        "prod",
+        "--url",
+        "https://am.example:9093",
+        "--auth",
+        "basic",
+        "--user",
+        "ops",
+        stdin="s3cret\n",
+    )
     assert added.code == 0 and added.out == "Added prod (alertmanager, https://am.example:9093).\n"
     listed = run("alerts", "source", "list")
     assert "prod" in listed.out and "basic, secret here" in listed.out and "s3cret" not in listed.out
-    refused(run("alerts", "source", "add", "alertmanager", "prod", "--url", "https://x.example"),
-            "already an alert source called prod")
-    refused(run("alerts", "source", "add", "alertmanager", "b", "--url", "https://x.example", "--auth", "bearer",
-                stdin="\n"), "No secret given")
+    refused(
+        run("alerts", "source", "add", "alertmanager", "prod", "--url", "https://x.example"),
+        "already an alert source called prod",
+    )
+    refused(
+        run(
+            "alerts", "source", "add", "alertmanager", "b", "--url", "https://x.example", "--auth", "bearer", stdin="\n"
+        ),
+        "No secret given",
+    )
     assert run("alerts", "source", "secret", "prod", stdin="n3w\n").out == "Kept the secret for prod in the keyring.\n"
     assert run("alerts", "source", "remove", "prod").out == "Removed prod.\n"
     assert "No alert sources yet" in run("alerts", "source", "list").out
@@ -97,8 +140,9 @@ def test_declare_attach_noise_from_the_command_line(run: Run, firing: str) -> No
     refused(run("alerts", "declare", "ffffffff"), "No firing alert has a fingerprint starting with 'ffffffff'")
 
 
-def test_silence_is_shown_confirmed_created_listed_and_expired(run: Run, alertmanager: RunningAlertmanager,
-                                                              firing: str) -> None:
+def test_silence_is_shown_confirmed_created_listed_and_expired(
+    run: Run, alertmanager: RunningAlertmanager, firing: str
+) -> None:
     found = fingerprints(run)
     ref = run("alerts", "declare", found["HighErrorRate"]).out.strip()
     asked = run("alerts", "silence", ref, "--minutes", "45", "--comment", "rolling back")
@@ -123,22 +167,28 @@ def test_silence_is_shown_confirmed_created_listed_and_expired(run: Run, alertma
     assert all(a["status"]["state"] == "active" for a in alertmanager.alerts(firing))
     assert "Silence expired in prod" in run("show", ref).out
     refused(run("alerts", "expire", "00000000-0000-0000-0000-000000000000"), "name its source with --source")
-    refused(run("alerts", "expire", "00000000-0000-0000-0000-000000000000", "--source", "prod"),
-            "Could not expire the silence in prod", "silence not found")
+    refused(
+        run("alerts", "expire", "00000000-0000-0000-0000-000000000000", "--source", "prod"),
+        "Could not expire the silence in prod",
+        "silence not found",
+    )
 
 
-def test_pushed_alerts_are_ingested_from_a_file_or_stdin(run: Run, tmp_path: Path,
-                                                         declare: Callable[..., str]) -> None:
+def test_pushed_alerts_are_ingested_from_a_file_or_stdin(run: Run, tmp_path: Path, declare: Callable[..., str]) -> None:
     pushed = tmp_path / "alerts.json"
     pushed.write_text(json.dumps([WEBHOOK, PAGERDUTY]), encoding="utf-8")
     assert run("alerts", "ingest", str(pushed)).out == "Ingested 2 firing and 0 resolved alerts (source: file).\n"
     listed = run("alerts", "list", "--source", "file", "--json").json()
-    assert {a["fingerprint"]: a["service"] for a in listed["alerts"]} == {"1a30ba71cca2921f": "http_checks",
-                                                                          "disk-db-1": "orders-db"}
+    assert {a["fingerprint"]: a["service"] for a in listed["alerts"]} == {
+        "1a30ba71cca2921f": "http_checks",
+        "disk-db-1": "orders-db",
+    }
     assert "R0UTINGKEY" not in json.dumps(listed)
     resolve = {"routing_key": "R0UTINGKEY", "event_action": "resolve", "dedup_key": "disk-db-1"}
-    assert run("alerts", "ingest", "-", stdin=json.dumps(resolve)).out == \
-        "Ingested 0 firing and 1 resolved alert (source: file).\n"
+    assert (
+        run("alerts", "ingest", "-", stdin=json.dumps(resolve)).out
+        == "Ingested 0 firing and 1 resolved alert (source: file).\n"
+    )
     assert [a["fingerprint"] for a in run("alerts", "list", "--json").json()["alerts"]] == ["1a30ba71cca2921f"]
     ref = declare()
     refused(run("alerts", "silence", ref, "1a30ba71", "--yes"), "ingested from a file")

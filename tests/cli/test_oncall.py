@@ -38,7 +38,7 @@ escalation_policies:
 services:
   payments: Payments
 """
-SATURDAY = "2026-06-06T12:00:00Z"   # a Saturday: only the weekly rotation has someone
+SATURDAY = "2026-06-06T12:00:00Z"  # a Saturday: only the weekly rotation has someone
 
 
 @pytest.fixture
@@ -81,8 +81,18 @@ def test_an_override_covers_someone_lists_and_cancels(run: Run, imported: Path) 
     start = (datetime.now(UTC) + timedelta(days=1)).replace(microsecond=0)
     end = start + timedelta(days=14)
     on_call = run("oncall", "now", "--at", start.isoformat(), "--json").json()[0]["on_call"]["person"]
-    added = run("oncall", "override", "payments primary", "Lee", "--from", start.isoformat(), "--to", end.isoformat(),
-                "--covers", on_call)
+    added = run(
+        "oncall",
+        "override",
+        "payments primary",
+        "Lee",
+        "--from",
+        start.isoformat(),
+        "--to",
+        end.isoformat(),
+        "--covers",
+        on_call,
+    )
     assert added.code == 0, added.err
     assert added.out.startswith("Override ") and f"covering {on_call}." in added.out
     short = added.out.split()[1].rstrip(":")
@@ -111,15 +121,30 @@ def test_the_ics_export_reads_back_with_crlf_lines_per_person(run: Run, imported
     assert {e.decoded("DTSTART").astimezone(UTC).hour for e in weekly} == {15, 16}
     assert b"BEGIN:DAYLIGHT" in raw
     dana = tmp_path / "dana.ics"
-    assert run("oncall", "export", "Payments primary", "--person", "dana", "--out", str(dana), "--from",
-               "2026-03-23", "--weeks", "1").out.startswith("Wrote 5 of dana's shifts")
-    refused(run("oncall", "export", "Payments primary", "--person", "Zed", "--out", str(dana)),
-            "Zed is not on the schedule 'Payments primary'", "Alex, Sam, Dana")
+    assert run(
+        "oncall",
+        "export",
+        "Payments primary",
+        "--person",
+        "dana",
+        "--out",
+        str(dana),
+        "--from",
+        "2026-03-23",
+        "--weeks",
+        "1",
+    ).out.startswith("Wrote 5 of dana's shifts")
+    refused(
+        run("oncall", "export", "Payments primary", "--person", "Zed", "--out", str(dana)),
+        "Zed is not on the schedule 'Payments primary'",
+        "Alex, Sam, Dana",
+    )
 
 
 def test_the_fairness_report_splits_off_hours(run: Run, imported: Path) -> None:
-    report = run("oncall", "report", "--since", "2026-06-01T07:00:00Z", "--until", "2026-06-08T07:00:00Z",
-                 "--json").json()
+    report = run(
+        "oncall", "report", "--since", "2026-06-01T07:00:00Z", "--until", "2026-06-08T07:00:00Z", "--json"
+    ).json()
     people = {row["person"]: row for row in report["people"]}
     assert people["Dana"]["hours"] == 40 and people["Dana"]["off_hours"] == 0
     weekly = next(row for name, row in people.items() if name != "Dana")
@@ -130,14 +155,20 @@ def test_the_fairness_report_splits_off_hours(run: Run, imported: Path) -> None:
 
 def test_escalation_list_route_and_resolve(run: Run, imported: Path) -> None:
     listing = run("escalation", "list").out
-    assert listing.splitlines() == ["Payments  (runs once; services: payments)",
-                                    "  1. schedule Payments primary; next level after 15 min",
-                                    "  2. person Morgan; next level after 30 min"]
+    assert listing.splitlines() == [
+        "Payments  (runs once; services: payments)",
+        "  1. schedule Payments primary; next level after 15 min",
+        "  2. person Morgan; next level after 30 min",
+    ]
     assert run("escalation", "route", "checkout", "Payments").out == "checkout pages Payments.\n"
     assert run("escalation", "route", "checkout", "payments").out == "checkout pages payments. (It already did.)\n"
     second = run("oncall", "resolve", "checkout", "--level", "2", "--json").json()
-    assert second == {"service": "checkout", "policy": "Payments", "level": 2,
-                      "responders": [{"person": "Morgan", "via": None}]}
+    assert second == {
+        "service": "checkout",
+        "policy": "Payments",
+        "level": 2,
+        "responders": [{"person": "Morgan", "via": None}],
+    }
     assert run("oncall", "resolve", "payments").out.startswith("payments pages Payments, level 1:\n  ")
     refused(run("oncall", "resolve", "payments", "--level", "3"), "levels 1 to 2")
     refused(run("escalation", "remove", "Payments"), "checkout, payments page through 'Payments'")
@@ -149,11 +180,15 @@ def test_refusals_say_what_to_do(run: Run, imported: Path, tmp_path: Path) -> No
     broken.write_text("schedules:\n  - name: [unclosed\n", encoding="utf-8")
     refused(run("schedule", "import", str(broken)), "is not valid YAML (line 3", "Fix it and import again")
     refused(run("schedule", "import", str(tmp_path / "missing.yaml")), "Cannot read", "Check the path")
-    refused(run("schedule", "import", "-", stdin="schedules:\n  - name: X\n    time_zone: Mars/Base\n    layers: []\n"),
-            "In schedule 'X'")
+    refused(
+        run("schedule", "import", "-", stdin="schedules:\n  - name: X\n    time_zone: Mars/Base\n    layers: []\n"),
+        "In schedule 'X'",
+    )
     refused(run("oncall", "now", "Nope"), "No on-call schedule 'Nope'", "commander schedule import")
-    refused(run("oncall", "override", "Payments primary", "Lee", "--from", "2020-01-01 09:00", "--to",
-                "2020-01-02 09:00"), "would already be over")
+    refused(
+        run("oncall", "override", "Payments primary", "Lee", "--from", "2020-01-01 09:00", "--to", "2020-01-02 09:00"),
+        "would already be over",
+    )
     refused(run("schedule", "remove", "Payments primary"), "'Payments' pages 'Payments primary'")
 
 

@@ -8,10 +8,10 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from commander.domain.destinations import KINDS
+from commander.domain.updates.destinations import KINDS
 from tests.cli.conftest import Run
-from tests.integrations.fakes import Reply, Request, serve
-from tests.keyring_memory import MemoryKeyring
+from tests.helpers.fakes import Reply, Request, serve
+from tests.helpers.keyring_memory import MemoryKeyring
 
 MATTERMOST_POST = 16_383
 
@@ -20,18 +20,27 @@ def mattermost_like(request: Request) -> Reply:
     """An incoming webhook that takes one post of at most 16,383 characters, as Mattermost does."""
     text = json.loads(request.body)["text"]
     if len(text) > MATTERMOST_POST:
-        return Reply(400, json.dumps({"id": "api.post.create_post.message_length.app_error", "status_code": 400,
-                                      "message": "Message too long"}))
+        return Reply(
+            400,
+            json.dumps(
+                {
+                    "id": "api.post.create_post.message_length.app_error",
+                    "status_code": 400,
+                    "message": "Message too long",
+                }
+            ),
+        )
     return Reply(200, "ok")
 
 
 def test_a_cut_delivery_says_how_much_went_in_the_output_and_on_the_timeline(
-        run: Run, declare: Callable[..., str], memory_keyring: MemoryKeyring, tmp_path: Path) -> None:
+    run: Run, declare: Callable[..., str], memory_keyring: MemoryKeyring, tmp_path: Path
+) -> None:
     ref = declare()
     body = tmp_path / "long.j2"
     # 18,018 characters once filled (a line break ends it): past a Mattermost post, and a flag (two code
     # points) wherever it is cut
-    body.write_text("Timeline so far. {% for _ in range(9000) %}\U0001F1E9\U0001F1EA{% endfor %}", encoding="utf-8")
+    body.write_text("Timeline so far. {% for _ in range(9000) %}\U0001f1e9\U0001f1ea{% endfor %}", encoding="utf-8")
     assert run("update", "template", "save", "long", "--file", str(body), "--name", "Long").code == 0
     with serve(mattermost_like) as mattermost:
         assert run("destination", "add", "mattermost", "ops", stdin=mattermost.url + "\n").code == 0
@@ -55,8 +64,9 @@ def test_destination_add_help_lists_every_kind_with_its_settings(run: Run) -> No
         assert settings.count("(required)") == len(kind.required), settings
 
 
-def test_the_periodic_update_reads_right_with_and_without_a_technical_lead(run: Run,
-                                                                           declare: Callable[..., str]) -> None:
+def test_the_periodic_update_reads_right_with_and_without_a_technical_lead(
+    run: Run, declare: Callable[..., str]
+) -> None:
     ref = declare()
     without = run("update", "preview", ref, "--template", "periodic").out
     assert "What we are doing: our engineers are working to restore service." in without, without

@@ -10,17 +10,24 @@ import pytest
 
 from commander.app import bootstrap
 from tests.cli.conftest import Run, refused
-from tests.integrations.fakes import FakeService, serve
-from tests.integrations.pagerduty_fake import ROUTING_KEY, PagerDutyFake
-from tests.paging_samples import PAYMENTS_ONCALL
+from tests.helpers.fakes import FakeService, serve
+from tests.helpers.pagerduty_fake import ROUTING_KEY, PagerDutyFake
+from tests.helpers.paging_samples import PAYMENTS_ONCALL
 
 
 @pytest.fixture
 def pagerduty(run: Run, tmp_path: Path) -> Iterator[tuple[PagerDutyFake, FakeService]]:
     fake = PagerDutyFake()
     with serve(fake) as server:
-        added = run("pager", "add", "pagerduty", "PagerDuty", "--option", f"api_url={server.base}/v2/enqueue",
-                    stdin=ROUTING_KEY + "\n")
+        added = run(
+            "pager",
+            "add",
+            "pagerduty",
+            "PagerDuty",
+            "--option",
+            f"api_url={server.base}/v2/enqueue",
+            stdin=ROUTING_KEY + "\n",
+        )
         assert added.code == 0 and added.out == "Added PagerDuty.\n", added
         schedules = tmp_path / "oncall.yaml"
         schedules.write_text(PAYMENTS_ONCALL, encoding="utf-8")
@@ -34,12 +41,23 @@ def ref(declare: Callable[..., str], pagerduty: tuple[PagerDutyFake, FakeService
 
 
 def test_pagers_are_added_listed_and_removed(run: Run) -> None:
-    refused(run("pager", "add", "pagerduty", "PagerDuty", stdin="not-a-key\n"), "not a PagerDuty routing key",
-            "32 letters and digits")
+    refused(
+        run("pager", "add", "pagerduty", "PagerDuty", stdin="not-a-key\n"),
+        "not a PagerDuty routing key",
+        "32 letters and digits",
+    )
     assert run("pager", "add", "pagerduty", "PagerDuty", stdin=ROUTING_KEY + "\n").code == 0
     assert run("destination", "add", "slack", "#oncall", stdin="https://hooks.slack.example/T/B/X\n").code == 0
-    chat = run("pager", "add", "chat", "Slack", "--option", "destination=#oncall", "--option",
-               "mention=Sam=<@U0SAM>,Alex=@alex")
+    chat = run(
+        "pager",
+        "add",
+        "chat",
+        "Slack",
+        "--option",
+        "destination=#oncall",
+        "--option",
+        "mention=Sam=<@U0SAM>,Alex=@alex",
+    )
     assert chat.out == "Added Slack (chat).\n"
     listed = run("pager", "list")
     assert "PagerDuty  pagerduty  routing key here" in listed.out
@@ -53,9 +71,11 @@ def test_pagers_are_added_listed_and_removed(run: Run) -> None:
 
 def test_paging_asks_first_unless_told_yes(run: Run, ref: str, pagerduty: tuple[PagerDutyFake, FakeService]) -> None:
     fake, _ = pagerduty
-    refused(run("page", ref, "--service", "payments"),
-            "paging payments through PagerDuty reaches Sam (on call on Payments primary), level 1 of Payments",
-            "add --yes")
+    refused(
+        run("page", ref, "--service", "payments"),
+        "paging payments through PagerDuty reaches Sam (on call on Payments primary), level 1 of Payments",
+        "add --yes",
+    )
     assert fake.bodies == []
     refused(run("page", ref), "Say whom to page")
     paged = run("page", ref, "--service", "payments", "--yes")
@@ -65,8 +85,9 @@ def test_paging_asks_first_unless_told_yes(run: Run, ref: str, pagerduty: tuple[
     refused(run("page", ref, "--service", "payments", "--yes"), "payments is being paged already")
 
 
-def test_pages_are_listed_acknowledged_and_resolved(run: Run, ref: str,
-                                                    pagerduty: tuple[PagerDutyFake, FakeService]) -> None:
+def test_pages_are_listed_acknowledged_and_resolved(
+    run: Run, ref: str, pagerduty: tuple[PagerDutyFake, FakeService]
+) -> None:
     fake, _ = pagerduty
     assert run("page", "list", ref).out.startswith(f"{ref} has paged nobody.")
     run("page", ref, "--person", "Dana", "--yes")
@@ -93,8 +114,9 @@ def test_pages_are_listed_acknowledged_and_resolved(run: Run, ref: str,
     assert run("page", "resolve", ref).out == f"{ref} has no open pages.\n"
 
 
-def test_page_escalate_pages_what_is_due(run: Run, ref: str, pagerduty: tuple[PagerDutyFake, FakeService],
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_page_escalate_pages_what_is_due(
+    run: Run, ref: str, pagerduty: tuple[PagerDutyFake, FakeService], monkeypatch: pytest.MonkeyPatch
+) -> None:
     fake, _ = pagerduty
     run("page", ref, "--service", "payments", "--yes")
     assert run("page", "escalate", ref).out.startswith(f"{ref}: no escalation is due; the next is at ")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from commander.domain.postmortem_document import from_json, to_json
+from commander.domain.postmortem.document import from_json, to_json
 from tests.cli.conftest import Run, refused
 
 
@@ -49,8 +49,15 @@ def test_an_open_incident_is_refused_unless_it_is_a_dry_run(run: Run, declare: C
 
 
 def test_show_lists_sections_and_wording_to_reconsider(run: Run, started: str, tmp_path: Path) -> None:
-    run("postmortem", "edit", started, "contributing_factors", "--file", "-",
-        stdin="- Alex broke the deploy\n- The canary is optional\n")
+    run(
+        "postmortem",
+        "edit",
+        started,
+        "contributing_factors",
+        "--file",
+        "-",
+        stdin="- Alex broke the deploy\n- The canary is optional\n",
+    )
     result = run("postmortem", "show", started)
     assert result.code == 0, result.err
     assert "Postmortem: draft · owner Alex · review meeting" in result.out
@@ -62,8 +69,9 @@ def test_show_lists_sections_and_wording_to_reconsider(run: Run, started: str, t
 
 
 def test_set_changes_owner_meeting_and_status(run: Run, started: str) -> None:
-    result = run("postmortem", "set", started, "--owner", "Sam Okafor", "--meeting", "2026-12-04",
-                 "--status", "in review")
+    result = run(
+        "postmortem", "set", started, "--owner", "Sam Okafor", "--meeting", "2026-12-04", "--status", "in review"
+    )
     assert result.code == 0, result.err
     assert result.out.strip() == f"{started} postmortem: in review, owner Sam Okafor, review meeting 2026-12-04."
     listed = run("postmortem", "list")
@@ -120,8 +128,11 @@ def test_json_export_round_trips(run: Run, started: str, tmp_path: Path) -> None
 
 
 def test_edit_from_a_file_that_cannot_be_read(run: Run, started: str, tmp_path: Path) -> None:
-    refused(run("postmortem", "edit", started, "summary", "--file", str(tmp_path / "missing.md")),
-            "cannot read", "check the path")
+    refused(
+        run("postmortem", "edit", started, "summary", "--file", str(tmp_path / "missing.md")),
+        "cannot read",
+        "check the path",
+    )
 
 
 def test_the_team_template(run: Run, ref: str, tmp_path: Path) -> None:
@@ -130,8 +141,17 @@ def test_the_team_template(run: Run, ref: str, tmp_path: Path) -> None:
     bad = tmp_path / "bad.j2"
     bad.write_text("{% block sumary %}x{% endblock %}", encoding="utf-8")
     refused(run("postmortem", "template", "save", "default", "--file", str(bad)), "sumary is not a section")
-    saved = run("postmortem", "template", "save", "brief", "--name", "Brief", "--file", "-",
-                stdin="{% block summary %}{{ incident.title }}{% endblock %}")
+    saved = run(
+        "postmortem",
+        "template",
+        "save",
+        "brief",
+        "--name",
+        "Brief",
+        "--file",
+        "-",
+        stdin="{% block summary %}{{ incident.title }}{% endblock %}",
+    )
     assert saved.out.strip() == "Saved the postmortem template brief (team): Brief."
     dry = run("postmortem", "draft", ref, "--template", "brief", "--dry-run")
     assert "## Summary\n\nCheckout &lt;b>502s&lt;/b>\n" in dry.out

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from commander.domain.policy import Policy
-from tests.domain.replica import Replica, default_policy
+from commander.domain.core.policy import Policy
+from tests.helpers.replica import Replica, default_policy
 
 
 @pytest.fixture(scope="session")

@@ -16,8 +16,9 @@ SCRIPT = Path(sys.executable).with_name("commander")
 
 
 def commander(*argv: str | bytes, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run([str(SCRIPT), *argv], input=stdin, capture_output=True, timeout=60,
-                          env=os.environ.copy(), check=False)
+    return subprocess.run(
+        [str(SCRIPT), *argv], input=stdin, capture_output=True, timeout=60, env=os.environ.copy(), check=False
+    )
 
 
 def one_sentence(result: subprocess.CompletedProcess[bytes], fragment: str) -> None:
@@ -31,11 +32,35 @@ def test_bytes_that_are_not_utf8_get_a_sentence(tmp_path: Path) -> None:
     declared = commander("--db", db, "declare", "--title", "Checkout API returning 502s")
     assert declared.returncode == 0, declared.stderr
     one_sentence(commander("--db", db, "show", b"INC-\xff"), "The reference 'INC-\\xff' is not UTF-8 text")
-    one_sentence(commander("--db", db, "alerts", "source", "add", "alertmanager", "prod", "--url",
-                           "https://am.example", "--auth", "bearer", stdin=b"t\xffken\n"),
-                 "The secret is not UTF-8 text")
-    one_sentence(commander("--db", db, "remote", "set", "postgresql+psycopg://ops@127.0.0.1:9/c", "--password-stdin",
-                           stdin=b"pa\xfess\n"), "What was typed or piped in is not UTF-8 text")
+    one_sentence(
+        commander(
+            "--db",
+            db,
+            "alerts",
+            "source",
+            "add",
+            "alertmanager",
+            "prod",
+            "--url",
+            "https://am.example",
+            "--auth",
+            "bearer",
+            stdin=b"t\xffken\n",
+        ),
+        "The secret is not UTF-8 text",
+    )
+    one_sentence(
+        commander(
+            "--db",
+            db,
+            "remote",
+            "set",
+            "postgresql+psycopg://ops@127.0.0.1:9/c",
+            "--password-stdin",
+            stdin=b"pa\xfess\n",
+        ),
+        "What was typed or piped in is not UTF-8 text",
+    )
 
 
 def test_export_through_a_symlink_keeps_the_link(tmp_path: Path) -> None:

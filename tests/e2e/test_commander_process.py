@@ -23,8 +23,15 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 def commander(*argv: str, stdin: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     """Run the installed console script; the environment (private home, TZ, offscreen Qt) is inherited."""
     assert SCRIPT.exists(), f"{SCRIPT} is missing: install the package with pip install -e '.[test]'"
-    return subprocess.run([str(SCRIPT), *argv], input=stdin, capture_output=True, text=True, timeout=timeout,
-                          env=os.environ.copy(), check=False)
+    return subprocess.run(
+        [str(SCRIPT), *argv],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=os.environ.copy(),
+        check=False,
+    )
 
 
 def ok(result: subprocess.CompletedProcess[str]) -> str:
@@ -35,14 +42,28 @@ def ok(result: subprocess.CompletedProcess[str]) -> str:
 
 def test_declare_note_severity_status_show_export_list(tmp_path: Path) -> None:
     db = str(tmp_path / "commander.db")
-    ref = ok(commander("--db", db, "declare", "--title", "Checkout API returning 502s", "--severity", "SEV2",
-                       "--service", "checkout-api", "--detected-at", "20m ago")).strip()
+    ref = ok(
+        commander(
+            "--db",
+            db,
+            "declare",
+            "--title",
+            "Checkout API returning 502s",
+            "--severity",
+            "SEV2",
+            "--service",
+            "checkout-api",
+            "--detected-at",
+            "20m ago",
+        )
+    ).strip()
     assert ref.startswith("INC-") and len(ref) == 12
-    note_id = ok(commander("--db", db, "note", ref[4:10].lower(), "-",
-                           stdin="Rolled back v2.31\n502s falling\n"))
+    note_id = ok(commander("--db", db, "note", ref[4:10].lower(), "-", stdin="Rolled back v2.31\n502s falling\n"))
     ok(commander("--db", db, "--as", "Sam", "note", ref, "pods OOMKilled", "--pin"))
-    assert ok(commander("--db", db, "severity", ref, "SEV1", "--reason", "all regions")) == \
-        f"{ref}  Severity raised SEV2 → SEV1: all regions\n"
+    assert (
+        ok(commander("--db", db, "severity", ref, "SEV1", "--reason", "all regions"))
+        == f"{ref}  Severity raised SEV2 → SEV1: all regions\n"
+    )
     ok(commander("--db", db, "milestone", ref, "acknowledged", "15m ago"))
     ok(commander("--db", db, "status", ref, "mitigated", "--at", "1m ago", "--reason", "rolled back"))
 
@@ -69,8 +90,9 @@ def test_declare_note_severity_status_show_export_list(tmp_path: Path) -> None:
 
 
 def test_python_dash_m_and_exit_statuses(tmp_path: Path) -> None:
-    version = subprocess.run([sys.executable, "-m", "commander", "--version"], capture_output=True, text=True,
-                             timeout=60, check=False)
+    version = subprocess.run(
+        [sys.executable, "-m", "commander", "--version"], capture_output=True, text=True, timeout=60, check=False
+    )
     assert (version.returncode, version.stdout.strip()) == (0, "commander 0.1.0")
     not_a_db = tmp_path / "notes.txt"
     not_a_db.write_text("not a database\n" * 100)
@@ -99,8 +121,13 @@ def test_a_note_reported_saved_survives_a_kill(tmp_path: Path) -> None:
     """A writer appends notes in a loop, printing each id once `note` returns; SIGKILL it mid-run."""
     db = str(tmp_path / "commander.db")
     ref = ok(commander("--db", db, "declare", "--title", "Durability", "--severity", "SEV3")).strip()
-    writer = subprocess.Popen([sys.executable, "-c", WRITER, db, ref], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True, env=os.environ.copy())
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, db, ref],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=os.environ.copy(),
+    )
     reported: list[str] = []
     try:
         assert writer.stdout is not None
@@ -127,8 +154,14 @@ def test_gui_screenshot_writes_a_png(tmp_path: Path) -> None:
     ok(commander("--db", db, "demo"))
     shot = tmp_path / "window.png"
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    result = subprocess.run([str(SCRIPT), "--db", db, "gui", "--screenshot", str(shot), "--theme", "dark"],
-                            capture_output=True, text=True, timeout=120, env=env, check=False)
+    result = subprocess.run(
+        [str(SCRIPT), "--db", db, "gui", "--screenshot", str(shot), "--theme", "dark"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     data = shot.read_bytes()
     assert data.startswith(PNG_SIGNATURE) and len(data) > 10_000

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.test_commander_process import SCRIPT
-from tests.integrations.fakes import Reply, Request, serve
+from tests.helpers.fakes import Reply, Request, serve
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,15 +23,18 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def environment(tmp_path: Path) -> Iterator[dict[str, str]]:
     env = os.environ.copy()
-    env.update(PYTHON_KEYRING_BACKEND="tests.keyring_file.FileKeyring",
-               COMMANDER_TEST_KEYRING=str(tmp_path / "keyring.json"),
-               PYTHONPATH=str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""))
+    env.update(
+        PYTHON_KEYRING_BACKEND="tests.helpers.keyring_file.FileKeyring",
+        COMMANDER_TEST_KEYRING=str(tmp_path / "keyring.json"),
+        PYTHONPATH=str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""),
+    )
     yield env
 
 
 def commander(env: dict[str, str], *argv: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(SCRIPT), *argv], input=stdin, capture_output=True, text=True, timeout=60,
-                          env=env, cwd=ROOT, check=False)
+    return subprocess.run(
+        [str(SCRIPT), *argv], input=stdin, capture_output=True, text=True, timeout=60, env=env, cwd=ROOT, check=False
+    )
 
 
 def test_a_killed_send_is_resumed_once_the_person_decides(tmp_path: Path, environment: dict[str, str]) -> None:
@@ -46,14 +49,29 @@ def test_a_killed_send_is_resumed_once_the_person_decides(tmp_path: Path, enviro
         return Reply(204, "")
 
     with serve(hang_the_first_time) as receiver:
-        ref = commander(environment, "--db", db, "declare", "--title", "Checkout 502s",
-                        "--severity", "SEV2").stdout.strip()
-        added = commander(environment, "--db", db, "destination", "add", "webhook", "ops", "--option",
-                          f"url={receiver.url}", stdin="signing-key\n")
+        ref = commander(
+            environment, "--db", db, "declare", "--title", "Checkout 502s", "--severity", "SEV2"
+        ).stdout.strip()
+        added = commander(
+            environment,
+            "--db",
+            db,
+            "destination",
+            "add",
+            "webhook",
+            "ops",
+            "--option",
+            f"url={receiver.url}",
+            stdin="signing-key\n",
+        )
         assert added.returncode == 0, added.stderr
-        sending = subprocess.Popen([str(SCRIPT), "--db", db, "update", "send", ref, "--template", "initial",
-                                    "--to", "ops"], env=environment, cwd=ROOT, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL)
+        sending = subprocess.Popen(
+            [str(SCRIPT), "--db", db, "update", "send", ref, "--template", "initial", "--to", "ops"],
+            env=environment,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 20
         while not receiver.requests and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -83,9 +101,13 @@ def test_not_sent_is_recorded_with_the_doubt(tmp_path: Path, environment: dict[s
     with serve(lambda request: Reply(200, "ok", delay=30)) as receiver:
         ref = commander(environment, "--db", db, "declare", "--title", "Checkout 502s").stdout.strip()
         commander(environment, "--db", db, "destination", "add", "slack", "#incidents", stdin=receiver.url + "\n")
-        sending = subprocess.Popen([str(SCRIPT), "--db", db, "update", "send", ref, "--template", "initial",
-                                    "--to", "#incidents"], env=environment, cwd=ROOT, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL)
+        sending = subprocess.Popen(
+            [str(SCRIPT), "--db", db, "update", "send", ref, "--template", "initial", "--to", "#incidents"],
+            env=environment,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 20
         while not receiver.requests and time.monotonic() < deadline:
             time.sleep(0.05)

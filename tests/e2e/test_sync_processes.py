@@ -41,7 +41,7 @@ def test_three_commander_processes_stay_in_step(tmp_path: Path, pg_url: str) -> 
         ok(commander("--db", store, "sync"))
     shown = [ok(commander("--db", store, "show", ref)) for store in stores]
     assert "from console 1" in shown[0] and "from console 2" in shown[0]
-    timelines = [text[text.index("Timeline"):] if "Timeline" in text else text for text in shown]
+    timelines = [text[text.index("Timeline") :] if "Timeline" in text else text for text in shown]
     assert timelines[0] == timelines[1] == timelines[2]
 
 
@@ -51,13 +51,19 @@ def test_a_console_killed_mid_push_loses_nothing_and_sends_nothing_twice(tmp_pat
     ok(commander("--db", store, "remote", "set", pg_url, "--no-password"))
     ref = ok(commander("--db", store, "declare", "--title", "Offline work", "--severity", "SEV2")).strip()
     # Work done while offline: thousands of events waiting in the outbox.
-    code = ("from commander.app.bootstrap import build_console\n"
-            f"c = build_console({store!r}); i = c.resolve({ref!r}).id\n"
-            "for n in range(4000): c.add_note(i, f'offline note {n}')\n"
-            "c.close()\n")
+    code = (
+        "from commander.app.bootstrap import build_console\n"
+        f"c = build_console({store!r}); i = c.resolve({ref!r}).id\n"
+        "for n in range(4000): c.add_note(i, f'offline note {n}')\n"
+        "c.close()\n"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=300, env=os.environ.copy())
-    pushing = subprocess.Popen([str(SCRIPT), "--db", store, "sync"], env=os.environ.copy(),
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    pushing = subprocess.Popen(
+        [str(SCRIPT), "--db", store, "sync"],
+        env=os.environ.copy(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and len(_events(pg_url)) == 0:
         time.sleep(0.01)

@@ -14,7 +14,7 @@ from commander.app.bootstrap import build_console
 from commander.app.console import Console
 from commander.integrations import alertmanager
 from commander.integrations.secrets import SecretStore
-from tests.integrations.fakes import Reply, serve
+from tests.helpers.fakes import Reply, serve
 
 JSON = {"content-type": "application/json"}
 
@@ -40,8 +40,9 @@ def test_an_answer_nested_too_deep_is_down_not_a_recursion_error(console: Consol
     assert "answered with JSON nested deeper than 64 levels; Alertmanager never sends that" in result.error
 
 
-def test_an_answer_past_the_size_limit_is_down_before_it_is_read_whole(console: Console,
-                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_answer_past_the_size_limit_is_down_before_it_is_read_whole(
+    console: Console, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(alertmanager, "RESPONSE_MAX_BYTES", 4096)
     result = read(console, json.dumps([{"labels": {"alertname": "A", "pad": "x" * 5000}}]))
     assert result.state == "down"
@@ -49,9 +50,13 @@ def test_an_answer_past_the_size_limit_is_down_before_it_is_read_whole(console: 
 
 
 def test_an_oversize_alert_is_trimmed_so_attaching_it_stores_no_megabytes(console: Console) -> None:
-    item = {"labels": {"alertname": "HighErrorRate", "service": "checkout", "pod": "p" * 3_000_000},
-            "annotations": {"description": "d" * 1_000_000}, "fingerprint": "1a30ba71cca2921f",
-            "startsAt": "2026-11-28T09:10:00Z", "status": {"state": "active"}}
+    item = {
+        "labels": {"alertname": "HighErrorRate", "service": "checkout", "pod": "p" * 3_000_000},
+        "annotations": {"description": "d" * 1_000_000},
+        "fingerprint": "1a30ba71cca2921f",
+        "startsAt": "2026-11-28T09:10:00Z",
+        "status": {"state": "active"},
+    }
     result = read(console, json.dumps([item]))
     assert result.up
     [alert] = result.alerts

@@ -22,10 +22,15 @@ from commander.integrations.destinations.mattermost import POST_LIMIT, Mattermos
 from commander.integrations.destinations.publisher import publish
 from commander.integrations.destinations.slack import blocks
 from commander.integrations.destinations.slack_api import SlackApi
-from tests.integrations.fakes import Reply, Request, serve, slack_refusal
+from tests.helpers.fakes import Reply, Request, serve, slack_refusal
 
-UPDATE = Update("INC-7K2M9QXA", "SEV1", "investigating", "Checkout API returning 502s",
-                "We are investigating errors at checkout. <b>not markup</b>\nNext update by 09:45.")
+UPDATE = Update(
+    "INC-7K2M9QXA",
+    "SEV1",
+    "investigating",
+    "Checkout API returning 502s",
+    "We are investigating errors at checkout. <b>not markup</b>\nNext update by 09:45.",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -39,20 +44,23 @@ def run(destination: Any, update: Update = UPDATE, **options: Any) -> Outcome:
         async with httpx.AsyncClient(timeout=options.pop("timeout", 2.0)) as client:
             outcomes = await publish([destination], update, client=client, backoff=(0.05, 0.1), **options)
         return outcomes[destination.name]
+
     return asyncio.run(go())
 
 
 # --- Slack Web API ------------------------------------------------------------------------------------------
+
 
 @dataclass
 class SlackApiLike:
     """chat.postMessage as Slack answers it: HTTP 200 with `ok` false for refusals, 429 when rate limited."""
 
     token: str = "xoxb-good"
-    channels: dict[str, str] = field(default_factory=lambda: {"C0INCIDENT": "member", "C0OUTSIDE": "outside",
-                                                              "C0OLD": "archived"})
-    refuse: str = ""             # answer this error whatever was sent (account_inactive, missing_scope...)
-    limited: int = 0             # answer this many requests with 429 first
+    channels: dict[str, str] = field(
+        default_factory=lambda: {"C0INCIDENT": "member", "C0OUTSIDE": "outside", "C0OLD": "archived"}
+    )
+    refuse: str = ""  # answer this error whatever was sent (account_inactive, missing_scope...)
+    limited: int = 0  # answer this many requests with 429 first
     posted: list[dict[str, Any]] = field(default_factory=list)
 
     def __call__(self, request: Request) -> Reply:
@@ -87,8 +95,14 @@ class SlackApiLike:
             return self.answer({"ok": False, "error": refused})
         ts = f"1700000000.{len(self.posted) + 100:06d}"
         self.posted.append(body)
-        return self.answer({"ok": True, "channel": body["channel"], "ts": ts,
-                            "message": {"type": "message", "subtype": "bot_message", "text": body["text"], "ts": ts}})
+        return self.answer(
+            {
+                "ok": True,
+                "channel": body["channel"],
+                "ts": ts,
+                "message": {"type": "message", "subtype": "bot_message", "text": body["text"], "ts": ts},
+            }
+        )
 
     @staticmethod
     def answer(body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> Reply:
@@ -110,21 +124,25 @@ def test_slack_api_posts_the_block_kit_update_with_the_bot_token_and_keeps_ts() 
     assert json.loads(request.body) == {"channel": "C0INCIDENT", **blocks(UPDATE)}
 
 
-@pytest.mark.parametrize(("fake", "channel", "token", "words"), [
-    (SlackApiLike(), "C0OUTSIDE", "xoxb-good", "(not_in_channel): invite the Commander app to the channel"),
-    (SlackApiLike(), "C0GONE", "xoxb-good", "(channel_not_found): check the channel setting"),
-    (SlackApiLike(), "C0OLD", "xoxb-good", "(is_archived): the channel is archived"),
-    (SlackApiLike(), "C0INCIDENT", "xoxb-stale", "(invalid_auth): the bot token is not accepted"),
-    (SlackApiLike(), "C0INCIDENT", "", "(not_authed): no bot token was sent"),
-    (SlackApiLike(refuse="account_inactive"), "C0INCIDENT", "xoxb-good", "install the app again"),
-    (SlackApiLike(refuse="token_revoked"), "C0INCIDENT", "xoxb-good", "the token was revoked"),
-    (SlackApiLike(refuse="missing_scope"), "C0INCIDENT", "xoxb-good", "chat:write scope"),
-    (SlackApiLike(refuse="msg_too_long"), "C0INCIDENT", "xoxb-good", "shorten it"),
-    (SlackApiLike(refuse="invalid_blocks"), "C0INCIDENT", "xoxb-good", "report it as a bug"),
-    (SlackApiLike(refuse="some_new_error"), "C0INCIDENT", "xoxb-good", "(some_new_error): see Slack's"),
-])
-def test_slack_api_refusals_are_final_and_say_what_to_do(fake: SlackApiLike, channel: str, token: str,
-                                                         words: str) -> None:
+@pytest.mark.parametrize(
+    ("fake", "channel", "token", "words"),
+    [
+        (SlackApiLike(), "C0OUTSIDE", "xoxb-good", "(not_in_channel): invite the Commander app to the channel"),
+        (SlackApiLike(), "C0GONE", "xoxb-good", "(channel_not_found): check the channel setting"),
+        (SlackApiLike(), "C0OLD", "xoxb-good", "(is_archived): the channel is archived"),
+        (SlackApiLike(), "C0INCIDENT", "xoxb-stale", "(invalid_auth): the bot token is not accepted"),
+        (SlackApiLike(), "C0INCIDENT", "", "(not_authed): no bot token was sent"),
+        (SlackApiLike(refuse="account_inactive"), "C0INCIDENT", "xoxb-good", "install the app again"),
+        (SlackApiLike(refuse="token_revoked"), "C0INCIDENT", "xoxb-good", "the token was revoked"),
+        (SlackApiLike(refuse="missing_scope"), "C0INCIDENT", "xoxb-good", "chat:write scope"),
+        (SlackApiLike(refuse="msg_too_long"), "C0INCIDENT", "xoxb-good", "shorten it"),
+        (SlackApiLike(refuse="invalid_blocks"), "C0INCIDENT", "xoxb-good", "report it as a bug"),
+        (SlackApiLike(refuse="some_new_error"), "C0INCIDENT", "xoxb-good", "(some_new_error): see Slack's"),
+    ],
+)
+def test_slack_api_refusals_are_final_and_say_what_to_do(
+    fake: SlackApiLike, channel: str, token: str, words: str
+) -> None:
     with serve(fake) as slack:
         outcome = run(slack_api(slack, channel, token))
     assert outcome.state == "failed" and words in outcome.detail, outcome.detail
@@ -150,8 +168,9 @@ def test_slack_api_429_is_retried_after_what_slack_asked() -> None:
 
 
 def test_slack_api_rate_limited_with_200_and_slack_outages_are_retried() -> None:
-    answers = iter([SlackApiLike.answer({"ok": False, "error": "rate_limited"}),
-                    Reply(503, "<html>Service Unavailable</html>")])
+    answers = iter(
+        [SlackApiLike.answer({"ok": False, "error": "rate_limited"}), Reply(503, "<html>Service Unavailable</html>")]
+    )
     with serve(lambda request: next(answers)) as slack:
         outcome = run(slack_api(slack), attempts=2)
     assert outcome.state == "failed" and outcome.detail.startswith("gave up after 2 attempts")
@@ -173,16 +192,20 @@ def test_slack_api_answer_that_is_not_slack_is_a_clear_failure() -> None:
 def test_slack_api_paces_one_message_a_second_per_channel() -> None:
     fake = SlackApiLike(channels={"C0A": "member", "C0B": "member"})
     with serve(fake) as slack:
+
         async def three() -> list[float]:
             began = time.monotonic()
             async with httpx.AsyncClient(timeout=2.0) as client:
+
                 async def timed(channel: str) -> float:
                     await slack_api(slack, channel).send(client, UPDATE)
                     return time.monotonic() - began
+
                 return list(await asyncio.gather(timed("C0A"), timed("C0A"), timed("C0B")))
+
         first, second, other = asyncio.run(three())
     assert first < 0.5 and other < 0.5  # another channel does not wait
-    assert second >= 1.0                # the same channel waits its turn
+    assert second >= 1.0  # the same channel waits its turn
     assert len(fake.posted) == 3
 
 
@@ -194,11 +217,22 @@ def test_slack_api_is_made_from_its_settings() -> None:
 
 # --- Mattermost ---------------------------------------------------------------------------------------------
 
+
 def app_error(status: int, error_id: str, message: str) -> Reply:
     """Mattermost's AppError body, as its server writes it."""
-    return Reply(status, json.dumps({"id": error_id, "message": message, "detailed_error": "",
-                                     "request_id": "ig3n7qehnbdwtpdcpezotaspwc", "status_code": status}),
-                 {"content-type": "application/json"})
+    return Reply(
+        status,
+        json.dumps(
+            {
+                "id": error_id,
+                "message": message,
+                "detailed_error": "",
+                "request_id": "ig3n7qehnbdwtpdcpezotaspwc",
+                "status_code": status,
+            }
+        ),
+        {"content-type": "application/json"},
+    )
 
 
 @dataclass
@@ -213,8 +247,11 @@ class MattermostLike:
 
     def __call__(self, request: Request) -> Reply:
         if not self.enabled:
-            return app_error(501, "web.incoming_webhook.disabled.app_error",
-                             "Incoming webhooks have been disabled by the system admin.")
+            return app_error(
+                501,
+                "web.incoming_webhook.disabled.app_error",
+                "Incoming webhooks have been disabled by the system admin.",
+            )
         try:
             body = json.loads(request.body)
         except ValueError:
@@ -231,13 +268,21 @@ class MattermostLike:
         if channel not in self.channels:
             return app_error(404, "web.incoming_webhook.channel.app_error", "Couldn't find the channel.")
         if self.locked and channel != hook_channel:
-            return app_error(403, "web.incoming_webhook.channel_locked.app_error",
-                             "This webhook is not permitted to post to the requested channel.")
+            return app_error(
+                403,
+                "web.incoming_webhook.channel_locked.app_error",
+                "This webhook is not permitted to post to the requested channel.",
+            )
         # Slack's forms become Mattermost's (ProcessSlackText), then a long text is split into posts.
         text = re.sub(r"<!(channel|here|all)>", r"@\1", text)
         for start in range(0, len(text), POST_LIMIT):
-            self.posts.append({"channel": channel, "username": body.get("username", "webhook"),
-                               "message": text[start:start + POST_LIMIT]})
+            self.posts.append(
+                {
+                    "channel": channel,
+                    "username": body.get("username", "webhook"),
+                    "message": text[start : start + POST_LIMIT],
+                }
+            )
         return Reply(200, "ok", {"content-type": "text/plain"})
 
     @staticmethod
@@ -256,9 +301,14 @@ def test_mattermost_posts_markdown_that_shows_the_plain_text() -> None:
         outcome = run(mattermost(server, channel="town-square", username="Commander"))
     assert outcome.state == "delivered"
     sent = json.loads(server.requests[0].body)
-    assert sent == {"channel": "town-square", "username": "Commander", "text": (
-        "**\\[SEV1\\] Checkout API returning 502s**\nINC-7K2M9QXA · investigating\n\n"
-        "We are investigating errors at checkout. \\<b\\>not markup\\</b\\>\nNext update by 09:45.")}
+    assert sent == {
+        "channel": "town-square",
+        "username": "Commander",
+        "text": (
+            "**\\[SEV1\\] Checkout API returning 502s**\nINC-7K2M9QXA · investigating\n\n"
+            "We are investigating errors at checkout. \\<b\\>not markup\\</b\\>\nNext update by 09:45."
+        ),
+    }
     assert fake.posts == [{"channel": "town-square", "username": "Commander", "message": sent["text"]}]
 
 
@@ -278,8 +328,10 @@ def test_mattermost_escapes_markdown_but_keeps_addresses_whole() -> None:
     with serve(fake) as server:
         run(mattermost(server), replace(UPDATE, text=text))
     body = fake.posts[0]["message"].split("\n\n", 1)[1]
-    assert body == ("Errors on api-\\* and \\[click\\](http://evil.example)\n\\# not a heading\n\\- not a list\n"
-                    "https://status.example.com/inc_42")
+    assert body == (
+        "Errors on api-\\* and \\[click\\](http://evil.example)\n\\# not a heading\n\\- not a list\n"
+        "https://status.example.com/inc_42"
+    )
 
 
 def test_mattermost_cuts_a_long_update_to_one_post_and_says_so() -> None:
@@ -292,14 +344,26 @@ def test_mattermost_cuts_a_long_update_to_one_post_and_says_so() -> None:
     assert message.endswith("longer than a Mattermost post's 16,383 characters.)_")
 
 
-@pytest.mark.parametrize(("fake", "hook", "channel", "words"), [
-    (MattermostLike(), "deleted", "", "(400 Invalid webhook.): the webhook URL is wrong or the webhook was deleted"),
-    (MattermostLike(enabled=False), "abc123", "", "(501 Incoming webhooks have been disabled by the system admin.)"),
-    (MattermostLike(), "abc123", "Incidents Room", "(404 Couldn't find the channel.): the channel setting names"),
-    (MattermostLike(locked=True), "abc123", "town-square", "may post only to its own channel"),
-])
-def test_mattermost_errors_are_final_and_explained(fake: MattermostLike, hook: str, channel: str,
-                                                   words: str) -> None:
+@pytest.mark.parametrize(
+    ("fake", "hook", "channel", "words"),
+    [
+        (
+            MattermostLike(),
+            "deleted",
+            "",
+            "(400 Invalid webhook.): the webhook URL is wrong or the webhook was deleted",
+        ),
+        (
+            MattermostLike(enabled=False),
+            "abc123",
+            "",
+            "(501 Incoming webhooks have been disabled by the system admin.)",
+        ),
+        (MattermostLike(), "abc123", "Incidents Room", "(404 Couldn't find the channel.): the channel setting names"),
+        (MattermostLike(locked=True), "abc123", "town-square", "may post only to its own channel"),
+    ],
+)
+def test_mattermost_errors_are_final_and_explained(fake: MattermostLike, hook: str, channel: str, words: str) -> None:
     with serve(fake) as server:
         outcome = run(mattermost(server, hook, channel))
     assert outcome.state == "failed" and words in outcome.detail, outcome.detail
@@ -315,9 +379,13 @@ def test_mattermost_plain_text_errors_use_the_common_reading() -> None:
 
 
 def test_mattermost_rate_limit_and_server_errors_are_retried() -> None:
-    answers = iter([Reply(429, "limit exceeded", {"Retry-After": "0"}),
-                    app_error(500, "app.post.save.app_error", "Unable to save the post."),
-                    Reply(200, "ok")])
+    answers = iter(
+        [
+            Reply(429, "limit exceeded", {"Retry-After": "0"}),
+            app_error(500, "app.post.save.app_error", "Unable to save the post."),
+            Reply(200, "ok"),
+        ]
+    )
     with serve(lambda request: next(answers)) as server:
         outcome = run(mattermost(server))
     assert outcome.state == "delivered" and len(server.requests) == 3
@@ -330,6 +398,7 @@ def test_mattermost_is_made_from_its_settings() -> None:
 
 
 # --- Discord ------------------------------------------------------------------------------------------------
+
 
 def discord_error(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Reply:
     return Reply(status, json.dumps(body), {"content-type": "application/json", **(headers or {})})
@@ -360,8 +429,11 @@ class DiscordLike:
             return discord_error(401, {"message": "Invalid Webhook Token", "code": 50027})
         if self.limited:
             wait = self.limited.pop(0)
-            return discord_error(429, {"message": "You are being rate limited.", "retry_after": wait,
-                                       "global": False}, {"Retry-After": str(int(wait) + 1)})
+            return discord_error(
+                429,
+                {"message": "You are being rate limited.", "retry_after": wait, "global": False},
+                {"Retry-After": str(int(wait) + 1)},
+            )
         try:
             body = json.loads(request.body)
         except ValueError:
@@ -372,10 +444,16 @@ class DiscordLike:
         if not body.get("content") and not body.get("embeds"):
             return discord_error(400, {"message": "Cannot send an empty message", "code": 50006})
         parse = body.get("allowed_mentions", {"parse": ["everyone", "roles", "users"]}).get("parse", [])
-        message = {"id": str(1190000000000000000 + len(self.messages)), "type": 0, "channel_id": "1170000000000000007",
-                   "content": body.get("content", ""), "embeds": body.get("embeds", []),
-                   "mention_everyone": "everyone" in parse and "@everyone" in body.get("content", ""),
-                   "webhook_id": self.webhook[0], "thread": query.get("thread_id", [None])[0]}
+        message = {
+            "id": str(1190000000000000000 + len(self.messages)),
+            "type": 0,
+            "channel_id": "1170000000000000007",
+            "content": body.get("content", ""),
+            "embeds": body.get("embeds", []),
+            "mention_everyone": "everyone" in parse and "@everyone" in body.get("content", ""),
+            "webhook_id": self.webhook[0],
+            "thread": query.get("thread_id", [None])[0],
+        }
         self.messages.append(message)
         if query.get("wait") != ["true"]:
             return Reply(204, "")
@@ -388,18 +466,21 @@ class DiscordLike:
             errors["content"] = too_long(2000)
         username = body.get("username")
         if username is not None and (not 1 <= len(username) <= 80 or "discord" in username.lower()):
-            errors["username"] = {"_errors": [{"code": "USERNAME_INVALID_CONTAINS",
-                                               "message": 'Username cannot contain "discord"'}]}
+            errors["username"] = {
+                "_errors": [{"code": "USERNAME_INVALID_CONTAINS", "message": 'Username cannot contain "discord"'}]
+            }
         for index, embed in enumerate(body.get("embeds", [])):
             found: dict[str, Any] = {}
             for key, limit in (("title", 256), ("description", 4096)):
                 if len(embed.get(key, "")) > limit:
                     found[key] = too_long(limit)
-            total = sum(len(embed.get(key, "")) for key in ("title", "description")) + \
-                len(embed.get("footer", {}).get("text", ""))
+            total = sum(len(embed.get(key, "")) for key in ("title", "description")) + len(
+                embed.get("footer", {}).get("text", "")
+            )
             if total > 6000:
-                found["_errors"] = [{"code": "MAX_EMBED_SIZE_EXCEEDED",
-                                     "message": "Embed size exceeds maximum size of 6000"}]
+                found["_errors"] = [
+                    {"code": "MAX_EMBED_SIZE_EXCEEDED", "message": "Embed size exceeds maximum size of 6000"}
+                ]
             if found:
                 errors.setdefault("embeds", {})[str(index)] = found
         return errors
@@ -418,8 +499,14 @@ def test_discord_posts_an_embed_without_pings_and_keeps_the_message_id() -> None
     assert parse_qs(urlsplit(request.path).query) == {"wait": ["true"]}
     assert json.loads(request.body) == {
         "content": "[SEV1] Checkout API returning 502s (investigating)",
-        "embeds": [{"title": "SEV1 Checkout API returning 502s", "description": UPDATE.text, "color": 0xE01E5A,
-                    "footer": {"text": "INC-7K2M9QXA · investigating"}}],
+        "embeds": [
+            {
+                "title": "SEV1 Checkout API returning 502s",
+                "description": UPDATE.text,
+                "color": 0xE01E5A,
+                "footer": {"text": "INC-7K2M9QXA · investigating"},
+            }
+        ],
         "allowed_mentions": {"parse": []},
         "username": "Commander",
     }
@@ -450,12 +537,18 @@ def test_discord_keeps_the_thread_in_the_webhook_url() -> None:
     assert fake.messages[0]["thread"] == "42"
 
 
-@pytest.mark.parametrize(("path", "username", "words"), [
-    ("/api/webhooks/1180000000000000999/tok3n", "", "(404 Unknown Webhook, code 10015): the webhook was deleted"),
-    ("/api/webhooks/1180000000000000001/wrong", "", "(401 Invalid Webhook Token, code 50027): the webhook URL's"),
-    ("/api/webhooks/1180000000000000001/tok3n", "Discord Bot",
-     '(400 Invalid Form Body: username: Username cannot contain "discord"): check the username setting'),
-])
+@pytest.mark.parametrize(
+    ("path", "username", "words"),
+    [
+        ("/api/webhooks/1180000000000000999/tok3n", "", "(404 Unknown Webhook, code 10015): the webhook was deleted"),
+        ("/api/webhooks/1180000000000000001/wrong", "", "(401 Invalid Webhook Token, code 50027): the webhook URL's"),
+        (
+            "/api/webhooks/1180000000000000001/tok3n",
+            "Discord Bot",
+            '(400 Invalid Form Body: username: Username cannot contain "discord"): check the username setting',
+        ),
+    ],
+)
 def test_discord_errors_are_final_and_explained(path: str, username: str, words: str) -> None:
     with serve(DiscordLike()) as server:
         outcome = run(discord(server, path, username))
@@ -464,8 +557,7 @@ def test_discord_errors_are_final_and_explained(path: str, username: str, words:
 
 
 def test_discord_invalid_form_body_says_where() -> None:
-    body = {"code": 50035, "message": "Invalid Form Body",
-            "errors": {"embeds": {"0": {"description": too_long(4096)}}}}
+    body = {"code": 50035, "message": "Invalid Form Body", "errors": {"embeds": {"0": {"description": too_long(4096)}}}}
     with serve(lambda request: discord_error(400, body)) as server:
         outcome = run(discord(server))
     assert "embeds.0.description: Must be 4096 or fewer in length." in outcome.detail
@@ -485,8 +577,12 @@ def test_discord_429_waits_the_retry_after_in_the_body() -> None:
 
 
 def test_discord_429_without_json_uses_the_header() -> None:
-    answers = iter([Reply(429, "<html>Cloudflare: slow down</html>", {"Retry-After": "1"}),
-                    discord_error(200, {"id": "1190000000000000077"})])
+    answers = iter(
+        [
+            Reply(429, "<html>Cloudflare: slow down</html>", {"Retry-After": "1"}),
+            discord_error(200, {"id": "1190000000000000077"}),
+        ]
+    )
     with serve(lambda request: next(answers)) as server:
         began = time.monotonic()
         outcome = run(discord(server))

@@ -14,10 +14,15 @@ from commander.integrations.destinations.base import Update
 from commander.integrations.destinations.publisher import publish
 from commander.integrations.destinations.slack import SlackWebhook
 from commander.integrations.destinations.webhook import JsonWebhook
-from tests.integrations.fakes import Reply, Request, serve, slack_refusal
+from tests.helpers.fakes import Reply, Request, serve, slack_refusal
 
-UPDATE = Update("INC-7K2M9QXA", "SEV1", "investigating", "Checkout API returning 502s",
-                "We are investigating errors at checkout. <b>not markup</b>\nNext update by 09:45.")
+UPDATE = Update(
+    "INC-7K2M9QXA",
+    "SEV1",
+    "investigating",
+    "Checkout API returning 502s",
+    "We are investigating errors at checkout. <b>not markup</b>\nNext update by 09:45.",
+)
 
 
 def slack_like(request: Request) -> Reply:
@@ -62,8 +67,12 @@ def test_429_is_retried_after_what_the_service_asked() -> None:
     states: list[tuple[str, str]] = []
     with serve(lambda request: next(answers)) as slack:
         began = time.monotonic()
-        outcome = run(_publish([SlackWebhook("#incidents", slack.url)],
-                               on_state=lambda name, state, detail: states.append((state, detail))))["#incidents"]
+        outcome = run(
+            _publish(
+                [SlackWebhook("#incidents", slack.url)],
+                on_state=lambda name, state, detail: states.append((state, detail)),
+            )
+        )["#incidents"]
         waited = time.monotonic() - began
     assert outcome.state == "delivered" and waited >= 1.0
     assert ("retrying", "retrying in 1 s: Slack (#incidents) answered 429 rate_limited") in states
@@ -74,10 +83,14 @@ def test_the_webhook_is_signed_with_hmac_sha256() -> None:
 
     def verify(request: Request) -> Reply:
         stamp = request.headers["x-commander-timestamp"]
-        expected = "sha256=" + hmac.new(secret.encode(), stamp.encode() + b"." + request.body,
-                                        hashlib.sha256).hexdigest()
-        return Reply(204, "") if hmac.compare_digest(expected, request.headers["x-commander-signature"]) \
+        expected = (
+            "sha256=" + hmac.new(secret.encode(), stamp.encode() + b"." + request.body, hashlib.sha256).hexdigest()
+        )
+        return (
+            Reply(204, "")
+            if hmac.compare_digest(expected, request.headers["x-commander-signature"])
             else Reply(401, "bad signature")
+        )
 
     with serve(verify) as receiver:
         good = run(_publish([JsonWebhook("ops", receiver.url, secret)]))["ops"]
@@ -88,8 +101,11 @@ def test_the_webhook_is_signed_with_hmac_sha256() -> None:
 
 
 def test_a_hanging_destination_does_not_delay_the_others() -> None:
-    with serve(slack_like) as fast, serve(lambda request: Reply(200, "ok", delay=5)) as hanging, \
-            serve(lambda request: Reply(503, "busy")) as down:
+    with (
+        serve(slack_like) as fast,
+        serve(lambda request: Reply(200, "ok", delay=5)) as hanging,
+        serve(lambda request: Reply(503, "busy")) as down,
+    ):
         began = time.monotonic()
         delivered_at: dict[str, float] = {}
 
@@ -97,8 +113,14 @@ def test_a_hanging_destination_does_not_delay_the_others() -> None:
             if state == "delivered":
                 delivered_at[name] = time.monotonic() - began
 
-        outcomes = run(_publish([SlackWebhook("fast", fast.url), SlackWebhook("hanging", hanging.url),
-                                 SlackWebhook("down", down.url)], attempts=2, timeout=0.5, on_state=heard))
+        outcomes = run(
+            _publish(
+                [SlackWebhook("fast", fast.url), SlackWebhook("hanging", hanging.url), SlackWebhook("down", down.url)],
+                attempts=2,
+                timeout=0.5,
+                on_state=heard,
+            )
+        )
     assert outcomes["fast"].state == "delivered" and delivered_at["fast"] < 0.5
     assert outcomes["hanging"].state == "failed" and "did not answer in time" in outcomes["hanging"].detail
     assert outcomes["down"].state == "failed" and "503" in outcomes["down"].detail

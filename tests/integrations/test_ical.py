@@ -9,10 +9,10 @@ import icalendar
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from commander.domain.oncall import Schedule, shifts
-from commander.domain.oncall_format import schedule_from_dict
+from commander.domain.oncall.format import schedule_from_dict
+from commander.domain.oncall.schedules import Schedule, shifts
 from commander.integrations.ical import CalendarEvent, escape_text, fold, write_calendar
-from tests.domain.test_oncall_properties import PROPERTY, instants, schedules
+from tests.domain.oncall.test_properties import PROPERTY, instants, schedules
 
 STAMP = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
 
@@ -20,10 +20,13 @@ STAMP = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
 def calendar_of(schedule: Schedule, start: datetime, end: datetime) -> tuple[str, list[tuple[str, datetime, datetime]]]:
     """The shifts of [start, end) as a calendar, and as (person, start, end); iCalendar counts whole seconds."""
     timeline = shifts(schedule, start.replace(microsecond=0), end.replace(microsecond=0))
-    events = [CalendarEvent(f"{n}@test", s.start, s.end, f"On call: {s.person}", f"{schedule.name}, {s.source}")
-              for n, s in enumerate(timeline)]
-    return write_calendar(schedule.name, schedule.zone, events, stamp=STAMP), [(s.person, s.start, s.end)
-                                                                               for s in timeline]
+    events = [
+        CalendarEvent(f"{n}@test", s.start, s.end, f"On call: {s.person}", f"{schedule.name}, {s.source}")
+        for n, s in enumerate(timeline)
+    ]
+    return write_calendar(schedule.name, schedule.zone, events, stamp=STAMP), [
+        (s.person, s.start, s.end) for s in timeline
+    ]
 
 
 def read_back(text: str) -> list[tuple[str, datetime, datetime]]:
@@ -48,9 +51,21 @@ def test_lines_end_with_crlf_and_fold_at_75_octets_without_splitting_a_character
 
 
 def test_a_schedule_across_the_spring_change_reads_back_as_the_same_shifts() -> None:
-    schedule = schedule_from_dict({"name": "Payments, EU", "time_zone": "Europe/Berlin", "layers": [
-        {"name": "Daily", "rotation": "daily", "handoff": "09:00", "start": "2026-03-01",
-         "participants": ["Alex", "Zoë"]}]})
+    schedule = schedule_from_dict(
+        {
+            "name": "Payments, EU",
+            "time_zone": "Europe/Berlin",
+            "layers": [
+                {
+                    "name": "Daily",
+                    "rotation": "daily",
+                    "handoff": "09:00",
+                    "start": "2026-03-01",
+                    "participants": ["Alex", "Zoë"],
+                }
+            ],
+        }
+    )
     text, expected = calendar_of(schedule, datetime(2026, 3, 25, tzinfo=UTC), datetime(2026, 4, 2, tzinfo=UTC))
     assert "\n" not in text.replace("\r\n", "")
     assert "DTSTART;TZID=Europe/Berlin:20260328T090000" in text and "X-WR-CALNAME:Payments\\, EU" in text
@@ -62,8 +77,21 @@ def test_a_schedule_across_the_spring_change_reads_back_as_the_same_shifts() -> 
 
 
 def test_a_utc_schedule_writes_utc_times_and_no_timezone() -> None:
-    schedule = schedule_from_dict({"name": "Global", "time_zone": "UTC", "layers": [
-        {"name": "Daily", "rotation": "daily", "handoff": "00:00", "start": "2026-01-01", "participants": ["Kim"]}]})
+    schedule = schedule_from_dict(
+        {
+            "name": "Global",
+            "time_zone": "UTC",
+            "layers": [
+                {
+                    "name": "Daily",
+                    "rotation": "daily",
+                    "handoff": "00:00",
+                    "start": "2026-01-01",
+                    "participants": ["Kim"],
+                }
+            ],
+        }
+    )
     text, expected = calendar_of(schedule, datetime(2026, 6, 1, tzinfo=UTC), datetime(2026, 6, 3, tzinfo=UTC))
     assert "VTIMEZONE" not in text and "DTSTART:20260601T000000Z" in text
     assert read_back(text) == expected
@@ -71,7 +99,6 @@ def test_a_utc_schedule_writes_utc_times_and_no_timezone() -> None:
 
 @settings(PROPERTY, max_examples=60)
 @given(schedules(restricted=True), instants, st.integers(1, 21 * 24))
-def test_any_schedule_exported_reads_back_as_the_same_shifts(schedule: Schedule, start: datetime,
-                                                             hours: int) -> None:
+def test_any_schedule_exported_reads_back_as_the_same_shifts(schedule: Schedule, start: datetime, hours: int) -> None:
     text, expected = calendar_of(schedule, start, start + timedelta(hours=hours))
     assert read_back(text) == expected

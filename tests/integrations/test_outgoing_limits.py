@@ -22,14 +22,20 @@ from commander.integrations.destinations.slack_api import SlackApi
 from commander.integrations.destinations.teams import message_card
 from commander.integrations.paging import post_mention
 from commander.integrations.trackers.base import Issue, TrackerRefused
-from tests.integrations.fakes import Reply, Request, serve, slack_notified, slack_refusal
+from tests.helpers.fakes import Reply, Request, serve, slack_notified, slack_refusal
+from tests.helpers.tracker_fakes import FAKES, TOKEN, FakeLinear, options
 from tests.integrations.test_chat_destinations import SlackApiLike
 from tests.integrations.test_status_pages import FIRST, StatuspageFake, a_key, statuspage_with
-from tests.integrations.tracker_fakes import FAKES, TOKEN, FakeLinear, options
 
-FLAG = "\U0001F1E9\U0001F1EA"  # 🇩🇪: cut between its two halves, it shows as two letters in boxes
-UPDATE = Update("INC-7K2M9QXA", "SEV1", "investigating", "<!channel> Checkout & <@U0BOSS> down",
-                "Checkout fails for <!here> & more.", delivery="d-1")
+FLAG = "\U0001f1e9\U0001f1ea"  # 🇩🇪: cut between its two halves, it shows as two letters in boxes
+UPDATE = Update(
+    "INC-7K2M9QXA",
+    "SEV1",
+    "investigating",
+    "<!channel> Checkout & <@U0BOSS> down",
+    "Checkout fails for <!here> & more.",
+    delivery="d-1",
+)
 LONG = replace(UPDATE, title="Checkout down", text=FLAG * 10_000)  # 20,000 characters
 
 
@@ -43,6 +49,7 @@ def run(destination: Any, update: Update, **options: Any) -> Outcome:
     async def go() -> Outcome:
         async with httpx.AsyncClient(timeout=5.0) as client:
             return (await publish([destination], update, client=client, backoff=(0.05,), **options))[destination.name]
+
     return asyncio.run(go())
 
 
@@ -52,6 +59,7 @@ def slack_webhook_like(request: Request) -> Reply:
 
 
 # --- Slack (item 11) ------------------------------------------------------------------------------------------
+
 
 def test_slack_escapes_outside_text_so_a_title_pings_nobody() -> None:
     fake = SlackApiLike()
@@ -65,13 +73,26 @@ def test_slack_escapes_outside_text_so_a_title_pings_nobody() -> None:
 
 @pytest.mark.parametrize("kind", ["slack", "slack-api"])
 def test_a_page_in_slack_mentions_the_person_paged_and_nobody_the_title_names(kind: str) -> None:
-    page = Update("INC-7K2M", "SEV1", "investigating", "Paging <@U123>: <!channel> down",
-                  "<@U123>: you are paged for INC-7K2M (SEV1, investigating): <!channel> down & <@U999>. Reply here.")
+    page = Update(
+        "INC-7K2M",
+        "SEV1",
+        "investigating",
+        "Paging <@U123>: <!channel> down",
+        "<@U123>: you are paged for INC-7K2M (SEV1, investigating): <!channel> down & <@U999>. Reply here.",
+    )
     with serve(lambda request: Reply(200, json.dumps({"ok": True, "ts": "1.2"}))) as server:
+
         async def post() -> Outcome:
             async with httpx.AsyncClient(timeout=5) as client:
-                return await post_mention(client, kind, "#oncall", {"channel": "C1", "api_url": server.base},
-                                          server.url if kind == "slack" else "xoxb-token", page)
+                return await post_mention(
+                    client,
+                    kind,
+                    "#oncall",
+                    {"channel": "C1", "api_url": server.base},
+                    server.url if kind == "slack" else "xoxb-token",
+                    page,
+                )
+
         assert asyncio.run(post()).state == "delivered"
     sent = json.loads(server.requests[0].body)
     assert slack_notified(sent) == ["<@U123>"]
@@ -92,14 +113,15 @@ def test_a_long_update_fits_one_slack_message_and_says_it_was_shortened() -> Non
     assert len(pieces) > 1 and all(len(piece) % 2 == 0 and set(piece) <= set(FLAG) for piece in pieces[:-1])
     sections = "".join(pieces)
     assert sections.endswith(CONTINUED.strip()) and sections.replace("\n", "").startswith(FLAG * (kept // 2))
-    texts = [fake.posted[0]["text"]] + [block["text"]["text"] for block in fake.posted[0]["blocks"]
-                                        if "text" in block]
+    texts = [fake.posted[0]["text"]] + [block["text"]["text"] for block in fake.posted[0]["blocks"] if "text" in block]
     assert sum(map(len, texts)) <= MESSAGE_LIMIT
 
 
 def test_msg_blocks_too_long_is_explained_in_words() -> None:
-    with serve(SlackApiLike(refuse="msg_blocks_too_long")) as api, \
-            serve(lambda request: Reply(400, "msg_blocks_too_long")) as hook:
+    with (
+        serve(SlackApiLike(refuse="msg_blocks_too_long")) as api,
+        serve(lambda request: Reply(400, "msg_blocks_too_long")) as hook,
+    ):
         by_api = run(SlackApi("#incidents", "xoxb-good", "C0INCIDENT", f"{api.base}/api"), UPDATE)
         by_hook = run(SlackWebhook("#hook", hook.url), UPDATE)
     for outcome in (by_api, by_hook):
@@ -109,10 +131,15 @@ def test_msg_blocks_too_long_is_explained_in_words() -> None:
 # --- every JSON post says its charset (item 11) ----------------------------------------------------------------
 
 DESTINATION_OPTIONS = {
-    "slack": {}, "slack-api": {"channel": "C1", "api_url": "https://slack.test/api"}, "teams": {"format": "adaptive"},
-    "mattermost": {"channel": "town-square"}, "discord": {}, "webhook": {"url": "https://hooks.test/c"},
+    "slack": {},
+    "slack-api": {"channel": "C1", "api_url": "https://slack.test/api"},
+    "teams": {"format": "adaptive"},
+    "mattermost": {"channel": "town-square"},
+    "discord": {},
+    "webhook": {"url": "https://hooks.test/c"},
     "matrix": {"homeserver": "https://matrix.test", "room": "!room:matrix.test"},
-    "statuspage": {"page_id": "p1", "api_url": "https://statuspage.test/v1"}, "cachet": {"url": "https://cachet.test"},
+    "statuspage": {"page_id": "p1", "api_url": "https://statuspage.test/v1"},
+    "cachet": {"url": "https://cachet.test"},
     "instatus": {"page_id": "p1", "api_url": "https://instatus.test"},
 }
 ANYTHING = {"ok": True, "ts": "1.2", "id": "1", "event_id": "$1", "room_id": "!room:matrix.test", "data": {"id": 1}}
@@ -129,6 +156,7 @@ def recorded(send: Any) -> list[httpx.Request]:
     async def go() -> None:
         async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as client:
             await send(client)
+
     asyncio.run(go())
     return requests
 
@@ -148,6 +176,7 @@ def test_every_tracker_posts_utf8_json_and_says_so(kind: str) -> None:
     async def create(client: httpx.AsyncClient) -> None:
         with contextlib.suppress(TrackerRefused):  # the answer is not this tracker's: only the request matters
             await tracker.create(client, Issue("Alert on lag", ("Found in INC-1",)))
+
     sent = recorded(create)
     assert sent and all(r.headers["content-type"] == "application/json; charset=utf-8" for r in sent), kind
 
@@ -160,6 +189,7 @@ def test_every_page_posts_utf8_json_and_says_so(kind: str) -> None:
 
 
 # --- each service's real limit, and a cut that says so (items 12, 15) --------------------------------------------
+
 
 def test_statuspage_takes_at_most_25000_characters_and_the_cut_says_so() -> None:
     fake = StatuspageFake(a_key(), window=0.05)
@@ -184,11 +214,14 @@ def test_matrix_takes_a_20000_character_update_whole() -> None:
     assert homeserver.timeline[0]["body"].endswith(accented.text)
 
 
-@pytest.mark.parametrize(("kind", "options", "answer"), [
-    ("mattermost", {}, Reply(200, "ok")),
-    ("discord", {}, Reply(200, json.dumps({"id": "m1"}), {"content-type": "application/json"})),
-    ("teams", {"format": "adaptive"}, Reply(202, "")),
-])
+@pytest.mark.parametrize(
+    ("kind", "options", "answer"),
+    [
+        ("mattermost", {}, Reply(200, "ok")),
+        ("discord", {}, Reply(200, json.dumps({"id": "m1"}), {"content-type": "application/json"})),
+        ("teams", {"format": "adaptive"}, Reply(202, "")),
+    ],
+)
 def test_chat_cuts_keep_flags_whole_and_say_how_much_went(kind: str, options: dict[str, str], answer: Reply) -> None:
     with serve(lambda request: answer) as service:
         outcome = run(destinations.make(kind, "chat", options, service.url), LONG)
@@ -196,11 +229,15 @@ def test_chat_cuts_keep_flags_whole_and_say_how_much_went(kind: str, options: di
     kept, total = outcome.shortened
     assert total == 20_000 and kept % 2 == 0 and kept > 2_000
     sent = service.requests[0].body.decode("utf-8")
-    assert FLAG * (kept // 2) in sent.replace("\n", "") if kind != "teams" else \
-        FLAG * (kept // 2) in json.loads(sent)["attachments"][0]["content"]["body"][2]["text"]
+    assert (
+        FLAG * (kept // 2) in sent.replace("\n", "")
+        if kind != "teams"
+        else FLAG * (kept // 2) in json.loads(sent)["attachments"][0]["content"]["body"][2]["text"]
+    )
 
 
 # --- Teams and Linear (item 12) --------------------------------------------------------------------------------
+
 
 def test_a_message_card_shows_markdown_marks_as_the_characters_they_are() -> None:
     text = "# Not a heading\n[login](https://evil.example) `rm -rf` *all* _x_ ~y~\n> not a quote\n- not a list\n1. no"
@@ -208,7 +245,8 @@ def test_a_message_card_shows_markdown_marks_as_the_characters_they_are() -> Non
     assert card["title"] == "\\# \\[Sale\\](https://evil.example)"
     assert card["sections"][0]["text"] == (
         "\\# Not a heading\n\n\\[login\\](https://evil.example) \\`rm -rf\\` \\*all\\* \\_x\\_ \\~y\\~\n\n"
-        "\\> not a quote\n\n\\- not a list\n\n1\\. no")
+        "\\> not a quote\n\n\\- not a list\n\n1\\. no"
+    )
 
 
 def test_a_linear_issue_marked_duplicate_counts_as_finished() -> None:
@@ -220,15 +258,18 @@ def test_a_linear_issue_marked_duplicate_counts_as_finished() -> None:
         async def status() -> Any:
             async with httpx.AsyncClient(timeout=5) as client:
                 return await tracker.status(client, "ENG-12")
+
         found = asyncio.run(status())
     assert (found.name, found.done) == ("Duplicate", True)
 
 
 # --- an error page from something in between (item 16) --------------------------------------------------------
 
-PROXY_PAGE = ("<!DOCTYPE html><html><head><title>403 Forbidden &middot; corp-proxy</title><style>body{color:red}"
-              "</style><script>var x = '<b>';</script></head><body><h1>Forbidden</h1><p>Request blocked.</p>"
-              "</body></html>")
+PROXY_PAGE = (
+    "<!DOCTYPE html><html><head><title>403 Forbidden &middot; corp-proxy</title><style>body{color:red}"
+    "</style><script>var x = '<b>';</script></head><body><h1>Forbidden</h1><p>Request blocked.</p>"
+    "</body></html>"
+)
 
 
 def proxy(request: Request) -> Reply:
@@ -238,8 +279,10 @@ def proxy(request: Request) -> Reply:
 @pytest.mark.parametrize("kind", sorted(DESTINATION_OPTIONS))
 def test_a_proxys_error_page_is_quoted_as_its_status_and_title(kind: str) -> None:
     with serve(proxy) as service:
-        settings = {key: (service.base if value.startswith("https://") else value)
-                    for key, value in DESTINATION_OPTIONS[kind].items()}
+        settings = {
+            key: (service.base if value.startswith("https://") else value)
+            for key, value in DESTINATION_OPTIONS[kind].items()
+        }
         outcome = run(destinations.make(kind, "d", settings, service.url), UPDATE)
     assert outcome.state == "failed" and "403" in outcome.detail, outcome.detail
     assert "403 Forbidden · corp-proxy" in outcome.detail, outcome.detail
@@ -254,6 +297,7 @@ def test_a_proxys_error_page_is_quoted_for_trackers_too(kind: str) -> None:
         async def create() -> None:
             async with httpx.AsyncClient(timeout=5) as client:
                 await tracker.create(client, Issue("Alert on lag", ("Found in INC-1",)))
+
         with pytest.raises(TrackerRefused) as refused:
             asyncio.run(create())
     said = str(refused.value)

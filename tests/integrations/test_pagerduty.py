@@ -13,14 +13,21 @@ import pytest
 from commander.integrations.destinations.base import Outcome, Update
 from commander.integrations.pagerduty import Alert, EventsV2, trigger_body
 from commander.integrations.paging import PageJob, post_mention, send_all
-from tests.integrations.fakes import Reply, Request, serve
-from tests.integrations.pagerduty_fake import ROUTING_KEY, PagerDutyFake
+from tests.helpers.fakes import Reply, Request, serve
+from tests.helpers.pagerduty_fake import ROUTING_KEY, PagerDutyFake
 
 NOW = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
-ALERT = Alert("[SEV2] INC-7K2M Checkout API returning 502s: paging Sam", "payments", "error", NOW,
-              component="payments", group="INC-7K2M", class_="incident page",
-              details={"reference": "INC-7K2M", "title": "Checkout API returning 502s", "link": ""},
-              links=[("https://wiki.example/INC-7K2M", "INC-7K2M in Commander")])
+ALERT = Alert(
+    "[SEV2] INC-7K2M Checkout API returning 502s: paging Sam",
+    "payments",
+    "error",
+    NOW,
+    component="payments",
+    group="INC-7K2M",
+    class_="incident page",
+    details={"reference": "INC-7K2M", "title": "Checkout API returning 502s", "link": ""},
+    links=[("https://wiki.example/INC-7K2M", "INC-7K2M in Commander")],
+)
 
 
 def run(coroutine: Any) -> Any:
@@ -35,8 +42,16 @@ async def once(events: EventsV2, action: str, key: str = "commander/i/sam") -> O
 
 
 def job(url: str, action: str = "trigger", key: str = ROUTING_KEY, dedup: str = "commander/i/sam") -> PageJob:
-    return PageJob("p1", action, "PagerDuty", "pagerduty", dedup, key, {"api_url": url},
-                   alert=ALERT if action == "trigger" else None)
+    return PageJob(
+        "p1",
+        action,
+        "PagerDuty",
+        "pagerduty",
+        dedup,
+        key,
+        {"api_url": url},
+        alert=ALERT if action == "trigger" else None,
+    )
 
 
 async def all_of(jobs: list[PageJob], **kwargs: Any) -> list[Outcome]:
@@ -124,8 +139,9 @@ def test_429_is_retried_honouring_retry_after_then_delivered() -> None:
     fake = PagerDutyFake(busy=2, retry_after="0")
     heard: list[tuple[str, str, str]] = []
     with serve(fake) as server:
-        outcome = run(all_of([job(f"{server.base}/v2/enqueue")], backoff=(30.0,),
-                             on_state=lambda *said: heard.append(said)))[0]
+        outcome = run(
+            all_of([job(f"{server.base}/v2/enqueue")], backoff=(30.0,), on_state=lambda *said: heard.append(said))
+        )[0]
     assert outcome.state == "delivered"  # backoff of 30 s would have timed the test out: Retry-After 0 was used
     assert [state for _, state, _ in heard].count("retrying") == 2
     assert any("429" in detail for _, state, detail in heard if state == "retrying")
@@ -168,17 +184,22 @@ def test_follow_ups_need_the_triggers_routing_key() -> None:
 UPDATE = Update("INC-7K2M", "SEV2", "investigating", "Paging <@U123>: Checkout", "<@U123>: you are paged for INC-7K2M")
 
 
-@pytest.mark.parametrize(("kind", "options", "field", "extra"), [
-    ("slack", {}, "text", None),
-    ("mattermost", {"channel": "oncall"}, "text", ("channel", "oncall")),
-    ("discord", {}, "content", ("allowed_mentions", {"parse": ["users", "roles"]})),
-])
-def test_a_chat_mention_goes_where_the_chat_reads_mentions(kind: str, options: dict[str, str], field: str,
-                                                           extra: tuple[str, Any] | None) -> None:
+@pytest.mark.parametrize(
+    ("kind", "options", "field", "extra"),
+    [
+        ("slack", {}, "text", None),
+        ("mattermost", {"channel": "oncall"}, "text", ("channel", "oncall")),
+        ("discord", {}, "content", ("allowed_mentions", {"parse": ["users", "roles"]})),
+    ],
+)
+def test_a_chat_mention_goes_where_the_chat_reads_mentions(
+    kind: str, options: dict[str, str], field: str, extra: tuple[str, Any] | None
+) -> None:
     def answer(request: Request) -> Reply:
         return Reply(200, json.dumps({"id": "m1"}) if kind == "discord" else "ok")
 
     with serve(answer) as server:
+
         async def post() -> Outcome:
             async with httpx.AsyncClient(timeout=5) as client:
                 return await post_mention(client, kind, "#oncall", options, server.url, UPDATE)
@@ -194,10 +215,12 @@ def test_a_chat_mention_goes_where_the_chat_reads_mentions(kind: str, options: d
 
 def test_slack_api_mentions_through_chat_post_message() -> None:
     with serve(lambda request: Reply(200, json.dumps({"ok": True, "ts": "1.2"}))) as server:
+
         async def post() -> Outcome:
             async with httpx.AsyncClient(timeout=5) as client:
-                return await post_mention(client, "slack-api", "#oncall", {"channel": "C1", "api_url": server.base},
-                                          "xoxb-token", UPDATE)
+                return await post_mention(
+                    client, "slack-api", "#oncall", {"channel": "C1", "api_url": server.base}, "xoxb-token", UPDATE
+                )
 
         assert run(post()).state == "delivered"
     request = server.requests[0]
@@ -205,13 +228,16 @@ def test_slack_api_mentions_through_chat_post_message() -> None:
     assert json.loads(request.body) == {"channel": "C1", "text": UPDATE.text}
 
 
-@pytest.mark.parametrize(("change", "error"), [
-    ({"event_action": "page"}, "'event_action' is missing or invalid"),
-    ({"payload": {"summary": "s" * 1025, "source": "x", "severity": "info"}}, "'payload.summary' is too long"),
-    ({"payload": {"summary": "s", "source": "x", "severity": "SEV1"}}, "'payload.severity' is invalid"),
-    ({"payload": {"source": "x", "severity": "info"}}, "'payload.summary' is missing or blank"),
-    ({"dedup_key": "k" * 256}, "'dedup_key' must be a string of at most 255 characters"),
-])
+@pytest.mark.parametrize(
+    ("change", "error"),
+    [
+        ({"event_action": "page"}, "'event_action' is missing or invalid"),
+        ({"payload": {"summary": "s" * 1025, "source": "x", "severity": "info"}}, "'payload.summary' is too long"),
+        ({"payload": {"summary": "s", "source": "x", "severity": "SEV1"}}, "'payload.severity' is invalid"),
+        ({"payload": {"source": "x", "severity": "info"}}, "'payload.summary' is missing or blank"),
+        ({"dedup_key": "k" * 256}, "'dedup_key' must be a string of at most 255 characters"),
+    ],
+)
 def test_the_fake_refuses_what_pagerduty_refuses(change: dict[str, Any], error: str) -> None:
     body = trigger_body(ROUTING_KEY, "k", ALERT) | change
     with serve(PagerDutyFake()) as server:

@@ -13,7 +13,7 @@ from commander.integrations.destinations import publisher
 from commander.integrations.destinations.base import Outcome
 from commander.integrations.destinations.publisher import GAVE_UP, publish, wait_before
 from commander.integrations.destinations.slack import SlackWebhook
-from tests.integrations.fakes import Reply, serve
+from tests.helpers.fakes import Reply, serve
 from tests.integrations.test_destinations import UPDATE
 
 
@@ -26,7 +26,7 @@ def test_the_services_wait_is_honoured_with_a_little_jitter(asked: float) -> Non
 
 def test_without_a_word_from_the_service_the_wait_doubles_with_jitter_up_to_a_cap() -> None:
     for attempt in range(12):
-        ceiling = min(publisher.MAX_BACKOFF, publisher.FIRST_WAIT * 2 ** attempt)
+        ceiling = min(publisher.MAX_BACKOFF, publisher.FIRST_WAIT * 2**attempt)
         waits = {wait_before(attempt, Outcome("retry", "down"), None)[1] for _ in range(50)}
         assert all(ceiling / 2 <= wait <= ceiling for wait in waits) and len(waits) > 1
 

@@ -7,7 +7,7 @@ import keyring.errors
 import pytest
 
 from commander.integrations.secrets import Binding, SecretNotKept, SecretStore
-from tests.keyring_memory import MemoryKeyring
+from tests.helpers.keyring_memory import MemoryKeyring
 
 BOUND = Binding("f" * 32, "https://m.example")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from keyring.backends.fail import Keyring as NoKeyring
 
 from commander.integrations.secrets import SecretStore
-from tests.keyring_memory import MemoryKeyring
+from tests.helpers.keyring_memory import MemoryKeyring
 
 
 def test_a_keyring_keeps_the_secret(memory_keyring: MemoryKeyring) -> None:

@@ -23,10 +23,17 @@ from commander.integrations.destinations.cachet import Cachet
 from commander.integrations.destinations.instatus import Instatus
 from commander.integrations.destinations.publisher import publish
 from commander.integrations.destinations.statuspage import Statuspage
-from tests.integrations.fakes import Reply, Request, serve
+from tests.helpers.fakes import Reply, Request, serve
 
-FIRST = Update("INC-7K2M9QXA", "SEV1", "investigating", "Checkout API returning 502s",
-               "We are investigating errors at checkout.", delivery="d-1", services=("payments", "search"))
+FIRST = Update(
+    "INC-7K2M9QXA",
+    "SEV1",
+    "investigating",
+    "Checkout API returning 502s",
+    "We are investigating errors at checkout.",
+    delivery="d-1",
+    services=("payments", "search"),
+)
 SECOND = replace(FIRST, status="identified", text="A bad deploy; rolling back.", delivery="d-2")
 LAST = replace(FIRST, status="resolved", text="Checkout works again.", delivery="d-3")
 COMPONENTS = {"payments": "c-pay", "checkout": "c-chk"}  # "search" is not mapped: it is left alone
@@ -38,17 +45,21 @@ def _json(status: int, body: object, headers: dict[str, str] | None = None) -> R
 
 def send(destination: Destination, update: Update) -> Outcome:
     """One attempt, as the publisher makes it."""
+
     async def attempt() -> Outcome:
         async with httpx.AsyncClient(timeout=2.0) as client:
             return await destination.send(client, update)
+
     return asyncio.run(attempt())
 
 
 def publish_one(destination: Destination, update: Update) -> Outcome:
     """Through the publisher, with its retries (short backoff)."""
+
     async def attempts() -> Outcome:
         async with httpx.AsyncClient(timeout=2.0) as client:
             return (await publish([destination], update, client=client, backoff=(0.05, 0.1)))[destination.name]
+
     return asyncio.run(attempts())
 
 
@@ -132,15 +143,25 @@ class StatuspageFake(FakePage):
         if incident_id is not None and incident_id not in self.incidents:
             return _json(404, SP_MISSING)
         components = fields.get("components", {})
-        problems = [message for message, wrong in (
-            ("Name can't be blank", incident_id is None and not fields.get("name")),
-            ("Status is not included in the list", fields.get("status") not in SP_STATUS),
-            ("Components must be valid", not isinstance(components, dict) or any(
-                c not in self.components or s not in SP_COMPONENT for c, s in components.items())),
-            ("Component ids must be valid", set(fields.get("component_ids", [])) - set(self.components)),
-            ("Deliver notifications must be true or false", not isinstance(fields.get("deliver_notifications"), bool)),
-            ("Body is too long (maximum is 25000 characters)", len(fields.get("body", "")) > SP_BODY),
-        ) if wrong]
+        problems = [
+            message
+            for message, wrong in (
+                ("Name can't be blank", incident_id is None and not fields.get("name")),
+                ("Status is not included in the list", fields.get("status") not in SP_STATUS),
+                (
+                    "Components must be valid",
+                    not isinstance(components, dict)
+                    or any(c not in self.components or s not in SP_COMPONENT for c, s in components.items()),
+                ),
+                ("Component ids must be valid", set(fields.get("component_ids", [])) - set(self.components)),
+                (
+                    "Deliver notifications must be true or false",
+                    not isinstance(fields.get("deliver_notifications"), bool),
+                ),
+                ("Body is too long (maximum is 25000 characters)", len(fields.get("body", "")) > SP_BODY),
+            )
+            if wrong
+        ]
         if problems:
             return _json(422, {"error": problems})
         created = incident_id is None
@@ -179,16 +200,28 @@ def test_statuspage_creates_then_updates_then_resolves_one_incident(quick_pacing
         assert send(page, replace(SECOND, remote_id=first.remote_id)).state == "delivered"
         last = send(page, replace(LAST, remote_id=first.remote_id))
     assert last.state == "delivered" and last.remote_id == "inc1"
-    assert json.loads(server.requests[0].body) == {"incident": {
-        "name": "[INC-7K2M9QXA] Checkout API returning 502s", "status": "investigating",
-        "body": "We are investigating errors at checkout.", "components": {"c-pay": "major_outage"},
-        "component_ids": ["c-pay"], "deliver_notifications": True}}
-    assert writes(server.requests) == [("POST", "/pages/pg1/incidents"), ("PATCH", "/pages/pg1/incidents/inc1"),
-                                       ("PATCH", "/pages/pg1/incidents/inc1")]
+    assert json.loads(server.requests[0].body) == {
+        "incident": {
+            "name": "[INC-7K2M9QXA] Checkout API returning 502s",
+            "status": "investigating",
+            "body": "We are investigating errors at checkout.",
+            "components": {"c-pay": "major_outage"},
+            "component_ids": ["c-pay"],
+            "deliver_notifications": True,
+        }
+    }
+    assert writes(server.requests) == [
+        ("POST", "/pages/pg1/incidents"),
+        ("PATCH", "/pages/pg1/incidents/inc1"),
+        ("PATCH", "/pages/pg1/incidents/inc1"),
+    ]
     assert all(r.headers["authorization"] == f"OAuth {fake.key}" for r in server.requests)
     assert list(fake.incidents) == ["inc1"] and fake.incidents["inc1"]["status"] == "resolved"
-    assert [u["status"] for u in fake.incidents["inc1"]["incident_updates"]] == ["resolved", "identified",
-                                                                                 "investigating"]
+    assert [u["status"] for u in fake.incidents["inc1"]["incident_updates"]] == [
+        "resolved",
+        "identified",
+        "investigating",
+    ]
     assert fake.components == {"c-pay": "operational", "c-chk": "operational"}
 
 
@@ -217,13 +250,19 @@ def test_statuspage_answers_420_to_a_request_inside_the_second(monkeypatch: pyte
 
 def test_statuspage_resume_updates_the_open_incident_instead_of_creating_another(quick_pacing: float) -> None:
     fake = StatuspageFake(a_key(), quick_pacing)
-    fake.incidents["abc"] = {"id": "abc", "name": "[INC-7K2M9QXA] Checkout API returning 502s", "status":
-                             "investigating", "incident_updates": [{"body": FIRST.text, "status": "investigating"}]}
+    fake.incidents["abc"] = {
+        "id": "abc",
+        "name": "[INC-7K2M9QXA] Checkout API returning 502s",
+        "status": "investigating",
+        "incident_updates": [{"body": FIRST.text, "status": "investigating"}],
+    }
     with serve(fake) as server:
         outcome = send(statuspage_with(fake, server.base), replace(SECOND, resumed=True))
     assert outcome.state == "delivered" and outcome.remote_id == "abc"
-    assert [(r.method, r.path) for r in server.requests] == [("GET", "/pages/pg1/incidents/unresolved"),
-                                                             ("PATCH", "/pages/pg1/incidents/abc")]
+    assert [(r.method, r.path) for r in server.requests] == [
+        ("GET", "/pages/pg1/incidents/unresolved"),
+        ("PATCH", "/pages/pg1/incidents/abc"),
+    ]
     assert list(fake.incidents) == ["abc"]
 
 
@@ -233,7 +272,7 @@ def test_statuspage_resume_posts_nothing_when_the_update_already_landed(quick_pa
         page = statuspage_with(fake, server.base)
         fake.lose_next_answer = _json(502, {"error": "Bad gateway"})  # created, but we never hear so
         assert send(page, FIRST).state == "retry"
-        again = send(page, FIRST)                              # the same delivery, tried again
+        again = send(page, FIRST)  # the same delivery, tried again
         restarted = send(statuspage_with(fake, server.base), replace(FIRST, resumed=True))
     assert again.state == restarted.state == "delivered" and again.remote_id == restarted.remote_id == "inc1"
     assert again.detail == "already on the page"
@@ -256,8 +295,11 @@ def test_statuspage_errors_are_read_into_reasons(quick_pacing: float) -> None:
         bad_page = publish_one(Statuspage("sp", "nope", fake.key, COMPONENTS, server.base), FIRST)
         bad_component = publish_one(Statuspage("sp", fake.page, fake.key, {"payments": "c-gone"}, server.base), FIRST)
         asked = len(server.requests)
-    assert bad_key.state == "failed" and "401: Could not authenticate" in bad_key.detail \
+    assert (
+        bad_key.state == "failed"
+        and "401: Could not authenticate" in bad_key.detail
         and "API key is not accepted" in bad_key.detail
+    )
     assert bad_page.state == "failed" and "check the page_id setting" in bad_page.detail
     assert bad_component.state == "failed" and "422: Components must be valid" in bad_component.detail
     assert asked == 3 and not fake.incidents  # refusals are final: one request each
@@ -274,22 +316,42 @@ def test_statuspage_429_is_retried_after_what_it_asked(quick_pacing: float) -> N
 
 
 def test_statuspage_settings_come_from_the_options() -> None:
-    page = destinations.make("statuspage", "sp", {"page_id": "pg1", "components": "payments=c-pay, checkout=c-chk"},
-                             "key")
+    page = destinations.make(
+        "statuspage", "sp", {"page_id": "pg1", "components": "payments=c-pay, checkout=c-chk"}, "key"
+    )
     assert isinstance(page, Statuspage) and page.resumable
     assert page.components == COMPONENTS and page.api_url == "https://api.statuspage.io/v1"
 
 
 # --- Cachet ----------------------------------------------------------------------------------------------
 
-CACHET_MISSING = {"errors": [{"id": "e1", "status": 404, "title": "Not Found",
-                              "detail": "The requested resource could not be found but may be available again."}]}
+CACHET_MISSING = {
+    "errors": [
+        {
+            "id": "e1",
+            "status": 404,
+            "title": "Not Found",
+            "detail": "The requested resource could not be found but may be available again.",
+        }
+    ]
+}
 
 
 def _cachet_invalid(*details: str) -> Reply:
-    return _json(400, {"errors": [{"id": "e2", "status": 400, "title": "Bad Request",
-                                   "detail": "The request cannot be fulfilled due to bad syntax.",
-                                   "meta": {"details": list(details)}}]})
+    return _json(
+        400,
+        {
+            "errors": [
+                {
+                    "id": "e2",
+                    "status": 400,
+                    "title": "Bad Request",
+                    "detail": "The request cannot be fulfilled due to bad syntax.",
+                    "meta": {"details": list(details)},
+                }
+            ]
+        },
+    )
 
 
 class CachetFake(FakePage):
@@ -305,8 +367,19 @@ class CachetFake(FakePage):
 
     def refuse(self, request: Request) -> Reply | None:
         if request.headers.get("x-cachet-token") != self.token:
-            return _json(401, {"errors": [{"id": "e0", "status": 401, "title": "Unauthorized",
-                                           "detail": "Authentication is required to access this resource."}]})
+            return _json(
+                401,
+                {
+                    "errors": [
+                        {
+                            "id": "e0",
+                            "status": 401,
+                            "title": "Unauthorized",
+                            "detail": "Authentication is required to access this resource.",
+                        }
+                    ]
+                },
+            )
         return None
 
     def answer(self, request: Request, url: Any) -> Reply:
@@ -326,8 +399,9 @@ class CachetFake(FakePage):
             case "POST", ["incidents", incident, "updates"] if int(incident) in self.incidents:
                 if body.get("status") not in (1, 2, 3, 4) or not isinstance(body.get("message"), str):
                     return _cachet_invalid("The status must be between 1 and 4.", "The message field is required.")
-                self.updates[int(incident)].append({"id": next(self.ids), "status": body["status"],
-                                                    "message": body["message"]})
+                self.updates[int(incident)].append(
+                    {"id": next(self.ids), "status": body["status"], "message": body["message"]}
+                )
                 self.incidents[int(incident)]["status"] = body["status"]
                 return _json(200, {"data": self.updates[int(incident)][-1]})
             case "PUT", ["components", component] if component in self.components:
@@ -342,11 +416,18 @@ class CachetFake(FakePage):
             return _cachet_invalid("The name field is required.", "The status must be between 1 and 4.")
         if body.get("visible") not in (0, 1):
             return _cachet_invalid("The visible field must be true or false.")
-        if "component_id" in body and (body["component_id"] not in self.components
-                                       or body.get("component_status") not in (1, 2, 3, 4)):
+        if "component_id" in body and (
+            body["component_id"] not in self.components or body.get("component_status") not in (1, 2, 3, 4)
+        ):
             return _cachet_invalid("The component status must be between 1 and 4.")
-        incident = {"id": next(self.ids), "name": body["name"], "message": body["message"], "status": body["status"],
-                    "visible": body["visible"], "component_id": body.get("component_id", 0)}
+        incident = {
+            "id": next(self.ids),
+            "name": body["name"],
+            "message": body["message"],
+            "status": body["status"],
+            "visible": body["visible"],
+            "component_id": body.get("component_id", 0),
+        }
         self.incidents[incident["id"]], self.updates[incident["id"]] = incident, []
         if "component_id" in body:
             self.components[body["component_id"]] = body["component_status"]
@@ -360,15 +441,25 @@ def test_cachet_creates_then_updates_then_resolves_one_incident() -> None:
         first = send(page, replace(FIRST, services=("payments", "checkout", "search")))
         assert first.state == "delivered" and first.remote_id == "1"
         assert fake.components == {"c-pay": 4, "c-chk": 4}  # SEV1: major outage
-        assert send(page, replace(SECOND, remote_id=first.remote_id, services=("payments", "checkout"))).state \
+        assert (
+            send(page, replace(SECOND, remote_id=first.remote_id, services=("payments", "checkout"))).state
             == "delivered"
+        )
         last = send(page, replace(LAST, remote_id=first.remote_id, services=("payments", "checkout")))
     assert last.state == "delivered" and last.remote_id == "1" and last.detail == ""
     assert json.loads(server.requests[0].body) == {
-        "name": "[INC-7K2M9QXA] Checkout API returning 502s", "message": "We are investigating errors at checkout.",
-        "status": 1, "visible": 1, "component_id": "c-pay", "component_status": 4}
-    assert writes(server.requests)[:3] == [("POST", "/api/v1/incidents"), ("PUT", "/api/v1/components/c-pay"),
-                                           ("PUT", "/api/v1/components/c-chk")]
+        "name": "[INC-7K2M9QXA] Checkout API returning 502s",
+        "message": "We are investigating errors at checkout.",
+        "status": 1,
+        "visible": 1,
+        "component_id": "c-pay",
+        "component_status": 4,
+    }
+    assert writes(server.requests)[:3] == [
+        ("POST", "/api/v1/incidents"),
+        ("PUT", "/api/v1/components/c-pay"),
+        ("PUT", "/api/v1/components/c-chk"),
+    ]
     assert ("POST", "/api/v1/incidents/1/updates") in writes(server.requests)
     assert all(r.headers["x-cachet-token"] == fake.token for r in server.requests)
     assert list(fake.incidents) == [1] and fake.incidents[1]["status"] == 4  # fixed
@@ -378,10 +469,20 @@ def test_cachet_creates_then_updates_then_resolves_one_incident() -> None:
 
 def test_cachet_resume_updates_the_open_incident_instead_of_creating_another() -> None:
     fake = CachetFake()
-    fake.incidents[7] = {"id": 7, "name": "[INC-7K2M9QXA] Checkout API returning 502s", "status": 1,
-                         "message": FIRST.text, "visible": 1}
-    fake.incidents[6] = {"id": 6, "name": "[INC-7K2M9QXA] Checkout API returning 502s", "status": 4,
-                         "message": "An earlier, fixed one.", "visible": 1}
+    fake.incidents[7] = {
+        "id": 7,
+        "name": "[INC-7K2M9QXA] Checkout API returning 502s",
+        "status": 1,
+        "message": FIRST.text,
+        "visible": 1,
+    }
+    fake.incidents[6] = {
+        "id": 6,
+        "name": "[INC-7K2M9QXA] Checkout API returning 502s",
+        "status": 4,
+        "message": "An earlier, fixed one.",
+        "visible": 1,
+    }
     fake.updates = {7: [], 6: []}
     with serve(fake) as server:
         outcome = send(Cachet("status", server.base, fake.token, COMPONENTS), replace(SECOND, resumed=True))
@@ -418,11 +519,16 @@ def test_cachet_errors_are_read_into_reasons() -> None:
         bad_token = publish_one(Cachet("status", server.base, "wrong", COMPONENTS), FIRST)
         fake.ahead = [_cachet_invalid("The message may not be greater than 65535 characters.")]
         too_long = publish_one(Cachet("status", server.base, fake.token, COMPONENTS), FIRST)
-        unknown = send(Cachet("status", server.base, fake.token, {"payments": "c-pay", "search": "c-gone"}),
-                       replace(FIRST, services=("payments", "search")))
+        unknown = send(
+            Cachet("status", server.base, fake.token, {"payments": "c-pay", "search": "c-gone"}),
+            replace(FIRST, services=("payments", "search")),
+        )
         asked = len(server.requests)
-    assert bad_token.state == "failed" and "401: Authentication is required" in bad_token.detail \
+    assert (
+        bad_token.state == "failed"
+        and "401: Authentication is required" in bad_token.detail
         and "API token is not accepted" in bad_token.detail
+    )
     assert too_long.state == "failed" and "400: The message may not be greater than 65535" in too_long.detail
     assert unknown.state == "delivered" and unknown.remote_id == "1"  # the words are on the page
     assert unknown.detail == "posted, but Cachet has no component c-gone: check the components setting"
@@ -475,15 +581,25 @@ class InstatusFake(FakePage):
 
     def write(self, incident: dict[str, Any], body: dict[str, Any]) -> Reply | None:
         statuses = body.get("statuses", [])
-        if body.get("status") not in IN_STATUS or not isinstance(body.get("message"), str) \
-                or not isinstance(body.get("notify"), bool):
+        if (
+            body.get("status") not in IN_STATUS
+            or not isinstance(body.get("message"), str)
+            or not isinstance(body.get("notify"), bool)
+        ):
             return _json(400, {"error": {"code": "invalid", "message": "status, message and notify are required"}})
         if any(c not in self.components for c in body.get("components", [])) or any(
-                s.get("id") not in body["components"] or s.get("status") not in IN_COMPONENT for s in statuses):
+            s.get("id") not in body["components"] or s.get("status") not in IN_COMPONENT for s in statuses
+        ):
             return _json(400, {"error": {"code": "invalid_components", "message": "Unknown component"}})
         incident["status"] = body["status"]
-        incident["updates"].append({"id": f"up{next(self.ids)}", "message": body["message"], "status": body["status"],
-                                    "createdAt": f"2024-05-01T09:{len(incident['updates']):02d}:00.000Z"})
+        incident["updates"].append(
+            {
+                "id": f"up{next(self.ids)}",
+                "message": body["message"],
+                "status": body["status"],
+                "createdAt": f"2024-05-01T09:{len(incident['updates']):02d}:00.000Z",
+            }
+        )
         self.components.update({s["id"]: s["status"] for s in statuses})
         return None
 
@@ -499,11 +615,17 @@ def test_instatus_creates_then_updates_then_resolves_one_incident() -> None:
         last = send(page, replace(LAST, remote_id=first.remote_id))
     assert last.state == "delivered" and last.remote_id == "ck1"
     assert json.loads(server.requests[0].body) == {
-        "name": "[INC-7K2M9QXA] Checkout API returning 502s", "message": "We are investigating errors at checkout.",
-        "components": ["c-pay"], "statuses": [{"id": "c-pay", "status": "MAJOROUTAGE"}], "notify": True,
-        "status": "INVESTIGATING"}
-    assert writes(server.requests) == [("POST", "/v1/pg9/incidents"),
-                                       *[("POST", "/v1/pg9/incidents/ck1/incident-updates")] * 2]
+        "name": "[INC-7K2M9QXA] Checkout API returning 502s",
+        "message": "We are investigating errors at checkout.",
+        "components": ["c-pay"],
+        "statuses": [{"id": "c-pay", "status": "MAJOROUTAGE"}],
+        "notify": True,
+        "status": "INVESTIGATING",
+    }
+    assert writes(server.requests) == [
+        ("POST", "/v1/pg9/incidents"),
+        *[("POST", "/v1/pg9/incidents/ck1/incident-updates")] * 2,
+    ]
     assert all(r.headers["authorization"] == f"Bearer {fake.key}" for r in server.requests)
     assert list(fake.incidents) == ["ck1"] and fake.incidents["ck1"]["status"] == "RESOLVED"
     assert fake.components == {"c-pay": "OPERATIONAL", "c-chk": "OPERATIONAL"}
@@ -511,11 +633,18 @@ def test_instatus_creates_then_updates_then_resolves_one_incident() -> None:
 
 def test_instatus_resume_updates_the_open_incident_instead_of_creating_another() -> None:
     fake = InstatusFake()
-    fake.incidents["old"] = {"id": "old", "name": "[INC-7K2M9QXA] Checkout API returning 502s", "status": "RESOLVED",
-                             "updates": [{"message": SECOND.text, "status": "IDENTIFIED", "createdAt": "2024-01"}]}
-    fake.incidents["open"] = {"id": "open", "name": "[INC-7K2M9QXA] Checkout API returning 502s",
-                              "status": "INVESTIGATING",
-                              "updates": [{"message": FIRST.text, "status": "INVESTIGATING", "createdAt": "2024-05"}]}
+    fake.incidents["old"] = {
+        "id": "old",
+        "name": "[INC-7K2M9QXA] Checkout API returning 502s",
+        "status": "RESOLVED",
+        "updates": [{"message": SECOND.text, "status": "IDENTIFIED", "createdAt": "2024-01"}],
+    }
+    fake.incidents["open"] = {
+        "id": "open",
+        "name": "[INC-7K2M9QXA] Checkout API returning 502s",
+        "status": "INVESTIGATING",
+        "updates": [{"message": FIRST.text, "status": "INVESTIGATING", "createdAt": "2024-05"}],
+    }
     with serve(fake) as server:
         outcome = send(Instatus("status", fake.page, fake.key, COMPONENTS, server.base), replace(SECOND, resumed=True))
     assert outcome.state == "delivered" and outcome.remote_id == "open"

@@ -16,18 +16,23 @@ from urllib.parse import unquote
 import httpx
 import pytest
 
-from commander.domain.errors import DomainError
+from commander.domain.core.errors import DomainError
 from commander.integrations import destinations
 from commander.integrations.destinations import matrix, teams
 from commander.integrations.destinations.base import Destination, Outcome, Update
 from commander.integrations.destinations.matrix import MatrixRoom, canonical, content
 from commander.integrations.destinations.publisher import publish
 from commander.integrations.destinations.teams import TeamsWebhook, adaptive, default_format
-from tests.integrations.fakes import Reply, Request, serve
+from tests.helpers.fakes import Reply, Request, serve
 
-UPDATE = Update("INC-7K2M9QXA", "SEV1", "investigating", "Checkout API returning 502s",
-                "We are investigating errors at checkout. <b>not markup</b>\nNext update by 09:45.",
-                delivery="0190f3c2-7d1e-7b5a-9c1e-5f2a3b4c5d6e")
+UPDATE = Update(
+    "INC-7K2M9QXA",
+    "SEV1",
+    "investigating",
+    "Checkout API returning 502s",
+    "We are investigating errors at checkout. <b>not markup</b>\nNext update by 09:45.",
+    delivery="0190f3c2-7d1e-7b5a-9c1e-5f2a3b4c5d6e",
+)
 LONG = dataclasses.replace(UPDATE, text="Timeline of what we tried.\n" + "x" * 100_000)
 TEAMS_LIMIT = 28 * 1024  # "The message size limit is 28 KB"
 
@@ -63,13 +68,27 @@ class Workflow:
         if self.answers:
             return self.answers.pop(0)
         if "sig=good" not in request.path:
-            return _json(401, {"error": {"code": "AuthorizationFailed", "message": "The provided shared access "
-                                         "signature is not valid for the request."}})
+            return _json(
+                401,
+                {
+                    "error": {
+                        "code": "AuthorizationFailed",
+                        "message": "The provided shared access signature is not valid for the request.",
+                    }
+                },
+            )
         try:
             message = json.loads(request.body)
         except ValueError:
-            return _json(400, {"error": {"code": "InvalidRequestContent", "message": "The request content is "
-                                         "not valid and could not be deserialized."}})
+            return _json(
+                400,
+                {
+                    "error": {
+                        "code": "InvalidRequestContent",
+                        "message": "The request content is not valid and could not be deserialized.",
+                    }
+                },
+            )
         problems = self.run_problems(message, len(request.body))
         self.failed_runs.extend(problems)
         if not problems:
@@ -82,8 +101,10 @@ class Workflow:
         if message.get("type") != "message" or not isinstance(attachments, list) or len(attachments) != 1:
             return ["'attachments' is of type 'Null'"]
         card = attachments[0].get("content") or {}
-        if attachments[0].get("contentType") != "application/vnd.microsoft.card.adaptive" or \
-                card.get("type") != "AdaptiveCard":
+        if (
+            attachments[0].get("contentType") != "application/vnd.microsoft.card.adaptive"
+            or card.get("type") != "AdaptiveCard"
+        ):
             return ["the attachment is not an Adaptive Card"]
         if float(card.get("version", "99")) > 1.4:
             return ["the card's version is not supported"]
@@ -111,8 +132,10 @@ class Connector:
             return Reply(400, "Bad payload received by generic incoming webhook.")
         if not card.get("summary") and not card.get("text"):
             return Reply(400, "Summary or Text is required.")
-        failed = "Webhook message delivery failed with error: Microsoft Teams endpoint returned HTTP error {} " \
-                 "with ContextId tcid=0,server=msgapi-production-weu-azsc1-1-85,cv=Xb3l9vYq2UKqX1fYk0t1Ag.0.."
+        failed = (
+            "Webhook message delivery failed with error: Microsoft Teams endpoint returned HTTP error {} "
+            "with ContextId tcid=0,server=msgapi-production-weu-azsc1-1-85,cv=Xb3l9vYq2UKqX1fYk0t1Ag.0.."
+        )
         if len(request.body) > TEAMS_LIMIT:
             return Reply(200, failed.format(413))
         if self.throttled:
@@ -132,18 +155,43 @@ def test_a_workflow_gets_an_adaptive_card_it_can_post() -> None:
         outcome = run(_publish(TeamsWebhook("Ops", _workflow_url(service.base), "adaptive")))
     assert outcome.state == "delivered"
     sent = json.loads(service.requests[0].body)
-    assert sent == {"type": "message", "attachments": [{
-        "contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": None,
-        "content": {"$schema": "http://adaptivecards.io/schemas/adaptive-card.json", "type": "AdaptiveCard",
-                    "version": "1.4", "body": [
-                        {"type": "TextBlock", "text": "Checkout API returning 502s", "weight": "Bolder",
-                         "size": "Medium", "wrap": True},
-                        {"type": "FactSet", "facts": [{"title": "Incident", "value": "INC-7K2M9QXA"},
-                                                      {"title": "Severity", "value": "SEV1"},
-                                                      {"title": "Status", "value": "investigating"}]},
-                        {"type": "TextBlock", "wrap": True,
-                         "text": "We are investigating errors at checkout. <b>not markup</b>\n\nNext update by 09:45."},
-                    ]}}]}
+    assert sent == {
+        "type": "message",
+        "attachments": [
+            {
+                "contentType": "application/vnd.microsoft.card.adaptive",
+                "contentUrl": None,
+                "content": {
+                    "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+                    "type": "AdaptiveCard",
+                    "version": "1.4",
+                    "body": [
+                        {
+                            "type": "TextBlock",
+                            "text": "Checkout API returning 502s",
+                            "weight": "Bolder",
+                            "size": "Medium",
+                            "wrap": True,
+                        },
+                        {
+                            "type": "FactSet",
+                            "facts": [
+                                {"title": "Incident", "value": "INC-7K2M9QXA"},
+                                {"title": "Severity", "value": "SEV1"},
+                                {"title": "Status", "value": "investigating"},
+                            ],
+                        },
+                        {
+                            "type": "TextBlock",
+                            "wrap": True,
+                            "text": "We are investigating errors at checkout. "
+                            "<b>not markup</b>\n\nNext update by 09:45.",
+                        },
+                    ],
+                },
+            }
+        ],
+    }
     assert service.requests[0].headers["content-type"] == "application/json; charset=utf-8"
     assert len(workflow.posted) == 1 and not workflow.failed_runs
 
@@ -175,8 +223,9 @@ def test_a_workflow_url_that_is_not_accepted_is_final_and_explained() -> None:
 
 
 def test_a_throttled_workflow_is_retried_after_what_it_asked() -> None:
-    workflow = Workflow(_json(429, {"error": {"code": "WorkflowTriggerIsThrottled", "message": "slow down"}},
-                              {"Retry-After": "0.3"}))
+    workflow = Workflow(
+        _json(429, {"error": {"code": "WorkflowTriggerIsThrottled", "message": "slow down"}}, {"Retry-After": "0.3"})
+    )
     with serve(workflow) as service:
         began = time.monotonic()
         outcome = run(_publish(TeamsWebhook("Ops", _workflow_url(service.base), "adaptive")))
@@ -190,15 +239,25 @@ def test_a_connector_gets_a_message_card_and_answers_1() -> None:
     with serve(connector) as service:
         outcome = run(_publish(teams.make("Ops", {"format": "messagecard"}, service.url)))
     assert outcome.state == "delivered"
-    assert connector.posted == [{
-        "@type": "MessageCard", "@context": "https://schema.org/extensions",
-        "summary": "SEV1 Checkout API returning 502s", "themeColor": "D13438",
-        "title": "Checkout API returning 502s",
-        "sections": [{"facts": [{"name": "Incident", "value": "INC-7K2M9QXA"},
-                                {"name": "Severity", "value": "SEV1"},
-                                {"name": "Status", "value": "investigating"}],
-                      "text": "We are investigating errors at checkout. <b>not markup</b>\n\nNext update by 09:45."}],
-    }]
+    assert connector.posted == [
+        {
+            "@type": "MessageCard",
+            "@context": "https://schema.org/extensions",
+            "summary": "SEV1 Checkout API returning 502s",
+            "themeColor": "D13438",
+            "title": "Checkout API returning 502s",
+            "sections": [
+                {
+                    "facts": [
+                        {"name": "Incident", "value": "INC-7K2M9QXA"},
+                        {"name": "Severity", "value": "SEV1"},
+                        {"name": "Status", "value": "investigating"},
+                    ],
+                    "text": "We are investigating errors at checkout. <b>not markup</b>\n\nNext update by 09:45.",
+                }
+            ],
+        }
+    ]
 
 
 def test_a_connector_throttling_inside_a_200_is_retried() -> None:
@@ -248,11 +307,14 @@ def test_a_connector_is_sent_at_most_four_messages_a_second() -> None:
     assert connector.times[-1] - connector.times[0] >= 0.4
 
 
-@pytest.mark.parametrize(("url", "expected"), [
-    ("https://contoso.webhook.office.com/webhookb2/1a/IncomingWebhook/2b/3c", "messagecard"),
-    ("https://prod-12.westeurope.logic.azure.com:443/workflows/4f/triggers/manual/paths/invoke?sig=x", "adaptive"),
-    ("https://default1a2b.3c.environment.api.powerplatform.com/powerautomate/automations/direct/x", "adaptive"),
-])
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://contoso.webhook.office.com/webhookb2/1a/IncomingWebhook/2b/3c", "messagecard"),
+        ("https://prod-12.westeurope.logic.azure.com:443/workflows/4f/triggers/manual/paths/invoke?sig=x", "adaptive"),
+        ("https://default1a2b.3c.environment.api.powerplatform.com/powerautomate/automations/direct/x", "adaptive"),
+    ],
+)
 def test_the_format_follows_the_webhook_address(url: str, expected: str) -> None:
     assert default_format(url) == expected
     assert teams.make("Ops", {}, url).card_format == expected
@@ -297,8 +359,9 @@ class Homeserver:
         if not token:
             return _json(401, {"errcode": "M_MISSING_TOKEN", "error": "Missing access token"})
         if token != TOKEN:
-            return _json(401, {"errcode": "M_UNKNOWN_TOKEN", "error": "Invalid access token passed.",
-                               "soft_logout": False})
+            return _json(
+                401, {"errcode": "M_UNKNOWN_TOKEN", "error": "Invalid access token passed.", "soft_logout": False}
+            )
         if (token, path) in self.transactions:
             return _json(200, {"event_id": self.transactions[token, path]})
         if self.limited:
@@ -312,10 +375,19 @@ class Homeserver:
             return _json(400, {"errcode": "M_NOT_JSON", "error": "Content not JSON."})
         if not isinstance(message, dict):
             return _json(400, {"errcode": "M_BAD_JSON", "error": "Content must be a JSON object."})
-        pdu = {"auth_events": ["$" + "a" * 43] * 3, "content": message, "depth": 12345, "hashes": {"sha256": "h" * 43},
-               "origin_server_ts": 1_720_000_000_000, "prev_events": ["$" + "p" * 43], "room_id": room,
-               "sender": "@commander:example.org", "signatures": {"example.org": {"ed25519:a_AbCd": "s" * 86}},
-               "type": event_type, "unsigned": {"age_ts": 1_720_000_000_000}}
+        pdu = {
+            "auth_events": ["$" + "a" * 43] * 3,
+            "content": message,
+            "depth": 12345,
+            "hashes": {"sha256": "h" * 43},
+            "origin_server_ts": 1_720_000_000_000,
+            "prev_events": ["$" + "p" * 43],
+            "room_id": room,
+            "sender": "@commander:example.org",
+            "signatures": {"example.org": {"ed25519:a_AbCd": "s" * 86}},
+            "type": event_type,
+            "unsigned": {"age_ts": 1_720_000_000_000},
+        }
         if len(canonical(pdu)) > 65_536:
             return _json(413, {"errcode": "M_TOO_LARGE", "error": "event too large"})
         event_id = "$" + uuid.uuid4().hex
@@ -338,18 +410,22 @@ def test_matrix_gets_an_m_text_message_with_the_delivery_as_its_transaction() ->
     request = service.requests[0]
     assert outcome.state == "delivered" and outcome.remote_id and outcome.remote_id.startswith("$")
     assert request.method == "PUT"
-    assert request.path == ("/_matrix/client/v3/rooms/%21hQmLrQpSxUTsDhyXZf%3Aexample.org/send/m.room.message/"
-                            "0190f3c2-7d1e-7b5a-9c1e-5f2a3b4c5d6e")
+    assert request.path == (
+        "/_matrix/client/v3/rooms/%21hQmLrQpSxUTsDhyXZf%3Aexample.org/send/m.room.message/"
+        "0190f3c2-7d1e-7b5a-9c1e-5f2a3b4c5d6e"
+    )
     assert request.headers["authorization"] == f"Bearer {TOKEN}"
-    assert homeserver.timeline == [{
-        "msgtype": "m.text",
-        "body": "SEV1 Checkout API returning 502s\nINC-7K2M9QXA · investigating\n\n"
-                "We are investigating errors at checkout. <b>not markup</b>\nNext update by 09:45.",
-        "format": "org.matrix.custom.html",
-        "formatted_body": "<b>SEV1 Checkout API returning 502s</b><br>INC-7K2M9QXA · investigating<br><br>"
-                          "We are investigating errors at checkout. &lt;b&gt;not markup&lt;/b&gt;<br>"
-                          "Next update by 09:45.",
-    }]
+    assert homeserver.timeline == [
+        {
+            "msgtype": "m.text",
+            "body": "SEV1 Checkout API returning 502s\nINC-7K2M9QXA · investigating\n\n"
+            "We are investigating errors at checkout. <b>not markup</b>\nNext update by 09:45.",
+            "format": "org.matrix.custom.html",
+            "formatted_body": "<b>SEV1 Checkout API returning 502s</b><br>INC-7K2M9QXA · investigating<br><br>"
+            "We are investigating errors at checkout. &lt;b&gt;not markup&lt;/b&gt;<br>"
+            "Next update by 09:45.",
+        }
+    ]
 
 
 def test_an_alias_is_resolved_first() -> None:
@@ -398,10 +474,13 @@ def test_a_test_message_without_a_delivery_id_keeps_its_transaction_across_retri
     assert not service.requests[0].path.endswith("/")
 
 
-@pytest.mark.parametrize("limited", [
-    _json(429, {"errcode": "M_LIMIT_EXCEEDED", "error": "Too Many Requests", "retry_after_ms": 300}),
-    _json(429, {"errcode": "M_LIMIT_EXCEEDED", "error": "Too Many Requests"}, {"Retry-After": "0.3"}),
-])
+@pytest.mark.parametrize(
+    "limited",
+    [
+        _json(429, {"errcode": "M_LIMIT_EXCEEDED", "error": "Too Many Requests", "retry_after_ms": 300}),
+        _json(429, {"errcode": "M_LIMIT_EXCEEDED", "error": "Too Many Requests"}, {"Retry-After": "0.3"}),
+    ],
+)
 def test_a_rate_limit_is_retried_after_what_the_homeserver_asked(limited: Reply) -> None:
     homeserver = Homeserver()
     homeserver.limited.append(limited)
@@ -432,8 +511,11 @@ def test_a_long_update_is_shortened_to_fit_an_event() -> None:
     homeserver = Homeserver()
     with serve(homeserver) as service:
         outcome = run(_publish(_room(service.base), LONG))
-        uncut = httpx.put(f"{service.base}/_matrix/client/v3/rooms/{ROOM}/send/m.room.message/uncut",
-                          json=content(LONG, LONG.text), headers={"authorization": f"Bearer {TOKEN}"})
+        uncut = httpx.put(
+            f"{service.base}/_matrix/client/v3/rooms/{ROOM}/send/m.room.message/uncut",
+            json=content(LONG, LONG.text),
+            headers={"authorization": f"Bearer {TOKEN}"},
+        )
     assert outcome.state == "delivered" and outcome.shortened and outcome.shortened[1] == len(LONG.text)
     assert homeserver.timeline[0]["body"].endswith("(shortened)")
     assert "formatted_body" not in homeserver.timeline[0]  # the HTML copy would halve what fits

@@ -21,20 +21,25 @@ from commander.integrations.trackers.base import (
     TrackerRefused,
     retrying,
 )
-from tests.integrations.fakes import Reply, serve
-from tests.integrations.tracker_fakes import EMAIL, FAKES, TOKEN, FakeGitHub, FakeJira, FakeLinear, options
+from tests.helpers.fakes import Reply, serve
+from tests.helpers.tracker_fakes import EMAIL, FAKES, TOKEN, FakeGitHub, FakeJira, FakeLinear, options
 
 T = TypeVar("T")
-ISSUE = Issue("Alert on consumer lag", ("Action item from incident INC-7K2M9QXA: Checkout 502s",
-                                        "Type: detect · Priority: P2\nOwner: Sam"),
-              ("commander", "INC-7K2M9QXA", "action-detect"))
+ISSUE = Issue(
+    "Alert on consumer lag",
+    ("Action item from incident INC-7K2M9QXA: Checkout 502s", "Type: detect · Priority: P2\nOwner: Sam"),
+    ("commander", "INC-7K2M9QXA", "action-detect"),
+)
 
 
 def run(work: Callable[[httpx.AsyncClient], Awaitable[T]], waits: list[str] | None = None) -> T:
     async def go() -> T:
         async with httpx.AsyncClient(timeout=2.0) as client:
-            return await retrying(lambda: work(client), backoff=(0.0,),
-                                  on_wait=(waits.append if waits is not None else lambda detail: None))
+            return await retrying(
+                lambda: work(client),
+                backoff=(0.0,),
+                on_wait=(waits.append if waits is not None else lambda detail: None),
+            )
 
     return asyncio.run(go())
 
@@ -64,15 +69,32 @@ def test_jira_gets_basic_auth_and_an_adf_description() -> None:
         sent = jira.requests[0]
     assert created == Created("OPS-12", f"{jira.base}/browse/OPS-12")
     assert sent.headers["authorization"] == "Basic " + base64.b64encode(f"{EMAIL}:{TOKEN}".encode()).decode()
-    assert json.loads(sent.body) == {"fields": {
-        "project": {"key": "OPS"}, "summary": "Alert on consumer lag", "issuetype": {"name": "Task"},
-        "labels": ["commander", "INC-7K2M9QXA", "action-detect", "ops", "post", "mortem"],
-        "description": {"type": "doc", "version": 1, "content": [
-            {"type": "paragraph", "content": [
-                {"type": "text", "text": "Action item from incident INC-7K2M9QXA: Checkout 502s"}]},
-            {"type": "paragraph", "content": [
-                {"type": "text", "text": "Type: detect · Priority: P2"}, {"type": "hardBreak"},
-                {"type": "text", "text": "Owner: Sam"}]}]}}}
+    assert json.loads(sent.body) == {
+        "fields": {
+            "project": {"key": "OPS"},
+            "summary": "Alert on consumer lag",
+            "issuetype": {"name": "Task"},
+            "labels": ["commander", "INC-7K2M9QXA", "action-detect", "ops", "post", "mortem"],
+            "description": {
+                "type": "doc",
+                "version": 1,
+                "content": [
+                    {
+                        "type": "paragraph",
+                        "content": [{"type": "text", "text": "Action item from incident INC-7K2M9QXA: Checkout 502s"}],
+                    },
+                    {
+                        "type": "paragraph",
+                        "content": [
+                            {"type": "text", "text": "Type: detect · Priority: P2"},
+                            {"type": "hardBreak"},
+                            {"type": "text", "text": "Owner: Sam"},
+                        ],
+                    },
+                ],
+            },
+        }
+    }
 
 
 def test_jira_errors_say_what_to_fix() -> None:
@@ -99,8 +121,12 @@ def test_github_sends_the_token_and_the_api_headers() -> None:
 
 
 def test_github_refusals_are_explained() -> None:
-    gone = Reply(410, json.dumps({"message": "Issues are disabled for this repo",
-                                  "documentation_url": "https://docs.github.com/rest"}))
+    gone = Reply(
+        410,
+        json.dumps(
+            {"message": "Issues are disabled for this repo", "documentation_url": "https://docs.github.com/rest"}
+        ),
+    )
     with serve(FakeGitHub(queue=[gone])) as github:
         with pytest.raises(TrackerRefused, match="Issues are disabled.*turn them on"):
             run(lambda client: tracker("github", github.base).create(client, ISSUE))
@@ -111,8 +137,11 @@ def test_github_refusals_are_explained() -> None:
 
 
 def test_github_rate_limit_by_403_is_waited_out() -> None:
-    limited = Reply(403, json.dumps({"message": "API rate limit exceeded for user ID 1."}),
-                    {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "0"})
+    limited = Reply(
+        403,
+        json.dumps({"message": "API rate limit exceeded for user ID 1."}),
+        {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "0"},
+    )
     fake = FakeGitHub(queue=[limited])
     waits: list[str] = []
     with serve(fake) as github:
@@ -142,8 +171,20 @@ def test_linear_errors_inside_a_200_are_refusals() -> None:
 
 
 def test_linear_ratelimited_is_retried() -> None:
-    limited = Reply(400, json.dumps({"errors": [{"message": "Rate limit exceeded", "extensions": {
-        "code": "RATELIMITED", "userPresentableMessage": "Too many requests."}}]}), {"retry-after": "0"})
+    limited = Reply(
+        400,
+        json.dumps(
+            {
+                "errors": [
+                    {
+                        "message": "Rate limit exceeded",
+                        "extensions": {"code": "RATELIMITED", "userPresentableMessage": "Too many requests."},
+                    }
+                ]
+            }
+        ),
+        {"retry-after": "0"},
+    )
     fake = FakeLinear(queue=[limited])
     with serve(fake) as linear:
         created = run(lambda client: tracker("linear", linear.base).create(client, ISSUE))
@@ -199,8 +240,10 @@ def test_asana_wraps_the_task_in_data_and_asks_for_its_link() -> None:
         sent = asana.requests[0]
     assert created == Created("1205012", "https://app.asana.com/0/1201/1205012")
     assert sent.headers["authorization"] == f"Bearer {TOKEN}"
-    assert fake.created[0] == {"query": {"opt_fields": "permalink_url"}, "body": {"data": {
-        "name": ISSUE.title, "notes": ISSUE.text, "workspace": "1200", "projects": ["1201"]}}}
+    assert fake.created[0] == {
+        "query": {"opt_fields": "permalink_url"},
+        "body": {"data": {"name": ISSUE.title, "notes": ISSUE.text, "workspace": "1200", "projects": ["1201"]}},
+    }
     with serve(fake) as asana:
         with pytest.raises(TrackerRefused, match="workspace: Missing input.*workspace and project"):
             run(lambda client: tracker("asana", asana.base, workspace="9").create(client, ISSUE))
@@ -211,7 +254,12 @@ def test_asana_wraps_the_task_in_data_and_asks_for_its_link() -> None:
 def test_github_mentions_in_the_text_notify_nobody() -> None:
     fake = FakeGitHub()
     with serve(fake) as github:
-        run(lambda client: tracker("github", github.base).create(
-            client, Issue("Ask @alice about #12", ("Finding: @bob-ops saw it; see issue #7",))))
-    assert fake.created[0] == {"title": "Ask @\u200balice about #\u200b12",
-                               "body": "Finding: @\u200bbob-ops saw it; see issue #\u200b7"}
+        run(
+            lambda client: tracker("github", github.base).create(
+                client, Issue("Ask @alice about #12", ("Finding: @bob-ops saw it; see issue #7",))
+            )
+        )
+    assert fake.created[0] == {
+        "title": "Ask @\u200balice about #\u200b12",
+        "body": "Finding: @\u200bbob-ops saw it; see issue #\u200b7",
+    }

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from commander.domain.events import Actor, Event
+from commander.domain.core.events import Actor, Event
 from commander.store.database import Database, StoreError, describe
 from commander.store.repository import EventLog
 
@@ -46,13 +46,20 @@ def test_a_failed_write_rolls_back_everything(database: Database) -> None:
 
 def _event(n: int, writer: int) -> Event:
     moment = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
-    return Event(id=f"00000000-0000-7000-8000-{writer:04d}{n:08d}", stream="incident:x", kind="note.added",
-                 payload={"text": f"{writer}/{n}", "pinned": False}, actor=Actor("a", "Alex"), hlc=n,
-                 occurred_at=moment, recorded_at=moment, origin=f"console-{writer}")
+    return Event(
+        id=f"00000000-0000-7000-8000-{writer:04d}{n:08d}",
+        stream="incident:x",
+        kind="note.added",
+        payload={"text": f"{writer}/{n}", "pinned": False},
+        actor=Actor("a", "Alex"),
+        hlc=n,
+        occurred_at=moment,
+        recorded_at=moment,
+        origin=f"console-{writer}",
+    )
 
 
-def test_two_databases_on_one_file_write_from_threads_without_deadlock(database: Database,
-                                                                       db_path: Path) -> None:
+def test_two_databases_on_one_file_write_from_threads_without_deadlock(database: Database, db_path: Path) -> None:
     """Each write reads (which ids exist) then inserts: with deferred BEGIN two such writers deadlock."""
     others = [Database(f"sqlite:///{db_path}") for _ in range(2)]
     failures: list[BaseException] = []
@@ -84,15 +91,18 @@ def test_two_databases_on_one_file_write_from_threads_without_deadlock(database:
 
 # -- errors a person can act on -----------------------------------------------------------------------
 
-@pytest.mark.parametrize(("error", "says"), [
-    (sqlite3.OperationalError("database or disk is full"), f"The disk holding {WHERE} is full"),
-    (sqlite3.OperationalError("disk I/O error: no space left on device"),
-     "is full; the last change was not saved"),
-    (sqlite3.OperationalError("attempt to write a readonly database"), f"{WHERE} is read-only"),
-    (sqlite3.OperationalError("database is locked"), f"{WHERE} is busy"),
-    (sqlite3.OperationalError("unable to open database file"), f"Cannot open {WHERE}. Check that the folder"),
-    (sqlite3.DatabaseError("file is not a database"), f"{WHERE} is not a Commander database"),
-])
+
+@pytest.mark.parametrize(
+    ("error", "says"),
+    [
+        (sqlite3.OperationalError("database or disk is full"), f"The disk holding {WHERE} is full"),
+        (sqlite3.OperationalError("disk I/O error: no space left on device"), "is full; the last change was not saved"),
+        (sqlite3.OperationalError("attempt to write a readonly database"), f"{WHERE} is read-only"),
+        (sqlite3.OperationalError("database is locked"), f"{WHERE} is busy"),
+        (sqlite3.OperationalError("unable to open database file"), f"Cannot open {WHERE}. Check that the folder"),
+        (sqlite3.DatabaseError("file is not a database"), f"{WHERE} is not a Commander database"),
+    ],
+)
 def test_known_driver_errors_become_sentences(error: sqlite3.Error, says: str) -> None:
     described = describe(error, WHERE)
     assert isinstance(described, StoreError)

@@ -9,17 +9,20 @@ from commander.store.errors import StoreDenied, StoreUnreachable, describe
 WHERE = "postgresql+psycopg://alex@db.example/commander"
 
 
-@pytest.mark.parametrize(("said", "kind", "advice"), [
-    ('connection failed: FATAL:  password authentication failed for user "alex"', StoreDenied, "remote set"),
-    ("connection failed: SSL error: certificate verify failed", StoreDenied, "sslrootcert"),
-    ("connection failed: server does not support SSL, but SSL was required", StoreDenied, "sslmode"),
-    ("permission denied for table events", StoreDenied, "responder role"),
-    ("events are append-only: UPDATE refused", StoreDenied, "append-only"),
-    ('connection failed: FATAL:  database "commander" does not exist', StoreDenied, "database name"),
-    ("connection failed: Connection refused", StoreUnreachable, "when it is back"),
-    ("consuming input failed: server closed the connection unexpectedly", StoreUnreachable, "keeps working"),
-    ("connection failed: timeout expired", StoreUnreachable, "cannot be reached"),
-])
+@pytest.mark.parametrize(
+    ("said", "kind", "advice"),
+    [
+        ('connection failed: FATAL:  password authentication failed for user "alex"', StoreDenied, "remote set"),
+        ("connection failed: SSL error: certificate verify failed", StoreDenied, "sslrootcert"),
+        ("connection failed: server does not support SSL, but SSL was required", StoreDenied, "sslmode"),
+        ("permission denied for table events", StoreDenied, "responder role"),
+        ("events are append-only: UPDATE refused", StoreDenied, "append-only"),
+        ('connection failed: FATAL:  database "commander" does not exist', StoreDenied, "database name"),
+        ("connection failed: Connection refused", StoreUnreachable, "when it is back"),
+        ("consuming input failed: server closed the connection unexpectedly", StoreUnreachable, "keeps working"),
+        ("connection failed: timeout expired", StoreUnreachable, "cannot be reached"),
+    ],
+)
 def test_server_errors_become_sentences(said: str, kind: type, advice: str) -> None:
     error = describe(RuntimeError(said), WHERE)
     assert isinstance(error, kind)

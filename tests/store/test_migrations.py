@@ -31,8 +31,16 @@ def test_alembic_head_is_the_schema_this_version_knows() -> None:
 def test_open_creates_every_table_from_an_empty_file(database: Database) -> None:
     assert database.check_schema() == "current"
     with database.read() as conn:
-        assert set(sa.inspect(conn).get_table_names()) == {"alembic_version", "events", "incidents", "meta",
-                                                                   "snapshots", "outbox", "presence", "quarantine"}
+        assert set(sa.inspect(conn).get_table_names()) == {
+            "alembic_version",
+            "events",
+            "incidents",
+            "meta",
+            "snapshots",
+            "outbox",
+            "presence",
+            "quarantine",
+        }
         indexes = {ix["name"] for ix in sa.inspect(conn).get_indexes("events")}
         assert {"ix_events_stream_hlc", "ix_events_hlc"} <= indexes
 
@@ -82,11 +90,14 @@ def test_a_store_written_by_a_newer_commander_is_refused(database: Database, db_
     newer.dispose()
 
 
-@pytest.mark.parametrize("content", [
-    b"Quarterly report\nThis is a text file, not a database.\n" * 200,
-    bytes(range(256)) * 64,
-    b"SQLite format 3\x00" + b"\xff" * 4080,  # the right magic, a damaged header
-])
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"Quarterly report\nThis is a text file, not a database.\n" * 200,
+        bytes(range(256)) * 64,
+        b"SQLite format 3\x00" + b"\xff" * 4080,  # the right magic, a damaged header
+    ],
+)
 def test_a_file_that_is_not_a_database_is_named_and_left_unchanged(tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "notes.db"
     path.write_bytes(content)

@@ -6,18 +6,18 @@ from collections.abc import Iterator
 
 import pytest
 
-from commander.domain import decisions
-from commander.domain.events import incident_stream
+from commander.domain.core.events import incident_stream
+from commander.domain.incident import decisions
 from commander.store.database import Database
 from commander.store.repository import EventLog, IncidentList
-from tests.domain.replica import INCIDENT_ID, Replica, default_policy
+from tests.helpers.replica import INCIDENT_ID, Replica, default_policy
 
 pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
 def pg_database(pg_url: str) -> Iterator[Database]:
-    """A throwaway database on the local server (tests/pg.py), with Commander's schema."""
+    """A throwaway database on the local server (tests/helpers/pg.py), with Commander's schema."""
     database = Database(pg_url)
     try:
         database.open()
@@ -41,7 +41,8 @@ def test_schema_append_and_stream_on_postgresql(pg_database: Database) -> None:
     with pg_database.read() as conn:
         # The database, not the client, records who wrote each row: the login of the connection.
         assert EventLog(conn).stream(incident_stream(INCIDENT_ID)) == [
-            e._replace(login="postgres") for e in sorted(events, key=lambda e: e.order)]
+            e._replace(login="postgres") for e in sorted(events, key=lambda e: e.order)
+        ]
         assert EventLog(conn).max_hlc() == max(e.hlc for e in events)
         (summary,) = IncidentList(conn).summaries()
     assert summary.title == "Checkout API returning 502s" and summary.event_count == len(events)

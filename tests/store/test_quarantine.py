@@ -11,8 +11,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from commander.app.bootstrap import build_console
-from commander.domain.clock import to_ms
-from commander.domain.decisions import Declaration
+from commander.domain.core.clock import to_ms
+from commander.domain.incident.decisions import Declaration
 from commander.store.database import Database
 from commander.store.migrate import upgrade
 from commander.store.quarantine import Quarantine
@@ -22,16 +22,23 @@ from commander.sync.shared import SharedStore
 
 def _row(stream: str, kind: str, payload: object, *, hlc: int | None = None, at: datetime | None = None) -> dict:
     ms = to_ms(at or datetime.now(UTC))
-    return {"id": str(uuid.uuid4()), "stream": stream, "kind": kind,
-            "payload": payload if isinstance(payload, str) else json.dumps(payload), "actor_id": "m",
-            "actor_name": "Mallory", "hlc": ms << 16 if hlc is None else hlc, "occurred_at": ms, "recorded_at": ms,
-            "origin": "elsewhere"}
+    return {
+        "id": str(uuid.uuid4()),
+        "stream": stream,
+        "kind": kind,
+        "payload": payload if isinstance(payload, str) else json.dumps(payload),
+        "actor_id": "m",
+        "actor_name": "Mallory",
+        "hlc": ms << 16 if hlc is None else hlc,
+        "occurred_at": ms,
+        "recorded_at": ms,
+        "origin": "elsewhere",
+    }
 
 
 def _insert(engine: sa.Engine, row: dict) -> None:
     with engine.begin() as conn:
-        conn.execute(sa.text(f"INSERT INTO events ({', '.join(row)}) VALUES ({', '.join(':' + k for k in row)})"),
-                     row)
+        conn.execute(sa.text(f"INSERT INTO events ({', '.join(row)}) VALUES ({', '.join(':' + k for k in row)})"), row)
 
 
 def test_upgrading_a_poisoned_local_store_sweeps_the_poison_out(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -47,8 +54,15 @@ def test_upgrading_a_poisoned_local_store_sweeps_the_poison_out(tmp_path: Path, 
         conn.execute(sa.text("DELETE FROM meta WHERE key = 'projected_rowid'"))
         conn.execute(sa.text("UPDATE alembic_version SET version_num = '0003'"))
     # What the old version pulled and kept: the end of time, and a payload that is not an object.
-    _insert(database.engine, _row(f"incident:{incident}", "severity.changed",
-                                  {"severity": "SEV4", "previous": "SEV1", "reason": "x"}, hlc=(1 << 63) - 1))
+    _insert(
+        database.engine,
+        _row(
+            f"incident:{incident}",
+            "severity.changed",
+            {"severity": "SEV4", "previous": "SEV1", "reason": "x"},
+            hlc=(1 << 63) - 1,
+        ),
+    )
     _insert(database.engine, _row(f"incident:{incident}", "note.added", "[]"))
     database.dispose()
 
@@ -83,8 +97,10 @@ def test_a_row_held_back_for_its_clock_is_taken_in_when_our_clock_catches_up(tmp
     try:
         replicator.run_once()
         ahead = now[0] + timedelta(minutes=25)  # a laptop whose clock runs 25 minutes fast
-        _insert(shared.database.engine, _row(f"incident:{incident}", "note.added",
-                                             {"text": "from a fast clock", "pinned": False}, at=ahead))
+        _insert(
+            shared.database.engine,
+            _row(f"incident:{incident}", "note.added", {"text": "from a fast clock", "pinned": False}, at=ahead),
+        )
         replicator.run_once()
         console.catch_up()
         assert replicator.set_aside == 1

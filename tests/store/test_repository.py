@@ -7,13 +7,13 @@ from datetime import timedelta
 
 import pytest
 
-from commander.domain import decisions
-from commander.domain.events import Actor, Event, incident_stream
-from commander.domain.incident import fold
-from commander.domain.policy import Policy
+from commander.domain.core.events import Actor, Event, incident_stream
+from commander.domain.core.policy import Policy
+from commander.domain.incident import decisions
+from commander.domain.incident.state import fold
 from commander.store.database import Database
 from commander.store.repository import EventLog, IncidentList, Settings, event_to_row, row_to_event
-from tests.domain.replica import INCIDENT_ID, NOW, Replica, default_policy
+from tests.helpers.replica import INCIDENT_ID, NOW, Replica, default_policy
 
 MIN = timedelta(minutes=1)
 OTHER_ID = "0196f0c3-0b2e-7d11-8a4f-93c1e07b2a7e"  # a reference unlike INCIDENT_ID's
@@ -30,8 +30,7 @@ def incident_events(policy: Policy, incident_id: str = INCIDENT_ID, *, replica: 
     for text in ["Error rate up", "שגיאה 502 🔥", "line one\nline two"]:
         r.tick(MIN)
         events += r.act(lambda s, t=text: decisions.add_note(s, t, now=r.now()), incident_id)
-    events += r.act(lambda s: decisions.add_note(s, "seen earlier", now=r.now(), at=r.now() - 4 * MIN),
-                    incident_id)
+    events += r.act(lambda s: decisions.add_note(s, "seen earlier", now=r.now(), at=r.now() - 4 * MIN), incident_id)
     assert events[-1].occurred_at != events[-1].recorded_at
     return events
 
@@ -61,8 +60,7 @@ def test_append_returns_only_the_new_events_in_the_order_given(database: Databas
     assert fresh == events[5:] + events[3:5]
 
 
-def test_a_batch_holding_an_event_twice_appends_and_returns_it_once(database: Database,
-                                                                    policy: Policy) -> None:
+def test_a_batch_holding_an_event_twice_appends_and_returns_it_once(database: Database, policy: Policy) -> None:
     events = incident_events(policy)
     with database.write() as conn:
         fresh = EventLog(conn).append([events[0], events[1], events[0]])
@@ -71,8 +69,7 @@ def test_a_batch_holding_an_event_twice_appends_and_returns_it_once(database: Da
         assert EventLog(conn).count() == 2
 
 
-def test_a_stream_reads_back_in_log_order_whatever_the_insert_order(database: Database,
-                                                                    policy: Policy) -> None:
+def test_a_stream_reads_back_in_log_order_whatever_the_insert_order(database: Database, policy: Policy) -> None:
     mine = incident_events(policy)
     theirs = incident_events(policy, replica=2)  # same hlc values, other console: origin breaks the tie
     everything = mine + theirs
@@ -89,8 +86,17 @@ def test_a_stream_reads_back_in_log_order_whatever_the_insert_order(database: Da
 
 def test_streams_max_hlc_and_count(database: Database, policy: Policy) -> None:
     first, second = incident_events(policy), incident_events(policy, OTHER_ID, replica=2)
-    settings_event = Event(id="s1", stream="settings", kind="setting.changed", payload={},
-                           actor=Actor("a", "A"), hlc=1, occurred_at=NOW, recorded_at=NOW, origin="c")
+    settings_event = Event(
+        id="s1",
+        stream="settings",
+        kind="setting.changed",
+        payload={},
+        actor=Actor("a", "A"),
+        hlc=1,
+        occurred_at=NOW,
+        recorded_at=NOW,
+        origin="c",
+    )
     with database.read() as conn:
         assert EventLog(conn).max_hlc() == 0 and EventLog(conn).count() == 0
     with database.write() as conn:
@@ -122,7 +128,11 @@ def test_the_incident_list_projection(database: Database, policy: Policy) -> Non
         assert [s.id for s in incidents.summaries(include_closed=False)] == [INCIDENT_ID]
         summary = everything[1]
         assert (summary.reference, summary.title, summary.severity, summary.status) == (
-            open_one.reference, "Checkout API returning 502s", "SEV2", "investigating")
+            open_one.reference,
+            "Checkout API returning 502s",
+            "SEV2",
+            "investigating",
+        )
         assert summary.is_open and not summary.drill and summary.commander == "Alex"
         assert summary.started_at_ms == int((NOW - 5 * MIN).timestamp() * 1000)
         assert summary.event_count == open_one.event_count and summary.resolved_at_ms is None

@@ -17,8 +17,8 @@ from commander.app.console import Console
 from commander.integrations.secrets import SecretStore
 from commander.store.database import Database
 from commander.sync.replicator import Replicator
-from tests.keyring_memory import MemoryKeyring
-from tests.pg import postgres_database
+from tests.helpers.keyring_memory import MemoryKeyring
+from tests.helpers.pg import postgres_database
 
 
 @pytest.fixture

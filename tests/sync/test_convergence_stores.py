@@ -12,14 +12,14 @@ from hypothesis import strategies as st
 from commander.app import remote as remotes
 from commander.app.bootstrap import build_console
 from commander.app.console import Console, utc_now
-from commander.domain.clock import to_ms
-from commander.domain.decisions import Declaration
-from commander.domain.errors import DomainError
+from commander.domain.core.clock import to_ms
+from commander.domain.core.errors import DomainError
+from commander.domain.incident.decisions import Declaration
 from commander.integrations.secrets import SecretStore
 from commander.store.database import Database
 from commander.sync.replicator import Replicator
-from tests.domain.replica import canonical, timeline_dump
-from tests.keyring_memory import MemoryKeyring
+from tests.helpers.keyring_memory import MemoryKeyring
+from tests.helpers.replica import canonical, timeline_dump
 
 TEXTS = ["Error rate up", "Rolled back v2.31", "שגיאה 502", "Cache warm 🔥"]
 
@@ -34,11 +34,13 @@ def _act(data: st.DataObject, console: Console, incident_id: str) -> None:
         elif action == "severity":
             console.change_severity(incident_id, data.draw(st.sampled_from(["SEV1", "SEV2", "SEV3"])), "")
         elif action == "status":
-            console.change_status(incident_id, data.draw(st.sampled_from(["identified", "mitigated",
-                                                                          "investigating"])))
+            console.change_status(incident_id, data.draw(st.sampled_from(["identified", "mitigated", "investigating"])))
         elif action == "assign":
-            console.assign(incident_id, data.draw(st.sampled_from(["tl", "comms", "scribe"])),
-                           data.draw(st.sampled_from(["Alex", "Sam", "Kim"])))
+            console.assign(
+                incident_id,
+                data.draw(st.sampled_from(["tl", "comms", "scribe"])),
+                data.draw(st.sampled_from(["Alex", "Sam", "Kim"])),
+            )
         elif action == "edit" and notes:
             console.edit_note(incident_id, data.draw(st.sampled_from(notes)), data.draw(st.sampled_from(TEXTS)))
         elif action == "pin" and view.entries:
@@ -47,8 +49,9 @@ def _act(data: st.DataObject, console: Console, incident_id: str) -> None:
         pass  # refused by the rules, as it would be in the app: nothing written
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                  HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(st.data())
 def test_three_consoles_converge_through_a_shared_store(tmp_path_factory, data: st.DataObject) -> None:  # type: ignore[no-untyped-def]
     folder: Path = tmp_path_factory.mktemp("converge")
@@ -72,8 +75,8 @@ def test_three_consoles_converge_through_a_shared_store(tmp_path_factory, data: 
                 online[who] = not online[who]
             elif step == "skew":  # laptops disagree by minutes (within the drift each console allows)
                 offset = timedelta(seconds=data.draw(st.integers(-290, 290)))
-                console.wall = (lambda o=offset: utc_now() + o)  # type: ignore[misc]
-                console.clock.physical = (lambda wall=console.wall: to_ms(wall()))  # type: ignore[misc]
+                console.wall = lambda o=offset: utc_now() + o  # type: ignore[misc]
+                console.clock.physical = lambda wall=console.wall: to_ms(wall())  # type: ignore[misc]
             elif step == "sync" and online[who]:
                 replicator.run_once()
                 console.catch_up()
@@ -91,4 +94,3 @@ def test_three_consoles_converge_through_a_shared_store(tmp_path_factory, data: 
         for console, replicator in pairs:
             replicator.shared.close()
             console.close()
-

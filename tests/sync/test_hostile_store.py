@@ -19,8 +19,8 @@ from commander.app import remote as remotes
 from commander.app.bootstrap import build_console
 from commander.app.console import Console
 from commander.cli.main import main
-from commander.domain.clock import to_ms
-from commander.domain.decisions import Declaration
+from commander.domain.core.clock import to_ms
+from commander.domain.incident.decisions import Declaration
 from commander.integrations.secrets import SecretStore
 from commander.store.database import Database
 from commander.store.errors import StoreBusy
@@ -46,8 +46,20 @@ class Team:
             for login in self.logins.values():
                 conn.execute(sa.text(f'CREATE ROLE "{login}" LOGIN'))
         responders = [login for name, login in self.logins.items() if name != "viewer"]
-        assert main(["db", "grant-roles", "--url", url, *sum((["--responder", r] for r in responders), []),
-                     "--viewer", self.logins["viewer"]]) == 0
+        assert (
+            main(
+                [
+                    "db",
+                    "grant-roles",
+                    "--url",
+                    url,
+                    *sum((["--responder", r] for r in responders), []),
+                    "--viewer",
+                    self.logins["viewer"],
+                ]
+            )
+            == 0
+        )
         self.pairs: list[Pair] = []
         self.engines: list[sa.Engine] = []
 
@@ -70,8 +82,9 @@ class Team:
     def insert(self, name: str, **row: Any) -> None:
         """A row as `psql` would insert it: every column chosen by the writer."""
         with self.engine(name).begin() as conn:
-            conn.execute(sa.text(f"INSERT INTO events ({', '.join(row)}) VALUES "
-                                 f"({', '.join(':' + k for k in row)})"), row)
+            conn.execute(
+                sa.text(f"INSERT INTO events ({', '.join(row)}) VALUES ({', '.join(':' + k for k in row)})"), row
+            )
 
     def close(self) -> None:
         for console, replicator in self.pairs:
@@ -81,8 +94,9 @@ class Team:
             engine.dispose()
         with self.admin.connect() as conn:
             for login in self.logins.values():
-                conn.execute(sa.text(f'SELECT pg_terminate_backend(pid) FROM pg_stat_activity '
-                                     f"WHERE usename = '{login}'"))
+                conn.execute(
+                    sa.text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{login}'")
+                )
                 conn.execute(sa.text(f'REASSIGN OWNED BY "{login}" TO postgres'))
                 conn.execute(sa.text(f'DROP OWNED BY "{login}"'))
                 conn.execute(sa.text(f'DROP ROLE "{login}"'))
@@ -104,13 +118,30 @@ def settle(*pairs: Pair) -> None:
             console.catch_up()
 
 
-def forged(stream: str, kind: str, payload: Any, *, actor: tuple[str, str] = ("mallory", "Mallory"),
-           hlc: int | None = None, at_ms: int | None = None, **extra: Any) -> dict[str, Any]:
+def forged(
+    stream: str,
+    kind: str,
+    payload: Any,
+    *,
+    actor: tuple[str, str] = ("mallory", "Mallory"),
+    hlc: int | None = None,
+    at_ms: int | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
     now = at_ms if at_ms is not None else to_ms(_now())
-    return {"id": str(uuid.uuid4()), "stream": stream, "kind": kind,
-            "payload": payload if isinstance(payload, str) else json.dumps(payload),
-            "actor_id": actor[0], "actor_name": actor[1], "hlc": hlc if hlc is not None else (now << 16),
-            "occurred_at": now, "recorded_at": now, "origin": "mallory-console", **extra}
+    return {
+        "id": str(uuid.uuid4()),
+        "stream": stream,
+        "kind": kind,
+        "payload": payload if isinstance(payload, str) else json.dumps(payload),
+        "actor_id": actor[0],
+        "actor_name": actor[1],
+        "hlc": hlc if hlc is not None else (now << 16),
+        "occurred_at": now,
+        "recorded_at": now,
+        "origin": "mallory-console",
+        **extra,
+    }
 
 
 def _now() -> Any:
@@ -123,8 +154,15 @@ def test_a_clock_stamp_at_the_end_of_time_is_set_aside_and_the_clock_stays_sane(
     alex, sam = team.console("alex"), team.console("sam")
     incident = alex[0].declare(Declaration(title="Checkout 502s", severity="SEV1")).id
     settle(alex, sam)
-    team.insert("mallory", **forged(f"incident:{incident}", "severity.changed",
-                                    {"severity": "SEV4", "previous": "SEV1", "reason": "forged"}, hlc=BIG))
+    team.insert(
+        "mallory",
+        **forged(
+            f"incident:{incident}",
+            "severity.changed",
+            {"severity": "SEV4", "previous": "SEV1", "reason": "forged"},
+            hlc=BIG,
+        ),
+    )
     settle(alex, sam)
     for console, _ in (alex, sam):
         assert console.state(incident).severity == "SEV1"  # never folded
@@ -138,20 +176,27 @@ def test_a_clock_stamp_at_the_end_of_time_is_set_aside_and_the_clock_stays_sane(
     assert alex[1].set_aside == 1
 
 
-@pytest.mark.parametrize(("kind", "payload", "stream"), [
-    ("note.added", "not json", "incident"),
-    ("note.added", "[]", "incident"),
-    ("note.added", "{}", "incident"),
-    ("incident.declared", "{}", "new-incident"),
-    ("note.added", '1],[2', "incident"),  # broke the joined array stream reads parse in one go
-    ("template.saved", {"name": "x", "stage": "update", "audience": "all", "body": "hi"}, "settings:templates"),
-    ("destination.added", {"name": "ops", "kind": "slack", "options": "https://evil.example"},
-     "settings:destinations"),
-    ("note.added", {"text": "x" * 2_000_000, "pinned": False}, "incident"),
-    ("note.added", {"text": "hi", "pinned": False}, "incident:not-a-uuid"),
-])
-def test_a_malformed_row_is_set_aside_and_the_rows_after_it_arrive(team: Team, kind: str, payload: Any,
-                                                                    stream: str) -> None:
+@pytest.mark.parametrize(
+    ("kind", "payload", "stream"),
+    [
+        ("note.added", "not json", "incident"),
+        ("note.added", "[]", "incident"),
+        ("note.added", "{}", "incident"),
+        ("incident.declared", "{}", "new-incident"),
+        ("note.added", "1],[2", "incident"),  # broke the joined array stream reads parse in one go
+        ("template.saved", {"name": "x", "stage": "update", "audience": "all", "body": "hi"}, "settings:templates"),
+        (
+            "destination.added",
+            {"name": "ops", "kind": "slack", "options": "https://evil.example"},
+            "settings:destinations",
+        ),
+        ("note.added", {"text": "x" * 2_000_000, "pinned": False}, "incident"),
+        ("note.added", {"text": "hi", "pinned": False}, "incident:not-a-uuid"),
+    ],
+)
+def test_a_malformed_row_is_set_aside_and_the_rows_after_it_arrive(
+    team: Team, kind: str, payload: Any, stream: str
+) -> None:
     alex = team.console("alex")
     incident = alex[0].declare(Declaration(title="Checkout 502s", severity="SEV1")).id
     alex[1].run_once()
@@ -167,8 +212,13 @@ def test_a_malformed_row_is_set_aside_and_the_rows_after_it_arrive(team: Team, k
     kim[0].add_note(incident, "still writing")
     # Everything a person opens still opens (these each failed for one of the rows above).
     db = str(team.folder / "kim.db")
-    for command in (["show", incident[:8]], ["list"], ["update", "templates"], ["destination", "list"],
-                    ["sync", "--quarantine"]):
+    for command in (
+        ["show", incident[:8]],
+        ["list"],
+        ["update", "templates"],
+        ["destination", "list"],
+        ["sync", "--quarantine"],
+    ):
         assert main(["--db", db, *command]) == 0, command
 
 
@@ -190,8 +240,13 @@ def test_the_database_assigns_sequence_numbers_whatever_the_client_sends(team: T
     settle(alex, sam)
     row = forged(f"incident:{incident}", "note.added", {"text": "jumping", "pinned": False})
     with team.engine("mallory").begin() as conn:
-        conn.execute(sa.text(f"INSERT INTO events (seq, {', '.join(row)}) OVERRIDING SYSTEM VALUE VALUES "
-                             f"(9000000000000000000, {', '.join(':' + k for k in row)})"), row)
+        conn.execute(
+            sa.text(
+                f"INSERT INTO events (seq, {', '.join(row)}) OVERRIDING SYSTEM VALUE VALUES "
+                f"(9000000000000000000, {', '.join(':' + k for k in row)})"
+            ),
+            row,
+        )
         seq = conn.execute(sa.text("SELECT seq FROM events WHERE id = :id"), {"id": row["id"]}).scalar_one()
     assert seq < 1_000_000
     alex[0].add_note(incident, "later")
@@ -222,12 +277,22 @@ def test_forged_rows_from_before_0004_are_renumbered_after_the_real_ones(pg_url:
     upgrade(database.engine, "0003")
     with database.engine.begin() as conn:
         for _ in range(3):
-            conn.execute(sa.text("INSERT INTO events (id, stream, kind, payload, actor_id, actor_name, hlc, "
-                                 "occurred_at, recorded_at, origin) VALUES (:id, 'settings:x', 'x.y', '{}', 'a', "
-                                 "'A', 1, 1, 1, 'o')"), {"id": str(uuid.uuid4())})
-        conn.execute(sa.text("INSERT INTO events (seq, id, stream, kind, payload, actor_id, actor_name, hlc, "
-                             "occurred_at, recorded_at, origin) OVERRIDING SYSTEM VALUE VALUES (9000000000000000000, "
-                             ":id, 'settings:x', 'x.y', '{}', 'a', 'A', 1, 1, 1, 'o')"), {"id": str(uuid.uuid4())})
+            conn.execute(
+                sa.text(
+                    "INSERT INTO events (id, stream, kind, payload, actor_id, actor_name, hlc, "
+                    "occurred_at, recorded_at, origin) VALUES (:id, 'settings:x', 'x.y', '{}', 'a', "
+                    "'A', 1, 1, 1, 'o')"
+                ),
+                {"id": str(uuid.uuid4())},
+            )
+        conn.execute(
+            sa.text(
+                "INSERT INTO events (seq, id, stream, kind, payload, actor_id, actor_name, hlc, "
+                "occurred_at, recorded_at, origin) OVERRIDING SYSTEM VALUE VALUES (9000000000000000000, "
+                ":id, 'settings:x', 'x.y', '{}', 'a', 'A', 1, 1, 1, 'o')"
+            ),
+            {"id": str(uuid.uuid4())},
+        )
     database.upgrade()
     shared = SharedStore(pg_url)
     rows, last = shared.pull(0, 100)
@@ -241,8 +306,16 @@ def test_a_forged_author_is_shown_with_the_login_that_wrote_it(team: Team, capsy
     incident = alex[0].declare(Declaration(title="Checkout 502s", severity="SEV1")).id
     alex[0].add_note(incident, "honest note")
     settle(alex, sam)
-    team.insert("mallory", **forged(f"incident:{incident}", "note.added", {"text": "roll back now", "pinned": False},
-                                    actor=(alex[0].me.id, "Alex"), origin=alex[0].console_id))
+    team.insert(
+        "mallory",
+        **forged(
+            f"incident:{incident}",
+            "note.added",
+            {"text": "roll back now", "pinned": False},
+            actor=(alex[0].me.id, "Alex"),
+            origin=alex[0].console_id,
+        ),
+    )
     settle(alex, sam)
     entries = {e.text: e for e in sam[0].view(incident).entries}
     assert entries["roll back now"].actor == "Alex"
@@ -264,11 +337,15 @@ def test_presence_cannot_be_renamed_or_flooded_by_another_login(team: Team) -> N
         changed = conn.execute(sa.text("UPDATE presence SET user_name = 'Mallory was here'")).rowcount
         assert changed == 0  # row-level security: not hers
         for n in range(200):
-            conn.execute(sa.text("INSERT INTO presence (console_id, user_name, seen_at) VALUES (:c, 'Ghost', :t)"),
-                         {"c": f"ghost-{n}", "t": to_ms(_now())})
+            conn.execute(
+                sa.text("INSERT INTO presence (console_id, user_name, seen_at) VALUES (:c, 'Ghost', :t)"),
+                {"c": f"ghost-{n}", "t": to_ms(_now())},
+            )
         # Squatting Alex's console id makes a row of her own, not his.
-        conn.execute(sa.text("INSERT INTO presence (console_id, user_name, seen_at) VALUES (:c, 'Alex', :t)"),
-                     {"c": alex[0].console_id, "t": to_ms(_now())})
+        conn.execute(
+            sa.text("INSERT INTO presence (console_id, user_name, seen_at) VALUES (:c, 'Alex', :t)"),
+            {"c": alex[0].console_id, "t": to_ms(_now())},
+        )
     alex[1].heartbeat()  # still works
     others = sam[1].heartbeat()
     names = [person for person, _ in others]
@@ -298,8 +375,9 @@ def test_a_responder_holding_the_write_lock_makes_the_store_busy_not_stuck(team:
     hold = team.engine("mallory").connect()
     try:
         row = forged("settings:templates", "template.removed", {"key": "nothing"})
-        hold.execute(sa.text(f"INSERT INTO events ({', '.join(row)}) VALUES ({', '.join(':' + k for k in row)})"),
-                     row)  # and never commits
+        hold.execute(
+            sa.text(f"INSERT INTO events ({', '.join(row)}) VALUES ({', '.join(':' + k for k in row)})"), row
+        )  # and never commits
         alex[0].declare(Declaration(title="Checkout 502s", severity="SEV1"))
         started = time.monotonic()
         with pytest.raises(StoreBusy, match="busy"):
@@ -348,12 +426,15 @@ def test_two_honest_consoles_ride_out_every_forgery_at_once(team: Team, qtbot: A
     rows = [
         forged(stream, "severity.changed", {"severity": "SEV4", "previous": "SEV1", "reason": "x"}, hlc=BIG),
         forged(stream, "note.added", "[]"),
-        forged(stream, "status.changed", {"status": "resolved", "previous": "investigating", "reason": "x"},
-               at_ms=to_ms(_now()) + 3_600_000),
+        forged(
+            stream,
+            "status.changed",
+            {"status": "resolved", "previous": "investigating", "reason": "x"},
+            at_ms=to_ms(_now()) + 3_600_000,
+        ),
         forged("settings:templates", "template.saved", {"name": "broken"}),
         forged("settings:destinations", "destination.added", {"name": "ops", "kind": "slack", "options": "x"}),
-        forged(stream, "note.added", {"text": "forged by mallory", "pinned": False},
-               actor=(sam[0].me.id, "Sam")),
+        forged(stream, "note.added", {"text": "forged by mallory", "pinned": False}, actor=(sam[0].me.id, "Sam")),
     ]
     stop = threading.Event()
 
@@ -380,29 +461,34 @@ def test_two_honest_consoles_ride_out_every_forgery_at_once(team: Team, qtbot: A
         assert forgery.written_by == team.logins["mallory"]
         assert replicator.set_aside == 5
     # A connection re-added by the hostile login, pointing at her listener: no token reaches it.
-    from commander.app import publishing
-    from tests.integrations.fakes import serve
+    from commander.app.updates import publishing
+    from tests.helpers.fakes import serve
     from tests.integrations.test_teams_matrix import ROOM, TOKEN, Homeserver
 
-    publishing.add(alex[0], "matrix", "Ops room", {"homeserver": "https://matrix.legit.example", "room": ROOM},
-                   TOKEN, team.secrets)
+    publishing.add(
+        alex[0], "matrix", "Ops room", {"homeserver": "https://matrix.legit.example", "room": ROOM}, TOKEN, team.secrets
+    )
     settle(alex, sam)
     with serve(Homeserver()) as listener:
         team.insert("mallory", **forged("settings:destinations", "destination.removed", {"name": "Ops room"}))
-        team.insert("mallory", **forged("settings:destinations", "destination.added",
-                                        {"name": "Ops room", "kind": "matrix",
-                                         "options": {"homeserver": listener.base, "room": ROOM}}))
+        team.insert(
+            "mallory",
+            **forged(
+                "settings:destinations",
+                "destination.added",
+                {"name": "Ops room", "kind": "matrix", "options": {"homeserver": listener.base, "room": ROOM}},
+            ),
+        )
         settle(alex, sam)
         assert publishing.destinations(alex[0])["Ops room"].options["homeserver"] == listener.base
         outcome = publishing.send_update(alex[0], incident, "initial", ["Ops room"], team.secrets)["Ops room"]
         assert outcome.state == "failed" and "settings of Ops room changed" in outcome.detail
         assert listener.requests == []
-    from commander.ui.main_window import MainWindow
-    from commander.ui.settings import UiSettings
+    from commander.ui.shell.main_window import MainWindow
+    from commander.ui.shell.settings import UiSettings
 
     window = MainWindow(alex[0], UiSettings(team.folder / "ui.ini"))
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
     assert window.isVisible()
-

@@ -10,12 +10,12 @@ import pytest
 import sqlalchemy as sa
 
 from commander.app.console import Console
-from commander.domain.decisions import Declaration
+from commander.domain.incident.decisions import Declaration
 from commander.store.database import Database, SchemaTooNew, StoreError, StoreUnreachable
 from commander.store.records import row_to_event
 from commander.sync.replicator import Replicator
 from commander.sync.shared import SharedStore
-from tests.domain.replica import canonical, timeline_dump
+from tests.helpers.replica import canonical, timeline_dump
 
 Make = Callable[..., tuple[Console, Replicator]]
 
@@ -135,9 +135,13 @@ def test_history_cannot_be_rewritten_on_postgresql(pg_url: str) -> None:
     database.upgrade()
     engine = sa.create_engine(pg_url)
     with engine.begin() as conn:
-        conn.execute(sa.text("INSERT INTO events (id, stream, kind, payload, actor_id, actor_name, hlc, "
-                             "occurred_at, recorded_at, origin) VALUES ('e1', 's', 'note.added', '{}', 'a', "
-                             "'Alex', 1, 1, 1, 'c')"))
+        conn.execute(
+            sa.text(
+                "INSERT INTO events (id, stream, kind, payload, actor_id, actor_name, hlc, "
+                "occurred_at, recorded_at, origin) VALUES ('e1', 's', 'note.added', '{}', 'a', "
+                "'Alex', 1, 1, 1, 'c')"
+            )
+        )
     for statement in ("UPDATE events SET kind = 'x'", "DELETE FROM events", "TRUNCATE events"):
         with pytest.raises(sa.exc.DBAPIError, match="append-only"), engine.begin() as conn:
             conn.execute(sa.text(statement))
@@ -203,13 +207,20 @@ def test_the_replicator_rides_out_a_database_restart(console_on: Make, pg_url: s
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:  # wait until its LISTEN connection is up, then cut everything
         with admin.connect() as conn:
-            if conn.execute(sa.text("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'LISTEN%' "
-                                    "AND datname = current_database()")).scalar_one():
+            if conn.execute(
+                sa.text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'LISTEN%' AND datname = current_database()"
+                )
+            ).scalar_one():
                 break
         time.sleep(0.05)
     with admin.connect() as conn:
-        cut = conn.execute(sa.text("SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                   "WHERE datname = current_database() AND pid <> pg_backend_pid()) AS gone"))
+        cut = conn.execute(
+            sa.text(
+                "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()) AS gone"
+            )
+        )
         assert cut.scalar_one() >= 1
     admin.dispose()
     alex[0].add_note(incident.id, "written after the restart")

@@ -18,7 +18,7 @@ import pytest
 import sqlalchemy as sa
 
 from commander.app.console import Console
-from commander.domain.decisions import Declaration
+from commander.domain.incident.decisions import Declaration
 from commander.store.database import Database
 from commander.sync.replicator import Replicator
 

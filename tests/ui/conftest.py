@@ -11,9 +11,9 @@ from pytestqt.qtbot import QtBot
 
 from commander.app.bootstrap import build_console
 from commander.app.console import Console
-from commander.domain.decisions import Declaration
-from commander.ui.main_window import MainWindow
-from commander.ui.settings import UiSettings
+from commander.domain.incident.decisions import Declaration
+from commander.ui.shell.main_window import MainWindow
+from commander.ui.shell.settings import UiSettings
 
 # The headless "offscreen" platform warns whenever a top-level window with a layout is shown (it
 # cannot pass size hints to a window system it does not have). That is the test platform's limit,
@@ -43,9 +43,15 @@ def settings(tmp_path: Path) -> UiSettings:
 @pytest.fixture
 def incident(console: Console) -> str:
     """An open SEV2 with a few entries; returns its id."""
-    state = console.declare(Declaration(title="Checkout API returning 502s", severity="SEV2",
-                                        services=("checkout, payments",), summary="EU checkout failing",
-                                        detected_at=console.now() - timedelta(minutes=20)))
+    state = console.declare(
+        Declaration(
+            title="Checkout API returning 502s",
+            severity="SEV2",
+            services=("checkout, payments",),
+            summary="EU checkout failing",
+            detected_at=console.now() - timedelta(minutes=20),
+        )
+    )
     console.add_note(state.id, "PagerDuty alert fired")
     console.assign(state.id, "TL", "Sam")
     return state.id

@@ -15,9 +15,16 @@ for _chatty in ("httpx", "httpcore"):
     logging.getLogger(_chatty).setLevel(logging.WARNING)
 
 MODULES = {
-    "slack": "slack", "slack-api": "slack_api", "teams": "teams", "mattermost": "mattermost",
-    "discord": "discord", "matrix": "matrix", "webhook": "webhook", "statuspage": "statuspage",
-    "cachet": "cachet", "instatus": "instatus",
+    "slack": "slack",
+    "slack-api": "slack_api",
+    "teams": "teams",
+    "mattermost": "mattermost",
+    "discord": "discord",
+    "matrix": "matrix",
+    "webhook": "webhook",
+    "statuspage": "statuspage",
+    "cachet": "cachet",
+    "instatus": "instatus",
 }
 
 

@@ -24,7 +24,7 @@ from typing import Any, Protocol
 import certifi
 import httpx
 
-from commander.domain import graphemes
+from commander.domain.core import graphemes
 
 RETRYABLE = {420, 429, 500, 502, 503, 504}
 
@@ -35,24 +35,24 @@ class Update:
 
     reference: str
     severity: str
-    status: str           # ours: investigating, identified, mitigated, resolved, closed
+    status: str  # ours: investigating, identified, mitigated, resolved, closed
     title: str
     text: str
-    delivery: str = ""    # the id of this delivery's update.queued event: the same across retries and
-                          # restarts, so it is an idempotency key (Matrix txnId, webhook delivery header)
+    delivery: str = ""  # the id of this delivery's update.queued event: the same across retries and
+    # restarts, so it is an idempotency key (Matrix txnId, webhook delivery header)
     remote_id: str | None = None  # what this destination created for this incident before (a status
-                                  # page's incident id), so the next update updates it
+    # page's incident id), so the next update updates it
     services: tuple[str, ...] = ()  # affected services, for status pages' component mapping
     resumed: bool = False  # sent again after Commander was closed mid-send: check before creating
-    summary: str = ""      # the incident's impact summary
+    summary: str = ""  # the incident's impact summary
 
 
 @dataclass(frozen=True)
 class Outcome:
-    state: str                       # "delivered", "retry", "failed"
-    detail: str = ""                 # for people: what happened and what to do
+    state: str  # "delivered", "retry", "failed"
+    detail: str = ""  # for people: what happened and what to do
     retry_after: float | None = None  # seconds, when the service said how long to wait
-    remote_id: str | None = None     # the service's id for what was posted, when it gives one
+    remote_id: str | None = None  # the service's id for what was posted, when it gives one
     shortened: tuple[int, int] | None = None  # (characters sent, characters in the update) when it was cut
 
     @property
@@ -61,7 +61,7 @@ class Outcome:
 
     @property
     def shortened_words(self) -> str:
-        """"shortened to 16,938 of 20,000 characters", or "" when the whole update went."""
+        """ "shortened to 16,938 of 20,000 characters", or "" when the whole update went."""
         if not self.shortened:
             return ""
         return f"shortened to {self.shortened[0]:,} of {self.shortened[1]:,} characters"
@@ -153,8 +153,10 @@ JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 def json_request(payload: object, headers: Mapping[str, str] | None = None) -> dict[str, Any]:
     """`content` and `headers` for an httpx request that carries `payload` as UTF-8 JSON, charset said."""
     kept = {name: value for name, value in (headers or {}).items() if name.lower() != "content-type"}
-    return {"content": json.dumps(payload, ensure_ascii=False).encode(),
-            "headers": {**kept, "content-type": JSON_CONTENT_TYPE}}
+    return {
+        "content": json.dumps(payload, ensure_ascii=False).encode(),
+        "headers": {**kept, "content-type": JSON_CONTENT_TYPE},
+    }
 
 
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
@@ -184,19 +186,31 @@ def quoted(response: httpx.Response, limit: int = 300) -> str:
 _TAGS = re.compile(r"<[^>]*>")
 
 
-PAGE_STATUS = {"investigating": "investigating", "identified": "identified", "mitigated": "monitoring",
-               "resolved": "resolved", "closed": "resolved"}
+PAGE_STATUS = {
+    "investigating": "investigating",
+    "identified": "identified",
+    "mitigated": "monitoring",
+    "resolved": "resolved",
+    "closed": "resolved",
+}
 """Our status as status pages name theirs (Statuspage, Instatus and Cachet use these four words)."""
 
-COMPONENT_STATUS = {"SEV1": "major_outage", "SEV2": "partial_outage", "SEV3": "degraded_performance",
-                    "SEV4": "degraded_performance"}
+COMPONENT_STATUS = {
+    "SEV1": "major_outage",
+    "SEV2": "partial_outage",
+    "SEV3": "degraded_performance",
+    "SEV4": "degraded_performance",
+}
 """An affected component's status on a status page, from the incident's severity; `operational` once
 the incident is resolved."""
 
 
 def component_status(update: Update) -> str:
-    return "operational" if PAGE_STATUS.get(update.status) == "resolved" else \
-        COMPONENT_STATUS.get(update.severity, "degraded_performance")
+    return (
+        "operational"
+        if PAGE_STATUS.get(update.status) == "resolved"
+        else COMPONENT_STATUS.get(update.severity, "degraded_performance")
+    )
 
 
 def mapping(option: str) -> dict[str, str]:
@@ -228,10 +242,12 @@ def classify(response: httpx.Response, name: str) -> Outcome:
     body = quoted(response)
     if response.status_code in RETRYABLE:
         return Outcome("retry", f"{name} answered {response.status_code} {body}".strip(), retry_after(response))
-    hint = {401: "the token or webhook URL is not accepted: set it again",
-            403: "not allowed: check the token's permissions or the channel",
-            404: "not found: the webhook URL or channel no longer exists",
-            410: "gone: the channel was archived or the webhook removed",
-            413: "the update is too large for it: shorten it"}.get(response.status_code, "check its settings")
+    hint = {
+        401: "the token or webhook URL is not accepted: set it again",
+        403: "not allowed: check the token's permissions or the channel",
+        404: "not found: the webhook URL or channel no longer exists",
+        410: "gone: the channel was archived or the webhook removed",
+        413: "the update is too large for it: shorten it",
+    }.get(response.status_code, "check its settings")
     said = f"{response.status_code} {body}" if body else str(response.status_code)
     return Outcome("failed", f"{name} refused the update ({said}): {hint}.")

@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from commander.domain import graphemes
+from commander.domain.core import graphemes
 from commander.integrations.destinations.base import (
     PAGE_STATUS,
     Outcome,
@@ -112,14 +112,20 @@ class DiscordWebhook:
             outcome = classify(response, label)  # an HTML page from Cloudflare, a proxy's text...
             if outcome.state != "delivered":
                 return outcome
-            return Outcome("failed", f"{label} answered {response.status_code} without the message it posted "
-                                     "(is the URL a Discord webhook?): look in the channel before sending again.")
+            return Outcome(
+                "failed",
+                f"{label} answered {response.status_code} without the message it posted "
+                "(is the URL a Discord webhook?): look in the channel before sending again.",
+            )
         if 200 <= response.status_code < 300:
             message_id = answer.get("id")
             if isinstance(message_id, str) and message_id:
                 return Outcome("delivered", remote_id=message_id)
-            return Outcome("failed", f"{label} answered {response.status_code} without the message it posted: "
-                                     "look in the channel before sending again.")
+            return Outcome(
+                "failed",
+                f"{label} answered {response.status_code} without the message it posted: "
+                "look in the channel before sending again.",
+            )
         if response.status_code == 429:
             wait = answer.get("retry_after")
             seconds = float(wait) if isinstance(wait, int | float) else retry_after(response)

@@ -39,8 +39,12 @@ from commander.integrations.destinations.statuspage import (
 )
 
 API_URL = "https://api.instatus.com"
-COMPONENT_STATUS = {"operational": "OPERATIONAL", "degraded_performance": "DEGRADEDPERFORMANCE",
-                    "partial_outage": "PARTIALOUTAGE", "major_outage": "MAJOROUTAGE"}
+COMPONENT_STATUS = {
+    "operational": "OPERATIONAL",
+    "degraded_performance": "DEGRADEDPERFORMANCE",
+    "partial_outage": "PARTIALOUTAGE",
+    "major_outage": "MAJOROUTAGE",
+}
 LISTED = 50  # newest incidents looked through for ours after a restart
 
 
@@ -60,7 +64,7 @@ class Instatus(PageIncidents):
     name: str
     page_id: str
     api_key: str
-    components: dict[str, str]   # our service name -> Instatus component id
+    components: dict[str, str]  # our service name -> Instatus component id
     api_url: str = API_URL
     kind: str = "instatus"
     resumable: bool = True  # it looks for the incident and its latest update before posting again
@@ -75,16 +79,20 @@ class Instatus(PageIncidents):
         listed = await self._call(client, "GET", "/incidents", params={"page": "1", "per_page": str(LISTED)})
         return [i for i in dicts(listed) if i.get("status") != "RESOLVED"]
 
-    async def already_says(self, client: httpx.AsyncClient, incident_id: str, incident: dict[str, Any],
-                           update: Update) -> bool:
+    async def already_says(
+        self, client: httpx.AsyncClient, incident_id: str, incident: dict[str, Any], update: Update
+    ) -> bool:
         updates = sorted(dicts(incident.get("updates")), key=lambda u: str(u.get("createdAt", "")))
         latest = updates[-1] if updates else {}
-        return str(latest.get("message", "")).strip() == update.text.strip() \
-            and latest.get("status") == _status(update)
+        return str(latest.get("message", "")).strip() == update.text.strip() and latest.get("status") == _status(update)
 
     async def follow(self, client: httpx.AsyncClient, incident_id: str, update: Update) -> bool:
-        return await self._call(client, "POST", f"/incidents/{incident_id}/incident-updates", self._payload(update),
-                                missing_ok=True) is not None
+        return (
+            await self._call(
+                client, "POST", f"/incidents/{incident_id}/incident-updates", self._payload(update), missing_ok=True
+            )
+            is not None
+        )
 
     async def start(self, client: httpx.AsyncClient, update: Update) -> str:
         payload = {"name": incident_name(update), **self._payload(update)}
@@ -93,26 +101,49 @@ class Instatus(PageIncidents):
     def _payload(self, update: Update) -> dict[str, Any]:
         affected = [self.components[s] for s in update.services if s in self.components]
         state = COMPONENT_STATUS[component_status(update)]
-        return {"message": update.text, "components": affected,
-                "statuses": [{"id": component_id, "status": state} for component_id in affected],
-                "notify": True, "status": _status(update)}
+        return {
+            "message": update.text,
+            "components": affected,
+            "statuses": [{"id": component_id, "status": state} for component_id in affected],
+            "notify": True,
+            "status": _status(update),
+        }
 
-    async def _call(self, client: httpx.AsyncClient, method: str, path: str, payload: dict[str, Any] | None = None,
-                    *, params: dict[str, str] | None = None, missing_ok: bool = False) -> Any:
+    async def _call(
+        self,
+        client: httpx.AsyncClient,
+        method: str,
+        path: str,
+        payload: dict[str, Any] | None = None,
+        *,
+        params: dict[str, str] | None = None,
+        missing_ok: bool = False,
+    ) -> Any:
         """One request; its JSON, or None for a 404 when `missing_ok`."""
         headers = {"authorization": f"Bearer {self.api_key}"}
-        response = await client.request(method, f"{self.api_url.rstrip('/')}/v1/{self.page_id}{path}", params=params,
-                                        **(json_request(payload, headers) if payload is not None else
-                                           {"headers": headers}))
+        response = await client.request(
+            method,
+            f"{self.api_url.rstrip('/')}/v1/{self.page_id}{path}",
+            params=params,
+            **(json_request(payload, headers) if payload is not None else {"headers": headers}),
+        )
         if response.status_code == 404 and missing_ok:
             return None
         if not 200 <= response.status_code < 300:
-            raise Refused(refusal(response, self.who, _said(response), {
-                400: "it would not take the update as sent: check the components setting, or report it as a bug",
-                401: "the API key is not accepted: set it again (Instatus: User settings, Developer settings)",
-                403: "the API key is not accepted for this page: set it again, or check the page_id setting",
-                404: f"there is no page {self.page_id} for this key: check the page_id setting",
-            }))
+            raise Refused(
+                refusal(
+                    response,
+                    self.who,
+                    _said(response),
+                    {
+                        400: "it would not take the update as sent: check "
+                        "the components setting, or report it as a bug",
+                        401: "the API key is not accepted: set it again (Instatus: User settings, Developer settings)",
+                        403: "the API key is not accepted for this page: set it again, or check the page_id setting",
+                        404: f"there is no page {self.page_id} for this key: check the page_id setting",
+                    },
+                )
+            )
         return json_of(response, self.who)
 
 
@@ -121,5 +152,6 @@ def _status(update: Update) -> str:
 
 
 def make(name: str, options: Mapping[str, str], secret: str) -> Instatus:
-    return Instatus(name, options["page_id"], secret, mapping(options.get("components", "")),
-                    options.get("api_url") or API_URL)
+    return Instatus(
+        name, options["page_id"], secret, mapping(options.get("components", "")), options.get("api_url") or API_URL
+    )

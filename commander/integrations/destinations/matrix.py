@@ -22,9 +22,9 @@ from urllib.parse import quote
 
 import httpx
 
-from commander.domain import graphemes
-from commander.domain.destinations import matrix_room
-from commander.domain.errors import DomainError
+from commander.domain.core import graphemes
+from commander.domain.core.errors import DomainError
+from commander.domain.updates.destinations import matrix_room
 from commander.integrations.destinations.base import (
     JSON_CONTENT_TYPE,
     RETRYABLE,
@@ -48,14 +48,14 @@ CONTENT_LIMIT = EVENT_LIMIT - ENVELOPE
 SHORTENED = "\n\n(shortened)"
 MATRIX_HINTS = {
     "M_FORBIDDEN": "the bot's account may not post there: invite it to the room and let it join (or give it "
-                   "the power level to send messages)",
+    "the power level to send messages)",
     "M_UNKNOWN_TOKEN": "the access token has expired or was revoked (the bot was logged out): make a new one "
-                       "and set it again",
+    "and set it again",
     "M_MISSING_TOKEN": "no access token was sent: set the destination's secret again",
     "M_NOT_FOUND": "there is no such room: check the room setting (the room's id !…, or an alias #…:server)",
     "M_TOO_LARGE": "the update is too large for this homeserver: shorten it",
     "M_UNRECOGNIZED": "the homeserver does not know this request: check that the homeserver setting is the "
-                      "address of its client API (what https://<server>/.well-known/matrix/client names)",
+    "address of its client API (what https://<server>/.well-known/matrix/client names)",
 }
 
 
@@ -68,9 +68,11 @@ def content(update: Update, text: str, *, formatted: bool = True) -> dict[str, s
     if not formatted:
         return message
     lines = html.escape(text, quote=False).replace("\n", "<br>")
-    return message | {"format": "org.matrix.custom.html",
-                      "formatted_body": f"<b>{html.escape(heading, quote=False)}</b><br>"
-                                        f"{html.escape(context, quote=False)}<br><br>{lines}"}
+    return message | {
+        "format": "org.matrix.custom.html",
+        "formatted_body": f"<b>{html.escape(heading, quote=False)}</b><br>"
+        f"{html.escape(context, quote=False)}<br><br>{lines}",
+    }
 
 
 def canonical(value: object) -> bytes:
@@ -84,8 +86,11 @@ def fitted(update: Update) -> tuple[dict[str, str], tuple[int, int] | None]:
         whole = content(update, update.text, formatted=formatted)
         if len(canonical(whole)) <= CONTENT_LIMIT:
             return whole, None
-    text = graphemes.fit(update.text, note=SHORTENED,
-                         fits=lambda text: len(canonical(content(update, text, formatted=False))) <= CONTENT_LIMIT)
+    text = graphemes.fit(
+        update.text,
+        note=SHORTENED,
+        fits=lambda text: len(canonical(content(update, text, formatted=False))) <= CONTENT_LIMIT,
+    )
     return content(update, text.text, formatted=False), text.shortened
 
 
@@ -97,15 +102,21 @@ def refusal(response: httpx.Response, name: str) -> Outcome:
     if errcode == "M_LIMIT_EXCEEDED" or response.status_code == 429:
         # retry_after_ms is exact; Retry-After (added in v1.10) is the same wait rounded up to seconds
         milliseconds = error.get("retry_after_ms")
-        wait = max(0.0, milliseconds / 1000) if isinstance(milliseconds, int | float) \
-            and not isinstance(milliseconds, bool) else retry_after(response)
+        wait = (
+            max(0.0, milliseconds / 1000)
+            if isinstance(milliseconds, int | float) and not isinstance(milliseconds, bool)
+            else retry_after(response)
+        )
         return Outcome("retry", f"{name} is rate limiting the bot" + (f" ({message})" if message else ""), wait)
     if response.status_code in RETRYABLE:
         return classify(response, name)
     if not errcode:
         said = quoted(response, 200)
-        return Outcome("failed", f"{name} answered {response.status_code} {said}, not as a Matrix homeserver does: "
-                                 f"check that the homeserver setting is the address of its client API.")
+        return Outcome(
+            "failed",
+            f"{name} answered {response.status_code} {said}, not as a Matrix homeserver does: "
+            f"check that the homeserver setting is the address of its client API.",
+        )
     if errcode in MATRIX_HINTS:
         return Outcome("failed", f"{name} refused the update ({errcode}: {message}): {MATRIX_HINTS[errcode]}.")
     return classify(response, name)
@@ -114,8 +125,8 @@ def refusal(response: httpx.Response, name: str) -> Outcome:
 @dataclass
 class MatrixRoom:
     name: str
-    homeserver: str   # the client API's base URL, e.g. https://matrix-client.matrix.org
-    room: str         # !opaque:server (room versions 1-11), !hash (version 12 on), or #alias:server
+    homeserver: str  # the client API's base URL, e.g. https://matrix-client.matrix.org
+    room: str  # !opaque:server (room versions 1-11), !hash (version 12 on), or #alias:server
     token: str
     kind: str = "matrix"
     resumable: bool = True  # the txnId is the delivery id: the homeserver answers a resend with the same event
@@ -133,34 +144,47 @@ class MatrixRoom:
         if isinstance(room_id, Outcome):
             return room_id
         transaction = update.delivery or self.spare_transactions.setdefault(update, uuid.uuid4().hex)
-        url = (f"{self.homeserver}/_matrix/client/v3/rooms/{quote(room_id, safe='')}/send/m.room.message/"
-               f"{quote(transaction, safe='')}")
+        url = (
+            f"{self.homeserver}/_matrix/client/v3/rooms/{quote(room_id, safe='')}/send/m.room.message/"
+            f"{quote(transaction, safe='')}"
+        )
         message, shortened = fitted(update)
-        response = await client.put(url, content=canonical(message),
-                                    headers={**headers, "content-type": JSON_CONTENT_TYPE})
+        response = await client.put(
+            url, content=canonical(message), headers={**headers, "content-type": JSON_CONTENT_TYPE}
+        )
         if response.status_code != 200:
             return refusal(response, self.label)
         event_id = _field(response, "event_id")
         if not event_id:
-            return Outcome("failed", f"{self.label} answered without an event id ({quoted(response, 200)}): "
-                                     f"check that the homeserver setting is the address of its client API.")
+            return Outcome(
+                "failed",
+                f"{self.label} answered without an event id ({quoted(response, 200)}): "
+                f"check that the homeserver setting is the address of its client API.",
+            )
         return Outcome("delivered", remote_id=event_id, shortened=shortened)
 
     async def _resolve(self, client: httpx.AsyncClient, headers: dict[str, str]) -> str | Outcome:
         if self.room.startswith("!"):
             self.room_id = self.room
             return self.room
-        response = await client.get(f"{self.homeserver}/_matrix/client/v3/directory/room/{quote(self.room, safe='')}",
-                                    headers=headers)
+        response = await client.get(
+            f"{self.homeserver}/_matrix/client/v3/directory/room/{quote(self.room, safe='')}", headers=headers
+        )
         if response.status_code == 404 and _json(response).get("errcode") == "M_NOT_FOUND":
-            return Outcome("failed", f"{self.label} knows no room called {self.room}: check the room setting "
-                                     f"(the alias as the room's settings show it, or its id !…).")
+            return Outcome(
+                "failed",
+                f"{self.label} knows no room called {self.room}: check the room setting "
+                f"(the alias as the room's settings show it, or its id !…).",
+            )
         if response.status_code != 200:
             return refusal(response, self.label)
         room_id = _field(response, "room_id")
         if not room_id.startswith("!"):
-            return Outcome("failed", f"{self.label} answered the alias {self.room} without a room id: check that "
-                                     f"the homeserver setting is the address of its client API.")
+            return Outcome(
+                "failed",
+                f"{self.label} answered the alias {self.room} without a room id: check that "
+                f"the homeserver setting is the address of its client API.",
+            )
         self.room_id = room_id
         return room_id
 
@@ -182,6 +206,8 @@ def _field(response: httpx.Response, key: str) -> str:
 def make(name: str, options: Mapping[str, str], secret: str) -> MatrixRoom:
     room = options["room"].strip()
     if not matrix_room(room):
-        raise DomainError(f"The Matrix destination {name} has room '{room}': use the room's id (!… as the room's "
-                          f"settings show it) or an alias (#name:server).")
+        raise DomainError(
+            f"The Matrix destination {name} has room '{room}': use the room's id (!… as the room's "
+            f"settings show it) or an alias (#name:server)."
+        )
     return MatrixRoom(name, options["homeserver"].strip().rstrip("/"), room, secret)

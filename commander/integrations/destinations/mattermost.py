@@ -21,24 +21,24 @@ from dataclasses import dataclass, replace
 
 import httpx
 
-from commander.domain import graphemes
+from commander.domain.core import graphemes
 from commander.integrations.destinations.base import Outcome, Update, classify, json_request
 
 POST_LIMIT = 16_383  # characters (runes) in one post
 
 FIXES = {
     "web.incoming_webhook.invalid.app_error": "the webhook URL is wrong or the webhook was deleted: make a new "
-                                              "incoming webhook and set its URL again",
+    "incoming webhook and set its URL again",
     "web.incoming_webhook.disabled.app_error": "incoming webhooks are switched off on this server: ask a "
-                                               "Mattermost admin (System Console > Integrations)",
+    "Mattermost admin (System Console > Integrations)",
     "web.incoming_webhook.channel.app_error": "the channel setting names no channel in the webhook's team: use "
-                                              "the channel's name (town-square), not its display name",
+    "the channel's name (town-square), not its display name",
     "web.incoming_webhook.channel_locked.app_error": "this webhook may post only to its own channel: clear the "
-                                                     "channel setting or make a webhook for that channel",
+    "channel setting or make a webhook for that channel",
     "web.incoming_webhook.permissions.app_error": "the webhook's owner cannot post in that private channel: "
-                                                  "add them to it or choose another channel",
+    "add them to it or choose another channel",
     "web.incoming_webhook.user.app_error": "the webhook's owner (or the @user in the channel setting) no longer "
-                                           "exists: make a new webhook",
+    "exists: make a new webhook",
     "app.channel.get.existing.app_error": "the webhook's channel was deleted: make a new webhook",
     "web.incoming_webhook.text.app_error": "Commander sent something Mattermost could not read: report it as a bug",
     "web.incoming_webhook.parse.app_error": "Commander sent something Mattermost could not read: report it as a bug",
@@ -116,10 +116,15 @@ class MattermostWebhook:
         said = str(error.get("message") or error["id"])
         detail = str(error.get("detailed_error") or "")
         fix = FIXES.get(str(error["id"]), "check the webhook and the destination's settings")
-        return Outcome("failed", f"{label} refused the update ({response.status_code} {said}"
-                                 + (f" {detail}" if detail else "") + f"): {fix}.")
+        return Outcome(
+            "failed",
+            f"{label} refused the update ({response.status_code} {said}"
+            + (f" {detail}" if detail else "")
+            + f"): {fix}.",
+        )
 
 
 def make(name: str, options: Mapping[str, str], secret: str) -> MattermostWebhook:
-    return MattermostWebhook(name, secret.strip(), options.get("channel", "").strip(),
-                             options.get("username", "").strip())
+    return MattermostWebhook(
+        name, secret.strip(), options.get("channel", "").strip(), options.get("username", "").strip()
+    )

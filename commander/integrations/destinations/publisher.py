@@ -23,34 +23,52 @@ import httpx
 from commander.integrations.destinations.base import Destination, Outcome, Update
 
 DELIVERY_DEADLINE = 300.0  # seconds: how long one delivery keeps trying (a stakeholder update is stale after)
-FIRST_WAIT = 1.0           # seconds: the first wait when the service does not say, doubled each time...
-MAX_BACKOFF = 30.0         # ... up to this
+FIRST_WAIT = 1.0  # seconds: the first wait when the service does not say, doubled each time...
+MAX_BACKOFF = 30.0  # ... up to this
 BACKOFF = (1.0, 2.0, 5.0, 10.0, 30.0)  # fixed waits, for callers that cap attempts (paging)
-GAVE_UP = "gave up"        # how the reason of a delivery that ran out of time begins: it may be retried
+GAVE_UP = "gave up"  # how the reason of a delivery that ran out of time begins: it may be retried
 
 StateListener = Callable[[str, str, str], None]  # destination name, state, detail
 
 
-async def publish(destinations: Sequence[Destination], update: Update, *, client: httpx.AsyncClient,
-                  attempts: int | None = None, backoff: Sequence[float] | None = None,
-                  deadline: float = DELIVERY_DEADLINE,
-                  on_state: StateListener = lambda name, state, detail: None) -> dict[str, Outcome]:
+async def publish(
+    destinations: Sequence[Destination],
+    update: Update,
+    *,
+    client: httpx.AsyncClient,
+    attempts: int | None = None,
+    backoff: Sequence[float] | None = None,
+    deadline: float = DELIVERY_DEADLINE,
+    on_state: StateListener = lambda name, state, detail: None,
+) -> dict[str, Outcome]:
     """One update to several destinations; outcomes by destination name."""
-    return await publish_each([(d.name, d, update) for d in destinations], client=client, attempts=attempts,
-                              backoff=backoff, deadline=deadline, on_state=on_state)
+    return await publish_each(
+        [(d.name, d, update) for d in destinations],
+        client=client,
+        attempts=attempts,
+        backoff=backoff,
+        deadline=deadline,
+        on_state=on_state,
+    )
 
 
-async def publish_each(jobs: Sequence[tuple[str, Destination, Update]], *, client: httpx.AsyncClient,
-                       attempts: int | None = None, backoff: Sequence[float] | None = None,
-                       deadline: float = DELIVERY_DEADLINE,
-                       on_state: StateListener = lambda name, state, detail: None) -> dict[str, Outcome]:
+async def publish_each(
+    jobs: Sequence[tuple[str, Destination, Update]],
+    *,
+    client: httpx.AsyncClient,
+    attempts: int | None = None,
+    backoff: Sequence[float] | None = None,
+    deadline: float = DELIVERY_DEADLINE,
+    on_state: StateListener = lambda name, state, detail: None,
+) -> dict[str, Outcome]:
     """Each (key, destination, update) delivered at once, on its own; outcomes by key. Each keeps
     trying until `deadline` seconds have passed, or for `attempts` tries when a caller caps them."""
     for _, destination, _ in jobs:
         on_state(destination.name, "queued", "")
     until = time.monotonic() + deadline
-    results = await asyncio.gather(*(_deliver(d, update, client, attempts, backoff, until, on_state)
-                                     for _, d, update in jobs))
+    results = await asyncio.gather(
+        *(_deliver(d, update, client, attempts, backoff, until, on_state) for _, d, update in jobs)
+    )
     return {key: outcome for (key, _, _), outcome in zip(jobs, results, strict=True)}
 
 
@@ -72,8 +90,15 @@ def _spent(seconds: float) -> str:
     return f"{minutes} min {rest} s" if minutes else f"{rest} s"
 
 
-async def _deliver(destination: Destination, update: Update, client: httpx.AsyncClient, attempts: int | None,
-                   backoff: Sequence[float] | None, until: float, on_state: StateListener) -> Outcome:
+async def _deliver(
+    destination: Destination,
+    update: Update,
+    client: httpx.AsyncClient,
+    attempts: int | None,
+    backoff: Sequence[float] | None,
+    until: float,
+    on_state: StateListener,
+) -> Outcome:
     started = time.monotonic()
     attempt = 0
     while True:
@@ -94,9 +119,12 @@ async def _deliver(destination: Destination, update: Update, client: httpx.Async
         if time.monotonic() + wait > until:
             asked = f" (it asked to wait {said:.0f} s more)" if outcome.retry_after is not None else ""
             tries = f"{attempt + 1} attempt{'s' if attempt else ''}"
-            failed = Outcome("failed", f"{GAVE_UP} after {tries} in "
-                                       f"{_spent(time.monotonic() - started)}{asked}: {outcome.detail}. Retry it "
-                                       f"when the service has recovered.")
+            failed = Outcome(
+                "failed",
+                f"{GAVE_UP} after {tries} in "
+                f"{_spent(time.monotonic() - started)}{asked}: {outcome.detail}. Retry it "
+                f"when the service has recovered.",
+            )
             break
         shown = f"{said:.1f}" if said < 1 else f"{said:.0f}"
         on_state(destination.name, "retrying", f"retrying in {shown} s: {outcome.detail}")

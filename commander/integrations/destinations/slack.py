@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from commander.domain import graphemes
+from commander.domain.core import graphemes
 from commander.integrations.destinations.base import (
     Outcome,
     Update,
@@ -42,15 +42,17 @@ from commander.integrations.destinations.base import (
     shorten,
 )
 
-SECTION_LIMIT = 3_000   # characters of text in one section block
-HEADER_LIMIT = 150      # characters of text in a header block
-BLOCK_LIMIT = 50        # blocks in one message
+SECTION_LIMIT = 3_000  # characters of text in one section block
+HEADER_LIMIT = 150  # characters of text in a header block
+BLOCK_LIMIT = 50  # blocks in one message
 MESSAGE_LIMIT = 12_000  # characters of text in the whole message: every block's and the top-level text
-TITLE_LIMIT = 300       # characters of title in the top-level text, so a long title leaves room for the update
-RATE = 1.0              # seconds between messages to one webhook
+TITLE_LIMIT = 300  # characters of title in the top-level text, so a long title leaves room for the update
+RATE = 1.0  # seconds between messages to one webhook
 CONTINUED = "\n\n… (continued in Commander: this update was shortened to fit one Slack message)"
-BLOCKS_TOO_LONG = ("the update is longer than Slack takes in one message's blocks (about 12,000 characters in "
-                   "all), although Commander shortens updates to fit: shorten the update or report it as a bug")
+BLOCKS_TOO_LONG = (
+    "the update is longer than Slack takes in one message's blocks (about 12,000 characters in "
+    "all), although Commander shortens updates to fit: shorten the update or report it as a bug"
+)
 SLACK_HINTS = {
     "invalid_payload": "Commander sent something Slack could not read: report it as a bug",
     "channel_not_found": "the webhook's channel no longer exists: make a new webhook",

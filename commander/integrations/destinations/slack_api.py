@@ -25,17 +25,17 @@ RATE = 1.0  # seconds between messages to one channel
 FIXES = {
     "not_in_channel": "invite the Commander app to the channel (/invite @<app name> in the channel)",
     "channel_not_found": "check the channel setting: use the channel's ID (channel details, at the bottom), "
-                         "and invite the app if the channel is private",
+    "and invite the app if the channel is private",
     "is_archived": "the channel is archived: unarchive it or choose another channel",
     "invalid_auth": "the bot token is not accepted: set the destination's token again (xoxb-…)",
     "not_authed": "no bot token was sent: set the destination's token (xoxb-…)",
     "account_inactive": "the token belongs to a deactivated user or workspace: install the app again and "
-                        "set its new token",
+    "set its new token",
     "token_revoked": "the token was revoked or the app removed: install the app again and set its new token",
     "token_expired": "the token has expired: set a fresh bot token",
     "no_permission": "the app may not post there: invite it to the channel or check its permissions",
     "missing_scope": "the app lacks the chat:write scope: add it under OAuth & Permissions, reinstall the app "
-                     "and set the new token",
+    "and set the new token",
     "restricted_action": "a workspace setting stops the app from posting there: ask a Slack admin",
     "restricted_action_read_only_channel": "the channel is read-only for the app: choose another channel",
     "restricted_action_thread_only_channel": "the channel takes thread replies only: choose another channel",
@@ -48,8 +48,7 @@ FIXES = {
     "invalid_blocks": "Commander sent blocks Slack could not read: report it as a bug",
     "invalid_blocks_format": "Commander sent blocks Slack could not read: report it as a bug",
     "invalid_arguments": "Commander sent something Slack could not read: report it as a bug",
-    "fatal_error": "Slack failed part-way and the message may have posted: look in the channel before "
-                   "sending again",
+    "fatal_error": "Slack failed part-way and the message may have posted: look in the channel before sending again",
 }
 # Errors that pass: Slack's own trouble or its rate limit, so the publisher tries again later.
 TRANSIENT = {"rate_limited", "ratelimited", "internal_error", "service_unavailable", "request_timeout"}
@@ -68,8 +67,10 @@ class SlackApi:
         await pace(f"slack-api:{self.channel}", RATE)
         message, shortened = fitted(update)
         headers = {"authorization": f"Bearer {self.token}"} if self.token else {}  # else Slack says `not_authed`
-        response = await client.post(f"{self.api_url.rstrip('/')}/chat.postMessage",
-                                     **json_request({"channel": self.channel, **message}, headers))
+        response = await client.post(
+            f"{self.api_url.rstrip('/')}/chat.postMessage",
+            **json_request({"channel": self.channel, **message}, headers),
+        )
         outcome = self.read(response)
         return replace(outcome, shortened=shortened) if outcome.state == "delivered" else outcome
 
@@ -83,9 +84,12 @@ class SlackApi:
             outcome = classify(response, label)
             if outcome.state != "delivered":
                 return outcome
-            return Outcome("failed", f"{label} answered {response.status_code} with something that is not "
-                                     f"Slack's Web API ({quoted(response, 100)}): check the api_url "
-                                     "setting; the message may have posted.")
+            return Outcome(
+                "failed",
+                f"{label} answered {response.status_code} with something that is not "
+                f"Slack's Web API ({quoted(response, 100)}): check the api_url "
+                "setting; the message may have posted.",
+            )
         if answer["ok"] is True:
             ts = answer.get("ts")
             return Outcome("delivered", remote_id=ts if isinstance(ts, str) else None)

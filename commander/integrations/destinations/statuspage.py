@@ -28,7 +28,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from commander.domain import graphemes
+from commander.domain.core import graphemes
 from commander.integrations.destinations.base import (
     PAGE_STATUS,
     Outcome,
@@ -79,8 +79,9 @@ def refusal(response: httpx.Response, who: str, said: str, hints: Mapping[int, s
     if not outcome.final:
         return outcome
     words = f"{response.status_code}: {said}" if said else str(response.status_code)
-    return Outcome("failed", f"{who} refused the update ({words}): "
-                             f"{hints.get(response.status_code, 'check its settings')}.")
+    return Outcome(
+        "failed", f"{who} refused the update ({words}): {hints.get(response.status_code, 'check its settings')}."
+    )
 
 
 def json_of(response: httpx.Response, who: str) -> Any:
@@ -90,17 +91,27 @@ def json_of(response: httpx.Response, who: str) -> Any:
     try:
         return response.json()
     except ValueError:
-        raise Refused(Outcome("failed", f"{who} answered {response.status_code} with something that is not "
-                                        f"JSON ({quoted(response, 100)}): check that its address points at its "
-                                        "API.")) from None
+        raise Refused(
+            Outcome(
+                "failed",
+                f"{who} answered {response.status_code} with something that is not "
+                f"JSON ({quoted(response, 100)}): check that its address points at its "
+                "API.",
+            )
+        ) from None
 
 
 def incident_id_of(found: Any, who: str) -> str:
     """The id of the incident the service answered with, as text."""
     value = found.get("id") if isinstance(found, dict) else None
     if isinstance(value, bool) or not isinstance(value, str | int) or value == "":
-        raise Refused(Outcome("failed", f"{who} answered without an incident id, so later updates could not "
-                                        "follow it: check that its address points at its API."))
+        raise Refused(
+            Outcome(
+                "failed",
+                f"{who} answered without an incident id, so later updates could not "
+                "follow it: check that its address points at its API.",
+            )
+        )
     return str(value)
 
 
@@ -145,8 +156,9 @@ class PageIncidents(ABC):
             found = await self._find(client, update)
             incident_id = incident_id_of(found, self.who) if found else None
             if found and incident_id and await self.already_says(client, incident_id, found, update):
-                return Outcome("delivered", await self.finish(client, update) or "already on the page",
-                               remote_id=incident_id)
+                return Outcome(
+                    "delivered", await self.finish(client, update) or "already on the page", remote_id=incident_id
+                )
         if not (incident_id and await self.follow(client, incident_id, update)):  # none yet, or deleted there
             incident_id = await self.start(client, update)
         return Outcome("delivered", await self.finish(client, update), remote_id=incident_id)
@@ -167,8 +179,9 @@ class PageIncidents(ABC):
         """The page's incidents not yet resolved, newest first."""
 
     @abstractmethod
-    async def already_says(self, client: httpx.AsyncClient, incident_id: str, incident: dict[str, Any],
-                           update: Update) -> bool:
+    async def already_says(
+        self, client: httpx.AsyncClient, incident_id: str, incident: dict[str, Any], update: Update
+    ) -> bool:
         """Whether the incident's latest word is this update: its text, with its status."""
 
     @abstractmethod
@@ -193,7 +206,7 @@ class Statuspage(PageIncidents):
     name: str
     page_id: str
     api_key: str
-    components: dict[str, str]   # our service name -> Statuspage component id
+    components: dict[str, str]  # our service name -> Statuspage component id
     api_url: str = API_URL
     kind: str = "statuspage"
     resumable: bool = True  # it looks for the incident and its latest update before posting again
@@ -208,45 +221,74 @@ class Statuspage(PageIncidents):
     async def unresolved(self, client: httpx.AsyncClient) -> list[dict[str, Any]]:
         return dicts(await self._call(client, "GET", "/incidents/unresolved"))
 
-    async def already_says(self, client: httpx.AsyncClient, incident_id: str, incident: dict[str, Any],
-                           update: Update) -> bool:
+    async def already_says(
+        self, client: httpx.AsyncClient, incident_id: str, incident: dict[str, Any], update: Update
+    ) -> bool:
         latest = next(iter(dicts(incident.get("incident_updates"))), {})  # newest first
-        return str(latest.get("body", "")).strip() == update.text.strip() \
-            and latest.get("status") == PAGE_STATUS.get(update.status)
+        return str(latest.get("body", "")).strip() == update.text.strip() and latest.get("status") == PAGE_STATUS.get(
+            update.status
+        )
 
     async def follow(self, client: httpx.AsyncClient, incident_id: str, update: Update) -> bool:
-        return await self._call(client, "PATCH", f"/incidents/{incident_id}", self._payload(update),
-                                missing_ok=True) is not None
+        return (
+            await self._call(client, "PATCH", f"/incidents/{incident_id}", self._payload(update), missing_ok=True)
+            is not None
+        )
 
     async def start(self, client: httpx.AsyncClient, update: Update) -> str:
         return incident_id_of(await self._call(client, "POST", "/incidents", self._payload(update)), self.who)
 
     def _payload(self, update: Update) -> dict[str, Any]:
         affected = {self.components[s]: component_status(update) for s in update.services if s in self.components}
-        return {"incident": {"name": incident_name(update), "status": PAGE_STATUS.get(update.status, "investigating"),
-                             "body": update.text, "components": affected, "component_ids": list(affected),
-                             "deliver_notifications": True}}
+        return {
+            "incident": {
+                "name": incident_name(update),
+                "status": PAGE_STATUS.get(update.status, "investigating"),
+                "body": update.text,
+                "components": affected,
+                "component_ids": list(affected),
+                "deliver_notifications": True,
+            }
+        }
 
-    async def _call(self, client: httpx.AsyncClient, method: str, path: str, payload: dict[str, Any] | None = None,
-                    *, missing_ok: bool = False) -> Any:
+    async def _call(
+        self,
+        client: httpx.AsyncClient,
+        method: str,
+        path: str,
+        payload: dict[str, Any] | None = None,
+        *,
+        missing_ok: bool = False,
+    ) -> Any:
         """One request, in this key's slot; its JSON, or None for a 404 when `missing_ok`."""
         await pace("statuspage:" + hashlib.sha256(self.api_key.encode()).hexdigest()[:16], RATE)
         headers = {"authorization": f"OAuth {self.api_key}"}
-        response = await client.request(method, f"{self.api_url.rstrip('/')}/pages/{self.page_id}{path}",
-                                        **(json_request(payload, headers) if payload is not None else
-                                           {"headers": headers}))
+        response = await client.request(
+            method,
+            f"{self.api_url.rstrip('/')}/pages/{self.page_id}{path}",
+            **(json_request(payload, headers) if payload is not None else {"headers": headers}),
+        )
         if response.status_code == 404 and missing_ok:
             return None
         if not 200 <= response.status_code < 300:
-            raise Refused(refusal(response, self.who, _said(response), {
-                401: "the API key is not accepted: set it again (Statuspage: your avatar, API info)",
-                403: "the API key's user may not manage incidents on this page: give it the role, or use another key",
-                404: f"there is no page {self.page_id} for this key: check the page_id setting",
-                422: "check the components setting (ids of this page's components), or report it as a bug",
-            }))
+            raise Refused(
+                refusal(
+                    response,
+                    self.who,
+                    _said(response),
+                    {
+                        401: "the API key is not accepted: set it again (Statuspage: your avatar, API info)",
+                        403: "the API key's user may not manage incidents on "
+                        "this page: give it the role, or use another key",
+                        404: f"there is no page {self.page_id} for this key: check the page_id setting",
+                        422: "check the components setting (ids of this page's components), or report it as a bug",
+                    },
+                )
+            )
         return json_of(response, self.who)
 
 
 def make(name: str, options: Mapping[str, str], secret: str) -> Statuspage:
-    return Statuspage(name, options["page_id"], secret, mapping(options.get("components", "")),
-                      options.get("api_url") or API_URL)
+    return Statuspage(
+        name, options["page_id"], secret, mapping(options.get("components", "")), options.get("api_url") or API_URL
+    )

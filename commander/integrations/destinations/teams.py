@@ -33,20 +33,19 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from commander.domain import graphemes
-from commander.domain.errors import DomainError
+from commander.domain.core import graphemes
+from commander.domain.core.errors import DomainError
 from commander.integrations.destinations.base import Outcome, Update, classify, json_request, pace, quoted, shorten
 
 SIZE_LIMIT = 27_000  # bytes of JSON: Teams documents 28 KB for the whole message, the envelope included
-RATE = 0.25          # seconds between messages to one webhook: connectors allow four a second
-TITLE_LIMIT = 250    # characters of title, so that a long title can never crowd out the text
+RATE = 0.25  # seconds between messages to one webhook: connectors allow four a second
+TITLE_LIMIT = 250  # characters of title, so that a long title can never crowd out the text
 SHORTENED = "\n\n(shortened)"
 FORMATS = ("adaptive", "messagecard")
 THEME = {"SEV1": "D13438", "SEV2": "CA5010", "SEV3": "FFB900", "SEV4": "0078D4"}
 RESOLVED_THEME = "107C10"
 WORKFLOW_HINTS = {
-    400: "the workflow could not read the card: check that it starts with \"When a Teams webhook request "
-         "is received\"",
+    400: 'the workflow could not read the card: check that it starts with "When a Teams webhook request is received"',
     401: "the workflow did not accept its URL: copy the URL again from the workflow's trigger",
     403: "the workflow did not accept its URL: copy the URL again from the workflow's trigger",
     404: "the workflow no longer exists or is turned off: turn it on, or make a new one and set its URL",
@@ -70,33 +69,59 @@ def markdown_text(text: str) -> str:
 
 def adaptive(update: Update, text: str) -> dict[str, object]:
     """The update as an Adaptive Card 1.4 (what Teams renders on every client) in a Workflows message."""
-    return {"type": "message", "attachments": [{
-        "contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": None,
-        "content": {
-            "$schema": "http://adaptivecards.io/schemas/adaptive-card.json", "type": "AdaptiveCard",
-            "version": "1.4",
-            "body": [
-                {"type": "TextBlock", "text": markdown_text(shorten(update.title, TITLE_LIMIT)),
-                 "weight": "Bolder", "size": "Medium", "wrap": True},
-                {"type": "FactSet", "facts": [{"title": "Incident", "value": update.reference},
-                                              {"title": "Severity", "value": update.severity},
-                                              {"title": "Status", "value": update.status}]},
-                {"type": "TextBlock", "text": markdown_text(text), "wrap": True},
-            ]}}]}
+    return {
+        "type": "message",
+        "attachments": [
+            {
+                "contentType": "application/vnd.microsoft.card.adaptive",
+                "contentUrl": None,
+                "content": {
+                    "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+                    "type": "AdaptiveCard",
+                    "version": "1.4",
+                    "body": [
+                        {
+                            "type": "TextBlock",
+                            "text": markdown_text(shorten(update.title, TITLE_LIMIT)),
+                            "weight": "Bolder",
+                            "size": "Medium",
+                            "wrap": True,
+                        },
+                        {
+                            "type": "FactSet",
+                            "facts": [
+                                {"title": "Incident", "value": update.reference},
+                                {"title": "Severity", "value": update.severity},
+                                {"title": "Status", "value": update.status},
+                            ],
+                        },
+                        {"type": "TextBlock", "text": markdown_text(text), "wrap": True},
+                    ],
+                },
+            }
+        ],
+    }
 
 
 def message_card(update: Update, text: str) -> dict[str, object]:
     """The update as a legacy MessageCard, for an Office 365 connector."""
     resolved = update.status in ("resolved", "closed")
     return {
-        "@type": "MessageCard", "@context": "https://schema.org/extensions",
+        "@type": "MessageCard",
+        "@context": "https://schema.org/extensions",
         "summary": shorten(f"{update.severity} {update.title}", TITLE_LIMIT),
         "themeColor": RESOLVED_THEME if resolved else THEME.get(update.severity, THEME["SEV4"]),
         "title": markdown_text(shorten(update.title, TITLE_LIMIT)),
-        "sections": [{"facts": [{"name": "Incident", "value": update.reference},
-                                {"name": "Severity", "value": update.severity},
-                                {"name": "Status", "value": update.status}],
-                      "text": markdown_text(text)}],
+        "sections": [
+            {
+                "facts": [
+                    {"name": "Incident", "value": update.reference},
+                    {"name": "Severity", "value": update.severity},
+                    {"name": "Status", "value": update.status},
+                ],
+                "text": markdown_text(text),
+            }
+        ],
     }
 
 
@@ -130,8 +155,9 @@ class TeamsWebhook:
         await pace(f"teams:{self.url}", RATE)
         content, shortened = body(update, self.card_format)
         response = await client.post(self.url, content=content, headers=json_request(None)["headers"])
-        outcome = self._connector_outcome(response) if self.card_format == "messagecard" else \
-            self._workflow_outcome(response)
+        outcome = (
+            self._connector_outcome(response) if self.card_format == "messagecard" else self._workflow_outcome(response)
+        )
         return replace(outcome, shortened=shortened) if outcome.state == "delivered" else outcome
 
     def _connector_outcome(self, response: httpx.Response) -> Outcome:
@@ -142,10 +168,14 @@ class TeamsWebhook:
             return classify(response, f"Teams ({self.name})")
         if "HTTP error 429" in said:
             return Outcome("retry", f"Teams ({self.name}) is throttling the webhook: {said[:200]}")
-        hint = "the update is too large for Teams: shorten it" if "HTTP error 413" in said else \
-            "check the webhook in the channel's connectors, or move to a Workflows webhook"
-        return Outcome("failed", f"Teams ({self.name}) did not post the update ({said[:300] or 'empty answer'}): "
-                                 f"{hint}.")
+        hint = (
+            "the update is too large for Teams: shorten it"
+            if "HTTP error 413" in said
+            else "check the webhook in the channel's connectors, or move to a Workflows webhook"
+        )
+        return Outcome(
+            "failed", f"Teams ({self.name}) did not post the update ({said[:300] or 'empty answer'}): {hint}."
+        )
 
     def _workflow_outcome(self, response: httpx.Response) -> Outcome:
         outcome = classify(response, f"Teams workflow ({self.name})")
@@ -159,13 +189,18 @@ class TeamsWebhook:
         if not code:
             return outcome
         hint = WORKFLOW_HINTS.get(response.status_code, "check the workflow's run history in Power Automate")
-        return Outcome("failed", f"Teams workflow ({self.name}) refused the update ({response.status_code} {code}: "
-                                 f"{message[:300]}): {hint}.")
+        return Outcome(
+            "failed",
+            f"Teams workflow ({self.name}) refused the update ({response.status_code} {code}: "
+            f"{message[:300]}): {hint}.",
+        )
 
 
 def make(name: str, options: Mapping[str, str], secret: str) -> TeamsWebhook:
     card_format = options.get("format", "").strip().lower() or default_format(secret)
     if card_format not in FORMATS:
-        raise DomainError(f"The Teams destination {name} has format '{card_format}': use adaptive (a Workflows "
-                          f"webhook) or messagecard (an Office 365 connector).")
+        raise DomainError(
+            f"The Teams destination {name} has format '{card_format}': use adaptive (a Workflows "
+            f"webhook) or messagecard (an Office 365 connector)."
+        )
     return TeamsWebhook(name, secret, card_format)

@@ -31,14 +31,29 @@ class JsonWebhook:
     resumable: bool = False  # receivers may dedupe on x-commander-delivery; Commander cannot know
 
     async def send(self, client: httpx.AsyncClient, update: Update) -> Outcome:
-        body = json.dumps({"reference": update.reference, "severity": update.severity, "status": update.status,
-                           "title": update.title, "text": update.text, "delivery": update.delivery,
-                           "services": list(update.services)}, ensure_ascii=False).encode()
+        body = json.dumps(
+            {
+                "reference": update.reference,
+                "severity": update.severity,
+                "status": update.status,
+                "title": update.title,
+                "text": update.text,
+                "delivery": update.delivery,
+                "services": list(update.services),
+            },
+            ensure_ascii=False,
+        ).encode()
         stamp = str(int(time.time()))
-        response = await client.post(self.url, content=body, headers={
-            "content-type": JSON_CONTENT_TYPE, "x-commander-timestamp": stamp,
-            "x-commander-delivery": update.delivery,
-            "x-commander-signature": signature(self.secret, stamp, body)})
+        response = await client.post(
+            self.url,
+            content=body,
+            headers={
+                "content-type": JSON_CONTENT_TYPE,
+                "x-commander-timestamp": stamp,
+                "x-commander-delivery": update.delivery,
+                "x-commander-signature": signature(self.secret, stamp, body),
+            },
+        )
         return classify(response, f"Webhook {self.name}")
 
 

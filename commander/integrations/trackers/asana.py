@@ -59,8 +59,16 @@ class AsanaTracker:
         data: dict[str, object] = {"name": issue.title, "notes": issue.text, "workspace": self.workspace}
         if self.project:
             data["projects"] = [self.project]
-        response = await request(client, self.name, "POST", f"{self.api}/tasks", creating=True, headers=self.headers,
-                                 params={"opt_fields": "permalink_url"}, json={"data": data})
+        response = await request(
+            client,
+            self.name,
+            "POST",
+            f"{self.api}/tasks",
+            creating=True,
+            headers=self.headers,
+            params={"opt_fields": "permalink_url"},
+            json={"data": data},
+        )
         check(response, self.name, creating=True, said=said(response), hints=_HINTS)
         body = body_of(response)
         task = body.get("data") if isinstance(body, dict) else None
@@ -70,8 +78,15 @@ class AsanaTracker:
         return Created(gid, str(task.get("permalink_url") or f"https://app.asana.com/0/0/{gid}"))
 
     async def status(self, client: httpx.AsyncClient, key: str) -> ExternalStatus:
-        response = await request(client, self.name, "GET", f"{self.api}/tasks/{key}", creating=False,
-                                 headers=self.headers, params={"opt_fields": "completed"})
+        response = await request(
+            client,
+            self.name,
+            "GET",
+            f"{self.api}/tasks/{key}",
+            creating=False,
+            headers=self.headers,
+            params={"opt_fields": "completed"},
+        )
         check(response, self.name, creating=False, said=said(response), hints=_HINTS)
         body = body_of(response)
         task = body.get("data") if isinstance(body, dict) else None

@@ -19,7 +19,7 @@ from typing import Any, Protocol, TypeVar
 
 import httpx
 
-from commander.domain.errors import DomainError
+from commander.domain.core.errors import DomainError
 from commander.integrations.destinations.base import json_request, quoted, retry_after
 
 T = TypeVar("T")
@@ -45,13 +45,13 @@ class Issue:
 
 @dataclass(frozen=True)
 class Created:
-    key: str   # what people call it there: OPS-12, owner/repo#42, ENG-7, an Asana task id
+    key: str  # what people call it there: OPS-12, owner/repo#42, ENG-7, an Asana task id
     url: str
 
 
 @dataclass(frozen=True)
 class ExternalStatus:
-    name: str   # the tracker's own word: "Done", "closed", "completed"
+    name: str  # the tracker's own word: "Done", "closed", "completed"
     done: bool  # finished there (done, closed, completed or cancelled)
 
 
@@ -79,8 +79,13 @@ class Tracker(Protocol):
 WaitListener = Callable[[str], None]  # "retrying in 5 s: … answered 429"
 
 
-async def retrying(call: Callable[[], Awaitable[T]], *, attempts: int = ATTEMPTS,
-                   backoff: Sequence[float] = BACKOFF, on_wait: WaitListener = lambda detail: None) -> T:
+async def retrying(
+    call: Callable[[], Awaitable[T]],
+    *,
+    attempts: int = ATTEMPTS,
+    backoff: Sequence[float] = BACKOFF,
+    on_wait: WaitListener = lambda detail: None,
+) -> T:
     """`call` again while it raises TryLater, waiting what the service asked (else the backoff), up to
     `attempts` in all; then a TrackerRefused that says to try later."""
     for attempt in range(attempts):
@@ -88,16 +93,18 @@ async def retrying(call: Callable[[], Awaitable[T]], *, attempts: int = ATTEMPTS
             return await call()
         except TryLater as busy:
             if attempt + 1 == attempts:
-                raise TrackerRefused(f"{busy.detail}; gave up after {attempts} attempts. Try again in a few "
-                                     f"minutes.") from None
+                raise TrackerRefused(
+                    f"{busy.detail}; gave up after {attempts} attempts. Try again in a few minutes."
+                ) from None
             wait = min(MAX_WAIT, busy.wait if busy.wait is not None else backoff[min(attempt, len(backoff) - 1)])
             on_wait(f"retrying in {wait:.0f} s: {busy.detail}")
             await asyncio.sleep(wait)
     raise AssertionError("unreachable: the last attempt returns or raises")
 
 
-async def request(client: httpx.AsyncClient, name: str, method: str, url: str, *, creating: bool,
-                  **kwargs: Any) -> httpx.Response:
+async def request(
+    client: httpx.AsyncClient, name: str, method: str, url: str, *, creating: bool, **kwargs: Any
+) -> httpx.Response:
     """One HTTP request (`json=` goes as UTF-8 JSON with its charset); transport failures read as TryLater,
     or as final when an issue may exist."""
     if "json" in kwargs:
@@ -108,8 +115,10 @@ async def request(client: httpx.AsyncClient, name: str, method: str, url: str, *
         raise TryLater(f"{name} could not be reached ({type(error).__name__})") from error
     except httpx.TransportError as error:
         if creating:
-            raise TrackerRefused(f"{name} did not answer ({type(error).__name__}); the issue may have been created "
-                                 f"anyway. Look in {name} before pushing again.") from error
+            raise TrackerRefused(
+                f"{name} did not answer ({type(error).__name__}); the issue may have been created "
+                f"anyway. Look in {name} before pushing again."
+            ) from error
         raise TryLater(f"{name} did not answer ({type(error).__name__})") from error
 
 
@@ -131,8 +140,10 @@ def check(response: httpx.Response, name: str, *, creating: bool, said: str, hin
     if status in (CREATE_RETRYABLE if creating else READ_RETRYABLE):
         raise TryLater(f"{name} answered {status} ({said})", retry_after(response))
     if status >= 500 and creating:
-        raise TrackerRefused(f"{name} answered {status} ({said}); the issue may have been created anyway. Look in "
-                             f"{name} before pushing again.")
+        raise TrackerRefused(
+            f"{name} answered {status} ({said}); the issue may have been created anyway. Look in "
+            f"{name} before pushing again."
+        )
     hint = hints.get(status) or _HINTS.get(status) or "check the tracker's settings"
     raise TrackerRefused(f"{name} refused ({status}: {said}): {hint}.")
 
@@ -149,6 +160,7 @@ _HINTS = {
 def unreadable(name: str, what: str, *, creating: bool) -> TrackerRefused:
     """A 2xx answer without what it should carry (a proxy's page, another API version)."""
     if creating:
-        return TrackerRefused(f"{name} answered without {what}; the issue may have been created. Look in {name} "
-                              f"before pushing again.")
+        return TrackerRefused(
+            f"{name} answered without {what}; the issue may have been created. Look in {name} before pushing again."
+        )
     return TrackerRefused(f"{name} answered without {what}. Check the tracker's settings (api_url, site).")

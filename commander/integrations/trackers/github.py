@@ -20,7 +20,7 @@ from collections.abc import Mapping
 
 import httpx
 
-from commander.domain import graphemes
+from commander.domain.core import graphemes
 from commander.integrations.destinations.base import quoted, retry_after
 from commander.integrations.trackers.base import (
     Created,
@@ -51,8 +51,10 @@ _HINTS = {
 def said(response: httpx.Response) -> str:
     body = body_of(response)
     if isinstance(body, dict) and body.get("message"):
-        details = [" ".join(str(e.get(k, "")) for k in ("field", "code")).strip() if isinstance(e, dict) else str(e)
-                   for e in body.get("errors") or []]
+        details = [
+            " ".join(str(e.get(k, "")) for k in ("field", "code")).strip() if isinstance(e, dict) else str(e)
+            for e in body.get("errors") or []
+        ]
         return str(body["message"]) + (f" ({'; '.join(details)})" if details else "")
     return quoted(response)
 
@@ -85,16 +87,28 @@ class GitHubTracker:
         self.repo = options["repo"]
         self.api = (options.get("api_url") or API).rstrip("/")
         self.labels = [label.strip() for label in options.get("labels", "").split(",") if label.strip()]
-        self.headers = {"Authorization": f"Bearer {secret}", "Accept": "application/vnd.github+json",
-                        "X-GitHub-Api-Version": API_VERSION}
+        self.headers = {
+            "Authorization": f"Bearer {secret}",
+            "Accept": "application/vnd.github+json",
+            "X-GitHub-Api-Version": API_VERSION,
+        }
 
     async def create(self, client: httpx.AsyncClient, issue: Issue) -> Created:
-        payload: dict[str, object] = {"title": graphemes.fit(quiet(issue.title), TITLE_LIMIT, note="…").text,
-                                      "body": graphemes.fit(quiet(issue.text), BODY_LIMIT, note=CUT).text}
+        payload: dict[str, object] = {
+            "title": graphemes.fit(quiet(issue.title), TITLE_LIMIT, note="…").text,
+            "body": graphemes.fit(quiet(issue.text), BODY_LIMIT, note=CUT).text,
+        }
         if self.labels:  # only the configured ones: GitHub drops labels silently for tokens without push access
             payload["labels"] = self.labels
-        response = await request(client, self.name, "POST", f"{self.api}/repos/{self.repo}/issues", creating=True,
-                                 headers=self.headers, json=payload)
+        response = await request(
+            client,
+            self.name,
+            "POST",
+            f"{self.api}/repos/{self.repo}/issues",
+            creating=True,
+            headers=self.headers,
+            json=payload,
+        )
         _rate_limited(response, self.name)
         check(response, self.name, creating=True, said=said(response), hints=_HINTS)
         body = body_of(response)
@@ -104,8 +118,14 @@ class GitHubTracker:
 
     async def status(self, client: httpx.AsyncClient, key: str) -> ExternalStatus:
         repo, _, number = key.rpartition("#")
-        response = await request(client, self.name, "GET", f"{self.api}/repos/{repo or self.repo}/issues/{number}",
-                                 creating=False, headers=self.headers)
+        response = await request(
+            client,
+            self.name,
+            "GET",
+            f"{self.api}/repos/{repo or self.repo}/issues/{number}",
+            creating=False,
+            headers=self.headers,
+        )
         _rate_limited(response, self.name)
         check(response, self.name, creating=False, said=said(response), hints=_HINTS)
         body = body_of(response)

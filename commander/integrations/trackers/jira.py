@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from commander.domain import graphemes
+from commander.domain.core import graphemes
 from commander.integrations.destinations.base import quoted
 from commander.integrations.trackers.base import (
     Created,
@@ -37,7 +37,7 @@ DESCRIPTION_LIMIT = 32_767
 CUT = "\n\n… (shortened by Commander: the action item is longer than a Jira description can hold)"
 _HINTS = {
     400: "Jira did not accept the issue: check the project key and issuetype (the project must have that issue "
-         "type, and no other field may be required on its create screen)",
+    "type, and no other field may be required on its create screen)",
     401: "the email and API token are not accepted: remove the tracker and add it again with a valid token",
     403: "the account may not create issues in this project: ask a Jira admin for the Create Issues permission",
     404: "not found: check site and project, and that the account can see the project",
@@ -86,10 +86,23 @@ class JiraTracker:
         summary = graphemes.fit(" ".join(issue.title.split()), SUMMARY_LIMIT, note="…").text  # one line, too
         described = graphemes.fit(issue.text, DESCRIPTION_LIMIT, note=CUT)
         paragraphs = tuple(described.text.split("\n\n")) if described.shortened else issue.paragraphs
-        fields = {"project": {"key": self.project}, "summary": summary, "issuetype": {"name": self.issuetype},
-                  "description": document(paragraphs), "labels": list(dict.fromkeys(labels))}
-        response = await request(client, self.name, "POST", f"{self.site}/rest/api/3/issue", creating=True,
-                                 auth=self.auth, headers={"Accept": "application/json"}, json={"fields": fields})
+        fields = {
+            "project": {"key": self.project},
+            "summary": summary,
+            "issuetype": {"name": self.issuetype},
+            "description": document(paragraphs),
+            "labels": list(dict.fromkeys(labels)),
+        }
+        response = await request(
+            client,
+            self.name,
+            "POST",
+            f"{self.site}/rest/api/3/issue",
+            creating=True,
+            auth=self.auth,
+            headers={"Accept": "application/json"},
+            json={"fields": fields},
+        )
         check(response, self.name, creating=True, said=said(response), hints=_HINTS)
         body = body_of(response)
         key = body.get("key") if isinstance(body, dict) else None
@@ -98,8 +111,16 @@ class JiraTracker:
         return Created(key, f"{self.site}/browse/{key}")
 
     async def status(self, client: httpx.AsyncClient, key: str) -> ExternalStatus:
-        response = await request(client, self.name, "GET", f"{self.site}/rest/api/3/issue/{key}", creating=False,
-                                 auth=self.auth, headers={"Accept": "application/json"}, params={"fields": "status"})
+        response = await request(
+            client,
+            self.name,
+            "GET",
+            f"{self.site}/rest/api/3/issue/{key}",
+            creating=False,
+            auth=self.auth,
+            headers={"Accept": "application/json"},
+            params={"fields": "status"},
+        )
         check(response, self.name, creating=False, said=said(response), hints=_HINTS)
         body = body_of(response)
         try:

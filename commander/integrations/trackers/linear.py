@@ -36,8 +36,10 @@ from commander.integrations.trackers.base import (
 )
 
 API = "https://api.linear.app/graphql"
-CREATE = ("mutation CommanderIssueCreate($input: IssueCreateInput!) { issueCreate(input: $input) "
-          "{ success issue { id identifier url } } }")
+CREATE = (
+    "mutation CommanderIssueCreate($input: IssueCreateInput!) { issueCreate(input: $input) "
+    "{ success issue { id identifier url } } }"
+)
 STATUS = "query CommanderIssueState($id: String!) { issue(id: $id) { identifier state { name type } } }"
 FINISHED = ("completed", "canceled", "duplicate")
 _CODES = {
@@ -57,8 +59,9 @@ def _errors(body: Any) -> list[dict[str, Any]]:
 def said(response: httpx.Response) -> str:
     found = _errors(body_of(response))
     if found:
-        return "; ".join(str((e.get("extensions") or {}).get("userPresentableMessage") or e.get("message") or "")
-                         for e in found)
+        return "; ".join(
+            str((e.get("extensions") or {}).get("userPresentableMessage") or e.get("message") or "") for e in found
+        )
     return quoted(response)
 
 
@@ -71,15 +74,25 @@ class LinearTracker:
         self.api = options.get("api_url") or API
         self.headers = {"Authorization": secret, "Content-Type": "application/json"}
 
-    async def _ask(self, client: httpx.AsyncClient, query: str, variables: dict[str, Any], *,
-                   creating: bool) -> dict[str, Any]:
-        response = await request(client, self.name, "POST", self.api, creating=creating, headers=self.headers,
-                                 json={"query": query, "variables": variables})
+    async def _ask(
+        self, client: httpx.AsyncClient, query: str, variables: dict[str, Any], *, creating: bool
+    ) -> dict[str, Any]:
+        response = await request(
+            client,
+            self.name,
+            "POST",
+            self.api,
+            creating=creating,
+            headers=self.headers,
+            json={"query": query, "variables": variables},
+        )
         errors = _errors(body_of(response))
         codes = {str((e.get("extensions") or {}).get("code") or "").upper() for e in errors}
         if "RATELIMITED" in codes:
-            raise TryLater(f"{self.name} is rate limiting this key ({response.status_code}: {said(response)})",
-                           retry_after(response))
+            raise TryLater(
+                f"{self.name} is rate limiting this key ({response.status_code}: {said(response)})",
+                retry_after(response),
+            )
         if errors and response.status_code < 500:  # GraphQL errors, in a 200 or a 400: nothing was done
             hint = next((_CODES[c] for c in codes if c in _CODES), "check the tracker's settings")
             raise TrackerRefused(f"{self.name} refused ({said(response)}): {hint}.")
@@ -89,8 +102,12 @@ class LinearTracker:
         return data if isinstance(data, dict) else {}
 
     async def create(self, client: httpx.AsyncClient, issue: Issue) -> Created:
-        data = await self._ask(client, CREATE, {"input": {"teamId": self.team, "title": issue.title,
-                                                  "description": issue.text}}, creating=True)
+        data = await self._ask(
+            client,
+            CREATE,
+            {"input": {"teamId": self.team, "title": issue.title, "description": issue.text}},
+            creating=True,
+        )
         made = data.get("issueCreate") or {}
         found = made.get("issue") or {}
         if not made.get("success") or not found.get("identifier"):

@@ -124,8 +124,10 @@ def _postgresql() -> None:
     op.execute("ALTER TABLE presence ENABLE ROW LEVEL SECURITY")
     op.execute("CREATE POLICY presence_read ON presence FOR SELECT USING (true)")
     op.execute("CREATE POLICY presence_insert ON presence FOR INSERT WITH CHECK (login = session_user)")
-    op.execute("CREATE POLICY presence_update ON presence FOR UPDATE USING (login = session_user) "
-               "WITH CHECK (login = session_user)")
+    op.execute(
+        "CREATE POLICY presence_update ON presence FOR UPDATE USING (login = session_user) "
+        "WITH CHECK (login = session_user)"
+    )
 
 
 def _sqlite(bind: sa.Connection) -> None:
@@ -135,8 +137,10 @@ def _sqlite(bind: sa.Connection) -> None:
     moved = sweep(bind)
     # Everything before this point was projected by the version that wrote it, unless the sweep just
     # took events out from under the projections: then they are all redone from the log.
-    bind.execute(sa.text("INSERT OR REPLACE INTO meta (key, value) VALUES ('projected_rowid', :v)"),
-                 {"v": "0" if moved else str(projected)})
+    bind.execute(
+        sa.text("INSERT OR REPLACE INTO meta (key, value) VALUES ('projected_rowid', :v)"),
+        {"v": "0" if moved else str(projected)},
+    )
     if moved:
         bind.execute(sa.text("DELETE FROM snapshots"))
         bind.execute(sa.text("DELETE FROM incidents"))

@@ -1,0 +1,138 @@
+"""Marks in the postmortem editor: words the blameless check found, underlined with their suggestion as a
+tooltip, and a list delegate that shows each section's state at a glance. Nothing here blocks anything."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QRect, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QHelpEvent, QPainter, QSyntaxHighlighter, QTextCharFormat
+from PySide6.QtWidgets import (
+    QApplication,
+    QPlainTextEdit,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QToolTip,
+    QWidget,
+)
+
+from commander.domain.postmortem import blameless
+from commander.ui.kit import richtext
+from commander.ui.kit.theme import Tones
+
+Index = QModelIndex | QPersistentModelIndex
+DetailRole = Qt.ItemDataRole.UserRole + 1
+BadgeRole = Qt.ItemDataRole.UserRole + 2  # "conflict", "unsaved", or ""
+FindingsRole = Qt.ItemDataRole.UserRole + 3  # how many blameless findings
+
+
+class BlamelessHighlighter(QSyntaxHighlighter):
+    """Underlines, line by line, what the blameless check finds; `people` are the incident's names."""
+
+    def __init__(self, editor: QPlainTextEdit, tones: Tones, people: Callable[[], Sequence[str]]) -> None:
+        super().__init__(editor.document())
+        self._people = people
+        self.look = QTextCharFormat()
+        self.look.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
+        self.look.setUnderlineColor(QColor(tones.warning))
+        tint = QColor(tones.warning)
+        tint.setAlpha(40)
+        self.look.setBackground(tint)
+
+    def highlightBlock(self, text: str) -> None:
+        for found in blameless.check(text, self._people()):
+            self.setFormat(found.start, found.end - found.start, self.look)
+
+
+def findings_at(editor: QPlainTextEdit, people: Sequence[str], position: int) -> list[blameless.Finding]:
+    """The findings on the line of document position `position` that cover it."""
+    block = editor.document().findBlock(position)
+    offset = position - block.position()
+    return [f for f in blameless.check(block.text(), people) if f.start <= offset <= f.end]
+
+
+class SuggestionTips(QObject):
+    """Shows a finding's suggestion when the pointer rests on it (the editor's viewport gets the events)."""
+
+    def __init__(self, editor: QPlainTextEdit, people: Callable[[], Sequence[str]]) -> None:
+        super().__init__(editor)
+        self.editor = editor
+        self._people = people
+        editor.viewport().installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            cursor = self.editor.cursorForPosition(event.pos())
+            found = findings_at(self.editor, self._people(), cursor.position())
+            if found:
+                said = "\n\n".join(f"“{f.text}”: {f.suggestion}" for f in found)
+                QToolTip.showText(event.globalPos(), richtext.tooltip(said), self.editor)
+            else:
+                QToolTip.hideText()
+            return True
+        return super().eventFilter(watched, event)
+
+
+class SectionDelegate(QStyledItemDelegate):
+    """Two lines per section: the title with its badges (conflict, unsaved, wording), then who edited it."""
+
+    def __init__(self, tones: Tones, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.tones = tones
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
+        metrics = QFontMetrics(option.font)
+        return QSize(metrics.horizontalAdvance("x") * 30, int(metrics.lineSpacing() * 2 + metrics.height() * 0.7))
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.text = ""
+        style = opt.widget.style() if opt.widget else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        t, metrics = self.tones, QFontMetrics(opt.font)
+        pad, line = metrics.horizontalAdvance("x"), metrics.lineSpacing()
+        rect = opt.rect.adjusted(pad, int(metrics.height() * 0.35), -pad, 0)
+        flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextSingleLine
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        small = QFont(opt.font)
+        if small.pointSizeF() > 0:
+            small.setPointSizeF(small.pointSizeF() * 0.85)
+        small_metrics = QFontMetrics(small)
+        bold = QFont(opt.font)
+        bold.setBold(True)
+        painter.setFont(bold)
+        painter.setPen(t.colour("text"))
+        title = QRect(rect.left(), rect.top(), rect.width(), line)
+        painter.drawText(
+            title, flags, QFontMetrics(bold).elidedText(str(index.data()), Qt.TextElideMode.ElideRight, title.width())
+        )
+        # The second line: who edited it on the left, the badges on the right (the title keeps the whole width).
+        badges = []
+        badge = str(index.data(BadgeRole) or "")
+        if badge:
+            badges.append((badge, t.colour("warning" if badge == "conflict" else "accent")))
+        count = int(index.data(FindingsRole) or 0)
+        if count:
+            badges.append((f"{count} wording", t.colour("muted")))
+        right = rect.right()
+        painter.setFont(small)
+        for text, colour in badges:
+            box = QRect(0, rect.top() + line + 2, small_metrics.horizontalAdvance(text) + pad, line - 4)
+            box.moveRight(right)
+            painter.setPen(colour)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(box, 3, 3)
+            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+            right = box.left() - pad // 2
+        painter.setFont(opt.font)
+        painter.setPen(t.colour("muted"))
+        detail = QRect(rect.left(), rect.top() + line, right - pad // 2 - rect.left(), line)
+        painter.drawText(
+            detail,
+            flags,
+            metrics.elidedText(str(index.data(DetailRole) or ""), Qt.TextElideMode.ElideRight, detail.width()),
+        )
+        painter.restore()

@@ -1,0 +1,71 @@
+"""Opening a postmortem from the window: its editor when there is one (raised if it is already open); for a
+resolved incident without one, a question first and the draft once the person agrees; for an open incident,
+a message saying to resolve it first."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+from commander.app import postmortem
+from commander.app.console import Console
+from commander.ui.kit.bridge import ConsoleBridge
+from commander.ui.kit.problems import attempt, show_problem
+from commander.ui.postmortem.editor import PostmortemEditor
+
+
+def open_postmortem(
+    parent: QWidget, console: Console, incident_id: str, bridge: ConsoleBridge | None = None
+) -> QWidget | None:
+    """The editor of the incident's postmortem (raised when it is already open). With no postmortem yet,
+    a resolved incident gets a question first, and the editor opens once the draft is written; an open
+    incident gets a message saying to resolve it. Returns what it showed."""
+    for editor in parent.findChildren(PostmortemEditor):
+        if editor.incident_id == incident_id and editor.isVisible():
+            editor.raise_()
+            editor.activateWindow()
+            return editor
+    state = console.state(incident_id)
+    if postmortem.current(console, incident_id).drafted:
+        return _show_editor(parent, console, incident_id, bridge)
+    if state.is_open:
+        return show_problem(
+            parent,
+            "Not resolved yet",
+            f"{state.reference} is still {state.status.value}. Resolve "
+            f"it first: the postmortem is written once the impact is over.",
+        )
+    box = QMessageBox(
+        QMessageBox.Icon.Question,
+        "Start the postmortem",
+        f"Start the postmortem of {state.reference}? Commander writes a first draft from the timeline: "
+        f"figures, responders, key moments and follow-ups. Everyone sharing the store can edit it; "
+        f"you are its owner until you name someone else.",
+        QMessageBox.StandardButton.Cancel,
+        parent,
+    )
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    start = box.addButton("Start postmortem", QMessageBox.ButtonRole.AcceptRole)
+    box.setDefaultButton(start)
+    start.clicked.connect(lambda: _start(parent, console, incident_id, bridge))
+    box.open()
+    return box
+
+
+def _start(parent: QWidget, console: Console, incident_id: str, bridge: ConsoleBridge | None) -> None:
+    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # a long incident takes a moment to draft
+    try:
+        done, _ = attempt(
+            lambda: postmortem.start(console, incident_id), parent=parent, title="Could not start the postmortem"
+        )
+    finally:
+        QApplication.restoreOverrideCursor()
+    if done:
+        _show_editor(parent, console, incident_id, bridge)
+
+
+def _show_editor(parent: QWidget, console: Console, incident_id: str, bridge: ConsoleBridge | None) -> PostmortemEditor:
+    editor = PostmortemEditor(console, incident_id, bridge, parent)
+    editor.show()
+    return editor
