@@ -22,6 +22,7 @@ from commander.domain.core.text import clean_name
 
 if TYPE_CHECKING:
     from commander.app.console import Reads
+    from commander.integrations.secrets import SecretStore
     from commander.store.database import Database
 
 
@@ -92,6 +93,7 @@ def build_console(url: str | None = None, *, user: str | None = None, policy: Po
         reads=reads,
         where=str(path) if path is not None else _display(resolved),
         is_sqlite=resolved.startswith("sqlite"),
+        secrets=_secret_store,
     )
     if console.behind():
         # Events another process committed but did not project (a first sync killed mid-way): the
@@ -104,6 +106,12 @@ def build_console(url: str | None = None, *, user: str | None = None, policy: Po
         except StoreError as error:
             log.warning("could not bring the incident list up to date: %s", error)
     return console
+
+
+def _secret_store() -> SecretStore:
+    from commander.integrations.secrets import SecretStore
+
+    return SecretStore()
 
 
 Opened = tuple["Reads | None", str, str, str, int]

@@ -35,6 +35,7 @@ from commander.store.records import IncidentSummary
 if TYPE_CHECKING:  # SQLAlchemy stays out of the start-up path: imported where a write needs it
     from sqlalchemy import Connection
 
+    from commander.integrations.secrets import SecretStore
     from commander.store.database import Database
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,7 @@ class Console:
         reads: Reads | None = None,
         where: str | None = None,
         is_sqlite: bool = True,
+        secrets: Callable[[], SecretStore] | None = None,
     ) -> None:
         """`database` may be a factory: then SQLAlchemy is imported only at the first write (or at
         `warm_up`), and `reads` serves everything before that."""
@@ -85,6 +87,8 @@ class Console:
             is_sqlite = self._database.is_sqlite
             where = where or self._database.where
         self._database_lock = threading.Lock()
+        self._make_secrets = secrets
+        self._secrets: SecretStore | None = None
         self.is_sqlite = is_sqlite
         self.where = where or ""
         if reads is None:
@@ -121,6 +125,25 @@ class Console:
                     self._database = self._make_database()
         assert self._database is not None
         return self._database
+
+    @property
+    def secrets(self) -> SecretStore:
+        """The one secret store of this process (OS keyring, or the session), made by the composition
+        root on first use: reading the keyring's backend is not paid at start-up. Windows and dialogs
+        take it from here; nothing else constructs one."""
+        if self._secrets is None:
+            with self._database_lock:
+                if self._secrets is None:
+                    if self._make_secrets is None:
+                        from commander.integrations.secrets import SecretStore
+
+                        self._make_secrets = SecretStore
+                    self._secrets = self._make_secrets()
+        return self._secrets
+
+    @secrets.setter
+    def secrets(self, store: SecretStore) -> None:
+        self._secrets = store
 
     def warm_up(self) -> threading.Thread:
         """Make the writing side ready on a background thread, so the first write does not wait for
