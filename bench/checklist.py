@@ -24,6 +24,9 @@ from typing import Any
 
 from _common import ROOT, Figure, median_ms, print_table, quiet_environment
 
+from commander.app import checklists, timeline
+from commander.app import incident as app_incident
+
 RESULT = "RESULT"
 
 
@@ -68,9 +71,11 @@ def runbook(steps: int) -> Any:
 def _declare(console: Any, notes: int) -> str:
     from commander.domain.incident.decisions import Declaration
 
-    state = console.declare(Declaration(title="Order queue backing up", severity="SEV2", services=("orders",)))
+    state = app_incident.declare(
+        console, Declaration(title="Order queue backing up", severity="SEV2", services=("orders",))
+    )
     for n in range(notes):
-        console.add_note(state.id, f"Lag on partition group {n} is {n * 37 % 900} messages and rising")
+        timeline.add_note(console, state.id, f"Lag on partition group {n} is {n * 37 % 900} messages and rising")
     return str(state.id)
 
 
@@ -83,14 +88,14 @@ def core(folder: str, steps: int, ticks: int) -> dict[str, object]:
     attach, tick = [], []
     for _ in range(5):
         began = time.perf_counter()
-        [event] = console.attach_checklist(incident, book)
+        [event] = checklists.attach_checklist(console, incident, book)
         attach.append(time.perf_counter() - began)
-        console.detach_checklist(incident, event.id)
-    [event] = console.attach_checklist(incident, book)
+        checklists.detach_checklist(console, incident, event.id)
+    [event] = checklists.attach_checklist(console, incident, book)
     step_ids = list(console.state(incident).checklists[event.id].steps)
     for n in range(ticks):
         began = time.perf_counter()
-        console.check_step(incident, event.id, step_ids[(n * 7) % len(step_ids)])
+        checklists.check_step(console, incident, event.id, step_ids[(n * 7) % len(step_ids)])
         tick.append(time.perf_counter() - began)
     console.close()
     return {"attach": attach, "tick": tick, "steps": len(step_ids)}
@@ -129,7 +134,7 @@ def ui(folder: str, steps: int, ticks: int) -> dict[str, object]:
         app.processEvents()
     paints = Paints.count
     began = time.perf_counter()
-    [event] = console.attach_checklist(incident, runbook(steps))
+    [event] = checklists.attach_checklist(console, incident, runbook(steps))
     while Paints.count == paints:
         app.processEvents()
     attach_to_painted = time.perf_counter() - began

@@ -34,6 +34,8 @@ from _common import (
     require_store,
 )
 
+from commander.app import timeline
+
 RESULT = "RESULT"
 
 
@@ -92,7 +94,7 @@ def core(store: str, runs: int, notes: int) -> dict[str, object]:
     added = []
     for n in range(notes):
         began = time.perf_counter()
-        console.add_note(incident, f"Benchmark note {n}: error rate back under 1% on checkout")
+        timeline.add_note(console, incident, f"Benchmark note {n}: error rate back under 1% on checkout")
         added.append(time.perf_counter() - began)
     return {
         "open": opened,

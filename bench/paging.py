@@ -27,6 +27,8 @@ from pathlib import Path
 
 from _common import ROOT, Figure, print_table, quiet_environment
 
+from commander.app import incident, timeline
+
 sys.path.insert(0, str(ROOT))
 os.environ.update({k: v for k, v in quiet_environment().items() if k.startswith(("COMMANDER", "XDG", "QT_"))})
 
@@ -70,9 +72,11 @@ def one_run() -> tuple[float, float, float]:
     folder = Path(tempfile.mkdtemp(prefix="commander-bench-paging-"))
     console = build_console(str(folder / "c.db"))
     oncall.import_yaml(console, SCHEDULES)
-    state = console.declare(Declaration(title="Checkout API returning 502s", severity="SEV1", services=("payments",)))
+    state = incident.declare(
+        console, Declaration(title="Checkout API returning 502s", severity="SEV1", services=("payments",))
+    )
     for n in range(300):  # a working incident, not an empty one
-        console.add_note(state.id, f"note {n}")
+        timeline.add_note(console, state.id, f"note {n}")
     fake = PagerDutyFake()
 
     class Slow(PagerDutyFake):

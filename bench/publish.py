@@ -27,6 +27,8 @@ from pathlib import Path
 
 from _common import ROOT, Figure, print_table
 
+from commander.app import incident
+
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -89,10 +91,11 @@ def one_run(base: str, only: str | None = None) -> tuple[float, float]:
         ("webhook", "Ops webhook", {"url": f"{base}/webhook"}, "signing-key"),
     ):
         publishing.add(console, kind, name, options, secret, secrets)
-    state = console.declare(
+    state = incident.declare(
+        console,
         Declaration(
             title="Checkout API returning 502s", severity="SEV1", services=("checkout",), summary="EU checkout failing"
-        )
+        ),
     )
     dialog = SendUpdateDialog(console, state.id)
     dialog.show()

@@ -24,6 +24,9 @@ from pathlib import Path
 import sqlalchemy as sa
 from _common import Figure, print_table, quiet_environment
 
+from commander.app import incident as app_incident
+from commander.app import timeline
+
 SERVER = os.environ.get("COMMANDER_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 
@@ -78,7 +81,7 @@ def latency(url: str, folder: Path, count: int) -> list[float]:
     from commander.domain.incident.decisions import Declaration
 
     (a, ra), (b, rb) = _console(folder, "A", url), _console(folder, "B", url)
-    incident = a.declare(Declaration(title="Latency", severity="SEV3")).id
+    incident = app_incident.declare(a, Declaration(title="Latency", severity="SEV3")).id
     ra.run_once()
     rb.run_once()
     b.catch_up()
@@ -100,7 +103,7 @@ def latency(url: str, folder: Path, count: int) -> list[float]:
     rb.start()
     time.sleep(1.0)
     for number in range(count):
-        [event] = a.add_note(incident, f"latency probe {number}")
+        [event] = timeline.add_note(a, incident, f"latency probe {number}")
         appended[event.id] = time.perf_counter()
         time.sleep(0.01)
     done.wait(60)
@@ -114,9 +117,9 @@ def catch_up(url: str, folder: Path, count: int) -> tuple[float, float]:
     from commander.domain.incident.decisions import Declaration
 
     (a, ra), (b, rb) = _console(folder, "A2", url), _console(folder, "B2", url)
-    incident = a.declare(Declaration(title="Offline work", severity="SEV2")).id
+    incident = app_incident.declare(a, Declaration(title="Offline work", severity="SEV2")).id
     for number in range(count):
-        a.add_note(incident, f"written offline {number}")
+        timeline.add_note(a, incident, f"written offline {number}")
     ra.run_once()
     while ra.run_once().more:
         pass
@@ -159,7 +162,7 @@ replicator.start()
 written = []
 began = time.monotonic()
 while time.monotonic() - began < duration:
-    [event] = console.add_note(incident, f"{{name}} {{len(written)}}")
+    [event] = timeline.add_note(console, incident, f"{{name}} {{len(written)}}")
     written.append((event.id, time.time()))
     time.sleep(max(0.0, began + len(written) / rate - time.monotonic()))
 deadline = time.monotonic() + 30
@@ -174,7 +177,7 @@ def many_writers(url: str, folder: Path, consoles: int, duration: float, rate: f
     from commander.domain.incident.decisions import Declaration
 
     (observer, ro) = _console(folder, "Observer", url)
-    incident = observer.declare(Declaration(title="Ten consoles", severity="SEV1")).id
+    incident = app_incident.declare(observer, Declaration(title="Ten consoles", severity="SEV1")).id
     ro.run_once()
     arrived: dict[str, float] = {}
     lock = threading.Lock()

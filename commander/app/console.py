@@ -18,17 +18,14 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING, Protocol
 
-from commander.domain.checklists import checklists
 from commander.domain.core.clock import HybridClock, from_ms, to_ms, unpack
 from commander.domain.core.errors import DomainError
 from commander.domain.core.events import Actor, Event, EventDraft, incident_stream, stream_entity, validate_payload
 from commander.domain.core.ids import new_id, normalise_reference
 from commander.domain.core.policy import Policy
 from commander.domain.core.when import iso
-from commander.domain.incident import decisions
 from commander.domain.incident.state import IncidentState, fold
 from commander.domain.timeline.entries import IncidentView, TimeFormat
-from commander.domain.updates import timers
 from commander.store.local import LocalReader
 from commander.store.records import IncidentSummary
 
@@ -267,128 +264,17 @@ class Console:
     def state(self, incident_id: str) -> IncidentState:
         return self.view(incident_id).state
 
-    # -- use cases -------------------------------------------------------------------------------
-
-    def declare(self, form: decisions.Declaration) -> IncidentState:
-        incident_id = new_id(to_ms(self.now()))
-        drafts = decisions.declare(incident_id, form, me=self.me.name, policy=self.policy, now=self.now())
-        self._commit(drafts)
-        return self.state(incident_id)
+    # -- the two ways a use case writes -------------------------------------------------------
 
     def record(self, drafts: Sequence[EventDraft]) -> list[Event]:
-        """Write decided events that belong to no incident (settings such as destinations)."""
+        """Write events a decision made without an incident's current state: a declaration, settings."""
         return self._commit(drafts) if drafts else []
 
     def perform(self, incident_id: str, decide: Decision) -> list[Event]:
-        """Run one decision against the incident's current state and record what it decides."""
+        """Run one decision against the incident's current state and record what it decides. Every use
+        case in `commander.app` ends here or in `record`."""
         drafts = decide(self.state(incident_id))
         return self._commit(drafts) if drafts else []
-
-    def add_note(self, incident_id: str, note: str, *, at: datetime | None = None, pinned: bool = False) -> list[Event]:
-        return self.perform(incident_id, lambda s: decisions.add_note(s, note, now=self.now(), at=at, pinned=pinned))
-
-    def change_severity(self, incident_id: str, severity: str, reason: str = "") -> list[Event]:
-        return self.perform(
-            incident_id, lambda s: decisions.change_severity(s, severity, reason=reason, policy=self.policy)
-        )
-
-    def change_status(
-        self, incident_id: str, status: str, *, at: datetime | None = None, reason: str = ""
-    ) -> list[Event]:
-        return self.perform(
-            incident_id, lambda s: decisions.change_status(s, status, now=self.now(), at=at, reason=reason)
-        )
-
-    def set_milestone(self, incident_id: str, milestone: str, at: datetime) -> list[Event]:
-        return self.perform(incident_id, lambda s: decisions.set_milestone(s, milestone, at, now=self.now()))
-
-    def assign(self, incident_id: str, role: str, person: str | None) -> list[Event]:
-        return self.perform(incident_id, lambda s: decisions.assign_role(s, role, person, policy=self.policy))
-
-    def add_role(self, incident_id: str, name: str, duty: str = "") -> list[Event]:
-        return self.perform(incident_id, lambda s: decisions.add_role(s, name, duty))
-
-    def edit_note(self, incident_id: str, note_id: str, note: str) -> list[Event]:
-        return self.perform(incident_id, lambda s: decisions.edit_note(s, note_id, note))
-
-    def delete_note(self, incident_id: str, note_id: str) -> list[Event]:
-        return self.perform(incident_id, lambda s: decisions.delete_note(s, note_id))
-
-    def restore_note(self, incident_id: str, note_id: str) -> list[Event]:
-        return self.perform(incident_id, lambda s: decisions.restore_note(s, note_id))
-
-    def pin(self, incident_id: str, event_id: str, pinned: bool = True) -> list[Event]:
-        return self.perform(incident_id, lambda s: decisions.pin(s, event_id, pinned))
-
-    # -- stakeholder updates: when the next one is due (see domain/timers.py) -----------------------
-
-    def next_update(self, incident_id: str) -> timers.UpdateDue:
-        return timers.next_update(self.state(incident_id), self.policy, self.now())
-
-    def record_update(
-        self, incident_id: str, audience: str, summary: str = "", at: datetime | None = None
-    ) -> list[Event]:
-        return self.perform(incident_id, lambda s: timers.record_update(s, audience, summary, now=self.now(), at=at))
-
-    def snooze_updates(self, incident_id: str, minutes: int, reason: str) -> list[Event]:
-        return self.perform(incident_id, lambda s: timers.snooze(s, self.policy, minutes, reason, now=self.now()))
-
-    def note_overdue(self, incident_id: str) -> list[Event]:
-        """Put an overdue update on the timeline (once, across every console)."""
-        return self.perform(incident_id, lambda s: timers.record_overdue(s, self.policy, now=self.now()))
-
-    def set_timer(
-        self, incident_id: str, label: str, minutes: float | None = None, *, due: datetime | None = None
-    ) -> list[Event]:
-        """A custom timer ("check the rollback in 10 minutes"); its id is the returned event's."""
-        return self.perform(incident_id, lambda s: timers.set_timer(s, label, minutes=minutes, due=due, now=self.now()))
-
-    def cancel_timer(self, incident_id: str, timer_id: str) -> list[Event]:
-        """Cancel a running timer or dismiss an expired one; `timer_id` may be an unambiguous prefix."""
-        return self.perform(incident_id, lambda s: timers.cancel_timer(s, timer_id))
-
-    def snooze_timer(self, incident_id: str, timer_id: str, minutes: int = 5) -> list[Event]:
-        return self.perform(incident_id, lambda s: timers.snooze_timer(s, timer_id, minutes, now=self.now()))
-
-    def note_expired_timers(self, incident_id: str) -> list[Event]:
-        """Put every timer past its due time on the timeline (once, across every console)."""
-        return self.perform(incident_id, lambda s: timers.record_expired(s, now=self.now()))
-
-    # -- checklists: runbooks and role duties worked through on the incident (domain/checklists.py) ------
-
-    def attach_checklist(self, incident_id: str, runbook: checklists.RunbookVersion) -> list[Event]:
-        """Copy one version of a runbook's steps onto the incident; the checklist's id is the event's."""
-        return self.perform(incident_id, lambda s: checklists.attach_runbook(s, runbook))
-
-    def attach_role_checklist(self, incident_id: str, role: str) -> list[Event]:
-        return self.perform(incident_id, lambda s: checklists.attach_role(s, role, self.policy))
-
-    def check_step(self, incident_id: str, checklist_id: str, step_id: str) -> list[Event]:
-        return self.perform(incident_id, lambda s: checklists.set_step(s, checklist_id, step_id, "done"))
-
-    def uncheck_step(self, incident_id: str, checklist_id: str, step_id: str) -> list[Event]:
-        return self.perform(incident_id, lambda s: checklists.set_step(s, checklist_id, step_id, "open"))
-
-    def skip_step(self, incident_id: str, checklist_id: str, step_id: str, reason: str) -> list[Event]:
-        return self.perform(
-            incident_id, lambda s: checklists.set_step(s, checklist_id, step_id, "skipped", reason=reason)
-        )
-
-    def assign_step(self, incident_id: str, checklist_id: str, step_id: str, to: str) -> list[Event]:
-        return self.perform(incident_id, lambda s: checklists.assign_step(s, checklist_id, step_id, to))
-
-    def add_finding(self, incident_id: str, checklist_id: str, step_id: str, text: str) -> list[Event]:
-        return self.perform(incident_id, lambda s: checklists.add_finding(s, checklist_id, step_id, text))
-
-    def detach_checklist(self, incident_id: str, checklist_id: str, reason: str = "") -> list[Event]:
-        return self.perform(incident_id, lambda s: checklists.detach(s, checklist_id, reason))
-
-    def suggest_runbook_change(self, incident_id: str, checklist_id: str, step: str, text: str) -> list[Event]:
-        """A proposed edit to the checklist's runbook, written to the runbook's stream for its owner."""
-        return self.perform(incident_id, lambda s: checklists.suggest_change(s, checklist_id, step, text))
-
-    def edit_details(self, incident_id: str, **changes: object) -> list[Event]:
-        return self.perform(incident_id, lambda s: decisions.edit_details(s, **changes))  # type: ignore[arg-type]
 
     # -- writing ---------------------------------------------------------------------------------
 

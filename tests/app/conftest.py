@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from commander.app import incident
 from commander.app.bootstrap import build_console
 from commander.app.console import Console
 from commander.domain.core.events import Event
@@ -40,7 +41,9 @@ def console(open_console: Callable[..., Console]) -> Console:
 
 @pytest.fixture
 def incident_id(console: Console) -> str:
-    return console.declare(Declaration(title="Checkout API returning 502s", severity="SEV2", services=("checkout",))).id
+    return incident.declare(
+        console, Declaration(title="Checkout API returning 502s", severity="SEV2", services=("checkout",))
+    ).id
 
 
 class Heard:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from commander.app import bootstrap
+from commander.app import bootstrap, timeline
 from commander.app.bootstrap import build_console, store_url
 from commander.app.console import Console
 from commander.app.resources import load_policy, resources_dir
@@ -51,12 +51,12 @@ def test_a_new_console_never_stamps_below_what_the_store_holds(
     console: Console, incident_id: str, open_console: Callable[..., Console]
 ) -> None:
     """A store written by a laptop whose clock ran an hour fast: our stamps still sort after its events."""
-    (note,) = console.add_note(incident_id, "from the fast laptop")
+    (note,) = timeline.add_note(console, incident_id, "from the fast laptop")
     far_ahead = pack((note.hlc >> 16) + 3_600_000, 0)
     with console.database.write() as conn:
         conn.execute(sa.text("UPDATE events SET hlc = :hlc WHERE id = :id"), {"hlc": far_ahead, "id": note.id})
     later = open_console()
-    (reply,) = later.add_note(incident_id, "reply")
+    (reply,) = timeline.add_note(later, incident_id, "reply")
     assert reply.hlc > far_ahead
     with later.database.read() as conn:
         assert EventLog(conn).stream(f"incident:{incident_id}")[-1].id == reply.id

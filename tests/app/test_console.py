@@ -8,7 +8,9 @@ from datetime import timedelta
 
 import pytest
 
+from commander.app import incident, roles, timeline
 from commander.app.console import Console
+from commander.app.updates import timers
 from commander.domain.core.errors import DomainError
 from commander.domain.incident.decisions import Declaration
 from commander.domain.incident.state import Status
@@ -19,13 +21,14 @@ from tests.helpers.replica import canonical, timeline_dump
 
 
 def test_declare_lists_the_incident_and_names_the_commander(console: Console) -> None:
-    state = console.declare(
+    state = incident.declare(
+        console,
         Declaration(
             title="Checkout API returning 502s",
             severity="sev1",
             services=("checkout", "payments"),
             summary="EU users see 502s",
-        )
+        ),
     )
     assert state.declared and state.severity == "SEV1" and state.status is Status.INVESTIGATING
     assert state.roles["incident_commander"].holder == "Alex"  # COMMANDER_USER in the test environment
@@ -41,20 +44,20 @@ def test_declare_lists_the_incident_and_names_the_commander(console: Console) ->
 
 def test_every_use_case_end_to_end(console: Console, incident_id: str) -> None:
     now = console.now().replace(microsecond=0)  # milestones are kept to the second
-    (note,) = console.add_note(incident_id, "Error rate 40% on checkout")
-    console.add_note(incident_id, "Deploy v2.31 went out", at=now - timedelta(minutes=20), pinned=True)
-    console.change_severity(incident_id, "SEV1", "all regions")
-    console.assign(incident_id, "tl", "Sam")
-    console.add_role(incident_id, "Customer Liaison", "Talks to Acme")
-    console.assign(incident_id, "customer liaison", "Noor")
-    console.pin(incident_id, note.id)
-    console.edit_note(incident_id, note.id, "Error rate 45% on checkout")
-    console.delete_note(incident_id, note.id)
-    console.restore_note(incident_id, note.id)
-    console.edit_details(incident_id, title="Checkout 502s (EU)", services=["checkout", "cart"])
-    console.set_milestone(incident_id, "detected", now - timedelta(minutes=30))
-    console.change_status(incident_id, "mitigated", reason="rolled back")
-    console.change_status(incident_id, "resolved")
+    (note,) = timeline.add_note(console, incident_id, "Error rate 40% on checkout")
+    timeline.add_note(console, incident_id, "Deploy v2.31 went out", at=now - timedelta(minutes=20), pinned=True)
+    incident.change_severity(console, incident_id, "SEV1", "all regions")
+    roles.assign(console, incident_id, "tl", "Sam")
+    roles.add_role(console, incident_id, "Customer Liaison", "Talks to Acme")
+    roles.assign(console, incident_id, "customer liaison", "Noor")
+    timeline.pin(console, incident_id, note.id)
+    timeline.edit_note(console, incident_id, note.id, "Error rate 45% on checkout")
+    timeline.delete_note(console, incident_id, note.id)
+    timeline.restore_note(console, incident_id, note.id)
+    incident.edit_details(console, incident_id, title="Checkout 502s (EU)", services=["checkout", "cart"])
+    incident.set_milestone(console, incident_id, "detected", now - timedelta(minutes=30))
+    incident.change_status(console, incident_id, "mitigated", reason="rolled back")
+    incident.change_status(console, incident_id, "resolved")
 
     state = console.state(incident_id)
     assert (state.title, state.severity, state.status) == ("Checkout 502s (EU)", "SEV1", Status.RESOLVED)
@@ -74,10 +77,10 @@ def test_the_cached_view_equals_a_fresh_one_read_from_the_store(
     console: Console, incident_id: str, open_console: Callable[..., Console]
 ) -> None:
     """What a running console shows must equal what a console started now would show."""
-    (note,) = console.add_note(incident_id, "first")
-    console.edit_note(incident_id, note.id, "first, edited")
-    console.assign(incident_id, "ic", "Kim")
-    console.change_status(incident_id, "mitigated")
+    (note,) = timeline.add_note(console, incident_id, "first")
+    timeline.edit_note(console, incident_id, note.id, "first, edited")
+    roles.assign(console, incident_id, "ic", "Kim")
+    incident.change_status(console, incident_id, "mitigated")
     live = console.view(incident_id)
     fresh = open_console().view(incident_id)
     assert canonical(live.state) == canonical(fresh.state)
@@ -89,21 +92,21 @@ def test_listeners_are_told_once_per_append_with_exactly_the_new_events(
 ) -> None:
     declared = heard.calls.pop()
     assert [e.kind for e in declared] == ["incident.declared", "role.assigned"]
-    first = console.add_note(incident_id, "one")
-    second = console.change_severity(incident_id, "SEV1")
+    first = timeline.add_note(console, incident_id, "one")
+    second = incident.change_severity(console, incident_id, "SEV1")
     assert heard.calls == [first, second]
-    assert console.pin(incident_id, first[0].id, False) == []  # nothing to record: nobody is told
+    assert timeline.pin(console, incident_id, first[0].id, False) == []  # nothing to record: nobody is told
     with pytest.raises(DomainError):
-        console.change_severity(incident_id, "SEV1")
+        incident.change_severity(console, incident_id, "SEV1")
     assert heard.calls == [first, second]
 
 
 def test_unsubscribe_stops_the_calls(console: Console, incident_id: str) -> None:
     listener = Heard()
     unsubscribe = console.subscribe(listener)
-    console.add_note(incident_id, "told")
+    timeline.add_note(console, incident_id, "told")
     unsubscribe()
-    console.add_note(incident_id, "not told")
+    timeline.add_note(console, incident_id, "not told")
     assert [e.payload["text"] for e in listener.events] == ["told"]
 
 
@@ -111,9 +114,9 @@ def test_a_refused_change_writes_nothing(console: Console, incident_id: str) -> 
     with console.database.read() as conn:
         before = EventLog(conn).count()
     for refused in (
-        lambda: console.add_note(incident_id, "   "),
-        lambda: console.change_status(incident_id, "resolved", at=console.now() + timedelta(hours=1)),
-        lambda: console.assign(incident_id, "janitor", "Sam"),
+        lambda: timeline.add_note(console, incident_id, "   "),
+        lambda: incident.change_status(console, incident_id, "resolved", at=console.now() + timedelta(hours=1)),
+        lambda: roles.assign(console, incident_id, "janitor", "Sam"),
     ):
         with pytest.raises(DomainError):
             refused()
@@ -124,7 +127,7 @@ def test_a_refused_change_writes_nothing(console: Console, incident_id: str) -> 
 def test_a_failed_write_is_a_sentence_and_leaves_the_view_consistent(
     console: Console, heard: Heard, incident_id: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    console.add_note(incident_id, "saved")
+    timeline.add_note(console, incident_id, "saved")
     heard.calls.clear()
 
     def disk_full(self: EventLog, batch: object) -> list[object]:
@@ -133,19 +136,19 @@ def test_a_failed_write_is_a_sentence_and_leaves_the_view_consistent(
     with monkeypatch.context() as patch:
         patch.setattr(EventLog, "append", disk_full)
         with pytest.raises(StoreError, match="is full; the last change was not saved"):
-            console.add_note(incident_id, "lost")
+            timeline.add_note(console, incident_id, "lost")
     assert heard.calls == []
     assert [n.text for n in console.state(incident_id).notes.values()] == ["saved"]
-    console.add_note(incident_id, "after the disk was freed")
+    timeline.add_note(console, incident_id, "after the disk was freed")
     notes = console.state(incident_id).notes.values()
     assert [n.text for n in notes] == ["saved", "after the disk was freed"]
 
 
 def test_rebuild_reproduces_the_projection_exactly(console: Console, incident_id: str) -> None:
-    console.add_note(incident_id, "note")
-    console.change_status(incident_id, "resolved")
-    second = console.declare(Declaration(title="Search slow", severity="SEV3", drill=True)).id
-    console.assign(second, "ic", "Kim")
+    timeline.add_note(console, incident_id, "note")
+    incident.change_status(console, incident_id, "resolved")
+    second = incident.declare(console, Declaration(title="Search slow", severity="SEV3", drill=True)).id
+    roles.assign(console, second, "ic", "Kim")
     before = console.incidents()
     with console.database.write() as conn:  # a damaged read model: rows gone, one wrong
         conn.exec_driver_sql("DELETE FROM incidents WHERE id = ?", (incident_id,))
@@ -165,7 +168,7 @@ def test_resolve_by_reference_prefix_or_id(console: Console, incident_id: str) -
 
 
 def test_resolve_an_ambiguous_prefix_names_the_candidates(console: Console, incident_id: str) -> None:
-    other = console.declare(Declaration(title="Search slow", severity="SEV3"))
+    other = incident.declare(console, Declaration(title="Search slow", severity="SEV3"))
     shared = next(n for n in range(len(incident_id), 0, -1) if incident_id[:n] == other.id[:n])
     assert shared >= 4, "uuid7 ids made in the same minute share their time prefix"
     with pytest.raises(DomainError) as caught:
@@ -193,8 +196,8 @@ def test_ingest_takes_events_from_elsewhere_on_the_same_path(
 
     elsewhere = build_console(str(tmp_path_factory.mktemp("elsewhere") / "other.db"))
     try:
-        foreign_state = elsewhere.declare(Declaration(title="Queue backlog", severity="SEV2"))
-        foreign = elsewhere.add_note(foreign_state.id, "from another office")
+        foreign_state = incident.declare(elsewhere, Declaration(title="Queue backlog", severity="SEV2"))
+        foreign = timeline.add_note(elsewhere, foreign_state.id, "from another office")
         with elsewhere.database.read() as conn:
             everything = EventLog(conn).stream(f"incident:{foreign_state.id}")
     finally:
@@ -204,12 +207,12 @@ def test_ingest_takes_events_from_elsewhere_on_the_same_path(
     assert console.ingest(everything) == []  # replayed: nothing new, nobody told
     assert heard.calls == [everything]
     assert console.resolve(foreign_state.reference).title == "Queue backlog"
-    (mine,) = console.add_note(foreign_state.id, "answered here")
+    (mine,) = timeline.add_note(console, foreign_state.id, "answered here")
     assert mine.order > foreign[0].order
 
 
 def test_ingest_refuses_a_malformed_payload(console: Console, incident_id: str) -> None:
-    (note,) = console.add_note(incident_id, "x")
+    (note,) = timeline.add_note(console, incident_id, "x")
     broken = note._replace(id="00000000-0000-7000-8000-00000000beef", payload={"text": 5})
     with pytest.raises(DomainError, match="note.added event's payload is missing a valid 'text'"):
         console.ingest([broken])
@@ -217,7 +220,7 @@ def test_ingest_refuses_a_malformed_payload(console: Console, incident_id: str) 
 
 def test_rename_me_is_kept_and_used(console: Console, incident_id: str, open_console: Callable[..., Console]) -> None:
     console.rename_me("  Alex  Kim ")
-    (note,) = console.add_note(incident_id, "signed")
+    (note,) = timeline.add_note(console, incident_id, "signed")
     assert note.actor.name == "Alex Kim"
     assert open_console().me.name == "Alex Kim"
     with pytest.raises(DomainError, match="Your name is empty"):
@@ -225,14 +228,14 @@ def test_rename_me_is_kept_and_used(console: Console, incident_id: str, open_con
 
 
 def test_update_timers_through_the_console(console: Console, incident_id: str) -> None:
-    due = console.next_update(incident_id)
+    due = timers.next_update(console, incident_id)
     assert due.due is not None and due.cadence is not None
-    console.record_update(incident_id, "#incidents", "Investigating elevated 502s")
-    after = console.next_update(incident_id)
+    timers.record_update(console, incident_id, "#incidents", "Investigating elevated 502s")
+    after = timers.next_update(console, incident_id)
     assert after.due is not None and after.due > due.due
-    console.snooze_updates(incident_id, 10, "waiting for the vendor's answer")
-    assert console.next_update(incident_id).snoozed
-    assert console.note_overdue(incident_id) == []  # nothing overdue yet: nothing written
+    timers.snooze_updates(console, incident_id, 10, "waiting for the vendor's answer")
+    assert timers.next_update(console, incident_id).snoozed
+    assert timers.note_overdue(console, incident_id) == []  # nothing overdue yet: nothing written
     texts = [e.text for e in console.view(incident_id).entries if e.category == "update"]
     assert texts[0] == "Update sent to #incidents: Investigating elevated 502s"
     assert texts[1].startswith("Next update snoozed to ") and texts[1].endswith("waiting for the vendor's answer")

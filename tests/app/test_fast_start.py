@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from commander.app import incident as app_incident
+from commander.app import timeline
 from commander.app.bootstrap import build_console, local_file
 from commander.domain.incident.decisions import Declaration
 from commander.store.errors import StoreError
@@ -24,17 +26,18 @@ def _run(code: str) -> str:
 def test_a_ready_store_opens_and_reads_without_importing_sqlalchemy(tmp_path: Path) -> None:
     store = tmp_path / "c.db"
     console = build_console(str(store), user="Alex")
-    incident = console.declare(Declaration(title="Checkout 502s", severity="SEV1"))
-    console.add_note(incident.id, "Rolled back")
+    incident = app_incident.declare(console, Declaration(title="Checkout 502s", severity="SEV1"))
+    timeline.add_note(console, incident.id, "Rolled back")
     console.close()
     out = _run(f"""
         import sys
+        from commander.app import timeline
         from commander.app.bootstrap import build_console
         console = build_console({str(store)!r})
         [summary] = console.incidents()
         view = console.view(summary.id)
         print(summary.reference, len(view.entries), "sqlalchemy" in sys.modules)
-        console.add_note(summary.id, "written after the window is up")
+        timeline.add_note(console, summary.id, "written after the window is up")
         print(len(console.view(summary.id).entries), "sqlalchemy" in sys.modules)
     """).split()
     assert out == [incident.reference, "3", "False", "4", "True"]

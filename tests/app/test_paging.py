@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from commander.app import incident as app_incident
 from commander.app import oncall, paging
 from commander.app.console import Console
 from commander.app.updates import publishing
@@ -25,10 +26,11 @@ PagerDuty = tuple[PagerDutyFake, FakeService]
 @pytest.fixture
 def incident(console: Console) -> str:
     oncall.import_yaml(console, PAYMENTS_ONCALL)
-    return console.declare(
+    return app_incident.declare(
+        console,
         Declaration(
             title="Checkout API returning 502s", severity="SEV1", services=("payments",), summary="EU checkout failing"
-        )
+        ),
     ).id
 
 
@@ -114,7 +116,7 @@ def test_resolving_the_pages_resolves_pagerdutys_alerts(console: Console, incide
     fake, _ = pagerduty
     paging.run(console, paging.page_service(console, incident, "payments", None, SecretStore()))
     paging.run(console, paging.page_person(console, incident, "Dana", None, SecretStore()))
-    console.change_status(incident, "resolved")
+    app_incident.change_status(console, incident, "resolved")
     dispatch = paging.resolve_pages(console, incident, SecretStore())
     assert [job.action for job in dispatch.jobs] == ["resolve", "resolve"]
     assert [o.state for o in paging.run(console, dispatch)] == ["delivered", "delivered"]
@@ -177,7 +179,7 @@ def test_a_chat_page_mentions_the_person_through_the_destination(console: Consol
         f"<@U0SAM>: you are paged as on call for payments for {reference} (SEV1, investigating): "
         f"Checkout API returning 502s. Reply here when you are on it."
     )
-    console.change_status(incident, "resolved")
+    app_incident.change_status(console, incident, "resolved")
     assert not paging.resolve_pages(console, incident, SecretStore())  # a chat mention has nothing to take back
     assert {p.state for p in paging.pages(console, incident)} == {"resolved"}
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-from commander.app import postmortem
+from commander.app import incident, postmortem, timeline
 from commander.app.console import Console
 from commander.domain.actions.items import fold_actions
 from commander.domain.core.errors import DomainError
@@ -20,18 +20,19 @@ from commander.domain.incident.decisions import Declaration
 
 @pytest.fixture
 def resolved(console: Console) -> str:
-    state = console.declare(
+    state = incident.declare(
+        console,
         Declaration(
             title="Checkout API returning 502s",
             severity="SEV2",
             services=("checkout",),
             summary="A third of payments fail",
             detected_at=console.now() - timedelta(minutes=30),
-        )
+        ),
     )
-    console.add_note(state.id, "Follow-up: alert on pod memory growth")
-    console.add_note(state.id, "Rolled back v2.31", pinned=True)
-    console.change_status(state.id, "resolved", reason="Rollback complete")
+    timeline.add_note(console, state.id, "Follow-up: alert on pod memory growth")
+    timeline.add_note(console, state.id, "Rolled back v2.31", pinned=True)
+    incident.change_status(console, state.id, "resolved", reason="Rollback complete")
     return state.id
 
 

@@ -12,6 +12,7 @@ import keyring.errors
 import pytest
 
 from commander.app import actions, alerts, connections, paging
+from commander.app import incident as app_incident
 from commander.app.console import Console
 from commander.app.updates import publishing
 from commander.domain.actions.items import NewAction
@@ -38,7 +39,9 @@ LEGIT = "https://legit.example"  # where the team first pointed the connection; 
 
 @pytest.fixture
 def incident(console: Console) -> str:
-    return console.declare(Declaration(title="Checkout API returning 502s", severity="SEV1", services=("checkout",))).id
+    return app_incident.declare(
+        console, Declaration(title="Checkout API returning 502s", severity="SEV1", services=("checkout",))
+    ).id
 
 
 def carried(requests: list[Request], secret: str) -> bool:

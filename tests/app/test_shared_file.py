@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from commander.app import incident as app_incident
+from commander.app import timeline
 from commander.app.console import Console
 from commander.domain.core.clock import to_ms
 from commander.domain.incident.decisions import Declaration
@@ -27,8 +29,8 @@ def test_a_second_console_sees_the_first_ones_events_via_catch_up(
     other.subscribe(heard)
     assert other.catch_up() == [] and heard.calls == []  # nothing new: cheap, silent
 
-    written = console.add_note(incident_id, "Rolled back v2.31")
-    written += console.change_severity(incident_id, "SEV1")
+    written = timeline.add_note(console, incident_id, "Rolled back v2.31")
+    written += app_incident.change_severity(console, incident_id, "SEV1")
     picked_up = other.catch_up()
     assert picked_up == written
     assert heard.calls == [written]
@@ -45,10 +47,10 @@ def test_a_write_picks_up_what_arrived_meanwhile_in_the_same_call(
     other = open_console(user="Sam")
     heard = Heard()
     other.subscribe(heard)
-    theirs = console.add_note(incident_id, "from Alex")
-    mine = other.add_note(incident_id, "from Sam")  # no catch_up in between
+    theirs = timeline.add_note(console, incident_id, "from Alex")
+    mine = timeline.add_note(other, incident_id, "from Sam")  # no catch_up in between
     assert heard.calls == [theirs + mine]
-    (later,) = other.add_note(incident_id, "after reading Alex's note")
+    (later,) = timeline.add_note(other, incident_id, "after reading Alex's note")
     assert later.order > theirs[0].order  # the write observed Alex's stamp: what follows sorts after it
     assert [n.text for n in other.state(incident_id).notes.values()] == [
         "from Alex",
@@ -64,7 +66,7 @@ def test_a_new_incident_from_another_console_reaches_the_list(
     console: Console, open_console: Callable[..., Console]
 ) -> None:
     other = open_console()
-    state = other.declare(Declaration(title="Search slow", severity="SEV3"))
+    state = app_incident.declare(other, Declaration(title="Search slow", severity="SEV3"))
     assert [e.stream for e in console.catch_up()] == [f"incident:{state.id}"] * 2
     assert [s.title for s in console.incidents()] == ["Search slow"]
 
@@ -74,11 +76,13 @@ def test_a_note_written_by_one_process_is_read_by_a_fresh_console(
 ) -> None:
     """Durability: another process writes, exits; a console built afterwards reads it back."""
     script = textwrap.dedent(f"""
+        from commander.app import incident as app_incident
+        from commander.app import timeline
         from commander.app.bootstrap import build_console
         from commander.domain.incident.decisions import Declaration
         console = build_console({str(store_file)!r}, user="Kim")
-        state = console.declare(Declaration(title="Disk full on db-3", severity="SEV2"))
-        console.add_note(state.id, "Freed 40 GB; writes resumed")
+        state = app_incident.declare(console, Declaration(title="Disk full on db-3", severity="SEV2"))
+        timeline.add_note(console, state.id, "Freed 40 GB; writes resumed")
         print(state.reference)
     """)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False)
@@ -99,10 +103,10 @@ def test_a_reply_from_a_console_with_a_slow_clock_sorts_after_what_it_answers(
     slow_wall = lambda: datetime.now(UTC) - behind  # noqa: E731
     slow.wall = slow_wall
     slow.clock.physical = lambda: to_ms(slow_wall())
-    incident = fast.declare(Declaration(title="Checkout 502s", severity="SEV2"))
-    question = fast.add_note(incident.id, "Sam, is the rollback done?")[0]
+    incident = app_incident.declare(fast, Declaration(title="Checkout 502s", severity="SEV2"))
+    question = timeline.add_note(fast, incident.id, "Sam, is the rollback done?")[0]
     slow.catch_up()
-    answer = slow.add_note(incident.id, "Yes, rolled back")[0]
+    answer = timeline.add_note(slow, incident.id, "Yes, rolled back")[0]
     assert answer.order > question.order
     assert answer.occurred_at >= question.occurred_at  # not seven minutes before the question
     fast.catch_up()
@@ -117,12 +121,12 @@ def test_a_busy_incident_written_elsewhere_is_not_refolded_for_every_batch(
     from commander.domain.timeline.entries import IncidentView
 
     writer, watcher = open_console(user="Sam"), open_console(user="Alex")
-    incident = writer.declare(Declaration(title="Checkout 502s", severity="SEV2"))
+    incident = app_incident.declare(writer, Declaration(title="Checkout 502s", severity="SEV2"))
     loads = []
     original = IncidentView.load
     monkeypatch.setattr(IncidentView, "load", lambda self, events: (loads.append(1), original(self, events))[1])
     for number in range(5):
-        writer.add_note(incident.id, f"note {number}")
+        timeline.add_note(writer, incident.id, f"note {number}")
         watcher.catch_up()  # the incident is not open in the watcher: only its list row is kept current
     assert len(loads) == 1  # folded once, then kept up one batch at a time
     [summary] = watcher.incidents()

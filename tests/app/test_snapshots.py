@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from commander.app import incident as app_incident
+from commander.app import roles, timeline
 from commander.app.console import Console
 from commander.domain.core.events import incident_stream
 from commander.domain.incident import decisions, snapshot
@@ -22,11 +24,11 @@ def _small_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _long_incident(console: Console) -> str:
-    incident = console.declare(Declaration(title="Checkout 502s", severity="SEV1"))
+    incident = app_incident.declare(console, Declaration(title="Checkout 502s", severity="SEV1"))
     for number in range(12):
-        console.add_note(incident.id, f"note {number}", pinned=number % 5 == 0)
-    console.assign(incident.id, "TL", "Sam")
-    console.delete_note(incident.id, console.view(incident.id).entries[-2].event_id)
+        timeline.add_note(console, incident.id, f"note {number}", pinned=number % 5 == 0)
+    roles.assign(console, incident.id, "TL", "Sam")
+    timeline.delete_note(console, incident.id, console.view(incident.id).entries[-2].event_id)
     return incident.id
 
 
@@ -52,7 +54,7 @@ def test_a_long_incident_is_snapshotted_and_reopens_from_it(
     first.forget(incident_id)
     assert _snapshots(store_file) == 1
     first.view(incident_id)
-    first.add_note(incident_id, "written after the snapshot")
+    timeline.add_note(first, incident_id, "written after the snapshot")
     later = open_console()
     view = later.view(incident_id)
     assert view._events is None  # noqa: SLF001 - it came from the snapshot, not a refold
@@ -60,7 +62,7 @@ def test_a_long_incident_is_snapshotted_and_reopens_from_it(
     assert canonical(view.state) == canonical(fresh.state)
     assert timeline_dump(view.entries) == timeline_dump(fresh.entries)
     assert [e.id for e in view.events] == [e.id for e in fresh.events]  # read on demand (exports)
-    later.add_note(incident_id, "and one more")
+    timeline.add_note(later, incident_id, "and one more")
     assert view.entries[-1].text == "and one more"
 
 

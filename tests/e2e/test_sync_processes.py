@@ -52,9 +52,10 @@ def test_a_console_killed_mid_push_loses_nothing_and_sends_nothing_twice(tmp_pat
     ref = ok(commander("--db", store, "declare", "--title", "Offline work", "--severity", "SEV2")).strip()
     # Work done while offline: thousands of events waiting in the outbox.
     code = (
+        "from commander.app import timeline\n"
         "from commander.app.bootstrap import build_console\n"
         f"c = build_console({store!r}); i = c.resolve({ref!r}).id\n"
-        "for n in range(4000): c.add_note(i, f'offline note {n}')\n"
+        "for n in range(4000): timeline.add_note(c, i, f'offline note {n}')\n"
         "c.close()\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=300, env=os.environ.copy())

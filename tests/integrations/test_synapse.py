@@ -21,6 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from commander.app import incident as app_incident
 from commander.app.bootstrap import build_console
 from commander.app.console import Console
 from commander.app.updates import publishing
@@ -47,10 +48,11 @@ def console(tmp_path: Path) -> Iterator[Console]:
 
 @pytest.fixture
 def incident(console: Console) -> str:
-    return console.declare(
+    return app_incident.declare(
+        console,
         Declaration(
             title="Checkout API returning 502s", severity="SEV1", services=("checkout",), summary="EU checkout failing"
-        )
+        ),
     ).id
 
 

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from commander.app import incident as app_incident
+from commander.app import timeline
 from commander.app.bootstrap import build_console
 from commander.domain.core.clock import to_ms
 from commander.domain.incident.decisions import Declaration
@@ -44,7 +46,7 @@ def _insert(engine: sa.Engine, row: dict) -> None:
 def test_upgrading_a_poisoned_local_store_sweeps_the_poison_out(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "poisoned.db"
     console = build_console(str(path))
-    incident = console.declare(Declaration(title="Checkout 502s", severity="SEV1")).id
+    incident = app_incident.declare(console, Declaration(title="Checkout 502s", severity="SEV1")).id
     console.close()
     database = Database(f"sqlite:///{path}")
     with database.engine.begin() as conn:  # back to the schema a poisoned console had
@@ -69,7 +71,7 @@ def test_upgrading_a_poisoned_local_store_sweeps_the_poison_out(tmp_path: Path, 
     console = build_console(str(path))  # upgrades to 0004: the sweep runs once
     try:
         assert console.state(incident).severity == "SEV1"
-        console.add_note(incident, "writes work again")  # the clock is sane: no overflow
+        timeline.add_note(console, incident, "writes work again")  # the clock is sane: no overflow
         assert [s.severity for s in console.incidents()] == ["SEV1"]
         with console.database.read() as conn:
             kept = Quarantine(conn).listed()
@@ -89,7 +91,7 @@ def test_a_row_held_back_for_its_clock_is_taken_in_when_our_clock_catches_up(tmp
     shared_url = f"sqlite:///{tmp_path / 'shared.db'}"
     Database(shared_url).upgrade()
     console = build_console(str(tmp_path / "local.db"))
-    incident = console.declare(Declaration(title="Checkout 502s", severity="SEV1")).id
+    incident = app_incident.declare(console, Declaration(title="Checkout 502s", severity="SEV1")).id
     shared = SharedStore(shared_url)
     now = [datetime.now(UTC)]
     console.clock.physical = lambda: to_ms(now[0])

@@ -9,7 +9,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from commander.app import incident as app_incident
 from commander.app import remote as remotes
+from commander.app import roles, timeline
 from commander.app.bootstrap import build_console
 from commander.app.console import Console, utc_now
 from commander.domain.core.clock import to_ms
@@ -30,21 +32,28 @@ def _act(data: st.DataObject, console: Console, incident_id: str) -> None:
     notes = sorted(n for n, note in view.state.notes.items() if not note.deleted)
     try:
         if action == "note":
-            console.add_note(incident_id, data.draw(st.sampled_from(TEXTS)))
+            timeline.add_note(console, incident_id, data.draw(st.sampled_from(TEXTS)))
         elif action == "severity":
-            console.change_severity(incident_id, data.draw(st.sampled_from(["SEV1", "SEV2", "SEV3"])), "")
+            app_incident.change_severity(console, incident_id, data.draw(st.sampled_from(["SEV1", "SEV2", "SEV3"])), "")
         elif action == "status":
-            console.change_status(incident_id, data.draw(st.sampled_from(["identified", "mitigated", "investigating"])))
+            app_incident.change_status(
+                console, incident_id, data.draw(st.sampled_from(["identified", "mitigated", "investigating"]))
+            )
         elif action == "assign":
-            console.assign(
+            roles.assign(
+                console,
                 incident_id,
                 data.draw(st.sampled_from(["tl", "comms", "scribe"])),
                 data.draw(st.sampled_from(["Alex", "Sam", "Kim"])),
             )
         elif action == "edit" and notes:
-            console.edit_note(incident_id, data.draw(st.sampled_from(notes)), data.draw(st.sampled_from(TEXTS)))
+            timeline.edit_note(
+                console, incident_id, data.draw(st.sampled_from(notes)), data.draw(st.sampled_from(TEXTS))
+            )
         elif action == "pin" and view.entries:
-            console.pin(incident_id, data.draw(st.sampled_from(view.entries)).event_id, data.draw(st.booleans()))
+            timeline.pin(
+                console, incident_id, data.draw(st.sampled_from(view.entries)).event_id, data.draw(st.booleans())
+            )
     except DomainError:
         pass  # refused by the rules, as it would be in the app: nothing written
 

@@ -15,7 +15,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from commander.app import incident as app_incident
 from commander.app import remote as remotes
+from commander.app import timeline
 from commander.app.bootstrap import build_console
 from commander.app.console import Console
 from commander.cli.main import main
@@ -152,7 +154,7 @@ def _now() -> Any:
 
 def test_a_clock_stamp_at_the_end_of_time_is_set_aside_and_the_clock_stays_sane(team: Team) -> None:
     alex, sam = team.console("alex"), team.console("sam")
-    incident = alex[0].declare(Declaration(title="Checkout 502s", severity="SEV1")).id
+    incident = app_incident.declare(alex[0], Declaration(title="Checkout 502s", severity="SEV1")).id
     settle(alex, sam)
     team.insert(
         "mallory",
@@ -167,7 +169,7 @@ def test_a_clock_stamp_at_the_end_of_time_is_set_aside_and_the_clock_stays_sane(
     for console, _ in (alex, sam):
         assert console.state(incident).severity == "SEV1"  # never folded
         assert console.clock.now() < (to_ms(_now()) + 60_000) << 16  # not dragged to the end of time
-    sam[0].change_severity(incident, "SEV2", "honest change")  # later writes work and win
+    app_incident.change_severity(sam[0], incident, "SEV2", "honest change")  # later writes work and win
     settle(alex, sam)
     assert alex[0].state(incident).severity == "SEV2"
     with alex[0].database.read() as conn:
@@ -198,18 +200,18 @@ def test_a_malformed_row_is_set_aside_and_the_rows_after_it_arrive(
     team: Team, kind: str, payload: Any, stream: str
 ) -> None:
     alex = team.console("alex")
-    incident = alex[0].declare(Declaration(title="Checkout 502s", severity="SEV1")).id
+    incident = app_incident.declare(alex[0], Declaration(title="Checkout 502s", severity="SEV1")).id
     alex[1].run_once()
     where = {"incident": f"incident:{incident}", "new-incident": f"incident:{uuid.uuid4()}"}.get(stream, stream)
     team.insert("mallory", **forged(where, kind, payload))
-    alex[0].add_note(incident, "after the forged row")
+    timeline.add_note(alex[0], incident, "after the forged row")
     alex[1].run_once()
     kim = team.console("kim")  # a console joining now receives everything honest
     settle(kim)
     assert [e.text for e in kim[0].view(incident).entries if e.category == "note"] == ["after the forged row"]
     assert kim[1].set_aside == 1
     assert [s.id for s in kim[0].incidents()] == [incident]
-    kim[0].add_note(incident, "still writing")
+    timeline.add_note(kim[0], incident, "still writing")
     # Everything a person opens still opens (these each failed for one of the rows above).
     db = str(team.folder / "kim.db")
     for command in (
@@ -224,7 +226,7 @@ def test_a_malformed_row_is_set_aside_and_the_rows_after_it_arrive(
 
 def test_a_forged_occurred_at_in_year_318857_is_set_aside(team: Team) -> None:
     alex = team.console("alex")
-    incident = alex[0].declare(Declaration(title="Checkout 502s", severity="SEV1")).id
+    incident = app_incident.declare(alex[0], Declaration(title="Checkout 502s", severity="SEV1")).id
     alex[1].run_once()
     row = forged(f"incident:{incident}", "note.added", {"text": "from the future", "pinned": False})
     row["occurred_at"] = 10_000_000_000_000_000
@@ -236,7 +238,7 @@ def test_a_forged_occurred_at_in_year_318857_is_set_aside(team: Team) -> None:
 
 def test_the_database_assigns_sequence_numbers_whatever_the_client_sends(team: Team) -> None:
     alex, sam = team.console("alex"), team.console("sam")
-    incident = alex[0].declare(Declaration(title="Checkout 502s", severity="SEV1")).id
+    incident = app_incident.declare(alex[0], Declaration(title="Checkout 502s", severity="SEV1")).id
     settle(alex, sam)
     row = forged(f"incident:{incident}", "note.added", {"text": "jumping", "pinned": False})
     with team.engine("mallory").begin() as conn:
@@ -249,20 +251,20 @@ def test_the_database_assigns_sequence_numbers_whatever_the_client_sends(team: T
         )
         seq = conn.execute(sa.text("SELECT seq FROM events WHERE id = :id"), {"id": row["id"]}).scalar_one()
     assert seq < 1_000_000
-    alex[0].add_note(incident, "later")
+    timeline.add_note(alex[0], incident, "later")
     settle(alex, sam)
     assert [e.text for e in sam[0].view(incident).entries if e.category == "note"] == ["jumping", "later"]
 
 
 def test_a_console_whose_cursor_was_moved_past_every_row_notices_and_reads_again(team: Team) -> None:
     alex, sam = team.console("alex"), team.console("sam")
-    incident = alex[0].declare(Declaration(title="Checkout 502s", severity="SEV1")).id
+    incident = app_incident.declare(alex[0], Declaration(title="Checkout 502s", severity="SEV1")).id
     settle(alex, sam)
     with sam[0].database.write() as conn:  # what a forged 9e18 row did to every console before 0004
         from commander.store.repository import Settings
 
         Settings(conn).put(sam[1].cursor_key, "9000000000000000000")
-    alex[0].add_note(incident, "after the jump")
+    timeline.add_note(alex[0], incident, "after the jump")
     alex[1].run_once()
     sam[1].check()
     assert "numbering jumped" in sam[1].notice
@@ -303,8 +305,8 @@ def test_forged_rows_from_before_0004_are_renumbered_after_the_real_ones(pg_url:
 
 def test_a_forged_author_is_shown_with_the_login_that_wrote_it(team: Team, capsys: Any) -> None:
     alex, sam = team.console("alex"), team.console("sam")
-    incident = alex[0].declare(Declaration(title="Checkout 502s", severity="SEV1")).id
-    alex[0].add_note(incident, "honest note")
+    incident = app_incident.declare(alex[0], Declaration(title="Checkout 502s", severity="SEV1")).id
+    timeline.add_note(alex[0], incident, "honest note")
     settle(alex, sam)
     team.insert(
         "mallory",
@@ -362,7 +364,7 @@ def test_an_advisory_lock_held_by_a_viewer_stalls_nothing(team: Team) -> None:
         with pytest.raises(sa.exc.DBAPIError, match="permission denied"):
             viewer.execute(sa.text("SELECT * FROM commander_sequencer FOR UPDATE"))
         viewer.rollback()
-        alex[0].declare(Declaration(title="Checkout 502s", severity="SEV1"))
+        app_incident.declare(alex[0], Declaration(title="Checkout 502s", severity="SEV1"))
         started = time.monotonic()
         assert alex[1].run_once().pushed >= 1
         assert time.monotonic() - started < 3
@@ -378,7 +380,7 @@ def test_a_responder_holding_the_write_lock_makes_the_store_busy_not_stuck(team:
         hold.execute(
             sa.text(f"INSERT INTO events ({', '.join(row)}) VALUES ({', '.join(':' + k for k in row)})"), row
         )  # and never commits
-        alex[0].declare(Declaration(title="Checkout 502s", severity="SEV1"))
+        app_incident.declare(alex[0], Declaration(title="Checkout 502s", severity="SEV1"))
         started = time.monotonic()
         with pytest.raises(StoreBusy, match="busy"):
             alex[1].run_once()
@@ -401,7 +403,7 @@ def test_a_responder_holding_the_write_lock_makes_the_store_busy_not_stuck(team:
 
 def test_a_first_sync_killed_before_its_catch_up_is_projected_at_the_next_start(team: Team) -> None:
     alex = team.console("alex")
-    incident = alex[0].declare(Declaration(title="Checkout 502s", severity="SEV1")).id
+    incident = app_incident.declare(alex[0], Declaration(title="Checkout 502s", severity="SEV1")).id
     alex[1].run_once()
     kim_console, kim_replicator = team.console("kim")
     kim_replicator.run_once()  # pulled and committed; the process dies before the console caught up
@@ -420,7 +422,7 @@ def test_two_honest_consoles_ride_out_every_forgery_at_once(team: Team, qtbot: A
     """The acceptance case: while a hostile responder inserts each forged row, two honest consoles keep
     syncing, writing and opening the window, and nothing forged is folded."""
     alex, sam = team.console("alex"), team.console("sam")
-    incident = alex[0].declare(Declaration(title="Checkout 502s", severity="SEV1")).id
+    incident = app_incident.declare(alex[0], Declaration(title="Checkout 502s", severity="SEV1")).id
     settle(alex, sam)
     stream = f"incident:{incident}"
     rows = [
@@ -447,8 +449,8 @@ def test_two_honest_consoles_ride_out_every_forgery_at_once(team: Team, qtbot: A
     attacker = threading.Thread(target=hostile)
     attacker.start()
     for n in range(6):
-        alex[0].add_note(incident, f"alex {n}")
-        sam[0].add_note(incident, f"sam {n}")
+        timeline.add_note(alex[0], incident, f"alex {n}")
+        timeline.add_note(sam[0], incident, f"sam {n}")
         settle(alex, sam)
     attacker.join()
     settle(alex, sam)

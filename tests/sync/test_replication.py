@@ -9,6 +9,8 @@ from collections.abc import Callable
 import pytest
 import sqlalchemy as sa
 
+from commander.app import incident as app_incident
+from commander.app import roles, timeline
 from commander.app.console import Console
 from commander.domain.incident.decisions import Declaration
 from commander.store.database import Database, SchemaTooNew, StoreError, StoreUnreachable
@@ -30,11 +32,11 @@ def settle(*pairs: tuple[Console, Replicator]) -> None:
 
 def test_a_note_on_one_console_reaches_the_others(console_on: Make, shared_url: str) -> None:
     alex, sam, kim = console_on("Alex", shared_url), console_on("Sam", shared_url), console_on("Kim", shared_url)
-    incident = alex[0].declare(Declaration(title="Checkout 502s", severity="SEV1"))
-    alex[0].add_note(incident.id, "Rolled back v2.31")
+    incident = app_incident.declare(alex[0], Declaration(title="Checkout 502s", severity="SEV1"))
+    timeline.add_note(alex[0], incident.id, "Rolled back v2.31")
     settle(alex, sam, kim)
-    sam[0].add_note(incident.id, "502 rate falling")
-    kim[0].assign(incident.id, "scribe", "Kim")
+    timeline.add_note(sam[0], incident.id, "502 rate falling")
+    roles.assign(kim[0], incident.id, "scribe", "Kim")
     settle(alex, sam, kim)
     views = [c.view(incident.id) for c, _ in (alex, sam, kim)]
     assert [e.text for e in views[0].entries if e.category == "note"] == ["Rolled back v2.31", "502 rate falling"]
@@ -46,13 +48,13 @@ def test_a_note_on_one_console_reaches_the_others(console_on: Make, shared_url: 
 
 def test_edits_made_apart_merge_by_the_documented_rule(console_on: Make, shared_url: str) -> None:
     alex, sam = console_on("Alex", shared_url), console_on("Sam", shared_url)
-    incident = alex[0].declare(Declaration(title="Checkout 502s", severity="SEV2"))
+    incident = app_incident.declare(alex[0], Declaration(title="Checkout 502s", severity="SEV2"))
     settle(alex, sam)
     # Apart: both change the severity and add notes; neither syncs.
-    first = alex[0].change_severity(incident.id, "SEV1", "all regions")[0]
-    alex[0].add_note(incident.id, "Alex, offline")
-    second = sam[0].change_severity(incident.id, "SEV3", "contained")[0]
-    sam[0].add_note(incident.id, "Sam, offline")
+    first = app_incident.change_severity(alex[0], incident.id, "SEV1", "all regions")[0]
+    timeline.add_note(alex[0], incident.id, "Alex, offline")
+    second = app_incident.change_severity(sam[0], incident.id, "SEV3", "contained")[0]
+    timeline.add_note(sam[0], incident.id, "Sam, offline")
     settle(alex, sam)
     winner = max(first, second, key=lambda e: e.order)
     for console, _ in (alex, sam):
@@ -66,8 +68,8 @@ def test_edits_made_apart_merge_by_the_documented_rule(console_on: Make, shared_
 
 def test_replaying_a_push_sends_nothing_twice(console_on: Make, shared_url: str) -> None:
     alex, sam = console_on("Alex", shared_url), console_on("Sam", shared_url)
-    incident = alex[0].declare(Declaration(title="Checkout 502s", severity="SEV2"))
-    written = alex[0].add_note(incident.id, "once")
+    incident = app_incident.declare(alex[0], Declaration(title="Checkout 502s", severity="SEV2"))
+    written = timeline.add_note(alex[0], incident.id, "once")
     alex[1].run_once()
     # A crash between the shared store's commit and the outbox's: the same events are pushed again.
     assert alex[1].shared.push(written) == 0
@@ -93,12 +95,12 @@ def test_a_store_from_a_newer_commander_is_refused(shared_url: str) -> None:
 def test_offline_work_waits_and_flows_when_the_store_returns(console_on: Make, pg_url: str) -> None:
     Database(pg_url).upgrade()
     alex, sam = console_on("Alex", pg_url), console_on("Sam", pg_url)
-    incident = alex[0].declare(Declaration(title="Checkout 502s", severity="SEV1"))
+    incident = app_incident.declare(alex[0], Declaration(title="Checkout 502s", severity="SEV1"))
     settle(alex, sam)
     real = alex[1].shared
     alex[1].shared = SharedStore(pg_url.replace("127.0.0.1:5432", "127.0.0.1:1"))  # the network is gone
     for number in range(37):
-        alex[0].add_note(incident.id, f"offline note {number}")
+        timeline.add_note(alex[0], incident.id, f"offline note {number}")
     with pytest.raises(StoreUnreachable, match="cannot be reached"):
         alex[1].run_once()
     assert alex[1].waiting() == 37 + 0  # nothing lost, all waiting
@@ -119,7 +121,7 @@ def test_listen_notify_wakes_the_other_console(console_on: Make, pg_url: str) ->
     sam[1].poll_seconds = 30  # a poll would be far too late: only NOTIFY can wake it in time
     sam[1].start()
     time.sleep(0.5)  # let it reach its idle wait (LISTEN) before anything is pushed
-    incident = alex[0].declare(Declaration(title="Checkout 502s", severity="SEV1"))
+    incident = app_incident.declare(alex[0], Declaration(title="Checkout 502s", severity="SEV1"))
     pushed_at = time.monotonic()
     alex[1].run_once()
     # Its idle wait lasts seconds: only a NOTIFY wakes it this soon.
@@ -166,7 +168,7 @@ def test_roles_let_a_responder_append_but_never_rewrite_and_a_viewer_only_read(p
         as_responder = pg_url.replace("//postgres@", f"//{responder}@")
         as_viewer = pg_url.replace("//postgres@", f"//{viewer}@")
         alex = console_on("Alex", as_responder)
-        incident = alex[0].declare(Declaration(title="Checkout 502s", severity="SEV1"))
+        incident = app_incident.declare(alex[0], Declaration(title="Checkout 502s", severity="SEV1"))
         alex[1].run_once()  # a responder appends (and keeps presence) through the replicator
         alex[1].heartbeat()
         engine = sa.create_engine(as_responder)
@@ -197,7 +199,7 @@ def test_the_replicator_rides_out_a_database_restart(console_on: Make, pg_url: s
     listens; it reconnects by itself, and what is written next still arrives."""
     Database(pg_url).upgrade()
     alex, sam = console_on("Alex", pg_url), console_on("Sam", pg_url)
-    incident = alex[0].declare(Declaration(title="Checkout 502s", severity="SEV1"))
+    incident = app_incident.declare(alex[0], Declaration(title="Checkout 502s", severity="SEV1"))
     settle(alex, sam)
     arrived = threading.Event()
     sam[1].on_pulled = lambda count: arrived.set()
@@ -223,7 +225,7 @@ def test_the_replicator_rides_out_a_database_restart(console_on: Make, pg_url: s
         )
         assert cut.scalar_one() >= 1
     admin.dispose()
-    alex[0].add_note(incident.id, "written after the restart")
+    timeline.add_note(alex[0], incident.id, "written after the restart")
     for _ in range(3):  # the writer's own pooled connections were cut too: its next round reconnects
         try:
             alex[1].run_once()

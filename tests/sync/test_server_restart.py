@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from commander.app import incident as app_incident
+from commander.app import timeline
 from commander.app.console import Console
 from commander.domain.incident.decisions import Declaration
 from commander.store.database import Database
@@ -42,7 +44,7 @@ def test_a_database_restart_mid_stream_loses_nothing(console_on: Make, pg_url: s
     cluster = _cluster()
     Database(pg_url).upgrade()
     alex, sam = console_on("Alex", pg_url), console_on("Sam", pg_url)
-    incident = alex[0].declare(Declaration(title="Checkout 502s", severity="SEV1"))
+    incident = app_incident.declare(alex[0], Declaration(title="Checkout 502s", severity="SEV1"))
     alex[1].run_once()
     received = threading.Event()
     lock = threading.Lock()
@@ -63,7 +65,7 @@ def test_a_database_restart_mid_stream_loses_nothing(console_on: Make, pg_url: s
     try:
         written = []
         for number in range(60):
-            written += [e.id for e in alex[0].add_note(incident.id, f"note {number}")]
+            written += [e.id for e in timeline.add_note(alex[0], incident.id, f"note {number}")]
             if number == 20:
                 subprocess.run([*cluster, "restart"], check=True, timeout=120)  # mid-stream
             time.sleep(0.02)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from commander.app import connections
+from commander.app import incident as app_incident
 from commander.app.console import Console
 from commander.app.updates import publishing
 from commander.domain.core.errors import DomainError
@@ -23,7 +24,7 @@ def test_a_room_readded_through_the_shared_store_gets_no_token(
 ) -> None:
     honest, honest_sync = console_on("alex", shared_url)
     hostile, hostile_sync = console_on("mallory", shared_url)
-    incident = honest.declare(Declaration(title="Checkout API returning 502s", severity="SEV1")).id
+    incident = app_incident.declare(honest, Declaration(title="Checkout API returning 502s", severity="SEV1")).id
     publishing.add(
         honest, "matrix", "Ops room", {"homeserver": "https://matrix.legit.example", "room": ROOM}, TOKEN, secrets
     )

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
+from commander.app import incident as app_incident
+from commander.app import roles, timeline
 from commander.app.bootstrap import build_console
 from commander.app.console import Console
 from commander.domain.incident.decisions import Declaration
@@ -43,17 +45,18 @@ def settings(tmp_path: Path) -> UiSettings:
 @pytest.fixture
 def incident(console: Console) -> str:
     """An open SEV2 with a few entries; returns its id."""
-    state = console.declare(
+    state = app_incident.declare(
+        console,
         Declaration(
             title="Checkout API returning 502s",
             severity="SEV2",
             services=("checkout, payments",),
             summary="EU checkout failing",
             detected_at=console.now() - timedelta(minutes=20),
-        )
+        ),
     )
-    console.add_note(state.id, "PagerDuty alert fired")
-    console.assign(state.id, "TL", "Sam")
+    timeline.add_note(console, state.id, "PagerDuty alert fired")
+    roles.assign(console, state.id, "TL", "Sam")
     return state.id
 
 

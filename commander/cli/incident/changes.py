@@ -8,6 +8,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from commander.app import incident as app_incident
+from commander.app import roles, timeline
 from commander.cli.render import clean
 from commander.cli.session import Refusal, Session
 from commander.domain.core.events import Event
@@ -56,21 +58,25 @@ def note(session: Session, args: argparse.Namespace) -> int:
     incident = session.resolve(args.ref)
     text = _read_stdin() if args.text == "-" else args.text
     at = session.when(args.at) if args.at else None
-    events = session.console.add_note(incident.id, text, at=at, pinned=args.pin)
+    events = timeline.add_note(session.console, incident.id, text, at=at, pinned=args.pin)
     print(events[0].id)
     return 0
 
 
 def severity(session: Session, args: argparse.Namespace) -> int:
     incident = session.resolve(args.ref)
-    return _report(session, incident, session.console.change_severity(incident.id, args.severity, args.reason))
+    return _report(
+        session, incident, app_incident.change_severity(session.console, incident.id, args.severity, args.reason)
+    )
 
 
 def status(session: Session, args: argparse.Namespace) -> int:
     incident = session.resolve(args.ref)
     at = session.when(args.at) if args.at else None
     return _report(
-        session, incident, session.console.change_status(incident.id, args.status, at=at, reason=args.reason)
+        session,
+        incident,
+        app_incident.change_status(session.console, incident.id, args.status, at=at, reason=args.reason),
     )
 
 
@@ -79,14 +85,14 @@ def assign(session: Session, args: argparse.Namespace) -> int:
         args.parser.error("give either a PERSON or --clear")  # exits with status 2, like any usage error
     incident = session.resolve(args.ref)
     return _report(
-        session, incident, session.console.assign(incident.id, args.role, None if args.clear else args.person)
+        session, incident, roles.assign(session.console, incident.id, args.role, None if args.clear else args.person)
     )
 
 
 def milestone(session: Session, args: argparse.Namespace) -> int:
     incident = session.resolve(args.ref)
     at = session.when(args.time)
-    return _report(session, incident, session.console.set_milestone(incident.id, args.milestone, at))
+    return _report(session, incident, app_incident.set_milestone(session.console, incident.id, args.milestone, at))
 
 
 def _report(session: Session, incident: IncidentSummary, events: list[Event]) -> int:

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from commander.app import checklists
 from commander.cli.outfile import write_out
 from commander.cli.render import clean, json_text, terminal_text
 from commander.cli.session import Session
@@ -81,7 +82,7 @@ def attach(session: Session, args: argparse.Namespace) -> int:
     console = session.console
     incident = session.resolve(args.ref)
     record = runbooks.find(console, args.runbook)
-    [event] = console.attach_checklist(incident.id, record.current)
+    [event] = checklists.attach_checklist(console, incident.id, record.current)
     state = console.state(incident.id)
     checklist = state.checklists[event.id]
     print(
@@ -98,7 +99,7 @@ def attach(session: Session, args: argparse.Namespace) -> int:
 def attach_role(session: Session, args: argparse.Namespace) -> int:
     console = session.console
     incident = session.resolve(args.ref)
-    [event] = console.attach_role_checklist(incident.id, args.role)
+    [event] = checklists.attach_role_checklist(console, incident.id, args.role)
     state = console.state(incident.id)
     checklist = state.checklists[event.id]
     print(
@@ -213,48 +214,50 @@ def _said(session: Session, incident_id: str, reference: str, events: list[Event
 def check(session: Session, args: argparse.Namespace) -> int:
     incident, reference, checklist, step = _target(session, args)
     assert step is not None
-    events = session.console.check_step(incident, checklist.id, step.id)
+    events = checklists.check_step(session.console, incident, checklist.id, step.id)
     return _said(session, incident, reference, events)
 
 
 def uncheck(session: Session, args: argparse.Namespace) -> int:
     incident, reference, checklist, step = _target(session, args)
     assert step is not None
-    events = session.console.uncheck_step(incident, checklist.id, step.id)
+    events = checklists.uncheck_step(session.console, incident, checklist.id, step.id)
     return _said(session, incident, reference, events)
 
 
 def skip(session: Session, args: argparse.Namespace) -> int:
     incident, reference, checklist, step = _target(session, args)
     assert step is not None
-    events = session.console.skip_step(incident, checklist.id, step.id, args.reason)
+    events = checklists.skip_step(session.console, incident, checklist.id, step.id, args.reason)
     return _said(session, incident, reference, events)
 
 
 def assign(session: Session, args: argparse.Namespace) -> int:
     incident, reference, checklist, step = _target(session, args)
     assert step is not None
-    events = session.console.assign_step(incident, checklist.id, step.id, "" if args.clear else args.to)
+    events = checklists.assign_step(session.console, incident, checklist.id, step.id, "" if args.clear else args.to)
     return _said(session, incident, reference, events)
 
 
 def finding(session: Session, args: argparse.Namespace) -> int:
     incident, reference, checklist, step = _target(session, args)
     assert step is not None
-    events = session.console.add_finding(incident, checklist.id, step.id, " ".join(args.text))
+    events = checklists.add_finding(session.console, incident, checklist.id, step.id, " ".join(args.text))
     return _said(session, incident, reference, events)
 
 
 def detach(session: Session, args: argparse.Namespace) -> int:
     incident, reference, checklist, _ = _target(session, args)
-    events = session.console.detach_checklist(incident, checklist.id, args.reason)
+    events = checklists.detach_checklist(session.console, incident, checklist.id, args.reason)
     return _said(session, incident, reference, events)
 
 
 def suggest(session: Session, args: argparse.Namespace) -> int:
     incident, reference, checklist, _ = _target(session, args)
     step = find_step(checklist, args.step) if args.step else None
-    session.console.suggest_runbook_change(incident, checklist.id, step.id if step else "", " ".join(args.text))
+    checklists.suggest_runbook_change(
+        session.console, incident, checklist.id, step.id if step else "", " ".join(args.text)
+    )
     about = f"step {step.id}" if step else "the runbook"
     print(f"{reference}  suggestion recorded on “{clean(plain(checklist.title))}” ({about}) for the runbook's owner")
     return 0

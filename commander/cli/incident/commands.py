@@ -8,6 +8,7 @@ import shutil
 import sys
 from typing import Any
 
+from commander.app import incident
 from commander.cli.render import clean, clean_lines, json_text, local_time, pad, table, width
 from commander.cli.session import Session
 from commander.domain.core.clock import from_ms
@@ -63,7 +64,7 @@ def declare(session: Session, args: argparse.Namespace) -> int:
         drill=args.drill,
         commander=args.commander,
     )
-    state = console.declare(form)
+    state = incident.declare(console, form)
     print(state.reference)
     return 0
 

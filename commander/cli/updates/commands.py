@@ -9,6 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from commander.app.updates import timers
 from commander.cli.render import clean, table, terminal_text
 from commander.cli.session import Refusal, Session
 
@@ -167,14 +168,14 @@ def record(session: Session, args: argparse.Namespace) -> int:
     incident = session.resolve(args.ref)
     summary = args.summary or (fill(session.console, incident.id, args.template) if args.template else "")
     at = session.when(args.at) if args.at else None
-    session.console.record_update(incident.id, args.to, summary, at)
+    timers.record_update(session.console, incident.id, args.to, summary, at)
     return due(session, args)
 
 
 def due(session: Session, args: argparse.Namespace) -> int:
     console = session.console
     incident = session.resolve(args.ref)
-    next_one = console.next_update(incident.id)
+    next_one = timers.next_update(console, incident.id)
     if next_one.due is None:
         print(f"{incident.reference}  no update due ({incident.severity}, {incident.status})")
         return 0

@@ -7,6 +7,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from commander.app.updates import timers
 from commander.cli.render import clean, json_text, local_time, table
 from commander.cli.session import Session
 from commander.domain.core.when import format_duration, iso
@@ -43,7 +44,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser], comm
 def set_timer(session: Session, args: argparse.Namespace) -> int:
     console = session.console
     incident = session.resolve(args.ref)
-    [event] = console.set_timer(incident.id, " ".join(args.label), args.minutes)
+    [event] = timers.set_timer(console, incident.id, " ".join(args.label), args.minutes)
     state = console.state(incident.id)
     timer = state.timers[event.id]
     print(
@@ -80,7 +81,7 @@ def list_timers(session: Session, args: argparse.Namespace) -> int:
 def cancel(session: Session, args: argparse.Namespace) -> int:
     console = session.console
     incident = session.resolve(args.ref)
-    [event] = console.cancel_timer(incident.id, args.timer)
+    [event] = timers.cancel_timer(console, incident.id, args.timer)
     timer = console.state(incident.id).timers[event.payload["timer"]]
     print(f"{incident.reference}  timer {'dismissed' if timer.dismissed else 'cancelled'}: {clean(timer.label)}")
     return 0

@@ -1,1 +1,1 @@
-"""Checklists."""
+"""The incident's checklists: runbook and duty steps, ticked in place."""

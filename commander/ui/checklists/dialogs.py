@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox, QLineEdit, QWidget
 
+from commander.app import checklists
 from commander.app.console import Console
 from commander.domain.checklists.checklists import ChecklistStep
 from commander.domain.runbooks.inline_markdown import plain
@@ -51,7 +52,7 @@ class SkipStepDialog(StepDialog):
         self.form.addRow("Because", self.reason)
 
     def perform(self) -> object:
-        return self.console.skip_step(self.incident_id, self.checklist_id, self.step.id, self.reason.text())
+        return checklists.skip_step(self.console, self.incident_id, self.checklist_id, self.step.id, self.reason.text())
 
 
 class AssignStepDialog(StepDialog):
@@ -76,7 +77,9 @@ class AssignStepDialog(StepDialog):
         self.form.addRow("To", self.to)
 
     def perform(self) -> object:
-        return self.console.assign_step(self.incident_id, self.checklist_id, self.step.id, self.to.currentText())
+        return checklists.assign_step(
+            self.console, self.incident_id, self.checklist_id, self.step.id, self.to.currentText()
+        )
 
 
 class FindingDialog(StepDialog):
@@ -91,7 +94,9 @@ class FindingDialog(StepDialog):
         self.form.addRow(self.text)
 
     def perform(self) -> object:
-        return self.console.add_finding(self.incident_id, self.checklist_id, self.step.id, self.text.toPlainText())
+        return checklists.add_finding(
+            self.console, self.incident_id, self.checklist_id, self.step.id, self.text.toPlainText()
+        )
 
 
 class SuggestChangeDialog(CommandDialog):
@@ -120,8 +125,12 @@ class SuggestChangeDialog(CommandDialog):
         self.form.addRow(self.text)
 
     def perform(self) -> object:
-        return self.console.suggest_runbook_change(
-            self.incident_id, self.checklist_id, self.step.id if self.step else "", self.text.toPlainText()
+        return checklists.suggest_runbook_change(
+            self.console,
+            self.incident_id,
+            self.checklist_id,
+            self.step.id if self.step else "",
+            self.text.toPlainText(),
         )
 
 
@@ -141,4 +150,4 @@ class DetachDialog(CommandDialog):
         self.form.addRow("Because", self.reason)
 
     def perform(self) -> object:
-        return self.console.detach_checklist(self.incident_id, self.checklist_id, self.reason.text())
+        return checklists.detach_checklist(self.console, self.incident_id, self.checklist_id, self.reason.text())

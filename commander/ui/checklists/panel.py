@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from commander.app import checklists as app_checklists
 from commander.app.console import Console
 from commander.domain.checklists.checklists import Checklist, ChecklistStep
 from commander.domain.core.errors import DomainError
@@ -347,8 +348,12 @@ class ChecklistPanel(QWidget):
         incident = self.incident_id
         if incident is None:
             return
-        change = self.console.uncheck_step if step.state != "open" else self.console.check_step
-        attempt(lambda: change(incident, checklist.id, step.id), parent=self, title="Could not change the step")
+        change = app_checklists.uncheck_step if step.state != "open" else app_checklists.check_step
+        attempt(
+            lambda: change(self.console, incident, checklist.id, step.id),
+            parent=self,
+            title="Could not change the step",
+        )
 
     def _step_dialog(self, make: Callable[..., StepDialog]) -> StepDialog | None:
         node = self.selected_node()
@@ -471,7 +476,7 @@ class ChecklistPanel(QWidget):
                 self._select_checklist(checklist.id)
                 return
         done, events = attempt(
-            lambda: self.console.attach_role_checklist(incident, role_key),
+            lambda: app_checklists.attach_role_checklist(self.console, incident, role_key),
             parent=self,
             title="Could not attach the duty checklist",
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QWidget
 
+from commander.app import incident
 from commander.app.console import Console
 from commander.domain.incident.decisions import Declaration
 from commander.domain.incident.state import IncidentState
@@ -71,7 +72,7 @@ class DeclareDialog(CommandDialog):
             drill=self.drill.isChecked(),
             commander=self.commander.text().strip() or None,
         )
-        return self.console.declare(form)
+        return incident.declare(self.console, form)
 
     def succeeded(self, result: object) -> None:
         if isinstance(result, IncidentState):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QGridLayout, QLabel, QLineEdit, QPushButton, QWidget
 
+from commander.app import incident
 from commander.app.console import Console
 from commander.domain.incident.state import MILESTONES, STATUS_MILESTONE, Status
 from commander.ui.kit import timefmt
@@ -44,7 +45,7 @@ class SeverityDialog(CommandDialog):
         self.form.addRow("Reason", self.reason)
 
     def perform(self) -> object:
-        return self.console.change_severity(self.incident_id, self.severity, self.reason.text())
+        return incident.change_severity(self.console, self.incident_id, self.severity, self.reason.text())
 
 
 class StatusDialog(CommandDialog):
@@ -68,7 +69,7 @@ class StatusDialog(CommandDialog):
 
     def perform(self) -> object:
         at = read_when(self.at.text(), self.console)
-        return self.console.change_status(self.incident_id, self.status, at=at, reason=self.reason.text())
+        return incident.change_status(self.console, self.incident_id, self.status, at=at, reason=self.reason.text())
 
 
 class MilestonesDialog(CommandDialog):
@@ -125,7 +126,7 @@ class MilestonesDialog(CommandDialog):
             if at is None:
                 field.setFocus()
                 return None
-            return self.console.set_milestone(self.incident_id, name, at)
+            return incident.set_milestone(self.console, self.incident_id, name, at)
 
         done, result = attempt(run, inline=self.error)
         if done and result is not None:
@@ -158,7 +159,8 @@ class EditDetailsDialog(CommandDialog):
         self.form.addRow("Impact", self.summary)
 
     def perform(self) -> object:
-        return self.console.edit_details(
+        return incident.edit_details(
+            self.console,
             self.incident_id,
             title=self.title.text(),
             summary=self.summary.toPlainText(),

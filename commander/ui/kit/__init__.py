@@ -1,1 +1,1 @@
-"""Kit."""
+"""Shared widgets and helpers every feature uses: background work, problems, the shell protocol, theme."""

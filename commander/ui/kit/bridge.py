@@ -21,6 +21,7 @@ class ConsoleBridge(QObject):
     events_appended = Signal(list)  # list[Event], in the order the console appended them
     store_failed = Signal(str)  # a StoreError's message while polling; the poll keeps running
     store_recovered = Signal()
+    incident_shown = Signal(object)  # str | None: the shell switched to this incident (views follow it)
 
     def __init__(self, console: Console, parent: QObject | None = None) -> None:
         super().__init__(parent)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from commander.app import roles
 from commander.app.console import Console
 from commander.domain.core.when import parse_when
 from commander.ui.kit.problems import ErrorLabel, attempt
@@ -175,7 +176,7 @@ class AssignDialog(CommandDialog):
         self.form.addRow("Person", self.person)
 
     def perform(self) -> object:
-        return self.console.assign(self.incident_id, self.role_key, self.person.currentText())
+        return roles.assign(self.console, self.incident_id, self.role_key, self.person.currentText())
 
 
 class AddRoleDialog(CommandDialog):
@@ -190,7 +191,7 @@ class AddRoleDialog(CommandDialog):
         self.form.addRow("Duty", self.duty)
 
     def perform(self) -> object:
-        return self.console.add_role(self.incident_id, self.name.text(), self.duty.text())
+        return roles.add_role(self.console, self.incident_id, self.name.text(), self.duty.text())
 
 
 class RenameDialog(CommandDialog):

@@ -1,12 +1,15 @@
-"""Showing the problems a person can act on: refusals (DomainError) and store trouble (StoreError).
+"""Showing the problems a person can act on: refusals (DomainError), store trouble (StoreError) and, for
+work done in the background, a network that cannot be reached.
 
 Where a field is involved the message goes inline, under it, and the typed text stays. Otherwise a
 window-modal message box says what happened and what to do. Any other exception is a bug: it is not
-caught here and travels to the log with its traceback.
+caught here and travels to the log with its traceback (commander.ui.kit.background logs it and tells the
+person, since a worker thread has no event loop to raise into).
 """
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -18,6 +21,20 @@ from commander.store.errors import StoreError
 
 KNOWN = (DomainError, StoreError)
 T = TypeVar("T")
+NETWORK = "The network did not answer ({detail}). Check the connection (or the VPN) and try again."
+
+
+def problem_message(error: BaseException) -> str | None:
+    """What to tell a person about `error`, or None when it is a bug (to be logged with its traceback)."""
+    if isinstance(error, KNOWN):
+        return str(error)
+    if isinstance(error, ConnectionError | TimeoutError | socket.gaierror):  # the network, not Commander
+        return NETWORK.format(detail=error.strerror or type(error).__name__)
+    if isinstance(error, OSError) and error.filename:
+        return f"Could not use {error.filename}: {error.strerror or error}. Check the file and try again."
+    if type(error).__module__.startswith("httpx"):  # httpx's transport errors, without importing httpx here
+        return NETWORK.format(detail=str(error) or type(error).__name__)
+    return None
 
 
 class ErrorLabel(QLabel):

@@ -1,1 +1,1 @@
-"""Roles."""
+"""The role board: who holds each role, handoffs, and the roles nobody holds."""

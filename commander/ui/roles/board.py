@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from commander.app import roles
 from commander.app.console import Console
 from commander.domain.core.policy import Policy
 from commander.domain.core.when import format_duration
@@ -328,7 +329,7 @@ class RoleBoard(QWidget):
         if key is None or self.incident_id is None:
             return
         incident = self.incident_id
-        attempt(lambda: self.console.assign(incident, key, None), parent=self, title="Could not clear the role")
+        attempt(lambda: roles.assign(self.console, incident, key, None), parent=self, title="Could not clear the role")
 
     def add_role(self) -> AddRoleDialog | None:
         if self.incident_id is None:

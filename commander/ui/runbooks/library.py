@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from commander.app import checklists
 from commander.app.console import Console
 from commander.app.runbooks import library as runbooks
 from commander.app.runbooks.library import ImportReport
@@ -423,7 +424,7 @@ class RunbookLibrary(QDialog):
             )
             return False
         done, events = attempt(
-            lambda: self.console.attach_checklist(context.incident_id, record.current), inline=self.error
+            lambda: checklists.attach_checklist(self.console, context.incident_id, record.current), inline=self.error
         )
         if not done or not events:
             return False

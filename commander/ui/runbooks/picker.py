@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from commander.app import checklists
 from commander.app.console import Console
 from commander.domain.core.events import Event
 from commander.domain.runbooks.inline_markdown import plain
@@ -195,7 +196,7 @@ class RunbookPicker(QDialog):
 
         def attach() -> list[Event]:
             record = runbooks.library(self.console)[record_id]
-            return self.console.attach_checklist(incident, record.current)
+            return checklists.attach_checklist(self.console, incident, record.current)
 
         done, events = attempt(attach, inline=self.error)
         if done and events:

@@ -28,8 +28,10 @@ from PySide6.QtWidgets import (
 )
 
 import commander
+from commander.app import timeline
 from commander.app.console import Console
 from commander.app.resources import resources_dir
+from commander.app.updates import timers
 from commander.domain.checklists.checklists import KINDS as CHECKLIST_KINDS
 from commander.domain.core.events import Event, incident_stream, stream_entity
 from commander.ui.checklists.panel import ChecklistPanel
@@ -450,7 +452,9 @@ class MainWindow(QMainWindow):
         one) and as a desktop notification where the desktop has a tray, else in the status bar."""
         self._record_soon(
             lambda: attempt(
-                lambda: self.console.note_overdue(incident_id), parent=self, title="Could not note the overdue update"
+                lambda: timers.note_overdue(self.console, incident_id),
+                parent=self,
+                title="Could not note the overdue update",
             )
         )
         state = self.console.state(incident_id)
@@ -467,7 +471,9 @@ class MainWindow(QMainWindow):
     def _timer_expired(self, incident_id: str, timer_id: str) -> None:
         """Once per timer: on the timeline (every console writes the same event) and as an alert."""
         attempt(
-            lambda: self.console.note_expired_timers(incident_id), parent=self, title="Could not note the expired timer"
+            lambda: timers.note_expired_timers(self.console, incident_id),
+            parent=self,
+            title="Could not note the expired timer",
         )
         state = self.console.state(incident_id)
         timer = state.timers.get(timer_id)
@@ -546,7 +552,7 @@ class MainWindow(QMainWindow):
             note = self.console.state(incident_id).notes.get(note_id)
             if note is not None and note.deleted:  # someone may have restored it already
                 attempt(
-                    partial(self.console.restore_note, incident_id, note_id),
+                    partial(timeline.restore_note, self.console, incident_id, note_id),
                     parent=self,
                     title="Could not restore the note",
                 )

@@ -1,1 +1,1 @@
-"""Timeline."""
+"""The timeline: its model, delegate, filters, the note box and exports."""

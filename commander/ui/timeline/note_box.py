@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
+from commander.app import timeline
 from commander.app.console import Console
 from commander.ui.kit.dialogs import read_when
 from commander.ui.kit.problems import ErrorLabel, attempt
@@ -88,7 +89,7 @@ class NoteBox(QWidget):
 
         def add() -> object:
             at = read_when(self.at.text(), self.console)
-            return self.console.add_note(incident, text, at=at, pinned=self.pinned.isChecked())
+            return timeline.add_note(self.console, incident, text, at=at, pinned=self.pinned.isChecked())
 
         done, _ = attempt(add, inline=self.error)
         if done:

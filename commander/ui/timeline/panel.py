@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from commander.app import timeline
 from commander.app.console import Console
 from commander.domain.core.events import Event
 from commander.domain.timeline.entries import CATEGORY_LABELS, IncidentView, TimelineEntry
@@ -167,7 +168,9 @@ class TimelinePanel(QWidget):
             return
         incident = self.incident_id
         attempt(
-            lambda: self.console.pin(incident, entry.event_id, not entry.pinned), parent=self, title="Could not pin"
+            lambda: timeline.pin(self.console, incident, entry.event_id, not entry.pinned),
+            parent=self,
+            title="Could not pin",
         )
 
     def edit_selected(self) -> EditNoteDialog | None:
@@ -175,7 +178,7 @@ class TimelinePanel(QWidget):
         if entry is None or entry.note_id is None or entry.deleted_by or self.incident_id is None:
             return None
         incident, note = self.incident_id, entry.note_id
-        dialog = EditNoteDialog(entry.text, lambda text: self.console.edit_note(incident, note, text), self)
+        dialog = EditNoteDialog(entry.text, lambda text: timeline.edit_note(self.console, incident, note, text), self)
         dialog.open()
         return dialog
 
@@ -185,7 +188,7 @@ class TimelinePanel(QWidget):
             return
         incident, note = self.incident_id, entry.note_id
         done, _ = attempt(
-            lambda: self.console.delete_note(incident, note), parent=self, title="Could not delete the note"
+            lambda: timeline.delete_note(self.console, incident, note), parent=self, title="Could not delete the note"
         )
         if done:
             self.note_deleted.emit(incident, note)
@@ -195,7 +198,7 @@ class TimelinePanel(QWidget):
         if entry is None or entry.note_id is None or not entry.deleted_by or self.incident_id is None:
             return
         incident, note = self.incident_id, entry.note_id
-        attempt(lambda: self.console.restore_note(incident, note), parent=self, title="Could not restore")
+        attempt(lambda: timeline.restore_note(self.console, incident, note), parent=self, title="Could not restore")
 
     def retry_selected(self) -> None:
         """A failed update's delivery sent again, as it was queued; the outcome lands on the timeline."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLineEdit, QSpinBox, QWidget
 
 from commander.app.console import Console
+from commander.app.updates import timers
 from commander.ui.kit.dialogs import WHEN_HINT, CommandDialog, read_when
 from commander.ui.kit.widgets import SubmitTextEdit
 
@@ -33,8 +34,12 @@ class RecordUpdateDialog(CommandDialog):
         self.form.addRow("Sent at", self.at)
 
     def perform(self) -> object:
-        return self.console.record_update(
-            self.incident_id, self.audience.text(), self.summary.toPlainText(), read_when(self.at.text(), self.console)
+        return timers.record_update(
+            self.console,
+            self.incident_id,
+            self.audience.text(),
+            self.summary.toPlainText(),
+            read_when(self.at.text(), self.console),
         )
 
 
@@ -56,4 +61,4 @@ class SnoozeDialog(CommandDialog):
         self.form.addRow("Reason", self.reason)
 
     def perform(self) -> object:
-        return self.console.snooze_updates(self.incident_id, self.minutes.value(), self.reason.text())
+        return timers.snooze_updates(self.console, self.incident_id, self.minutes.value(), self.reason.text())

@@ -7,6 +7,7 @@ from functools import partial
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLineEdit, QSpinBox, QToolButton, QWidget
 
 from commander.app.console import Console
+from commander.app.updates import timers
 from commander.domain.updates.timers import TIMER_LABEL_MAX, TIMER_LONGEST
 from commander.ui.kit.dialogs import CommandDialog
 
@@ -60,4 +61,4 @@ class SetTimerDialog(CommandDialog):
             button.setChecked(button is chosen)
 
     def perform(self) -> object:
-        return self.console.set_timer(self.incident_id, self.label.text(), self.minutes.value())
+        return timers.set_timer(self.console, self.incident_id, self.label.text(), self.minutes.value())

@@ -16,6 +16,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QToolButton, QWidget
 
 from commander.app.console import Console
+from commander.app.updates import timers
 from commander.domain.incident.state import CustomTimer, IncidentState
 from commander.ui.kit import richtext, timefmt
 from commander.ui.kit.problems import attempt
@@ -139,7 +140,7 @@ class TimersStrip(QWidget):
         if self.incident_id is not None:
             incident_id = self.incident_id
             attempt(
-                lambda: self.console.cancel_timer(incident_id, timer_id),
+                lambda: timers.cancel_timer(self.console, incident_id, timer_id),
                 parent=self,
                 title="Could not cancel the timer",
             )
@@ -148,7 +149,7 @@ class TimersStrip(QWidget):
         if self.incident_id is not None:
             incident_id = self.incident_id
             attempt(
-                lambda: self.console.snooze_timer(incident_id, timer_id, SNOOZE_MINUTES),
+                lambda: timers.snooze_timer(self.console, incident_id, timer_id, SNOOZE_MINUTES),
                 parent=self,
                 title="Could not snooze the timer",
             )

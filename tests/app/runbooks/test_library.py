@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from commander.app import timeline
 from commander.app.console import Console
 from commander.app.runbooks import library as runbooks
 from commander.domain.core.errors import DomainError
@@ -320,7 +321,7 @@ def test_a_note_on_an_incident_costs_the_library_no_refold(
     monkeypatch.setattr(
         runbooks.runbooks, "fold_library", lambda events, **kwargs: (folds.append(1), original(events, **kwargs))[1]
     )
-    console.add_note(incident_id, "Rolled back v2.31")
+    timeline.add_note(console, incident_id, "Rolled back v2.31")
     assert runbooks.library(console) is first and folds == []
 
 

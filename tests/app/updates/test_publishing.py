@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from commander.app import incident as app_incident
 from commander.app.console import Console
 from commander.app.updates import publishing
 from commander.domain.incident.decisions import Declaration
@@ -19,13 +20,14 @@ from tests.integrations.test_teams_matrix import ROOM, TOKEN, Homeserver
 
 @pytest.fixture
 def incident(console: Console) -> str:
-    return console.declare(
+    return app_incident.declare(
+        console,
         Declaration(
             title="Checkout API returning 502s",
             severity="SEV1",
             services=("checkout", "search"),
             summary="EU checkout failing",
-        )
+        ),
     ).id
 
 
@@ -48,9 +50,9 @@ def test_one_page_incident_follows_ours_to_resolution(
         assert fake.components["c-chk"] == "major_outage" and fake.components["c-pay"] == "operational"
         assert publishing.open_on_status_pages(console, incident) == ["Status page"]
 
-        console.change_status(incident, "mitigated")
+        app_incident.change_status(console, incident, "mitigated")
         publishing.send_update(console, incident, "periodic", ["Status page"], SecretStore())
-        console.change_status(incident, "resolved")
+        app_incident.change_status(console, incident, "resolved")
         last = publishing.send_update(console, incident, "resolution", ["Status page"], SecretStore())
     assert last["Status page"].state == "delivered"
     assert len(fake.incidents) == 1  # created once, then updated: the remote id came back from the log

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from commander.app import incident as app_incident
 from commander.app.console import Console
 from commander.app.updates import publishing
 from commander.domain.core.errors import DomainError
@@ -22,10 +23,11 @@ V12_ROOM = "!BaNtlS8x_ZTeaEUCJg3qXW1K2PNqq5mbN0MYqYFG-Kk"  # room version 12: a 
 
 @pytest.fixture
 def incident(console: Console) -> str:
-    return console.declare(
+    return app_incident.declare(
+        console,
         Declaration(
             title="Checkout API returning 502s", severity="SEV1", services=("checkout",), summary="EU checkout failing"
-        )
+        ),
     ).id
 
 

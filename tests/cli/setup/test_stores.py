@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from commander.app import incident
 from commander.app.bootstrap import build_console
 from commander.app.console import Console
 from commander.domain.incident.decisions import Declaration
@@ -115,7 +116,7 @@ def test_references_from_two_separate_stores_never_collide(run: Run, tmp_path: P
         console = build_console(str(store))
         try:
             for number in range(500):
-                console.declare(Declaration(title=f"incident {number}", severity="SEV3"))
+                incident.declare(console, Declaration(title=f"incident {number}", severity="SEV3"))
         finally:
             console.close()
     listed = [run("list", "--all", "--json", store=store).json() for store in stores]

@@ -10,6 +10,7 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from commander.app import actions
+from commander.app import incident as app_incident
 from commander.app.console import Console
 from commander.domain.actions.items import ActionFilter, NewAction
 from commander.domain.incident.decisions import Declaration
@@ -23,7 +24,7 @@ from tests.helpers.tracker_fakes import TOKEN, FakeJira, options
 
 def _seed(console: Console, incident: str) -> dict[str, str]:
     today = actions.today(console)
-    other = console.declare(Declaration(title="Search latency over 2 s", severity="SEV3")).id
+    other = app_incident.declare(console, Declaration(title="Search latency over 2 s", severity="SEV3")).id
     made = {
         "late": actions.create(
             console, incident, NewAction("Write the rollback runbook", owner="Kim", due=today - timedelta(days=2))

@@ -14,6 +14,8 @@ from PySide6.QtWidgets import QFileDialog
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
+from commander.app import incident as app_incident
+from commander.app import timeline
 from commander.app.console import Console
 from commander.domain.incident.decisions import Declaration
 from commander.ui.analytics.view import TrendsWindow
@@ -24,16 +26,17 @@ from commander.ui.shell.main_window import MainWindow
 def seeded(console: Console) -> Console:
     """A resolved SEV2 on checkout (50 minutes from start to resolution) and an open SEV1 on search."""
     now = console.now()
-    resolved = console.declare(
+    resolved = app_incident.declare(
+        console,
         Declaration(
             title="Checkout API returning 502s",
             severity="SEV2",
             services=("checkout",),
             detected_at=now - timedelta(minutes=60),
-        )
+        ),
     )
-    console.change_status(resolved.id, "resolved", at=now - timedelta(minutes=10))
-    console.declare(Declaration(title="Search is slow", severity="SEV1", services=("search",)))
+    app_incident.change_status(console, resolved.id, "resolved", at=now - timedelta(minutes=10))
+    app_incident.declare(console, Declaration(title="Search is slow", severity="SEV1", services=("search",)))
     return console
 
 
@@ -111,9 +114,9 @@ def test_export_writes_every_figure_as_csv(
 def test_lifecycle_events_make_it_read_again_after_a_pause_notes_do_not(qtbot: QtBot, seeded: Console) -> None:
     window = open_trends(qtbot, seeded)
     incident = next(s.id for s in seeded.incidents() if s.is_open)
-    window.events_appended(seeded.add_note(incident, "still looking"))
+    window.events_appended(timeline.add_note(seeded, incident, "still looking"))
     assert not window._stale.isActive()  # noqa: SLF001 - the pause is the behaviour under test
-    window.events_appended(seeded.change_status(incident, "resolved"))
+    window.events_appended(app_incident.change_status(seeded, incident, "resolved"))
     assert window._stale.isActive()  # noqa: SLF001
     window._stale.timeout.emit()  # noqa: SLF001 - no need to wait the pause out
     qtbot.waitUntil(lambda: not window.busy() and window.report is not None and window.report.open == 0)
@@ -142,7 +145,7 @@ def test_view_trends_opens_one_window_with_its_shortcut(qtbot: QtBot, window: Ma
 def test_refresh_reads_new_incidents_and_offers_their_services(qtbot: QtBot, seeded: Console) -> None:
     window = open_trends(qtbot, seeded)
     assert window.service.findData("cart") == -1
-    seeded.declare(Declaration(title="Carts are empty", severity="SEV3", services=("cart",)))
+    app_incident.declare(seeded, Declaration(title="Carts are empty", severity="SEV3", services=("cart",)))
     window.refresh()
     qtbot.waitUntil(lambda: not window.busy() and window.report is not None and len(window.report.facts) == 3)
     assert window.service.findData("cart") > 0 and window.service.currentData() is None

@@ -7,6 +7,7 @@ from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QTextDocument
 from pytestqt.qtbot import QtBot
 
+from commander.app import checklists
 from commander.app.console import Console
 from commander.domain.runbooks.library import Runbook, Section, Step, numbered
 from commander.ui.checklists.model import ChecklistModel, Node
@@ -32,7 +33,7 @@ RUNBOOK = Runbook(
 
 
 def _panel(window: MainWindow, console: Console, incident: str) -> tuple[ChecklistPanel, str]:
-    [event] = console.attach_checklist(incident, RUNBOOK)
+    [event] = checklists.attach_checklist(console, incident, RUNBOOK)
     window.select_incident(incident)
     return window.checklists, event.id
 

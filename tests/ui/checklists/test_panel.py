@@ -16,6 +16,8 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QStyleOptionViewItem
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
+from commander.app import checklists
+from commander.app import incident as app_incident
 from commander.app.bootstrap import build_console
 from commander.app.console import Console
 from commander.ui.checklists.delegate import Parts
@@ -36,7 +38,7 @@ def _outside_git(tmp_path: Path) -> Path:
 
 
 def _attach(console: Console, incident: str) -> str:
-    [event] = console.attach_checklist(incident, NODE_NOT_READY)
+    [event] = checklists.attach_checklist(console, incident, NODE_NOT_READY)
     return event.id
 
 
@@ -78,7 +80,7 @@ def test_the_panel_sits_in_a_tab_below_the_roles_and_says_what_to_do_when_empty(
 
 def test_the_model_passes_the_model_tester(qtmodeltester: ModelTester, console: Console, incident: str) -> None:
     _attach(console, incident)
-    console.attach_role_checklist(incident, "IC")
+    checklists.attach_role_checklist(console, incident, "IC")
     model = ChecklistModel()
     model.set_state(console.state(incident))
     qtmodeltester.check(model)
@@ -249,7 +251,7 @@ def test_the_picker_lists_the_incidents_runbooks_first_and_enter_attaches(
     from commander.ui.runbooks.picker import RunbookPicker
 
     runbooks.import_paths(console, [_outside_git(tmp_path)])
-    console.edit_details(incident, services=["checkout"])
+    app_incident.edit_details(console, incident, services=["checkout"])
     panel = _panel(window, incident)
     picker = panel.attach_runbook()
     assert isinstance(picker, RunbookPicker)
@@ -277,7 +279,7 @@ def test_the_picker_says_what_to_do_with_an_empty_library(window: MainWindow, in
 
 def test_export_copies_and_saves_markdown(window: MainWindow, console: Console, incident: str, tmp_path: Path) -> None:
     checklist = _attach(console, incident)
-    console.check_step(incident, checklist, "s1.1")
+    checklists.check_step(console, incident, checklist, "s1.1")
     panel = _panel(window, incident)
     panel.copy_markdown()
     copied = QGuiApplication.clipboard().text()
@@ -295,7 +297,7 @@ def test_detaching_takes_the_checklist_off_and_keeps_the_rest(
     window: MainWindow, console: Console, incident: str
 ) -> None:
     checklist = _attach(console, incident)
-    duties = console.attach_role_checklist(incident, "TL")[0].id
+    duties = checklists.attach_role_checklist(console, incident, "TL")[0].id
     panel = _panel(window, incident)
     panel.tree.setCurrentIndex(panel.model.checklist_index(checklist))
     dialog = panel.detach_selected()
@@ -313,8 +315,8 @@ def test_another_consoles_ticks_show_up_after_catch_up(
     panel = _panel(window, incident)
     other = build_console(f"sqlite:///{tmp_path}/c.db", user="Sam")
     try:
-        other.check_step(incident, checklist, "s2.1")
-        other.assign_step(incident, checklist, "s3.1", "Kim")
+        checklists.check_step(other, incident, checklist, "s2.1")
+        checklists.assign_step(other, incident, checklist, "s3.1", "Kim")
         window.bridge.catch_up()
         assert panel.model.step_index(checklist, "s2.1").data() == "Drain the node, checked"
         assert (
@@ -329,7 +331,7 @@ def test_another_consoles_ticks_show_up_after_catch_up(
 def test_a_long_checklist_lays_out_and_paints_in_both_themes(
     qtbot: QtBot, window: MainWindow, console: Console, incident: str
 ) -> None:
-    [event] = console.attach_checklist(incident, long_runbook(200))
+    [event] = checklists.attach_checklist(console, incident, long_runbook(200))
     panel = _panel(window, incident)
     assert sum(1 for _ in _walk(panel.model)) >= 200
     for name in ("light", "dark"):
@@ -354,7 +356,7 @@ def test_a_review_in_the_library_takes_the_stale_badge_off(
 
     runbooks.import_paths(console, [_outside_git(tmp_path)])
     record = runbooks.find(console, "KubeNodeNotReady")
-    [event] = console.attach_checklist(incident, record.current)
+    [event] = checklists.attach_checklist(console, incident, record.current)
     panel = _panel(window, incident)
     assert [word for word, _ in panel.model.badges[event.id]] == ["stale"]
     tip = panel.model.checklist_index(event.id).data(Qt.ItemDataRole.ToolTipRole)
@@ -372,7 +374,7 @@ def test_a_step_becomes_an_action_item_with_its_findings(
     from commander.ui.actions.dialogs import ActionItemDialog
 
     checklist = _attach(console, incident)
-    console.add_finding(incident, checklist, "s2.1", "no alert fired for the full disk")
+    checklists.add_finding(console, incident, checklist, "s2.1", "no alert fired for the full disk")
     panel = _panel(window, incident)
     panel.select_step(checklist, "s2.1")
     dialog = panel.turn_into_action_item()

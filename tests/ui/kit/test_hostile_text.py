@@ -33,10 +33,13 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
-from commander.app import actions, oncall, postmortem
+from commander.app import actions, checklists, oncall, postmortem, timeline
 from commander.app import alerts as triage
+from commander.app import incident as app_incident
+from commander.app import roles as app_roles
 from commander.app.console import Console
 from commander.app.runbooks import library as runbooks
+from commander.app.updates import timers
 from commander.domain.actions.items import NewAction
 from commander.domain.incident.decisions import Declaration
 from commander.domain.paging import pages as paging
@@ -307,32 +310,35 @@ class Seeded:
 def seed(console: Console) -> Seeded:
     console.rename_me(EVIL)  # every event's actor
     now = console.now()
-    state = console.declare(
+    state = app_incident.declare(
+        console,
         Declaration(
             title=EVIL,
             severity="SEV1",
             services=(SHORT, "checkout"),
             summary=EVIL,
             detected_at=now - timedelta(minutes=20),
-        )
+        ),
     )
     incident = state.id
-    console.add_note(incident, EVIL, pinned=True)
-    console.add_note(incident, f"{EVIL}\n{BIG[:19_000]}")
-    console.assign(incident, "TL", EVIL)
-    console.add_role(incident, SHORT, EVIL)
-    console.assign(incident, next(k for k, slot in console.state(incident).roles.items() if slot.name == SHORT), EVIL)
-    console.set_timer(incident, EVIL, 10)
-    console.set_timer(incident, SHORT, 1)
+    timeline.add_note(console, incident, EVIL, pinned=True)
+    timeline.add_note(console, incident, f"{EVIL}\n{BIG[:19_000]}")
+    app_roles.assign(console, incident, "TL", EVIL)
+    app_roles.add_role(console, incident, SHORT, EVIL)
+    app_roles.assign(
+        console, incident, next(k for k, slot in console.state(incident).roles.items() if slot.name == SHORT), EVIL
+    )
+    timers.set_timer(console, incident, EVIL, 10)
+    timers.set_timer(console, incident, SHORT, 1)
     record = runbooks.save(console, _runbook())
-    console.attach_checklist(incident, record.current)
+    checklists.attach_checklist(console, incident, record.current)
     checklist = console.state(incident).checklists
     checklist_id, first = next(iter(checklist.items()))
     step_id = next(iter(first.steps))
-    console.add_finding(incident, checklist_id, step_id, EVIL)
-    console.assign_step(incident, checklist_id, step_id, EVIL)
-    console.suggest_runbook_change(incident, checklist_id, step_id, EVIL)
-    console.attach_role_checklist(incident, "TL")
+    checklists.add_finding(console, incident, checklist_id, step_id, EVIL)
+    checklists.assign_step(console, incident, checklist_id, step_id, EVIL)
+    checklists.suggest_runbook_change(console, incident, checklist_id, step_id, EVIL)
+    checklists.attach_role_checklist(console, incident, "TL")
     actions.create(console, incident, NewAction(EVIL, owner=EVIL, finding=EVIL, team=EVIL))
     triage.ingest(console, _alert_message())
     alerts = triage.firing(triage.fetch_all(console, _NoSecrets()))  # type: ignore[arg-type]
@@ -340,19 +346,20 @@ def seed(console: Console) -> Seeded:
     oncall.import_yaml(console, _oncall_file())
     oncall.add_override(console, EVIL, f"{BOLD} Sam", now - timedelta(hours=1), now + timedelta(hours=8), covers=EVIL)
     console.perform(incident, lambda s: paging.page_person(s, EVIL, pager=EVIL, now=console.now()))
-    console.record_update(incident, EVIL, EVIL)
+    timers.record_update(console, incident, EVIL, EVIL)
 
-    other = console.declare(
+    other = app_incident.declare(
+        console,
         Declaration(
             title=f"{BOLD} resolved {IMG}",
             severity="SEV2",
             services=(SHORT,),
             summary=EVIL,
             detected_at=now - timedelta(hours=3),
-        )
+        ),
     )
-    console.add_note(other.id, EVIL, pinned=True)
-    console.change_status(other.id, "resolved", reason=EVIL)
+    timeline.add_note(console, other.id, EVIL, pinned=True)
+    app_incident.change_status(console, other.id, "resolved", reason=EVIL)
     postmortem.start(console, other.id)
     for key in postmortem.current(console, other.id).sections:
         postmortem.edit(console, other.id, key, f"{EVIL}\n- [ ] {EVIL} owner: {EVIL}")

@@ -13,6 +13,7 @@ from PySide6.QtCore import QElapsedTimer, QTimer
 from PySide6.QtWidgets import QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
+from commander.app import incident as app_incident
 from commander.app import oncall, paging
 from commander.app.console import Console
 from commander.integrations.secrets import SecretStore
@@ -206,7 +207,7 @@ def test_an_incident_not_on_screen_still_escalates(
 
     fake, _ = pagerduty
     paging.run(console, paging.page_service(console, incident, "payments", None, SecretStore()))
-    other = console.declare(Declaration(title="Search slow in eu-west", severity="SEV3")).id
+    other = app_incident.declare(console, Declaration(title="Search slow in eu-west", severity="SEV3")).id
     window.select_incident(other)  # the IC is looking at another incident
     moment = console.now() + timedelta(minutes=16)
     console.wall = lambda: moment

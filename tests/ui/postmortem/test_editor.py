@@ -12,7 +12,8 @@ from PySide6.QtGui import QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
-from commander.app import postmortem
+from commander.app import incident as app_incident
+from commander.app import postmortem, timeline
 from commander.app.bootstrap import build_console
 from commander.app.console import Console
 from commander.domain.actions.items import fold_actions
@@ -25,8 +26,8 @@ from tests.ui.conftest import OFFSCREEN_SIZE_HINTS
 
 @pytest.fixture
 def resolved(console: Console, incident: str) -> str:
-    console.add_note(incident, "Rolled back v2.31", pinned=True)
-    console.change_status(incident, "resolved", reason="Rollback complete")
+    timeline.add_note(console, incident, "Rolled back v2.31", pinned=True)
+    app_incident.change_status(console, incident, "resolved", reason="Rollback complete")
     return incident
 
 

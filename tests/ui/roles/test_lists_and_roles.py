@@ -6,6 +6,8 @@ from PySide6.QtCore import Qt
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
+from commander.app import incident as app_incident
+from commander.app import roles
 from commander.app.console import Console
 from commander.domain.incident.decisions import Declaration
 from commander.ui.incident.incidents import IncidentListModel, IncidentListPanel
@@ -16,10 +18,10 @@ from commander.ui.shell.main_window import MainWindow
 def test_incident_list_models_pass_the_tester_and_put_the_most_severe_first(
     qtbot: QtBot, qtmodeltester: ModelTester, console: Console
 ) -> None:
-    minor = console.declare(Declaration(title="Search slow", severity="SEV3"))
-    critical = console.declare(Declaration(title="Checkout down", severity="SEV1"))
-    done = console.declare(Declaration(title="Emails late", severity="SEV2"))
-    console.change_status(done.id, "resolved")
+    minor = app_incident.declare(console, Declaration(title="Search slow", severity="SEV3"))
+    critical = app_incident.declare(console, Declaration(title="Checkout down", severity="SEV1"))
+    done = app_incident.declare(console, Declaration(title="Emails late", severity="SEV2"))
+    app_incident.change_status(console, done.id, "resolved")
     panel = IncidentListPanel(console)
     qtbot.addWidget(panel)
     panel.reload()
@@ -33,8 +35,8 @@ def test_incident_list_models_pass_the_tester_and_put_the_most_severe_first(
 
 
 def test_selecting_a_resolved_incident_opens_the_history(qtbot: QtBot, console: Console) -> None:
-    done = console.declare(Declaration(title="Emails late", severity="SEV2"))
-    console.change_status(done.id, "resolved")
+    done = app_incident.declare(console, Declaration(title="Emails late", severity="SEV2"))
+    app_incident.change_status(console, done.id, "resolved")
     panel = IncidentListPanel(console)
     qtbot.addWidget(panel)
     panel.show()
@@ -50,13 +52,13 @@ def test_role_model_passes_the_tester(qtmodeltester: ModelTester, console: Conso
     qtmodeltester.check(model)
     first = model.index(0, 0)
     assert model.rowCount(first) == len(console.policy.roles[0].checklist)  # the duty checklist
-    console.add_role(incident, "Customer Liaison", "Talks to the largest customers")
+    roles.add_role(console, incident, "Customer Liaison", "Talks to the largest customers")
     model.set_state(console.state(incident))
     qtmodeltester.check(model)
 
 
 def test_an_unfilled_key_role_is_flagged_in_words_on_a_sev1(console: Console, window: MainWindow) -> None:
-    state = console.declare(Declaration(title="Everything is down", severity="SEV1"))
+    state = app_incident.declare(console, Declaration(title="Everything is down", severity="SEV1"))
     window.select_incident(state.id)
     banner = window.roles.banner
     assert banner.isVisibleTo(window)
@@ -67,7 +69,7 @@ def test_an_unfilled_key_role_is_flagged_in_words_on_a_sev1(console: Console, wi
     assert holder == "Unfilled (key role)"
     assert model.index(rows["communications_lead"], RoleModel.ROLE).data().startswith("⚠")
     assert model.index(rows["scribe"], RoleModel.HOLDER).data() == "(unfilled)"  # not a key role
-    console.assign(state.id, "comms", "Priya")
+    roles.assign(console, state.id, "comms", "Priya")
     assert not banner.isVisibleTo(window)
     assert model.index(rows["communications_lead"], RoleModel.HOLDER).data() == "Priya"
 

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QMessageBox, QPushButton
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
+from commander.app import checklists
 from commander.app.console import Console
 from commander.app.runbooks import library as runbooks
 from commander.domain.runbooks.library import Runbook, RunbookRecord, Section, Step, numbered
@@ -340,8 +341,8 @@ def test_ctrl_c_and_the_copy_button_copy_the_selected_steps_command(
 
 def _suggest(console: Console, incident: str, text: str) -> RunbookRecord:
     record = _record(console, "checkout")
-    [attached] = console.attach_checklist(incident, record.current)
-    console.suggest_runbook_change(incident, attached.id, "s1.2", text)
+    [attached] = checklists.attach_checklist(console, incident, record.current)
+    checklists.suggest_runbook_change(console, incident, attached.id, "s1.2", text)
     return _record(console, "checkout")
 
 

@@ -11,6 +11,8 @@ from PySide6.QtGui import QDesktopServices, QImage
 from PySide6.QtWidgets import QAbstractSlider, QFileDialog
 from pytestqt.qtbot import QtBot
 
+from commander.app import incident as app_incident
+from commander.app import timeline
 from commander.app.bootstrap import build_console
 from commander.app.console import Console
 from commander.domain.incident.decisions import Declaration
@@ -36,8 +38,8 @@ def select_entry(window: MainWindow, text: str) -> None:
 def test_the_window_opens_on_the_most_severe_open_incident(
     qtbot: QtBot, console: Console, settings: UiSettings
 ) -> None:
-    console.declare(Declaration(title="Search slow", severity="SEV3"))
-    critical = console.declare(Declaration(title="Checkout down", severity="SEV1"))
+    app_incident.declare(console, Declaration(title="Search slow", severity="SEV3"))
+    critical = app_incident.declare(console, Declaration(title="Checkout down", severity="SEV1"))
     window = MainWindow(console, settings)
     qtbot.addWidget(window)
     assert window.current == critical.id
@@ -119,7 +121,7 @@ def test_delete_then_undo_restores_the_note(qtbot: QtBot, console: Console, inci
 
 
 def test_pin_with_p_and_filter_to_pinned(qtbot: QtBot, console: Console, incident: str, window: MainWindow) -> None:
-    console.add_note(incident, "Rolled back v2.31")
+    timeline.add_note(console, incident, "Rolled back v2.31")
     select_entry(window, "Rolled back v2.31")
     qtbot.keyClick(window.timeline.entries, Qt.Key.Key_P)
     note = next(n for n in console.state(incident).notes.values() if n.text == "Rolled back v2.31")
@@ -160,7 +162,7 @@ def test_edit_a_note_with_e(qtbot: QtBot, console: Console, incident: str, windo
 def test_switching_incidents_keeps_each_draft_and_filter(
     qtbot: QtBot, console: Console, incident: str, window: MainWindow
 ) -> None:
-    other = console.declare(Declaration(title="Search slow", severity="SEV3")).id
+    other = app_incident.declare(console, Declaration(title="Search slow", severity="SEV3")).id
     qtbot.keyClicks(window.note_box.text, "half-typed thought")
     window.note_box.at.setText("09:1")
     window.timeline.filters.search.setText("alert")
@@ -185,7 +187,7 @@ def test_switching_incidents_keeps_each_draft_and_filter(
 def test_clicking_an_incident_in_the_list_switches_to_it(
     qtbot: QtBot, console: Console, incident: str, window: MainWindow
 ) -> None:
-    other = console.declare(Declaration(title="Everything down", severity="SEV1")).id
+    other = app_incident.declare(console, Declaration(title="Everything down", severity="SEV1")).id
     row = window.incidents.open_model.row_of(other)
     assert row == 0  # most severe first
     view = window.incidents.open_list
@@ -199,9 +201,9 @@ def test_a_note_from_another_process_appears_after_catch_up(
     qtbot: QtBot, console: Console, incident: str, window: MainWindow, tmp_path: Path
 ) -> None:
     terminal = build_console(f"sqlite:///{tmp_path}/c.db", user="Kim")
-    terminal.add_note(incident, "Written from a terminal")
+    timeline.add_note(terminal, incident, "Written from a terminal")
     qtbot.waitUntil(lambda: "Written from a terminal" in timeline_texts(window), timeout=5000)
-    terminal.declare(Declaration(title="Another one, declared elsewhere", severity="SEV3"))
+    app_incident.declare(terminal, Declaration(title="Another one, declared elsewhere", severity="SEV3"))
     qtbot.waitUntil(lambda: window.status.open_count.text() == "2 open", timeout=5000)
     terminal.close()
 
@@ -211,7 +213,7 @@ def test_links_open_from_the_detail_pane_and_markup_stays_text(
 ) -> None:  # type: ignore[no-untyped-def]
     opened: list[QUrl] = []
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
-    console.add_note(incident, "<b>see</b> https://grafana.example.com/d/abc?x=1&y=2.")
+    timeline.add_note(console, incident, "<b>see</b> https://grafana.example.com/d/abc?x=1&y=2.")
     select_entry(window, "<b>see</b> https://grafana.example.com/d/abc?x=1&y=2.")
     shown = window.timeline.detail.toPlainText()
     assert "<b>see</b> https://grafana.example.com/d/abc?x=1&y=2." in shown
@@ -277,7 +279,7 @@ def test_each_incident_keeps_its_reading_place(
     qtbot: QtBot, console: Console, incident: str, window: MainWindow
 ) -> None:
     for number in range(60):
-        console.add_note(incident, f"finding {number}")
+        timeline.add_note(console, incident, f"finding {number}")
     table = window.timeline.entries
     last = window.timeline.model.index(window.timeline.model.rowCount() - 1, 0)
     qtbot.waitUntil(lambda: table.viewport().rect().intersects(table.visualRect(last)))  # follows the newest
@@ -287,11 +289,11 @@ def test_each_incident_keeps_its_reading_place(
         return window.timeline.model.entry_at(table.indexAt(table.viewport().rect().topLeft()).row())
 
     top_before = top()
-    other = console.declare(Declaration(title="Search slow", severity="SEV3")).id
+    other = app_incident.declare(console, Declaration(title="Search slow", severity="SEV3")).id
     window.select_incident(other)
     window.select_incident(incident)
     qtbot.waitUntil(lambda: top() is top_before)
-    console.add_note(incident, "while reading older entries")  # a reader scrolled up is not yanked down
+    timeline.add_note(console, incident, "while reading older entries")  # a reader scrolled up is not yanked down
     assert top() is top_before
 
 
@@ -309,11 +311,11 @@ def test_a_store_problem_while_polling_shows_in_the_status_bar(  # type: ignore[
 
 
 def test_tooltips_show_markup_as_text(console: Console, incident: str, window: MainWindow) -> None:
-    console.add_note(incident, "<img src=x> <b>bold?</b>")
+    timeline.add_note(console, incident, "<img src=x> <b>bold?</b>")
     model = window.timeline.model
     tooltip = model.index(model.rowCount() - 1, 2).data(Qt.ItemDataRole.ToolTipRole)
     assert "&lt;img src=x&gt; &lt;b&gt;bold?&lt;/b&gt;" in tooltip and "<img" not in tooltip
-    console.edit_details(incident, title="<i>Checkout</i> down")
+    app_incident.edit_details(console, incident, title="<i>Checkout</i> down")
     assert "&lt;i&gt;Checkout&lt;/i&gt;" in window.header.title.toolTip()
     assert window.header.title.full_text() == "<i>Checkout</i> down"
     assert window.header.title.textFormat() == Qt.TextFormat.PlainText
@@ -323,7 +325,7 @@ def test_scrolling_to_the_top_loads_older_entries_in_place(
     qtbot: QtBot, console: Console, incident: str, window: MainWindow
 ) -> None:
     for number in range(100):
-        console.add_note(incident, f"finding {number}")
+        timeline.add_note(console, incident, f"finding {number}")
     model = window.timeline.model
     model.chunk = 40  # more rows than the window shows, so there is a place to keep
     model.reset()
@@ -342,7 +344,7 @@ def test_a_long_incident_opens_just_after_the_first_paint(qtbot: QtBot, console:
     from commander.domain.core.events import EventDraft, incident_stream
     from commander.ui.shell.main_window import LONG_INCIDENT
 
-    state = console.declare(Declaration(title="Payments degraded (long-running)", severity="SEV1"))
+    state = app_incident.declare(console, Declaration(title="Payments degraded (long-running)", severity="SEV1"))
     console.record(
         [
             EventDraft(incident_stream(state.id), "note.added", {"text": f"check {n}", "pinned": False})
@@ -366,14 +368,14 @@ def test_choosing_another_incident_before_the_long_one_opens_wins(
     from commander.domain.core.events import EventDraft, incident_stream
     from commander.ui.shell.main_window import LONG_INCIDENT
 
-    long = console.declare(Declaration(title="Payments degraded", severity="SEV1"))
+    long = app_incident.declare(console, Declaration(title="Payments degraded", severity="SEV1"))
     console.record(
         [
             EventDraft(incident_stream(long.id), "note.added", {"text": f"n{n}", "pinned": False})
             for n in range(LONG_INCIDENT)
         ]
     )
-    short = console.declare(Declaration(title="Search slow", severity="SEV3"))
+    short = app_incident.declare(console, Declaration(title="Search slow", severity="SEV3"))
     window = MainWindow(console, settings)
     qtbot.addWidget(window)
     window.select_incident(short.id)

@@ -6,7 +6,9 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
+from commander.app import incident as app_incident
 from commander.app import remote as remotes
+from commander.app import timeline
 from commander.app.bootstrap import build_console
 from commander.domain.incident.decisions import Declaration
 from commander.integrations.secrets import SecretStore
@@ -31,14 +33,14 @@ def test_a_note_from_another_console_arrives_through_the_shared_store(qtbot: QtB
     )
     for console in (mine, theirs):
         remotes.set_remote(console, shared, SecretStore(), poll_seconds=0.2)
-    incident = theirs.declare(Declaration(title="Checkout 502s", severity="SEV1"))
+    incident = app_incident.declare(theirs, Declaration(title="Checkout 502s", severity="SEV1"))
     window = _window(qtbot, mine, tmp_path)
     qtbot.waitUntil(lambda: window.sync.replicator is not None, timeout=5000)
     pusher = remotes.replicator(theirs, remotes.configured(theirs), SecretStore())  # type: ignore[arg-type]
     pusher.run_once()
     qtbot.waitUntil(lambda: window.incidents.summary(incident.id) is not None, timeout=10000)
     window.select_incident(incident.id)
-    theirs.add_note(incident.id, "Rolled back v2.31")
+    timeline.add_note(theirs, incident.id, "Rolled back v2.31")
     pusher.run_once()
     qtbot.waitUntil(lambda: any(e.text == "Rolled back v2.31" for e in mine.view(incident.id).entries), timeout=10000)
     qtbot.waitUntil(lambda: window.sync_indicator.text().startswith("online"), timeout=5000)
@@ -52,8 +54,8 @@ def test_a_note_from_another_console_arrives_through_the_shared_store(qtbot: QtB
 def test_an_unreachable_store_shows_offline_and_what_waits(qtbot: QtBot, tmp_path: Path) -> None:
     console = build_console(str(tmp_path / "mine.db"), user="Alex")
     remotes.set_remote(console, "postgresql+psycopg://nobody@127.0.0.1:1/commander", SecretStore())
-    incident = console.declare(Declaration(title="Checkout 502s", severity="SEV1"))
-    console.add_note(incident.id, "written with the network down")
+    incident = app_incident.declare(console, Declaration(title="Checkout 502s", severity="SEV1"))
+    timeline.add_note(console, incident.id, "written with the network down")
     window = _window(qtbot, console, tmp_path)
     qtbot.waitUntil(lambda: window.sync_indicator.text().startswith("offline"), timeout=15000)
     text = window.sync_indicator.text()
@@ -122,7 +124,7 @@ def test_rows_set_aside_are_counted_in_the_status_bar(qtbot: QtBot, tmp_path: Pa
     shared = tmp_path / "shared.db"
     Database(f"sqlite:///{shared}").upgrade()
     console = build_console(str(tmp_path / "mine.db"), user="Alex")
-    incident = console.declare(Declaration(title="Checkout 502s", severity="SEV1"))
+    incident = app_incident.declare(console, Declaration(title="Checkout 502s", severity="SEV1"))
     remotes.set_remote(console, f"sqlite:///{shared}", SecretStore(), poll_seconds=0.2)
     with sqlite3.connect(shared) as conn:  # a peer with a bug: two rows no console can fold
         for payload in ("[]", json.dumps({"text": 5})):

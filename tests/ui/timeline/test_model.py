@@ -9,6 +9,7 @@ from PySide6.QtCore import QModelIndex, Qt
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
+from commander.app import timeline
 from commander.app.console import Console
 from commander.domain.core.events import Actor, Event, incident_stream
 from commander.domain.timeline.entries import IncidentView
@@ -29,13 +30,13 @@ def texts(model: TimelineModel) -> list[str]:
 def test_model_passes_the_model_tester_unfiltered_and_filtered(
     qtmodeltester: ModelTester, console: Console, incident: str
 ) -> None:
-    console.add_note(incident, "pinned one", pinned=True)
+    timeline.add_note(console, incident, "pinned one", pinned=True)
     model = model_for(console, incident)
     qtmodeltester.check(model)
     model.set_filter(TimelineFilter(categories=frozenset({"note"}), pinned_only=True))
     qtmodeltester.check(model)
     assert texts(model) == ["pinned one"]
-    console.add_note(incident, "another pinned", pinned=True)  # incremental insert under a filter
+    timeline.add_note(console, incident, "another pinned", pinned=True)  # incremental insert under a filter
     qtmodeltester.check(model)
     assert texts(model) == ["pinned one", "another pinned"]
 
@@ -46,7 +47,7 @@ def test_a_new_note_inserts_one_row_without_a_reset(qtbot: QtBot, console: Conso
     resets: list[bool] = []
     model.modelReset.connect(lambda: resets.append(True))
     with qtbot.waitSignal(model.rowsInserted) as inserted:
-        console.add_note(incident, "Rolled back v2.31")
+        timeline.add_note(console, incident, "Rolled back v2.31")
     assert inserted.args[1:] == [before, before]  # appended at the end, one row
     assert model.rowCount() == before + 1
     assert texts(model)[-1] == "Rolled back v2.31"
@@ -56,8 +57,8 @@ def test_a_new_note_inserts_one_row_without_a_reset(qtbot: QtBot, console: Conso
 def test_a_backdated_note_goes_to_its_place_in_time(console: Console, incident: str) -> None:
     model = model_for(console, incident)
     detected = console.state(incident).milestones["detected"]
-    console.add_note(incident, "alert fired", at=detected + timedelta(seconds=10))
-    console.add_note(incident, "first symptom", at=detected + timedelta(seconds=30))
+    timeline.add_note(console, incident, "alert fired", at=detected + timedelta(seconds=10))
+    timeline.add_note(console, incident, "first symptom", at=detected + timedelta(seconds=30))
     rows = texts(model)
     position = rows.index("first symptom")
     assert rows.index("alert fired") == position - 1
@@ -68,15 +69,15 @@ def test_a_backdated_note_goes_to_its_place_in_time(console: Console, incident: 
 
 
 def test_edits_deletes_and_pins_change_the_row_in_place(qtbot: QtBot, console: Console, incident: str) -> None:
-    note = console.add_note(incident, "typo heer")[0]
+    note = timeline.add_note(console, incident, "typo heer")[0]
     model = model_for(console, incident)
     row = model.row_of(note.id)
     assert row is not None
     count = model.rowCount()
     for change in (
-        lambda: console.edit_note(incident, note.id, "typo here"),
-        lambda: console.pin(incident, note.id, True),
-        lambda: console.delete_note(incident, note.id),
+        lambda: timeline.edit_note(console, incident, note.id, "typo here"),
+        lambda: timeline.pin(console, incident, note.id, True),
+        lambda: timeline.delete_note(console, incident, note.id),
     ):
         with qtbot.waitSignal(model.dataChanged) as changed:
             change()
@@ -89,20 +90,20 @@ def test_edits_deletes_and_pins_change_the_row_in_place(qtbot: QtBot, console: C
 
 
 def test_unpinning_under_the_pinned_filter_removes_the_row(qtbot: QtBot, console: Console, incident: str) -> None:
-    note = console.add_note(incident, "key finding", pinned=True)[0]
+    note = timeline.add_note(console, incident, "key finding", pinned=True)[0]
     model = model_for(console, incident)
     model.set_filter(TimelineFilter(pinned_only=True))
     assert texts(model) == ["key finding"]
     with qtbot.waitSignal(model.rowsRemoved):
-        console.pin(incident, note.id, False)
+        timeline.pin(console, incident, note.id, False)
     assert model.rowCount() == 0
     with qtbot.waitSignal(model.rowsInserted):
-        console.pin(incident, note.id, True)
+        timeline.pin(console, incident, note.id, True)
     assert texts(model) == ["key finding"]
 
 
 def test_filters_by_category_person_and_search(console: Console, incident: str) -> None:
-    console.add_note(incident, "Database failover started")
+    timeline.add_note(console, incident, "Database failover started")
     model = model_for(console, incident)
     model.set_filter(TimelineFilter(categories=frozenset({"role"})))
     assert texts(model) and all("Commander" in t or "Lead" in t for t in texts(model))
@@ -116,7 +117,7 @@ def test_filters_by_category_person_and_search(console: Console, incident: str) 
 
 def test_html_looking_text_is_returned_as_typed(console: Console, incident: str) -> None:
     raw = "<b>not bold</b> & <script>alert(1)</script>"
-    console.add_note(incident, raw)
+    timeline.add_note(console, incident, raw)
     model = model_for(console, incident)
     row = model.rowCount() - 1
     assert model.index(row, TimelineModel.WHAT).data() == raw
@@ -127,7 +128,7 @@ def test_a_long_timeline_is_exposed_newest_chunk_first(
     qtmodeltester: ModelTester, console: Console, incident: str
 ) -> None:
     for number in range(12):
-        console.add_note(incident, f"note {number}")
+        timeline.add_note(console, incident, f"note {number}")
     model = model_for(console, incident, chunk=5)
     total = len(console.view(incident).entries)
     assert model.rowCount() == 5
@@ -140,16 +141,16 @@ def test_a_long_timeline_is_exposed_newest_chunk_first(
         pass
     assert model.rowCount() == total and model.hidden == 0
     qtmodeltester.check(model)
-    console.add_note(incident, "after loading everything")
+    timeline.add_note(console, incident, "after loading everything")
     assert texts(model)[-1] == "after loading everything"
 
 
 def test_an_entry_older_than_the_loaded_chunk_waits_unloaded(console: Console, incident: str) -> None:
     for number in range(8):
-        console.add_note(incident, f"note {number}")
+        timeline.add_note(console, incident, f"note {number}")
     model = model_for(console, incident, chunk=3)
     detected = console.state(incident).milestones["detected"]
-    console.add_note(incident, "early", at=detected + timedelta(seconds=1))
+    timeline.add_note(console, incident, "early", at=detected + timedelta(seconds=1))
     assert "early" not in texts(model) and model.rowCount() == 3
     while model.request_older():
         pass

@@ -8,8 +8,10 @@ from pathlib import Path
 from PySide6.QtGui import QKeySequence
 from pytestqt.qtbot import QtBot
 
+from commander.app import incident as app_incident
 from commander.app.bootstrap import build_console
 from commander.app.console import Console
+from commander.app.updates import timers
 from commander.ui.shell.main_window import MainWindow
 from commander.ui.updates.timer_dialog import SetTimerDialog
 from commander.ui.updates.timers_strip import countdown
@@ -31,7 +33,7 @@ def test_a_chip_counts_down_turns_red_and_the_expiry_is_recorded_once(
     window.select_incident(incident)
     strip = window.header.timers
     assert not strip.isVisible()  # no timers, no line for them
-    [event] = console.set_timer(incident, "check the rollback", 2)
+    [event] = timers.set_timer(console, incident, "check the rollback", 2)
     chip = strip.chips[event.id]
     assert strip.isVisible() and chip.text() in ("check the rollback  2:00", "check the rollback  1:59")
     _later(console, 1)
@@ -56,10 +58,10 @@ def test_a_chip_counts_down_turns_red_and_the_expiry_is_recorded_once(
 def test_two_consoles_on_one_store_record_the_expiry_once(console: Console, incident: str, tmp_path: Path) -> None:
     other = build_console(f"sqlite:///{tmp_path}/c.db")  # a second console on the same store
     try:
-        console.set_timer(incident, "ask the vendor for an ETA", 1)
+        timers.set_timer(console, incident, "ask the vendor for an ETA", 1)
         _later(console, 2)
         _later(other, 2)
-        mine, theirs = console.note_expired_timers(incident), other.note_expired_timers(incident)
+        mine, theirs = timers.note_expired_timers(console, incident), timers.note_expired_timers(other, incident)
         assert len(mine) == 1 and theirs == []  # the store already held the same event
         assert len([e for e in other.view(incident).entries if e.kind == "timer.expired"]) == 1
     finally:
@@ -89,7 +91,7 @@ def test_the_dialog_sets_a_timer_with_a_quick_choice(
 
 def test_a_chips_menu_snoozes_and_cancels(window: MainWindow, console: Console, incident: str) -> None:
     window.select_incident(incident)
-    [first] = console.set_timer(incident, "check the rollback", 10)
+    [first] = timers.set_timer(console, incident, "check the rollback", 10)
     strip = window.header.timers
     strip.chips[first.id].snooze_action.trigger()
     [timer] = console.state(incident).shown_timers()
@@ -101,8 +103,8 @@ def test_a_chips_menu_snoozes_and_cancels(window: MainWindow, console: Console, 
 
 
 def test_a_closed_incident_offers_no_timer(window: MainWindow, console: Console, incident: str) -> None:
-    console.change_status(incident, "resolved")
-    console.change_status(incident, "closed")
+    app_incident.change_status(console, incident, "resolved")
+    app_incident.change_status(console, incident, "closed")
     window.select_incident(incident)
     assert not window.header.timer_button.isEnabled()
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from pytestqt.qtbot import QtBot
 
+from commander.app import incident as app_incident
 from commander.app.console import Console
 from commander.ui.shell.main_window import MainWindow
 
@@ -49,7 +50,7 @@ def test_overdue_turns_red_and_is_noted_on_the_timeline_once(
 
 
 def test_no_countdown_for_a_sev4(window: MainWindow, console: Console, incident: str) -> None:
-    console.change_severity(incident, "SEV4", "no customer impact after all")
+    app_incident.change_severity(console, incident, "SEV4", "no customer impact after all")
     window.select_incident(incident)
     window._tick()  # noqa: SLF001
     assert not window.header.next_update.isVisible()

@@ -1,0 +1,109 @@
+"""What a view may ask of the window it lives in, and how windows and menu entries register themselves.
+
+Views depend on `Shell`, a narrow protocol, never on the main window's class: the console, the bridge,
+the incident on screen, "show this incident", "show this tab". The main window implements it.
+
+Each feature package registers its menu entries in its `__init__.py` (as Picard's option pages do):
+
+    register(Entry("Incident", "Run&books…", "commander.ui.runbooks.library:open_runbook_library",
+                   shortcut="Ctrl+Shift+B", order=60))
+
+The opener is named, not imported, so start-up imports no window it does not show; the menu bar is built
+from `entries()`, which imports every package under `commander.ui` once to collect them.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol, TypeVar
+
+from PySide6.QtWidgets import QWidget
+
+if TYPE_CHECKING:
+    from commander.app.console import Console
+    from commander.ui.kit.bridge import ConsoleBridge
+    from commander.ui.kit.theme import Tones
+
+W = TypeVar("W", bound=QWidget)
+MENUS = ("File", "Incident", "View", "Help")
+
+
+class Shell(Protocol):
+    """The window a view lives in, as far as the view needs to know it."""
+
+    console: Console
+    bridge: ConsoleBridge  # events appended, the store's trouble, and the incident on screen changing
+    tones: Tones  # the theme's colours, for what paints itself
+
+    @property
+    def current(self) -> str | None:
+        """The id of the incident on screen, if any."""
+        ...
+
+    def window(self) -> QWidget:
+        """The top-level widget: the parent of the windows and dialogs a view opens."""
+        ...
+
+    def select_incident(self, incident_id: str | None) -> None:
+        """Show this incident."""
+        ...
+
+    def show_tab(self, name: str) -> None:
+        """Bring a tab of the incident pane to the front: "checklists", "pages", "details"."""
+        ...
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A menu entry that opens something: `opener` is "module:function", a function of the Shell."""
+
+    menu: str  # one of MENUS
+    text: str  # with its & mnemonic
+    opener: str
+    shortcut: str = ""
+    needs_incident: bool = False  # disabled while no incident is on screen
+    order: int = 100  # place in its menu; a gap of 10 or more between neighbours starts a new group
+
+    def open(self, shell: Shell) -> object:
+        module, function = self.opener.split(":")
+        opened: object = getattr(importlib.import_module(module), function)(shell)
+        return opened
+
+
+_ENTRIES: dict[str, Entry] = {}
+_collected = False
+
+
+def register(*entries: Entry) -> None:
+    for entry in entries:
+        if entry.menu not in MENUS:
+            raise ValueError(f"{entry.text}: no menu {entry.menu!r} (menus: {', '.join(MENUS)})")
+        _ENTRIES[f"{entry.menu}/{entry.text}"] = entry
+
+
+def entries() -> list[Entry]:
+    """Every registered entry, by menu and order; the feature packages are imported the first time."""
+    global _collected
+    if not _collected:
+        import commander.ui
+
+        for found in pkgutil.iter_modules(commander.ui.__path__, "commander.ui."):
+            if found.ispkg:
+                importlib.import_module(found.name)
+        _collected = True
+    return sorted(_ENTRIES.values(), key=lambda entry: (MENUS.index(entry.menu), entry.order, entry.text))
+
+
+def open_once(shell: Shell, kind: type[W], make: Callable[[], W]) -> tuple[W, bool]:
+    """The shell's one window of `kind`, made on first use and raised after; True when just made."""
+    found = shell.window().findChild(kind)
+    made = found is None
+    if found is None:
+        found = make()
+    found.show()
+    found.raise_()
+    found.activateWindow()
+    return found, made
