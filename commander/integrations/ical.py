@@ -1,10 +1,7 @@
-"""An iCalendar (RFC 5545) writer for on-call shifts, by hand: a few dozen lines need no dependency.
+"""On-call shifts as an iCalendar (RFC 5545) file, written with the `icalendar` library.
 
-What the RFC asks for and this does:
-- content lines end with CRLF and are folded so no line is longer than 75 octets ("a long line can be
-  split between any two characters by inserting a CRLF immediately followed by a single linear
-  white-space character"), never inside a multi-octet UTF-8 character (section 3.1);
-- TEXT values escape backslash, semicolon, comma and line breaks (section 3.3.11);
+The library folds content lines at 75 octets without splitting a character, escapes TEXT values and
+writes CRLF line ends. What it is told here:
 - local times carry a TZID, and "an individual VTIMEZONE calendar component MUST be specified for each
   unique TZID parameter value" (section 3.2.19): it is built from zoneinfo with one observance per
   offset change in the calendar's span, so no reader has to know the zone's rules;
@@ -16,12 +13,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from commander.domain.core.zones import offset_changes
 
+if TYPE_CHECKING:  # icalendar is imported when a calendar is written, never at start-up
+    import icalendar
+
 PRODID = "-//Commander//On-call schedules//EN"
-LINE_OCTETS = 75
 _UTC_NAMES = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Zulu", "Etc/Zulu", "Universal", "Etc/Universal"})
 
 
@@ -36,104 +36,73 @@ class CalendarEvent:
 
 def write_calendar(name: str, zone: ZoneInfo, events: Sequence[CalendarEvent], *, stamp: datetime) -> str:
     """The whole calendar as text with CRLF line ends, ready to be written as bytes in UTF-8."""
+    import icalendar
+
     local = zone.key not in _UTC_NAMES
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        f"PRODID:{PRODID}",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        f"X-WR-CALNAME:{escape_text(name)}",
-    ]
+    calendar = icalendar.Calendar()
+    calendar.add("version", "2.0")
+    calendar.add("prodid", PRODID)
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", icalendar.vText(name))
     if local:
-        lines.append(f"X-WR-TIMEZONE:{zone.key}")
+        calendar.add("x-wr-timezone", icalendar.vText(zone.key))
         if events:
-            lines += _timezone(zone, min(e.start for e in events), max(e.end for e in events))
+            calendar.add_component(_timezone(zone, min(e.start for e in events), max(e.end for e in events)))
     for event in events:
-        lines += [
-            "BEGIN:VEVENT",
-            f"UID:{escape_text(event.uid)}",
-            f"DTSTAMP:{_utc(stamp)}",
-            _moment("DTSTART", event.start, zone, local),
-            _moment("DTEND", event.end, zone, local),
-            f"SUMMARY:{escape_text(event.summary)}",
-        ]
+        entry = icalendar.Event()
+        entry.add("uid", event.uid)
+        entry.add("dtstamp", stamp.astimezone(UTC))
+        entry.add("dtstart", _moment(event.start, zone, local))
+        entry.add("dtend", _moment(event.end, zone, local))
+        entry.add("summary", event.summary)
         if event.description:
-            lines.append(f"DESCRIPTION:{escape_text(event.description)}")
-        lines += ["TRANSP:TRANSPARENT", "END:VEVENT"]
-    lines.append("END:VCALENDAR")
-    return "".join(fold(line) + "\r\n" for line in lines)
+            entry.add("description", event.description)
+        entry.add("transp", "TRANSPARENT")
+        calendar.add_component(entry)
+    written: bytes = calendar.to_ical(sorted=False)  # in the order above: the RFC's, and a person's
+    return written.decode("utf-8")
 
 
-def escape_text(text: str) -> str:
-    """A TEXT value: backslash, semicolon and comma escaped, every line break written as \\n."""
-    text = text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-    return text.replace("\r\n", "\\n").replace("\r", "\\n").replace("\n", "\\n")
-
-
-def fold(line: str) -> str:
-    """One content line folded at 75 octets: continuation lines start with a space, which counts."""
-    parts: list[str] = []
-    current, used = "", 0
-    for char in line:
-        size = len(char.encode("utf-8"))
-        if used + size > LINE_OCTETS:
-            parts.append(current)
-            current, used = " ", 1
-        current += char
-        used += size
-    parts.append(current)
-    return "\r\n".join(parts)
-
-
-def _moment(prop: str, moment: datetime, zone: ZoneInfo, local: bool) -> str:
+def _moment(moment: datetime, zone: ZoneInfo, local: bool) -> datetime:
+    """The time as the calendar says it: on the zone's wall clock, or in UTC."""
     if not local:
-        return f"{prop}:{_utc(moment)}"
+        return moment.astimezone(UTC)
     wall = moment.astimezone(zone)
     # A local time the clocks show twice means its first showing (RFC 5545, 3.3.5); the second is
     # written in UTC rather than ambiguously.
     if wall.replace(fold=0).astimezone(UTC) != moment.astimezone(UTC):
-        return f"{prop}:{_utc(moment)}"
-    return f"{prop};TZID={zone.key}:{wall.strftime('%Y%m%dT%H%M%S')}"
+        return moment.astimezone(UTC)
+    return wall
 
 
-def _timezone(zone: ZoneInfo, start: datetime, end: datetime) -> list[str]:
+def _timezone(zone: ZoneInfo, start: datetime, end: datetime) -> icalendar.Timezone:
     """A VTIMEZONE: the offset in force at `start` (as an observance since 1970), then each change."""
+    import icalendar
+
     opening = start.astimezone(zone)
     offset = opening.utcoffset() or timedelta(0)
-    kind = "DAYLIGHT" if opening.dst() else "STANDARD"
-    lines = [
-        "BEGIN:VTIMEZONE",
-        f"TZID:{zone.key}",
-        f"BEGIN:{kind}",
-        "DTSTART:19700101T000000",
-        f"TZOFFSETFROM:{_offset(offset)}",
-        f"TZOFFSETTO:{_offset(offset)}",
-        f"TZNAME:{escape_text(opening.tzname() or zone.key)}",
-        f"END:{kind}",
-    ]
+    timezone = icalendar.Timezone()
+    timezone.add("tzid", zone.key)
+    timezone.add_component(
+        _observance(bool(opening.dst()), datetime(1970, 1, 1), offset, offset, opening.tzname() or zone.key)
+    )
     for change in offset_changes(zone, start, end + timedelta(days=1)):
-        kind = "DAYLIGHT" if change.daylight else "STANDARD"
         onset = (change.at + change.before).replace(tzinfo=None)  # the wall clock just before the change
-        lines += [
-            f"BEGIN:{kind}",
-            f"DTSTART:{onset.strftime('%Y%m%dT%H%M%S')}",
-            f"TZOFFSETFROM:{_offset(change.before)}",
-            f"TZOFFSETTO:{_offset(change.after)}",
-            f"TZNAME:{escape_text(change.name or zone.key)}",
-            f"END:{kind}",
-        ]
-    lines.append("END:VTIMEZONE")
-    return lines
+        timezone.add_component(
+            _observance(change.daylight, onset, change.before, change.after, change.name or zone.key)
+        )
+    return timezone
 
 
-def _offset(delta: timedelta) -> str:
-    seconds = int(delta.total_seconds())
-    sign = "-" if seconds < 0 else "+"
-    hours, rest = divmod(abs(seconds), 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{sign}{hours:02d}{minutes:02d}" + (f"{secs:02d}" if secs else "")
+def _observance(
+    daylight: bool, onset: datetime, before: timedelta, after: timedelta, name: str
+) -> icalendar.TimezoneDaylight | icalendar.TimezoneStandard:
+    import icalendar
 
-
-def _utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    observance = icalendar.TimezoneDaylight() if daylight else icalendar.TimezoneStandard()
+    observance.add("dtstart", onset)
+    observance.add("tzoffsetfrom", before)
+    observance.add("tzoffsetto", after)
+    observance.add("tzname", name)
+    return observance

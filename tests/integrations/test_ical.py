@@ -4,6 +4,7 @@ library as the same instants, across daylight-saving changes."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import icalendar
 from hypothesis import given, settings
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 
 from commander.domain.oncall.format import schedule_from_dict
 from commander.domain.oncall.schedules import Schedule, shifts
-from commander.integrations.ical import CalendarEvent, escape_text, fold, write_calendar
+from commander.integrations.ical import CalendarEvent, write_calendar
 from tests.domain.oncall.test_properties import PROPERTY, instants, schedules
 
 STAMP = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
@@ -40,14 +41,18 @@ def read_back(text: str) -> list[tuple[str, datetime, datetime]]:
 
 
 def test_lines_end_with_crlf_and_fold_at_75_octets_without_splitting_a_character() -> None:
-    line = "DESCRIPTION:" + escape_text("Zoë covers Jürgen; then 夜間 on-call, 24/7\nbring snacks " * 4)
-    folded = fold(line)
-    parts = folded.split("\r\n")
-    assert len(parts) > 3
-    assert all(len(part.encode("utf-8")) <= 75 for part in parts)
-    assert all(part.startswith(" ") for part in parts[1:])
-    assert "".join(part.removeprefix(" ") if n else part for n, part in enumerate(parts)) == line
-    assert escape_text("a,b;c\\d\ne") == "a\\,b\\;c\\\\d\\ne"
+    description = "Zoë covers Jürgen; then 夜間 on-call, 24/7\nbring snacks " * 4
+    event = CalendarEvent("0@test", STAMP, STAMP + timedelta(hours=8), "On call: Zoë", description)
+    text = write_calendar("Payments, EU", ZoneInfo("UTC"), [event], stamp=STAMP)
+    assert text.endswith("\r\n") and "\n" not in text.replace("\r\n", "")
+    lines = text.removesuffix("\r\n").split("\r\n")
+    assert all(len(line.encode("utf-8")) <= 75 for line in lines)
+    start = next(n for n, line in enumerate(lines) if line.startswith("DESCRIPTION:"))
+    continued = [line for line in lines[start + 1 :] if line.startswith(" ")]
+    assert len(continued) >= 3
+    unfolded = lines[start] + "".join(line.removeprefix(" ") for line in continued)
+    assert unfolded == "DESCRIPTION:" + description.replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+    assert next(iter(icalendar.Calendar.from_ical(text).walk("VEVENT")))["DESCRIPTION"] == description
 
 
 def test_a_schedule_across_the_spring_change_reads_back_as_the_same_shifts() -> None:
