@@ -4,29 +4,17 @@ drills, as charts, key figures and tables, exported as CSV.
 The first chart (incidents per month) comes from the incident list alone and is drawn at once; every other
 figure needs events, which a worker thread reads through a connection of its own and works out once per
 refresh (commander.app.analytics). A change of filter then only sums again, on the same thread, so the
-window never waits. New lifecycle events refresh it after a short pause.
+window never waits (commander.ui.kit.background). New lifecycle events refresh it after a short pause.
 """
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from PySide6.QtCore import (
-    QDate,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    QSortFilterProxyModel,
-    Qt,
-    QTimer,
-    Signal,
-)
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShowEvent
+from PySide6.QtCore import QDate, QSortFilterProxyModel, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -35,7 +23,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QTableView,
     QTabWidget,
@@ -46,7 +33,7 @@ from PySide6.QtWidgets import (
 from commander.app import analytics
 from commander.app.console import Console
 from commander.domain.analytics.figures import STAGES, Gathered, Listed, MonthlyCounts, Report, ReportFilter
-from commander.domain.analytics.formats import duration_text, hours_text, percent_text, to_csv
+from commander.domain.analytics.formats import duration_text, to_csv
 from commander.domain.core.events import Event
 from commander.domain.timeline.export import zone_name
 from commander.ui.analytics.charts import Chart, Series
@@ -58,53 +45,17 @@ from commander.ui.analytics.tables import (
     Tables,
     tables_of,
 )
+from commander.ui.analytics.tiles import KeyFigures, count_of
+from commander.ui.kit.background import run_in_background
 from commander.ui.kit.dialogs import plain_label
-from commander.ui.kit.problems import KNOWN, show_problem
-from commander.ui.kit.theme import DARK, Tones, scaled_font, severity_colour
+from commander.ui.kit.problems import show_problem
+from commander.ui.kit.shell import Shell, open_once
+from commander.ui.kit.theme import DARK, Tones, severity_colour
 
-if TYPE_CHECKING:
-    from commander.ui.shell.main_window import MainWindow
-
-log = logging.getLogger(__name__)
-Index = QModelIndex | QPersistentModelIndex
 RANGES = ("Last 30 days", "Last 90 days", "Last 12 months", "This year", "All time", "Custom range")
 STAGE_TONES = {"detect": "cat_status", "acknowledge": "cat_role", "mitigate": "cat_update", "resolve": "cat_milestone"}
 STALE_MS = 3000  # after new lifecycle events, wait this long for more before reading again
 TOP_RESPONDERS = 10
-
-
-class Tile(QFrame):
-    """One key figure: what it is, the number, and a line of context."""
-
-    def __init__(self, caption: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("TrendCard")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 8, 12, 10)
-        layout.setSpacing(2)
-        self.caption = plain_label(caption, self, name="Muted")
-        self.value = QLabel("…", self)
-        self.value.setFont(scaled_font(1.6, bold=True))
-        self.value.setTextFormat(Qt.TextFormat.PlainText)
-        self.detail = plain_label("", self, name="Faint")
-        for widget in (self.caption, self.value, self.detail):
-            layout.addWidget(widget)
-        layout.addStretch(1)
-
-    def show_figure(self, value: str, detail: str, *, warn: bool = False) -> None:
-        self.value.setText(value)
-        self.detail.setText(detail)
-        self.detail.setObjectName("WarningText" if warn else "Faint")
-        self.detail.style().unpolish(self.detail)
-        self.detail.style().polish(self.detail)
-        self.setAccessibleName(f"{self.caption.text()}: {value}. {detail}")
-
-
-class _Relay(QObject):
-    """Carries the worker's results to the UI thread (signals across threads are queued)."""
-
-    finished = Signal(object)  # (ReportFilter, Gathered, Report, Tables)
-    failed = Signal(str)
 
 
 class TrendsWindow(QWidget):
@@ -117,9 +68,6 @@ class TrendsWindow(QWidget):
         self.report: Report | None = None
         self._running = False
         self._wanted: tuple[ReportFilter, bool] | None = None  # the next job: filters, read again
-        self._relay = _Relay()  # no parent: a worker may still hold it when this window is gone
-        self._relay.finished.connect(self._finished)
-        self._relay.failed.connect(self._failed)
         self._stale = QTimer(self)
         self._stale.setSingleShot(True)
         self._stale.setInterval(STALE_MS)
@@ -134,23 +82,9 @@ class TrendsWindow(QWidget):
         layout.setSpacing(10)
         layout.addLayout(self._filters_row())
         self._know(rows)
-        tiles = QHBoxLayout()
-        tiles.setSpacing(10)
-        top = console.policy.severities[0].key
-        self.tiles = {
-            key: Tile(caption, self)
-            for key, caption in (
-                ("incidents", "Incidents"),
-                ("resolve", "Time to resolve"),
-                ("top", f"Time in {top}"),
-                ("updates", "Updates on time"),
-                ("actions", "Action items done"),
-                ("noise", "Alerts marked noise"),
-            )
-        }
-        for tile in self.tiles.values():
-            tiles.addWidget(tile, 1)
-        layout.addLayout(tiles)
+        self.figures = KeyFigures(self, console.policy.severities[0].key)
+        self.tiles = self.figures.tiles
+        layout.addLayout(self.figures)
         self.tabs = QTabWidget(self)
         self.tabs.addTab(self._charts_page(), "Charts")
         self.times_model = FigureTable(TIMES_HEADERS, self)
@@ -403,26 +337,23 @@ class TrendsWindow(QWidget):
         filters, again = self._wanted
         self._wanted, self._running = None, True
         gathered = None if again else self.gathered
-        console, relay = self.console, self._relay
+        console = self.console
 
-        def work() -> None:  # on a worker thread: no widgets here, only the relay's signals
-            try:
-                found = gathered
-                if found is None:
-                    with analytics.reads_for_worker(console) as reads:
-                        found = analytics.collect(console, reads=reads)
-                report = analytics.summarise(console, found, filters)
-                relay.finished.emit((filters, found, report, tables_of(report)))
-            except KNOWN as error:
-                relay.failed.emit(f"{error} The figures shown are from the last time it worked.")
-            except Exception:
-                log.exception("working out the Trends figures failed")
-                relay.failed.emit(
-                    "Commander could not work out the figures: this is a bug, and the log has the "
-                    "details. Refresh (F5) to try again."
-                )
+        def work(_progress: object) -> tuple[ReportFilter, Gathered, Report, Tables]:  # no widgets here
+            found = gathered
+            if found is None:
+                with analytics.reads_for_worker(console) as reads:
+                    found = analytics.collect(console, reads=reads)
+            report = analytics.summarise(console, found, filters)
+            return filters, found, report, tables_of(report)
 
-        threading.Thread(target=work, name="commander-trends", daemon=True).start()
+        run_in_background(
+            work,
+            parent=self,
+            success=self._finished,
+            failure=lambda message: self._failed(f"{message} The figures shown are from the last time it worked."),
+            name="commander-trends",
+        )
 
     def _finished(self, result: tuple[ReportFilter, Gathered, Report, Tables]) -> None:
         filters, gathered, report, tables = result
@@ -459,11 +390,11 @@ class TrendsWindow(QWidget):
     def _show_first(self, monthly: MonthlyCounts) -> None:
         """What the incident list alone tells, while the rest is worked out."""
         self._show_counts(monthly)
-        self.tiles["incidents"].show_figure(f"{monthly.total:,}", "started in the range")
+        self.figures.show_first(monthly)
 
     def _show(self, r: Report, tables: Tables) -> None:
         self._show_counts(r.monthly)
-        self._show_tiles(r)
+        self.figures.show_report(r)
         self._show_charts(r)
         self.times_model.set_rows(tables.times)
         self.people_model.set_rows(tables.people)
@@ -473,51 +404,12 @@ class TrendsWindow(QWidget):
         last = (f.until - timedelta(days=1)) if f.until else r.now
         drills = "drills included" if f.include_drills else "drills left out"
         self.status.setText(
-            f"{_count(len(r.facts), 'incident')} started {f.since:%d %b %Y} to {last:%d %b %Y} ({zone_name(r.zone)}), "
-            f"{drills}. Times count from each incident's start; open incidents count up to now and have no time "
-            f"to resolve. Figures as of {r.now.astimezone(r.zone):%H:%M}."
+            f"{count_of(len(r.facts), 'incident')} started {f.since:%d %b %Y} to {last:%d %b %Y} "
+            f"({zone_name(r.zone)}), {drills}. Times count from each incident's start; open incidents count up "
+            f"to now and have no time to resolve. Figures as of {r.now.astimezone(r.zone):%H:%M}."
             if f.since
             else ""
         )
-
-    def _show_tiles(self, r: Report) -> None:
-        t = self.tiles
-        t["incidents"].show_figure(f"{len(r.facts):,}", f"{r.open:,} open · {r.reopened:,} reopened")
-        overall = r.times[0].stages["resolve"] if r.times else None
-        if overall is not None and overall.count:
-            t["resolve"].show_figure(
-                duration_text(overall.mean),
-                f"mean · median {duration_text(overall.median)} · {overall.count:,} resolved",
-            )
-        else:
-            t["resolve"].show_figure("—", "no incident resolved in this range")
-        top = r.severities[0] if r.severities else ""
-        t["top"].caption.setText(f"Time in {top}")
-        t["top"].show_figure(
-            hours_text(r.in_severity.get(top, timedelta(0))),
-            f"{_count(r.entered(top), 'incident')} {'was' if r.entered(top) == 1 else 'were'} {top}",
-        )
-        p = r.punctuality
-        t["updates"].show_figure(
-            percent_text(p.share),
-            f"{p.on_time:,} of {p.due:,} on time · {p.missed:,} never sent" if p.due else "no update fell due",
-            warn=bool(p.missed),
-        )
-        a = r.actions
-        if a is None:
-            t["actions"].show_figure("—", "no action items yet")
-        else:
-            t["actions"].show_figure(
-                percent_text(a.completion),
-                f"{a.done:,} of {a.done + a.open:,} · {a.overdue:,} overdue",
-                warn=bool(a.overdue),
-            )
-        n = r.noise
-        if n is None:
-            t["noise"].show_figure("0", "no alert marked noise yet")
-        else:
-            name, count = n.by_name[0]
-            t["noise"].show_figure(f"{n.total:,}", f"most often {name} ({count:,})")
 
     def _show_charts(self, r: Report) -> None:
         tones = self.tones
@@ -597,23 +489,18 @@ class TrendsWindow(QWidget):
         return path
 
 
-def open_trends(window: MainWindow) -> TrendsWindow:
-    """The main window's one Trends window, made on first use and shown again after, in its theme."""
-    found = window.findChild(TrendsWindow)
-    if found is None:
-        found = TrendsWindow(window.console, window, tones=window.tones)
-        window.bridge.events_appended.connect(found.events_appended)
-    else:
-        found.set_tones(window.tones)
-    found.show()
-    if QGuiApplication.platformName() != "offscreen":  # the headless platform warns that it cannot raise
-        found.raise_()
-    found.activateWindow()
+def open_trends(shell: Shell) -> TrendsWindow:
+    """The shell's one Trends window, made on first use and shown again after, in the shell's theme."""
+
+    def make() -> TrendsWindow:
+        made = TrendsWindow(shell.console, shell.window(), tones=shell.tones)
+        shell.bridge.events_appended.connect(made.events_appended)
+        return made
+
+    found, made = open_once(shell, TrendsWindow, make)
+    if not made:
+        found.set_tones(shell.tones)
     return found
-
-
-def _count(number: int, thing: str) -> str:
-    return f"{number:,} {thing}{'' if number == 1 else 's'}"
 
 
 def _month_label(month: str) -> str:
