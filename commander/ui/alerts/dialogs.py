@@ -1,24 +1,22 @@
 """The triage view's dialogs: declare from alerts (the proposal, editable), mark as noise, and silence
-for an incident (what will be created is shown in full; the network part runs on a worker thread)."""
+for an incident (what will be created is shown in full; the network part runs in the background)."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from functools import partial
 
-from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLineEdit, QPlainTextEdit, QSpinBox, QToolButton, QWidget
 
 from commander.app import alerts as triage
+from commander.app.alerts import Outcome
 from commander.app.console import Console
 from commander.domain.alerts.alerts import Alert
 from commander.domain.alerts.triage import SILENCE_MAX_MINUTES, SilencePlan
-from commander.domain.core.errors import DomainError
 from commander.domain.incident.decisions import Declaration
 from commander.domain.incident.state import IncidentState
-from commander.integrations.secrets import SecretStore
 from commander.ui.incident.declare import DeclareDialog
+from commander.ui.kit.background import run_in_background
 from commander.ui.kit.dialogs import CommandDialog, plain_label, read_when
 from commander.ui.kit.problems import KNOWN, attempt
 
@@ -96,25 +94,14 @@ class NoiseDialog(CommandDialog):
         return triage.mark_noise(self.console, self.chosen, self.reason.text(), incident_id)
 
 
-class _Relay(QObject):
-    done = Signal(object)  # list[Outcome], from the worker thread
-
-
 class SilenceDialog(CommandDialog):
     """Everything the silence will hold is on screen (source, matchers, how long, the comment with the
-    incident's reference) before the person presses Create; then it is created off the UI thread and
+    incident's reference) before the person presses Create; then it is created in the background and
     recorded on the incident's timeline."""
 
-    def __init__(
-        self,
-        console: Console,
-        incident_id: str,
-        chosen: list[Alert],
-        secrets: SecretStore,
-        parent: QWidget | None = None,
-    ) -> None:
+    def __init__(self, console: Console, incident_id: str, chosen: list[Alert], parent: QWidget | None = None) -> None:
         super().__init__("Silence alerts", "Create silence", parent)
-        self.console, self.incident_id, self.chosen, self.secrets = console, incident_id, chosen, secrets
+        self.console, self.incident_id, self.chosen = console, incident_id, chosen
         self.plans: list[SilencePlan] = []
         state = console.state(incident_id)
         self.set_intro(
@@ -150,8 +137,6 @@ class SilenceDialog(CommandDialog):
         self.form.addRow(plain_label("What will be created", self, name="Muted"))
         self.form.addRow(self.preview)
         self.setMinimumWidth(self.fontMetrics().horizontalAdvance("x") * 84)
-        self.relay = _Relay(self)
-        self.relay.done.connect(self._created)
         self.minutes.valueChanged.connect(self._plan)
         self.comment.textChanged.connect(self._plan)
         self._plan()
@@ -162,7 +147,7 @@ class SilenceDialog(CommandDialog):
             self.plans = triage.plan_silences(
                 self.console, self.incident_id, self.chosen, self.minutes.value(), self.comment.text()
             )
-        except DomainError as problem:
+        except KNOWN as problem:
             self.plans = []
             self.preview.setPlainText("")
             self.error.show_message(str(problem))
@@ -172,29 +157,30 @@ class SilenceDialog(CommandDialog):
         self.ok.setEnabled(bool(self.plans))
 
     def submit(self) -> None:
-        """Create on a worker thread (the network); the dialog stays until the outcome is recorded."""
+        """Create in the background (the network); the dialog stays until the outcome is recorded."""
         if not self.plans:
             return
-        known = triage.sources(self.console)
-        plans, secrets, relay = list(self.plans), self.secrets, self.relay
-
-        def work() -> None:  # on a worker thread: no widgets, no store
-            try:
-                relay.done.emit(triage.create_silences(known, plans, secrets))
-            except KNOWN as problem:
-                relay.done.emit(problem)
-
+        found, known = attempt(lambda: triage.sources(self.console), inline=self.error)
+        if not found or known is None:
+            return
+        plans, console = list(self.plans), self.console
         self.ok.setEnabled(False)
         self.ok.setText("Creating…")
-        threading.Thread(target=work, name="commander-silence", daemon=True).start()
+        run_in_background(
+            lambda _progress: triage.create_silences(known, plans, console.secrets),  # no widgets, no store
+            parent=self,
+            success=self._created,
+            failure=self._not_created,
+            name="commander-silence",
+        )
 
-    def _created(self, outcome: object) -> None:
+    def _not_created(self, message: str) -> None:
         self.ok.setText("Create silence")
-        if isinstance(outcome, Exception):
-            self.error.show_message(str(outcome))
-            self.ok.setEnabled(True)
-            return
-        assert isinstance(outcome, list)
+        self.error.show_message(message)
+        self.ok.setEnabled(True)
+
+    def _created(self, outcome: list[Outcome]) -> None:
+        self.ok.setText("Create silence")
         done, _ = attempt(lambda: triage.record_silences(self.console, self.incident_id, outcome), inline=self.error)
         if done:
             self.accept()

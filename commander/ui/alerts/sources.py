@@ -23,6 +23,7 @@ from commander.ui.connections.dialog import (
     settings_text,
 )
 from commander.ui.kit.dialogs import CommandDialog, plain_label
+from commander.ui.kit.shell import Shell
 
 KIND = "alertmanager"
 AUTH_LABELS = {"none": "None", "basic": "Basic (user and password)", "bearer": "Bearer token"}
@@ -122,7 +123,14 @@ ALERT_SOURCES = Catalogue(
 )
 
 
-def open_alert_sources(
+def open_alert_sources(shell: Shell, *_menus_before: object) -> ConnectionsDialog:
+    """Incident > Alert sources…. (`_menus_before`: the console shell/menus.py still passes; it goes once
+    the menus call the registered opener.)"""
+    return manage_alert_sources(shell.window(), shell.console)
+
+
+def manage_alert_sources(
     parent: QWidget, console: Console, then: Callable[[], object] | None = None
 ) -> ConnectionsDialog:
+    """The alert sources dialog over `parent`; `then` runs when it closes (the Alerts window reads again)."""
     return open_connections(parent, console, ALERT_SOURCES, then)

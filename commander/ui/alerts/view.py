@@ -1,16 +1,15 @@
 """Incident > Alerts… (Ctrl+Shift+A): what fires in every source, grouped, with triage actions.
 
 Each source shows its state (up, or down with the reason, and when it was last read); sources are read
-on a worker thread every 30 s and on F5, and grouped there too, so the UI thread only resets the model.
+in the background every 30 s and on F5, and grouped there too, so the UI thread only resets the model.
 The details pane is plain text: an alert's labels and annotations are another system's text and are
 never rendered as markup; links open in the browser only when they are http or https.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from functools import partial
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QHideEvent, QKeySequence, QShowEvent
@@ -28,18 +27,16 @@ from PySide6.QtWidgets import (
 )
 
 from commander.app import alerts as triage
-from commander.app.alerts import AlertsResult
+from commander.app.alerts import AlertsResult, Outcome
 from commander.app.console import Console
 from commander.domain.alerts.alerts import Alert, AlertGroup, group_alerts, known_time
 from commander.domain.core.when import format_duration
-from commander.integrations.secrets import SecretStore
 from commander.ui.alerts.model import AlertGroupsModel
-from commander.ui.alerts.sources import open_alert_sources
+from commander.ui.alerts.sources import manage_alert_sources
+from commander.ui.kit.background import run_in_background
 from commander.ui.kit.dialogs import plain_label
-from commander.ui.kit.problems import KNOWN, ErrorLabel, attempt
-
-if TYPE_CHECKING:
-    from commander.ui.shell.main_window import MainWindow
+from commander.ui.kit.problems import ErrorLabel, attempt
+from commander.ui.kit.shell import Shell, open_once
 
 REFRESH_MS = 30_000
 EXPAND_UP_TO = 200  # alerts: a first list this small opens every group
@@ -47,13 +44,6 @@ NO_SOURCES = (
     "No alert sources yet. Add an Alertmanager with Sources…, or ingest pushed alerts with "
     "`commander alerts ingest FILE`."
 )
-
-
-class _Relay(QObject):
-    """Carries a worker thread's result to the UI thread (signals across threads are queued)."""
-
-    fetched = Signal(object)  # (list[AlertsResult], list[AlertGroup]), or a known problem
-    expired = Signal(object)  # list[Outcome], or a known problem
 
 
 class TriageView(QDialog):
@@ -65,12 +55,15 @@ class TriageView(QDialog):
         console: Console,
         current_incident: Callable[[], str | None],
         parent: QWidget | None = None,
-        secrets: SecretStore | None = None,
+        *,
+        show_runbook: Callable[[str], object] | None = None,
     ) -> None:
+        """`show_runbook(id)` shows a library runbook (the shell's library window); without it, Open
+        runbook opens the alert's runbook_url."""
         super().__init__(parent)
         self.console = console
         self.current_incident = current_incident
-        self.secrets = secrets or SecretStore()
+        self.show_runbook = show_runbook
         self.results: list[AlertsResult] = []
         self._fetching = False
         self._again = False
@@ -79,6 +72,32 @@ class TriageView(QDialog):
         self.setWindowFlag(Qt.WindowType.WindowMaximizeButtonHint)
 
         self.model = AlertGroupsModel(console.policy, console.time_format, self)
+        em = self.fontMetrics().horizontalAdvance("x")
+        split = self._alerts_and_details(em)
+        top = self._sources_row()
+        actions = self._actions_row()
+        self.error = ErrorLabel(self)
+        self.report = plain_label("", self, name="Muted")
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(split, 1)
+        layout.addLayout(actions)
+        layout.addWidget(self.error)
+        layout.addWidget(self.report)
+
+        refresh = QAction("Refresh", self)
+        refresh.setShortcuts([QKeySequence(QKeySequence.StandardKey.Refresh), QKeySequence("Ctrl+R")])
+        refresh.triggered.connect(self.refresh)
+        self.addAction(refresh)
+        self.timer = QTimer(self)
+        self.timer.setInterval(REFRESH_MS)
+        self.timer.timeout.connect(self.refresh)
+        self.tree.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
+        self.resize(em * 170, self.fontMetrics().height() * 38)
+        self._show_sources()
+        self._selection_changed()
+
+    def _alerts_and_details(self, em: int) -> QSplitter:
         self.tree = QTreeView(self)
         self.tree.setModel(self.model)
         self.tree.setUniformRowHeights(True)  # row heights are not measured one by one: 5,000 rows stay cheap
@@ -86,14 +105,21 @@ class TriageView(QDialog):
         self.tree.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.tree.setAlternatingRowColors(True)
         self.tree.setAccessibleName("Firing alerts")
-        em = self.fontMetrics().horizontalAdvance("x")
         for column, width in enumerate((40, 11, 14, 40)):
             self.tree.setColumnWidth(column, em * width)
         self.details = QPlainTextEdit(self)
         self.details.setReadOnly(True)
         self.details.setAccessibleName("Alert details")
         self.details.setPlaceholderText("Select an alert or a group to see its labels and annotations.")
+        split = QSplitter(Qt.Orientation.Horizontal, self)
+        split.addWidget(self.tree)
+        split.addWidget(self.details)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        split.setChildrenCollapsible(False)
+        return split
 
+    def _sources_row(self) -> QHBoxLayout:
         self.sources_box = QVBoxLayout()
         self.sources_box.setSpacing(2)
         self.refresh_button = QPushButton("Refresh", self)
@@ -106,14 +132,9 @@ class TriageView(QDialog):
         top.addLayout(self.sources_box, 1)
         top.addWidget(self.sources_button, 0, Qt.AlignmentFlag.AlignTop)
         top.addWidget(self.refresh_button, 0, Qt.AlignmentFlag.AlignTop)
+        return top
 
-        split = QSplitter(Qt.Orientation.Horizontal, self)
-        split.addWidget(self.tree)
-        split.addWidget(self.details)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
-        split.setChildrenCollapsible(False)
-
+    def _actions_row(self) -> QHBoxLayout:
         self.declare_button = QPushButton("&Declare incident…", self)
         self.attach_button = QPushButton("A&ttach to incident", self)
         self.runbook_button = QPushButton("Open &runbook", self)
@@ -133,29 +154,7 @@ class TriageView(QDialog):
             button.clicked.connect(slot)
             actions.addWidget(button)
         actions.addStretch(1)
-
-        self.error = ErrorLabel(self)
-        self.report = plain_label("", self, name="Muted")
-        layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        layout.addWidget(split, 1)
-        layout.addLayout(actions)
-        layout.addWidget(self.error)
-        layout.addWidget(self.report)
-
-        refresh = QAction("Refresh", self)
-        refresh.setShortcuts([QKeySequence(QKeySequence.StandardKey.Refresh), QKeySequence("Ctrl+R")])
-        refresh.triggered.connect(self.refresh)
-        self.addAction(refresh)
-        self.relay = _Relay(self)
-        self.relay.fetched.connect(self._fetched)
-        self.timer = QTimer(self)
-        self.timer.setInterval(REFRESH_MS)
-        self.timer.timeout.connect(self.refresh)
-        self.tree.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
-        self.resize(em * 170, self.fontMetrics().height() * 38)
-        self._show_sources()
-        self._selection_changed()
+        return actions
 
     # -- reading the sources -----------------------------------------------------------------------
 
@@ -174,42 +173,44 @@ class TriageView(QDialog):
         super().hideEvent(event)
 
     def refresh(self) -> None:
-        """Read every source on a worker thread; a refresh asked for meanwhile runs when it is done."""
+        """Read every source in the background; a refresh asked for meanwhile runs when it is done."""
         if self._fetching:
             self._again = True
             return
         self._fetching = True
         self.refresh_button.setEnabled(False)
         self.refresh_button.setText("Refreshing…")
-        console, secrets, relay = self.console, self.secrets, self.relay
+        console = self.console
 
-        def work() -> None:  # on a worker thread: no widgets here, only the relay's signal
-            try:
-                with triage.collector_paused():
-                    results = triage.fetch_all(console, secrets)
-                    groups = group_alerts(triage.firing(results), triage.mapping_for(console), console.policy)
-            except KNOWN as problem:
-                relay.fetched.emit(problem)
-            else:
-                relay.fetched.emit((results, groups))
+        def work(_progress: object) -> tuple[list[AlertsResult], list[AlertGroup]]:  # no widgets here
+            with triage.collector_paused():
+                results = triage.fetch_all(console, console.secrets)
+                groups = group_alerts(triage.firing(results), triage.mapping_for(console), console.policy)
+            return results, groups
 
-        threading.Thread(target=work, name="commander-read-alerts", daemon=True).start()
+        task = run_in_background(
+            work,
+            parent=self,
+            success=self._fetched,
+            failure=lambda message: self.error.show_message(f"Could not read the alert sources: {message}"),
+            name="commander-read-alerts",
+        )
+        task.finished.connect(self._fetch_ended)
 
     def edit_sources(self) -> QDialog:
         """The alert sources dialog; the sources are read again when it closes."""
-        return open_alert_sources(self, self.console, then=self.refresh)
+        return manage_alert_sources(self, self.console, then=self.refresh)
 
-    def _fetched(self, outcome: object) -> None:
+    def _fetched(self, outcome: tuple[list[AlertsResult], list[AlertGroup]]) -> None:
+        self._fetching = False  # before the sources are shown: "Reading…" gives way to what was read
+        self.results, groups = outcome
+        self._show_groups(groups)
+        self._show_sources()
+
+    def _fetch_ended(self) -> None:
         self._fetching = False
         self.refresh_button.setEnabled(True)
         self.refresh_button.setText("Refresh")
-        if isinstance(outcome, Exception):
-            self.error.show_message(f"Could not read the alert sources: {outcome}")
-        else:
-            assert isinstance(outcome, tuple)
-            self.results, groups = outcome
-            self._show_groups(groups)
-            self._show_sources()
         self.refreshed.emit()
         if self._again:
             self._again = False
@@ -359,11 +360,12 @@ class TriageView(QDialog):
             self.report.setText(f"Attached {len(events)} alert{'s' if len(events) != 1 else ''} to {reference}.")
 
     def library_runbook(self, chosen: list[Alert]) -> str | None:
-        """The id of a library runbook written for the chosen alerts' one alert name, if there is one."""
+        """The id of a library runbook written for the chosen alerts' one alert name, if there is one (and a
+        library to show it in)."""
         from commander.app.runbooks import library as runbooks
 
         names = {alert.name for alert in chosen}
-        if len(names) != 1:
+        if len(names) != 1 or self.show_runbook is None:
             return None
         done, hits = attempt(lambda: runbooks.search(self.console, "", alerts=names, limit=3), inline=self.error)
         fitting = [hit for hit in (hits or []) if names & set(hit.runbook.alerts)] if done else []
@@ -376,11 +378,8 @@ class TriageView(QDialog):
         if not chosen:
             return
         found = self.library_runbook(chosen)
-        window = self.parent()
-        if found is not None and hasattr(window, "console") and hasattr(window, "incidents"):
-            from commander.ui.runbooks.library import open_runbook_library
-
-            open_runbook_library(window).select(found)  # type: ignore[arg-type]
+        if found is not None and self.show_runbook is not None:
+            self.show_runbook(found)
             return
         link = self._one_link(chosen, "runbook")
         if not link:
@@ -426,7 +425,7 @@ class TriageView(QDialog):
         incident, chosen = self.current_incident(), self.selected()
         if incident is None or not chosen:
             return None
-        dialog = SilenceDialog(self.console, incident, chosen, self.secrets, self)
+        dialog = SilenceDialog(self.console, incident, chosen, self)
         dialog.accepted.connect(self._silenced)
         dialog.open()
         return dialog
@@ -438,15 +437,12 @@ class TriageView(QDialog):
 
 class SilenceExpiry(QObject):
     """When an incident resolves: offer to expire its silences, so its alerts notify again if they come
-    back. Nothing leaves without a Yes; the expiry runs on a worker thread and lands on the timeline."""
+    back. Nothing leaves without a Yes; the expiry runs in the background and lands on the timeline."""
 
-    def __init__(self, console: Console, parent: QWidget, secrets: SecretStore | None = None) -> None:
+    def __init__(self, console: Console, parent: QWidget) -> None:
         super().__init__(parent)
         self.console = console
         self.window = parent
-        self.secrets = secrets or SecretStore()
-        self.relay = _Relay(self)
-        self.relay.expired.connect(self._expired)
 
     def offer(self, incident_id: str) -> QMessageBox | None:
         found = triage.open_silences(self.console, incident_id)
@@ -475,23 +471,21 @@ class SilenceExpiry(QObject):
         return box
 
     def expire(self, pairs: list[tuple[str, str]]) -> None:
-        known, secrets, relay = triage.sources(self.console), self.secrets, self.relay
-
-        def work() -> None:  # on a worker thread: no widgets, no store
-            try:
-                relay.expired.emit(triage.expire_silences(known, pairs, secrets))
-            except KNOWN as problem:
-                relay.expired.emit(problem)
-
-        threading.Thread(target=work, name="commander-expire-silences", daemon=True).start()
-
-    def _expired(self, outcome: object) -> None:
-        if isinstance(outcome, Exception):
-            from commander.ui.kit.problems import show_problem
-
-            show_problem(self.window, "Could not expire the silences", str(outcome))
+        found, known = attempt(
+            lambda: triage.sources(self.console), parent=self.window, title="Could not expire the silences"
+        )
+        if not found or known is None:
             return
-        assert isinstance(outcome, list)
+        console = self.console
+        run_in_background(
+            lambda _progress: triage.expire_silences(known, pairs, console.secrets),  # no widgets, no store
+            parent=self.window,
+            success=self._expired,
+            title="Could not expire the silences",
+            name="commander-expire-silences",
+        )
+
+    def _expired(self, outcome: list[Outcome]) -> None:
         attempt(
             lambda: triage.record_expired(self.console, outcome),
             parent=self.window,
@@ -499,20 +493,29 @@ class SilenceExpiry(QObject):
         )
 
 
-def open_triage(window: MainWindow) -> TriageView:
-    """The main window's one Alerts window, made on first use and shown again after; an incident declared
-    there opens in the main window."""
-    found = window.findChild(TriageView)
-    if found is None:
-        found = TriageView(window.console, lambda: window.current, window)
-        found.incident_declared.connect(window.select_incident)
-    found.show()
-    found.raise_()
-    found.activateWindow()
-    return found
+def open_triage(shell: Shell) -> TriageView:
+    """The shell's one Alerts window, made on first use and shown again after; an incident declared there
+    is shown in the shell, and a library runbook opens in the shell's runbook library."""
+
+    def make() -> TriageView:
+        made = TriageView(
+            shell.console, lambda: shell.current, shell.window(), show_runbook=partial(_show_library_runbook, shell)
+        )
+        made.incident_declared.connect(shell.select_incident)
+        return made
+
+    return open_once(shell, TriageView, make)[0]
 
 
-def offer_silence_expiry(window: MainWindow, incident_id: str) -> QMessageBox | None:
-    """Called when an incident is resolved in the window: offers to expire its silences, if it has any."""
-    expiry = window.findChild(SilenceExpiry) or SilenceExpiry(window.console, window)
+def _show_library_runbook(shell: Shell, runbook_id: str) -> None:
+    from commander.ui.runbooks.library import open_runbook_library
+
+    # The ignore goes once runbooks.library's opener takes a Shell, as registered (issue 13).
+    open_runbook_library(shell).select(runbook_id)  # type: ignore[arg-type]
+
+
+def offer_silence_expiry(shell: Shell, incident_id: str) -> QMessageBox | None:
+    """Called when an incident is resolved in the shell: offers to expire its silences, if it has any."""
+    window = shell.window()
+    expiry = window.findChild(SilenceExpiry) or SilenceExpiry(shell.console, window)
     return expiry.offer(incident_id)
