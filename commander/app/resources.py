@@ -1,10 +1,11 @@
-"""Finding the shipped resources (policy, icons, style sheets) in a checkout, a wheel or a bundle."""
+"""The shipped resources (policy, icon, style sheets, update and postmortem templates): package data of
+`commander` (commander/resources), found by importlib.resources in a checkout, a wheel or a bundle."""
 
 from __future__ import annotations
 
 import os
-import sys
 import tomllib
+from importlib.resources import files
 from pathlib import Path
 
 from commander.domain.core.errors import DomainError
@@ -12,22 +13,12 @@ from commander.domain.core.policy import Policy, policy_from_mapping
 
 
 def resources_dir() -> Path:
-    candidates = []
-    if os.environ.get("COMMANDER_RESOURCES"):
-        candidates.append(Path(os.environ["COMMANDER_RESOURCES"]))
-    bundle = getattr(sys, "_MEIPASS", None)  # PyInstaller
-    if bundle:
-        candidates.append(Path(bundle) / "resources")
-    candidates.append(Path(__file__).resolve().parents[2] / "resources")  # a checkout or editable install
-    candidates.append(Path(sys.prefix) / "share" / "commander" / "resources")  # a wheel's data files
-    for candidate in candidates:
-        if (candidate / "policy.toml").is_file():
-            return candidate
-    raise FileNotFoundError(
-        "Commander's resources folder is missing (looked in: "
-        + ", ".join(map(str, candidates))
-        + "). Reinstall Commander."
-    )
+    """The folder of shipped resources. Commander runs from files on disk (a checkout, an installed wheel,
+    a PyInstaller bundle), never from a zip, so the folder is a real path: Qt opens the icon by its name."""
+    folder = files("commander") / "resources"
+    if not isinstance(folder, Path) or not (folder / "policy.toml").is_file():
+        raise FileNotFoundError(f"Commander's resources folder is missing (looked in: {folder}). Reinstall Commander.")
+    return folder
 
 
 def load_policy(path: Path | None = None) -> Policy:
