@@ -24,7 +24,7 @@ from commander.domain.actions.trackers import KINDS as TRACKER_KINDS
 from commander.domain.core.errors import DomainError
 from commander.domain.timeline.entries import TimelineEntry
 from commander.integrations.secrets import SecretStore
-from commander.ui.actions.trackers import open_trackers
+from commander.ui.actions.trackers import manage_trackers
 from commander.ui.kit.dialogs import CommandDialog, plain_label
 from commander.ui.kit.widgets import SubmitTextEdit
 
@@ -198,7 +198,7 @@ class PushDialog(CommandDialog):
         self.form.addRow(self.summary)
         self.manage = self.buttons.addButton("Trac&kers…", QDialogButtonBox.ButtonRole.ActionRole)
         self.manage.setToolTip("Add or remove the team's trackers")
-        self.manage.clicked.connect(lambda: open_trackers(self, console, then=self.load_trackers))
+        self.manage.clicked.connect(lambda: manage_trackers(self, console, then=self.load_trackers))
         self.tracker.currentIndexChanged.connect(self._describe)
         self.load_trackers()
 

@@ -18,6 +18,7 @@ from commander.ui.connections.dialog import (
     family_listing,
     open_connections,
 )
+from commander.ui.kit.shell import Shell
 
 HINTS = {
     "name": "a name people recognise, e.g. ops-jira",
@@ -49,5 +50,12 @@ TRACKERS = Catalogue(
 )
 
 
-def open_trackers(parent: QWidget, console: Console, then: Callable[[], object] | None = None) -> ConnectionsDialog:
+def open_trackers(shell: Shell, *_menus_before: object) -> ConnectionsDialog:
+    """Incident > Trackers…. (`_menus_before`: the console shell/menus.py still passes; it goes once the
+    menus call the registered opener.)"""
+    return manage_trackers(shell.window(), shell.console)
+
+
+def manage_trackers(parent: QWidget, console: Console, then: Callable[[], object] | None = None) -> ConnectionsDialog:
+    """The trackers dialog over `parent`; `then` runs when it closes (the push dialog reads its list again)."""
     return open_connections(parent, console, TRACKERS, then)

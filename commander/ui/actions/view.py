@@ -2,20 +2,18 @@
 
 Filters (owner, team, incident, type, status) narrow the table; Add, Edit, Done and Won't do write
 events through the console; "Push to tracker…" names the tracker and shows the title before anything
-leaves, then creates the issue on a worker thread; "Refresh" asks the trackers for their status the
+leaves, then creates the issue in the background; "Refresh" asks the trackers for their status the
 same way. The window reloads from the console's "events appended", whoever wrote them.
 """
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections.abc import Callable
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QFont, QGuiApplication, QKeySequence, QPalette, QShowEvent
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtGui import QAction, QColor, QFont, QKeySequence, QPalette, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -33,17 +31,14 @@ from commander.app.console import Console
 from commander.domain.actions.items import KINDS as ACTION_KINDS
 from commander.domain.actions.items import TYPES, ActionFilter, ActionItem, ordered
 from commander.domain.core.events import Event
-from commander.integrations.secrets import SecretStore
 from commander.integrations.trackers.base import Created
 from commander.ui.actions.dialogs import ActionItemDialog, PushDialog, WontDoDialog
 from commander.ui.kit import richtext
+from commander.ui.kit.background import BUG, Progress, run_in_background
 from commander.ui.kit.dialogs import plain_label
-from commander.ui.kit.problems import KNOWN, ErrorLabel, attempt
+from commander.ui.kit.problems import ErrorLabel, attempt
+from commander.ui.kit.shell import Shell, open_once
 
-if TYPE_CHECKING:
-    from commander.ui.shell.main_window import MainWindow
-
-log = logging.getLogger(__name__)
 Index = QModelIndex | QPersistentModelIndex
 ANY = "__any__"
 RELOAD_KINDS = frozenset({*ACTION_KINDS, "incident.declared", "incident.edited"})
@@ -147,14 +142,6 @@ class ActionItemsModel(QAbstractTableModel):
         return "\n".join(lines)
 
 
-class _Relay(QObject):
-    """Carries a worker thread's result to the UI thread (signals across threads are queued)."""
-
-    pushed = Signal(object, object)  # the Push, then Created or the problem's message
-    refreshed = Signal(object)  # list[Checked]
-    waiting = Signal(str)  # "retrying in 5 s: … answered 429"
-
-
 class ActionItemsWindow(QWidget):
     """A window of its own (it outlives a switch of incident); one per main window, shown again on reopen."""
 
@@ -164,11 +151,9 @@ class ActionItemsWindow(QWidget):
         bridge_signal: Any,
         current_incident: Callable[[], str | None],
         parent: QWidget | None = None,
-        secrets: SecretStore | None = None,
     ) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.console = console
-        self.secrets = secrets or SecretStore()
         self.current_incident = current_incident
         self.setWindowTitle("Action items — Commander")
         self.setObjectName("ActionItems")
@@ -178,6 +163,28 @@ class ActionItemsWindow(QWidget):
         self.references: dict[str, str] = {}
 
         self.model = ActionItemsModel(self)
+        self._build_table()
+        filters = self._filters_row()
+        buttons = self._buttons_row()
+        self.error = ErrorLabel(self)
+        self.note = plain_label("", self, name="Muted")
+        layout = QVBoxLayout(self)
+        layout.addLayout(filters)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.error)
+        layout.addWidget(self.note)
+        layout.addLayout(buttons)
+        close = QAction("Close", self)
+        close.setShortcuts([QKeySequence(QKeySequence.StandardKey.Close), QKeySequence("Esc")])
+        close.triggered.connect(self.close)
+        self.addAction(close)
+
+        bridge_signal.connect(self._events_appended)
+        em = self.fontMetrics().horizontalAdvance("x")
+        self.resize(em * 170, self.fontMetrics().height() * 32)
+        self.reload()
+
+    def _build_table(self) -> None:
         self.table = QTableView(self)
         self.table.setModel(self.model)
         self.table.setAccessibleName("Action items")
@@ -195,6 +202,7 @@ class ActionItemsWindow(QWidget):
         self.table.doubleClicked.connect(lambda _index: self.edit_selected())
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._enable())
 
+    def _filters_row(self) -> QHBoxLayout:
         self.owner, self.team, self.incident, self.type, self.status = (QComboBox(self) for _ in range(5))
         for combo, name in (
             (self.owner, "Owner"),
@@ -228,7 +236,9 @@ class ActionItemsWindow(QWidget):
         self.count = QLabel("", self)
         self.count.setObjectName("Muted")
         filters.addWidget(self.count)
+        return filters
 
+    def _buttons_row(self) -> QHBoxLayout:
         self.add_button = self._button("Add…", "Ctrl+N", self.add_item)
         self.edit_button = self._button("Edit…", "F2", self.edit_selected)
         self.done_button = self._button("Done", "Ctrl+D", self.mark_done)
@@ -244,28 +254,7 @@ class ActionItemsWindow(QWidget):
         buttons.addWidget(self.push_button)
         buttons.addWidget(self.refresh_button)
         self.push_button.setObjectName("Primary")
-
-        self.error = ErrorLabel(self)
-        self.note = plain_label("", self, name="Muted")
-        layout = QVBoxLayout(self)
-        layout.addLayout(filters)
-        layout.addWidget(self.table, 1)
-        layout.addWidget(self.error)
-        layout.addWidget(self.note)
-        layout.addLayout(buttons)
-        close = QAction("Close", self)
-        close.setShortcuts([QKeySequence(QKeySequence.StandardKey.Close), QKeySequence("Esc")])
-        close.triggered.connect(self.close)
-        self.addAction(close)
-
-        self.relay = _Relay(self)
-        self.relay.pushed.connect(self._pushed)
-        self.relay.refreshed.connect(self._refreshed)
-        self.relay.waiting.connect(self.note.setText)
-        bridge_signal.connect(self._events_appended)
-        em = self.fontMetrics().horizontalAdvance("x")
-        self.resize(em * 170, self.fontMetrics().height() * 32)
-        self.reload()
+        return buttons
 
     def _button(self, text: str, shortcut: str, slot: Callable[[], object]) -> QPushButton:
         button = QPushButton(text, self)
@@ -402,69 +391,60 @@ class ActionItemsWindow(QWidget):
         dialog.open()
         return dialog
 
-    # -- trackers (network work on a worker thread) --------------------------------------------
+    # -- trackers (network work in the background) ---------------------------------------------
 
     def push_selected(self) -> PushDialog | None:
         item = self.selected()
         if item is None or not item.is_open or self._busy:
             return None
-        dialog = PushDialog(self.console, item, self.secrets, self.start_push, self)
+        dialog = PushDialog(self.console, item, self.console.secrets, self.start_push, self)
         dialog.open()
         return dialog
 
     def start_push(self, push: actions.Push) -> None:
         self._working(f"Creating an issue for {push.item.reference} in {push.tracker.name}…")
-        relay = self.relay
 
-        def work() -> None:  # on a worker thread: no widgets, no store; only the relay's signals
-            result: Created | str
-            try:
-                result = actions.send_push(push, on_wait=relay.waiting.emit)
-            except KNOWN as problem:
-                result = str(problem)
-            except Exception:  # a bug: logged with its traceback; the window must not stay busy
-                log.exception("pushing %s to %s failed", push.item.reference, push.tracker.name)
-                result = (
-                    f"Commander hit an unexpected problem (details in its log). Look in {push.tracker.name} "
-                    f"before pushing again."
-                )
-            relay.pushed.emit(push, result)
+        def work(progress: Progress) -> Created:  # no widgets, no store
+            # A tracker asking to wait ("retrying in 5 s: … answered 429") is said under the table.
+            return actions.send_push(push, on_wait=lambda detail: progress.report(0, 0, detail))
 
-        threading.Thread(target=work, name="commander-push", daemon=True).start()
+        task = run_in_background(
+            work,
+            parent=self,
+            success=lambda created: self._pushed(push, created),
+            failure=lambda message: self._not_pushed(push, message),
+            name="commander-push",
+        )
+        task.progressed.connect(lambda _done, _total, detail: self.note.setText(detail))
 
-    def _pushed(self, push: actions.Push, result: Created | str) -> None:
+    def _pushed(self, push: actions.Push, result: Created) -> None:
         self._idle()
-        if isinstance(result, str):
-            self.error.show_message(f"{push.item.reference} was not pushed: {result}")
-            return
         attempt(lambda: actions.finish_push(self.console, push, result), inline=self.error)
         self.note.setText(f"{push.item.reference} is now {result.key} in {push.tracker.name}: {result.url}")
+
+    def _not_pushed(self, push: actions.Push, message: str) -> None:
+        self._idle()
+        if message == BUG:  # it may have gone wrong after the tracker made the issue
+            message = f"{message} Look in {push.tracker.name} before pushing again."
+        self.error.show_message(f"{push.item.reference} was not pushed: {message}")
 
     def refresh_trackers(self) -> None:
         if self._busy:
             return
-        done, checks = attempt(lambda: actions.prepare_refresh(self.console, self.secrets), inline=self.error)
+        done, checks = attempt(lambda: actions.prepare_refresh(self.console, self.console.secrets), inline=self.error)
         if not done or checks is None:
             return
         if not checks:
             self.note.setText("No open item has been pushed to a tracker yet: nothing to refresh.")
             return
         self._working(f"Asking the trackers about {len(checks)} issue{'s' if len(checks) != 1 else ''}…")
-        relay = self.relay
-
-        def work() -> None:
-            try:
-                relay.refreshed.emit(actions.check_trackers(checks))
-            except Exception:  # a bug: logged with its traceback; the window must not stay busy
-                log.exception("refreshing the trackers failed")
-                relay.refreshed.emit(
-                    [
-                        actions.Checked(check, None, "Commander hit an unexpected problem (details in its log)")
-                        for check in checks
-                    ]
-                )
-
-        threading.Thread(target=work, name="commander-refresh", daemon=True).start()
+        run_in_background(
+            lambda _progress: actions.check_trackers(checks),  # no widgets, no store
+            parent=self,
+            success=self._refreshed,
+            failure=self._not_refreshed,
+            name="commander-refresh",
+        )
 
     def _refreshed(self, results: list[actions.Checked]) -> None:
         self._idle()
@@ -474,6 +454,11 @@ class ActionItemsWindow(QWidget):
         self.note.setText(f"Checked {len(results) - len(problems)} of {len(results)}; {finished} done there.")
         if problems:
             self.error.show_message("Not checked: " + " ".join(problems))
+
+    def _not_refreshed(self, message: str) -> None:
+        self._idle()
+        self.note.setText("")
+        self.error.show_message(f"Could not ask the trackers: {message}")
 
     def _working(self, text: str) -> None:
         self._busy = True
@@ -486,13 +471,10 @@ class ActionItemsWindow(QWidget):
         self._enable()
 
 
-def open_action_items(window: MainWindow) -> ActionItemsWindow:
-    """The main window's one action items window, made on first use and shown again after."""
-    found = window.findChild(ActionItemsWindow)
-    if found is None:
-        found = ActionItemsWindow(window.console, window.bridge.events_appended, lambda: window.current, window)
-    found.show()
-    if QGuiApplication.platformName() != "offscreen":  # the headless platform warns that it cannot raise
-        found.raise_()  # when it was open behind the main window
-    found.activateWindow()
-    return found
+def open_action_items(shell: Shell) -> ActionItemsWindow:
+    """The shell's one action items window, made on first use and shown again after."""
+    return open_once(
+        shell,
+        ActionItemsWindow,
+        lambda: ActionItemsWindow(shell.console, shell.bridge.events_appended, lambda: shell.current, shell.window()),
+    )[0]
