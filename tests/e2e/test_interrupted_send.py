@@ -7,7 +7,6 @@ import json
 import os
 import signal
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import pytest
 
 from tests.e2e.test_commander_process import SCRIPT
 from tests.helpers.fakes import Reply, Request, serve
+from tests.helpers.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,10 +72,7 @@ def test_a_killed_send_is_resumed_once_the_person_decides(tmp_path: Path, enviro
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 20
-        while not receiver.requests and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert receiver.requests, "the send never reached the receiver"
+        wait_until(lambda: receiver.requests, 20, message="the send never reached the receiver")
         sending.send_signal(signal.SIGKILL)
         sending.wait(10)
 
@@ -108,9 +105,7 @@ def test_not_sent_is_recorded_with_the_doubt(tmp_path: Path, environment: dict[s
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 20
-        while not receiver.requests and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_until(lambda: receiver.requests, 20, message="the send never reached the receiver")
         sending.send_signal(signal.SIGKILL)
         sending.wait(10)
         dropped = commander(environment, "--db", db, "update", "resume", "--not-sent")

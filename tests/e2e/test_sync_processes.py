@@ -7,13 +7,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from tests.e2e.test_commander_process import SCRIPT, commander, ok
+from tests.helpers.waiting import wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
@@ -65,9 +65,7 @@ def test_a_console_killed_mid_push_loses_nothing_and_sends_nothing_twice(tmp_pat
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and len(_events(pg_url)) == 0:
-        time.sleep(0.01)
+    wait_until(lambda: _events(pg_url), 60, 0.01, message="the sync never pushed its first batch")
     pushing.send_signal(signal.SIGKILL)  # mid-push: some batches are in, the outbox still holds others
     pushing.wait(timeout=30)
     partial = len(_events(pg_url))

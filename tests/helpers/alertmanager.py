@@ -15,7 +15,6 @@ import os
 import shutil
 import socket
 import subprocess
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,6 +23,8 @@ from typing import Any
 
 import httpx
 import pytest
+
+from tests.helpers.waiting import wait_until
 
 BINARY = "prometheus-alertmanager"
 CONFIG = """\
@@ -117,21 +118,19 @@ def _start(folder: Path) -> Iterator[RunningAlertmanager]:
         stderr=subprocess.STDOUT,
     )
     try:
-        deadline = time.monotonic() + READY_WITHIN
-        while True:
+
+        def ready() -> bool:
             if process.poll() is not None:
                 pytest.fail(
                     f"Alertmanager exited at start ({process.returncode}): "
                     f"{(folder / 'alertmanager.log').read_text()[-2000:]}"
                 )
             try:
-                if httpx.get(f"{url}/-/ready", timeout=1).status_code == 200:
-                    break
+                return httpx.get(f"{url}/-/ready", timeout=1).status_code == 200
             except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"Alertmanager was not ready within {READY_WITHIN:g} s.")
-            time.sleep(0.1)
+                return False
+
+        wait_until(ready, READY_WITHIN, 0.1, message=f"Alertmanager was not ready within {READY_WITHIN:g} s.")
         yield RunningAlertmanager(url)
     finally:
         process.terminate()

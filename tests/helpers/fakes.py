@@ -56,7 +56,7 @@ def serve(script: Script) -> Iterator[FakeService]:
             )
             requests.append(request)
             reply = script(request)
-            if reply.delay:
+            if reply.delay:  # a slow service on purpose: the sleep is what the script asks for
                 time.sleep(reply.delay)
             if reply.drop:
                 self.close_connection = True

@@ -18,7 +18,6 @@ import hmac
 import json
 import os
 import subprocess
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ import httpx
 import pytest
 
 from tests.helpers.alertmanager import free_port
+from tests.helpers.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV = Path(os.environ.get("COMMANDER_SYNAPSE_VENV", ROOT / ".synapse-venv"))
@@ -213,20 +213,18 @@ def start(folder: Path) -> Iterator[RunningSynapse]:
         env={**os.environ, "PYTHONPATH": ""},
     )
     try:
-        deadline = time.monotonic() + READY_WITHIN
-        while True:
+
+        def ready() -> bool:
             if process.poll() is not None:
                 pytest.fail(
                     f"Synapse exited at start ({process.returncode}): {(folder / 'stdout.log').read_text()[-3000:]}"
                 )
             try:
-                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                    break
+                return httpx.get(f"{url}/health", timeout=1).status_code == 200
             except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"Synapse was not ready within {READY_WITHIN:g} s.")
-            time.sleep(0.1)
+                return False
+
+        wait_until(ready, READY_WITHIN, 0.1, message=f"Synapse was not ready within {READY_WITHIN:g} s.")
         yield RunningSynapse(url, folder)
     finally:
         process.terminate()

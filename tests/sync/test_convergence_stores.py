@@ -73,7 +73,7 @@ def test_three_consoles_converge_through_a_shared_store(tmp_path_factory, data: 
         remote, _ = remotes.set_remote(console, shared, secrets)
         pairs.append((console, remotes.replicator(console, remote, secrets)))
     try:
-        incident = pairs[0][0].declare(Declaration(title="Checkout 502s", severity="SEV2")).id
+        incident = app_incident.declare(pairs[0][0], Declaration(title="Checkout 502s", severity="SEV2")).id
         pairs[0][1].run_once()
         online = [True, True, True]
         for _ in range(data.draw(st.integers(5, 25), label="steps")):

@@ -29,6 +29,7 @@ from commander.store.errors import StoreBusy
 from commander.store.quarantine import Quarantine
 from commander.sync.replicator import Replicator
 from commander.sync.shared import SharedStore
+from tests.helpers.waiting import wait_until
 
 pytestmark = pytest.mark.postgres
 
@@ -388,15 +389,16 @@ def test_a_responder_holding_the_write_lock_makes_the_store_busy_not_stuck(team:
         statuses: list[str] = []
         alex[1].on_status = lambda status: statuses.append(status.state)
         alex[1].start()
-        deadline = time.monotonic() + 20
-        while "busy" not in statuses and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert "busy" in statuses
+        wait_until(lambda: "busy" in statuses, 20, 0.1, message="the replicator never reported the store busy")
         hold.rollback()
-        while alex[1].waiting() and time.monotonic() < deadline:
+
+        def all_sent() -> bool:
+            if alex[1].waiting() == 0:
+                return True
             alex[1].nudge()
-            time.sleep(0.2)
-        assert alex[1].waiting() == 0  # once the lock is free, everything goes
+            return False
+
+        wait_until(all_sent, 20, 0.2, message="the outbox kept its events after the lock was freed")
     finally:
         hold.close()
 

@@ -18,6 +18,7 @@ from commander.store.records import row_to_event
 from commander.sync.replicator import Replicator
 from commander.sync.shared import SharedStore
 from tests.helpers.replica import canonical, timeline_dump
+from tests.helpers.waiting import wait_until
 
 Make = Callable[..., tuple[Console, Replicator]]
 
@@ -28,6 +29,27 @@ def settle(*pairs: tuple[Console, Replicator]) -> None:
         for console, replicator in pairs:
             replicator.run_once()
             console.catch_up()
+
+
+def wait_for_listener(pg_url: str) -> None:
+    """Until a replicator's LISTEN connection is up in the database: it issues LISTEN as its idle wait begins."""
+    admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
+
+    def listening() -> bool:
+        with admin.connect() as conn:
+            return bool(
+                conn.execute(
+                    sa.text(
+                        "SELECT count(*) FROM pg_stat_activity "
+                        "WHERE query LIKE 'LISTEN%' AND datname = current_database()"
+                    )
+                ).scalar_one()
+            )
+
+    try:
+        wait_until(listening, 10, message="the replicator never began to LISTEN")
+    finally:
+        admin.dispose()
 
 
 def test_a_note_on_one_console_reaches_the_others(console_on: Make, shared_url: str) -> None:
@@ -120,7 +142,7 @@ def test_listen_notify_wakes_the_other_console(console_on: Make, pg_url: str) ->
     sam[1].on_pulled = lambda count: heard.set()
     sam[1].poll_seconds = 30  # a poll would be far too late: only NOTIFY can wake it in time
     sam[1].start()
-    time.sleep(0.5)  # let it reach its idle wait (LISTEN) before anything is pushed
+    wait_for_listener(pg_url)  # its idle wait has begun: only a NOTIFY can wake it now
     incident = app_incident.declare(alex[0], Declaration(title="Checkout 502s", severity="SEV1"))
     pushed_at = time.monotonic()
     alex[1].run_once()
@@ -205,17 +227,8 @@ def test_the_replicator_rides_out_a_database_restart(console_on: Make, pg_url: s
     sam[1].on_pulled = lambda count: arrived.set()
     sam[1].poll_seconds = 0.5
     sam[1].start()
+    wait_for_listener(pg_url)  # then cut everything
     admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:  # wait until its LISTEN connection is up, then cut everything
-        with admin.connect() as conn:
-            if conn.execute(
-                sa.text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'LISTEN%' AND datname = current_database()"
-                )
-            ).scalar_one():
-                break
-        time.sleep(0.05)
     with admin.connect() as conn:
         cut = conn.execute(
             sa.text(
@@ -226,12 +239,15 @@ def test_the_replicator_rides_out_a_database_restart(console_on: Make, pg_url: s
         assert cut.scalar_one() >= 1
     admin.dispose()
     timeline.add_note(alex[0], incident.id, "written after the restart")
-    for _ in range(3):  # the writer's own pooled connections were cut too: its next round reconnects
+
+    def pushed() -> bool:
         try:
             alex[1].run_once()
-            break
-        except StoreUnreachable:
-            time.sleep(0.5)
+        except StoreUnreachable:  # the writer's own pooled connections were cut too: its next round reconnects
+            return False
+        return True
+
+    wait_until(pushed, 5, 0.5, message="the writer did not reconnect after its connections were cut")
     assert arrived.wait(15), "the listening console did not recover from the cut connections"
     sam[1].stop()
     sam[0].catch_up()

@@ -68,7 +68,7 @@ def test_a_database_restart_mid_stream_loses_nothing(console_on: Make, pg_url: s
             written += [e.id for e in timeline.add_note(alex[0], incident.id, f"note {number}")]
             if number == 20:
                 subprocess.run([*cluster, "restart"], check=True, timeout=120)  # mid-stream
-            time.sleep(0.02)
+            time.sleep(0.02)  # paced on purpose: the stream must still be flowing when the server restarts
         assert received.wait(90), f"only {len(seen)} of 60 notes arrived after the restart"
         assert seen == set(written)
         engine = sa.create_engine(pg_url)
