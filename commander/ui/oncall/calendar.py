@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 from commander.domain.core.zones import instant
 from commander.domain.oncall.schedules import Schedule, Shift, people, whole_shifts
 from commander.ui.kit import richtext
+from commander.ui.kit.paint import elide
 
 # Okabe-Ito first (safe for colour blindness), then a few more distinct hues for larger rotations.
 PERSON_COLOURS = (
@@ -232,7 +233,7 @@ class ShiftCalendar(QWidget):
         painter.drawText(
             inner,
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
-            self.fontMetrics().elidedText(label, Qt.TextElideMode.ElideRight, int(inner.width())),
+            elide(self.fontMetrics(), label, inner.width()),
         )
         painter.setFont(self.font())
         start, end = shift.start.astimezone(zone), shift.end.astimezone(zone)
@@ -252,7 +253,7 @@ class ShiftCalendar(QWidget):
             painter.drawText(
                 inner.adjusted(0, line * row, 0, 0),
                 top_left,
-                self.fontMetrics().elidedText(detail, Qt.TextElideMode.ElideRight, int(inner.width())),
+                elide(self.fontMetrics(), detail, inner.width()),
             )
 
     def _nobody(self, painter: QPainter, area: QRectF, start: datetime, end: datetime, zone: ZoneInfo) -> None:
@@ -332,7 +333,7 @@ class ShiftCalendar(QWidget):
         painter.drawText(
             area.adjusted(6, 0, -2, 0),
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            self.fontMetrics().elidedText(clock + name, Qt.TextElideMode.ElideRight, int(area.width() - 8)),
+            elide(self.fontMetrics(), clock + name, area.width() - 8),
         )
         if shift is not None and self.schedule is not None:
             zone = self.schedule.zone

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QHideEvent, QKeySequence, QShortcut, QShowEvent
@@ -43,10 +42,8 @@ from commander.ui.kit import richtext
 from commander.ui.kit.bridge import ConsoleBridge
 from commander.ui.kit.dialogs import WHEN_HINT, CommandDialog, plain_label, read_when
 from commander.ui.kit.problems import KNOWN, ErrorLabel, attempt
+from commander.ui.kit.shell import Shell, open_once
 from commander.ui.oncall.calendar import MONTH, WEEK, ShiftCalendar, person_colours
-
-if TYPE_CHECKING:
-    from commander.ui.shell.main_window import MainWindow
 
 REFRESH_MS = 60_000  # "on call now" moves in minutes at most
 _EMPTY = (
@@ -434,12 +431,6 @@ def _fit_columns(tree: QTreeWidget) -> None:
         header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
 
 
-def open_oncall(window: MainWindow) -> OnCallView:
-    """The main window's one On-call window, made on first use and shown again after."""
-    found = window.findChild(OnCallView)
-    if found is None:
-        found = OnCallView(window.console, window.bridge, window)
-    found.show()
-    found.raise_()
-    found.activateWindow()
-    return found
+def open_oncall(shell: Shell) -> OnCallView:
+    """The shell's one On-call window, made on first use and shown again after."""
+    return open_once(shell, OnCallView, lambda: OnCallView(shell.console, shell.bridge, shell.window()))[0]
