@@ -373,33 +373,3 @@ class ActionFilter:
 def ordered(items: Iterable[ActionItem], today: date) -> list[ActionItem]:
     """Overdue first (the longest overdue at the top), then open by due day and priority, then the rest."""
     return sorted(items, key=lambda i: (not i.overdue(today), not i.is_open, i.due, i.priority, i.title.casefold()))
-
-
-# -- on the timeline -------------------------------------------------------------------------------
-
-
-def describe(event: Event, titles: Mapping[str, str]) -> str:
-    """An action event as a timeline line; `titles` are the incident's items' titles, after this event."""
-    p: Any = event.payload
-    if event.kind == "action.created":
-        owner = p["owner"] or "no owner yet"
-        return f"Action item: {p['title']} ({owner}, due {p['due']}, {p['priority']}, {p['type']})"
-    title = titles.get(p["action"]) or f"action item {action_reference(p['action'])}"
-    if event.kind == "action.pushed":
-        return f"Action item pushed to {p['tracker']} as {p['key']}: {title}"
-    if event.kind == "action.refreshed":
-        return f"Action item is {p['external_status'] or 'unknown'} in {p['tracker']}: {title}"
-    changes: dict[str, Any] = dict(p["changes"])
-    status = changes.pop("status", None)
-    reason = changes.pop("reason", "")
-    if status == "done":
-        return f"Action item done: {title}"
-    if status == "wont_do":
-        return f"Action item will not be done: {title} ({reason})"
-    if status == "open":
-        return f"Action item reopened: {title}"
-    parts = [f"{name} → {value or 'none'}" for name, value in changes.items() if name not in ("title", "finding")]
-    if "finding" in changes:
-        parts.append("finding updated")
-    lead = "Action item renamed" if "title" in changes else "Action item changed"
-    return f"{lead}: {title}" + (f" ({'; '.join(parts)})" if parts else "")

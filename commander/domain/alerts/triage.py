@@ -21,7 +21,7 @@ from commander.domain.core.errors import DomainError
 from commander.domain.core.events import Event, EventDraft, incident_stream, well_formed
 from commander.domain.core.policy import Policy
 from commander.domain.core.text import clean_line
-from commander.domain.core.when import from_iso, iso
+from commander.domain.core.when import iso
 from commander.domain.incident.state import IncidentState, SilenceRecord
 
 STREAM = "settings:alerts"
@@ -302,32 +302,3 @@ def attached_alerts(state: IncidentState) -> list[Alert]:
 def open_silences(state: IncidentState, now: datetime) -> list[SilenceRecord]:
     """This incident's silences not expired yet (neither by Commander nor by their end time)."""
     return [s for s in state.silences.values() if not s.expired and s.ends_at > now]
-
-
-# -- on the timeline ---------------------------------------------------------------------------------
-
-TIMELINE_KINDS = ("alert.attached", "alert.noise", "silence.created", "silence.expired")
-_NOTABLE = ("service", "job", "instance", "severity")  # labels worth a glance on the timeline
-
-
-def describe(event: Event, state: IncidentState, time_format: Callable[[datetime], str]) -> str:
-    """Timeline wording; run after the fold applied the event, so an expiry finds its silence's matchers."""
-    p = event.payload
-    if event.kind == "alert.attached":
-        shown = ", ".join(f"{k}={p['labels'][k]}" for k in _NOTABLE if p["labels"].get(k))
-        summary = p["annotations"].get("summary") or p["annotations"].get("description") or ""
-        return (
-            f"Alert attached from {p['source']}: {p['name']}"
-            + (f" ({shown})" if shown else "")
-            + (f": {summary}" if summary else "")
-        )
-    if event.kind == "alert.noise":
-        return f"Alert marked as noise: {p['name']} from {p['source']}: {p['reason']}"
-    if event.kind == "silence.created":
-        return (
-            f"Silence created in {p['source']} until {time_format(from_iso(p['ends_at']))}: "
-            f"{', '.join(p['matchers'])}" + (f" ({p['comment']})" if p["comment"] else "")
-        )
-    silence = state.silences.get(p["silence_id"])
-    what = ", ".join(silence.matchers) if silence else f"silence {p['silence_id'][:8]}"
-    return f"Silence expired in {p['source']}: {what}"

@@ -1,32 +1,68 @@
-"""Checklists on an incident: a runbook's steps (or a role's duties) copied onto the incident and ticked.
+"""Checklists on an incident: the decisions that attach one, tick its steps, assign them, record findings and
+detach it, each checked against the incident's state before its event is written.
 
-A checklist is made by a `checklist.attached` event, whose id is the checklist's id and which carries a
-flattened copy of the steps, so the checklist reads the same whatever later happens to the runbook in the
-library. Each step's state, assignee and findings come from later events: state and assignee are
-last-writer-wins by log order, so two consoles ticking the same step converge; findings are a set keyed by
-the event that added them. As in the incident fold, the fold never refuses an event; the rules are checked
-when a change is decided (the functions at the end of this module).
+The state the fold builds, and the names other modules know it by, are in commander/domain/checklists/state.py;
+the kinds, their schemas and their timeline words in commander/domain/checklists/kinds.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Sequence
+from typing import Any, Protocol
 
-from commander.domain.core.clock import from_ms, to_ms
+from commander.domain.checklists.kinds import KINDS
+from commander.domain.checklists.state import (
+    STEP_STATES,
+    Checklist,
+    ChecklistStep,
+    Finding,
+    apply,
+    attached,
+    dump,
+    number_of,
+    one_line,
+    plain_words,
+    restore,
+    step_name,
+)
 from commander.domain.core.errors import DomainError
-from commander.domain.core.events import Event, EventDraft, incident_stream
+from commander.domain.core.events import EventDraft, incident_stream
 from commander.domain.core.policy import Policy
 from commander.domain.core.text import NAME_MAX, SUMMARY_MAX, clean_line, clean_multiline
-from commander.domain.runbooks.inline_markdown import plain
+from commander.domain.incident.state import IncidentState
 
-if TYPE_CHECKING:  # the incident fold imports this module: the state is only a type here
-    from commander.domain.incident.state import IncidentState
+__all__ = [
+    "COMMAND_MAX",
+    "KINDS",
+    "MOST_STEPS",
+    "REASON_MAX",
+    "STEP_KINDS",
+    "STEP_STATES",
+    "STEP_TEXT_MAX",
+    "Checklist",
+    "ChecklistStep",
+    "Finding",
+    "RunbookSection",
+    "RunbookStep",
+    "RunbookVersion",
+    "add_finding",
+    "apply",
+    "assign_step",
+    "attach_role",
+    "attach_runbook",
+    "attached",
+    "detach",
+    "dump",
+    "find_checklist",
+    "find_step",
+    "number_of",
+    "restore",
+    "runbook_steps",
+    "set_step",
+    "step_name",
+    "suggest_change",
+]
 
-KINDS = ("checklist.attached", "checklist.step", "checklist.assigned", "checklist.finding", "checklist.detached")
-STEP_STATES = ("open", "done", "skipped")
 STEP_KINDS = ("diagnose", "mitigate", "escalate", "verify", "communicate")
 MOST_STEPS = 1_000  # a "runbook" longer than this is a document to read, not a checklist to tick
 STEP_TEXT_MAX = 2_000
@@ -34,305 +70,7 @@ COMMAND_MAX = 10_000
 REASON_MAX = 300
 
 
-# -- the state ---------------------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class Finding:
-    id: str  # the event that added it
-    text: str
-    by: str
-    at: datetime
-
-
-@dataclass(slots=True)
-class ChecklistStep:
-    id: str
-    text: str
-    kind: str = ""
-    command: str | None = None
-    link: str | None = None
-    depth: int = 0
-    section: str = ""
-    state: str = "open"
-    by: str | None = None  # who last ticked, unticked or skipped it
-    at: datetime | None = None
-    reason: str = ""  # why it was skipped
-    assigned: str = ""  # a role or a person; "" for nobody
-    findings: list[Finding] = field(default_factory=list)
-    # The language of a query (promql, sql…) when the step's command is one: pasted into that tool, never
-    # run in a shell. "" for a shell command.
-    query: str = ""
-
-    @property
-    def finished(self) -> bool:
-        """Done or skipped: it counts towards the checklist's progress."""
-        return self.state != "open"
-
-
-@dataclass(slots=True)
-class Checklist:
-    id: str  # the id of the event that attached it
-    title: str
-    runbook: str  # the runbook's id; "" for a role's duty checklist
-    version_id: str
-    version: int
-    role: str  # the role's key for a duty checklist, else ""
-    steps: dict[str, ChecklistStep]  # in the runbook's order
-    attached_by: str
-    attached_at: datetime
-    detached_by: str | None = None
-    detached_at: datetime | None = None
-    detach_reason: str = ""
-
-    @property
-    def attached(self) -> bool:
-        return self.detached_by is None
-
-    @property
-    def progress(self) -> tuple[int, int]:
-        """(steps done or skipped, all steps)."""
-        return sum(1 for step in self.steps.values() if step.finished), len(self.steps)
-
-    @property
-    def source(self) -> str:
-        """What it was made from, in words: 'runbook v3', 'role duties'."""
-        if self.role:
-            return "role duties"
-        return f"runbook v{self.version}" if self.runbook else "checklist"
-
-
-def attached(checklists: Mapping[str, Checklist]) -> list[Checklist]:
-    return [checklist for checklist in checklists.values() if checklist.attached]
-
-
-# -- the fold ----------------------------------------------------------------------------------------
-
-
-def apply(checklists: dict[str, Checklist], event: Event) -> None:
-    """Fold one checklist event into the incident's checklists (the incident fold calls this)."""
-    p = event.payload
-    if event.kind == "checklist.attached":
-        checklists[event.id] = Checklist(
-            event.id,
-            p["title"],
-            p["runbook"],
-            p["version_id"],
-            p["version"],
-            p["role"],
-            dict(_steps(p["steps"])),
-            event.actor.name,
-            event.occurred_at,
-        )
-        return
-    checklist = checklists.get(p["checklist"])
-    if checklist is None:
-        return  # about a checklist this log does not hold: nothing to change
-    if event.kind == "checklist.detached":
-        checklist.detached_by, checklist.detached_at = event.actor.name, event.occurred_at
-        checklist.detach_reason = p["reason"]
-        return
-    step = checklist.steps.get(p["step"])
-    if step is None:
-        return
-    if event.kind == "checklist.step":
-        if p["state"] in STEP_STATES:
-            step.state, step.by, step.at = p["state"], event.actor.name, event.occurred_at
-            step.reason = p["reason"] if p["state"] == "skipped" else ""
-    elif event.kind == "checklist.assigned":
-        step.assigned = p["to"]
-    elif event.kind == "checklist.finding":
-        step.findings.append(Finding(event.id, p["text"], event.actor.name, event.occurred_at))
-
-
-def _steps(raw: Sequence[Any]) -> Iterator[tuple[str, ChecklistStep]]:
-    """Steps as the payload carries them; a field a newer console added or left out is tolerated."""
-    for position, item in enumerate(raw):
-        if not isinstance(item, Mapping):
-            continue
-        step_id = _text(item.get("id")) or f"#{position + 1}"
-        yield (
-            step_id,
-            ChecklistStep(
-                step_id,
-                _text(item.get("text")),
-                _text(item.get("kind")),
-                _text(item.get("command")) or None,
-                _text(item.get("link")) or None,
-                item["depth"] if isinstance(item.get("depth"), int) else 0,
-                _text(item.get("section")),
-                query=_text(item.get("query")),
-            ),
-        )
-
-
-def _text(value: object) -> str:
-    return value if isinstance(value, str) else ""
-
-
-# -- the timeline's words ----------------------------------------------------------------------------
-
-
-def describe(checklists: Mapping[str, Checklist], event: Event) -> str:
-    """The timeline entry for a checklist event, read after the fold applied it."""
-    p = event.payload
-    if event.kind == "checklist.attached":
-        count = len(p["steps"])
-        steps = f"{count} step{'s' if count != 1 else ''}"
-        if p["role"]:
-            return f"Attached the duty checklist “{p['title']}” ({steps})"
-        if p["runbook"]:
-            return f"Attached runbook “{plain(p['title'])}” (version {p['version']}, {steps})"
-        return f"Attached checklist “{p['title']}” ({steps})"
-    checklist = checklists.get(p["checklist"])
-    title = plain(checklist.title) if checklist else f"checklist {p['checklist'][:8]}"
-    if event.kind == "checklist.detached":
-        return f"Detached “{title}”" + (f": {p['reason']}" if p["reason"] else "")
-    step = checklist.steps.get(p["step"]) if checklist else None
-    named = step_name(step) if step else f"step {p['step']}"
-    if event.kind == "checklist.step":
-        if p["state"] == "done":
-            return f"Checked: {named} — {title}"
-        if p["state"] == "skipped":
-            return f"Skipped: {named} — {title}, because {p['reason']}"
-        return f"Unchecked: {named} — {title}"
-    if event.kind == "checklist.assigned":
-        short = _words(step.text if step else named, 60)
-        if not p["to"]:
-            return f"Unassigned “{short}” — {title}"
-        return f"Assigned “{short}” to {p['to']} — {title}"
-    if event.kind == "checklist.finding":
-        return f"Finding on “{_words(step.text if step else named, 60)}”: {p['text']}"
-    return event.kind
-
-
-def step_name(step: ChecklistStep) -> str:
-    """'Drain the node (Mitigation)': the step's words with the section it sits in."""
-    return _words(step.text, 100) + (f" ({plain(step.section)})" if step.section else "")
-
-
-def _words(text: str, limit: int) -> str:
-    """A step named in a sentence: its runbook Markdown as plain words (`**Drain**` reads Drain)."""
-    return _clip(plain(text), limit)
-
-
-def _clip(text: str, limit: int) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"
-
-
-# -- snapshots ---------------------------------------------------------------------------------------
-
-
-def dump(checklists: Mapping[str, Checklist]) -> list[list[Any]]:
-    """JSON-ready form for the incident snapshot (commander.domain.incident.snapshot)."""
-    return [
-        [
-            c.id,
-            c.title,
-            c.runbook,
-            c.version_id,
-            c.version,
-            c.role,
-            c.attached_by,
-            to_ms(c.attached_at),
-            c.detached_by,
-            _ms(c.detached_at),
-            c.detach_reason,
-            [
-                [
-                    s.id,
-                    s.text,
-                    s.kind,
-                    s.command,
-                    s.link,
-                    s.depth,
-                    s.section,
-                    s.state,
-                    s.by,
-                    _ms(s.at),
-                    s.reason,
-                    s.assigned,
-                    [[f.id, f.text, f.by, to_ms(f.at)] for f in s.findings],
-                    s.query,
-                ]
-                for s in c.steps.values()
-            ],
-        ]
-        for c in checklists.values()
-    ]
-
-
-def restore(saved: Sequence[Sequence[Any]]) -> dict[str, Checklist]:
-    checklists = {}
-    for (
-        checklist_id,
-        title,
-        runbook,
-        version_id,
-        version,
-        role,
-        attached_by,
-        attached_at,
-        detached_by,
-        detached_at,
-        reason,
-        steps,
-    ) in saved:
-        checklists[checklist_id] = Checklist(
-            checklist_id,
-            title,
-            runbook,
-            version_id,
-            version,
-            role,
-            dict(_restore_steps(steps)),
-            attached_by,
-            from_ms(attached_at),
-            detached_by,
-            _dt(detached_at),
-            reason,
-        )
-    return checklists
-
-
-def _restore_steps(saved: Sequence[Sequence[Any]]) -> Iterator[tuple[str, ChecklistStep]]:
-    for step_id, text, kind, command, link, depth, section, state, by, at, reason, assigned, findings, query in saved:
-        yield (
-            step_id,
-            ChecklistStep(
-                step_id,
-                text,
-                kind,
-                command,
-                link,
-                depth,
-                section,
-                state,
-                by,
-                _dt(at),
-                reason,
-                assigned,
-                [Finding(f[0], f[1], f[2], from_ms(f[3])) for f in findings],
-                query,
-            ),
-        )
-
-
-def _ms(moment: datetime | None) -> int | None:
-    return None if moment is None else to_ms(moment)
-
-
-def _dt(ms: int | None) -> datetime | None:
-    return None if ms is None else from_ms(ms)
-
-
 # -- finding a checklist or a step from what a person typed -----------------------------------------
-
-
-def number_of(checklists: Mapping[str, Checklist], checklist_id: str) -> int:
-    """A checklist's number on its incident (1 for the first attached), stable once attached."""
-    return list(checklists).index(checklist_id) + 1
 
 
 def find_checklist(state: IncidentState, wanted: str) -> Checklist:
@@ -526,7 +264,7 @@ def _attached(
         if not step["id"] or step["id"] in seen:  # ids must tell steps apart: ticks name them
             step["id"] = f"{step['id'] or 'step'}#{position}"
         seen.add(step["id"])
-        step["text"] = _clip(step["text"], STEP_TEXT_MAX) if step["text"].strip() else "(no text)"
+        step["text"] = one_line(step["text"], STEP_TEXT_MAX) if step["text"].strip() else "(no text)"
         if step["command"] and len(step["command"]) > COMMAND_MAX:
             step["command"] = step["command"][:COMMAND_MAX]
     payload = {
@@ -553,7 +291,7 @@ def set_step(
     if step.state == wanted and (wanted != "skipped" or why == step.reason):
         said = {"done": "checked", "open": "open", "skipped": "skipped"}[wanted]
         by = f" by {step.by}" if step.by and wanted != "open" else ""
-        raise DomainError(f"“{_words(step.text, 60)}” is already {said}{by}.")
+        raise DomainError(f"“{plain_words(step.text, 60)}” is already {said}{by}.")
     return [
         EventDraft(
             incident_stream(state.id),
@@ -569,9 +307,9 @@ def assign_step(state: IncidentState, checklist_id: str, step_id: str, to: str) 
     who = clean_line(to, field="name", limit=NAME_MAX, required=False)
     if who == step.assigned:
         raise DomainError(
-            f"“{_words(step.text, 60)}” is already assigned to {who}."
+            f"“{plain_words(step.text, 60)}” is already assigned to {who}."
             if who
-            else f"“{_words(step.text, 60)}” is not assigned to anyone."
+            else f"“{plain_words(step.text, 60)}” is not assigned to anyone."
         )
     return [
         EventDraft(

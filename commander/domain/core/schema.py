@@ -1,4 +1,4 @@
-"""The pieces event payload schemas are declared with (commander/domain/core/events.py declares them).
+"""The pieces event payload schemas are declared with (each feature's kinds module declares its kinds').
 
 A check takes a value and returns None when it is fine, or a few words saying what is wrong with it
 ("is longer than 500 characters"). Returning words instead of raising keeps the common path cheap: an
@@ -316,3 +316,24 @@ def span(start: str, end: str, longest: timedelta) -> Check:
         return None
 
     return _declare(check, "span", start, end, longest)
+
+
+# -- bounds and fields every feature's schemas share ------------------------------------------------
+
+ID = 200  # event ids, and the ids payloads refer to (notes, timers, pages, steps, runbooks)
+LINE = 500  # titles, names, severities, statuses, roles, keys: one line a person reads
+TEXT = 100_000  # notes, summaries, reasons, bodies, rendered updates
+LONG = 200_000  # a postmortem section (postmortem.SECTION_MAX), a postmortem template
+ADDRESS = 10_000  # web addresses, file paths, commands
+MANY = 1_000  # list lengths: services, matchers, targets, resolved conflicts
+MINUTES = 7 * 24 * 60  # escalation delays: a week is far beyond any policy's (oncall_format.DELAY_MAX)
+PAYLOAD_SIZE = 1_000_000  # characters of an unknown kind's payload (trust.PAYLOAD_BYTES bounds the row)
+
+an_id = text(ID)
+a_line = text(LINE)
+a_text = text(TEXT)
+a_long_text = text(LONG)
+an_address = text(ADDRESS)
+a_name = text(LINE, empty=False)  # what settings are keyed by: "" would be a name nobody can pick
+a_count = whole(0, 1_000_000)
+options = text_map(key=100, value=ADDRESS, most=64, total=100_000)  # a connection's settings

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from commander.domain.checklists import checklists
+from commander.domain.checklists import state as checklists
 from commander.domain.core.clock import from_ms, to_ms
 from commander.domain.core.events import Actor, Event
 from commander.domain.core.policy import Policy
@@ -27,7 +27,7 @@ from commander.domain.incident.state import (
     Status,
     Tenure,
 )
-from commander.domain.paging import pages as paging
+from commander.domain.paging import state as paging
 from commander.domain.timeline.entries import CATEGORIES, IncidentView, TimeFormat, TimelineEntry
 
 FOLD_VERSION = 10

@@ -5,6 +5,7 @@ added them, each with its own last-writer-wins fields; deletion is a tombstone t
 Custom timers are a set keyed the same way; the first of expiry or cancellation ends one.
 The fold never refuses an event: rules are checked when a change is decided (see decisions.py), and
 events from other consoles are taken as they are, so every replica folds the same log the same way.
+How each kind folds is declared with the kind, in its feature's kinds module (commander/domain/core/kinds.py).
 """
 
 from __future__ import annotations
@@ -14,16 +15,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from commander.domain.checklists.checklists import KINDS as CHECKLIST_KINDS
-from commander.domain.checklists.checklists import Checklist
-from commander.domain.checklists.checklists import apply as apply_checklist
+from commander.domain.checklists.state import Checklist
 from commander.domain.core.events import Actor, Event, well_formed
 from commander.domain.core.ids import reference_for
+from commander.domain.core.kinds import FOLDS
 from commander.domain.core.policy import Policy
-from commander.domain.core.when import from_iso
-from commander.domain.paging.pages import KINDS as PAGE_KINDS
-from commander.domain.paging.pages import Paging
-from commander.domain.paging.pages import apply as apply_page
+from commander.domain.paging.state import Paging
 
 
 class Status(StrEnum):
@@ -213,7 +210,7 @@ class IncidentFold:
         checked, or by a console with a bug) is counted but changes nothing: the fold never raises on it.
         `checked`: the caller has found it well formed already."""
         state = self.state
-        handler = _HANDLERS.get(event.kind)
+        handler = FOLDS.get(event.kind)
         if handler is not None and (checked or well_formed(event)):
             handler(state, event)
         state.event_count += 1
@@ -227,191 +224,3 @@ def fold(incident_id: str, events: Iterable[Event], policy: Policy) -> IncidentS
     for event in sorted(events, key=lambda e: e.order):
         folder.apply(event)
     return folder.state
-
-
-def _declared(state: IncidentState, event: Event) -> None:
-    p = event.payload
-    state.title, state.severity, state.summary = p["title"], p["severity"], p["summary"]
-    state.services, state.drill = list(p["services"]), p["drill"]
-    state.declared_by = event.actor
-    state.milestones["declared"] = event.occurred_at
-    state.milestones.setdefault("detected", event.occurred_at)
-    state.milestones.setdefault("acknowledged", event.occurred_at)
-    state.severity_history.append((state.severity, event.occurred_at))
-
-
-def _edited(state: IncidentState, event: Event) -> None:
-    p = event.payload
-    if "title" in p:
-        state.title = p["title"]
-    if "summary" in p:
-        state.summary = p["summary"]
-    if "services" in p:
-        state.services = list(p["services"])
-
-
-def _severity(state: IncidentState, event: Event) -> None:
-    state.severity = event.payload["severity"]
-    state.severity_history.append((state.severity, event.occurred_at))
-
-
-def _status(state: IncidentState, event: Event) -> None:
-    try:
-        new = Status(event.payload["status"])
-    except ValueError:
-        return  # a status this version does not know: leave the state as it was
-    if not state.status.is_open and new.is_open:
-        state.reopened += 1
-    for status, milestone in STATUS_MILESTONE.items():
-        if status.rank > new.rank:
-            state.milestones.pop(milestone, None)
-    if new in STATUS_MILESTONE:
-        state.milestones[STATUS_MILESTONE[new]] = event.occurred_at
-    state.status = new
-
-
-def _milestone(state: IncidentState, event: Event) -> None:
-    name = event.payload["milestone"]
-    if name in MILESTONES:
-        state.milestones[name] = from_iso(event.payload["at"])
-
-
-def _role_added(state: IncidentState, event: Event) -> None:
-    p = event.payload
-    if p["role"] not in state.roles:
-        state.roles[p["role"]] = RoleSlot(p["role"], p["name"], p["duty"], custom=True)
-
-
-def _role_assigned(state: IncidentState, event: Event) -> None:
-    p = event.payload
-    slot = state.roles.get(p["role"])
-    if slot is None:  # assigned on a console that added the role in an event we have not folded
-        slot = state.roles[p["role"]] = RoleSlot(p["role"], p["role"].replace("_", " ").title(), "", True)
-    if slot.history and slot.history[-1].until is None:
-        slot.history[-1].until = event.occurred_at
-    slot.holder = p["person"]
-    slot.since = event.occurred_at if p["person"] else None
-    if p["person"]:
-        slot.history.append(Tenure(p["person"], event.occurred_at))
-
-
-def _note_added(state: IncidentState, event: Event) -> None:
-    state.notes[event.id] = Note(event.id, event.payload["text"], event.actor, event.occurred_at)
-    if event.payload["pinned"]:
-        state.pinned[event.id] = True
-
-
-def _note_edited(state: IncidentState, event: Event) -> None:
-    note = state.notes.get(event.payload["note"])
-    if note is not None:
-        note.text, note.edited_by, note.edited_at = event.payload["text"], event.actor.name, event.recorded_at
-
-
-def _note_deleted(state: IncidentState, event: Event) -> None:
-    note = state.notes.get(event.payload["note"])
-    if note is not None:
-        note.deleted_by = event.actor.name
-
-
-def _note_restored(state: IncidentState, event: Event) -> None:
-    note = state.notes.get(event.payload["note"])
-    if note is not None:
-        note.deleted_by = None
-
-
-def _pinned(state: IncidentState, event: Event) -> None:
-    state.pinned[event.payload["target"]] = event.payload["pinned"]
-
-
-def _update_sent(state: IncidentState, event: Event) -> None:
-    state.updates_sent.append(event.occurred_at)
-    state.snoozed_until = None  # a sent update starts a fresh cycle
-
-
-def _update_snoozed(state: IncidentState, event: Event) -> None:
-    state.snoozed_until = from_iso(event.payload["until"])
-
-
-def _timer_set(state: IncidentState, event: Event) -> None:
-    state.timers[event.id] = CustomTimer(
-        event.id, event.payload["label"], from_iso(event.payload["due"]), event.actor, event.occurred_at
-    )
-
-
-def _timer_cancelled(state: IncidentState, event: Event) -> None:
-    timer = state.timers.get(event.payload["timer"])
-    if timer is not None and timer.cancelled_by is None:
-        timer.cancelled_by, timer.cancelled_at = event.actor.name, event.occurred_at
-
-
-def _timer_expired(state: IncidentState, event: Event) -> None:
-    timer = state.timers.get(event.payload["timer"])
-    if timer is not None and timer.running:  # one cancelled before it fell due never expires
-        timer.expired_at = event.occurred_at
-
-
-def _action_created(state: IncidentState, event: Event) -> None:
-    state.action_titles[event.id] = event.payload["title"]
-
-
-def _action_updated(state: IncidentState, event: Event) -> None:
-    title = event.payload["changes"].get("title")
-    if isinstance(title, str) and title and event.payload["action"] in state.action_titles:
-        state.action_titles[event.payload["action"]] = title
-
-
-def _checklist(state: IncidentState, event: Event) -> None:
-    apply_checklist(state.checklists, event)
-
-
-def _alert_attached(state: IncidentState, event: Event) -> None:
-    p = event.payload
-    state.alerts[f"{p['source']}/{p['fingerprint']}"] = AttachedAlert(
-        p["source"], p["fingerprint"], p["name"], dict(p["labels"]), from_iso(p["starts_at"])
-    )
-
-
-def _silence_created(state: IncidentState, event: Event) -> None:
-    p = event.payload
-    state.silences[p["silence_id"]] = SilenceRecord(
-        p["source"], p["silence_id"], list(p["matchers"]), from_iso(p["ends_at"]), p["comment"]
-    )
-
-
-def _silence_expired(state: IncidentState, event: Event) -> None:
-    silence = state.silences.get(event.payload["silence_id"])
-    if silence is not None:
-        silence.expired = True
-
-
-def _page(state: IncidentState, event: Event) -> None:
-    apply_page(state.paging, event)
-
-
-_HANDLERS = {
-    **dict.fromkeys(CHECKLIST_KINDS, _checklist),
-    **dict.fromkeys(PAGE_KINDS, _page),
-    "incident.declared": _declared,
-    "incident.edited": _edited,
-    "severity.changed": _severity,
-    "status.changed": _status,
-    "milestone.set": _milestone,
-    "role.added": _role_added,
-    "role.assigned": _role_assigned,
-    "note.added": _note_added,
-    "note.edited": _note_edited,
-    "note.deleted": _note_deleted,
-    "note.restored": _note_restored,
-    "entry.pinned": _pinned,
-    "update.sent": _update_sent,
-    "update.delivered": _update_sent,  # published by Commander: it counts as an update sent
-    "update.snoozed": _update_snoozed,
-    "timer.set": _timer_set,
-    "timer.cancelled": _timer_cancelled,
-    "timer.expired": _timer_expired,
-    "alert.attached": _alert_attached,
-    "silence.created": _silence_created,
-    "silence.expired": _silence_expired,
-    "action.created": _action_created,
-    "action.updated": _action_updated,
-}

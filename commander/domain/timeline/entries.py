@@ -13,42 +13,26 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from commander.domain.actions import items as actions
-from commander.domain.alerts import triage
-from commander.domain.checklists import checklists
 from commander.domain.core.events import Event, well_formed
+from commander.domain.core.kinds import AMENDS, CATEGORIES, SHOWN, Amends
 from commander.domain.core.policy import Policy
 from commander.domain.core.trust import login_differs
-from commander.domain.core.when import format_duration, from_iso, iso
+from commander.domain.core.when import iso
 from commander.domain.incident.state import IncidentFold, IncidentState
-from commander.domain.paging import pages as paging
+from commander.domain.timeline.context import TimeFormat
 
-CATEGORIES = {
-    "incident.declared": "incident",
-    "incident.edited": "incident",
-    "severity.changed": "severity",
-    "status.changed": "status",
-    "milestone.set": "milestone",
-    "role.added": "role",
-    "role.assigned": "role",
-    "note.added": "note",
-    "update.sent": "update",
-    "update.snoozed": "update",
-    "update.overdue": "update",
-    "update.queued": "update",
-    "update.delivered": "update",
-    "update.failed": "update",
-    "timer.set": "timer",
-    "timer.cancelled": "timer",
-    "timer.expired": "timer",
-    **dict.fromkeys(checklists.KINDS, "checklist"),
-    **dict.fromkeys(triage.TIMELINE_KINDS, "alert"),
-    "action.created": "action",
-    "action.updated": "action",
-    "action.pushed": "action",
-    "action.refreshed": "action",
-    **dict.fromkeys(paging.KINDS, "paging"),
-}
+__all__ = [
+    "CATEGORIES",
+    "CATEGORY_LABELS",
+    "MODIFIERS",
+    "IncidentView",
+    "TimeFormat",
+    "TimelineChange",
+    "TimelineEntry",
+]
+
+# The timeline's filters, in the order they are offered; every shown kind names one (its `Shown.category`,
+# commander/domain/core/kinds.py). CATEGORIES maps each shown kind to its filter.
 CATEGORY_LABELS = {
     "note": "Notes",
     "severity": "Severity",
@@ -63,10 +47,8 @@ CATEGORY_LABELS = {
     "action": "Action items",
     "paging": "Pages",
 }
-# Kinds that change an existing entry instead of adding one.
-MODIFIERS = {"note.edited", "note.deleted", "note.restored", "entry.pinned"}
+MODIFIERS = AMENDS  # the kinds that change an existing entry instead of adding one
 
-TimeFormat = Callable[[datetime], str]
 _BACKDATED = timedelta(seconds=60)  # an entry recorded this long after it happened is marked backdated
 _entry_order = operator.attrgetter("at", "hlc", "event_id")
 _log_order = operator.attrgetter("hlc", "origin", "id")  # Event.order, without a call per comparison key
@@ -202,145 +184,39 @@ class IncidentView:
         if not well_formed(event):  # counted by the fold, neither folded nor shown
             self._fold.apply(event, checked=False)
             return None
-        before = self._describe_before(event) if kind == "role.assigned" else None
-        self._fold.apply(event, checked=True)
-        if kind in MODIFIERS:
-            return self._modify(event)
-        category = CATEGORIES.get(kind)
-        if category is None:
-            return None
-        occurred = event.occurred_at
-        if kind == "milestone.set":  # sits at the moment it names: "09:12 detected", set later
-            occurred = from_iso(event.payload["at"])
+        shown = SHOWN.get(kind)
+        if shown is None:
+            self._fold.apply(event, checked=True)
+            amends = AMENDS.get(kind)
+            return None if amends is None else self._amend(amends, event)
+        if shown.before_fold:  # its words need the state as it was (a handoff names how long the role was held)
+            text = shown.describe(event, self)
+            self._fold.apply(event, checked=True)
+        else:
+            self._fold.apply(event, checked=True)
+            text = shown.describe(event, self)
+        occurred = event.occurred_at if shown.at is None else shown.at(event)
         entry = TimelineEntry(
             event_id,
             occurred,
             event.hlc,
             kind,
-            category,
+            shown.category,
             event.actor.name,
-            before if before is not None else self._describe(event),
+            text,
             event.recorded_at - occurred > _BACKDATED,  # backdated
             self._fold.state.pinned.get(event_id, False),  # pinned
-            event_id if kind == "note.added" else None,
+            event_id if shown.note else None,
         )  # note_id
         if event.login is not None and login_differs(event.actor, event.login):
             entry.written_by = event.login
         self._by_id[event_id] = entry
         return entry
 
-    def _modify(self, event: Event) -> TimelineEntry | None:
-        p = event.payload
-        target = self._by_id.get(p.get("note") or p.get("target") or "")
+    def _amend(self, amends: Amends, event: Event) -> TimelineEntry | None:
+        """Change the entry the event names (an edit, a deletion, a pin) and add the change to its history."""
+        target = self._by_id.get(event.payload[amends.target])
         if target is None:
             return None
-        stamp = f"{self.time_format(event.recorded_at)} {event.actor.name}"
-        if event.kind == "entry.pinned":
-            target.pinned = bool(p["pinned"])
-            target.history.append(f"{stamp}: {'pinned' if p['pinned'] else 'unpinned'}")
-        elif event.kind == "note.edited":
-            target.history.append(f"{stamp}: edited (was: {_clip(target.text)})")
-            target.text, target.edited_by = p["text"], event.actor.name
-        elif event.kind == "note.deleted":
-            target.deleted_by = event.actor.name
-            target.history.append(f"{stamp}: deleted")
-        elif event.kind == "note.restored":
-            target.deleted_by = None
-            target.history.append(f"{stamp}: restored")
+        amends.amend(target, event, f"{self.time_format(event.recorded_at)} {event.actor.name}")
         return target
-
-    def _describe_before(self, event: Event) -> str | None:
-        """Descriptions that need the state as it was just before the event (handoff durations)."""
-        if event.kind != "role.assigned":
-            return None
-        p = event.payload
-        slot = self.state.roles.get(p["role"])
-        role_name = slot.name if slot else p["role"].replace("_", " ").title()
-        person, previous = p["person"], slot.holder if slot else None
-        held = ""
-        if slot and slot.holder and slot.since:
-            held = f" after {format_duration(event.occurred_at - slot.since)}"
-        if person and previous:
-            return f"{previous} handed {role_name} to {person}{held}"
-        if person:
-            return f"{person} is {role_name}"
-        return (
-            f"{previous} stepped down as {role_name}{held}; the role is unfilled"
-            if previous
-            else f"{role_name} cleared"
-        )
-
-    def _describe(self, event: Event) -> str:
-        p = event.payload
-        kind = event.kind
-        if kind == "note.added":  # by far the most common
-            return str(p["text"])
-        if kind == "incident.declared":
-            drill = " (drill)" if p["drill"] else ""
-            return f"{p['severity']} declared{drill}: {p['title']}"
-        if kind == "incident.edited":
-            parts = []
-            if "title" in p:
-                parts.append(f"title is now “{p['title']}”")
-            if "services" in p:
-                parts.append("services: " + (", ".join(p["services"]) or "none"))
-            if "summary" in p:
-                parts.append("impact summary updated")
-            return "Details changed: " + "; ".join(parts) if parts else "Details changed"
-        if kind == "severity.changed":
-            reason = f": {p['reason']}" if p["reason"] else ""
-            verb = _severity_verb(self.policy, p["previous"], p["severity"])
-            return f"Severity {verb} {p['previous']} → {p['severity']}{reason}"
-        if kind == "status.changed":
-            reason = f": {p['reason']}" if p["reason"] else ""
-            return f"Status {p['previous']} → {p['status']}{reason}"
-        if kind == "milestone.set":
-            return f"{p['milestone'].capitalize()} time set to {self.time_format(from_iso(p['at']))}"
-        if kind == "role.added":
-            return f"Role added: {p['name']}" + (f" ({p['duty']})" if p["duty"] else "")
-        if kind == "update.sent":
-            return f"Update sent to {p['audience']}" + (f": {p['summary']}" if p["summary"] else "")
-        if kind == "update.snoozed":
-            return f"Next update snoozed to {self.time_format(from_iso(p['until']))}: {p['reason']}"
-        if kind == "update.queued":
-            return f"Update queued for {p['destination']} ({p['template']})"
-        if kind == "update.delivered":
-            cut = p.get("shortened")  # [characters sent, characters] when the service's limit cut it
-            return f"Update delivered to {p['destination']}" + (
-                f", shortened to {cut[0]:,} of {cut[1]:,} characters" if cut else ""
-            )
-        if kind == "update.failed":
-            return f"Update to {p['destination']} failed: {p['reason']}"
-        if kind == "update.overdue":
-            return f"Stakeholder update overdue (was due {self.time_format(from_iso(p['due']))})"
-        if kind == "timer.set":
-            return f"Timer set: {p['label']} (due {self.time_format(from_iso(p['due']))})"
-        if kind in checklists.KINDS:
-            return checklists.describe(self.state.checklists, event)
-        if kind in triage.TIMELINE_KINDS:
-            return triage.describe(event, self.state, self.time_format)
-        if kind.startswith("action."):
-            return actions.describe(event, self.state.action_titles)
-        if kind in paging.KINDS:
-            return paging.describe(self.state.paging, event)
-        if kind in ("timer.expired", "timer.cancelled"):
-            # Described after the fold applied the event, so a cancellation knows whether it came after
-            # the expiry (a dismissal). A timer this log never set is named by its id.
-            timer = self.state.timers.get(p["timer"])
-            label = timer.label if timer else f"timer {p['timer'][:8]}"
-            if kind == "timer.expired":
-                return f"Timer expired: {label}"
-            return f"Timer dismissed: {label}" if timer and timer.dismissed else f"Timer cancelled: {label}"
-        return kind
-
-
-def _severity_verb(policy: Policy, previous: str, new: str) -> str:
-    before, after = policy.find_severity(previous), policy.find_severity(new)
-    if before is None or after is None:
-        return "changed"
-    return "raised" if after.rank < before.rank else "lowered"
-
-
-def _clip(text: str, limit: int = 80) -> str:
-    line = text.replace("\n", " ")
-    return line if len(line) <= limit else line[: limit - 1] + "…"

@@ -28,9 +28,9 @@ from commander.domain.analytics import figures as analytics
 from commander.domain.analytics.facts import incident_facts
 from commander.domain.core.clock import to_ms
 from commander.domain.core.connections import endpoints_seen
-from commander.domain.core.events import ID, SCHEMAS, Actor, Event, payload_problem, well_formed
+from commander.domain.core.events import SCHEMAS, Actor, Event, payload_problem, well_formed
 from commander.domain.core.policy import Policy
-from commander.domain.core.schema import Check, declared
+from commander.domain.core.schema import ID, Check, declared
 from commander.domain.core.when import iso
 from commander.domain.incident import snapshot
 from commander.domain.incident.state import fold
