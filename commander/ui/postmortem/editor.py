@@ -10,15 +10,12 @@ underlined with a suggestion; nothing blocks saving or publishing.
 
 from __future__ import annotations
 
-from datetime import date
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut, QTextCursor
 from PySide6.QtWidgets import (
-    QComboBox,
-    QDateEdit,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -56,6 +53,7 @@ from commander.ui.postmortem.marks import (
     SuggestionTips,
     findings_at,
 )
+from commander.ui.postmortem.meta import MetaFields
 
 PREVIEW_DELAY_MS = 150
 SAVE_DELAY_MS = 2500  # a pause in typing this long saves the section
@@ -63,8 +61,6 @@ KeyRole = Qt.ItemDataRole.UserRole
 # The export's look, at the size of the window's own text (the export's 11pt reads large on screen).
 PREVIEW_STYLE = STYLE.replace("font-size: 11pt", "font-size: 9.5pt").replace("font-size: 20pt", "font-size: 16pt")
 EXPORTS = (("md", "Markdown"), ("html", "HTML"), ("pdf", "PDF"), ("json", "JSON"))
-STATUSES = (("draft", "Draft"), ("in_review", "In review"), ("published", "Published"))
-NO_MEETING = QDate(2000, 1, 1)
 
 
 class PostmortemEditor(QWidget):
@@ -86,7 +82,7 @@ class PostmortemEditor(QWidget):
         self.key = pm_domain.SECTION_KEYS[0]
         self._checked: dict[str, tuple[str, list[blameless.Finding]]] = {}
         self._summary = ""  # how many findings the section has, shown when the cursor is on none
-        self._loading = False
+        self._loading = False  # the editor's text is being set, not typed
         self.setWindowTitle(f"Postmortem: {self.state.reference} {self.state.title}[*]")
 
         self._build()
@@ -104,47 +100,9 @@ class PostmortemEditor(QWidget):
 
     def _build(self) -> None:
         em = self.fontMetrics().horizontalAdvance("x")
-        kicker = plain_label("POSTMORTEM", self, name="PanelTitle")
-        heading = plain_label(f"{self.state.reference}  {self.state.title}", self)
-        big = heading.font()
-        if big.pointSizeF() > 0:
-            big.setPointSizeF(big.pointSizeF() * 1.35)
-        big.setBold(True)
-        heading.setFont(big)
-        self.owner = QComboBox(self)
-        self.owner.setEditable(True)
-        self.owner.setAccessibleName("Owner")
-        self.owner.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.owner.addItems(self.people)
-        self.owner.setMinimumWidth(em * 22)
-        self.owner.activated.connect(lambda _: self._commit_owner())
-        line = self.owner.lineEdit()
-        if line is not None:
-            line.editingFinished.connect(self._commit_owner)
-        self.meeting = QDateEdit(self)
-        self.meeting.setCalendarPopup(True)
-        self.meeting.setDisplayFormat("ddd d MMM yyyy")
-        self.meeting.setAccessibleName("Review meeting")
-        self.meeting.setMinimumDate(NO_MEETING)
-        self.meeting.setSpecialValueText("not set")  # shown for the minimum date: no meeting yet
-        self.meeting.setMinimumWidth(em * 20)
-        self.meeting.dateChanged.connect(self._commit_meeting)
-        self.status = QComboBox(self)
-        self.status.setAccessibleName("Status")
-        for value, label in STATUSES:
-            self.status.addItem(label, value)
-        self.status.activated.connect(lambda _: self._commit_status())
-        self.export_button = QToolButton(self)
-        self.export_button.setText("Export")
-        self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        menu = QMenu(self.export_button)
-        for fmt, label in EXPORTS:
-            menu.addAction(f"{label} (.{fmt})…", partial(self.export, fmt))
-        self.export_button.setMenu(menu)
+        top = self._top_row(em)
         self.reminder = plain_label("", self, name="KeyRoleBanner")
         self.reminder.hide()
-        self.meta_error = ErrorLabel(self)
-
         self.sections = QListWidget(self)
         self.sections.setAccessibleName("Sections")
         self.sections.setItemDelegate(SectionDelegate(self.tones, self.sections))
@@ -153,7 +111,70 @@ class PostmortemEditor(QWidget):
             item = QListWidgetItem(section.title, self.sections)
             item.setData(KeyRole, section.key)
         self.sections.currentItemChanged.connect(self._chosen)
+        self.preview = QTextBrowser(self)
+        self.preview.setOpenLinks(False)
+        self.preview.setAccessibleName("Preview of the whole postmortem")
+        self.preview.setStyleSheet(
+            "QTextBrowser { background: #ffffff; color: #1b1f26; border: 1px solid "
+            f"{self.tones.border}; border-radius: 4px; padding: 12px 18px; }}"
+        )
+        self.saved_label = plain_label("", self, name="Faint")
+        self.save_button = self._button("&Save", self.save_all, self)
+        self.save_button.setToolTip("Save every changed section for everyone sharing the store (Ctrl+S)")
+        close = self._button("Close", self.close, self)
+        self._timers_and_keys()
 
+        panes = QSplitter(Qt.Orientation.Horizontal, self)
+        panes.addWidget(self._pane("Se&ctions", self.sections, right=em))
+        panes.addWidget(self._centre(em))
+        panes.addWidget(self._pane("&Preview", self.preview, left=em))
+        panes.setChildrenCollapsible(False)
+        panes.setStretchFactor(1, 1)
+        panes.setStretchFactor(2, 1)
+        panes.setSizes([em * 36, em * 80, em * 74])
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.saved_label, 1)
+        bottom.addWidget(self.save_button)
+        bottom.addWidget(close)
+        outer = QVBoxLayout(self)
+        outer.addLayout(top)
+        outer.addWidget(self.reminder)
+        outer.addWidget(self.meta.error)
+        outer.addWidget(panes, 1)
+        outer.addLayout(bottom)
+        room = self.screen().availableGeometry()
+        self.resize(min(em * 200, room.width() * 9 // 10), min(em * 110, room.height() * 9 // 10))
+
+    def _top_row(self, em: int) -> QHBoxLayout:
+        """The incident's reference and title, the postmortem's owner, meeting and status, and Export."""
+        kicker = plain_label("POSTMORTEM", self, name="PanelTitle")
+        heading = plain_label(f"{self.state.reference}  {self.state.title}", self)
+        big = heading.font()
+        if big.pointSizeF() > 0:
+            big.setPointSizeF(big.pointSizeF() * 1.35)
+        big.setBold(True)
+        heading.setFont(big)
+        self.meta = MetaFields(self.console, self.incident_id, self.people, self.pm, self)
+        self.meta.changed.connect(self._meta_changed)
+        self.export_button = QToolButton(self)
+        self.export_button.setText("Export")
+        self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.export_button)
+        for fmt, label in EXPORTS:
+            menu.addAction(f"{label} (.{fmt})…", partial(self.export, fmt))
+        self.export_button.setMenu(menu)
+        top = QHBoxLayout()
+        titles = QVBoxLayout()
+        titles.setSpacing(0)
+        titles.addWidget(kicker)
+        titles.addWidget(heading)
+        top.addLayout(titles, 1)
+        top.addWidget(self.meta)
+        top.addWidget(self.export_button)
+        return top
+
+    def _centre(self, em: int) -> QWidget:
+        """The section being written: its title and hint, the banners, the text, its items and wording."""
         self.section_title = plain_label("", self)
         title_font = self.section_title.font()
         title_font.setBold(True)
@@ -165,7 +186,6 @@ class PostmortemEditor(QWidget):
         self.elsewhere.hide()
         self.conflict = ConflictBanner(self)
         self.conflict.settled.connect(self._settle)
-
         self.editor = QPlainTextEdit(self)
         self.editor.setAccessibleName("Section text (Markdown)")
         self.editor.setTabChangesFocus(True)
@@ -183,19 +203,33 @@ class PostmortemEditor(QWidget):
         self.track.setToolTip("Create a tracked action item from the line the cursor is on")
         items_layout.addWidget(self.items_label, 1)
         items_layout.addWidget(self.track)
-
-        self.preview = QTextBrowser(self)
-        self.preview.setOpenLinks(False)
-        self.preview.setAccessibleName("Preview of the whole postmortem")
-        self.preview.setStyleSheet(
-            "QTextBrowser { background: #ffffff; color: #1b1f26; border: 1px solid "
-            f"{self.tones.border}; border-radius: 4px; padding: 12px 18px; }}"
+        parts: tuple[tuple[QWidget, int], ...] = (
+            (self.section_title, 0),
+            (self.hint, 0),
+            (self.elsewhere, 0),
+            (self.conflict, 0),
+            (self.editor, 1),
+            (self.items_row, 0),
+            (self.wording, 0),
+            (self.save_error, 0),
         )
-        self.saved_label = plain_label("", self, name="Faint")
-        self.save_button = self._button("&Save", self.save_all, self)
-        self.save_button.setToolTip("Save every changed section for everyone sharing the store (Ctrl+S)")
-        close = self._button("Close", self.close, self)
+        centre = QWidget(self)
+        layout = QVBoxLayout(centre)
+        layout.setContentsMargins(em, 0, em, 0)
+        for part, stretch in parts:
+            layout.addWidget(part, stretch)
+        return centre
 
+    def _pane(self, caption: str, body: QWidget, *, left: int = 0, right: int = 0) -> QWidget:
+        """A side pane: its caption (a buddy, so its mnemonic takes the focus there) over `body`."""
+        pane = QWidget(self)
+        layout = QVBoxLayout(pane)
+        layout.setContentsMargins(left, 0, right, 0)
+        layout.addWidget(self._caption(caption, body))
+        layout.addWidget(body, 1)
+        return pane
+
+    def _timers_and_keys(self) -> None:
         self._preview_timer = QTimer(self)
         self._preview_timer.setSingleShot(True)
         self._preview_timer.setInterval(PREVIEW_DELAY_MS)
@@ -209,71 +243,6 @@ class PostmortemEditor(QWidget):
         QShortcut(QKeySequence("Ctrl+PgDown"), self, lambda: self._step(1))
         QShortcut(QKeySequence("Ctrl+PgUp"), self, lambda: self._step(-1))
         QShortcut(QKeySequence(QKeySequence.StandardKey.Close), self, self.close)
-
-        top = QHBoxLayout()
-        titles = QVBoxLayout()
-        titles.setSpacing(0)
-        titles.addWidget(kicker)
-        titles.addWidget(heading)
-        top.addLayout(titles, 1)
-        fields: tuple[tuple[str, QWidget], ...] = (
-            ("&Owner", self.owner),
-            ("Review &meeting", self.meeting),
-            ("Stat&us", self.status),
-        )
-        for caption, field in fields:
-            buddy = QLabel(caption, self)
-            buddy.setObjectName("Muted")
-            buddy.setBuddy(field)
-            top.addWidget(buddy)
-            top.addWidget(field)
-            top.addSpacing(em)
-        top.addWidget(self.export_button)
-
-        left = QWidget(self)
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, em, 0)
-        left_layout.addWidget(self._caption("Se&ctions", self.sections))
-        left_layout.addWidget(self.sections, 1)
-
-        centre = QWidget(self)
-        centre_layout = QVBoxLayout(centre)
-        centre_layout.setContentsMargins(em, 0, em, 0)
-        centre_layout.addWidget(self.section_title)
-        centre_layout.addWidget(self.hint)
-        centre_layout.addWidget(self.elsewhere)
-        centre_layout.addWidget(self.conflict)
-        centre_layout.addWidget(self.editor, 1)
-        centre_layout.addWidget(self.items_row)
-        centre_layout.addWidget(self.wording)
-        centre_layout.addWidget(self.save_error)
-
-        right = QWidget(self)
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(em, 0, 0, 0)
-        right_layout.addWidget(self._caption("&Preview", self.preview))
-        right_layout.addWidget(self.preview, 1)
-
-        panes = QSplitter(Qt.Orientation.Horizontal, self)
-        for pane in (left, centre, right):
-            panes.addWidget(pane)
-        panes.setChildrenCollapsible(False)
-        panes.setStretchFactor(1, 1)
-        panes.setStretchFactor(2, 1)
-        panes.setSizes([em * 36, em * 80, em * 74])
-
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.saved_label, 1)
-        bottom.addWidget(self.save_button)
-        bottom.addWidget(close)
-        outer = QVBoxLayout(self)
-        outer.addLayout(top)
-        outer.addWidget(self.reminder)
-        outer.addWidget(self.meta_error)
-        outer.addWidget(panes, 1)
-        outer.addLayout(bottom)
-        room = self.screen().availableGeometry()
-        self.resize(min(em * 200, room.width() * 9 // 10), min(em * 110, room.height() * 9 // 10))
 
     def _button(self, text: str, slot: object, parent: QWidget) -> QPushButton:
         button = QPushButton(text, parent)
@@ -321,14 +290,7 @@ class PostmortemEditor(QWidget):
         self._preview_timer.start()
 
     def _fill_meta(self) -> None:
-        self._loading = True
-        try:
-            self.owner.setCurrentText(self.pm.owner)
-            meeting = self.pm.meeting
-            self.meeting.setDate(QDate(meeting.year, meeting.month, meeting.day) if meeting else NO_MEETING)
-            self.status.setCurrentIndex(max(0, self.status.findData(self.pm.status)))
-        finally:
-            self._loading = False
+        self.meta.show_postmortem(self.pm)
         today = self.console.now().astimezone(self.console.zone).date()
         text = pm_domain.reminder(self.pm, self.state.reference, today)
         self.reminder.setText(text or "")
@@ -557,29 +519,8 @@ class PostmortemEditor(QWidget):
 
     # -- meta ------------------------------------------------------------------------------------------
 
-    def _commit_owner(self) -> None:
-        if self._loading or self.owner.currentText().strip() == self.pm.owner:
-            return
-        self._meta(lambda: postmortem.set_meta(self.console, self.incident_id, owner=self.owner.currentText()))
-
-    def _commit_meeting(self, day: QDate) -> None:
-        if self._loading:
-            return
-        if day == NO_MEETING:
-            self._meta(lambda: postmortem.set_meta(self.console, self.incident_id, clear_meeting=True))
-            return
-        chosen = date(day.year(), day.month(), day.day())
-        self._meta(lambda: postmortem.set_meta(self.console, self.incident_id, meeting=chosen))
-
-    def _commit_status(self) -> None:
-        if self._loading:
-            return
-        self._meta(lambda: postmortem.set_meta(self.console, self.incident_id, status=str(self.status.currentData())))
-
-    def _meta(self, change: object) -> None:
-        done, result = attempt(change, inline=self.meta_error)  # type: ignore[arg-type]
-        if done and isinstance(result, Postmortem):
-            self.pm = result
+    def _meta_changed(self, pm: Postmortem) -> None:
+        self.pm = pm
         self._fill_meta()
 
     # -- action items ----------------------------------------------------------------------------------

@@ -4,24 +4,17 @@ tooltip, and a list delegate that shows each section's state at a glance. Nothin
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QRect, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QHelpEvent, QPainter, QSyntaxHighlighter, QTextCharFormat
-from PySide6.QtWidgets import (
-    QApplication,
-    QPlainTextEdit,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
-    QToolTip,
-    QWidget,
-)
+from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt
+from PySide6.QtGui import QColor, QHelpEvent, QPainter, QSyntaxHighlighter, QTextCharFormat
+from PySide6.QtWidgets import QPlainTextEdit, QStyleOptionViewItem, QToolTip, QWidget
 
 from commander.domain.postmortem import blameless
 from commander.ui.kit import richtext
+from commander.ui.kit.paint import Index, RowDelegate, RowFonts, elide
 from commander.ui.kit.theme import Tones
 
-Index = QModelIndex | QPersistentModelIndex
 DetailRole = Qt.ItemDataRole.UserRole + 1
 BadgeRole = Qt.ItemDataRole.UserRole + 2  # "conflict", "unsaved", or ""
 FindingsRole = Qt.ItemDataRole.UserRole + 3  # how many blameless findings
@@ -74,65 +67,63 @@ class SuggestionTips(QObject):
         return super().eventFilter(watched, event)
 
 
-class SectionDelegate(QStyledItemDelegate):
+@dataclass(frozen=True)
+class SectionRow:
+    """What a section's row shows: its title, who edited it, a badge, and how many wording findings."""
+
+    title: str
+    detail: str
+    badge: str
+    findings: int
+
+
+class SectionDelegate(RowDelegate):
     """Two lines per section: the title with its badges (conflict, unsaved, wording), then who edited it."""
 
     def __init__(self, tones: Tones, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.tones = tones
 
-    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
-        metrics = QFontMetrics(option.font)
+    def row(self, index: Index) -> SectionRow | None:
+        if not index.isValid():
+            return None
+        return SectionRow(
+            str(index.data()),
+            str(index.data(DetailRole) or ""),
+            str(index.data(BadgeRole) or ""),
+            int(index.data(FindingsRole) or 0),
+        )
+
+    def row_size(self, option: QStyleOptionViewItem, row: SectionRow, fonts: RowFonts, index: Index) -> QSize:
+        metrics = fonts.metrics
         return QSize(metrics.horizontalAdvance("x") * 30, int(metrics.lineSpacing() * 2 + metrics.height() * 0.7))
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
-        opt = QStyleOptionViewItem(option)
-        self.initStyleOption(opt, index)
-        opt.text = ""
-        style = opt.widget.style() if opt.widget else QApplication.style()
-        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
-        t, metrics = self.tones, QFontMetrics(opt.font)
+    def paint_row(self, painter: QPainter, rect: QRect, row: SectionRow, fonts: RowFonts, index: Index) -> None:
+        t, metrics = self.tones, fonts.metrics
         pad, line = metrics.horizontalAdvance("x"), metrics.lineSpacing()
-        rect = opt.rect.adjusted(pad, int(metrics.height() * 0.35), -pad, 0)
+        rect = rect.adjusted(pad, int(metrics.height() * 0.35), -pad, 0)
         flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextSingleLine
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        small = QFont(opt.font)
-        if small.pointSizeF() > 0:
-            small.setPointSizeF(small.pointSizeF() * 0.85)
-        small_metrics = QFontMetrics(small)
-        bold = QFont(opt.font)
-        bold.setBold(True)
-        painter.setFont(bold)
+        painter.setFont(fonts.bold)
         painter.setPen(t.colour("text"))
         title = QRect(rect.left(), rect.top(), rect.width(), line)
-        painter.drawText(
-            title, flags, QFontMetrics(bold).elidedText(str(index.data()), Qt.TextElideMode.ElideRight, title.width())
-        )
+        painter.drawText(title, flags, elide(fonts.bold_metrics, row.title, title.width()))
         # The second line: who edited it on the left, the badges on the right (the title keeps the whole width).
         badges = []
-        badge = str(index.data(BadgeRole) or "")
-        if badge:
-            badges.append((badge, t.colour("warning" if badge == "conflict" else "accent")))
-        count = int(index.data(FindingsRole) or 0)
-        if count:
-            badges.append((f"{count} wording", t.colour("muted")))
+        if row.badge:
+            badges.append((row.badge, t.colour("warning" if row.badge == "conflict" else "accent")))
+        if row.findings:
+            badges.append((f"{row.findings} wording", t.colour("muted")))
         right = rect.right()
-        painter.setFont(small)
+        painter.setFont(fonts.small)
         for text, colour in badges:
-            box = QRect(0, rect.top() + line + 2, small_metrics.horizontalAdvance(text) + pad, line - 4)
+            box = QRect(0, rect.top() + line + 2, fonts.small_metrics.horizontalAdvance(text) + pad, line - 4)
             box.moveRight(right)
             painter.setPen(colour)
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRoundedRect(box, 3, 3)
             painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
             right = box.left() - pad // 2
-        painter.setFont(opt.font)
+        painter.setFont(fonts.base)
         painter.setPen(t.colour("muted"))
         detail = QRect(rect.left(), rect.top() + line, right - pad // 2 - rect.left(), line)
-        painter.drawText(
-            detail,
-            flags,
-            metrics.elidedText(str(index.data(DetailRole) or ""), Qt.TextElideMode.ElideRight, detail.width()),
-        )
-        painter.restore()
+        painter.drawText(detail, flags, elide(metrics, row.detail, detail.width()))

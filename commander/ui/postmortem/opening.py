@@ -1,4 +1,4 @@
-"""Opening a postmortem from the window: its editor when there is one (raised if it is already open); for a
+"""Opening a postmortem from the shell: its editor when there is one (raised if it is already open); for a
 resolved incident without one, a question first and the draft once the person agrees; for an open incident,
 a message saying to resolve it first."""
 
@@ -11,10 +11,20 @@ from commander.app import postmortem
 from commander.app.console import Console
 from commander.ui.kit.bridge import ConsoleBridge
 from commander.ui.kit.problems import attempt, show_problem
+from commander.ui.kit.shell import Shell
 from commander.ui.postmortem.editor import PostmortemEditor
 
 
-def open_postmortem(
+def open_postmortem(shell: Shell, *_menus_before: object) -> QWidget | None:
+    """Incident > Postmortem…: that of the incident on screen (None when there is none). `_menus_before`:
+    what shell/menus.py still passes; it goes once the menus call the registered opener."""
+    incident_id = shell.current
+    if incident_id is None:
+        return None
+    return show_postmortem(shell.window(), shell.console, incident_id, shell.bridge)
+
+
+def show_postmortem(
     parent: QWidget, console: Console, incident_id: str, bridge: ConsoleBridge | None = None
 ) -> QWidget | None:
     """The editor of the incident's postmortem (raised when it is already open). With no postmortem yet,

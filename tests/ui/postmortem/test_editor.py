@@ -198,14 +198,14 @@ def test_a_draft_action_item_becomes_a_tracked_one(
 def test_meta_fields_are_saved_for_everyone(
     qtbot: QtBot, editor: PostmortemEditor, console: Console, resolved: str
 ) -> None:
-    editor.owner.setCurrentText("Sam")
-    editor.owner.lineEdit().editingFinished.emit()
-    editor.status.setCurrentIndex(editor.status.findData("in_review"))
-    editor.status.activated.emit(editor.status.currentIndex())
+    editor.meta.owner.setCurrentText("Sam")
+    editor.meta.owner.lineEdit().editingFinished.emit()
+    editor.meta.status.setCurrentIndex(editor.meta.status.findData("in_review"))
+    editor.meta.status.activated.emit(editor.meta.status.currentIndex())
     stored = postmortem.current(console, resolved)
     assert (stored.owner, stored.status) == ("Sam", "in_review")
-    editor.meeting.setDate(editor.meeting.date().addDays(-10))
-    assert postmortem.current(console, resolved).meeting == editor.meeting.date().toPython()
+    editor.meta.meeting.setDate(editor.meta.meeting.date().addDays(-10))
+    assert postmortem.current(console, resolved).meeting == editor.meta.meeting.date().toPython()
 
 
 def test_exports_write_pdf_and_html(qtbot: QtBot, editor: PostmortemEditor, tmp_path: Path) -> None:
