@@ -14,6 +14,22 @@ from commander.app.console import Console
 from commander.domain.incident.decisions import Declaration
 from commander.domain.incident.state import IncidentState
 from commander.ui.kit.dialogs import WHEN_HINT, CommandDialog, plain_label, read_when
+from commander.ui.kit.shell import Shell
+
+
+def open_declare(shell: Shell) -> DeclareDialog:
+    """File > Declare incident: once declared the shell shows it, and the cursor waits in the note box
+    (the next thing an IC types after declaring is the first note)."""
+    dialog = DeclareDialog(shell.console, shell.window())
+    dialog.declared.connect(shell.select_incident)
+    dialog.accepted.connect(lambda: _back_to_notes(shell))
+    dialog.open()
+    return dialog
+
+
+def _back_to_notes(shell: Shell) -> None:
+    shell.window().activateWindow()
+    shell.show_tab("notes")
 
 
 class DeclareDialog(CommandDialog):

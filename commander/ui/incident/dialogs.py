@@ -10,6 +10,7 @@ from commander.domain.incident.state import MILESTONES, STATUS_MILESTONE, Status
 from commander.ui.kit import timefmt
 from commander.ui.kit.dialogs import WHEN_HINT, CommandDialog, plain_label, read_when
 from commander.ui.kit.problems import attempt
+from commander.ui.kit.shell import Shell
 from commander.ui.kit.widgets import SubmitTextEdit
 
 STATUS_VERBS = {
@@ -166,3 +167,39 @@ class EditDetailsDialog(CommandDialog):
             summary=self.summary.toPlainText(),
             services=[self.services.text()],
         )
+
+
+def open_severity(shell: Shell, severity: str) -> SeverityDialog | None:
+    """Change the severity of the incident on screen to `severity`, with a reason."""
+    if shell.current is None:
+        return None
+    dialog = SeverityDialog(shell.console, shell.current, severity, shell.window())
+    dialog.open()
+    return dialog
+
+
+def open_status(shell: Shell, status: str) -> StatusDialog | None:
+    """Move the incident on screen to `status` (a Status value, or "reopen")."""
+    if shell.current is None:
+        return None
+    dialog = StatusDialog(shell.console, shell.current, status, shell.window())
+    dialog.open()
+    return dialog
+
+
+def open_milestones(shell: Shell) -> MilestonesDialog | None:
+    """Incident > Milestones: the times of the incident on screen."""
+    if shell.current is None:
+        return None
+    dialog = MilestonesDialog(shell.console, shell.current, shell.window())
+    dialog.open()
+    return dialog
+
+
+def open_details(shell: Shell) -> EditDetailsDialog | None:
+    """Incident > Edit details: title, services, impact of the incident on screen."""
+    if shell.current is None:
+        return None
+    dialog = EditDetailsDialog(shell.console, shell.current, shell.window())
+    dialog.open()
+    return dialog

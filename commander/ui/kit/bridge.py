@@ -22,6 +22,7 @@ class ConsoleBridge(QObject):
     store_failed = Signal(str)  # a StoreError's message while polling; the poll keeps running
     store_recovered = Signal()
     incident_shown = Signal(object)  # str | None: the shell switched to this incident (views follow it)
+    shared_store_changed = Signal()  # the shared store was set or cleared: the shell restarts syncing
 
     def __init__(self, console: Console, parent: QObject | None = None) -> None:
         super().__init__(parent)

@@ -52,7 +52,8 @@ class Shell(Protocol):
         ...
 
     def show_tab(self, name: str) -> None:
-        """Bring a tab of the incident pane to the front: "checklists", "pages", "details"."""
+        """Bring a tab of the incident pane to the front: "checklists", "pages", "details"; "notes" puts
+        the cursor in the note box (where an IC types next, after declaring)."""
         ...
 
 
@@ -65,11 +66,12 @@ class Entry:
     opener: str
     shortcut: str = ""
     needs_incident: bool = False  # disabled while no incident is on screen
-    order: int = 100  # place in its menu; a gap of 10 or more between neighbours starts a new group
+    order: int = 100  # place in its menu; a gap of more than 10 between neighbours starts a new group
 
-    def open(self, shell: Shell) -> object:
+    def open(self, shell: Shell, **options: object) -> object:
+        """Call the opener with the shell (and `options`, for openers that take some, as the page dialog's person)."""
         module, function = self.opener.split(":")
-        opened: object = getattr(importlib.import_module(module), function)(shell)
+        opened: object = getattr(importlib.import_module(module), function)(shell, **options)
         return opened
 
 
@@ -95,6 +97,14 @@ def entries() -> list[Entry]:
                 importlib.import_module(found.name)
         _collected = True
     return sorted(_ENTRIES.values(), key=lambda entry: (MENUS.index(entry.menu), entry.order, entry.text))
+
+
+def entry(opener: str) -> Entry:
+    """The registered entry with this opener: for a button that does what a menu entry does."""
+    found = next((made for made in entries() if made.opener == opener), None)
+    if found is None:
+        raise LookupError(f"No menu entry opens {opener!r}; its package registers it in its __init__.py.")
+    return found
 
 
 def open_once(shell: Shell, kind: type[W], make: Callable[[], W]) -> tuple[W, bool]:

@@ -29,9 +29,9 @@ from commander.domain.core.policy import Policy
 from commander.domain.core.when import format_duration
 from commander.domain.incident.state import IncidentState, RoleSlot
 from commander.ui.kit import linkify, richtext
-from commander.ui.kit.dialogs import AddRoleDialog, AssignDialog
 from commander.ui.kit.problems import attempt
 from commander.ui.kit.theme import DARK, Tones
+from commander.ui.roles.dialogs import AddRoleDialog, AssignDialog
 
 Index = QModelIndex | QPersistentModelIndex
 FLAG = "⚠"

@@ -2,60 +2,49 @@
 
 Panels read from the console and send commands to it; this window only decides which incident they
 show, keeps each incident's reading place and note draft while another is shown, and hands every
-`events_appended` to the panels that show what changed.
+`events_appended` to the panels that show what changed. It is the `Shell` the views know
+(commander.ui.kit.shell): they ask it for the incident on screen, to show one, or to show a tab.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QIcon
-from PySide6.QtWidgets import (
-    QDialog,
-    QLabel,
-    QMainWindow,
-    QMessageBox,
-    QPushButton,
-    QSplitter,
-    QStackedWidget,
-    QSystemTrayIcon,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QCloseEvent, QIcon, QKeySequence
+from PySide6.QtWidgets import QDialog, QMainWindow, QMessageBox, QWidget
 
-import commander
 from commander.app import timeline
 from commander.app.console import Console
 from commander.app.resources import resources_dir
-from commander.app.updates import timers
 from commander.domain.checklists.checklists import KINDS as CHECKLIST_KINDS
 from commander.domain.core.events import Event, incident_stream, stream_entity
 from commander.ui.checklists.panel import ChecklistPanel
+from commander.ui.incident import dialogs as incident_dialogs
 from commander.ui.incident.details import DetailsBox
 from commander.ui.incident.header import HeaderPanel
 from commander.ui.incident.incidents import LIST_KINDS, IncidentListPanel
-from commander.ui.kit import richtext, theme
+from commander.ui.kit import theme
 from commander.ui.kit.bridge import ConsoleBridge
 from commander.ui.kit.problems import attempt
-from commander.ui.kit.widgets import OpeningNotice
 from commander.ui.paging.panel import PagesPanel
 from commander.ui.roles.board import RoleBoard
-from commander.ui.shell.menus import WindowActions
+from commander.ui.shell import window_state
+from commander.ui.shell.layout import Panels, assemble
+from commander.ui.shell.menus import DARK_THEME, SHOW_HISTORY, ShellAction, WindowActions
+from commander.ui.shell.reminders import Reminders
+from commander.ui.shell.resolution import offer_after_resolving
 from commander.ui.shell.settings import UiSettings
 from commander.ui.shell.status_bar import StatusBar
 from commander.ui.shell.sync_status import SyncBridge, SyncIndicator
+from commander.ui.timeline.export import FORMATS
 from commander.ui.timeline.model import TimelineFilter
 from commander.ui.timeline.note_box import NoteBox, NoteDraft
 from commander.ui.timeline.panel import ReadingPlace, TimelinePanel
 
 if TYPE_CHECKING:  # dialogs are imported when first opened: start-up does not pay for them
-    from commander.ui.incident.declare import DeclareDialog
-    from commander.ui.incident.dialogs import SeverityDialog, StatusDialog
-    from commander.ui.kit.dialogs import RenameDialog, ShortcutsDialog
+    from commander.ui.shell.dialogs import RenameDialog, ShortcutsDialog
 
 TICK_MS = 1000
 # Kinds that change the timeline and nothing else on screen: the most frequent events by far, so
@@ -64,10 +53,19 @@ TIMELINE_ONLY = frozenset({"note.added", "note.edited", "note.deleted", "note.re
 # Ticking a step must fit in a frame too: checklist events change the timeline and the checklist panel only.
 BESIDE_THE_HEADER = TIMELINE_ONLY | frozenset(CHECKLIST_KINDS)
 
-
 SYNC_START_MS = 300
 LONG_INCIDENT = 2_000  # events: an incident this long opens just after the window's first paint
 RESUME_CHECK_MS = 1500  # after start-up and the first sync: updates interrupted when Commander closed
+
+# The registered entries the window's own buttons open (the header's, the roles' and the pages' "Page…").
+DECLARE = "commander.ui.incident.declare:open_declare"
+MILESTONES = "commander.ui.incident.dialogs:open_milestones"
+DETAILS = "commander.ui.incident.dialogs:open_details"
+SEND_UPDATE = "commander.ui.updates.send:open_send_dialog"
+RECORD_UPDATE = "commander.ui.updates.dialogs:open_record_update"
+SET_TIMER = "commander.ui.updates.timer_dialog:open_timer_dialog"
+DESTINATIONS = "commander.ui.updates.destinations:open_destinations"
+SHARED_STORE = "commander.ui.connections.remote:open_remote"
 
 
 class MainWindow(QMainWindow):
@@ -82,7 +80,6 @@ class MainWindow(QMainWindow):
         self._ticks = 0
         self._pending_open: str | None = None  # a long incident to open once the window is painted
         self._closed = False
-        self._tray: QSystemTrayIcon | None = None
         self.remember_state = True  # a screenshot run must not overwrite the person's window layout
         self.setWindowTitle("Commander")
         icon = resources_dir() / "commander.svg"
@@ -100,32 +97,23 @@ class MainWindow(QMainWindow):
         self.pages = PagesPanel(console, self)
         self.status = StatusBar(console, self)
         self.setStatusBar(self.status)
+        self.reminders = Reminders(console, self, self.status, window_up=lambda: self.isVisible() and self._ticks > 0)
         self.sync = SyncBridge(console, self.bridge, self)
         self.sync_indicator = SyncIndicator(self.sync, self.status)
         self.status.add_sync_indicator(self.sync_indicator)
         self.sync_indicator.problem.connect(self.status.show_store_problem)
         self.sync_indicator.problem_gone.connect(self.status.clear_store_problem)
-        self._assemble()
-        self.menu_actions = WindowActions(self)
+        self._place_panels()
+        self.menu_actions = WindowActions(self, self, self._own_actions())
+        self.menu_actions.add_undo(self.undo_delete)
         self._connect()
 
         self.tones = theme.apply(self, theme_name or settings.theme)
         self._push_tones()
-        self._restore_ui_state()
+        window_state.restore(settings, self, self.split, self.work, self.incidents.history_button)
         self.incidents.reload()
         self.status.show_open(self.incidents.open_count())
-        first = self.incidents.first_open()
-        summary = self.incidents.summary(first) if first else None
-        if summary is not None and summary.event_count >= LONG_INCIDENT:
-            # A long incident takes a few hundred milliseconds to open even from its snapshot: show the
-            # window first, saying what is opening, and open it once that has been painted.
-            self._pending_open = summary.id
-            self.incidents.select(summary.id)  # highlighted in the list, without asking to open it now
-            self.opening.setText(f"Opening {summary.reference} ({summary.event_count:,} events)…")
-            self.stack.setCurrentWidget(self.opening)
-            self.opening.armed = True
-        else:
-            self.select_incident(first)
+        self._open_first()
         self._clock = QTimer(self)
         self._clock.setInterval(TICK_MS)
         self._clock.timeout.connect(self._tick)
@@ -136,92 +124,74 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(RESUME_CHECK_MS, self._resume_interrupted)
         QTimer.singleShot(RESUME_CHECK_MS, self._remind_postmortems)
 
+    def _open_first(self) -> None:
+        """The most severe open incident; a long one once the window has been painted, saying so."""
+        first = self.incidents.first_open()
+        summary = self.incidents.summary(first) if first else None
+        if summary is None or summary.event_count < LONG_INCIDENT:
+            self.select_incident(first)
+            return
+        # A long incident takes a few hundred milliseconds to open even from its snapshot: show the
+        # window first, saying what is opening, and open it once that has been painted.
+        self._pending_open = summary.id
+        self.incidents.select(summary.id)  # highlighted in the list, without asking to open it now
+        self.opening.setText(f"Opening {summary.reference} ({summary.event_count:,} events)…")
+        self.stack.setCurrentWidget(self.opening)
+        self.opening.armed = True
+
     def _start_sync(self) -> None:
         if self._closed:
             return  # closed before the event loop came round to it
         attempt(self.sync.start, parent=self, title="Could not start syncing with the shared store")
         self.sync.set_incident(self.current)
 
-    # -- layout ------------------------------------------------------------------------------
+    # -- layout and menus ----------------------------------------------------------------------
 
-    def _assemble(self) -> None:
-        centre = QWidget(self)
-        centre_layout = QVBoxLayout(centre)
-        centre_layout.setContentsMargins(0, 0, 0, 0)
-        centre_layout.setSpacing(0)
-        centre_layout.addWidget(self.timeline, 1)
-        centre_layout.addWidget(self.note_box)
-
-        right = QWidget(self)
-        right.setObjectName("RightColumn")
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.setSpacing(0)
-        right_layout.addWidget(self.roles)
-        # Below the roles, the tabs of what an incident collects: checklists first, the details beside.
-        self.right_tabs = QTabWidget(right)
-        self.right_tabs.setObjectName("RightTabs")
-        self.right_tabs.setDocumentMode(True)
-        self.right_tabs.addTab(self.checklists, "Checklists")
-        self.right_tabs.addTab(self.details, "Details")
-        self.right_tabs.addTab(self.pages, "Pages")  # shown while the incident has pages
-        right_layout.addWidget(self.right_tabs, 1)
-        # Later panels (checklists, updates, alerts) join this column as tabs; none is shown empty.
-        self.right_column = right
-
-        self.work = QSplitter(Qt.Orientation.Horizontal, self)
-        self.work.addWidget(centre)
-        self.work.addWidget(right)
-        self.work.setStretchFactor(0, 1)
-        self.work.setStretchFactor(1, 0)
-        right.setMinimumWidth(self.fontMetrics().horizontalAdvance("x") * 48)
-        self.work.setChildrenCollapsible(False)
-
-        pane = QWidget(self)
-        pane_layout = QVBoxLayout(pane)
-        pane_layout.setContentsMargins(0, 0, 0, 0)
-        pane_layout.setSpacing(0)
-        pane_layout.addWidget(self.header)
-        pane_layout.addWidget(self.work, 1)
-
-        self.empty = QWidget(self)
-        hint = QLabel(
-            "No incident is selected. The list on the left shows open incidents and, under History, resolved ones.",
-            self.empty,
+    def _place_panels(self) -> None:
+        panels = Panels(
+            self.incidents,
+            self.header,
+            self.timeline,
+            self.note_box,
+            self.roles,
+            self.checklists,
+            self.details,
+            self.pages,
         )
-        hint.setObjectName("EmptyState")
-        hint.setWordWrap(True)
-        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        declare = QPushButton("Declare an incident…  (Ctrl+N)", self.empty)
-        declare.setObjectName("Primary")
-        declare.clicked.connect(self.declare_incident)
-        empty_layout = QVBoxLayout(self.empty)
-        empty_layout.addStretch(1)
-        empty_layout.addWidget(hint)
-        empty_layout.addWidget(declare, 0, Qt.AlignmentFlag.AlignHCenter)
-        empty_layout.addStretch(1)
-        self.opening = OpeningNotice(self, self.finish_opening)
-        self.stack = QStackedWidget(self)
-        self.stack.addWidget(self.empty)
-        self.stack.addWidget(pane)
-        self.stack.addWidget(self.opening)
-        self.pane = pane
+        layout = assemble(self, panels, declare=self.declare_incident, opened=self.finish_opening)
+        self.split, self.work, self.stack = layout.split, layout.work, layout.stack
+        self.right_tabs, self.right_column = layout.right_tabs, layout.right_column
+        self.empty, self.pane, self.opening = layout.empty, layout.pane, layout.opening
 
-        self.split = QSplitter(Qt.Orientation.Horizontal, self)
-        self.split.addWidget(self.incidents)
-        self.split.addWidget(self.stack)
-        self.split.setStretchFactor(0, 0)
-        self.split.setStretchFactor(1, 1)
-        self.split.setChildrenCollapsible(False)
-        self.setCentralWidget(self.split)
-        em = self.fontMetrics().horizontalAdvance("x")
-        self.split.setSizes([em * 44, em * 200])
-        self.work.setSizes([em * 140, em * 54])
+    def _own_actions(self) -> list[ShellAction]:
+        """The shell's own menu items; the feature packages' entries fall in between by their order."""
+        export = tuple(
+            ShellAction("File", f"{label} (.{extension})…", 0, partial(self.export, fmt), needs_incident=True)
+            for fmt, (extension, label) in FORMATS.items()
+        )
+        help_keys = QKeySequence(QKeySequence.StandardKey.HelpContents)
+        return [
+            ShellAction("File", "&Export", 20, submenu=export),
+            ShellAction("File", "&Quit", 90, self.close, "Ctrl+Q"),
+            ShellAction("Incident", "&Severity…", 10, self.header.open_severity_menu, "Ctrl+Shift+S", True),
+            ShellAction("Incident", "S&tatus…", 20, self.header.open_status_menu, "Ctrl+Shift+T", True),
+            ShellAction("Incident", "&Add role…", 50, self.roles.add_role, needs_incident=True),
+            ShellAction("View", DARK_THEME, 10, self.toggle_theme, "Ctrl+Shift+L", checkable=True),
+            ShellAction("View", SHOW_HISTORY, 20, self.incidents.history_button.setChecked, checkable=True),
+            ShellAction("View", "Go to the incident &list", 40, self.incidents.focus_list, "Ctrl+1"),
+            ShellAction("View", "Go to the &timeline", 50, self.timeline.entries.setFocus, "Ctrl+2", True),
+            ShellAction("View", "Go to the &roles", 60, self.roles.tree.setFocus, "Ctrl+3", True),
+            ShellAction("View", "Focus the &note box", 70, self.focus_note_box, "Ctrl+L", True),
+            ShellAction("View", "&Search the timeline", 80, self.timeline.focus_search, "Ctrl+F", True),
+            ShellAction("Help", "&Keyboard shortcuts", 10, self.show_shortcuts, help_keys),
+            ShellAction("Help", "&About Commander", 20, self.show_about),
+        ]
 
     def _connect(self) -> None:
         self.bridge.events_appended.connect(self._events_appended)
         self.bridge.store_failed.connect(self.status.show_store_problem)
         self.bridge.store_recovered.connect(self.status.clear_store_problem)
+        self.bridge.shared_store_changed.connect(self.restart_sync)
         self.incidents.incident_selected.connect(self.select_incident)
         self.incidents.history_button.toggled.connect(self.menu_actions.history.setChecked)
         self.header.severity_requested.connect(self.change_severity)
@@ -231,9 +201,9 @@ class MainWindow(QMainWindow):
         self.header.update_sent_requested.connect(self.record_update)
         self.header.send_requested.connect(self.send_update)
         self.header.snooze_requested.connect(self.snooze_updates)
-        self.header.update_overdue.connect(self._update_overdue)
+        self.header.update_overdue.connect(self.reminders.update_overdue)
         self.header.timer_requested.connect(self.set_timer)
-        self.header.timers.timer_expired.connect(self._timer_expired)
+        self.header.timers.timer_expired.connect(self.reminders.timer_expired)
         self.header.export_requested.connect(self.export)
         self.timeline.note_deleted.connect(self._note_deleted)
         self.checklists.said.connect(lambda text: self.status.showMessage(text, 4000))
@@ -252,6 +222,7 @@ class MainWindow(QMainWindow):
             self.select_incident(wanted)
 
     def select_incident(self, incident_id: str | None) -> None:
+        """Show this incident (None: the empty state); views that follow it hear `bridge.incident_shown`."""
         self._pending_open = None  # a choice made before the first incident opened wins
         if incident_id == self.current and incident_id is not None:
             return
@@ -275,9 +246,20 @@ class MainWindow(QMainWindow):
         if incident_id:
             self.incidents.select(incident_id)
         self.stack.setCurrentWidget(self.pane if incident_id else self.empty)
-        for action in self.menu_actions.need_incident:
-            action.setEnabled(incident_id is not None)
+        self.menu_actions.set_incident_shown(incident_id is not None)
         self.setWindowTitle(f"{state.reference} {state.title} — Commander" if state else "Commander")
+        self.bridge.incident_shown.emit(incident_id)
+
+    def show_tab(self, name: str) -> None:
+        """Bring a tab of the incident pane to the front ("checklists", "details", "pages"); "notes" puts
+        the cursor in the note box."""
+        if name == "notes":
+            self.focus_note_box()
+            return
+        tabs: dict[str, QWidget] = {"checklists": self.checklists, "details": self.details, "pages": self.pages}
+        if name not in tabs:
+            raise ValueError(f"No tab {name!r} in the incident pane (tabs: {', '.join(tabs)}, and notes).")
+        self.right_tabs.setCurrentWidget(tabs[name])
 
     def _events_appended(self, events: list[Event]) -> None:
         if any(e.stream.startswith("runbook:") for e in events):
@@ -322,101 +304,26 @@ class MainWindow(QMainWindow):
 
                 runner_for(self, self.console).tick(incident_id)  # events here, requests on a worker
 
-    # -- commands ----------------------------------------------------------------------------
+    # -- the shell's own commands, and the buttons that open what menu entries open -----------
 
-    def declare_incident(self) -> DeclareDialog:
-        from commander.ui.incident.declare import DeclareDialog
+    def declare_incident(self) -> Any:
+        return self.menu_actions.open(DECLARE)
 
-        dialog = DeclareDialog(self.console, self)
-        dialog.declared.connect(self._declared)
-        dialog.accepted.connect(self._back_to_notes)
-        dialog.open()
+    def change_severity(self, severity: str) -> QDialog | None:
+        return incident_dialogs.open_severity(self, severity)
+
+    def change_status(self, status: str) -> QDialog | None:
+        dialog = incident_dialogs.open_status(self, status)
+        if dialog is not None:
+            incident_id = dialog.incident_id
+            dialog.accepted.connect(lambda: offer_after_resolving(self, self.status, incident_id))
         return dialog
 
-    def _declared(self, incident_id: str) -> None:
-        self.incidents.reload()
-        self.select_incident(incident_id)
+    def edit_milestones(self) -> Any:
+        return self.menu_actions.open(MILESTONES)
 
-    def _back_to_notes(self) -> None:
-        # Once the dialog has gone: the next thing an IC types after declaring is the first note.
-        self.activateWindow()
-        self.focus_note_box()
-
-    def change_severity(self, severity: str) -> SeverityDialog | None:
-        if self.current is None:
-            return None
-        from commander.ui.incident.dialogs import SeverityDialog
-
-        dialog = SeverityDialog(self.console, self.current, severity, self)
-        dialog.open()
-        return dialog
-
-    def change_status(self, status: str) -> StatusDialog | None:
-        if self.current is None:
-            return None
-        from commander.ui.incident.dialogs import StatusDialog
-
-        dialog = StatusDialog(self.console, self.current, status, self)
-        incident_id = self.current
-        dialog.accepted.connect(lambda: self._status_changed(incident_id))
-        dialog.open()
-        return dialog
-
-    def _status_changed(self, incident_id: str) -> QDialog | None:
-        """Resolved here, but a status page still shows it open: offer the resolution update, with only
-        those pages ticked. Nothing leaves without the person pressing Send and confirming."""
-        if self.console.state(incident_id).status.value != "resolved":
-            return None
-        from commander.ui.paging.page_dialog import offer_page_resolution
-
-        if offer_page_resolution(self, self.console, incident_id, then=partial(self._status_changed, incident_id)):
-            return None  # open pages first; the rest is offered once that is answered, not all at once
-        self.status.showMessage(
-            "Resolved. When the team is ready: Incident > Postmortem… (Ctrl+Shift+P) writes the "
-            "first draft from the timeline.",
-            20_000,
-        )
-        from commander.app.updates import publishing
-        from commander.ui.alerts.view import offer_silence_expiry
-        from commander.ui.updates.send import SendUpdateDialog
-
-        offer_silence_expiry(self, incident_id)  # its Alertmanager silences, if it has any
-        done, pages = attempt(
-            lambda: publishing.open_on_status_pages(self.console, incident_id),
-            parent=self,
-            title="Could not check the status pages",
-        )
-        if not done or not pages:
-            return None
-        dialog = SendUpdateDialog(
-            self.console,
-            incident_id,
-            self,
-            template_key="resolution",
-            only=pages,
-            intro=f"{', '.join(pages)} still show{'s' if len(pages) == 1 else ''} this "
-            f"incident as open. Send the resolution to close it there too.",
-        )
-        dialog.open()
-        return dialog
-
-    def _incident_dialog(self, make: Callable[[Console, str, QWidget], QDialog]) -> QDialog | None:
-        """Open a dialog about the incident on screen (none when no incident is shown)."""
-        if self.current is None:
-            return None
-        dialog = make(self.console, self.current, self)
-        dialog.open()
-        return dialog
-
-    def edit_milestones(self) -> QDialog | None:
-        from commander.ui.incident.dialogs import MilestonesDialog
-
-        return self._incident_dialog(MilestonesDialog)
-
-    def edit_details(self) -> QDialog | None:
-        from commander.ui.incident.dialogs import EditDetailsDialog
-
-        return self._incident_dialog(EditDetailsDialog)
+    def edit_details(self) -> Any:
+        return self.menu_actions.open(DETAILS)
 
     def export(self, fmt: str) -> None:
         if self.current is None:
@@ -427,100 +334,29 @@ class MainWindow(QMainWindow):
         if path is not None:
             self.status.showMessage(f"Saved {path}", 8000)
 
-    def record_update(self) -> QDialog | None:
-        from commander.ui.updates.dialogs import RecordUpdateDialog
+    def record_update(self) -> Any:
+        return self.menu_actions.open(RECORD_UPDATE)
 
-        return self._incident_dialog(RecordUpdateDialog)
-
-    def send_update(self) -> QDialog | None:
-        from commander.ui.updates.send import SendUpdateDialog
-
-        return self._incident_dialog(SendUpdateDialog)
+    def send_update(self) -> Any:
+        return self.menu_actions.open(SEND_UPDATE)
 
     def snooze_updates(self) -> QDialog | None:
+        if self.current is None:
+            return None
         from commander.ui.updates.dialogs import SnoozeDialog
 
-        return self._incident_dialog(SnoozeDialog)
-
-    def set_timer(self) -> QDialog | None:
-        from commander.ui.updates.timer_dialog import SetTimerDialog
-
-        return self._incident_dialog(SetTimerDialog)
-
-    def _update_overdue(self, incident_id: str) -> None:
-        """Once per due time: on the timeline (every console writes the same event, the store keeps
-        one) and as a desktop notification where the desktop has a tray, else in the status bar."""
-        self._record_soon(
-            lambda: attempt(
-                lambda: timers.note_overdue(self.console, incident_id),
-                parent=self,
-                title="Could not note the overdue update",
-            )
-        )
-        state = self.console.state(incident_id)
-        self._alert("Update overdue", f"{state.reference} {state.severity}: the stakeholder update is overdue.")
-
-    def _record_soon(self, record: Callable[[], object]) -> None:
-        """Write once the window is up: found overdue while the window is built, the write would make
-        the first paint wait for the store's writing side (SQLAlchemy's import alone is 0.4 s)."""
-        if self.isVisible() and self._ticks > 0:
-            record()
-        else:
-            QTimer.singleShot(SYNC_START_MS, lambda: None if self._closed else record())
-
-    def _timer_expired(self, incident_id: str, timer_id: str) -> None:
-        """Once per timer: on the timeline (every console writes the same event) and as an alert."""
-        attempt(
-            lambda: timers.note_expired_timers(self.console, incident_id),
-            parent=self,
-            title="Could not note the expired timer",
-        )
-        state = self.console.state(incident_id)
-        timer = state.timers.get(timer_id)
-        if timer is not None and timer.shown:  # not cancelled while the alert was on its way
-            self._alert("Timer expired", f"{state.reference}: the timer “{timer.label}” expired.")
-
-    def _alert(self, title: str, message: str) -> None:
-        """A desktop notification where the desktop has a tray, else the status bar."""
-        if QSystemTrayIcon.isSystemTrayAvailable():
-            if self._tray is None:
-                self._tray = QSystemTrayIcon(self.windowIcon(), self)
-                self._tray.show()
-            self._tray.showMessage(title, richtext.notification(message), QSystemTrayIcon.MessageIcon.Warning, 10_000)
-        else:
-            self.status.showMessage(message, 30_000)
-
-    def _remind_postmortems(self) -> None:
-        """Once a start: unpublished postmortems whose review meeting is near or past."""
-        if self._closed:
-            return
-        from commander.app.postmortem import reminders
-
-        done, found = attempt(lambda: reminders(self.console), parent=self, title="Could not check the postmortems")
-        if done and found:
-            self._alert("Postmortem review", " ".join(reminder.text for reminder in found[:3]))
-
-    def _resume_interrupted(self) -> None:
-        """Updates this console was sending when it was closed (see commander.ui.updates.resume)."""
-        if not self._closed:
-            from commander.ui.updates.resume import resume_interrupted
-
-            self.resumer = resume_interrupted(self.console, self, self.status.showMessage)
-
-    def edit_destinations(self) -> QDialog:
-        from commander.ui.updates.destinations import DestinationsDialog
-
-        dialog = DestinationsDialog(self.console, self)
+        dialog = SnoozeDialog(self.console, self.current, self)
         dialog.open()
         return dialog
 
-    def edit_remote(self) -> QDialog:
-        from commander.ui.connections.remote import RemoteDialog
+    def set_timer(self) -> Any:
+        return self.menu_actions.open(SET_TIMER)
 
-        dialog = RemoteDialog(self.console, self)
-        dialog.accepted.connect(self.restart_sync)
-        dialog.open()
-        return dialog
+    def edit_destinations(self) -> Any:
+        return self.menu_actions.open(DESTINATIONS)
+
+    def edit_remote(self) -> Any:
+        return self.menu_actions.open(SHARED_STORE)
 
     def restart_sync(self) -> None:
         """A new shared store (or none): stop the replicator and start again from the settings."""
@@ -529,8 +365,18 @@ class MainWindow(QMainWindow):
         self.sync_indicator.attach(self.sync)
         self._start_sync()
 
+    def _resume_interrupted(self) -> None:
+        """Updates this console was sending when it was closed (see commander.ui.updates.resume)."""
+        if not self._closed:
+            from commander.ui.updates.resume import resume_interrupted
+
+            self.resumer = resume_interrupted(self.console, self, self.status.showMessage)
+
+    def _remind_postmortems(self) -> None:
+        self.reminders.remind_postmortems()
+
     def rename_me(self) -> RenameDialog:
-        from commander.ui.kit.dialogs import RenameDialog
+        from commander.ui.shell.dialogs import RenameDialog
 
         dialog = RenameDialog(self.console, self)
         dialog.accepted.connect(lambda: self.status.show_person(self.console.me.name))
@@ -575,56 +421,23 @@ class MainWindow(QMainWindow):
         self.checklists.set_tones(self.tones)
 
     def show_shortcuts(self) -> ShortcutsDialog:
-        from commander.ui.kit.dialogs import ShortcutsDialog
+        from commander.ui.shell.dialogs import ShortcutsDialog
 
         dialog = ShortcutsDialog(self)
         dialog.open()
         return dialog
 
     def show_about(self) -> QMessageBox:
-        box = QMessageBox(
-            QMessageBox.Icon.NoIcon,
-            "About Commander",
-            f"Commander {commander.__version__}\n\nOne pane for the Incident Commander: "
-            f"state and clocks, a live timeline, and the role board. Works offline; every "
-            f"change is an event in the store at {self.console.where}.",
-            QMessageBox.StandardButton.Ok,
-            self,
-        )
-        box.setTextFormat(Qt.TextFormat.PlainText)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
-        return box
+        from commander.ui.shell.dialogs import about_box
 
-    # -- remembering the window between runs -------------------------------------------------
-
-    def _restore_ui_state(self) -> None:
-        for key, restore in (
-            ("geometry", self.restoreGeometry),
-            ("split", self.split.restoreState),
-            ("work", self.work.restoreState),
-        ):
-            saved = self.settings.state_bytes(key)
-            if saved is not None:
-                restore(saved)
-        self.incidents.history_button.setChecked(self.settings.state_flag("show_history"))
+        return about_box(self.console, self)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._closed = True
+        self.reminders.closed = True
         self.sync.stop()
         self.bridge.close()
         self._clock.stop()
         if self.remember_state:
-            self._save_ui_state()
+            window_state.save(self.settings, self, self.split, self.work, self.incidents.history_button)
         super().closeEvent(event)
-
-    def _save_ui_state(self) -> None:
-        for key, value in (
-            ("geometry", self.saveGeometry()),
-            ("split", self.split.saveState()),
-            ("work", self.work.saveState()),
-        ):
-            if isinstance(value, QByteArray):
-                self.settings.set_state_bytes(key, value)
-        self.settings.set_state_flag("show_history", self.incidents.history_button.isChecked())
-        self.settings.sync()

@@ -42,11 +42,9 @@ class SyncBridge(QObject):
         remote = remotes.configured(self.console)
         if remote is None:
             return
-        from commander.integrations.secrets import SecretStore  # keyring: only when there is a remote
-
         self.remote_url = remote.url
-        replicator = remotes.replicator(
-            self.console, remote, SecretStore(), on_pulled=self.pulled.emit, on_status=self.status_changed.emit
+        replicator = remotes.replicator(  # the keyring is read only now, when there is a remote
+            self.console, remote, self.console.secrets, on_pulled=self.pulled.emit, on_status=self.status_changed.emit
         )
         self.replicator = replicator
         replicator.start()

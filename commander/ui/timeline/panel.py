@@ -26,10 +26,10 @@ from commander.app.console import Console
 from commander.domain.core.events import Event
 from commander.domain.timeline.entries import CATEGORY_LABELS, IncidentView, TimelineEntry
 from commander.ui.kit import linkify, timefmt
-from commander.ui.kit.dialogs import EditNoteDialog
 from commander.ui.kit.problems import attempt
 from commander.ui.kit.theme import Tones
 from commander.ui.timeline.delegate import TimelineDelegate
+from commander.ui.timeline.dialogs import EditNoteDialog
 from commander.ui.timeline.filters import FilterBar
 from commander.ui.timeline.model import TimelineFilter, TimelineModel
 

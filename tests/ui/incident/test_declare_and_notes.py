@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from commander.app.console import Console
-from commander.ui.incident.declare import DeclareDialog
+from commander.ui.incident.declare import DeclareDialog, open_declare
 from commander.ui.shell.main_window import MainWindow
 
 
@@ -50,7 +50,7 @@ def test_declare_with_the_keyboard_only(qtbot: QtBot, console: Console, window: 
 
 
 def test_a_refused_declaration_keeps_what_was_typed(qtbot: QtBot, console: Console, window: MainWindow) -> None:
-    dialog = window.declare_incident()
+    dialog = open_declare(window)
     qtbot.keyClicks(dialog.title, "Payments down")
     qtbot.keyClicks(dialog.detected, "yesterday-ish")
     qtbot.keyClick(dialog.detected, Qt.Key.Key_Return)

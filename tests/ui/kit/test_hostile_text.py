@@ -44,6 +44,7 @@ from commander.domain.actions.items import NewAction
 from commander.domain.incident.decisions import Declaration
 from commander.domain.paging import pages as paging
 from commander.domain.runbooks.library import Runbook, Section, Step, numbered
+from commander.ui.kit.shell import entries
 from commander.ui.shell.main_window import MainWindow
 from commander.ui.shell.settings import UiSettings
 from tests.ui.conftest import OFFSCREEN_SIZE_HINTS
@@ -473,13 +474,18 @@ def _ready(view: QWidget) -> bool:
     )
 
 
+def _open(window: MainWindow, text: str) -> Any:
+    """What the registered menu entry with this text opens, as choosing it from the menu does."""
+    return next(made for made in entries() if made.text == text).open(window)
+
+
 OPENED = {
-    "alerts": lambda w: w.menu_actions.open_alerts(),
-    "action items": lambda w: w.menu_actions.open_action_items(),
-    "on-call": lambda w: w.menu_actions.open_oncall(),
-    "runbooks": lambda w: w.menu_actions.open_runbooks(),
-    "trends": lambda w: w.menu_actions.open_trends(),
-    "page": lambda w: w.menu_actions.open_page_dialog(),
+    "alerts": "A&lerts…",
+    "action items": "Actio&n items (all incidents)…",
+    "on-call": "On-&call…",
+    "runbooks": "Run&books…",
+    "trends": "T&rends…",
+    "page": "Pa&ge on-call for a service…",
 }
 
 
@@ -488,8 +494,8 @@ def test_each_window_it_opens_shows_hostile_text_as_text(
     qtbot: QtBot, hostile_window: MainWindow, defuser: Defuser
 ) -> None:
     problems: list[str] = []
-    for name, opener in OPENED.items():
-        view = opener(hostile_window)
+    for name, text in OPENED.items():
+        view = _open(hostile_window, text)
         assert view is not None, name
         qtbot.waitExposed(view)
         qtbot.waitUntil(lambda v=view: _ready(v), timeout=30_000)
@@ -509,7 +515,7 @@ def test_the_postmortem_editor_shows_hostile_text_as_text(
     qtbot: QtBot, hostile_window: MainWindow, seeded: Seeded, defuser: Defuser
 ) -> None:
     hostile_window.select_incident(seeded.resolved_id)
-    editor = hostile_window.menu_actions.open_postmortem()
+    editor = _open(hostile_window, "P&ostmortem…")
     assert editor is not None
     qtbot.waitExposed(editor)
     _select_first_rows(editor)
@@ -520,7 +526,7 @@ def test_the_postmortem_editor_shows_hostile_text_as_text(
 def test_hovering_a_shift_on_the_calendar_shows_the_names_as_text(
     qtbot: QtBot, hostile_window: MainWindow, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    view = hostile_window.menu_actions.open_oncall()
+    view = _open(hostile_window, "On-&call…")
     qtbot.waitExposed(view)
     calendar = view.calendar
     calendar.grab()  # places the shifts, and with them the places a hover asks about
@@ -581,7 +587,7 @@ MAIN_DIALOGS = {
     "detach": lambda w: (_first_child(w), w.checklists.detach_selected())[1],
     "edit note": lambda w: (_note_row(w), w.timeline.edit_selected())[1],
     "note to action item": lambda w: (_note_row(w), w.timeline.turn_into_action_item())[1],
-    "page confirmation": lambda w: w.menu_actions.open_page_dialog().confirmation(),
+    "page confirmation": lambda w: _open(w, "Pa&ge on-call for a service…").confirmation(),
 }
 
 
@@ -613,9 +619,9 @@ def test_each_dialog_of_the_window_shows_hostile_text_as_text(
     )
 
 
-def _in_view(opener: str, then: str) -> object:
+def _in_view(text: str, then: str) -> object:
     def run(window: MainWindow, qtbot: QtBot) -> QWidget | None:
-        view = getattr(window.menu_actions, opener)()
+        view = _open(window, text)
         qtbot.waitUntil(lambda: _ready(view), timeout=30_000)
         for found in view.findChildren(QAbstractItemView):
             if found.isVisible() and found.model() is not None and _rows(found.model(), QModelIndex()):
@@ -626,15 +632,15 @@ def _in_view(opener: str, then: str) -> object:
 
 
 VIEW_DIALOGS = {
-    "declare from alerts": _in_view("open_alerts", "declare"),
-    "noise": _in_view("open_alerts", "mark_noise"),
-    "silence": _in_view("open_alerts", "silence"),
-    "edit action item": _in_view("open_action_items", "edit_selected"),
-    "won't do": _in_view("open_action_items", "wont_do"),
-    "override": _in_view("open_oncall", "add_override"),
-    "reviewed": _in_view("open_runbooks", "mark_reviewed"),
-    "versions": _in_view("open_runbooks", "show_versions"),
-    "retire": _in_view("open_runbooks", "retire"),
+    "declare from alerts": _in_view("A&lerts…", "declare"),
+    "noise": _in_view("A&lerts…", "mark_noise"),
+    "silence": _in_view("A&lerts…", "silence"),
+    "edit action item": _in_view("Actio&n items (all incidents)…", "edit_selected"),
+    "won't do": _in_view("Actio&n items (all incidents)…", "wont_do"),
+    "override": _in_view("On-&call…", "add_override"),
+    "reviewed": _in_view("Run&books…", "mark_reviewed"),
+    "versions": _in_view("Run&books…", "show_versions"),
+    "retire": _in_view("Run&books…", "retire"),
 }
 
 

@@ -6,9 +6,10 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QImage
-from PySide6.QtWidgets import QAbstractSlider, QFileDialog
+from PySide6.QtWidgets import QAbstractSlider, QFileDialog, QMenu
 from pytestqt.qtbot import QtBot
 
 from commander.app import incident as app_incident
@@ -17,10 +18,12 @@ from commander.app.bootstrap import build_console
 from commander.app.console import Console
 from commander.domain.incident.decisions import Declaration
 from commander.store.database import StoreError
-from commander.ui.kit.dialogs import EditNoteDialog
+from commander.ui.incident.dialogs import MilestonesDialog, open_details, open_milestones
+from commander.ui.kit.shell import Shell, entries
 from commander.ui.shell.app import run
 from commander.ui.shell.main_window import MainWindow
 from commander.ui.shell.settings import UiSettings
+from commander.ui.timeline.dialogs import EditNoteDialog
 from commander.ui.timeline.model import TimelineFilter
 
 
@@ -89,7 +92,7 @@ def test_a_status_time_that_breaks_the_order_is_refused_inline(
 def test_milestones_dialog_backdates_and_shows_refusals(
     qtbot: QtBot, console: Console, incident: str, window: MainWindow
 ) -> None:
-    dialog = window.edit_milestones()
+    dialog = open_milestones(window)
     assert dialog is not None
     assert not dialog.fields["resolved"].isEnabled()  # set by a status change, not here
     qtbot.keyClicks(dialog.fields["detected"], "30m ago")
@@ -225,7 +228,7 @@ def test_links_open_from_the_detail_pane_and_markup_stays_text(
 
 
 def test_edit_details_and_rename(qtbot: QtBot, console: Console, incident: str, window: MainWindow) -> None:
-    dialog = window.edit_details()
+    dialog = open_details(window)
     assert dialog is not None
     dialog.services.setText("checkout, payments, edge")
     dialog.submit()
@@ -380,5 +383,53 @@ def test_choosing_another_incident_before_the_long_one_opens_wins(
     qtbot.addWidget(window)
     window.select_incident(short.id)
     window.show()
-    qtbot.wait(100)
+    qtbot.waitExposed(window)
+    window.finish_opening()  # what the opening notice runs once painted: the choice already made stands
     assert window.current == short.id
+
+
+def test_the_main_window_is_the_shell_the_views_know(qtbot: QtBot, incident: str, window: MainWindow) -> None:
+    shell: Shell = window  # mypy checks that MainWindow has everything the Shell protocol asks
+    shown: list[str | None] = []
+    shell.bridge.incident_shown.connect(shown.append)
+    shell.select_incident(None)
+    shell.select_incident(incident)
+    shell.select_incident(incident)  # already on screen: nothing to announce
+    assert shown == [None, incident] and shell.current == incident
+    shell.show_tab("details")
+    assert window.right_tabs.currentWidget() is window.details
+    shell.show_tab("checklists")
+    assert window.right_tabs.currentWidget() is window.checklists
+    shell.show_tab("notes")
+    qtbot.waitUntil(lambda: window.note_box.text.hasFocus())
+    with pytest.raises(ValueError, match="No tab 'timeline'"):
+        shell.show_tab("timeline")
+
+
+def test_the_menus_hold_every_registered_entry_in_its_place(qtbot: QtBot, window: MainWindow) -> None:
+    menus = {menu.title(): menu for menu in window.menuBar().findChildren(QMenu)}
+    for made in entries():
+        action = window.menu_actions.by_text[made.text]
+        assert action in menus[f"&{made.menu}"].actions(), made.text
+        assert action.shortcut().toString() == made.shortcut, made.text
+        assert action.isEnabled() is not made.needs_incident, made.text  # no incident on screen yet
+    incident_menu = [a.text() or "----" for a in menus["&Incident"].actions()]
+    assert incident_menu[:7] == [
+        "&Severity…",
+        "S&tatus…",
+        "&Milestones…",
+        "&Edit details…",
+        "&Add role…",
+        "----",
+        "Send &update…",
+    ]
+    file_menu = [a.text() or "----" for a in menus["&File"].actions()]
+    assert file_menu == ["&Declare incident…", "&Export", "----", "S&hared store…", "----", "&Quit"]
+
+
+def test_a_menu_entry_opens_its_window_on_the_incident_on_screen(
+    qtbot: QtBot, incident: str, window: MainWindow
+) -> None:
+    window.menu_actions.trigger("&Milestones…")
+    dialog = window.findChild(MilestonesDialog)
+    assert dialog is not None and dialog.isVisible() and dialog.incident_id == incident

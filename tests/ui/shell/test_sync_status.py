@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from pytestqt.qtbot import QtBot
 
@@ -11,10 +12,15 @@ from commander.app import remote as remotes
 from commander.app import timeline
 from commander.app.bootstrap import build_console
 from commander.domain.incident.decisions import Declaration
-from commander.integrations.secrets import SecretStore
 from commander.store.database import Database
+from commander.ui.kit.shell import entries
 from commander.ui.shell.main_window import MainWindow
 from commander.ui.shell.settings import UiSettings
+
+
+def shared_store(window: MainWindow) -> Any:
+    """File > Shared store…: the dialog its registered entry opens."""
+    return next(made for made in entries() if made.text == "S&hared store…").open(window)
 
 
 def _window(qtbot: QtBot, console, tmp_path: Path) -> MainWindow:  # type: ignore[no-untyped-def]
@@ -32,11 +38,11 @@ def test_a_note_from_another_console_arrives_through_the_shared_store(qtbot: QtB
         build_console(str(tmp_path / "t.db"), user="Sam"),
     )
     for console in (mine, theirs):
-        remotes.set_remote(console, shared, SecretStore(), poll_seconds=0.2)
+        remotes.set_remote(console, shared, console.secrets, poll_seconds=0.2)
     incident = app_incident.declare(theirs, Declaration(title="Checkout 502s", severity="SEV1"))
     window = _window(qtbot, mine, tmp_path)
     qtbot.waitUntil(lambda: window.sync.replicator is not None, timeout=5000)
-    pusher = remotes.replicator(theirs, remotes.configured(theirs), SecretStore())  # type: ignore[arg-type]
+    pusher = remotes.replicator(theirs, remotes.configured(theirs), theirs.secrets)  # type: ignore[arg-type]
     pusher.run_once()
     qtbot.waitUntil(lambda: window.incidents.summary(incident.id) is not None, timeout=10000)
     window.select_incident(incident.id)
@@ -53,7 +59,7 @@ def test_a_note_from_another_console_arrives_through_the_shared_store(qtbot: QtB
 
 def test_an_unreachable_store_shows_offline_and_what_waits(qtbot: QtBot, tmp_path: Path) -> None:
     console = build_console(str(tmp_path / "mine.db"), user="Alex")
-    remotes.set_remote(console, "postgresql+psycopg://nobody@127.0.0.1:1/commander", SecretStore())
+    remotes.set_remote(console, "postgresql+psycopg://nobody@127.0.0.1:1/commander", console.secrets)
     incident = app_incident.declare(console, Declaration(title="Checkout 502s", severity="SEV1"))
     timeline.add_note(console, incident.id, "written with the network down")
     window = _window(qtbot, console, tmp_path)
@@ -74,7 +80,7 @@ def test_a_newer_shared_store_is_said_in_words_not_shown_as_offline(qtbot: QtBot
         conn.execute("UPDATE alembic_version SET version_num = '9999'")
     conn.close()
     console = build_console(str(tmp_path / "mine.db"), user="Alex")
-    remotes.set_remote(console, f"sqlite:///{shared}", SecretStore())
+    remotes.set_remote(console, f"sqlite:///{shared}", console.secrets)
     window = _window(qtbot, console, tmp_path)
     qtbot.waitUntil(lambda: window.sync_indicator.text().startswith("error"), timeout=10000)
     assert window.status.problem.isVisible()
@@ -89,12 +95,12 @@ def test_the_shared_store_dialog_starts_and_stops_syncing(qtbot: QtBot, tmp_path
     console = build_console(str(tmp_path / "mine.db"), user="Alex")
     window = _window(qtbot, console, tmp_path)
     assert not window.sync_indicator.isVisible()
-    dialog = window.edit_remote()
+    dialog = shared_store(window)
     qtbot.keyClicks(dialog.url, shared)
     dialog.submit()
     qtbot.waitUntil(lambda: window.sync_indicator.text().startswith("online"), timeout=10000)
     assert remotes.configured(console).url == shared  # type: ignore[union-attr]
-    dialog = window.edit_remote()
+    dialog = shared_store(window)
     dialog.stop.setChecked(True)
     dialog.submit()
     qtbot.waitUntil(lambda: not window.sync_indicator.isVisible(), timeout=5000)
@@ -106,7 +112,7 @@ def test_the_shared_store_dialog_starts_and_stops_syncing(qtbot: QtBot, tmp_path
 def test_a_bad_url_is_refused_in_the_dialog_and_kept(qtbot: QtBot, tmp_path: Path) -> None:
     console = build_console(str(tmp_path / "mine.db"), user="Alex")
     window = _window(qtbot, console, tmp_path)
-    dialog = window.edit_remote()
+    dialog = shared_store(window)
     qtbot.keyClicks(dialog.url, "mysql://db/commander")
     dialog.submit()
     assert dialog.isVisible() and "postgresql+psycopg://" in dialog.error.text()
@@ -125,7 +131,7 @@ def test_rows_set_aside_are_counted_in_the_status_bar(qtbot: QtBot, tmp_path: Pa
     Database(f"sqlite:///{shared}").upgrade()
     console = build_console(str(tmp_path / "mine.db"), user="Alex")
     incident = app_incident.declare(console, Declaration(title="Checkout 502s", severity="SEV1"))
-    remotes.set_remote(console, f"sqlite:///{shared}", SecretStore(), poll_seconds=0.2)
+    remotes.set_remote(console, f"sqlite:///{shared}", console.secrets, poll_seconds=0.2)
     with sqlite3.connect(shared) as conn:  # a peer with a bug: two rows no console can fold
         for payload in ("[]", json.dumps({"text": 5})):
             conn.execute(
