@@ -42,7 +42,7 @@ from commander.ui.kit import richtext
 from commander.ui.kit.bridge import ConsoleBridge
 from commander.ui.kit.dialogs import plain_label
 from commander.ui.kit.problems import ErrorLabel, attempt, show_problem
-from commander.ui.kit.theme import tones
+from commander.ui.kit.theme import DARK, Tones
 from commander.ui.postmortem.conflict import ConflictBanner
 from commander.ui.postmortem.marks import (
     BadgeRole,
@@ -65,12 +65,18 @@ EXPORTS = (("md", "Markdown"), ("html", "HTML"), ("pdf", "PDF"), ("json", "JSON"
 
 class PostmortemEditor(QWidget):
     def __init__(
-        self, console: Console, incident_id: str, bridge: ConsoleBridge | None = None, parent: QWidget | None = None
+        self,
+        console: Console,
+        incident_id: str,
+        bridge: ConsoleBridge | None = None,
+        parent: QWidget | None = None,
+        *,
+        tones: Tones = DARK,
     ) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.console, self.incident_id = console, incident_id
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.tones = tones(str(parent.property("theme")) if parent is not None else "dark")
+        self.tones = tones
         self.state = console.state(incident_id)
         self.people = list(dict.fromkeys([*self.state.people(), console.me.name]))
         self.pm: Postmortem = postmortem.current(console, incident_id)
@@ -225,7 +231,10 @@ class PostmortemEditor(QWidget):
         pane = QWidget(self)
         layout = QVBoxLayout(pane)
         layout.setContentsMargins(left, 0, right, 0)
-        layout.addWidget(self._caption(caption, body))
+        label = QLabel(caption, pane)
+        label.setObjectName("PanelTitle")
+        label.setBuddy(body)
+        layout.addWidget(label)
         layout.addWidget(body, 1)
         return pane
 
@@ -249,12 +258,6 @@ class PostmortemEditor(QWidget):
         button.setAutoDefault(False)
         button.clicked.connect(slot)
         return button
-
-    def _caption(self, text: str, field: QWidget) -> QLabel:
-        label = QLabel(text, self)
-        label.setObjectName("PanelTitle")
-        label.setBuddy(field)
-        return label
 
     # -- the postmortem as stored ------------------------------------------------------------------------
 

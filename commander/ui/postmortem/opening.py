@@ -8,8 +8,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from commander.app import postmortem
-from commander.app.console import Console
-from commander.ui.kit.bridge import ConsoleBridge
 from commander.ui.kit.problems import attempt, show_problem
 from commander.ui.kit.shell import Shell
 from commander.ui.postmortem.editor import PostmortemEditor
@@ -19,25 +17,29 @@ def open_postmortem(shell: Shell, *_menus_before: object) -> QWidget | None:
     """Incident > Postmortem…: that of the incident on screen (None when there is none). `_menus_before`:
     what shell/menus.py still passes; it goes once the menus call the registered opener."""
     incident_id = shell.current
-    if incident_id is None:
-        return None
-    return show_postmortem(shell.window(), shell.console, incident_id, shell.bridge)
+    return None if incident_id is None else show_postmortem(shell, incident_id)
 
 
-def show_postmortem(
-    parent: QWidget, console: Console, incident_id: str, bridge: ConsoleBridge | None = None
-) -> QWidget | None:
+def show_postmortem(shell: Shell, incident_id: str) -> QWidget | None:
     """The editor of the incident's postmortem (raised when it is already open). With no postmortem yet,
     a resolved incident gets a question first, and the editor opens once the draft is written; an open
     incident gets a message saying to resolve it. Returns what it showed."""
+    parent, console = shell.window(), shell.console
     for editor in parent.findChildren(PostmortemEditor):
         if editor.incident_id == incident_id and editor.isVisible():
             editor.raise_()
             editor.activateWindow()
             return editor
-    state = console.state(incident_id)
-    if postmortem.current(console, incident_id).drafted:
-        return _show_editor(parent, console, incident_id, bridge)
+    done, found = attempt(
+        lambda: (console.state(incident_id), postmortem.current(console, incident_id).drafted),
+        parent=parent,
+        title="Could not open the postmortem",
+    )
+    if not done or found is None:
+        return None
+    state, drafted = found
+    if drafted:
+        return _show_editor(shell, incident_id)
     if state.is_open:
         return show_problem(
             parent,
@@ -58,24 +60,26 @@ def show_postmortem(
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     start = box.addButton("Start postmortem", QMessageBox.ButtonRole.AcceptRole)
     box.setDefaultButton(start)
-    start.clicked.connect(lambda: _start(parent, console, incident_id, bridge))
+    start.clicked.connect(lambda: _start(shell, incident_id))
     box.open()
     return box
 
 
-def _start(parent: QWidget, console: Console, incident_id: str, bridge: ConsoleBridge | None) -> None:
+def _start(shell: Shell, incident_id: str) -> None:
     QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # a long incident takes a moment to draft
     try:
         done, _ = attempt(
-            lambda: postmortem.start(console, incident_id), parent=parent, title="Could not start the postmortem"
+            lambda: postmortem.start(shell.console, incident_id),
+            parent=shell.window(),
+            title="Could not start the postmortem",
         )
     finally:
         QApplication.restoreOverrideCursor()
     if done:
-        _show_editor(parent, console, incident_id, bridge)
+        _show_editor(shell, incident_id)
 
 
-def _show_editor(parent: QWidget, console: Console, incident_id: str, bridge: ConsoleBridge | None) -> PostmortemEditor:
-    editor = PostmortemEditor(console, incident_id, bridge, parent)
+def _show_editor(shell: Shell, incident_id: str) -> PostmortemEditor:
+    editor = PostmortemEditor(shell.console, incident_id, shell.bridge, shell.window(), tones=shell.tones)
     editor.show()
     return editor
