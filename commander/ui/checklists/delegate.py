@@ -19,18 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 
-from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QPoint, QPointF, QRect, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QPoint, QPointF, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QHelpEvent, QMouseEvent, QPainter, QPainterPath, QPen
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QApplication,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
-    QToolTip,
-    QTreeView,
-    QWidget,
-)
+from PySide6.QtWidgets import QAbstractItemView, QStyleOptionViewItem, QToolTip, QTreeView, QWidget
 
 from commander.domain.checklists.checklists import ChecklistStep
 from commander.domain.runbooks.code import query_label
@@ -38,53 +29,13 @@ from commander.domain.runbooks.inline_markdown import plain
 from commander.ui.checklists.model import CHECKLIST, SECTION, ChecklistModel, Node
 from commander.ui.kit import richtext
 from commander.ui.kit.markdown_view import MarkdownPainter
-from commander.ui.kit.theme import DARK, Tones, mono_font
+from commander.ui.kit.paint import Index, RowDelegate, RowFonts, elide
+from commander.ui.kit.theme import DARK, Tones
 
-Index = QModelIndex | QPersistentModelIndex
 _WRAP = int(Qt.TextFlag.TextWordWrap)
 _LINE = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextSingleLine
 COPY = "Copy"
 BOX = 14  # the tick box, in logical pixels
-
-
-@dataclass
-class Fonts:
-    """The fonts a row uses and their metrics, made once per base font."""
-
-    base: QFont
-    metrics: QFontMetrics
-    bold: QFont
-    bold_metrics: QFontMetrics
-    small: QFont
-    small_metrics: QFontMetrics
-    struck: QFont
-    mono: QFont
-    mono_metrics: QFontMetrics
-    tick_width: int  # "✓ 00:00", the least the column right of a step's words must hold
-
-    @classmethod
-    def of(cls, font: QFont) -> Fonts:
-        font = QFont(font)  # a copy: the one passed in belongs to a style option that is about to go
-        bold, small, struck = QFont(font), QFont(font), QFont(font)
-        bold.setBold(True)
-        if font.pointSizeF() > 0:
-            small.setPointSizeF(font.pointSizeF() * 0.88)
-        struck.setStrikeOut(True)
-        mono = mono_font(0.92)
-        small_metrics = QFontMetrics(small)
-        tick_width = small_metrics.horizontalAdvance("✓ 00:00") + 12
-        return cls(
-            font,
-            QFontMetrics(font),
-            bold,
-            QFontMetrics(bold),
-            small,
-            small_metrics,
-            struck,
-            mono,
-            QFontMetrics(mono),
-            tick_width,
-        )
 
 
 @dataclass
@@ -104,7 +55,7 @@ class Parts:
     progress: QRect | None = None
 
 
-class ChecklistDelegate(QStyledItemDelegate):
+class ChecklistDelegate(RowDelegate):
     toggle_clicked = Signal(QModelIndex)
     copy_clicked = Signal(QModelIndex)
     link_clicked = Signal(QModelIndex)
@@ -116,14 +67,19 @@ class ChecklistDelegate(QStyledItemDelegate):
         self.markdown = MarkdownPainter()
         self.tones: Tones = DARK
         self.zone: tzinfo = UTC
-        self._fonts: dict[str, Fonts] = {}
         self._wrapped: dict[tuple[str, int, str], int] = {}  # (font, width, text) -> height
+        self._tick_widths: dict[str, int] = {}  # by font: "✓ 00:00", the least a step's side column holds
 
-    def fonts(self, font: QFont) -> Fonts:
-        key = font.key()
-        if key not in self._fonts:
-            self._fonts[key] = Fonts.of(font)
-        return self._fonts[key]
+    def tick_width(self, fonts: RowFonts) -> int:
+        key = fonts.base.key()
+        width = self._tick_widths.get(key)
+        if width is None:
+            width = self._tick_widths[key] = fonts.small_metrics.horizontalAdvance("✓ 00:00") + 12
+        return width
+
+    def row(self, index: Index) -> Node | None:
+        node = index.data(ChecklistModel.NodeRole)
+        return node if isinstance(node, Node) else None
 
     def forget_sizes(self) -> None:
         """After a change of width or font: rows measure themselves again."""
@@ -137,7 +93,7 @@ class ChecklistDelegate(QStyledItemDelegate):
 
     # -- layout ------------------------------------------------------------------------------------
 
-    def parts(self, node: Node, fonts: Fonts, rect: QRect) -> Parts:
+    def parts(self, node: Node, fonts: RowFonts, rect: QRect) -> Parts:
         pad = fonts.metrics.horizontalAdvance("x") // 2 + 2
         line = fonts.metrics.height()
         if node.kind == CHECKLIST:
@@ -153,7 +109,7 @@ class ChecklistDelegate(QStyledItemDelegate):
         # The side column's width depends on the step's kind, never on its state, so ticking a step never
         # rewraps its words: the row keeps its height and a tick repaints two rows (the step, its checklist's
         # progress), not every row below it.
-        side = max(fonts.tick_width, fonts.small_metrics.horizontalAdvance(step.kind) + 12)
+        side = max(self.tick_width(fonts), fonts.small_metrics.horizontalAdvance(step.kind) + 12)
         badge = QRect(
             right - side + 1, y + (line - fonts.small_metrics.height() - 2) // 2, side, fonts.small_metrics.height() + 2
         )
@@ -189,7 +145,7 @@ class ChecklistDelegate(QStyledItemDelegate):
         parts.height = y - rect.top() + pad - 3
         return parts
 
-    def _checklist_parts(self, fonts: Fonts, rect: QRect, pad: int) -> Parts:
+    def _checklist_parts(self, fonts: RowFonts, rect: QRect, pad: int) -> Parts:
         y = rect.top() + pad + 2
         title = QRect(rect.left() + pad, y, rect.width() - 2 * pad - 2, fonts.bold_metrics.height())
         progress = QRect(rect.left() + pad, title.bottom() + 6, title.width(), fonts.small_metrics.height())
@@ -205,41 +161,28 @@ class ChecklistDelegate(QStyledItemDelegate):
     def _finding_text(self, by: str, at: datetime, text: str) -> str:
         return f"{by} {at.astimezone(self.zone):%H:%M} — {text}"
 
-    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
-        node = index.data(ChecklistModel.NodeRole)
-        if not isinstance(node, Node):
-            return super().sizeHint(option, index)
+    def row_size(self, option: QStyleOptionViewItem, node: Node, fonts: RowFonts, index: Index) -> QSize:
         # QTreeView asks without a width (QTBUG-11196: option.rect has width -1): the row's width is the
         # viewport's less the indentation of the row's level.
         indent = self.view.indentation() * (node.level + (1 if self.view.rootIsDecorated() else 0))
         width = max(120, self.view.viewport().width() - indent)
-        return QSize(width, self.parts(node, self.fonts(option.font), QRect(0, 0, width, 0)).height)
+        return QSize(width, self.parts(node, fonts, QRect(0, 0, width, 0)).height)
 
     # -- painting ----------------------------------------------------------------------------------
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
-        node = index.data(ChecklistModel.NodeRole)
-        if not isinstance(node, Node):
-            super().paint(painter, option, index)
-            return
-        style = option.widget.style() if option.widget else QApplication.style()
-        style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, option, painter, option.widget)
-        fonts = self.fonts(option.font)
-        parts = self.parts(node, fonts, option.rect)
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    def paint_row(self, painter: QPainter, rect: QRect, node: Node, fonts: RowFonts, index: Index) -> None:
+        parts = self.parts(node, fonts, rect)
         if node.kind == CHECKLIST:
             model = index.model()
             badges = model.badges.get(node.checklist.id, []) if isinstance(model, ChecklistModel) else []
             self._paint_checklist(painter, node, [word for word, _sentence in badges], fonts, parts)
         elif node.kind == SECTION:
-            self._paint_section(painter, node, fonts, option.rect)
+            self._paint_section(painter, node, fonts, rect)
         else:
             assert node.step is not None
             self._paint_step(painter, node.step, fonts, parts)
-        painter.restore()
 
-    def _paint_checklist(self, painter: QPainter, node: Node, badges: list[str], fonts: Fonts, parts: Parts) -> None:
+    def _paint_checklist(self, painter: QPainter, node: Node, badges: list[str], fonts: RowFonts, parts: Parts) -> None:
         t = self.tones
         checklist = node.checklist
         assert parts.text is not None and parts.progress is not None
@@ -265,7 +208,7 @@ class ChecklistDelegate(QStyledItemDelegate):
         painter.drawText(
             room,
             _LINE,
-            fonts.bold_metrics.elidedText(plain(checklist.title), Qt.TextElideMode.ElideRight, room.width()),
+            elide(fonts.bold_metrics, plain(checklist.title), room.width()),
         )
         done, total = checklist.progress
         label = f"{done} of {total}" + (" — all done" if total and done == total else "")
@@ -285,19 +228,17 @@ class ChecklistDelegate(QStyledItemDelegate):
             QRect(bar.right() + 8, parts.progress.top(), label_width, parts.progress.height()), _LINE, label
         )
 
-    def _paint_section(self, painter: QPainter, node: Node, fonts: Fonts, rect: QRect) -> None:
+    def _paint_section(self, painter: QPainter, node: Node, fonts: RowFonts, rect: QRect) -> None:
         painter.setFont(fonts.small)
         painter.setPen(self.tones.colour("faint"))
         pad = fonts.metrics.horizontalAdvance("x") // 2 + 2
         painter.drawText(
             rect.adjusted(pad, 2, -pad, 0),
             _LINE,
-            fonts.small_metrics.elidedText(
-                plain(node.section).upper(), Qt.TextElideMode.ElideRight, rect.width() - 2 * pad
-            ),
+            elide(fonts.small_metrics, plain(node.section).upper(), rect.width() - 2 * pad),
         )
 
-    def _paint_step(self, painter: QPainter, step: ChecklistStep, fonts: Fonts, parts: Parts) -> None:
+    def _paint_step(self, painter: QPainter, step: ChecklistStep, fonts: RowFonts, parts: Parts) -> None:
         t = self._colours()
         assert parts.box is not None and parts.text is not None
         self._tick_box(painter, parts.box, step.state)
@@ -335,9 +276,7 @@ class ChecklistDelegate(QStyledItemDelegate):
                 inner.setLeft(inner.left() + fonts.mono_metrics.horizontalAdvance(caption + " "))
                 painter.setPen(t.colour("text"))
             first = step.command.splitlines()[0] + (" …" if "\n" in step.command else "")
-            painter.drawText(
-                inner, _LINE, fonts.mono_metrics.elidedText(first, Qt.TextElideMode.ElideRight, inner.width())
-            )
+            painter.drawText(inner, _LINE, elide(fonts.mono_metrics, first, inner.width()))
             painter.setFont(fonts.small)
             self._chip(painter, parts.copy, COPY, fill=t.surface, ink=t.accent, edge=t.border, radius=3)
         if parts.link is not None and step.link:
@@ -355,7 +294,7 @@ class ChecklistDelegate(QStyledItemDelegate):
             self._chip(
                 painter,
                 QRect(parts.meta.left(), parts.meta.top(), width, parts.meta.height()),
-                fonts.small_metrics.elidedText(label, Qt.TextElideMode.ElideRight, width - 12),
+                elide(fonts.small_metrics, label, width - 12),
                 fill=t.selection,
                 ink=t.text,
                 edge=t.selection,
@@ -461,7 +400,7 @@ class ChecklistDelegate(QStyledItemDelegate):
         return QRect(line.left(), line.top(), min(width, line.width()), line.height())
 
 
-def _step_font(step: ChecklistStep, fonts: Fonts) -> QFont:
+def _step_font(step: ChecklistStep, fonts: RowFonts) -> QFont:
     return fonts.struck if step.state == "skipped" else fonts.base
 
 

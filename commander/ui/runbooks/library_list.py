@@ -11,18 +11,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, QRect, QSize, Qt
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QRect, QSize, Qt
 from PySide6.QtGui import QFont, QFontMetrics, QPainter
-from PySide6.QtWidgets import QApplication, QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
+from PySide6.QtWidgets import QListView, QStyleOptionViewItem
 
 from commander.domain.runbooks.inline_markdown import plain
 from commander.domain.runbooks.library import RunbookRecord
 from commander.ui.kit import linkify
+from commander.ui.kit.paint import Index, RowDelegate, RowFonts, elide
+from commander.ui.kit.theme import Tones
 from commander.ui.runbooks.steps import chip
 from commander.ui.runbooks.viewer import current_tones
 
-Index = QModelIndex | QPersistentModelIndex
 ROW = Qt.ItemDataRole.UserRole + 1
+_LINE = Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextSingleLine
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,15 @@ class Row:
     heading: str = ""
     record: RunbookRecord | None = None
     why: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Heading:
+    """The font of a heading row ("SUGGESTED FOR INC-…") and the two sizes a row can have."""
+
+    font: QFont
+    size: QSize
+    runbook_size: QSize
 
 
 def file_tail(source: str) -> str:
@@ -86,125 +97,113 @@ class LibraryModel(QAbstractListModel):
         )
 
 
-class LibraryDelegate(QStyledItemDelegate):
+class LibraryDelegate(RowDelegate):
     """Two lines a runbook: title and freshness; then services, owner and why it fits, suggestions, version."""
 
     def __init__(self, view: QListView, facts: Callable[[RunbookRecord], tuple[str, bool]]) -> None:
         super().__init__(view)
         self.view = view
         self.facts = facts
-        self._made: dict[float, tuple[QFont, QFont, QFont, QSize, QSize]] = {}  # by the base font's size
+        self._headings: dict[str, Heading] = {}  # by the base font
 
-    def _fonts(self, base: QFont) -> tuple[QFont, QFont, QFont, QSize, QSize]:
-        """The fonts of a row and the two row sizes (heading, runbook), made once per font size: the list
-        asks every row's size after each search, so this must cost next to nothing."""
-        key = base.pointSizeF()
-        if key not in self._made:
-            bold, small, heading = QFont(base), QFont(base), QFont(base)
-            bold.setBold(True)
-            if base.pointSizeF() > 0:
-                small.setPointSizeF(base.pointSizeF() * 0.88)
-                heading.setPointSizeF(base.pointSizeF() * 0.85)
-            heading.setBold(True)
-            self._made[key] = (
-                bold,
-                small,
-                heading,
-                QSize(100, QFontMetrics(heading).height() + 14),
-                QSize(100, QFontMetrics(bold).height() + QFontMetrics(small).height() + 17),
+    def heading(self, fonts: RowFonts) -> Heading:
+        """The headings' font and the two row sizes, made once per font: the list asks every row's size
+        after each search, so this must cost next to nothing."""
+        key = fonts.base.key()
+        made = self._headings.get(key)
+        if made is None:
+            font = QFont(fonts.bold)
+            if fonts.base.pointSizeF() > 0:
+                font.setPointSizeF(fonts.base.pointSizeF() * 0.85)
+            made = self._headings[key] = Heading(
+                font,
+                QSize(100, QFontMetrics(font).height() + 14),
+                QSize(100, fonts.bold_metrics.height() + fonts.small_metrics.height() + 17),
             )
-        return self._made[key]
+        return made
 
-    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
-        _bold, _small, _heading, heading_size, runbook_size = self._fonts(option.font)
+    def row(self, index: Index) -> Row | None:
         model = index.model()
-        heading = (
-            isinstance(model, LibraryModel)
-            and 0 <= index.row() < len(model.rows)
-            and model.rows[index.row()].record is None
-        )
-        return heading_size if heading else runbook_size
+        if isinstance(model, LibraryModel) and 0 <= index.row() < len(model.rows):
+            return model.rows[index.row()]
+        return None
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
-        row = index.data(ROW)
-        if not isinstance(row, Row):
-            super().paint(painter, option, index)
-            return
+    def row_size(self, option: QStyleOptionViewItem, row: Row, fonts: RowFonts, index: Index) -> QSize:
+        heading = self.heading(fonts)
+        return heading.runbook_size if row.record is not None else heading.size
+
+    def paint_row(self, painter: QPainter, rect: QRect, row: Row, fonts: RowFonts, index: Index) -> None:
         t = current_tones(self.view)
-        bold, small, heading, _heading_size, _runbook_size = self._fonts(option.font)
-        rect = option.rect.adjusted(10, 0, -10, 0)
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        rect = rect.adjusted(10, 0, -10, 0)
         if row.record is None:
-            painter.setFont(heading)
+            painter.setFont(self.heading(fonts).font)
             painter.setPen(t.colour("muted"))
             painter.drawText(
                 rect.adjusted(0, 6, 0, 0),
                 Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                 row.heading.upper(),
             )
-            painter.restore()
             return
-        style = option.widget.style() if option.widget else QApplication.style()
-        style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, option, painter, option.widget)
-        runbook = row.record.current
-        bold_metrics, small_metrics = QFontMetrics(bold), QFontMetrics(small)
-        first = QRect(rect.left(), rect.top() + 6, rect.width(), bold_metrics.height())
-        second = QRect(rect.left(), first.bottom() + 4, rect.width(), small_metrics.height())
-        line = Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextSingleLine
-        # First line: the title, and how fresh it is at the right (a stale one on a warning badge).
-        words, stale = self.facts(row.record)
-        painter.setFont(small)
-        width = small_metrics.horizontalAdvance(words) + (16 if stale else 0)
+        first = QRect(rect.left(), rect.top() + 6, rect.width(), fonts.bold_metrics.height())
+        second = QRect(rect.left(), first.bottom() + 4, rect.width(), fonts.small_metrics.height())
+        self._paint_title(painter, first, row.record, fonts, t)
+        self._paint_facts(painter, second, row, fonts, t)
+
+    def _paint_title(self, painter: QPainter, line: QRect, record: RunbookRecord, fonts: RowFonts, t: Tones) -> None:
+        """The title, and how fresh it is at the right (a stale one on a warning badge)."""
+        words, stale = self.facts(record)
+        painter.setFont(fonts.small)
+        width = fonts.small_metrics.horizontalAdvance(words) + (16 if stale else 0)
         badge = QRect(
-            first.right() - width + 1,
-            first.top() + (first.height() - small_metrics.height() - 4) // 2,
+            line.right() - width + 1,
+            line.top() + (line.height() - fonts.small_metrics.height() - 4) // 2,
             width,
-            small_metrics.height() + 4,
+            fonts.small_metrics.height() + 4,
         )
         if stale:
             chip(painter, badge, words, fill=t.warning_bg, ink=t.warning, edge=t.warning, radius=badge.height() // 2)
         else:
             painter.setPen(t.colour("faint"))
-            painter.drawText(badge, line | Qt.AlignmentFlag.AlignRight, words)
-        painter.setFont(bold)
+            painter.drawText(badge, _LINE | Qt.AlignmentFlag.AlignRight, words)
+        painter.setFont(fonts.bold)
         painter.setPen(t.colour("text"))
-        room = badge.left() - first.left() - 10
+        room = badge.left() - line.left() - 10
         painter.drawText(
-            QRect(first.left(), first.top(), room, first.height()),
-            line | Qt.AlignmentFlag.AlignLeft,
-            bold_metrics.elidedText(runbook.title, Qt.TextElideMode.ElideRight, room),
+            QRect(line.left(), line.top(), room, line.height()),
+            _LINE | Qt.AlignmentFlag.AlignLeft,
+            elide(fonts.bold_metrics, record.current.title, room),
         )
-        # Second line: suggestions and version at the right; why it fits, services and owner at the left.
-        painter.setFont(small)
+
+    def _paint_facts(self, painter: QPainter, line: QRect, row: Row, fonts: RowFonts, t: Tones) -> None:
+        """Suggestions and version at the right; why it fits, services and owner at the left."""
+        assert row.record is not None
+        runbook = row.record.current
+        small = fonts.small_metrics
+        painter.setFont(fonts.small)
         count = len(row.record.suggestions)
         version = f"v{runbook.version}"
-        right = second.right()
+        right = line.right()
         painter.setPen(t.colour("faint"))
-        painter.drawText(second, line | Qt.AlignmentFlag.AlignRight, version)
-        right -= small_metrics.horizontalAdvance(version) + 10
+        painter.drawText(line, _LINE | Qt.AlignmentFlag.AlignRight, version)
+        right -= small.horizontalAdvance(version) + 10
         if count:
             said = f"{count} suggestion{'s' if count != 1 else ''}"
             painter.setPen(t.colour("accent"))
             painter.drawText(
-                QRect(second.left(), second.top(), right - second.left(), second.height()),
-                line | Qt.AlignmentFlag.AlignRight,
+                QRect(line.left(), line.top(), right - line.left(), line.height()),
+                _LINE | Qt.AlignmentFlag.AlignRight,
                 said,
             )
-            right -= small_metrics.horizontalAdvance(said) + 10
-        left = second.left()
+            right -= small.horizontalAdvance(said) + 10
+        left = line.left()
         if row.why:
-            fits = "fits " + ", ".join(row.why)
             painter.setPen(t.colour("accent"))
-            shown = small_metrics.elidedText(fits, Qt.TextElideMode.ElideRight, max(0, right - left))
-            painter.drawText(QRect(left, second.top(), right - left, second.height()), line, shown)
-            left += small_metrics.horizontalAdvance(shown) + 12
+            shown = elide(small, "fits " + ", ".join(row.why), right - left)
+            painter.drawText(QRect(left, line.top(), right - left, line.height()), _LINE, shown)
+            left += small.horizontalAdvance(shown) + 12
         names = runbook.services or runbook.alerts or runbook.tags
         facts = "  ·  ".join(part for part in (", ".join(names), runbook.owner, file_tail(runbook.source)) if part)
         painter.setPen(t.colour("muted"))
         painter.drawText(
-            QRect(left, second.top(), max(0, right - left), second.height()),
-            line,
-            small_metrics.elidedText(facts, Qt.TextElideMode.ElideRight, max(0, right - left)),
+            QRect(left, line.top(), max(0, right - left), line.height()), _LINE, elide(small, facts, right - left)
         )
-        painter.restore()

@@ -20,7 +20,6 @@ from PySide6.QtCore import (
     QEvent,
     QModelIndex,
     QObject,
-    QPersistentModelIndex,
     QPoint,
     QRect,
     QSize,
@@ -43,9 +42,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
     QStyle,
-    QStyledItemDelegate,
     QStyleOptionViewItem,
     QToolTip,
     QTreeView,
@@ -57,9 +54,9 @@ from commander.domain.runbooks.inline_markdown import plain
 from commander.domain.runbooks.library import Runbook, Step
 from commander.ui.kit import richtext
 from commander.ui.kit.markdown_view import MarkdownPainter
-from commander.ui.kit.theme import Tones, mono_font
+from commander.ui.kit.paint import Index, RowDelegate, RowFonts, elide
+from commander.ui.kit.theme import Tones
 
-Index = QModelIndex | QPersistentModelIndex
 ROW = Qt.ItemDataRole.UserRole + 1
 SECTION, CONTEXT, STEP = range(3)
 COPY = "Copy"
@@ -117,31 +114,6 @@ def _item(row: Row) -> QStandardItem:
 
 
 @dataclass
-class Fonts:
-    base: QFont
-    metrics: QFontMetrics
-    bold: QFont
-    bold_metrics: QFontMetrics
-    small: QFont
-    small_metrics: QFontMetrics
-    mono: QFont
-    mono_metrics: QFontMetrics
-
-    @classmethod
-    def of(cls, font: QFont) -> Fonts:
-        font = QFont(font)  # a copy: the one passed in belongs to a style option that is about to go
-        bold, small = QFont(font), QFont(font)
-        bold.setBold(True)
-        if font.pointSizeF() > 0:
-            bold.setPointSizeF(font.pointSizeF() * 1.05)
-            small.setPointSizeF(font.pointSizeF() * 0.88)
-        mono = mono_font(0.92)
-        return cls(
-            font, QFontMetrics(font), bold, QFontMetrics(bold), small, QFontMetrics(small), mono, QFontMetrics(mono)
-        )
-
-
-@dataclass
 class Parts:
     height: int
     text: QRect | None = None
@@ -166,24 +138,22 @@ def shown_output(output: str) -> str:
     return "\n".join([*lines[:OUTPUT_LINES], f"… {len(lines) - OUTPUT_LINES} more lines"])
 
 
-class StepsDelegate(QStyledItemDelegate):
+class StepsDelegate(RowDelegate):
     copy_clicked = Signal(QModelIndex)
     link_clicked = Signal(QModelIndex)
     anchor_clicked = Signal(str)  # a link inside a step's words or a section's prose
+    bold_scale = 1.05  # a section's title stands a little above its steps
 
     def __init__(self, view: QTreeView, tones: Callable[[], Tones]) -> None:
         super().__init__(view)
         self.view = view
         self.tones = tones
         self.markdown = MarkdownPainter()
-        self._fonts: dict[str, Fonts] = {}
         self._wrapped: dict[tuple[str, int, int, str], int] = {}  # (font, flags, width, text) -> height
 
-    def fonts(self, font: QFont) -> Fonts:
-        key = font.key()
-        if key not in self._fonts:
-            self._fonts[key] = Fonts.of(font)
-        return self._fonts[key]
+    def row(self, index: Index) -> Row | None:
+        row = index.data(ROW)
+        return row if isinstance(row, Row) else None
 
     def forget_sizes(self) -> None:
         self._wrapped.clear()
@@ -201,7 +171,7 @@ class StepsDelegate(QStyledItemDelegate):
             height = self._wrapped[key] = metrics.boundingRect(QRect(0, 0, width, 1_000_000), flags, text).height()
         return height
 
-    def parts(self, row: Row, fonts: Fonts, rect: QRect) -> Parts:
+    def parts(self, row: Row, fonts: RowFonts, rect: QRect) -> Parts:
         pad = fonts.metrics.horizontalAdvance("x") // 2 + 2
         left, right = rect.left() + pad, rect.right() - pad
         if row.kind == SECTION:
@@ -251,46 +221,35 @@ class StepsDelegate(QStyledItemDelegate):
         parts.height = y - rect.top() + pad - 4
         return parts
 
-    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
-        row = index.data(ROW)
-        if not isinstance(row, Row):
-            return super().sizeHint(option, index)
+    def row_size(self, option: QStyleOptionViewItem, row: Row, fonts: RowFonts, index: Index) -> QSize:
         # QTreeView asks without a width (QTBUG-11196): the row's width is the viewport's less its indentation.
         width = max(160, self.view.viewport().width() - self.view.indentation() * row.level)
         self._colours()
-        return QSize(width, self.parts(row, self.fonts(option.font), QRect(0, 0, width, 0)).height)
+        return QSize(width, self.parts(row, fonts, QRect(0, 0, width, 0)).height)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
-        row = index.data(ROW)
-        if not isinstance(row, Row):
-            super().paint(painter, option, index)
-            return
+        row = self.row(index)
+        if row is not None and row.kind != STEP:  # a section's title and prose never show as selected
+            option = QStyleOptionViewItem(option)
+            option.state &= ~QStyle.StateFlag.State_Selected
+        super().paint(painter, option, index)
+
+    def paint_row(self, painter: QPainter, rect: QRect, row: Row, fonts: RowFonts, index: Index) -> None:
         t = self._colours()
-        if row.kind == STEP:
-            style = option.widget.style() if option.widget else QApplication.style()
-            style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, option, painter, option.widget)
-        fonts = self.fonts(option.font)
-        parts = self.parts(row, fonts, option.rect)
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        parts = self.parts(row, fonts, rect)
         assert parts.text is not None
         if row.kind == SECTION:
             painter.setFont(fonts.bold)
             painter.setPen(t.colour("text"))
-            painter.drawText(
-                parts.text,
-                _LINE,
-                fonts.bold_metrics.elidedText(plain(row.text), Qt.TextElideMode.ElideRight, parts.text.width()),
-            )
-            painter.fillRect(QRect(parts.text.left(), option.rect.bottom(), parts.text.width(), 1), t.colour("border"))
+            painter.drawText(parts.text, _LINE, elide(fonts.bold_metrics, plain(row.text), parts.text.width()))
+            painter.fillRect(QRect(parts.text.left(), rect.bottom(), parts.text.width(), 1), t.colour("border"))
         elif row.kind == CONTEXT:
             self.markdown.paint(painter, parts.text, row.text, fonts.base, t.colour("muted"), block=True)
         else:
             assert row.step is not None
             self._paint_step(painter, row.step, fonts, parts, t)
-        painter.restore()
 
-    def _paint_step(self, painter: QPainter, step: Step, fonts: Fonts, parts: Parts, t: Tones) -> None:
+    def _paint_step(self, painter: QPainter, step: Step, fonts: RowFonts, parts: Parts, t: Tones) -> None:
         assert parts.text is not None
         self.markdown.paint(painter, parts.text, step.text, fonts.base, t.colour("text"))
         if parts.chip is not None:
@@ -370,7 +329,7 @@ class StepsDelegate(QStyledItemDelegate):
             )
         return True  # the press too: a click on a part does not also start a selection drag
 
-    def _anchor(self, row: Row, fonts: Fonts, parts: Parts, where: QPoint) -> str:
+    def _anchor(self, row: Row, fonts: RowFonts, parts: Parts, where: QPoint) -> str:
         if parts.text is None:
             return ""
         return self.markdown.anchor_at(parts.text, row.text, fonts.base, where, block=row.kind == CONTEXT)
