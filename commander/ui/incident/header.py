@@ -60,18 +60,7 @@ class HeaderPanel(QWidget):
         self.clock.setAccessibleName("Incident clock")
         self.clock_caption = QLabel(self)
         self.clock_caption.setObjectName("Faint")
-        # The next stakeholder update: a countdown that turns red when overdue; its menu records an
-        # update sent (by hand or elsewhere) or snoozes the cadence with a reason.
-        self.next_update = QToolButton(self)
-        self.next_update.setObjectName("NextUpdate")
-        self.next_update.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.next_update.setAccessibleName("Next stakeholder update")
-        self.next_update.setFont(mono_font(1.05))
-        update_menu = QMenu(self.next_update)
-        update_menu.addAction("Send an update…").triggered.connect(self.send_requested.emit)
-        update_menu.addAction("Record an update sent…").triggered.connect(self.update_sent_requested.emit)
-        update_menu.addAction("Snooze the next update…").triggered.connect(self.snooze_requested.emit)
-        self.next_update.setMenu(update_menu)
+        self.next_update = self._next_update_button()
         self._overdue_for: str | None = None  # the due time already announced, so it fires once
         self.meta = ElidedLabel("", self)
         self.meta.setObjectName("Muted")
@@ -96,6 +85,25 @@ class HeaderPanel(QWidget):
             action = export_menu.addAction(f"{label} (.{extension})…")
             action.triggered.connect(partial(self.export_requested.emit, key))
 
+        self._lay_out()
+        self.show_state(None)
+
+    def _next_update_button(self) -> QToolButton:
+        """The next stakeholder update: a countdown that turns red when overdue; its menu records an
+        update sent (by hand or elsewhere) or snoozes the cadence with a reason."""
+        button = QToolButton(self)
+        button.setObjectName("NextUpdate")
+        button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        button.setAccessibleName("Next stakeholder update")
+        button.setFont(mono_font(1.05))
+        update_menu = QMenu(button)
+        update_menu.addAction("Send an update…").triggered.connect(self.send_requested.emit)
+        update_menu.addAction("Record an update sent…").triggered.connect(self.update_sent_requested.emit)
+        update_menu.addAction("Snooze the next update…").triggered.connect(self.snooze_requested.emit)
+        button.setMenu(update_menu)
+        return button
+
+    def _lay_out(self) -> None:
         top = QHBoxLayout()
         top.setSpacing(10)
         top.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignVCenter)
@@ -131,7 +139,6 @@ class HeaderPanel(QWidget):
         outer.setSpacing(0)
         outer.addWidget(self.drill)
         outer.addLayout(body)
-        self.show_state(None)
 
     def _button(self, text: str, tip: str, slot: object) -> QToolButton:
         button = QToolButton(self)

@@ -13,7 +13,6 @@ from PySide6.QtCore import (
     QAbstractListModel,
     QItemSelectionModel,
     QModelIndex,
-    QPersistentModelIndex,
     QRect,
     QSize,
     Qt,
@@ -26,7 +25,6 @@ from PySide6.QtWidgets import (
     QListView,
     QPushButton,
     QStyle,
-    QStyledItemDelegate,
     QStyleOptionViewItem,
     QVBoxLayout,
     QWidget,
@@ -38,10 +36,11 @@ from commander.domain.core.policy import Policy
 from commander.domain.core.when import format_duration
 from commander.store.records import IncidentSummary
 from commander.ui.kit import linkify, timefmt
+from commander.ui.kit.paint import Index, RowDelegate, RowFonts, elide
 from commander.ui.kit.theme import DARK, Tones, severity_colour, text_on
 
-Index = QModelIndex | QPersistentModelIndex
 # Event kinds that change what a row of the list shows; notes and pins do not.
+BADGE_SCALE = 0.85  # the severity badge's font, relative to the row's bold font
 LIST_KINDS = frozenset(
     {"incident.declared", "incident.edited", "severity.changed", "status.changed", "milestone.set", "role.assigned"}
 )
@@ -117,7 +116,7 @@ class IncidentListModel(QAbstractListModel):
         return ""
 
 
-class IncidentDelegate(QStyledItemDelegate):
+class IncidentDelegate(RowDelegate):
     """Two lines: [SEV] title / reference · status · age, with DRILL spelled out."""
 
     def __init__(self, policy: Policy, parent: QWidget | None = None) -> None:
@@ -126,56 +125,49 @@ class IncidentDelegate(QStyledItemDelegate):
         self.tones: Tones = DARK
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
-        metrics = QFontMetrics(option.font)
+        metrics = self.fonts(option.font).metrics
         height = metrics.lineSpacing() * 2 + metrics.height() * 0.9
         return QSize(metrics.horizontalAdvance("x") * 30, int(height))
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
-        summary = index.data(IncidentListModel.SummaryRole)
-        model = index.model()
-        if not isinstance(summary, IncidentSummary) or not isinstance(model, IncidentListModel):
-            super().paint(painter, option, index)
-            return
+    def row(self, index: Index) -> tuple[IncidentSummary, IncidentListModel] | None:
+        summary, model = index.data(IncidentListModel.SummaryRole), index.model()
+        if isinstance(summary, IncidentSummary) and isinstance(model, IncidentListModel):
+            return summary, model
+        return None
+
+    def paint_background(self, painter: QPainter, option: QStyleOptionViewItem) -> None:
+        # The whole item as the style draws it (background and focus frame), without its text.
         opt = QStyleOptionViewItem(option)
-        self.initStyleOption(opt, index)
         opt.text = ""
         style = opt.widget.style() if opt.widget else QApplication.style()
         style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+
+    def paint_row(
+        self,
+        painter: QPainter,
+        rect: QRect,
+        row: tuple[IncidentSummary, IncidentListModel],
+        fonts: RowFonts,
+        index: Index,
+    ) -> None:
+        summary, model = row
         t = self.tones
-        metrics = QFontMetrics(opt.font)
+        metrics = fonts.metrics
         pad = metrics.horizontalAdvance("x")
-        rect = opt.rect.adjusted(pad, int(metrics.height() * 0.45), -pad, 0)
+        rect = rect.adjusted(pad, int(metrics.height() * 0.45), -pad, 0)
         line = metrics.lineSpacing()
-        painter.save()
-        bold = QFont(opt.font)
-        bold.setBold(True)
-        badge_font = QFont(bold)
-        if badge_font.pointSizeF() > 0:
-            badge_font.setPointSizeF(badge_font.pointSizeF() * 0.85)
-        badge_metrics = QFontMetrics(badge_font)
-        badge = QRect(rect.left(), rect.top() + 1, badge_metrics.horizontalAdvance("SEV0") + pad, line - 2)
-        colour = severity_colour(self.policy, summary.severity)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(colour)
-        painter.drawRoundedRect(badge, 3, 3)
-        painter.setPen(text_on(colour))
-        painter.setFont(badge_font)
-        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, summary.severity)
+        badge = self._paint_badge(painter, rect, summary.severity, fonts, line)
 
         flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextSingleLine
         age = model.age(summary)
         age_width = metrics.horizontalAdvance(age) + pad if age else 0
         title_left = badge.right() + pad
         title_rect = QRect(title_left, rect.top(), rect.right() - title_left - age_width, line)
-        painter.setFont(bold if summary.is_open else opt.font)
+        title_font, title_metrics = (fonts.bold, fonts.bold_metrics) if summary.is_open else (fonts.base, metrics)
+        painter.setFont(title_font)
         painter.setPen(t.colour("text") if summary.is_open else t.colour("muted"))
-        painter.drawText(
-            title_rect,
-            flags,
-            QFontMetrics(painter.font()).elidedText(summary.title, Qt.TextElideMode.ElideRight, title_rect.width()),
-        )
-        painter.setFont(opt.font)
+        painter.drawText(title_rect, flags, elide(title_metrics, summary.title, title_rect.width()))
+        painter.setFont(fonts.base)
         painter.setPen(t.colour("muted"))
         painter.drawText(
             QRect(rect.right() - age_width, rect.top(), age_width, line),
@@ -190,14 +182,29 @@ class IncidentDelegate(QStyledItemDelegate):
         x = second.left()
         if summary.drill:
             painter.setPen(t.colour("warning"))
-            painter.setFont(bold)
+            painter.setFont(fonts.bold)
             painter.drawText(second, flags, "DRILL")
-            x += QFontMetrics(bold).horizontalAdvance("DRILL ") + pad // 2
-            painter.setFont(opt.font)
+            x += fonts.bold_metrics.horizontalAdvance("DRILL ") + pad // 2
+            painter.setFont(fonts.base)
         painter.setPen(t.colour("faint"))
         room = QRect(x, second.top(), second.right() - x, line)
-        painter.drawText(room, flags, metrics.elidedText(detail, Qt.TextElideMode.ElideRight, room.width()))
-        painter.restore()
+        painter.drawText(room, flags, elide(metrics, detail, room.width()))
+
+    def _paint_badge(self, painter: QPainter, rect: QRect, severity: str, fonts: RowFonts, line: int) -> QRect:
+        """The severity in its colour, at the row's top left; returns where it went."""
+        badge_font = QFont(fonts.bold)
+        if badge_font.pointSizeF() > 0:
+            badge_font.setPointSizeF(badge_font.pointSizeF() * BADGE_SCALE)
+        pad = fonts.metrics.horizontalAdvance("x")
+        badge = QRect(rect.left(), rect.top() + 1, QFontMetrics(badge_font).horizontalAdvance("SEV0") + pad, line - 2)
+        colour = severity_colour(self.policy, severity)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(colour)
+        painter.drawRoundedRect(badge, 3, 3)
+        painter.setPen(text_on(colour))
+        painter.setFont(badge_font)
+        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, severity)
+        return badge
 
 
 class IncidentListPanel(QWidget):
