@@ -50,9 +50,8 @@ TRACKERS = Catalogue(
 )
 
 
-def open_trackers(shell: Shell, *_menus_before: object) -> ConnectionsDialog:
-    """Incident > Trackers…. (`_menus_before`: the console shell/menus.py still passes; it goes once the
-    menus call the registered opener.)"""
+def open_trackers(shell: Shell) -> ConnectionsDialog:
+    """Incident > Trackers…: the team's trackers, to add and remove."""
     return manage_trackers(shell.window(), shell.console)
 
 

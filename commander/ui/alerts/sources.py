@@ -123,9 +123,8 @@ ALERT_SOURCES = Catalogue(
 )
 
 
-def open_alert_sources(shell: Shell, *_menus_before: object) -> ConnectionsDialog:
-    """Incident > Alert sources…. (`_menus_before`: the console shell/menus.py still passes; it goes once
-    the menus call the registered opener.)"""
+def open_alert_sources(shell: Shell) -> ConnectionsDialog:
+    """Incident > Alert sources…: the Alertmanagers read, to add and remove."""
     return manage_alert_sources(shell.window(), shell.console)
 
 

@@ -13,9 +13,8 @@ from commander.ui.kit.shell import Shell
 from commander.ui.postmortem.editor import PostmortemEditor
 
 
-def open_postmortem(shell: Shell, *_menus_before: object) -> QWidget | None:
-    """Incident > Postmortem…: that of the incident on screen (None when there is none). `_menus_before`:
-    what shell/menus.py still passes; it goes once the menus call the registered opener."""
+def open_postmortem(shell: Shell) -> QWidget | None:
+    """Incident > Postmortem…: that of the incident on screen (None when there is none)."""
     incident_id = shell.current
     return None if incident_id is None else show_postmortem(shell, incident_id)
 
