@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QHideEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -163,10 +163,9 @@ class TriageView(QDialog):
         self.timer.start()
         self.refresh()
 
-    def changeEvent(self, event: QEvent) -> None:
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
-            self._selection_changed()  # another incident may be on screen in the window since
+    def follow_incident(self, _incident_id: object) -> None:
+        """Another incident is on screen in the shell: Attach and Silence now name it."""
+        self._selection_changed()
 
     def hideEvent(self, event: QHideEvent) -> None:
         self.timer.stop()  # nobody looks: nobody reads the sources
@@ -502,6 +501,7 @@ def open_triage(shell: Shell) -> TriageView:
             shell.console, lambda: shell.current, shell.window(), show_runbook=partial(_show_library_runbook, shell)
         )
         made.incident_declared.connect(shell.select_incident)
+        shell.bridge.incident_shown.connect(made.follow_incident)
         return made
 
     return open_once(shell, TriageView, make)[0]

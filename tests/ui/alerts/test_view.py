@@ -236,6 +236,20 @@ def test_the_menu_opens_one_alerts_window_with_ctrl_shift_a(qtbot: QtBot, window
     assert view.isVisible() and window.menu_actions.open_alerts() is view
 
 
+@pytest.mark.qt_log_ignore(OFFSCREEN_SIZE_HINTS, r"This plugin does not support raise\(\)")
+def test_attach_follows_the_incident_on_screen_in_the_shell(
+    qtbot: QtBot, window: MainWindow, console: Console, incident: str, prod: FakeService
+) -> None:
+    view = window.menu_actions.open_alerts()
+    qtbot.waitSignal(view.refreshed, timeout=5000).wait()
+    select(view, "lb-1")
+    assert view.attach_button.text() == f"A&ttach to {console.state(incident).reference}"
+    window.select_incident(None)
+    assert view.attach_button.text() == "A&ttach to incident" and not view.attach_button.isEnabled()
+    window.select_incident(incident)
+    assert view.attach_button.isEnabled()
+
+
 def test_only_web_links_open(
     qtbot: QtBot, window: MainWindow, server: tuple[FakeService, AlertmanagerLike], prod: FakeService
 ) -> None:
