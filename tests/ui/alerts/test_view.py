@@ -18,6 +18,7 @@ from commander.app import alerts as triage
 from commander.app.console import Console
 from commander.domain.alerts.alerts import AlertMapping, from_api, group_alerts
 from commander.integrations.secrets import SecretStore
+from commander.store.errors import StoreBusy
 from commander.ui.alerts.dialogs import DeclareFromAlertsDialog, NoiseDialog, SilenceDialog
 from commander.ui.alerts.model import AlertGroupsModel
 from commander.ui.alerts.view import TriageView, offer_silence_expiry
@@ -248,6 +249,20 @@ def test_attach_follows_the_incident_on_screen_in_the_shell(
     assert view.attach_button.text() == "A&ttach to incident" and not view.attach_button.isEnabled()
     window.select_incident(incident)
     assert view.attach_button.isEnabled()
+
+
+def test_store_trouble_while_reading_the_sources_is_said_and_the_window_reads_again_later(
+    qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def busy(*_args: object, **_kwargs: object) -> list[object]:
+        raise StoreBusy("The store is busy: another Commander is writing. Try again in a moment.")
+
+    monkeypatch.setattr(triage, "fetch_all", busy)
+    view = open_view(qtbot, window)
+    assert view.error.text() == (
+        "Could not read the alert sources: The store is busy: another Commander is writing. Try again in a moment."
+    )
+    assert view.refresh_button.isEnabled() and view.refresh_button.text() == "Refresh"
 
 
 def test_only_web_links_open(
