@@ -23,7 +23,7 @@ from PySide6.QtCore import QEvent, QModelIndex, QPoint, QPointF, QRect, QSize, Q
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QHelpEvent, QMouseEvent, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QAbstractItemView, QStyleOptionViewItem, QToolTip, QTreeView, QWidget
 
-from commander.domain.checklists.checklists import ChecklistStep
+from commander.domain.checklists.state import ChecklistStep
 from commander.domain.runbooks.code import query_label
 from commander.domain.runbooks.inline_markdown import plain
 from commander.ui.checklists.model import CHECKLIST, SECTION, ChecklistModel, Node

@@ -7,20 +7,9 @@ from PySide6.QtWidgets import QComboBox, QLineEdit, QWidget
 
 from commander.app import checklists
 from commander.app.console import Console
-from commander.domain.checklists.checklists import ChecklistStep
-from commander.domain.runbooks.inline_markdown import plain
+from commander.domain.checklists.state import ChecklistStep, plain_words
 from commander.ui.kit.dialogs import CommandDialog
 from commander.ui.kit.widgets import SubmitTextEdit
-
-
-def _words(text: str, limit: int = 70) -> str:
-    """A step or title named in a sentence: its runbook Markdown as plain words."""
-    return _short(plain(text), limit)
-
-
-def _short(text: str, limit: int = 70) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 class StepDialog(CommandDialog):
@@ -45,7 +34,7 @@ class SkipStepDialog(StepDialog):
         self, console: Console, incident_id: str, checklist_id: str, step: ChecklistStep, parent: QWidget | None = None
     ) -> None:
         super().__init__(console, incident_id, checklist_id, step, "Skip a step", "Skip", parent)
-        self.set_intro(f"Skip “{_words(step.text)}”? The reason goes on the timeline and into the postmortem.")
+        self.set_intro(f"Skip “{plain_words(step.text, 70)}”? The reason goes on the timeline and into the postmortem.")
         self.reason = QLineEdit(step.reason, self)
         self.reason.setPlaceholderText("e.g. the node was already replaced by the autoscaler")
         self.reason.setAccessibleName("Reason for skipping")
@@ -61,10 +50,10 @@ class AssignStepDialog(StepDialog):
     ) -> None:
         super().__init__(console, incident_id, checklist_id, step, "Assign a step", "Assign", parent)
         self.set_intro(
-            f"Who does “{_words(step.text)}”? A role (TL) or a person. Leave it empty to take the step "
+            f"Who does “{plain_words(step.text, 70)}”? A role (TL) or a person. Leave it empty to take the step "
             f"back from {step.assigned}."
             if step.assigned
-            else f"Who does “{_words(step.text)}”? A role (TL) or a person."
+            else f"Who does “{plain_words(step.text, 70)}”? A role (TL) or a person."
         )
         state = console.state(incident_id)
         self.to = QComboBox(self)
@@ -87,7 +76,7 @@ class FindingDialog(StepDialog):
         self, console: Console, incident_id: str, checklist_id: str, step: ChecklistStep, parent: QWidget | None = None
     ) -> None:
         super().__init__(console, incident_id, checklist_id, step, "Add a finding", "Add finding", parent)
-        self.set_intro(f"What did “{_words(step.text)}” show? It goes under the step and on the timeline.")
+        self.set_intro(f"What did “{plain_words(step.text, 70)}” show? It goes under the step and on the timeline.")
         self.text = SubmitTextEdit(self, lines=4)
         self.text.setAccessibleName("Finding")
         self.text.submitted.connect(self.submit)
@@ -113,7 +102,7 @@ class SuggestChangeDialog(CommandDialog):
         super().__init__("Suggest a change to the runbook", "Suggest", parent)
         self.console, self.incident_id, self.checklist_id, self.step = console, incident_id, checklist_id, step
         checklist = console.state(incident_id).checklists[checklist_id]
-        about = f"the step “{_words(step.text)}”" if step else "the runbook as a whole"
+        about = f"the step “{plain_words(step.text, 70)}”" if step else "the runbook as a whole"
         self.set_intro(
             f"What should change in “{checklist.title}” (version {checklist.version}), about {about}? "
             f"The runbook's owner sees it in the library and the postmortem lists it."

@@ -1,6 +1,6 @@
 """The incident's checklists as a tree: each checklist, its section headings, its steps nested by depth.
 
-A thin adapter over the fold's own objects (commander.domain.checklists.checklists): the fold changes a step in place,
+A thin adapter over the fold's own objects (commander.domain.checklists.state): the fold changes a step in place,
 so a tick only has to say which two rows changed (the step and its checklist's progress). Attaching or
 detaching rebuilds the tree; so does a refold of the incident, which makes new objects.
 """
@@ -12,7 +12,7 @@ from datetime import UTC, tzinfo
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
-from commander.domain.checklists.checklists import Checklist, ChecklistStep, attached
+from commander.domain.checklists.state import Checklist, ChecklistStep, attached
 from commander.domain.core.events import Event
 from commander.domain.incident.state import IncidentState
 from commander.domain.runbooks.inline_markdown import plain

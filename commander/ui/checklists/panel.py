@@ -11,7 +11,6 @@ Ctrl+Shift+C copies the command, Ctrl+Enter opens the link.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
@@ -35,22 +34,21 @@ from PySide6.QtWidgets import (
 
 from commander.app import checklists as app_checklists
 from commander.app.console import Console
-from commander.domain.checklists.checklists import Checklist, ChecklistStep
-from commander.domain.core.errors import DomainError
+from commander.domain.checklists.state import Checklist, ChecklistStep
 from commander.domain.core.events import Event
 from commander.domain.runbooks.inline_markdown import plain
 from commander.domain.timeline.entries import IncidentView
-from commander.store.errors import StoreError
+from commander.ui.checklists.badges import library_badges
 from commander.ui.checklists.delegate import ChecklistDelegate
 from commander.ui.checklists.model import CHECKLIST, STEP, ChecklistModel, Node
 from commander.ui.kit.dialogs import CommandDialog
 from commander.ui.kit.problems import attempt, show_problem
 from commander.ui.kit.theme import Tones
+from commander.ui.runbooks.file_names import file_name
 
 if TYPE_CHECKING:  # the step dialogs load when first opened
     from commander.ui.checklists.dialogs import StepDialog
 
-log = logging.getLogger(__name__)
 WEB_SCHEMES = ("http", "https", "mailto")
 EMPTY_HINT = (
     "No checklist on this incident yet. Attach a runbook from the library, or a role's duties "
@@ -74,13 +72,32 @@ class ChecklistPanel(QWidget):
         self.count.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.model = ChecklistModel(self)
         self.model.zone = console.zone
+        self.delegate = self._make_tree()
+        self.empty = QLabel(EMPTY_HINT, self)
+        self.empty.setObjectName("Muted")
+        self.empty.setWordWrap(True)
+        self.empty.setTextFormat(Qt.TextFormat.PlainText)
+        buttons = self._make_buttons()
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 8)
+        layout.setSpacing(6)
+        layout.addWidget(self.count)
+        layout.addWidget(self.tree, 1)
+        layout.addWidget(self.empty, 1, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(buttons)
+        self._make_actions()
+        self._show_rows()
+
+    def _make_tree(self) -> ChecklistDelegate:
+        """The tree of checklists and steps, and the delegate that paints its rows and hears their clicks."""
         self.tree = QTreeView(self)
         self.tree.setObjectName("ChecklistTree")
         self.tree.setAccessibleName("Checklists")
         self.tree.setModel(self.model)
-        self.delegate = ChecklistDelegate(self.tree, self)
-        self.delegate.zone = console.zone
-        self.tree.setItemDelegate(self.delegate)
+        delegate = ChecklistDelegate(self.tree, self)
+        delegate.zone = self.console.zone
+        self.tree.setItemDelegate(delegate)
         self.tree.setHeaderHidden(True)
         self.tree.setIndentation(self.fontMetrics().horizontalAdvance("x") * 2)
         self.tree.setUniformRowHeights(False)
@@ -95,21 +112,19 @@ class ChecklistPanel(QWidget):
         self.tree.expanded.connect(partial(self._folded, False))
         self.tree.selectionModel().currentChanged.connect(self._update_actions)
         self.tree.viewport().installEventFilter(self)
-        self.delegate.toggle_clicked.connect(self._toggle_at)
-        self.delegate.copy_clicked.connect(self._copy_at)
-        self.delegate.link_clicked.connect(self._open_link_at)
-        self.delegate.anchor_clicked.connect(self.open_link)
+        delegate.toggle_clicked.connect(self._toggle_at)
+        delegate.copy_clicked.connect(self._copy_at)
+        delegate.link_clicked.connect(self._open_link_at)
+        delegate.anchor_clicked.connect(self.open_link)
         self._relayout = QTimer(self)
         self._relayout.setSingleShot(True)
         self._relayout.setInterval(0)
         self._relayout.timeout.connect(self._fit_rows)
         self._width = 0
+        return delegate
 
-        self.empty = QLabel(EMPTY_HINT, self)
-        self.empty.setObjectName("Muted")
-        self.empty.setWordWrap(True)
-        self.empty.setTextFormat(Qt.TextFormat.PlainText)
-
+    def _make_buttons(self) -> QHBoxLayout:
+        """Attach runbook…, Duties (a role's checklist) and Export (or detach) under the tree."""
         self.attach_button = QPushButton("Attach runbook…", self)
         self.attach_button.setToolTip(
             "Pick a runbook from the library; the ones for this incident's services come first"
@@ -120,7 +135,7 @@ class ChecklistPanel(QWidget):
         self.duties_button.setToolTip("Attach a role's duty checklist from the policy")
         self.duties_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         duties = QMenu(self.duties_button)
-        for role in console.policy.roles:
+        for role in self.console.policy.roles:
             if role.checklist:
                 duties.addAction(f"{role.name} duties", partial(self.open_role_checklist, role.key))
         self.duties_button.setMenu(duties)
@@ -143,16 +158,7 @@ class ChecklistPanel(QWidget):
         buttons.addWidget(self.duties_button)
         buttons.addStretch(1)
         buttons.addWidget(self.more_button)
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 6, 8, 8)
-        layout.setSpacing(6)
-        layout.addWidget(self.count)
-        layout.addWidget(self.tree, 1)
-        layout.addWidget(self.empty, 1, Qt.AlignmentFlag.AlignTop)
-        layout.addLayout(buttons)
-        self._make_actions()
-        self._show_rows()
+        return buttons
 
     # -- keyboard and menus --------------------------------------------------------------------------
 
@@ -513,7 +519,7 @@ class ChecklistPanel(QWidget):
         if checklist is None or self.incident_id is None:
             return None
         reference = self.console.state(self.incident_id).reference
-        suggested = Path.home() / f"{reference}-{_file_name(checklist.title)}.md"
+        suggested = Path.home() / f"{reference}-{file_name(checklist.title)}.md"
         chosen, _ = QFileDialog.getSaveFileName(
             self, f"Save “{plain(checklist.title)}”", str(suggested), "Markdown (*.md)"
         )
@@ -534,60 +540,3 @@ class ChecklistPanel(QWidget):
             return None
         self.said.emit(f"Saved {path}")
         return path
-
-
-def _file_name(title: str) -> str:
-    kept = "".join(c if c.isalnum() else "-" for c in title.lower())
-    return "-".join(part for part in kept.split("-") if part)[:60] or "checklist"
-
-
-def library_badges(console: Console, checklists: Sequence[Checklist]) -> dict[str, list[tuple[str, str]]]:
-    """Per checklist, what the library says of its runbook now: (word on the chip, sentence for the tooltip)."""
-    if not any(c.runbook for c in checklists):
-        return {}
-    try:
-        from commander.app.runbooks import library as runbooks
-    except ImportError:  # a build without the runbook library: checklists work without badges
-        return {}
-    try:
-        records = runbooks.library(console)
-    except (DomainError, StoreError) as error:
-        log.warning("Runbook library unreadable, checklists shown without freshness: %s", error)
-        return {}
-    days = getattr(console.policy, "runbook_stale_days", 90)
-    now = console.now()
-    badges: dict[str, list[tuple[str, str]]] = {}
-    for checklist in checklists:
-        record = records.get(checklist.runbook)
-        if record is None:
-            continue
-        words = badges.setdefault(checklist.id, [])
-        current = record.current
-        if record.retired:
-            words.append(
-                ("retired", "The runbook has been retired from the library: check each step before you run it.")
-            )
-        elif current.stale(now, days):
-            reviewed = (
-                f"last reviewed {current.reviewed_at:%d %b %Y}"
-                if current.reviewed_at
-                else f"changed in git {current.changed_at:%d %b %Y}"
-                if current.changed_at
-                else "never reviewed"
-            )
-            words.append(
-                (
-                    "stale",
-                    f"The runbook is stale ({reviewed}; reviews are due every {days} days): "
-                    f"check each step against what you see.",
-                )
-            )
-        if current.version > checklist.version:
-            words.append(
-                (
-                    f"v{current.version} out",
-                    f"The library has version {current.version}; this checklist "
-                    f"was made from version {checklist.version}.",
-                )
-            )
-    return badges

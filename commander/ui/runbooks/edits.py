@@ -11,11 +11,10 @@ from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
 from commander.app.console import Console
 from commander.app.runbooks import library as runbooks
+from commander.domain.checklists.state import one_line, plain_words
 from commander.domain.core.errors import DomainError
 from commander.domain.runbooks.export import parse_yaml
-from commander.domain.runbooks.inline_markdown import plain
 from commander.domain.runbooks.library import Runbook, RunbookRecord, Suggestion, digest_of
-from commander.ui.checklists.dialogs import _short
 from commander.ui.kit.dialogs import CommandDialog
 from commander.ui.kit.theme import mono_font
 from commander.ui.kit.widgets import SubmitTextEdit
@@ -48,7 +47,7 @@ class DeclineDialog(CommandDialog):
         self.console, self.record, self.suggestion = console, record, suggestion
         self.set_intro(
             f"Decline {suggestion.by}’s suggestion for “{record.current.title}”: "
-            f"“{_short(suggestion.text)}”? A note tells them (and the postmortem) why."
+            f"“{one_line(suggestion.text, 70)}”? A note tells them (and the postmortem) why."
         )
         self.note = SubmitTextEdit(self, lines=3)
         self.note.setPlaceholderText("e.g. the step is right; the dashboard was down that night")
@@ -73,7 +72,7 @@ class AcceptDialog(CommandDialog):
         self.console, self.record, self.suggestion = console, record, suggestion
         step = record.current.step(suggestion.step) if suggestion.step else None
         about = (
-            f", about “{_short(plain(step.text), 60)}”"
+            f", about “{plain_words(step.text, 60)}”"
             if step
             else f", about step {suggestion.step}"
             if suggestion.step

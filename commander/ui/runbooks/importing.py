@@ -1,16 +1,16 @@
 """Importing runbooks from the library window without freezing it.
 
-Files are read and decided on a worker thread (commander.app.runbooks.library.plan_import: no store, no widgets),
-with a progress dialog fed by a signal; Cancel stops between files. What was decided is then recorded
-here, on the UI thread, in one transaction, like every other write of this window. A report says what
-each file became: new, a new version, unchanged, or skipped and why.
+Files are read and decided on a worker thread (commander.app.runbooks.library.plan_import: no store, no
+widgets) through commander.ui.kit.background, whose progress dialog says "Read N of M files" and whose
+Cancel stops between files. What was decided is then recorded here, on the UI thread, in one transaction,
+like every other write of this window. A report says what each file became: new, a new version,
+unchanged, or skipped and why.
 """
 
 from __future__ import annotations
 
-import logging
 import os
-import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, Signal
@@ -30,48 +30,24 @@ from commander.app.runbooks import library as runbooks
 from commander.app.runbooks.library import ImportReport
 from commander.domain.core.events import EventDraft
 from commander.ui.kit import linkify
+from commander.ui.kit.background import Progress, Task, run_in_background
 from commander.ui.kit.dialogs import plain_label
 from commander.ui.kit.problems import attempt, show_problem
 
-log = logging.getLogger(__name__)
-SHOW_AFTER_MS = 250  # a handful of files is read before the progress dialog would even be seen
-
-
-class Cancelled(Exception):
-    """Raised from the progress callback when the person pressed Cancel: the import stops between files."""
-
-
-class _Relay(QObject):
-    """Carries the worker thread's news to the UI thread (signals across threads are queued)."""
-
-    progressed = Signal(int, int, str)  # files done, files in all, the file just read
-    finished = Signal(object)  # (ImportReport, list[EventDraft]); int: cancelled after that many; str: a bug
+Planned = tuple[ImportReport, list[EventDraft]]  # what plan_import decided: the report, the events to record
 
 
 class RunbookImport(QObject):
-    """One import of files and folders; `finished` carries its report, or None when it was cancelled or
+    """One import of files and folders; `finished` carries its report, or None when it was stopped or
     failed (the person has been told why)."""
 
-    progressed = Signal(int, int, str)  # files done, files in all, the file just read
     finished = Signal(object)
 
-    def __init__(self, console: Console, paths: list[str], parent: QWidget) -> None:
+    def __init__(self, console: Console, paths: Sequence[str], parent: QWidget) -> None:
         super().__init__(parent)
-        self.console, self.paths, self.window = console, paths, parent
-        self.report: ImportReport | None = None
-        self._stop = threading.Event()
-        self._relay = _Relay(self)
-        self._relay.progressed.connect(self._progressed)
-        self._relay.finished.connect(self._finished)
-        where = paths[0] if len(paths) == 1 else f"{len(paths)} files and folders"
-        self.progress = QProgressDialog(f"Looking for runbooks in {where}…", "Cancel", 0, 0, parent)
-        self.progress.setWindowTitle("Importing runbooks")
-        self.progress.setWindowModality(Qt.WindowModality.WindowModal)
-        self.progress.setMinimumDuration(SHOW_AFTER_MS)
-        self.progress.setAutoClose(False)
-        self.progress.setAutoReset(False)
-        self.progress.setMinimumWidth(parent.fontMetrics().horizontalAdvance("x") * 70)
-        self.progress.canceled.connect(self.cancel)
+        self.console, self.paths, self.window = console, list(paths), parent
+        self.task: Task[Planned] | None = None
+        self.read = 0  # files read so far, by the worker: what a stopped import says it got through
 
     def start(self) -> bool:
         """Read the library as it is (cached, on this thread), then read the files on a worker thread."""
@@ -79,80 +55,53 @@ class RunbookImport(QObject):
             lambda: runbooks.library(self.console), parent=self.window, title="Could not read the runbook library"
         )
         if not done or records is None:
-            self._dismiss()
             return False
-        known = dict(records)
-        relay, paths, stop = self._relay, list(self.paths), self._stop
-        read = [0]
+        known, paths = dict(records), self.paths
+        where = paths[0] if len(paths) == 1 else f"{len(paths)} files and folders"
 
-        def progress(done: int, total: int, path: str) -> None:
-            read[0] = done
-            if stop.is_set():
-                raise Cancelled
-            relay.progressed.emit(done, total, path)
+        def work(progress: Progress) -> Planned:  # on the worker thread: no widgets, no store
+            def report(done: int, total: int, path: str) -> None:
+                self.read = done
+                progress.report(done, total, f"Read {done:,} of {total:,} files\n{_tail(path)}")
 
-        def work() -> None:  # on a worker thread: no widgets, no store; only the relay's signals
-            try:
-                relay.finished.emit(runbooks.plan_import(known, paths, progress=progress))
-            except Cancelled:
-                relay.finished.emit(read[0])
-            except Exception:  # a bug: logged with its traceback; the window must not wait forever
-                log.exception("Importing runbooks from %s failed", paths)
-                relay.finished.emit(
-                    "Commander hit an unexpected problem while reading the files (details in its "
-                    "log). Nothing was imported."
-                )
+            return runbooks.plan_import(known, paths, progress=report)
 
-        threading.Thread(target=work, name="commander-runbook-import", daemon=True).start()
+        self.task = run_in_background(
+            work,
+            parent=self.window,
+            success=self._save,
+            failure=self._failed,
+            progress=f"Looking for runbooks in {where}…",
+            name="commander-runbook-import",
+        )
+        self.task.cancelled.connect(self._stopped)
         return True
 
-    def cancel(self) -> None:
-        self._stop.set()
-        self.progress.setLabelText("Stopping after the file being read…")
-
-    def _progressed(self, done: int, total: int, path: str) -> None:
-        self.progressed.emit(done, total, path)
-        if self._stop.is_set():
-            return
-        self.progress.setMaximum(total)
-        self.progress.setValue(done)
-        self.progress.setLabelText(f"Read {done:,} of {total:,} files\n{_tail(path)}")
-
-    def _dismiss(self) -> None:
-        self.progress.canceled.disconnect(self.cancel)  # closing the dialog says "canceled" too
-        self.progress.reset()  # also stops the timer that would show it later
-        self.progress.hide()
-        self.progress.deleteLater()
-
-    def _finished(self, result: object) -> None:
-        if not isinstance(result, tuple):
-            self._dismiss()
-        if isinstance(result, int):
-            show_problem(
-                self.window,
-                "Import stopped",
-                f"The import was stopped after {result:,} files. Nothing was imported: an import saves "
-                f"all its files at once. Import again to read them all.",
-            )
-            self.finished.emit(None)
-            return
-        if isinstance(result, str):
-            show_problem(self.window, "Import failed", result)
-            self.finished.emit(None)
-            return
-        assert isinstance(result, tuple)
-        report, drafts = result
-        if len(drafts) > 50:  # the one wait on this thread: say what it is before it starts
-            self.progress.setLabelText(f"Saving {len(drafts):,} runbook versions…")
-            self.progress.repaint()
-        done, _ = attempt(lambda: self._record(drafts), parent=self.window, title="Could not save the runbooks")
-        self._dismiss()
-        self.report = report if done else None
-        self.finished.emit(self.report)
+    def _save(self, planned: Planned) -> None:
+        report, drafts = planned
+        if len(drafts) > 50 and self.task is not None:  # the one wait on this thread: say what it is first
+            self.task.progressed.emit(len(drafts), len(drafts), f"Saving {len(drafts):,} runbook versions…")
+            for dialog in self.window.findChildren(QProgressDialog):
+                dialog.repaint()
+        saved, _ = attempt(lambda: self._record(drafts), parent=self.window, title="Could not save the runbooks")
+        self.finished.emit(report if saved else None)
 
     def _record(self, drafts: list[EventDraft]) -> None:
         if drafts:
             self.console.record(drafts)
+
+    def _stopped(self) -> None:
+        show_problem(
+            self.window,
+            "Import stopped",
+            f"The import was stopped after {self.read:,} files. Nothing was imported: an import saves "
+            f"all its files at once. Import again to read them all.",
+        )
+        self.finished.emit(None)
+
+    def _failed(self, message: str) -> None:
+        show_problem(self.window, "Import failed", message)
+        self.finished.emit(None)
 
 
 def _tail(path: str, parts: int = 3) -> str:

@@ -3,10 +3,13 @@
 Left, the library: a search that narrows as you type (the library's own index: instant for thousands
 of runbooks), filters (stale only, a service, a tag), and the runbooks, each with its services, owner,
 freshness, open suggestions and version. While an incident is open, the runbooks that fit its services
-and alert names come first under "Suggested for INC-…". Right, the runbook on show (runbook_viewer)
+and alert names come first under "Suggested for INC-…". Right, the runbook on show (runbooks.viewer)
 with what can be done to it: attach it to the open incident, mark it reviewed, compare versions,
 export, retire, accept or decline suggestions. Import… reads files or a folder tree off the UI thread
-(runbook_import).
+(runbooks.importing).
+
+The window lives in a shell (commander.ui.kit.shell): it hears the console's events through the shell's
+bridge and follows the incident the shell shows.
 
 Keyboard: Ctrl+F search, Up/Down move through the list from the search box, Enter attaches, Ctrl+C
 copies the selected step's command, Escape closes.
@@ -14,8 +17,7 @@ copies the selected step's command, Escape closes.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,12 +26,9 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QCheckBox,
-    QComboBox,
     QDialog,
     QFileDialog,
     QHBoxLayout,
-    QLineEdit,
     QListView,
     QMenu,
     QMessageBox,
@@ -40,23 +39,22 @@ from PySide6.QtWidgets import (
 )
 
 from commander.app import checklists
-from commander.app.console import Console
 from commander.app.runbooks import library as runbooks
 from commander.app.runbooks.library import ImportReport
 from commander.domain.core.events import Event, stream_entity
-from commander.domain.runbooks.library import EVENT_KINDS, RunbookRecord, same_name
-from commander.ui.checklists.panel import _file_name
+from commander.domain.runbooks.library import EVENT_KINDS, RunbookRecord
 from commander.ui.kit.dialogs import plain_label
 from commander.ui.kit.problems import ErrorLabel, attempt, show_problem
+from commander.ui.kit.shell import Shell, open_once
+from commander.ui.runbooks.file_names import file_name
+from commander.ui.runbooks.library_filters import LibraryFilters
 from commander.ui.runbooks.library_list import ROW, LibraryDelegate, LibraryModel, Row
 from commander.ui.runbooks.viewer import RunbookViewer, freshness
 
-if TYPE_CHECKING:
-    from commander.ui.shell.main_window import MainWindow
+if TYPE_CHECKING:  # the import machinery loads with the first import
+    from commander.ui.runbooks.importing import RunbookImport
 
-DEBOUNCE_MS = 80  # one search per pause in typing, not one per key
 WARM_UP_MS = 300
-_WORD = re.compile(r"[^\W_]{2,}")  # the search index needs two letters of a word before it looks
 
 
 @dataclass(frozen=True)
@@ -72,97 +70,99 @@ class Context:
 class RunbookLibrary(QDialog):
     attached = Signal(str, str)  # incident id, checklist id
     listed = Signal()  # the list on screen matches the search box and filters
-    _heard = Signal(list)  # the console's listener, brought to this thread
 
-    def __init__(
-        self, console: Console, current_incident: Callable[[], str | None], parent: QWidget | None = None
-    ) -> None:
+    def __init__(self, shell: Shell, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.console = console
-        self.current_incident = current_incident
+        self.shell = shell
+        self.console = shell.console
         self.context: Context | None = None
-        self.importing: object | None = None  # the RunbookImport under way
+        self.importing: RunbookImport | None = None  # the import under way
         self.report_dialog: QDialog | None = None  # the last import's report
         self._on_show: tuple[RunbookRecord | None, str] = (None, "")  # what the viewer shows, and for which incident
-        self._now = console.now()
+        self._now = self.console.now()
         self._by_title: list[RunbookRecord] = []
         self.setWindowTitle("Runbook library")
         self.setWindowFlag(Qt.WindowType.WindowMaximizeButtonHint)
-
-        self.search = QLineEdit(self)
-        self.search.setPlaceholderText("Search titles, steps and commands…  (Ctrl+F)")
-        self.search.setAccessibleName("Search the runbook library")
-        self.search.setClearButtonEnabled(True)
-        self.search.installEventFilter(self)
-        self._debounce = QTimer(self)
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(DEBOUNCE_MS)
-        self._debounce.timeout.connect(self.refresh)
-        self.search.textChanged.connect(lambda _text: self._debounce.start())
-        self.stale_only = QCheckBox("Stale only", self)
-        self.stale_only.setToolTip("Runbooks never reviewed, or not within the policy's review period")
-        self.service = QComboBox(self)
-        self.service.setAccessibleName("Service")
-        self.tag = QComboBox(self)
-        self.tag.setAccessibleName("Tag")
-        for combo in (self.service, self.tag):
-            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            combo.setMinimumContentsLength(10)
-            combo.currentIndexChanged.connect(lambda _n: self.refresh())
-        self.stale_only.toggled.connect(lambda _on: self.refresh())
-        filters = QHBoxLayout()
-        filters.setSpacing(6)
-        filters.addWidget(self.stale_only)
-        filters.addWidget(self.service, 1)
-        filters.addWidget(self.tag, 1)
-        self.count = plain_label("", self, name="Muted")
-
+        self.filters = LibraryFilters(self)
+        self.filters.changed.connect(self.refresh)
+        self.filters.search.installEventFilter(self)
         self.model = LibraryModel(self)
-        self.list = QListView(self)
-        self.list.setObjectName("RunbookList")
-        self.list.setAccessibleName("Runbooks")
-        self.list.setModel(self.model)
-        self.list.setItemDelegate(LibraryDelegate(self.list, self._facts))
-        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        # Laid out a screenful at a time: the top of 2,000 rows shows at once, the rest follows.
-        self.list.setLayoutMode(QListView.LayoutMode.Batched)
-        self.list.setBatchSize(100)
-        self.list.installEventFilter(self)
-        self.list.selectionModel().currentChanged.connect(lambda *_: self._show_selected())
+        self.list = self._make_list()
+        self.import_button = self._make_import_button()
+        self.viewer = self._make_viewer()
+        self.note = plain_label("", self, name="Muted")
+        self.error = ErrorLabel(self)
+        self._lay_out()
+        find = QAction("Search the library", self)
+        find.setShortcut(QKeySequence(QKeySequence.StandardKey.Find))
+        find.triggered.connect(self.focus_search)
+        self.addAction(find)
 
-        self.import_button = QToolButton(self)
-        self.import_button.setText("Import…")
-        self.import_button.setToolTip("Markdown or YAML runbooks: files, or a folder tree (a git checkout)")
-        self.import_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        menu = QMenu(self.import_button)
+        self._pending: list[Event] = []  # heard, not yet looked at: a burst of writes is looked at once
+        self._behind = False  # the library changed while the window was hidden
+        self._changes = QTimer(self)
+        self._changes.setSingleShot(True)
+        self._changes.setInterval(0)
+        self._changes.timeout.connect(self._apply_changes)
+        self.warming = QTimer(self)  # builds the search index of a library just imported into
+        self.warming.setSingleShot(True)
+        self.warming.setInterval(WARM_UP_MS)
+        self.warming.timeout.connect(self._warm_up)
+        shell.bridge.events_appended.connect(self._events_appended)
+        shell.bridge.incident_shown.connect(self._incident_shown)
+        self.reload()
+
+    def _make_list(self) -> QListView:
+        shown = QListView(self)
+        shown.setObjectName("RunbookList")
+        shown.setAccessibleName("Runbooks")
+        shown.setModel(self.model)
+        shown.setItemDelegate(LibraryDelegate(shown, self._facts))
+        shown.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        shown.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        shown.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # Laid out a screenful at a time: the top of 2,000 rows shows at once, the rest follows.
+        shown.setLayoutMode(QListView.LayoutMode.Batched)
+        shown.setBatchSize(100)
+        shown.installEventFilter(self)
+        shown.selectionModel().currentChanged.connect(lambda *_: self._show_selected())
+        return shown
+
+    def _make_import_button(self) -> QToolButton:
+        button = QToolButton(self)
+        button.setText("Import…")
+        button.setToolTip("Markdown or YAML runbooks: files, or a folder tree (a git checkout)")
+        button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(button)
         menu.addAction("Files…", self.choose_files)
         menu.addAction("A folder…", self.choose_folder)
-        self.import_button.setMenu(menu)
+        button.setMenu(menu)
+        return button
+
+    def _make_viewer(self) -> RunbookViewer:
+        viewer = RunbookViewer(self)
+        viewer.attach_requested.connect(self.attach)
+        viewer.review_requested.connect(self.mark_reviewed)
+        viewer.versions_requested.connect(self.show_versions)
+        viewer.export_requested.connect(self.choose_export)
+        viewer.retire_requested.connect(self.retire)
+        viewer.accept_requested.connect(self.accept_suggestion)
+        viewer.decline_requested.connect(self.decline_suggestion)
+        viewer.said.connect(self.say)
+        return viewer
+
+    def _lay_out(self) -> None:
         left = QWidget(self)
         left.setObjectName("Panel")
         column = QVBoxLayout(left)
         column.setContentsMargins(10, 10, 10, 10)
         column.setSpacing(6)
-        column.addWidget(self.search)
-        column.addLayout(filters)
-        column.addWidget(self.count)
+        column.addWidget(self.filters)
         column.addWidget(self.list, 1)
         bottom = QHBoxLayout()
         bottom.addWidget(self.import_button)
         bottom.addStretch(1)
         column.addLayout(bottom)
-
-        self.viewer = RunbookViewer(self)
-        self.viewer.attach_requested.connect(self.attach)
-        self.viewer.review_requested.connect(self.mark_reviewed)
-        self.viewer.versions_requested.connect(self.show_versions)
-        self.viewer.export_requested.connect(self.choose_export)
-        self.viewer.retire_requested.connect(self.retire)
-        self.viewer.accept_requested.connect(self.accept_suggestion)
-        self.viewer.decline_requested.connect(self.decline_suggestion)
-        self.viewer.said.connect(self.say)
         split = QSplitter(Qt.Orientation.Horizontal, self)
         split.addWidget(left)
         split.addWidget(self.viewer)
@@ -172,9 +172,6 @@ class RunbookLibrary(QDialog):
         em = self.fontMetrics().horizontalAdvance("x")
         left.setMinimumWidth(em * 44)
         split.setSizes([em * 58, em * 100])
-
-        self.note = plain_label("", self, name="Muted")
-        self.error = ErrorLabel(self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 6)
         layout.setSpacing(4)
@@ -183,23 +180,7 @@ class RunbookLibrary(QDialog):
             line.setContentsMargins(10, 0, 10, 0)
             line.hide()
             layout.addWidget(line)
-        find = QAction("Search the library", self)
-        find.setShortcut(QKeySequence(QKeySequence.StandardKey.Find))
-        find.triggered.connect(self.focus_search)
-        self.addAction(find)
         self.resize(em * 170, self.fontMetrics().height() * 44)
-
-        self._pending: list[Event] = []  # heard, not yet looked at: a burst of writes is looked at once
-        self._behind = False  # the library changed while the window was hidden
-        self._changes = QTimer(self)
-        self._changes.setSingleShot(True)
-        self._changes.setInterval(0)
-        self._changes.timeout.connect(self._apply_changes)
-        self._heard.connect(self._events_appended)
-        heard = self._heard
-        unsubscribe = console.subscribe(heard.emit)
-        self.destroyed.connect(lambda *_: unsubscribe())
-        self.reload()
 
     # -- what is listed ------------------------------------------------------------------------------
 
@@ -208,31 +189,15 @@ class RunbookLibrary(QDialog):
         done, records = attempt(lambda: runbooks.library(self.console), inline=self.error)
         live = [record for record in (records or {}).values() if not record.retired] if done else []
         self._by_title = sorted(live, key=lambda record: record.current.title.lower())
-        self._fill(self.service, "Any service", (s for r in live for s in r.current.services))
-        self._fill(self.tag, "Any tag", (t for r in live for t in r.current.tags))
-        self.context = self._incident_context()
+        self.filters.fill(live)
+        self.context = self._incident_context(self.shell.current)
         self.refresh()
 
-    def _fill(self, combo: QComboBox, anything: str, names: Iterable[str]) -> None:
-        """The names the library uses, each once (kube_pods and Kube-Pods are one), keeping the choice."""
-        chosen = combo.currentData()
-        unique: dict[str, str] = {}
-        for name in names:
-            unique.setdefault(same_name(name), name)
-        combo.blockSignals(True)
-        combo.clear()
-        combo.addItem(anything, "")
-        for key, name in sorted(unique.items(), key=lambda item: item[1].lower()):
-            combo.addItem(name, key)
-        combo.setCurrentIndex(max(0, combo.findData(chosen)) if chosen else 0)
-        combo.blockSignals(False)
-
-    def _incident_context(self) -> Context | None:
-        incident = self.current_incident()
+    def _incident_context(self, incident: str | None) -> Context | None:
         if incident is None:
             return None
-        state = self.console.state(incident)
-        if not state.is_open:
+        done, state = attempt(lambda: self.console.state(incident), inline=self.error)
+        if not done or state is None or not state.is_open:
             return None
         return Context(
             incident,
@@ -243,28 +208,11 @@ class RunbookLibrary(QDialog):
 
     def refresh(self) -> None:
         """List what fits the search and filters; the open incident's runbooks first."""
-        self._debounce.stop()
+        self.filters.debounce.stop()
         self._now = self.console.now()
-        text = self.search.text().strip()
-        context = self.context
-        services, alerts = (context.services, context.alerts) if context else ((), ())
-        searching = bool(_WORD.search(text))
-        fitting: list[tuple[RunbookRecord, tuple[str, ...]]] = []
-        rest: list[RunbookRecord] = []
-        if self._by_title and (searching or context):
-            done, hits = attempt(
-                lambda: runbooks.search(
-                    self.console, text if searching else "", services=services, alerts=alerts, limit=len(self._by_title)
-                ),
-                inline=self.error,
-            )
-            fitting = [(hit.record, hit.why) for hit in hits or [] if hit.why]
-            if searching:
-                rest = [hit.record for hit in hits or [] if not hit.why]
-        if not searching:
-            shown = {record.id for record, _why in fitting}
-            rest = [record for record in self._by_title if record.id not in shown]
-        keep = self._filter()
+        words, context = self.filters.words(), self.context
+        fitting, rest = self._found(words, context)
+        keep = self.filters.keep(self._now, runbooks.stale_days(self.console))
         fitting = [(record, why) for record, why in fitting if keep(record)]
         rest = [record for record in rest if keep(record)]
         rows: list[Row] = []
@@ -272,11 +220,13 @@ class RunbookLibrary(QDialog):
             rows.append(Row(heading=f"Suggested for {context.reference}"))
             rows += [Row(record=record, why=why) for record, why in fitting]
             if rest:
-                rows.append(Row(heading="Other results" if searching else "All runbooks"))
+                rows.append(Row(heading="Other results" if words else "All runbooks"))
         rows += [Row(record=record) for record in rest]
         selected = self.selected_record()
         self.model.set_rows(rows)
-        self._say_count(text if searching else "", len(fitting) + len(rest))
+        self.filters.say_count(
+            words, len(fitting) + len(rest), self._by_title, self._now, runbooks.stale_days(self.console)
+        )
         row = self.model.row_of(selected.id) if selected is not None else -1
         if row < 0:
             row = next((n for n, made in enumerate(rows) if made.record is not None), -1)
@@ -286,41 +236,27 @@ class RunbookLibrary(QDialog):
             self._show_selected()
         self.listed.emit()
 
-    def _filter(self) -> Callable[[RunbookRecord], bool]:
-        stale_only, service, tag = self.stale_only.isChecked(), self.service.currentData(), self.tag.currentData()
-        days = runbooks.stale_days(self.console)
-
-        def keep(record: RunbookRecord) -> bool:
-            runbook = record.current
-            return (
-                (not stale_only or runbook.stale(self._now, days))
-                and (not service or any(same_name(s) == service for s in runbook.services))
-                and (not tag or any(same_name(t) == tag for t in runbook.tags))
+    def _found(
+        self, words: str, context: Context | None
+    ) -> tuple[list[tuple[RunbookRecord, tuple[str, ...]]], list[RunbookRecord]]:
+        """The runbooks that fit the incident (with why), and the rest: found by the words, or all of them."""
+        services, alerts = (context.services, context.alerts) if context else ((), ())
+        fitting: list[tuple[RunbookRecord, tuple[str, ...]]] = []
+        rest: list[RunbookRecord] = []
+        if self._by_title and (words or context):
+            _done, hits = attempt(
+                lambda: runbooks.search(
+                    self.console, words, services=services, alerts=alerts, limit=len(self._by_title)
+                ),
+                inline=self.error,
             )
-
-        return keep
-
-    def _say_count(self, text: str, shown: int) -> None:
-        filtered = self.stale_only.isChecked() or bool(self.service.currentData()) or bool(self.tag.currentData())
-        if not self._by_title:
-            said = (
-                "The library holds no runbooks yet. Import your team's Markdown runbooks with Import… below: "
-                "a file, or a whole folder such as a git checkout."
-            )
-        elif text:
-            said = (
-                f"{shown:,} found for “{text}”"
-                if shown
-                else f"No runbook mentions “{text}”"
-                + (" among those filtered." if filtered else ". Try fewer or other words.")
-            )
-        else:
-            days = runbooks.stale_days(self.console)
-            stale = sum(1 for record in self._by_title if record.current.stale(self._now, days))
-            said = f"{len(self._by_title):,} runbooks · {stale:,} stale"
-            if filtered:
-                said = f"{shown:,} of {said}"
-        self.count.setText(said)
+            fitting = [(hit.record, hit.why) for hit in hits or [] if hit.why]
+            if words:
+                rest = [hit.record for hit in hits or [] if not hit.why]
+        if not words:
+            shown = {record.id for record, _why in fitting}
+            rest = [record for record in self._by_title if record.id not in shown]
+        return fitting, rest
 
     def _facts(self, record: RunbookRecord) -> tuple[str, bool]:
         return freshness(record, self._now, runbooks.stale_days(self.console))
@@ -338,10 +274,7 @@ class RunbookLibrary(QDialog):
             return None
         row = self.model.row_of(record.id)
         if row < 0:
-            self.search.clear()
-            self.stale_only.setChecked(False)
-            self.service.setCurrentIndex(0)
-            self.tag.setCurrentIndex(0)
+            self.filters.clear()
             self.refresh()
             row = self.model.row_of(record.id)
         if row >= 0:
@@ -394,8 +327,13 @@ class RunbookLibrary(QDialog):
             self._show_selected(again=True)
 
     def refresh_context(self) -> None:
-        """The main window shows another incident, or the open one changed services or alerts."""
-        context = self._incident_context()
+        """The incident on screen changed services or alerts (or the shell shows another one)."""
+        self._follow(self._incident_context(self.shell.current))
+
+    def _incident_shown(self, incident_id: object) -> None:
+        self._follow(self._incident_context(incident_id if isinstance(incident_id, str) else None))
+
+    def _follow(self, context: Context | None) -> None:
         if context != self.context:
             self.context = context
             self.refresh()
@@ -409,8 +347,8 @@ class RunbookLibrary(QDialog):
         self.note.setVisible(bool(text))
 
     def focus_search(self) -> None:
-        self.search.setFocus()
-        self.search.selectAll()
+        self.filters.search.setFocus()
+        self.filters.search.selectAll()
 
     def attach(self) -> bool:
         """Attach the selected runbook to the open incident: its steps become a checklist there."""
@@ -463,7 +401,7 @@ class RunbookLibrary(QDialog):
         record = self.selected_record()
         if record is None:
             return None
-        stem = Path(record.current.source).stem if record.current.source else _file_name(record.current.title)
+        stem = Path(record.current.source).stem if record.current.source else file_name(record.current.title)
         chosen, kind = QFileDialog.getSaveFileName(
             self,
             f"Export “{record.current.title}”",
@@ -562,7 +500,7 @@ class RunbookLibrary(QDialog):
         if chosen:
             self.import_paths([chosen])
 
-    def import_paths(self, paths: list[str]) -> QObject | None:
+    def import_paths(self, paths: list[str]) -> RunbookImport | None:
         """Read the files on a worker thread with a progress dialog, then record them and show the report."""
         from commander.ui.runbooks.importing import RunbookImport
 
@@ -581,7 +519,7 @@ class RunbookLibrary(QDialog):
         from commander.ui.runbooks.importing import ImportReportDialog, summary
 
         runner, self.importing = self.importing, None
-        if isinstance(runner, QObject):
+        if runner is not None:
             runner.deleteLater()
         self.import_button.setEnabled(True)
         if not isinstance(report, ImportReport):
@@ -592,7 +530,7 @@ class RunbookLibrary(QDialog):
         self.report_dialog = dialog
         # The search index of the new library is built at the first search (0.5 s for 1,000 new runbooks):
         # build it now, while the report is read, not at the first key typed.
-        QTimer.singleShot(WARM_UP_MS, self._warm_up)
+        self.warming.start()
 
     def _warm_up(self) -> None:
         attempt(lambda: runbooks.index(self.console), inline=self.error)
@@ -600,18 +538,15 @@ class RunbookLibrary(QDialog):
     # -- keys ----------------------------------------------------------------------------------------
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if (
-            event.type() == QEvent.Type.KeyPress
-            and isinstance(event, QKeyEvent)
-            and watched in (self.search, self.list)
-        ):
+        search = self.filters.search
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) and watched in (search, self.list):
             if (
                 event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
                 and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
             ):
                 self.attach()
                 return True
-            if watched is self.search and event.key() in (Qt.Key.Key_Down, Qt.Key.Key_Up):
+            if watched is search and event.key() in (Qt.Key.Key_Down, Qt.Key.Key_Up):
                 self._step_selection(1 if event.key() == Qt.Key.Key_Down else -1)
                 return True
         return super().eventFilter(watched, event)
@@ -625,18 +560,17 @@ class RunbookLibrary(QDialog):
             self.list.setCurrentIndex(self.model.index(row))
 
 
-def open_runbook_library(window: MainWindow) -> RunbookLibrary:
-    """The main window's one library window, made on first use and shown again after. It follows the
-    incident on show there: its runbooks come first, and Attach adds to it."""
-    found = window.findChild(RunbookLibrary)
-    if found is None:
-        made = found = RunbookLibrary(window.console, lambda: window.current, window)
-        window.incidents.incident_selected.connect(lambda _id: made.refresh_context())
-        made.attached.connect(lambda _incident, _checklist: window.right_tabs.setCurrentWidget(window.checklists))
-    else:
-        found.refresh_context()
-    found.show()
-    found.raise_()
-    found.activateWindow()
-    found.focus_search()
-    return found
+def open_runbook_library(shell: Shell) -> RunbookLibrary:
+    """The shell's one library window, made on first use and shown again after. It follows the incident
+    on screen: its runbooks come first, and Attach adds to it (then the shell shows its checklists)."""
+
+    def make() -> RunbookLibrary:
+        made = RunbookLibrary(shell, shell.window())
+        made.attached.connect(lambda _incident, _checklist: shell.show_tab("checklists"))
+        return made
+
+    library, just_made = open_once(shell, RunbookLibrary, make)
+    if not just_made:
+        library.refresh_context()
+    library.focus_search()
+    return library

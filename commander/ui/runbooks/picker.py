@@ -32,6 +32,7 @@ from commander.ui.runbooks.library_list import file_tail
 
 if TYPE_CHECKING:
     from commander.domain.runbooks.library import RunbookRecord
+    from commander.domain.runbooks.search import Hit
 
 SHOWN = 200  # rows listed with nothing typed; typing narrows the rest
 _ID = Qt.ItemDataRole.UserRole + 1
@@ -94,11 +95,18 @@ class RunbookPicker(QDialog):
             )
             self._update_button()
             return
-        state = self.console.state(self.incident_id)
-        done, records = attempt(lambda: runbooks.library(self.console), inline=self.error)
-        if not done or records is None:
+        text = self.search.text().strip()
+
+        def read() -> tuple[tuple[str, ...], dict[str, RunbookRecord], list[Hit]]:
+            services = tuple(self.console.state(self.incident_id).services)
+            records = runbooks.library(self.console)
+            return services, records, runbooks.search(self.console, text, services=services, limit=SHOWN)
+
+        done, found = attempt(read, inline=self.error)
+        if not done or found is None:
             self._update_button()
             return
+        services, records, hits = found
         live = {key: record for key, record in records.items() if not record.retired}
         if not live:
             self.note.setText(
@@ -107,8 +115,6 @@ class RunbookPicker(QDialog):
             )
             self._update_button()
             return
-        text = self.search.text().strip()
-        hits = runbooks.search(self.console, text, services=state.services, limit=SHOWN)
         fitting = [hit for hit in hits if hit.why]
         for hit in fitting:
             self._add(hit.record, "fits: " + ", ".join(hit.why))
@@ -122,18 +128,18 @@ class RunbookPicker(QDialog):
         )
         for record in rest:
             self._add(record, "")
-        services = ", ".join(state.services)
+        named = ", ".join(services)
         if text and not hits:
             self.note.setText(f"No runbook mentions “{text}”. Try fewer or other words.")
         elif fitting and not text:
             self.note.setText(
-                f"{len(fitting)} runbooks fit {services}; they come first."
+                f"{len(fitting)} runbooks fit {named}; they come first."
                 if len(fitting) > 1
-                else f"1 runbook fits {services}; it comes first."
+                else f"1 runbook fits {named}; it comes first."
             )
         elif not text:
             self.note.setText(
-                f"No runbook names {services or 'this incident’s services'}; every runbook is listed by title."
+                f"No runbook names {named or 'this incident’s services'}; every runbook is listed by title."
                 if len(live) <= SHOWN
                 else f"{len(live):,} runbooks; type to narrow them."
             )

@@ -7,7 +7,7 @@ commander.domain.runbooks.inline_markdown, never from the file's own HTML: a ste
 characters. Titles, spoken text and tooltips are the plain words. The same layout code sizes, paints and
 hit-tests a row, so a click lands on what was drawn.
 
-As in checklist_delegate: an exception inside paint or sizeHint ends the process on PySide6 6.12, so these
+As in checklists.delegate: an exception inside paint or sizeHint ends the process on PySide6 6.12, so these
 methods keep no Qt object past the call that lent it and read only what the model always sets.
 """
 

@@ -1,5 +1,5 @@
 """The runbook on show in the library window: what it is for, who owns it and whom to call, how fresh it
-is, its links, the suggestions waiting for its owner, and its steps (runbook_steps).
+is, its links, the suggestions waiting for its owner, and its steps (runbooks.steps).
 
 Everything that comes from a runbook is shown as text, whatever it contains: a summary reading
 `<img src=x onerror=…>` shows those characters. Its Markdown (bold, code, links in the summary and the
@@ -37,10 +37,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from commander.domain.checklists.state import one_line, plain_words
 from commander.domain.core.when import format_duration
 from commander.domain.runbooks import inline_markdown
 from commander.domain.runbooks.library import RunbookRecord, Suggestion
-from commander.ui.checklists.dialogs import _short
 from commander.ui.kit import richtext
 from commander.ui.kit.dialogs import FormGrid, plain_label
 from commander.ui.kit.problems import show_problem
@@ -172,18 +172,46 @@ class RunbookViewer(QWidget):
         for made in (self.version_chip, self.fresh_chip, self.suggestions_chip):
             chips.addWidget(made)
         chips.addStretch(1)
-        self.summary = QLabel(self)
-        self.summary.setWordWrap(True)
-        self.summary.setTextFormat(Qt.TextFormat.RichText)  # inline_markdown.html only: every tag made there
-        self.summary.setTextInteractionFlags(
+        self.summary = self._make_summary()
+        self.facts: dict[str, tuple[QLabel, QLabel]] = {}
+        grid = self._make_facts()
+        actions = self._make_actions()
+        self.suggestions = QVBoxLayout()
+        self.suggestions.setSpacing(6)
+        self.suggestion_rows: list[QFrame] = []
+
+        header = QWidget(self)
+        header.setObjectName("Panel")
+        column = QVBoxLayout(header)
+        column.setContentsMargins(14, 12, 14, 10)
+        column.setSpacing(8)
+        column.addWidget(self.title)
+        column.addLayout(chips)
+        column.addWidget(self.summary)
+        column.addLayout(grid)
+        column.addLayout(actions)
+        column.addLayout(self.suggestions)
+        self.header = header
+        self._make_body()
+        self.steps.copy_requested.connect(self.copy_selected_command)
+        self.show_record(None, empty="Select a runbook on the left to read it.")
+
+    def _make_summary(self) -> QLabel:
+        summary = QLabel(self)
+        summary.setWordWrap(True)
+        summary.setTextFormat(Qt.TextFormat.RichText)  # inline_markdown.html only: every tag made there
+        summary.setTextInteractionFlags(
             Qt.TextInteractionFlag.TextSelectableByMouse
             | Qt.TextInteractionFlag.LinksAccessibleByMouse
             | Qt.TextInteractionFlag.LinksAccessibleByKeyboard
         )
-        self.summary.setOpenExternalLinks(False)
-        self.summary.linkActivated.connect(lambda url: open_web_link(url, self))
-        self.summary.linkHovered.connect(self._show_address)  # a link says where it goes before it is clicked
-        self.facts: dict[str, tuple[QLabel, QLabel]] = {}
+        summary.setOpenExternalLinks(False)
+        summary.linkActivated.connect(lambda url: open_web_link(url, self))
+        summary.linkHovered.connect(self._show_address)  # a link says where it goes before it is clicked
+        return summary
+
+    def _make_facts(self) -> FormGrid:
+        """Owner, contacts, services … : a caption and its value, both hidden while the value is empty."""
         grid = FormGrid()
         grid.setVerticalSpacing(3)
         for name in ("Owner", "Contacts", "Services", "Alerts", "Tags", "Links", "From"):
@@ -201,7 +229,9 @@ class RunbookViewer(QWidget):
         links.setOpenExternalLinks(False)
         links.linkActivated.connect(lambda url: open_web_link(url, self))
         self.facts["From"][1].setObjectName("Faint")
+        return grid
 
+    def _make_actions(self) -> QHBoxLayout:
         self.attach_button = QPushButton("Attach to incident", self)
         self.attach_button.setObjectName("Primary")
         self.review_button = QPushButton("Mark reviewed…", self)
@@ -223,28 +253,15 @@ class RunbookViewer(QWidget):
         self.review_button.setToolTip("Say you checked every step still holds; the runbook is fresh again")
         self.versions_button.setToolTip("Every version of this runbook; pick two to see what changed")
         self.retire_button.setToolTip("Take the runbook out of lists and searches (a later import brings it back)")
+        return actions
 
-        self.suggestions = QVBoxLayout()
-        self.suggestions.setSpacing(6)
-        self.suggestion_rows: list[QFrame] = []
-
-        header = QWidget(self)
-        header.setObjectName("Panel")
-        column = QVBoxLayout(header)
-        column.setContentsMargins(14, 12, 14, 10)
-        column.setSpacing(8)
-        column.addWidget(self.title)
-        column.addLayout(chips)
-        column.addWidget(self.summary)
-        column.addLayout(grid)
-        column.addLayout(actions)
-        column.addLayout(self.suggestions)
-        self.header = header
+    def _make_body(self) -> None:
+        """The header above the steps, or the empty state in their place."""
         self.header_area = QScrollArea(self)
         self.header_area.setWidgetResizable(True)
         self.header_area.setFrameShape(QFrame.Shape.NoFrame)
         self.header_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.header_area.setWidget(header)
+        self.header_area.setWidget(self.header)
         self.steps = StepsView(lambda: current_tones(self), self)
         self.steps.delegate.copy_clicked.connect(self._copy_at)
         self.steps.delegate.link_clicked.connect(self._open_link_at)
@@ -267,9 +284,6 @@ class RunbookViewer(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.stack)
-
-        self.steps.copy_requested.connect(self.copy_selected_command)
-        self.show_record(None, empty="Select a runbook on the left to read it.")
 
     # -- what is on show -----------------------------------------------------------------------------
 
@@ -350,7 +364,7 @@ class RunbookViewer(QWidget):
         frame.setObjectName("KeyRoleBanner")  # the warning-tinted box: something waits for the owner
         step = record.current.step(suggestion.step) if suggestion.step else None
         about = (
-            f", about “{_short(inline_markdown.plain(step.text), 50)}”"
+            f", about “{plain_words(step.text, 50)}”"
             if step
             else f", about step {suggestion.step}"
             if suggestion.step
@@ -403,7 +417,7 @@ class RunbookViewer(QWidget):
             self.said.emit("Select a step with a command to copy it.")
             return False
         QGuiApplication.clipboard().setText(step.command)
-        self.said.emit(f"Copied the command: {_short(step.command, 60)}")
+        self.said.emit(f"Copied the command: {one_line(step.command, 60)}")
         return True
 
     def _copy_at(self, index: object) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QTextDocumentFragment
-from PySide6.QtWidgets import QMessageBox, QPushButton
+from PySide6.QtWidgets import QMessageBox, QProgressDialog, QPushButton
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
@@ -29,6 +29,7 @@ from commander.ui.runbooks.library_list import LibraryModel
 from commander.ui.runbooks.steps import ROW, Row
 from commander.ui.shell.main_window import MainWindow
 from tests.ui.conftest import OFFSCREEN_SIZE_HINTS
+from tests.ui.runbooks.fake_shell import FakeShell, shown_library
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "runbooks"
 # Opening from the main window raises the library; the headless platform cannot raise windows and says so.
@@ -47,15 +48,6 @@ def imported(console: Console, folder: Path) -> Path:
     return folder
 
 
-def _library(qtbot: QtBot, console: Console, incident: str | None = None) -> RunbookLibrary:
-    library = RunbookLibrary(console, lambda: incident)
-    qtbot.addWidget(library)
-    library.resize(1300, 800)
-    library.show()
-    qtbot.waitExposed(library)
-    return library
-
-
 def _listed(model: LibraryModel) -> list[str]:
     """The rows as a person reads them: headings in capitals, runbooks by title."""
     return [row.heading.upper() if row.record is None else row.record.current.title for row in model.rows]
@@ -68,7 +60,7 @@ def _record(console: Console, wanted: str) -> RunbookRecord:
 def test_typing_narrows_the_list_after_a_pause_and_filters_narrow_it_further(
     qtbot: QtBot, console: Console, imported: Path
 ) -> None:
-    library = _library(qtbot, console)
+    library = shown_library(qtbot, console)
     assert _listed(library.model) == [
         "Checkout API returning 5xx",
         "Disk full on a database host",
@@ -77,39 +69,39 @@ def test_typing_narrows_the_list_after_a_pause_and_filters_narrow_it_further(
         "PostgreSQL replica lagging behind the primary",
         "Redis memory above 90%",
     ]
-    assert library.count.text() == "6 runbooks · 6 stale"  # the newest was reviewed in February 2026
-    library.search.setFocus()
+    assert library.filters.count.text() == "6 runbooks · 6 stale"  # the newest was reviewed in February 2026
+    library.filters.search.setFocus()
     with qtbot.waitSignal(library.listed, timeout=2000):
-        qtbot.keyClicks(library.search, "kubectl")
+        qtbot.keyClicks(library.filters.search, "kubectl")
     assert _listed(library.model) == [
         "Checkout API returning 5xx",
         "Kube Node Not Ready",
         "Kube Pod Crash Looping",
         "PostgreSQL replica lagging behind the primary",
     ]
-    assert library.count.text() == "4 found for “kubectl”"
-    library.tag.setCurrentIndex(library.tag.findText("payments"))
+    assert library.filters.count.text() == "4 found for “kubectl”"
+    library.filters.tag.setCurrentIndex(library.filters.tag.findText("payments"))
     assert _listed(library.model) == ["Checkout API returning 5xx"]
-    library.tag.setCurrentIndex(0)
-    library.service.setCurrentIndex(library.service.findText("orders-db"))
+    library.filters.tag.setCurrentIndex(0)
+    library.filters.service.setCurrentIndex(library.filters.service.findText("orders-db"))
     assert _listed(library.model) == ["PostgreSQL replica lagging behind the primary"]
-    library.search.setText("nothing-like-this")
+    library.filters.search.setText("nothing-like-this")
     library.refresh()
     assert library.model.rows == []
-    assert library.count.text() == "No runbook mentions “nothing-like-this” among those filtered."
+    assert library.filters.count.text() == "No runbook mentions “nothing-like-this” among those filtered."
     assert library.viewer.stack.currentWidget() is library.viewer.empty
 
 
 def test_the_list_model_passes_the_model_tester(
     qtbot: QtBot, qtmodeltester: ModelTester, console: Console, incident: str, imported: Path
 ) -> None:
-    library = _library(qtbot, console, incident)
+    library = shown_library(qtbot, console, incident)
     assert library.model.rows[0].record is None  # the "Suggested for" heading
     qtmodeltester.check(library.model)
 
 
 def test_stale_runbooks_wear_a_badge_and_a_review_takes_it_off(qtbot: QtBot, console: Console, imported: Path) -> None:
-    library = _library(qtbot, console)
+    library = shown_library(qtbot, console)
     checkout = _record(console, "checkout")
     days = (console.now() - checkout.current.reviewed_at).days  # type: ignore[operator]
     assert library._facts(checkout) == (f"STALE: {days} days", True)
@@ -124,9 +116,9 @@ def test_stale_runbooks_wear_a_badge_and_a_review_takes_it_off(qtbot: QtBot, con
         dialog.submit()
     assert library.viewer.fresh_chip.text() == "reviewed today"
     assert library._facts(_record(console, "checkout")) == ("reviewed today", False)
-    library.stale_only.setChecked(True)
+    library.filters.stale_only.setChecked(True)
     assert "Checkout API returning 5xx" not in _listed(library.model)
-    assert library.count.text() == "5 of 6 runbooks · 5 stale"
+    assert library.filters.count.text() == "5 of 6 runbooks · 5 stale"
     assert not library.list.grab().isNull()  # the badges paint
 
 
@@ -145,22 +137,42 @@ def test_the_open_incidents_runbooks_come_first_and_enter_attaches_one_as_a_chec
     )  # type: ignore[union-attr]
     assert library.viewer.attach_button.text() == f"Attach to {reference}"
     window.right_tabs.setCurrentWidget(window.details)
-    qtbot.keyClick(library.search, Qt.Key.Key_Return)
+    qtbot.keyClick(library.filters.search, Qt.Key.Key_Return)
     [checklist] = console.state(incident).checklists.values()
     assert checklist.runbook == _record(console, "checkout").id and checklist.version == 1
     assert window.right_tabs.currentWidget() is window.checklists
     assert library.note.text().startswith(f"Attached “Checkout API returning 5xx” (version 1) to {reference}")
     assert "stale" in library.note.text()
-    qtbot.keyClick(library.search, Qt.Key.Key_Return)  # twice: the console refuses, the window says why
+    qtbot.keyClick(library.filters.search, Qt.Key.Key_Return)  # twice: the console refuses, the window says why
     assert library.error.isVisible() and "already attached" in library.error.text()
     assert open_runbook_library(window) is library  # one window, shown again
 
 
 def test_with_no_open_incident_attach_says_what_to_do(qtbot: QtBot, console: Console, imported: Path) -> None:
-    library = _library(qtbot, console)
+    library = shown_library(qtbot, console)
     assert not library.viewer.attach_button.isEnabled()
     assert not library.attach()
     assert "No open incident" in library.error.text()
+
+
+@RAISES
+def test_the_library_follows_the_incident_its_shell_shows_and_asks_for_the_checklists_tab(
+    qtbot: QtBot, console: Console, incident: str, imported: Path
+) -> None:
+    shell = FakeShell(console)
+    qtbot.addWidget(shell, before_close_func=lambda _shell: shell.bridge.close())
+    library = open_runbook_library(shell)
+    assert library.parentWidget() is shell and library.context is None
+    assert not library.viewer.attach_button.isEnabled()
+    reference = console.state(incident).reference
+    with qtbot.waitSignal(library.listed):
+        shell.select_incident(incident)
+    assert _listed(library.model)[:2] == [f"SUGGESTED FOR {reference}", "Checkout API returning 5xx"]
+    assert library.attach()
+    assert shell.tabs == ["checklists"]
+    shell.select_incident(None)
+    assert library.context is None and _listed(library.model)[0] == "Checkout API returning 5xx"
+    assert open_runbook_library(shell) is library  # one window, shown again
 
 
 @RAISES
@@ -170,8 +182,8 @@ def test_the_menu_and_its_shortcut_open_the_library(qtbot: QtBot, window: MainWi
     action.trigger()
     library = window.findChild(RunbookLibrary)
     assert library is not None and library.isVisible()
-    assert "holds no runbooks yet" in library.count.text()
-    qtbot.keyClick(library.search, Qt.Key.Key_Escape)
+    assert "holds no runbooks yet" in library.filters.count.text()
+    qtbot.keyClick(library.filters.search, Qt.Key.Key_Escape)
     assert not library.isVisible()
 
 
@@ -180,15 +192,15 @@ def test_importing_a_folder_shows_progress_then_a_report_that_lists_skipped_file
 ) -> None:
     (folder / "legacy" / "photo.md").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 20)
     (folder / "legacy" / "empty.md").write_text("  \n", encoding="utf-8")
-    library = _library(qtbot, console)
-    progress: list[tuple[int, int]] = []
+    library = shown_library(qtbot, console)
+    progress: list[tuple[int, int, str]] = []
     runner = library.import_paths([str(folder)])
-    assert isinstance(runner, RunbookImport)
-    runner.progressed.connect(lambda done, total, _path: progress.append((done, total)))
+    assert isinstance(runner, RunbookImport) and runner.task is not None
+    runner.task.progressed.connect(lambda done, total, label: progress.append((done, total, label.split("\n")[0])))
     assert not library.import_button.isEnabled()
     with qtbot.waitSignal(runner.finished, timeout=10_000):
         pass
-    assert progress == [(n, 8) for n in range(1, 9)]
+    assert progress == [(n, 8, f"Read {n} of 8 files") for n in range(1, 9)]
     report = library.report_dialog
     assert isinstance(report, ImportReportDialog)
     assert report.summary.text().startswith("Read 8 files: 6 new runbooks, 0 new versions, 0 unchanged, 2 skipped.")
@@ -199,6 +211,7 @@ def test_importing_a_folder_shows_progress_then_a_report_that_lists_skipped_file
     assert len(report.rows("New")) == 6
     assert library.import_button.isEnabled()
     qtbot.waitUntil(lambda: len(_listed(library.model)) == 6)  # the window heard the new runbooks
+    qtbot.waitUntil(lambda: not library.warming.isActive())  # the search index is built meanwhile
     report.close()
 
     disk = folder / "legacy" / "disk-full.md"
@@ -210,6 +223,7 @@ def test_importing_a_folder_shows_progress_then_a_report_that_lists_skipped_file
     assert isinstance(again, ImportReportDialog)
     assert again.rows("New versions") == [("legacy/disk-full.md", "Disk full on a database host: version 2")]
     assert len(again.rows("Unchanged")) == 5
+    qtbot.waitUntil(lambda: not library.warming.isActive())
 
 
 def test_cancel_stops_between_files_and_imports_nothing(
@@ -223,10 +237,11 @@ def test_cancel_stops_between_files_and_imports_nothing(
         return read(path)
 
     monkeypatch.setattr(runbooks, "read_file", slow)
-    library = _library(qtbot, console)
+    library = shown_library(qtbot, console)
     runner = library.import_paths([str(folder)])
     assert isinstance(runner, RunbookImport)
-    [cancel] = [b for b in runner.progress.findChildren(QPushButton) if b.text() == "Cancel"]
+    [progress] = library.findChildren(QProgressDialog)
+    [cancel] = [b for b in progress.findChildren(QPushButton) if b.text() == "Cancel"]
     cancel.click()
     gate.set()
     with qtbot.waitSignal(runner.finished, timeout=10_000) as finished:
@@ -243,7 +258,7 @@ def test_two_versions_show_their_diff_with_the_changed_line_coloured(
     disk = imported / "legacy" / "disk-full.md"
     disk.write_text(disk.read_text(encoding="utf-8").replace("7 days", "3 days").replace("+7", "+3"), encoding="utf-8")
     runbooks.import_paths(console, [imported])
-    library = _library(qtbot, console)
+    library = shown_library(qtbot, console)
     library.select("disk full")
     assert library.viewer.versions_button.isEnabled()
     dialog = library.show_versions()
@@ -292,7 +307,7 @@ def test_html_in_a_runbook_shows_as_the_characters_it_is(
     )
     opened: list[QUrl] = []
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
-    library = _library(qtbot, console)
+    library = shown_library(qtbot, console)
     viewer = library.viewer
     assert viewer.title.text() == "<i>Hostile</i> runbook" and viewer.title.textFormat() == Qt.TextFormat.PlainText
     # The summary is rich text made by inline_markdown (its Markdown shows as formatting): the HTML reads as written.
@@ -320,7 +335,7 @@ def test_html_in_a_runbook_shows_as_the_characters_it_is(
 def test_ctrl_c_and_the_copy_button_copy_the_selected_steps_command(
     qtbot: QtBot, console: Console, imported: Path
 ) -> None:
-    library = _library(qtbot, console)
+    library = shown_library(qtbot, console)
     library.select("redis")
     steps = library.viewer.steps
     index = steps.step_index("s1.2")
@@ -351,7 +366,7 @@ def test_accepting_a_suggestion_edits_the_runbook_into_a_new_version(
 ) -> None:
     record = _suggest(console, incident, "Also check the feature flags.")
     [suggestion] = record.suggestions
-    library = _library(qtbot, console, incident)
+    library = shown_library(qtbot, console, incident)
     library.select("checkout")
     assert library.viewer.suggestions_chip.text() == "1 open suggestion"
     [row] = library.viewer.suggestion_rows
@@ -396,7 +411,7 @@ def test_declining_a_suggestion_closes_it_with_the_note(
     qtbot: QtBot, console: Console, incident: str, imported: Path
 ) -> None:
     record = _suggest(console, incident, "Remove the rollback step.")
-    library = _library(qtbot, console, incident)
+    library = shown_library(qtbot, console, incident)
     library.select("checkout")
     dialog = library.decline_suggestion(record.suggestions[0].id)
     assert isinstance(dialog, DeclineDialog)
@@ -412,7 +427,7 @@ def test_declining_a_suggestion_closes_it_with_the_note(
 def test_export_writes_markdown_or_yaml_and_retire_takes_the_runbook_out(
     qtbot: QtBot, console: Console, imported: Path, tmp_path: Path
 ) -> None:
-    library = _library(qtbot, console)
+    library = shown_library(qtbot, console)
     library.select("redis")
     markdown = library.export_to(tmp_path / "redis.md")
     yaml_file = library.export_to(tmp_path / "redis.yaml")
@@ -435,20 +450,20 @@ def test_up_and_down_in_the_search_box_move_over_the_headings(
 ) -> None:
     library = open_runbook_library(window)
     assert library.list.currentIndex().row() == 1  # under the "Suggested for" heading
-    qtbot.keyClick(library.search, Qt.Key.Key_Down)
+    qtbot.keyClick(library.filters.search, Qt.Key.Key_Down)
     assert library.list.currentIndex().row() == 3  # over "All runbooks"
     assert library.selected_record() is not None
     assert library.viewer.title.text() == library.selected_record().current.title  # type: ignore[union-attr]
-    qtbot.keyClick(library.search, Qt.Key.Key_Up)
+    qtbot.keyClick(library.filters.search, Qt.Key.Key_Up)
     assert library.list.currentIndex().row() == 1
-    qtbot.keyClick(library.search, Qt.Key.Key_Up)
+    qtbot.keyClick(library.filters.search, Qt.Key.Key_Up)
     assert library.list.currentIndex().row() == 1  # nothing above: stays
 
 
 def test_a_version_saved_elsewhere_shows_at_once_and_keeps_the_selection(
     qtbot: QtBot, console: Console, imported: Path
 ) -> None:
-    library = _library(qtbot, console)
+    library = shown_library(qtbot, console)
     library.select("redis")
     record = _record(console, "redis")
     with qtbot.waitSignal(library.listed):

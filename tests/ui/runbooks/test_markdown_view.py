@@ -13,6 +13,7 @@ from commander.domain.runbooks.library import Runbook, Section, Step, numbered
 from commander.ui.runbooks.library import RunbookLibrary
 from commander.ui.runbooks.steps import ROW, Row, StepsDelegate
 from commander.ui.runbooks.viewer import RunbookViewer
+from tests.ui.runbooks.fake_shell import shown_library
 
 STEP = (
     "Find the pods with the **most restarts**: run `kubectl get pods -A` and read [the guide](https://example.org/g)."
@@ -32,11 +33,7 @@ def _viewer(qtbot: QtBot, console: Console) -> RunbookViewer:
             sections=numbered([Section("Diagnosis", steps, PROSE)]),
         ),
     )
-    library = RunbookLibrary(console, lambda: None)
-    qtbot.addWidget(library)
-    library.resize(1100, 700)
-    library.show()
-    qtbot.waitExposed(library)
+    library = shown_library(qtbot, console, size=(1100, 700))
     return library.viewer
 
 
@@ -132,11 +129,7 @@ def test_a_query_is_labelled_and_a_commands_output_shown_under_it(qtbot: QtBot, 
     )
     listed = Step("", "List the nodes:", "diagnose", command="oc get nodes", output="NAME  STATUS\nmaster-0  Ready")
     runbooks.save(console, Runbook(id="", title="Queries", sections=numbered([Section("Diagnosis", (query, listed))])))
-    library = RunbookLibrary(console, lambda: None)
-    qtbot.addWidget(library)
-    library.resize(1100, 700)
-    library.show()
-    qtbot.waitExposed(library)
+    library = shown_library(qtbot, console, size=(1100, 700))
     steps = library.viewer.steps
     delegate = steps.delegate
     fonts = delegate.fonts(steps.font())
@@ -159,7 +152,7 @@ def test_every_document_the_viewer_lays_out_for_a_hostile_runbook_is_free_of_its
 ) -> None:
     """The delegates paint rich text: what they are given must hold no tag of the runbook's own, however the
     runbook mixes HTML into its Markdown (the window walker of test_hostile_text sees labels, not paint)."""
-    from tests.ui.kit.test_hostile_text import _runbook
+    from tests.ui.kit.hostile import _runbook
 
     hostile = _runbook()
     marked = Step("", '**b** <img src="/dev/zero"> ![x](/dev/zero) [f](file:///etc/passwd) `<b>`', "mitigate")
@@ -172,11 +165,7 @@ def test_every_document_the_viewer_lays_out_for_a_hostile_runbook_is_free_of_its
             sections=numbered([*hostile.sections, Section("More", (marked,), PROSE)]),
         ),
     )
-    library = RunbookLibrary(console, lambda: None)
-    qtbot.addWidget(library)
-    library.resize(1100, 2000)
-    library.show()
-    qtbot.waitExposed(library)
+    library = shown_library(qtbot, console, size=(1100, 2000))
     assert not library.grab().isNull()  # every visible row painted: its document laid out
     documents = list(library.viewer.steps.delegate.markdown._documents.values())
     assert len(documents) >= 4

@@ -14,9 +14,9 @@ from pytestqt.qtbot import QtBot
 from commander.app.console import Console
 from commander.app.runbooks import library as runbooks
 from commander.ui.runbooks.importing import ImportReportDialog
-from commander.ui.runbooks.library import RunbookLibrary
 from commander.ui.runbooks.picker import RunbookPicker
 from commander.ui.shell.main_window import MainWindow
+from tests.ui.runbooks.fake_shell import shown_library
 
 
 def _commit(repository: Path, when: str) -> None:
@@ -56,11 +56,7 @@ def test_the_library_tells_same_title_runbooks_apart_and_shows_gits_date(
     qtbot: QtBot, console: Console, tmp_path: Path
 ) -> None:
     ops, recent = _two_teams(console, tmp_path)
-    library = RunbookLibrary(console, lambda: None)
-    qtbot.addWidget(library)
-    library.resize(1300, 800)
-    library.show()
-    qtbot.waitExposed(library)
+    library = shown_library(qtbot, console)
     tips = {}
     for row in range(library.model.rowCount()):
         index = library.model.index(row, 0)
