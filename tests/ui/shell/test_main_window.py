@@ -348,12 +348,11 @@ def test_a_long_incident_opens_just_after_the_first_paint(qtbot: QtBot, console:
     from commander.ui.shell.main_window import LONG_INCIDENT
 
     state = app_incident.declare(console, Declaration(title="Payments degraded (long-running)", severity="SEV1"))
-    console.record(
-        [
-            EventDraft(incident_stream(state.id), "note.added", {"text": f"check {n}", "pinned": False})
-            for n in range(LONG_INCIDENT)
-        ]
-    )
+    notes = [
+        EventDraft(incident_stream(state.id), "note.added", {"text": f"check {n}", "pinned": False})
+        for n in range(LONG_INCIDENT)
+    ]
+    console.perform(state.id, lambda _state: notes)  # one write, as a long history already in the store
     window = MainWindow(console, settings)
     qtbot.addWidget(window)
     assert window.current is None and window.stack.currentWidget() is window.opening
@@ -372,12 +371,11 @@ def test_choosing_another_incident_before_the_long_one_opens_wins(
     from commander.ui.shell.main_window import LONG_INCIDENT
 
     long = app_incident.declare(console, Declaration(title="Payments degraded", severity="SEV1"))
-    console.record(
-        [
-            EventDraft(incident_stream(long.id), "note.added", {"text": f"n{n}", "pinned": False})
-            for n in range(LONG_INCIDENT)
-        ]
-    )
+    notes = [
+        EventDraft(incident_stream(long.id), "note.added", {"text": f"n{n}", "pinned": False})
+        for n in range(LONG_INCIDENT)
+    ]
+    console.perform(long.id, lambda _state: notes)
     short = app_incident.declare(console, Declaration(title="Search slow", severity="SEV3"))
     window = MainWindow(console, settings)
     qtbot.addWidget(window)
