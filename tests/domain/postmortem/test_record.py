@@ -33,7 +33,7 @@ from commander.domain.updates.templates import TemplateProblem
 from tests.helpers.replica import INCIDENT_ID, NOW, Replica, default_policy
 
 MIN = timedelta(minutes=1)
-TEMPLATE = (Path(__file__).resolve().parents[3] / "resources" / "postmortem" / "default.md.j2").read_text(
+TEMPLATE = (Path(__file__).resolve().parents[3] / "commander" / "resources" / "postmortem" / "default.md.j2").read_text(
     encoding="utf-8"
 )
 
