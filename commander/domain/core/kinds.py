@@ -11,6 +11,10 @@ the `commander.domain` package imports it, so the tables below are complete befo
 core names neither the incident state nor the timeline view (they live in features that import the core):
 a fold takes the incident's state and an event, a description takes the event and the timeline's context
 (commander/domain/timeline/context.py), and each feature's handlers are typed with the real classes.
+
+A change to a fold or to a kind's words, or a new kind that folds or shows (a snapshot made before counted
+its events, written by a newer console, without folding them), changes what an incident snapshot holds:
+bump FOLD_VERSION (commander/domain/incident/snapshot.py) with it.
 """
 
 from __future__ import annotations
