@@ -26,7 +26,6 @@ from commander.app.runbooks import library as runbooks
 from commander.domain.runbooks.library import Runbook, RunbookRecord
 from commander.ui.kit.dialogs import plain_label
 from commander.ui.kit.theme import Tones, mono_font
-from commander.ui.runbooks.viewer import current_tones
 
 
 def saved_at(version: Runbook) -> datetime | None:
@@ -75,7 +74,7 @@ class DiffHighlighter(QSyntaxHighlighter):
 
 
 class VersionsDialog(QDialog):
-    def __init__(self, record: RunbookRecord, zone: tzinfo, parent: QWidget | None = None) -> None:
+    def __init__(self, record: RunbookRecord, zone: tzinfo, tones: Tones, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.record = record
         self.setWindowTitle(f"Versions of “{record.current.title}”")
@@ -95,7 +94,7 @@ class VersionsDialog(QDialog):
         self.text.setFont(mono_font(0.95))
         self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.text.setAccessibleName("What changed")
-        self.highlighter = DiffHighlighter(self.text.document(), current_tones(parent))
+        self.highlighter = DiffHighlighter(self.text.document(), tones)
         pick = QHBoxLayout()
         pick.addWidget(QLabel("From", self))
         pick.addWidget(self.older, 1)

@@ -46,6 +46,7 @@ from commander.domain.runbooks.library import EVENT_KINDS, RunbookRecord
 from commander.ui.kit.dialogs import plain_label
 from commander.ui.kit.problems import ErrorLabel, attempt, show_problem
 from commander.ui.kit.shell import Shell, open_once
+from commander.ui.kit.theme import Tones
 from commander.ui.runbooks.file_names import file_name
 from commander.ui.runbooks.library_filters import LibraryFilters
 from commander.ui.runbooks.library_list import ROW, LibraryDelegate, LibraryModel, Row
@@ -117,7 +118,7 @@ class RunbookLibrary(QDialog):
         shown.setObjectName("RunbookList")
         shown.setAccessibleName("Runbooks")
         shown.setModel(self.model)
-        shown.setItemDelegate(LibraryDelegate(shown, self._facts))
+        shown.setItemDelegate(LibraryDelegate(shown, self._facts, self._tones))
         shown.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         shown.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         shown.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -140,7 +141,7 @@ class RunbookLibrary(QDialog):
         return button
 
     def _make_viewer(self) -> RunbookViewer:
-        viewer = RunbookViewer(self)
+        viewer = RunbookViewer(self._tones, self)
         viewer.attach_requested.connect(self.attach)
         viewer.review_requested.connect(self.mark_reviewed)
         viewer.versions_requested.connect(self.show_versions)
@@ -257,6 +258,9 @@ class RunbookLibrary(QDialog):
             shown = {record.id for record, _why in fitting}
             rest = [record for record in self._by_title if record.id not in shown]
         return fitting, rest
+
+    def _tones(self) -> Tones:
+        return self.shell.tones  # read at each paint: the shell's theme may have switched
 
     def _facts(self, record: RunbookRecord) -> tuple[str, bool]:
         return freshness(record, self._now, runbooks.stale_days(self.console))
@@ -392,7 +396,7 @@ class RunbookLibrary(QDialog):
         record = self.selected_record()
         if record is None:
             return None
-        dialog = VersionsDialog(record, self.console.zone, self)
+        dialog = VersionsDialog(record, self.console.zone, self._tones(), self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog

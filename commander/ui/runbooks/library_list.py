@@ -21,7 +21,6 @@ from commander.ui.kit import linkify
 from commander.ui.kit.paint import Index, RowDelegate, RowFonts, elide
 from commander.ui.kit.theme import Tones
 from commander.ui.runbooks.steps import chip
-from commander.ui.runbooks.viewer import current_tones
 
 ROW = Qt.ItemDataRole.UserRole + 1
 _LINE = Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextSingleLine
@@ -100,10 +99,13 @@ class LibraryModel(QAbstractListModel):
 class LibraryDelegate(RowDelegate):
     """Two lines a runbook: title and freshness; then services, owner and why it fits, suggestions, version."""
 
-    def __init__(self, view: QListView, facts: Callable[[RunbookRecord], tuple[str, bool]]) -> None:
+    def __init__(
+        self, view: QListView, facts: Callable[[RunbookRecord], tuple[str, bool]], tones: Callable[[], Tones]
+    ) -> None:
         super().__init__(view)
         self.view = view
         self.facts = facts
+        self.tones = tones
         self._headings: dict[str, Heading] = {}  # by the base font
 
     def heading(self, fonts: RowFonts) -> Heading:
@@ -133,7 +135,7 @@ class LibraryDelegate(RowDelegate):
         return heading.runbook_size if row.record is not None else heading.size
 
     def paint_row(self, painter: QPainter, rect: QRect, row: Row, fonts: RowFonts, index: Index) -> None:
-        t = current_tones(self.view)
+        t = self.tones()
         rect = rect.adjusted(10, 0, -10, 0)
         if row.record is None:
             painter.setFont(self.heading(fonts).font)

@@ -11,6 +11,7 @@ are http, https or mailto.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from datetime import datetime
 
 from PySide6.QtCore import QSize, Qt, QTimer, QUrl, Signal
@@ -44,22 +45,11 @@ from commander.domain.runbooks.library import RunbookRecord, Suggestion
 from commander.ui.kit import richtext
 from commander.ui.kit.dialogs import FormGrid, plain_label
 from commander.ui.kit.problems import show_problem
-from commander.ui.kit.theme import DARK, Tones, scaled_font
+from commander.ui.kit.theme import Tones, scaled_font
 from commander.ui.runbooks.steps import StepsView, chip
 
 WEB_SCHEMES = ("http", "https")
 OPENED_SCHEMES = (*WEB_SCHEMES, "mailto")  # a runbook's own links: a mail address opens the mail program
-
-
-def current_tones(widget: QWidget | None) -> Tones:
-    """The palette of the window this widget sits in (the main window keeps it as `tones`), so a theme
-    switch there reaches the library at its next repaint."""
-    while widget is not None:
-        tones = getattr(widget, "tones", None)
-        if isinstance(tones, Tones):
-            return tones
-        widget = widget.parentWidget()
-    return DARK
 
 
 def freshness(record: RunbookRecord, now: datetime, days: int) -> tuple[str, bool]:
@@ -113,8 +103,9 @@ class Chip(QWidget):
         "muted": (None, "muted", "border"),
     }
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, tones: Callable[[], Tones], parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.tones = tones
         self._text, self._tone = "", "muted"
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
 
@@ -133,7 +124,7 @@ class Chip(QWidget):
         return QSize(metrics.horizontalAdvance(self._text) + 18, metrics.height() + 6)
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        t = current_tones(self)
+        t = self.tones()
         fill, ink, edge = self.TONES.get(self._tone, self.TONES["muted"])
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -160,13 +151,15 @@ class RunbookViewer(QWidget):
     decline_requested = Signal(str)
     said = Signal(str)  # a short confirmation for the window's status line
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, tones: Callable[[], Tones], parent: QWidget | None = None) -> None:
+        """`tones` gives the shell's colours as they are now: a theme switch there shows at the next repaint."""
         super().__init__(parent)
+        self.tones = tones
         self.record: RunbookRecord | None = None
         self.title = plain_label("", self)
         self.title.setFont(scaled_font(1.3, bold=True, base=self.font()))
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.version_chip, self.fresh_chip, self.suggestions_chip = Chip(self), Chip(self), Chip(self)
+        self.version_chip, self.fresh_chip, self.suggestions_chip = (Chip(tones, self) for _ in range(3))
         chips = QHBoxLayout()
         chips.setSpacing(6)
         for made in (self.version_chip, self.fresh_chip, self.suggestions_chip):
@@ -262,7 +255,7 @@ class RunbookViewer(QWidget):
         self.header_area.setFrameShape(QFrame.Shape.NoFrame)
         self.header_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.header_area.setWidget(self.header)
-        self.steps = StepsView(lambda: current_tones(self), self)
+        self.steps = StepsView(self.tones, self)
         self.steps.delegate.copy_clicked.connect(self._copy_at)
         self.steps.delegate.link_clicked.connect(self._open_link_at)
         self.steps.delegate.anchor_clicked.connect(lambda url: open_web_link(url, self))
