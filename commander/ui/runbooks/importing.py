@@ -81,8 +81,8 @@ class RunbookImport(QObject):
         report, drafts = planned
         if len(drafts) > 50 and self.task is not None:  # the one wait on this thread: say what it is first
             self.task.progressed.emit(len(drafts), len(drafts), f"Saving {len(drafts):,} runbook versions…")
-            for dialog in self.window.findChildren(QProgressDialog):
-                dialog.repaint()
+            for dialog in self.window.findChildren(QProgressDialog):  # the helper's: painted now, before the
+                dialog.repaint()  # write holds this thread up
         saved, _ = attempt(lambda: self._record(drafts), parent=self.window, title="Could not save the runbooks")
         self.finished.emit(report if saved else None)
 

@@ -20,6 +20,7 @@ from pytestqt.qtbot import QtBot
 from commander.app import checklists
 from commander.app.console import Console
 from commander.app.runbooks import library as runbooks
+from commander.app.runbooks.library import ImportReport
 from commander.domain.runbooks.library import Runbook, RunbookRecord, Section, Step, numbered
 from commander.ui.runbooks.diff import VersionsDialog
 from commander.ui.runbooks.edits import AcceptDialog, DeclineDialog, ReviewDialog
@@ -223,6 +224,21 @@ def test_importing_a_folder_shows_progress_then_a_report_that_lists_skipped_file
     assert isinstance(again, ImportReportDialog)
     assert again.rows("New versions") == [("legacy/disk-full.md", "Disk full on a database host: version 2")]
     assert len(again.rows("Unchanged")) == 5
+    qtbot.waitUntil(lambda: not library.warming.isActive())
+
+
+def test_a_big_import_says_it_is_saving_before_the_write(qtbot: QtBot, console: Console, tmp_path: Path) -> None:
+    for number in range(51):
+        (tmp_path / f"runbook-{number}.md").write_text(f"# Runbook {number}\n\n- Step {number}\n", encoding="utf-8")
+    library = shown_library(qtbot, console)
+    runner = library.import_paths([str(tmp_path)])
+    assert isinstance(runner, RunbookImport) and runner.task is not None
+    said: list[str] = []
+    runner.task.progressed.connect(lambda _done, _total, label: said.append(label))
+    with qtbot.waitSignal(runner.finished, timeout=10_000) as finished:
+        pass
+    assert said[-2].startswith("Read 51 of 51 files\n") and said[-1] == "Saving 51 runbook versions…"
+    assert isinstance(finished.args[0], ImportReport) and len(runbooks.library(console)) == 51
     qtbot.waitUntil(lambda: not library.warming.isActive())
 
 
