@@ -16,6 +16,7 @@ from typing import Any
 from commander.domain.checklists import state as checklists
 from commander.domain.core.clock import from_ms, to_ms
 from commander.domain.core.events import Actor, Event
+from commander.domain.core.kinds import SHOWN
 from commander.domain.core.policy import Policy
 from commander.domain.incident.state import (
     AttachedAlert,
@@ -144,6 +145,7 @@ def restore(
     if data.get("fingerprint") != fingerprint(policy, time_format):
         return None
     categories, stamp, utc = CATEGORIES, datetime.fromtimestamp, UTC  # locals: this loop runs 50,000 times
+    note_kinds = {kind for kind, shown in SHOWN.items() if shown.note}
     entries = [
         TimelineEntry(
             event_id,
@@ -155,7 +157,7 @@ def restore(
             text,
             bool(flags & _BACKDATED),
             bool(flags & _PINNED),
-            event_id if kind == "note.added" else None,
+            event_id if kind in note_kinds else None,
             edited_by,
             deleted_by,
             history or [],
