@@ -510,8 +510,7 @@ def open_triage(shell: Shell) -> TriageView:
 def _show_library_runbook(shell: Shell, runbook_id: str) -> None:
     from commander.ui.runbooks.library import open_runbook_library
 
-    # The ignore goes once runbooks.library's opener takes a Shell, as registered (issue 13).
-    open_runbook_library(shell).select(runbook_id)  # type: ignore[arg-type]
+    open_runbook_library(shell).select(runbook_id)
 
 
 def offer_silence_expiry(shell: Shell, incident_id: str) -> QMessageBox | None:
