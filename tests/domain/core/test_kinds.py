@@ -147,3 +147,14 @@ def test_every_kind_a_fold_or_a_reader_names_is_registered() -> None:
             named |= {found.replace("{self.noun}", noun).replace("{noun}", noun) for noun in nouns}
     assert len(named) > 40
     assert sorted(named - set(kinds.KINDS)) == []
+
+
+def test_the_registry_imports_every_features_kinds_module() -> None:
+    """A feature's kinds module that commander/domain/registry.py leaves out would register only when some
+    other import happened to load it: its kinds would be unknown to a program that never did."""
+    from commander.domain import registry
+
+    declared_in = {path.parent.name for path in (PACKAGE / "domain").glob("*/kinds.py")} - {
+        "core"
+    }  # core: the registry
+    assert declared_in == {module.__name__.split(".")[-2] for module in registry.FEATURES}
