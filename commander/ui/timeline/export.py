@@ -16,9 +16,9 @@ FORMATS = {f.name: (f.extension, f.label) for f in timeline.EXPORT_FORMATS.value
 
 def export_incident(parent: QWidget, console: Console, incident_id: str, fmt: str) -> Path | None:
     """Ask where to save, write the file, and return its path (None when the person cancelled)."""
-    chosen = timeline.export_format(fmt)
-    extension = chosen.extension
-    name_filter = f"{chosen.label} (*.{extension})"
+    wanted = timeline.export_format(fmt)
+    extension = wanted.extension
+    name_filter = f"{wanted.label} (*.{extension})"
     reference = console.state(incident_id).reference
     suggested = Path.home() / f"{reference}.{extension}"
     chosen, _ = QFileDialog.getSaveFileName(parent, f"Export {reference}", str(suggested), name_filter)
@@ -27,9 +27,9 @@ def export_incident(parent: QWidget, console: Console, incident_id: str, fmt: st
     path = Path(chosen)
     if not path.suffix:
         path = path.with_suffix(f".{extension}")
-    text = timeline.export(console, incident_id, chosen.name)
+    text = timeline.export(console, incident_id, wanted.name)
     try:
-        path.write_text(text, encoding="utf-8", newline="" if chosen.name == "csv" else None)
+        path.write_text(text, encoding="utf-8", newline="" if wanted.name == "csv" else None)
     except OSError as error:
         show_problem(
             parent,
