@@ -12,10 +12,12 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import TYPE_CHECKING
 
 from commander.app import connections
 from commander.app.console import Console
+from commander.app.services import Services
 from commander.domain.actions.items import (
     KINDS,
     ActionFilter,
@@ -32,10 +34,9 @@ from commander.domain.actions.items import (
 )
 from commander.domain.actions.trackers import FAMILY, TrackerConfig, add_tracker
 from commander.domain.core.errors import DomainError
-from commander.domain.core.events import Event
-from commander.integrations.destinations.base import client as http_client
+from commander.domain.core.events import Event, EventDraft
+from commander.domain.incident.state import IncidentState
 from commander.integrations.secrets import SecretStore
-from commander.integrations.trackers import make
 from commander.integrations.trackers.base import (
     Created,
     ExternalStatus,
@@ -82,7 +83,7 @@ def create(console: Console, incident_id: str, form: NewAction) -> ActionItem:
 def update(console: Console, reference: str, **changes: object) -> ActionItem:
     """Change fields (title, owner, due, priority, type, finding, team, status, reason)."""
     item = find(console, reference)
-    console.record(update_action(item, changes))
+    console.perform(item.incident_id, lambda state: update_action(item, changes))
     return items(console)[item.id]
 
 
@@ -117,8 +118,8 @@ def remove(console: Console, name: str, secrets: SecretStore) -> None:
     connections.remove(console, FAMILY, name, secrets)
 
 
-def build(config: TrackerConfig, secrets: SecretStore) -> Tracker:
-    return make(config.kind, config.name, config.options, connections.secret_for(config, secrets))
+def build(console: Console, config: TrackerConfig, secrets: SecretStore) -> Tracker:
+    return console.services.tracker(config.kind, config.name, config.options, connections.secret_for(config, secrets))
 
 
 def _tracker(console: Console, name: str) -> TrackerConfig:
@@ -134,11 +135,13 @@ def _tracker(console: Console, name: str) -> TrackerConfig:
 
 @dataclass(frozen=True)
 class Push:
-    """An item made ready for one tracker: what `send_push` sends and `finish_push` records."""
+    """An item made ready for one tracker: what `send_push` sends (through `services`) and `finish_push`
+    records."""
 
     item: ActionItem
     tracker: Tracker
     issue: Issue
+    services: Services
 
 
 def prepare_push(
@@ -154,7 +157,7 @@ def prepare_push(
             f"{item.reference} is already in {config.name} as {pushed.key} ({pushed.url}). "
             f"Push it again only to make a second issue (--again)."
         )
-    return Push(item, build(config, secrets), issue_for(console, item))
+    return Push(item, build(console, config, secrets), issue_for(console, item), console.services)
 
 
 def issue_for(console: Console, item: ActionItem) -> Issue:
@@ -177,14 +180,15 @@ def send_push(push: Push, *, timeout: float = TIMEOUT, on_wait: WaitListener = l
     """Create the issue (retrying 429 and 503 as asked). Touches no store: safe on a worker thread."""
 
     async def run() -> Created:
-        async with http_client(timeout) as client:
+        async with push.services.http(timeout) as client:
             return await retrying(lambda: push.tracker.create(client, push.issue), on_wait=on_wait)
 
     return asyncio.run(run())
 
 
 def finish_push(console: Console, push: Push, created: Created) -> ActionItem:
-    console.record(record_push(push.item, push.tracker.name, created.key, created.url))
+    item = push.item
+    console.perform(item.incident_id, lambda state: record_push(item, push.tracker.name, created.key, created.url))
     return items(console)[push.item.id]
 
 
@@ -208,11 +212,13 @@ def push(
 
 @dataclass(frozen=True)
 class Check:
-    """One issue to ask about; `tracker` is None when it cannot be asked (the problem says why)."""
+    """One issue to ask about, through `services`; `tracker` is None when it cannot be asked (the problem
+    says why)."""
 
     item: ActionItem
     link: TrackerLink
     tracker: Tracker | None
+    services: Services
     problem: str = ""
 
 
@@ -235,11 +241,14 @@ def prepare_refresh(console: Console, secrets: SecretStore, reference: str | Non
                 try:
                     if link.tracker not in known:
                         raise DomainError(f"the tracker {link.tracker} was removed; add it again to follow its issues")
-                    built[link.tracker] = build(known[link.tracker], secrets)
+                    built[link.tracker] = build(console, known[link.tracker], secrets)
                 except DomainError as problem:
                     built[link.tracker] = str(problem)
             tracker = built[link.tracker]
-            checks.append(Check(item, link, None, tracker) if isinstance(tracker, str) else Check(item, link, tracker))
+            if isinstance(tracker, str):
+                checks.append(Check(item, link, None, console.services, tracker))
+            else:
+                checks.append(Check(item, link, tracker, console.services))
     if reference and not checks:
         raise DomainError(f"{chosen[0].reference} has not been pushed to a tracker yet: nothing to refresh.")
     return checks
@@ -259,23 +268,30 @@ def check_trackers(checks: list[Check], *, timeout: float = TIMEOUT) -> list[Che
         return Checked(check, status)
 
     async def run() -> list[Checked]:
-        async with http_client(timeout) as client:
+        async with checks[0].services.http(timeout) as client:
             return list(await asyncio.gather(*(one(client, check) for check in checks)))
 
     return asyncio.run(run()) if checks else []
 
 
 def finish_refresh(console: Console, results: list[Checked]) -> list[Event]:
-    """Record what changed (a refresh that finds nothing new writes nothing)."""
-    drafts = [
-        draft
-        for result in results
-        if result.status is not None
-        for draft in record_refresh(
-            result.check.item, result.check.link.tracker, result.status.name, result.status.done
-        )
+    """Record what changed, on each item's incident (a refresh that finds nothing new writes nothing)."""
+    found: dict[str, list[tuple[ActionItem, str, ExternalStatus]]] = {}
+    for result in results:
+        if result.status is not None:
+            item = result.check.item
+            found.setdefault(item.incident_id, []).append((item, result.check.link.tracker, result.status))
+    written: list[Event] = []
+    for incident_id, changes in found.items():
+        written += console.perform(incident_id, partial(_refreshed, changes=changes))
+    return written
+
+
+def _refreshed(state: IncidentState, changes: list[tuple[ActionItem, str, ExternalStatus]]) -> list[EventDraft]:
+    """The decision for one incident's items whose issues changed."""
+    return [
+        draft for item, tracker, status in changes for draft in record_refresh(item, tracker, status.name, status.done)
     ]
-    return console.record(drafts)
 
 
 def refresh(

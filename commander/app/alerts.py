@@ -15,10 +15,12 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING
 
 from commander.app import connections
 from commander.app.console import Console
+from commander.app.services import Services
 from commander.domain.alerts import triage
 from commander.domain.alerts.alerts import (
     FILE_SOURCE,
@@ -35,11 +37,11 @@ from commander.domain.alerts.triage import STREAM, AlertSource, SilencePlan
 from commander.domain.core.clock import to_ms
 from commander.domain.core.connections import endpoint, endpoints_seen, insecure
 from commander.domain.core.errors import DomainError
-from commander.domain.core.events import Event, stream_entity
+from commander.domain.core.events import Event, EventDraft, stream_entity
 from commander.domain.core.ids import new_id
 from commander.domain.incident import decisions
 from commander.domain.incident.state import IncidentState, SilenceRecord
-from commander.integrations.alertmanager import Alertmanager, AlertmanagerDown, http_client
+from commander.integrations.alertmanager import Alertmanager, AlertmanagerDown
 from commander.integrations.secrets import SecretStore
 
 if TYPE_CHECKING:
@@ -170,9 +172,11 @@ def fetch_all(
     keys = _keys(console, chosen, secrets)
     now = console.now()
 
+    services = console.services
+
     async def run() -> list[AlertsResult]:
-        async with http_client(timeout) as client:
-            return list(await asyncio.gather(*(_read(s, keys[s.name], client, now) for s in chosen)))
+        async with services.http(timeout) as client:
+            return list(await asyncio.gather(*(_read(services, s, keys[s.name], client, now) for s in chosen)))
 
     results = asyncio.run(run()) if chosen else []
     if only in (None, FILE_SOURCE):
@@ -183,13 +187,13 @@ def fetch_all(
 
 
 async def _read(
-    source: AlertSource, key: tuple[str | None, str], client: httpx.AsyncClient, now: datetime
+    services: Services, source: AlertSource, key: tuple[str | None, str], client: httpx.AsyncClient, now: datetime
 ) -> AlertsResult:
     secret, why = key
     if secret is None:
         return AlertsResult(source.name, [], "down", why, now)
     try:
-        items = await _manager(source, secret, client).alerts(filters=source.filters)
+        items = await _manager(services, source, secret, client).alerts(filters=source.filters)
     except AlertmanagerDown as down:
         return AlertsResult(source.name, [], "down", str(down), now)
     # Read alerts are shown, and stored only when attached: one oversize alert is trimmed, never a reason to
@@ -197,8 +201,10 @@ async def _read(
     return AlertsResult(source.name, [within_limits(from_api(item, source.name)) for item in items], "up", "", now)
 
 
-def _manager(source: AlertSource, secret: str, client: httpx.AsyncClient) -> Alertmanager:
-    return Alertmanager(source.url, client, auth=source.auth, user=source.options.get("user", ""), secret=secret)
+def _manager(services: Services, source: AlertSource, secret: str, client: httpx.AsyncClient) -> Alertmanager:
+    return services.alert_source(
+        source.url, client, auth=source.auth, user=source.options.get("user", ""), secret=secret
+    )
 
 
 def _no_secret(source: AlertSource) -> str:
@@ -293,14 +299,20 @@ def plan_silences(
 
 
 def create_silences(
-    known: Mapping[str, AlertSource], plans: Sequence[SilencePlan], secrets: SecretStore, *, timeout: float = TIMEOUT
+    known: Mapping[str, AlertSource],
+    plans: Sequence[SilencePlan],
+    secrets: SecretStore,
+    *,
+    services: Services,
+    timeout: float = TIMEOUT,
 ) -> list[Outcome]:
-    """Create each planned silence in its source, at once. Touches no store: safe on a worker thread."""
+    """Create each planned silence in its source (through `services`, the console's), at once. Touches no
+    store: safe on a worker thread."""
     keys = {p.source: _secret(known, p.source, secrets) for p in plans}
 
     async def one(plan: SilencePlan, client: httpx.AsyncClient) -> Outcome:
         try:
-            manager = _manager(known[plan.source], keys[plan.source], client)
+            manager = _manager(services, known[plan.source], keys[plan.source], client)
             silence_id = await manager.create_silence(
                 plan.matchers, plan.starts_at, plan.ends_at, created_by=plan.created_by, comment=plan.comment
             )
@@ -309,7 +321,7 @@ def create_silences(
         return Outcome(plan.source, silence_id, "", plan)
 
     async def run() -> list[Outcome]:
-        async with http_client(timeout) as client:
+        async with services.http(timeout) as client:
             return list(await asyncio.gather(*(one(plan, client) for plan in plans)))
 
     return asyncio.run(run())
@@ -318,9 +330,14 @@ def create_silences(
 def record_silences(console: Console, incident_id: str, outcomes: Sequence[Outcome]) -> list[str]:
     """Put the created silences on the incident's timeline; then refuse, naming them, if any failed."""
     created = [o for o in outcomes if o.silence_id and o.plan is not None]
-    state = console.state(incident_id)
-    console.record(
-        [draft for o in created if o.plan is not None for draft in triage.silence_created(state, o.plan, o.silence_id)]
+    console.perform(
+        incident_id,
+        lambda state: [
+            draft
+            for o in created
+            if o.plan is not None
+            for draft in triage.silence_created(state, o.plan, o.silence_id)
+        ],
     )
     _refuse_failures(outcomes, "create the silence")
     return [o.silence_id for o in created]
@@ -330,7 +347,8 @@ def silence_for(
     console: Console, incident_id: str, plans: Sequence[SilencePlan], secrets: SecretStore, *, timeout: float = TIMEOUT
 ) -> list[str]:
     """Create the planned silences (shown to the person first) and record them. Returns their ids."""
-    return record_silences(console, incident_id, create_silences(sources(console), plans, secrets, timeout=timeout))
+    created = create_silences(sources(console), plans, secrets, services=console.services, timeout=timeout)
+    return record_silences(console, incident_id, created)
 
 
 def open_silences(console: Console, incident_id: str) -> list[SilenceRecord]:
@@ -342,20 +360,22 @@ def expire_silences(
     silences: Sequence[tuple[str, str]],
     secrets: SecretStore,
     *,
+    services: Services,
     timeout: float = TIMEOUT,
 ) -> list[Outcome]:
-    """Expire (source, silence id) pairs at once. Touches no store: safe on a worker thread."""
+    """Expire (source, silence id) pairs at once, through `services` (the console's). Touches no store: safe
+    on a worker thread."""
     keys = {source: _secret(known, source, secrets) for source, _ in silences}  # refused before anything leaves
 
     async def one(source: str, silence_id: str, client: httpx.AsyncClient) -> Outcome:
         try:
-            await _manager(known[source], keys[source], client).expire_silence(silence_id)
+            await _manager(services, known[source], keys[source], client).expire_silence(silence_id)
         except AlertmanagerDown as down:
             return Outcome(source, silence_id, str(down))
         return Outcome(source, silence_id)
 
     async def run() -> list[Outcome]:
-        async with http_client(timeout) as client:
+        async with services.http(timeout) as client:
             return list(await asyncio.gather(*(one(source, silence_id, client) for source, silence_id in silences)))
 
     return asyncio.run(run())
@@ -365,17 +385,18 @@ def record_expired(console: Console, outcomes: Sequence[Outcome]) -> None:
     """Put each expired silence on the timeline of the incident it was created for (when Commander made
     it); then refuse, naming them, if any failed."""
     owners = _silence_owners(console)
-    drafts = []
     for outcome in outcomes:
         incident_id = owners.get(outcome.silence_id)
-        if outcome.error or incident_id is None:
-            continue
-        state = console.state(incident_id)
-        known = state.silences.get(outcome.silence_id)
-        if known is not None and not known.expired:  # expired twice: once on the timeline
-            drafts += triage.silence_expired(state, outcome.source, outcome.silence_id)
-    console.record(drafts)
+        if not outcome.error and incident_id is not None:
+            console.perform(incident_id, partial(_expired, source=outcome.source, silence_id=outcome.silence_id))
     _refuse_failures(outcomes, "expire the silence")
+
+
+def _expired(state: IncidentState, source: str, silence_id: str) -> list[EventDraft]:
+    known = state.silences.get(silence_id)
+    if known is None or known.expired:  # expired twice: once on the timeline
+        return []
+    return triage.silence_expired(state, source, silence_id)
 
 
 def expire(
@@ -386,7 +407,10 @@ def expire(
     where = source or found.get(silence_id)
     if where is None:
         raise DomainError(f"Commander did not create silence {silence_id}: name its source with --source.")
-    record_expired(console, expire_silences(sources(console), [(where, silence_id)], secrets, timeout=timeout))
+    expired = expire_silences(
+        sources(console), [(where, silence_id)], secrets, services=console.services, timeout=timeout
+    )
+    record_expired(console, expired)
     return where
 
 
@@ -421,7 +445,7 @@ def list_silences(
         if secret is None:
             return source.name, why
         try:
-            items = await _manager(source, secret, client).silences()
+            items = await _manager(console.services, source, secret, client).silences()
         except AlertmanagerDown as down:
             return source.name, str(down)
         return source.name, [
@@ -429,7 +453,7 @@ def list_silences(
         ]
 
     async def run() -> list[tuple[str, list[SilenceInfo] | str]]:
-        async with http_client(timeout) as client:
+        async with console.services.http(timeout) as client:
             return list(await asyncio.gather(*(one(s, client) for s in chosen)))
 
     found: list[SilenceInfo] = []

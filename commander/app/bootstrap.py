@@ -1,4 +1,5 @@
-"""The composition root: builds a Console from a store URL. The UI and the command line start here."""
+"""The composition root: builds a Console from a store URL, with the process's infrastructure (`Services`: the
+secret store, HTTP clients and publishers). The UI and the command line start here."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from platformdirs import user_data_dir
 
 from commander.app.console import Console, utc_now
 from commander.app.resources import load_policy
+from commander.app.services import Services
 from commander.domain.core.clock import HybridClock, to_ms
 from commander.domain.core.events import Actor
 from commander.domain.core.ids import new_id
@@ -21,9 +23,8 @@ from commander.domain.core.policy import Policy
 from commander.domain.core.text import clean_name
 
 if TYPE_CHECKING:
-    from commander.app.console import Reads
-    from commander.integrations.secrets import SecretStore
     from commander.store.database import Database
+    from commander.store.local import LocalReader
 
 
 log = logging.getLogger(__name__)
@@ -53,11 +54,15 @@ def local_zone() -> ZoneInfo | None:
     return None
 
 
-def build_console(url: str | None = None, *, user: str | None = None, policy: Policy | None = None) -> Console:
-    """Open (creating or upgrading) the store and wire a console to it.
+def build_console(
+    url: str | None = None, *, user: str | None = None, policy: Policy | None = None, services: Services | None = None
+) -> Console:
+    """Open (creating or upgrading) the store and wire a console to it, with the process's infrastructure
+    (`services`: the secret store, HTTP clients and publishers; made here unless given).
 
     A local SQLite file that is already set up opens without importing SQLAlchemy: reads go through
-    the standard library (LocalReader), and the writing side is made on first use or by `warm_up`.
+    the standard library (LocalReader, which also keeps long incidents' snapshots), and the writing side
+    is made on first use or by `warm_up`.
     """
     resolved = store_url(url)
     path = local_file(resolved)
@@ -90,10 +95,11 @@ def build_console(url: str | None = None, *, user: str | None = None, policy: Po
         wall=utc_now,
         zone=zone,
         time_format=local_time,
+        services=services or Services(),
         reads=reads,
+        snapshots=reads,
         where=str(path) if path is not None else _display(resolved),
         is_sqlite=resolved.startswith("sqlite"),
-        secrets=_secret_store,
     )
     if console.behind():
         # Events another process committed but did not project (a first sync killed mid-way): the
@@ -108,13 +114,7 @@ def build_console(url: str | None = None, *, user: str | None = None, policy: Po
     return console
 
 
-def _secret_store() -> SecretStore:
-    from commander.integrations.secrets import SecretStore
-
-    return SecretStore()
-
-
-Opened = tuple["Reads | None", str, str, str, int]
+Opened = tuple["LocalReader | None", str, str, str, int]
 
 
 def local_file(url: str) -> Path | None:

@@ -26,12 +26,12 @@ from commander.domain.core.policy import Policy
 from commander.domain.core.when import iso
 from commander.domain.incident.state import IncidentState, fold
 from commander.domain.timeline.entries import IncidentView, TimeFormat
-from commander.store.local import LocalReader
 from commander.store.records import IncidentSummary
 
 if TYPE_CHECKING:  # SQLAlchemy stays out of the start-up path: imported where a write needs it
     from sqlalchemy import Connection
 
+    from commander.app.services import Services
     from commander.integrations.secrets import SecretStore
     from commander.store.database import Database
 
@@ -55,6 +55,20 @@ class Reads(Protocol):
     def projected_rowid(self) -> int | None: ...
 
 
+class Snapshots(Protocol):
+    """Where long incidents' snapshots are kept (the local file's LocalReader): a compact fold, saved at
+    close, so reopening reads the events after it instead of refolding the whole log."""
+
+    def snapshot(self, stream: str) -> str | None: ...
+    def count_through(self, stream: str, order: tuple[int, str, str]) -> int: ...
+    def stream_after(self, stream: str, order: tuple[int, str, str]) -> list[Event]: ...
+    def save_snapshot(self, stream: str, through_hlc: int, event_count: int, data: str) -> None: ...
+
+
+class NotADecision(Exception):
+    """A use case tried to write an incident's events without deciding them against its state: a bug."""
+
+
 class Console:
     def __init__(
         self,
@@ -67,13 +81,15 @@ class Console:
         wall: Callable[[], datetime],
         zone: tzinfo,
         time_format: TimeFormat = iso,
+        services: Services,
         reads: Reads | None = None,
+        snapshots: Snapshots | None = None,
         where: str | None = None,
         is_sqlite: bool = True,
-        secrets: Callable[[], SecretStore] | None = None,
     ) -> None:
         """`database` may be a factory: then SQLAlchemy is imported only at the first write (or at
-        `warm_up`), and `reads` serves everything before that."""
+        `warm_up`), and `reads` serves everything before that. Without `snapshots`, long incidents are
+        folded from their log every time."""
         self._database: Database | None = None
         self._make_database: Callable[[], Database] | None = None
         if callable(database) and not hasattr(database, "engine"):
@@ -84,8 +100,8 @@ class Console:
             is_sqlite = self._database.is_sqlite
             where = where or self._database.where
         self._database_lock = threading.Lock()
-        self._make_secrets = secrets
-        self._secrets: SecretStore | None = None
+        self.services = services
+        self.snapshots = snapshots
         self.is_sqlite = is_sqlite
         self.where = where or ""
         if reads is None:
@@ -125,22 +141,9 @@ class Console:
 
     @property
     def secrets(self) -> SecretStore:
-        """The one secret store of this process (OS keyring, or the session), made by the composition
-        root on first use: reading the keyring's backend is not paid at start-up. Windows and dialogs
-        take it from here; nothing else constructs one."""
-        if self._secrets is None:
-            with self._database_lock:
-                if self._secrets is None:
-                    if self._make_secrets is None:
-                        from commander.integrations.secrets import SecretStore
-
-                        self._make_secrets = SecretStore
-                    self._secrets = self._make_secrets()
-        return self._secrets
-
-    @secrets.setter
-    def secrets(self, store: SecretStore) -> None:
-        self._secrets = store
+        """The one secret store of this process (`services.secrets`, made on first use). Windows and
+        dialogs take it from here; nothing else constructs one."""
+        return self.services.secrets
 
     def warm_up(self) -> threading.Thread:
         """Make the writing side ready on a background thread, so the first write does not wait for
@@ -215,23 +218,23 @@ class Console:
 
     def _restore(self, incident_id: str) -> IncidentView | None:
         """A long incident from its snapshot plus the events after it, when the snapshot still fits."""
-        reads = self.reads
-        if not isinstance(reads, LocalReader):
+        reads, kept = self.reads, self.snapshots
+        if kept is None:
             return None
         stream = incident_stream(incident_id)
-        saved = reads.snapshot(stream)
+        saved = kept.snapshot(stream)
         if saved is None:
             return None
         from commander.domain.incident import snapshot
 
         data = json.loads(saved)
         order = tuple(data["last_order"])
-        if reads.count_through(stream, order) != data["event_count"]:
+        if kept.count_through(stream, order) != data["event_count"]:
             return None  # an event older than the snapshot arrived since: refold from the log
         view = snapshot.restore(incident_id, data, self.policy, self.time_format, lambda: reads.stream(stream))
         if view is None:
             return None
-        newer = reads.stream_after(stream, order)
+        newer = kept.stream_after(stream, order)
         view.apply(newer)
         if len(newer) >= snapshot.WORTH_IT:
             self._unsaved.add(incident_id)
@@ -240,9 +243,9 @@ class Console:
     def _keep_snapshot(self, view: IncidentView) -> None:
         from commander.domain.incident import snapshot
 
-        if isinstance(self.reads, LocalReader):
+        if self.snapshots is not None:
             data = snapshot.dump(view)
-            self.reads.save_snapshot(
+            self.snapshots.save_snapshot(
                 incident_stream(view.incident_id),
                 view.state.last_order[0],
                 view.state.event_count,
@@ -267,7 +270,13 @@ class Console:
     # -- the two ways a use case writes -------------------------------------------------------
 
     def record(self, drafts: Sequence[EventDraft]) -> list[Event]:
-        """Write events a decision made without an incident's current state: a declaration, settings."""
+        """Write events a decision made without an incident's current state: settings, runbooks,
+        postmortems, and a declaration (which makes its incident). Any other event of an incident is
+        refused (NotADecision): it goes through `perform`, decided against the incident's state."""
+        declared = {d.stream for d in drafts if d.kind == "incident.declared"}
+        for draft in drafts:
+            if stream_entity(draft.stream)[0] == "incident" and draft.stream not in declared:
+                raise NotADecision(f"{draft.kind} in {draft.stream} must be decided: use Console.perform")
         return self._commit(drafts) if drafts else []
 
     def perform(self, incident_id: str, decide: Decision) -> list[Event]:
@@ -403,15 +412,6 @@ class Console:
         self._views.clear()
         self._behind_the_scenes.clear()
         return len(streams)
-
-    def rename_me(self, name: str) -> None:
-        from commander.domain.core.text import clean_name
-        from commander.store.repository import Settings
-
-        cleaned = clean_name(name, field="your name")
-        with self.database.write() as conn:
-            Settings(conn).put("user_name", cleaned)
-        self.me = Actor(self.me.id, cleaned)
 
 
 def utc_now() -> datetime:

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from commander.app import connections, oncall
 from commander.app.console import Console
+from commander.app.services import Services
 from commander.app.updates import publishing
 from commander.domain.core.connections import endpoint
 from commander.domain.core.errors import DomainError
@@ -28,7 +29,6 @@ from commander.domain.paging.pagers import STREAM, PagerConfig, check_routing_ke
 from commander.domain.paging.pages import Page
 from commander.domain.updates.destinations import DestinationConfig
 from commander.integrations.destinations.base import Outcome, Update
-from commander.integrations.destinations.base import client as http_client
 from commander.integrations.destinations.publisher import StateListener
 from commander.integrations.pagerduty import Alert, trigger_body
 from commander.integrations.paging import PageJob, send_all
@@ -161,10 +161,12 @@ def services(console: Console, incident_id: str | None = None) -> list[str]:
 
 @dataclass(frozen=True)
 class Dispatch:
-    """Requests to make for an incident's pages, in the order their events were written."""
+    """Requests to make for an incident's pages, in the order their events were written, and the services
+    they go out through."""
 
     incident_id: str
     jobs: list[PageJob]
+    services: Services
 
     def __bool__(self) -> bool:
         return bool(self.jobs)
@@ -213,7 +215,7 @@ def escalate_due(console: Console, incident_id: str, secrets: SecretStore) -> Di
     state = console.state(incident_id)
     due = paging.due_runs(state, console.now())
     if not due:
-        return Dispatch(incident_id, [])
+        return Dispatch(incident_id, [], console.services)
     found = oncall.settings(console)
     drafts: list[EventDraft] = []
     for run in due:
@@ -235,26 +237,28 @@ def resume_stuck(
     state = console.state(incident_id)
     found = [p for p in paging.stuck(state.paging, console.console_id, console.now()) if p.id not in sending]
     if not found:
-        return Dispatch(incident_id, [])
+        return Dispatch(incident_id, [], console.services)
     known = pagers(console)
     unsure = [p for p in found if p.pager in known and known[p.pager].kind == "chat"]
-    console.record(
-        [
-            EventDraft(
-                incident_stream(incident_id),
-                "page.failed",
-                {
-                    "page": p.id,
-                    "reason": f"Commander was closed while posting it, so it may or may not have reached "
-                    f"{known[p.pager].options.get('destination', p.pager)}: page {p.target} again if "
-                    f"nobody answers",
-                },
-            )
-            for p in unsure
-        ]
-    )
+    gave_up = [
+        EventDraft(
+            incident_stream(incident_id),
+            "page.failed",
+            {
+                "page": p.id,
+                "reason": f"Commander was closed while posting it, so it may or may not have reached "
+                f"{known[p.pager].options.get('destination', p.pager)}: page {p.target} again if "
+                f"nobody answers",
+            },
+        )
+        for p in unsure
+    ]
+    if gave_up:
+        console.perform(incident_id, lambda _state: gave_up)
     return Dispatch(
-        incident_id, [_trigger(console, state, p, known.get(p.pager), secrets) for p in found if p not in unsure]
+        incident_id,
+        [_trigger(console, state, p, known.get(p.pager), secrets) for p in found if p not in unsure],
+        console.services,
     )
 
 
@@ -313,7 +317,7 @@ def _triggers(console: Console, incident_id: str, written: list[Event], secrets:
             continue  # another console wrote this page first: it sends it
         page = state.paging.pages[event.id]
         jobs.append(_trigger(console, state, page, known.get(page.pager), secrets))
-    return Dispatch(incident_id, jobs)
+    return Dispatch(incident_id, jobs, console.services)
 
 
 def _trigger(
@@ -383,7 +387,7 @@ def _follow_ups(
         if page.delivery == "failed" or (config is not None and config.kind != "pagerduty"):
             continue
         jobs.append(_follow_up(console, page, config, action, secrets))
-    return Dispatch(incident_id, jobs)
+    return Dispatch(incident_id, jobs, console.services)
 
 
 def _follow_up(console: Console, page: Page, config: PagerConfig | None, action: str, secrets: SecretStore) -> PageJob:
@@ -506,7 +510,7 @@ def deliver(
     """Make every request at once; outcomes in the jobs' order. Touches no store: safe on a worker thread."""
 
     async def run() -> list[Outcome]:
-        async with http_client(timeout) as client:
+        async with dispatch.services.http(timeout) as client:
             return await send_all(dispatch.jobs, client=client, attempts=attempts, on_state=on_state)
 
     return asyncio.run(run()) if dispatch.jobs else []
@@ -536,7 +540,8 @@ def finish(console: Console, dispatch: Dispatch, outcomes: list[Outcome]) -> Non
                     },
                 )
             )
-    console.record(drafts)
+    if drafts:  # the outcomes, as they came: a decision of their own belongs in domain/paging
+        console.perform(dispatch.incident_id, lambda _state: drafts)
 
 
 def run(

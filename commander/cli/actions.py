@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from commander.cli.render import clean, json_text, table
-from commander.cli.session import Refusal, Session, add_connection, secret_store, typed_day
+from commander.cli.session import Refusal, Session, add_connection, typed_day
 from commander.cli.setup import connection_secrets
 from commander.domain.actions.items import (
     DEFAULT_PRIORITY,
@@ -252,7 +252,7 @@ def push(session: Session, args: argparse.Namespace) -> int:
         session.console,
         args.id,
         args.to,
-        secret_store(),
+        session.secrets,
         again=args.again,
         on_wait=lambda detail: print(f"  {clean(args.to)}: {clean(detail)}", file=sys.stderr),
     )
@@ -263,7 +263,7 @@ def push(session: Session, args: argparse.Namespace) -> int:
 def refresh(session: Session, args: argparse.Namespace) -> int:
     from commander.app import actions
 
-    results = actions.refresh(session.console, secret_store(), args.id)
+    results = actions.refresh(session.console, session.secrets, args.id)
     if not results:
         print("No open action item has been pushed to a tracker: nothing to refresh.")
         return 0
@@ -291,7 +291,7 @@ def add_tracker(session: Session, args: argparse.Namespace) -> int:
 def list_trackers(session: Session, args: argparse.Namespace) -> int:
     from commander.app import actions, connections
 
-    secrets = secret_store()
+    secrets = session.secrets
     found = actions.trackers(session.console)
     if not found:
         print(
@@ -316,6 +316,6 @@ def list_trackers(session: Session, args: argparse.Namespace) -> int:
 def remove_tracker(session: Session, args: argparse.Namespace) -> int:
     from commander.app import actions
 
-    actions.remove(session.console, args.name, secret_store())
+    actions.remove(session.console, args.name, session.secrets)
     print(f"Removed {clean(args.name)}.")
     return 0

@@ -13,7 +13,7 @@ import sys
 from typing import Any
 
 from commander.cli.render import clean, json_text, local_time, table
-from commander.cli.session import Refusal, Session, read_input, read_options, read_secret, secret_store
+from commander.cli.session import Refusal, Session, read_input, read_options, read_secret
 from commander.domain.alerts.alerts import PUSHED_MAX_BYTES, Alert, known_time
 from commander.domain.core.when import iso
 
@@ -126,7 +126,7 @@ def add_source(session: Session, args: argparse.Namespace) -> int:
     secret = ""
     if args.auth:
         secret = read_secret("Password (not shown): " if args.auth == "basic" else "Token (not shown): ")
-    secrets = secret_store()
+    secrets = session.secrets
     source, kept = alerts.add_source(session.console, args.kind, args.name, args.url, options, secret, secrets)
     print(f"Added {clean(source.name)} ({source.kind}, {clean(source.url)}).")
     if not kept:
@@ -137,7 +137,7 @@ def add_source(session: Session, args: argparse.Namespace) -> int:
 def list_sources(session: Session, args: argparse.Namespace) -> int:
     from commander.app import alerts, connections
 
-    secrets = secret_store()
+    secrets = session.secrets
     found = alerts.sources(session.console)
     if not found:
         print("No alert sources yet. Add one with `commander alerts source add alertmanager prod --url …`.")
@@ -154,7 +154,7 @@ def list_sources(session: Session, args: argparse.Namespace) -> int:
 def remove_source(session: Session, args: argparse.Namespace) -> int:
     from commander.app import alerts
 
-    alerts.remove_source(session.console, args.name, secret_store())
+    alerts.remove_source(session.console, args.name, session.secrets)
     print(f"Removed {clean(args.name)}.")
     return 0
 
@@ -162,7 +162,7 @@ def remove_source(session: Session, args: argparse.Namespace) -> int:
 def give_secret(session: Session, args: argparse.Namespace) -> int:
     from commander.app import alerts
 
-    secrets = secret_store()
+    secrets = session.secrets
     kept = alerts.set_secret(session.console, args.name, read_secret("Password or token (not shown): "), secrets)
     print(f"Kept the secret for {clean(args.name)}" + (" in the keyring." if kept else " for this session only."))
     if not kept:
@@ -185,7 +185,7 @@ def list_alerts(session: Session, args: argparse.Namespace) -> int:
     from commander.domain.alerts.alerts import group_alerts
 
     console = session.console
-    results = alerts.fetch_all(console, secret_store(), only=args.source)
+    results = alerts.fetch_all(console, session.secrets, only=args.source)
     mapping = alerts.mapping_for(console)
     groups = group_alerts(alerts.firing(results), mapping, console.policy)
     down = [r for r in results if not r.up]
@@ -250,7 +250,7 @@ def _firing(session: Session, fingerprints: list[str], extra: list[Alert] | None
     from commander.domain.alerts.alerts import find
     from commander.domain.core.errors import DomainError
 
-    results = alerts.fetch_all(session.console, secret_store())
+    results = alerts.fetch_all(session.console, session.secrets)
     try:
         return find(alerts.firing(results) + (extra or []), fingerprints)
     except DomainError as problem:
@@ -323,7 +323,7 @@ def silence(session: Session, args: argparse.Namespace) -> int:
         if input("Create it? [y/N] ").strip().lower() not in ("y", "yes"):
             print("Nothing was created.", file=sys.stderr)
             return 1
-    created = alerts.silence_for(console, incident.id, plans, secret_store())
+    created = alerts.silence_for(console, incident.id, plans, session.secrets)
     for silence_id, plan in zip(created, plans, strict=False):
         print(f"{incident.reference}  silence {silence_id} created in {clean(plan.source)}")
     return 0
@@ -336,7 +336,7 @@ def clean_block(text: str) -> str:
 def list_silences(session: Session, args: argparse.Namespace) -> int:
     from commander.app import alerts
 
-    found, down = alerts.list_silences(session.console, secret_store(), only=args.source)
+    found, down = alerts.list_silences(session.console, session.secrets, only=args.source)
     if args.json:
         print(
             json_text(
@@ -385,7 +385,7 @@ def list_silences(session: Session, args: argparse.Namespace) -> int:
 def expire(session: Session, args: argparse.Namespace) -> int:
     from commander.app import alerts
 
-    where = alerts.expire(session.console, args.silence_id, secret_store(), source=args.source)
+    where = alerts.expire(session.console, args.silence_id, session.secrets, source=args.source)
     print(f"Expired silence {clean(args.silence_id)} in {clean(where)}.")
     return 0
 

@@ -15,7 +15,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from commander.cli.render import clean, json_text, local_time, table
-from commander.cli.session import Refusal, Session, secret_store
+from commander.cli.session import Refusal, Session
 from commander.cli.setup import connection_secrets
 
 if TYPE_CHECKING:
@@ -103,7 +103,7 @@ def add(session: Session, args: argparse.Namespace) -> int:
             secret = getpass.getpass("PagerDuty routing key (the Integration Key, 32 characters; not shown): ")
         else:
             secret = sys.stdin.readline().strip()
-    secrets = secret_store()
+    secrets = session.secrets
     config, kept = paging.add_pager(session.console, args.kind, args.name, options, secret, secrets)
     print(f"Added {clean(config.label)}.")
     if not kept:
@@ -114,7 +114,7 @@ def add(session: Session, args: argparse.Namespace) -> int:
 def listing(session: Session, args: argparse.Namespace) -> int:
     from commander.app import connections, paging
 
-    secrets = secret_store()
+    secrets = session.secrets
     found = paging.pagers(session.console)
     if args.json:
         print(
@@ -174,7 +174,7 @@ def _trust(console: Console, name: str, secrets: SecretStore) -> tuple[str, str]
 def remove(session: Session, args: argparse.Namespace) -> int:
     from commander.app import paging
 
-    paging.remove_pager(session.console, args.name, secret_store())
+    paging.remove_pager(session.console, args.name, session.secrets)
     print(f"Removed {clean(args.name)}.")
     return 0
 
@@ -218,7 +218,7 @@ def send(session: Session, args: argparse.Namespace, ref: str) -> int:
     else:
         whom = f"{args.person.strip()} through {pager.label}."
     _confirm(args, f"{incident.reference}: paging {whom}")
-    secrets = secret_store()
+    secrets = session.secrets
     if args.service:
         dispatch = paging.page_service(console, incident.id, args.service, pager.name, secrets)
     else:
@@ -329,7 +329,7 @@ def acknowledge(session: Session, args: argparse.Namespace, ref: str, wanted: st
     from commander.app import paging
 
     incident = session.resolve(ref)
-    dispatch = paging.acknowledge(session.console, incident.id, wanted, secret_store(), by=args.by)
+    dispatch = paging.acknowledge(session.console, incident.id, wanted, session.secrets, by=args.by)
     found = session.console.state(incident.id).paging.find(wanted)
     print(
         f"{incident.reference}: {clean(found.acknowledged_by)} acknowledged the page to {clean(found.target)}; "
@@ -344,7 +344,7 @@ def escalate(session: Session, args: argparse.Namespace, ref: str) -> int:
 
     console = session.console
     incident = session.resolve(ref)
-    secrets = secret_store()
+    secrets = session.secrets
     interrupted = app_paging.resume_stuck(console, incident.id, secrets)
     if interrupted:
         print(f"{incident.reference}: sending again the pages this computer was interrupted sending.")
@@ -367,6 +367,6 @@ def resolve(session: Session, args: argparse.Namespace, ref: str) -> int:
     if not session.console.state(incident.id).paging.open_pages():
         print(f"{incident.reference} has no open pages.")
         return 0
-    dispatch = paging.resolve_pages(session.console, incident.id, secret_store())
+    dispatch = paging.resolve_pages(session.console, incident.id, session.secrets)
     print(f"{incident.reference}: every open page resolved.")
     return _send(session, dispatch) if dispatch else 0

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from commander.app.bootstrap import build_console, store_url
 from commander.app.console import Console
+from commander.app.services import Services
 from commander.domain.actions.items import parse_due
 from commander.domain.core.when import check_day, parse_when
 from commander.store.records import IncidentSummary
@@ -20,13 +21,6 @@ YEAR_AHEAD = timedelta(days=366)  # how far ahead a plan (an on-call override, a
 if TYPE_CHECKING:
     from commander.domain.core.connections import Connection, Family
     from commander.integrations.secrets import SecretStore
-
-
-def secret_store() -> SecretStore:
-    """The OS keyring (or, without one, this run's memory): imported only by commands that need it."""
-    from commander.integrations.secrets import SecretStore
-
-    return SecretStore()
 
 
 def read_secret(prompt: str) -> str:
@@ -109,7 +103,7 @@ def add_connection(
     kind = family.kinds.get(args.kind.strip().lower())
     options = read_options(args.option)
     secret = read_secret(f"Secret ({kind.secret if kind else 'a token'}; not shown): ")
-    secrets = secret_store()
+    secrets = session.secrets
     config, kept = add(session.console, args.kind, args.name, options, secret, secrets)
     from commander.cli.render import clean
 
@@ -125,17 +119,24 @@ class Refusal(Exception):
 
 
 class Session:
-    """One run of the command: the parsed options and, once asked for, the console."""
+    """One run of the command: the parsed options, the infrastructure (`services`, made once, as the
+    window's) and, once asked for, the console."""
 
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
+        self.services = Services()
         self._console: Console | None = None
+
+    @property
+    def secrets(self) -> SecretStore:
+        """The OS keyring (or, without one, this run's memory): opened only by commands that need it."""
+        return self.services.secrets
 
     @property
     def console(self) -> Console:
         if self._console is None:
             try:
-                self._console = build_console(self.args.db, user=self.args.as_name)
+                self._console = build_console(self.args.db, user=self.args.as_name, services=self.services)
             except FileNotFoundError as error:
                 if error.errno is None:  # resources_dir(): the policy is missing; its message says what to do
                     raise Refusal(str(error)) from error

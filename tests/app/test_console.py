@@ -8,10 +8,12 @@ from datetime import timedelta
 
 import pytest
 
-from commander.app import incident, roles, timeline
-from commander.app.console import Console
+from commander.app import identity, incident, roles, timeline
+from commander.app.console import Console, NotADecision
 from commander.app.updates import timers
 from commander.domain.core.errors import DomainError
+from commander.domain.core.events import EventDraft, incident_stream
+from commander.domain.incident import decisions
 from commander.domain.incident.decisions import Declaration
 from commander.domain.incident.state import Status
 from commander.store.database import StoreError
@@ -219,12 +221,36 @@ def test_ingest_refuses_a_malformed_payload(console: Console, incident_id: str) 
 
 
 def test_rename_me_is_kept_and_used(console: Console, incident_id: str, open_console: Callable[..., Console]) -> None:
-    console.rename_me("  Alex  Kim ")
+    identity.rename_me(console, "  Alex  Kim ")
     (note,) = timeline.add_note(console, incident_id, "signed")
     assert note.actor.name == "Alex Kim"
     assert open_console().me.name == "Alex Kim"
     with pytest.raises(DomainError, match="Your name is empty"):
-        console.rename_me(" ")
+        identity.rename_me(console, " ")
+
+
+def test_an_incident_event_is_written_only_through_a_decision(console: Console, incident_id: str) -> None:
+    """`record` is for settings and declarations: an incident's other events go through `perform`."""
+    stream = incident_stream(incident_id)
+    before = len(console.view(incident_id).events)
+    with pytest.raises(NotADecision, match="note.added in incident:"):
+        console.record([EventDraft(stream, "note.added", {"text": "skipped the decisions", "pinned": False})])
+    assert len(console.view(incident_id).events) == before
+    (setting,) = console.record(
+        [EventDraft("settings:alerts", "alert_source.removed", {"name": "nothing"})]
+    )  # a settings stream: as before
+    assert setting.stream == "settings:alerts"
+    another = incident_stream("01900000-0000-7000-8000-000000000001")
+    written = console.record(
+        decisions.declare(
+            another.removeprefix("incident:"),
+            Declaration("Search slow", "SEV3"),
+            me="Sam",
+            policy=console.policy,
+            now=console.now(),
+        )
+    )
+    assert written[0].kind == "incident.declared" and {e.stream for e in written} == {another}
 
 
 def test_update_timers_through_the_console(console: Console, incident_id: str) -> None:

@@ -38,7 +38,8 @@ def test_a_peers_note_reaches_the_terminal_without_its_controls(
     console = build_console(str(db))
     try:  # as another console (or psql) would have written it: no cleaning on the way in
         [summary] = console.incidents()
-        console.record([EventDraft(incident_stream(summary.id), "note.added", {"text": HOSTILE, "pinned": True})])
+        hostile = EventDraft(incident_stream(summary.id), "note.added", {"text": HOSTILE, "pinned": True})
+        console.perform(summary.id, lambda state: [hostile])
     finally:
         console.close()
     for argv in (("show", reference), ("export", reference), ("export", reference, "--format", "csv")):

@@ -8,18 +8,20 @@ import contextlib
 import json
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 import httpx
 
 from commander.app import connections
 from commander.app.console import Console
+from commander.app.services import Services
 from commander.app.updates.templates import preview, template
 from commander.domain.core.errors import DomainError
-from commander.domain.core.events import Event, EventDraft, incident_stream
+from commander.domain.core.events import Event
+from commander.domain.updates import deliveries
 from commander.domain.updates.destinations import FAMILY, KINDS, DestinationConfig, check_options
-from commander.integrations.destinations import make, publisher
+from commander.integrations.destinations import publisher
 from commander.integrations.destinations.base import PREVIEWING, Destination, Outcome, Update
-from commander.integrations.destinations.base import client as http_client
 from commander.integrations.destinations.publisher import GAVE_UP, StateListener, publish, publish_each
 from commander.integrations.secrets import SecretStore
 
@@ -47,9 +49,11 @@ def remove(console: Console, name: str, secrets: SecretStore) -> None:
     connections.remove(console, FAMILY, name, secrets)
 
 
-def build(config: DestinationConfig, secrets: SecretStore) -> Destination:
+def build(console: Console, config: DestinationConfig, secrets: SecretStore) -> Destination:
     check_options(config.kind, config.options)
-    return make(config.kind, config.name, config.options, connections.secret_for(config, secrets))
+    return console.services.destination(
+        config.kind, config.name, config.options, connections.secret_for(config, secrets)
+    )
 
 
 @dataclass
@@ -66,10 +70,10 @@ class Unusable:
         return Outcome("failed", self.reason)
 
 
-def usable(config: DestinationConfig, secrets: SecretStore) -> Destination:
+def usable(console: Console, config: DestinationConfig, secrets: SecretStore) -> Destination:
     """The destination built, or an `Unusable` one that says why not."""
     try:
-        return build(config, secrets)
+        return build(console, config, secrets)
     except DomainError as problem:
         return Unusable(config.name, config.kind, f"not sent to {config.name}: {problem}")
 
@@ -86,9 +90,10 @@ class Job:
 
 @dataclass
 class Sending:
-    """Updates queued for destinations: what `deliver` sends and `finish` records."""
+    """Updates queued for destinations: what `deliver` sends (through `services`) and `finish` records."""
 
     jobs: list[Job]
+    services: Services
 
     def name(self, delivery: str) -> str:
         return next(job.destination.name for job in self.jobs if job.delivery == delivery)
@@ -103,20 +108,16 @@ def prepare(console: Console, incident_id: str, template_key: str, names: list[s
         raise DomainError(f"No destination called {', '.join(unknown)}. Known: {', '.join(known) or 'none'}.")
     if not names:
         raise DomainError("Choose at least one destination.")
-    built = [usable(known[name], secrets) for name in dict.fromkeys(names)]
+    built = [usable(console, known[name], secrets) for name in dict.fromkeys(names)]
     template(console, template_key)  # an unknown key is refused before anything is queued
     text = preview(console, incident_id, template_key)
-    queued = console.record(
-        [
-            EventDraft(
-                incident_stream(incident_id),
-                "update.queued",
-                {"destination": d.name, "template": template_key, "text": text},
-            )
-            for d in built
-        ]
+    queued = console.perform(
+        incident_id, lambda state: deliveries.queue(state, [d.name for d in built], template_key, text)
     )
-    return Sending([_job(console, event, destination) for event, destination in zip(queued, built, strict=True)])
+    return Sending(
+        [_job(console, event, destination) for event, destination in zip(queued, built, strict=True)],
+        console.services,
+    )
 
 
 def _job(console: Console, queued: Event, destination: Destination, *, resumed: bool = False) -> Job:
@@ -158,7 +159,7 @@ def what_goes_where(
     if name not in known:
         raise DomainError(f"No destination called {name}. Known: {', '.join(known) or 'none'}.")
     config = known[name]
-    destination = build(config, secrets)
+    destination = build(console, config, secrets)
     secret = secrets.get(config.secret_name) or ""
     text = preview(console, incident_id, template_key)
     if incident_id is None:
@@ -245,7 +246,7 @@ def deliver(
     given) have passed; outcomes by delivery id. Touches no store: safe on a worker thread."""
 
     async def run() -> dict[str, Outcome]:
-        async with http_client(timeout) as client:
+        async with sending.services.http(timeout) as client:
             return await publish_each(
                 [(job.delivery, job.destination, job.update) for job in sending.jobs],
                 client=client,
@@ -257,26 +258,26 @@ def deliver(
 
 
 def finish(console: Console, sending: Sending, outcomes: dict[str, Outcome]) -> None:
-    drafts = []
+    """Record what each delivery came to, on its incident's timeline."""
+    results: dict[str, list[deliveries.Result]] = {}
     for job in sending.jobs:
         outcome = outcomes[job.delivery]
-        stream, name = incident_stream(job.incident_id), job.destination.name
-        if outcome.state == "delivered":
-            delivered: dict[str, object] = {
-                "delivery": job.delivery,
-                "destination": name,
-                "remote_id": outcome.remote_id,
-            }
-            if outcome.shortened:  # the service's limit cut it: the timeline says how much went
-                delivered["shortened"] = list(outcome.shortened)
-            drafts.append(EventDraft(stream, "update.delivered", delivered))
-        else:
-            drafts.append(
-                EventDraft(
-                    stream, "update.failed", {"delivery": job.delivery, "destination": name, "reason": outcome.detail}
-                )
+        results.setdefault(job.incident_id, []).append(
+            deliveries.Result(
+                job.delivery,
+                job.destination.name,
+                outcome.state == "delivered",
+                "" if outcome.state == "delivered" else outcome.detail,
+                outcome.remote_id,
+                outcome.shortened,
             )
-    console.record(drafts)
+        )
+    _record(console, results)
+
+
+def _record(console: Console, results: dict[str, list[deliveries.Result]]) -> None:
+    for incident_id, found in results.items():
+        console.perform(incident_id, partial(deliveries.record, results=found))
 
 
 def send_update(
@@ -363,7 +364,7 @@ def pending(console: Console, secrets: SecretStore | None = None) -> list[Pendin
         config = known.get(event.payload["destination"])
         safe = False
         if config is not None and secrets is not None and secrets.get(config.secret_name) is not None:
-            safe = usable(config, secrets).resumable
+            safe = usable(console, config, secrets).resumable
         found.append(
             Pending(
                 event,
@@ -388,8 +389,8 @@ def resume(console: Console, items: list[Pending], secrets: SecretStore) -> Send
     for item in items:
         if item.kind is None or item.destination not in known:
             raise DomainError(f"{item.destination} was removed: it cannot be sent again. Mark it not sent.")
-        jobs.append(_job(console, item.queued, usable(known[item.destination], secrets), resumed=True))
-    return Sending(jobs)
+        jobs.append(_job(console, item.queued, usable(console, known[item.destination], secrets), resumed=True))
+    return Sending(jobs, console.services)
 
 
 def retry(console: Console, deliveries: list[str], secrets: SecretStore) -> Sending:
@@ -407,41 +408,36 @@ def retry(console: Console, deliveries: list[str], secrets: SecretStore) -> Send
         name = event.payload["destination"]
         if name not in known:
             raise DomainError(f"{name} was removed since: add it again to send there.")
-        jobs.append(_job(console, event, usable(known[name], secrets), resumed=True))
+        jobs.append(_job(console, event, usable(console, known[name], secrets), resumed=True))
     if not jobs:
         raise DomainError("Those updates are no longer in the log: send a new update instead.")
-    return Sending(jobs)
+    return Sending(jobs, console.services)
 
 
 def abandon(console: Console, items: list[Pending]) -> None:
     """Record that pending updates will not be sent again, saying that they may have arrived."""
-    console.record(
-        [
-            EventDraft(
-                incident_stream(item.incident_id),
-                "update.failed",
-                {
-                    "delivery": item.queued.id,
-                    "destination": item.destination,
-                    "reason": "not sent again: Commander was closed while sending it, so it may or "
-                    "may not have reached " + item.destination
-                    if not item.gave_up
-                    else f"not sent again after the delivery ran out of time ({item.gave_up})",
-                },
-            )
-            for item in items
-        ]
-    )
+    results: dict[str, list[deliveries.Result]] = {}
+    for item in items:
+        reason = (
+            "not sent again: Commander was closed while sending it, so it may or may not have reached "
+            + item.destination
+            if not item.gave_up
+            else f"not sent again after the delivery ran out of time ({item.gave_up})"
+        )
+        results.setdefault(item.incident_id, []).append(
+            deliveries.Result(item.queued.id, item.destination, False, reason)
+        )
+    _record(console, results)
 
 
 def test_destination(console: Console, name: str, secrets: SecretStore, *, timeout: float = 10.0) -> Outcome:
     known = destinations(console)
     if name not in known:
         raise DomainError(f"No destination called {name}. Known: {', '.join(known) or 'none'}.")
-    destination = build(known[name], secrets)
+    destination = build(console, known[name], secrets)
 
     async def run() -> Outcome:
-        async with http_client(timeout) as client:
+        async with console.services.http(timeout) as client:
             return (await publish([destination], TEST_UPDATE, client=client, attempts=2))[name]
 
     return asyncio.run(run())

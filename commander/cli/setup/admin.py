@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from commander.app import identity
 from commander.app.bootstrap import store_url
 from commander.app.demo import demo_incidents
 from commander.cli.render import clean
@@ -92,6 +93,6 @@ def rebuild(session: Session, args: argparse.Namespace) -> int:
 def whoami(session: Session, args: argparse.Namespace) -> int:
     console = session.console
     if args.set is not None:
-        console.rename_me(args.set)
+        identity.rename_me(console, args.set)
     print(clean(console.me.name))
     return 0

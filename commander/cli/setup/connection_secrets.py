@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from commander.app.console import Console
 from commander.cli.render import clean
-from commander.cli.session import Session, read_secret, secret_store
+from commander.cli.session import Session, read_secret
 
 if TYPE_CHECKING:
     from commander.domain.core.connections import Family
@@ -50,7 +50,7 @@ def register(
 
 
 def give_secret(session: Session, args: argparse.Namespace, give: Give) -> int:
-    secrets = secret_store()
+    secrets = session.secrets
     kept = give(session.console, args.name, read_secret("Secret (not shown): "), secrets)
     print(f"Kept the secret for {clean(args.name)}" + (" in the keyring." if kept else " for this session only."))
     if not kept:
@@ -59,7 +59,7 @@ def give_secret(session: Session, args: argparse.Namespace, give: Give) -> int:
 
 
 def confirm(session: Session, args: argparse.Namespace, trust: Trust) -> int:
-    was, now = trust(session.console, args.name, secret_store())
+    was, now = trust(session.console, args.name, session.secrets)
     before = f" (was {clean(was)})" if was and was != now else ""
     print(f"{clean(args.name)}: its secret is now sent to {clean(now)}{before}.")
     return 0

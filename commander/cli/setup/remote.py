@@ -9,7 +9,7 @@ import time
 
 from commander.app import remote as remotes
 from commander.cli.render import clean
-from commander.cli.session import Refusal, Session, secret_store
+from commander.cli.session import Refusal, Session
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
@@ -68,7 +68,7 @@ def remote_set(session: Session, args: argparse.Namespace) -> int:
         and sys.stdin.isatty()
     ):
         password = getpass.getpass(f"Password for {bare} (empty for none): ") or None
-    secrets = secret_store()
+    secrets = session.secrets
     remote, kept = remotes.set_remote(session.console, args.url, secrets, password=password, poll_seconds=args.poll)
     print(f"Shared store: {clean(remote.url)}")
     if password and not kept:
@@ -88,7 +88,7 @@ def remote_show(session: Session, args: argparse.Namespace) -> int:
 
 
 def remote_clear(session: Session, args: argparse.Namespace) -> int:
-    removed = remotes.clear_remote(session.console, secret_store())
+    removed = remotes.clear_remote(session.console, session.secrets)
     print(f"No longer syncing with {clean(removed.url)}." if removed else "No shared store was set.")
     return 0
 
@@ -131,7 +131,7 @@ def sync(session: Session, args: argparse.Namespace) -> int:
     remote = remotes.configured(console)
     if remote is None:
         raise Refusal("No shared store is set. Set one with `commander remote set URL`, then sync.")
-    replicator = remotes.replicator(console, remote, secret_store())
+    replicator = remotes.replicator(console, remote, session.secrets)
     try:
         replicator.check()
         pushed = pulled = 0

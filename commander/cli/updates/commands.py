@@ -154,9 +154,8 @@ def preview(session: Session, args: argparse.Namespace) -> int:
     incident_id = session.resolve(args.ref).id if args.ref else None
     if args.to:
         from commander.app.updates.publishing import what_goes_where
-        from commander.cli.session import secret_store
 
-        print(terminal_text(what_goes_where(session.console, incident_id, args.template, args.to, secret_store())))
+        print(terminal_text(what_goes_where(session.console, incident_id, args.template, args.to, session.secrets)))
         return 0
     print(terminal_text(fill(session.console, incident_id, args.template)), end="")
     return 0

@@ -9,7 +9,7 @@ import argparse
 import sys
 
 from commander.cli.render import clean
-from commander.cli.session import Session, add_connection, secret_store
+from commander.cli.session import Session, add_connection
 from commander.cli.setup import connection_secrets
 
 
@@ -118,7 +118,7 @@ def listing(session: Session, args: argparse.Namespace) -> int:
     from commander.app import connections
     from commander.app.updates import publishing
 
-    secrets = secret_store()
+    secrets = session.secrets
     found = publishing.destinations(session.console)
     if not found:
         print("No destinations yet. Add one with `commander destination add slack '#incidents'`.")
@@ -131,7 +131,7 @@ def listing(session: Session, args: argparse.Namespace) -> int:
 def test(session: Session, args: argparse.Namespace) -> int:
     from commander.app.updates import publishing
 
-    outcome = publishing.test_destination(session.console, args.name, secret_store())
+    outcome = publishing.test_destination(session.console, args.name, session.secrets)
     print(f"{clean(args.name)}: {outcome.state}" + (f" ({clean(outcome.detail)})" if outcome.detail else ""))
     return 0 if outcome.state == "delivered" else 1
 
@@ -139,7 +139,7 @@ def test(session: Session, args: argparse.Namespace) -> int:
 def remove(session: Session, args: argparse.Namespace) -> int:
     from commander.app.updates import publishing
 
-    publishing.remove(session.console, args.name, secret_store())
+    publishing.remove(session.console, args.name, session.secrets)
     print(f"Removed {clean(args.name)}.")
     return 0
 
@@ -155,7 +155,7 @@ def send(session: Session, args: argparse.Namespace) -> int:
             print(f"  {clean(name)}: {state}" + (f" — {clean(detail)}" if detail else ""), file=sys.stderr)
 
     outcomes = publishing.send_update(
-        session.console, incident.id, args.template, names, secret_store(), on_state=progress
+        session.console, incident.id, args.template, names, session.secrets, on_state=progress
     )
     failed = [name for name, outcome in outcomes.items() if outcome.state != "delivered"]
     print(
@@ -171,7 +171,7 @@ def send(session: Session, args: argparse.Namespace) -> int:
 def resume(session: Session, args: argparse.Namespace) -> int:
     from commander.app.updates import publishing
 
-    secrets = secret_store()
+    secrets = session.secrets
     found = publishing.pending(session.console, secrets)
     if not found:
         print("No interrupted updates.")
