@@ -29,7 +29,6 @@ from commander.domain.alerts.alerts import MAX_DEPTH
 from commander.domain.alerts.triage import Matcher
 from commander.domain.core.bounded_json import TooDeep, check_nesting, nesting
 from commander.domain.core.when import iso
-from commander.integrations.destinations.base import tls_context
 
 ERROR_TEXT_MAX = 200
 # 5,000 alerts take about 3.5 MB (bench/triage.py); an answer many times that is not an Alertmanager's.
@@ -38,10 +37,6 @@ RESPONSE_MAX_BYTES = 64 * 2**20
 
 class AlertmanagerDown(Exception):
     """The source cannot be read or written now; the message is the reason, in words."""
-
-
-def http_client(timeout: float) -> httpx.AsyncClient:
-    return httpx.AsyncClient(timeout=timeout, verify=tls_context())
 
 
 class Alertmanager:
