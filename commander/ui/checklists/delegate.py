@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 
 from PySide6.QtCore import QEvent, QModelIndex, QPoint, QPointF, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QHelpEvent, QMouseEvent, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QFont, QFontMetrics, QHelpEvent, QMouseEvent, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QAbstractItemView, QStyleOptionViewItem, QToolTip, QTreeView, QWidget
 
 from commander.domain.checklists.state import ChecklistStep
@@ -31,6 +31,7 @@ from commander.ui.kit import richtext
 from commander.ui.kit.markdown_view import MarkdownPainter
 from commander.ui.kit.paint import Index, RowDelegate, RowFonts, elide
 from commander.ui.kit.theme import DARK, Tones
+from commander.ui.runbooks.chips import chip
 
 _WRAP = int(Qt.TextFlag.TextWordWrap)
 _LINE = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextSingleLine
@@ -193,7 +194,7 @@ class ChecklistDelegate(RowDelegate):
             width = fonts.small_metrics.horizontalAdvance(word) + 10
             x -= width
             warn = word.startswith(("stale", "retired"))
-            self._chip(
+            chip(
                 painter,
                 QRect(x, parts.text.top() + 1, width, parts.text.height() - 2),
                 word,
@@ -259,9 +260,9 @@ class ChecklistDelegate(RowDelegate):
                     said = when
                 painter.drawText(parts.badge, _LINE | Qt.AlignmentFlag.AlignRight, said)
             elif step.state == "skipped":
-                self._chip(painter, parts.badge, "skipped", fill=None, ink=t.faint, edge=t.border)
+                chip(painter, parts.badge, "skipped", fill=None, ink=t.faint, edge=t.border)
             elif step.kind:
-                self._chip(painter, parts.badge, step.kind, fill=None, ink=t.muted, edge=t.border)
+                chip(painter, parts.badge, step.kind, fill=None, ink=t.muted, edge=t.border)
         if parts.command is not None and parts.copy is not None and step.command:
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(t.colour("raised"))
@@ -278,7 +279,7 @@ class ChecklistDelegate(RowDelegate):
             first = step.command.splitlines()[0] + (" …" if "\n" in step.command else "")
             painter.drawText(inner, _LINE, elide(fonts.mono_metrics, first, inner.width()))
             painter.setFont(fonts.small)
-            self._chip(painter, parts.copy, COPY, fill=t.surface, ink=t.accent, edge=t.border, radius=3)
+            chip(painter, parts.copy, COPY, fill=t.surface, ink=t.accent, edge=t.border, radius=3)
         if parts.link is not None and step.link:
             painter.setFont(fonts.small)
             painter.setPen(t.colour("accent"))
@@ -291,7 +292,7 @@ class ChecklistDelegate(RowDelegate):
             painter.setFont(fonts.small)
             label = f"→ {step.assigned}"
             width = min(parts.meta.width(), fonts.small_metrics.horizontalAdvance(label) + 12)
-            self._chip(
+            chip(
                 painter,
                 QRect(parts.meta.left(), parts.meta.top(), width, parts.meta.height()),
                 elide(fonts.small_metrics, label, width - 12),
@@ -330,15 +331,6 @@ class ChecklistDelegate(RowDelegate):
         if state == "skipped":
             painter.setPen(QPen(t.colour("muted"), 2))
             painter.drawLine(QPoint(box.left() + 4, box.center().y()), QPoint(box.right() - 4, box.center().y()))
-
-    def _chip(
-        self, painter: QPainter, rect: QRect, text: str, *, fill: str | None, ink: str, edge: str, radius: int = 7
-    ) -> None:
-        painter.setPen(QPen(QColor(edge), 1))
-        painter.setBrush(QColor(fill) if fill else Qt.BrushStyle.NoBrush)
-        painter.drawRoundedRect(rect.adjusted(0, 0, -1, -1), radius, radius)
-        painter.setPen(QColor(ink))
-        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextSingleLine, text)
 
     # -- clicks ------------------------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from commander.domain.runbooks.library import RunbookRecord
 from commander.ui.kit import linkify
 from commander.ui.kit.paint import Index, RowDelegate, RowFonts, elide
 from commander.ui.kit.theme import Tones
-from commander.ui.runbooks.steps import chip
+from commander.ui.runbooks.chips import chip
 
 ROW = Qt.ItemDataRole.UserRole + 1
 _LINE = Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextSingleLine

@@ -28,7 +28,6 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtGui import (
-    QColor,
     QFont,
     QFontMetrics,
     QHelpEvent,
@@ -56,6 +55,7 @@ from commander.ui.kit import richtext
 from commander.ui.kit.markdown_view import MarkdownPainter
 from commander.ui.kit.paint import Index, RowDelegate, RowFonts, elide
 from commander.ui.kit.theme import Tones
+from commander.ui.runbooks.chips import chip
 
 ROW = Qt.ItemDataRole.UserRole + 1
 SECTION, CONTEXT, STEP = range(3)
@@ -344,15 +344,6 @@ class StepsDelegate(RowDelegate):
                 QToolTip.showText(event.globalPos(), richtext.tooltip(anchor), view)
                 return True
         return super().helpEvent(event, view, option, index)
-
-
-def chip(painter: QPainter, rect: QRect, text: str, *, fill: str | None, ink: str, edge: str, radius: int = 7) -> None:
-    """A word in a rounded box: a step's kind, a Copy button, a freshness badge."""
-    painter.setPen(QPen(QColor(edge), 1))
-    painter.setBrush(QColor(fill) if fill else Qt.BrushStyle.NoBrush)
-    painter.drawRoundedRect(rect.adjusted(0, 0, -1, -1), radius, radius)
-    painter.setPen(QColor(ink))
-    painter.drawText(rect, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextSingleLine, text)
 
 
 class StepsView(QTreeView):

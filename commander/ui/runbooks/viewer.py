@@ -46,7 +46,8 @@ from commander.ui.kit import richtext
 from commander.ui.kit.dialogs import FormGrid, plain_label
 from commander.ui.kit.problems import show_problem
 from commander.ui.kit.theme import Tones, scaled_font
-from commander.ui.runbooks.steps import StepsView, chip
+from commander.ui.runbooks.chips import chip
+from commander.ui.runbooks.steps import StepsView
 
 WEB_SCHEMES = ("http", "https")
 OPENED_SCHEMES = (*WEB_SCHEMES, "mailto")  # a runbook's own links: a mail address opens the mail program
