@@ -10,12 +10,11 @@ they are shown as plain text, and escaped in tooltips (which Qt would otherwise 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -40,8 +39,9 @@ from commander.domain.paging.pagers import check_routing_key
 from commander.integrations.destinations.base import Outcome
 from commander.integrations.secrets import SecretStore
 from commander.ui.kit import richtext
+from commander.ui.kit.background import run_in_background
 from commander.ui.kit.dialogs import CommandDialog, FormGrid, plain_label
-from commander.ui.kit.problems import KNOWN, ErrorLabel, attempt
+from commander.ui.kit.problems import ErrorLabel, attempt
 
 NO_SECRET_NEEDED = "none needed"
 
@@ -129,17 +129,11 @@ def family_listing(
     return listing
 
 
-class _Relay(QObject):
-    tested = Signal(str, str, str)  # name, state, detail
-
-
 class ConnectionsDialog(QDialog):
-    def __init__(
-        self, console: Console, catalogue: Catalogue, parent: QWidget | None = None, secrets: SecretStore | None = None
-    ) -> None:
+    def __init__(self, console: Console, catalogue: Catalogue, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.console, self.catalogue = console, catalogue
-        self.secrets = secrets or SecretStore()
+        self.secrets = console.secrets
         self.setWindowTitle(catalogue.title)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         layout = QVBoxLayout(self)
@@ -182,8 +176,6 @@ class ConnectionsDialog(QDialog):
         QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.tree, self.remove)
         self.rows: dict[str, Listed] = {}
         self.tree.currentItemChanged.connect(lambda *_: self._enable())
-        self.relay = _Relay(self)
-        self.relay.tested.connect(self._tested)
         self.setMinimumSize(self.fontMetrics().horizontalAdvance("x") * 96, self.fontMetrics().height() * 22)
         self.reload()
 
@@ -284,17 +276,14 @@ class ConnectionsDialog(QDialog):
             return
         self.report.setText(f"Sending a test message to {name}…")
         self.test_button.setEnabled(False)
-        console, secrets, relay = self.console, self.secrets, self.relay
-
-        def work() -> None:  # on a worker thread: no widgets here, only the relay's signal
-            try:
-                outcome = check(console, name, secrets)
-            except KNOWN as problem:
-                relay.tested.emit(name, "failed", str(problem))
-            else:
-                relay.tested.emit(name, outcome.state, outcome.detail)
-
-        threading.Thread(target=work, name=f"commander-test-{self.catalogue.noun}", daemon=True).start()
+        console, secrets = self.console, self.secrets
+        run_in_background(
+            lambda _progress: check(console, name, secrets),  # on a worker thread: no widgets here
+            parent=self,
+            success=lambda outcome: self._tested(name, outcome.state, outcome.detail),
+            failure=lambda message: self._tested(name, "failed", message),
+            name=f"commander-test-{self.catalogue.noun}",
+        )
 
     def _tested(self, name: str, state: str, detail: str) -> None:
         self.test_button.setEnabled(self.current() is not None)

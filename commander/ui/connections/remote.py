@@ -6,15 +6,15 @@ from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QLineEdit, QWidget
 
 from commander.app import remote as remotes
 from commander.app.console import Console
-from commander.integrations.secrets import SecretStore
 from commander.ui.kit.dialogs import CommandDialog
+from commander.ui.kit.shell import Shell
 
 
 class RemoteDialog(CommandDialog):
     def __init__(self, console: Console, parent: QWidget | None = None) -> None:
         super().__init__("Shared store", "Save and sync", parent)
         self.console = console
-        self.secrets = SecretStore()
+        self.secrets = console.secrets
         current = remotes.configured(console)
         intro = (
             "Every console pointed at the same shared store sees every change. This computer keeps "
@@ -56,3 +56,11 @@ class RemoteDialog(CommandDialog):
             password=self.password.text() or None,
             poll_seconds=self.poll.value(),
         )
+
+
+def open_remote(shell: Shell) -> RemoteDialog:
+    """Where this console syncs; saving starts syncing there (the shell restarts its sync when accepted)."""
+    dialog = RemoteDialog(shell.console, shell.window())
+    dialog.accepted.connect(shell.bridge.shared_store_changed.emit)
+    dialog.open()
+    return dialog

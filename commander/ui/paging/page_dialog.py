@@ -27,10 +27,11 @@ from PySide6.QtWidgets import (
 from commander.app import paging
 from commander.app.console import Console
 from commander.domain.core.errors import DomainError
-from commander.integrations.secrets import SecretStore
+from commander.ui.connections.dialog import open_connections
 from commander.ui.kit.dialogs import plain_label
-from commander.ui.kit.problems import ErrorLabel
-from commander.ui.paging.pagers import open_pagers
+from commander.ui.kit.problems import KNOWN, ErrorLabel, attempt
+from commander.ui.kit.shell import Shell
+from commander.ui.paging.pagers import PAGERS
 from commander.ui.paging.panel import PagesPanel
 from commander.ui.paging.runner import runner_for
 
@@ -44,7 +45,7 @@ class PageDialog(QDialog):
         """`person` or `service` preselects whom to page (the role board passes the person it was opened on)."""
         super().__init__(parent)
         self.console, self.incident_id = console, incident_id
-        self.secrets = SecretStore()
+        self.secrets = console.secrets
         state = console.state(incident_id)
         self.setWindowTitle(f"Page: {state.reference}")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -84,33 +85,7 @@ class PageDialog(QDialog):
         self.panel = PagesPanel(console, self, with_page_button=False)
         self.panel.margins.setContentsMargins(0, 0, 0, 0)
 
-        form = QFormLayout()
-        form.addRow("Pager", self.pager)
-        form.addRow(self.by_service, self.service)
-        form.addRow(self.by_person, self.person)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.no_pager)
-        layout.addLayout(form)
-        layout.addWidget(self.who)
-        layout.addWidget(self.error)
-        pages_title = QLabel("Pages on this incident", self)
-        pages_title.setObjectName("PanelTitle")
-        layout.addWidget(pages_title)
-        layout.addWidget(self.panel, 1)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Close, self
-        )
-        self.page_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.page_button.setText("Page…")
-        self.buttons.accepted.connect(self.confirm)
-        self.buttons.rejected.connect(self.reject)
-        self.manage = self.buttons.addButton("Pa&gers…", QDialogButtonBox.ButtonRole.ActionRole)
-        self.manage.setToolTip("Add or remove the team's pagers")
-        self.manage.clicked.connect(lambda: open_pagers(self, console, then=self.load_pagers))
-        layout.addWidget(self.buttons)
-        em = self.fontMetrics().horizontalAdvance("x")
-        self.setMinimumWidth(em * 84)
-        self.resize(em * 96, self.fontMetrics().height() * 28)
+        self._assemble()
 
         if known and not person:
             self.by_service.setChecked(True)
@@ -138,6 +113,36 @@ class PageDialog(QDialog):
         self.panel.show_incident(incident_id, state)
         self.refresh()
 
+    def _assemble(self) -> None:
+        """Lay the fields out over the incident's pages, with Page…, Pagers… and Close under them."""
+        form = QFormLayout()
+        form.addRow("Pager", self.pager)
+        form.addRow(self.by_service, self.service)
+        form.addRow(self.by_person, self.person)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.no_pager)
+        layout.addLayout(form)
+        layout.addWidget(self.who)
+        layout.addWidget(self.error)
+        pages_title = QLabel("Pages on this incident", self)
+        pages_title.setObjectName("PanelTitle")
+        layout.addWidget(pages_title)
+        layout.addWidget(self.panel, 1)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Close, self
+        )
+        self.page_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.page_button.setText("Page…")
+        self.buttons.accepted.connect(self.confirm)
+        self.buttons.rejected.connect(self.reject)
+        self.manage = self.buttons.addButton("Pa&gers…", QDialogButtonBox.ButtonRole.ActionRole)
+        self.manage.setToolTip("Add or remove the team's pagers")
+        self.manage.clicked.connect(lambda: open_connections(self, self.console, PAGERS, self.load_pagers))
+        layout.addWidget(self.buttons)
+        em = self.fontMetrics().horizontalAdvance("x")
+        self.setMinimumWidth(em * 84)
+        self.resize(em * 96, self.fontMetrics().height() * 28)
+
     def load_pagers(self) -> None:
         """The team's pagers; read again when the Pagers dialog closes."""
         chosen = self.pager.currentData()
@@ -160,7 +165,7 @@ class PageDialog(QDialog):
         try:
             self.who.setText(self.describe())
             ready = bool(self.pagers)
-        except DomainError as problem:
+        except KNOWN as problem:
             self.who.setText("")
             self.error.show_message(str(problem))
             ready = False
@@ -190,8 +195,8 @@ class PageDialog(QDialog):
         return f"Pages {who}{through}. A page to a person does not escalate."
 
     def confirm(self) -> None:
-        box = self.confirmation()
-        if box.exec() == QMessageBox.StandardButton.Yes:
+        shown, box = attempt(self.confirmation, inline=self.error)  # the policy may have changed meanwhile
+        if shown and box is not None and box.exec() == QMessageBox.StandardButton.Yes:
             self.send()
 
     def confirmation(self) -> QMessageBox:
@@ -215,23 +220,25 @@ class PageDialog(QDialog):
         for person, service in people:
             try:
                 details.append(paging.preview(self.console, self.incident_id, person, pager, self.secrets, service))
-            except DomainError as problem:
+            except KNOWN as problem:
                 details.append(f"{person}: {problem}")
         box.setDetailedText("\n\n".join(details))
         return box
 
     def send(self) -> bool:
         """Write the pages (here, on the UI thread), then send them on a worker."""
-        pager = self.pager.currentData()
-        try:
-            if self.by_service.isChecked():
-                dispatch = paging.page_service(
-                    self.console, self.incident_id, self.service.currentText().strip(), pager, self.secrets
-                )
-            else:
-                dispatch = paging.page_person(self.console, self.incident_id, self.person.text(), pager, self.secrets)
-        except DomainError as problem:
-            self.error.show_message(str(problem))
+        pager, service, person = self.pager.currentData(), self.service.currentText().strip(), self.person.text()
+        if self.by_service.isChecked():
+            done, dispatch = attempt(
+                lambda: paging.page_service(self.console, self.incident_id, service, pager, self.secrets),
+                inline=self.error,
+            )
+        else:
+            done, dispatch = attempt(
+                lambda: paging.page_person(self.console, self.incident_id, person, pager, self.secrets),
+                inline=self.error,
+            )
+        if not done or dispatch is None:
             return False
         self.runner.send(dispatch)
         self.panel.refresh()
@@ -248,16 +255,16 @@ class PageDialog(QDialog):
 def _or_none(read: Callable[[], list[str]]) -> list[str] | None:
     try:
         return read()
-    except DomainError:
+    except KNOWN:
         return None
 
 
-def open_page_dialog(
-    window: QWidget, console: Console, incident_id: str | None, *, person: str = ""
-) -> PageDialog | None:
-    if incident_id is None:
+def open_page_dialog(shell: Shell, *, person: str = "") -> PageDialog | None:
+    """Page the on-call for a service, or `person` (the role board's and the pages' "Page…" pass one), on the
+    incident on screen: who, through what, confirmed. None when no incident is shown."""
+    if shell.current is None:
         return None
-    dialog = PageDialog(console, incident_id, window, person=person)
+    dialog = PageDialog(shell.console, shell.current, shell.window(), person=person)
     dialog.open()
     return dialog
 

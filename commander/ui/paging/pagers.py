@@ -3,8 +3,6 @@ keyring; a chat pager posts a mention through an update destination and has no s
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from PySide6.QtWidgets import QCompleter, QWidget
 
 from commander.app import paging
@@ -22,6 +20,7 @@ from commander.ui.connections.dialog import (
     secret_state,
     settings_text,
 )
+from commander.ui.kit.shell import Shell
 
 HINTS = {
     "name": "a name people recognise, e.g. Payments team",
@@ -79,5 +78,5 @@ PAGERS = Catalogue(
 )
 
 
-def open_pagers(parent: QWidget, console: Console, then: Callable[[], object] | None = None) -> ConnectionsDialog:
-    return open_connections(parent, console, PAGERS, then)
+def open_pagers(shell: Shell) -> ConnectionsDialog:
+    return open_connections(shell.window(), shell.console, PAGERS)

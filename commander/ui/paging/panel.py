@@ -26,6 +26,7 @@ from commander.app.console import Console
 from commander.domain.incident.state import IncidentState
 from commander.domain.paging.pages import Page, counting_down
 from commander.ui.kit import richtext
+from commander.ui.kit.problems import KNOWN
 from commander.ui.updates.timers_strip import countdown
 
 
@@ -165,15 +166,17 @@ class PagesPanel(QWidget):
         if not waiting:
             return {}
         from commander.app import oncall
-        from commander.domain.core.errors import DomainError
         from commander.domain.paging import pages as paging
 
-        found = oncall.settings(self.console)
-        levels = {}
+        levels: dict[str, int] = {}
+        try:
+            found = oncall.settings(self.console)
+        except KNOWN:  # the store cannot be read now: the countdown names "the next level" until it can
+            return levels
         for run, _due in waiting:
             try:
                 upcoming, _after = paging.following(found.policy_for(run.service), run.current)
-            except DomainError:
+            except KNOWN:
                 continue
             if upcoming is not None:
                 levels[run.id] = upcoming.level + 1

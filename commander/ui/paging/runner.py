@@ -8,8 +8,6 @@ escalation, and only the console that wrote it sends it).
 
 from __future__ import annotations
 
-import threading
-
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
@@ -17,14 +15,8 @@ from commander.app import paging
 from commander.app.console import Console
 from commander.domain.paging import pages as domain_paging
 from commander.integrations.destinations.base import Outcome, warm_up
-from commander.integrations.secrets import SecretStore
-from commander.ui.kit.problems import attempt
-
-
-class _Relay(QObject):
-    """Carries the worker thread's result to the UI thread (signals across threads are queued)."""
-
-    finished = Signal(object)
+from commander.ui.kit.background import run_in_background
+from commander.ui.kit.problems import attempt, show_problem
 
 
 class PagingRunner(QObject):
@@ -35,11 +27,9 @@ class PagingRunner(QObject):
         super().__init__(window)
         self.console = console
         self.window = window
-        self.secrets = SecretStore()
+        self.secrets = console.secrets
         self.sending = 0  # dispatches under way, for tests and for closing
         self.in_flight: set[str] = set()  # pages whose requests are under way: not "stuck", just slow
-        self._relay = _Relay(self)
-        self._relay.finished.connect(self._finished)
         status = getattr(window, "status", None)
         if status is not None and hasattr(status, "showMessage"):
             self.said.connect(lambda text: status.showMessage(text, 20_000))
@@ -51,15 +41,21 @@ class PagingRunner(QObject):
             return
         self.sending += 1
         self.in_flight |= {job.page for job in dispatch.jobs}
-        relay = self._relay
+        run_in_background(
+            lambda _progress: paging.deliver(dispatch),  # no widgets, no store: the outcomes come back here
+            parent=self.window,
+            success=lambda outcomes: self._finished(dispatch, outcomes),
+            failure=self._failed,
+            name="commander-page",
+        )
 
-        def work() -> None:  # no widgets, no store: the outcomes travel back through the relay
-            relay.finished.emit((dispatch, paging.deliver(dispatch)))
+    def _failed(self, message: str) -> None:
+        """The requests could not be made at all (a pager's refusal or silence is an outcome, not this). Their
+        pages stay in flight, so this console does not try them again every second; its next start does."""
+        self.sending -= 1
+        show_problem(self.window, "Could not send the pages", message)
 
-        threading.Thread(target=work, name="commander-page", daemon=True).start()
-
-    def _finished(self, result: tuple[paging.Dispatch, list[Outcome]]) -> None:
-        dispatch, outcomes = result
+    def _finished(self, dispatch: paging.Dispatch, outcomes: list[Outcome]) -> None:
         self.sending -= 1
         self.in_flight -= {job.page for job in dispatch.jobs}
         attempt(

@@ -11,6 +11,7 @@ from commander.app.updates import publishing
 from commander.domain.updates.destinations import KINDS
 from commander.integrations.secrets import SecretStore
 from commander.ui.connections.dialog import AddConnectionDialog, Catalogue, ConnectionsDialog, family_listing
+from commander.ui.kit.shell import Shell
 
 HINTS = {
     "name": "a name people recognise, e.g. #incidents or Status page",
@@ -44,5 +45,11 @@ DESTINATIONS = Catalogue(
 
 
 class DestinationsDialog(ConnectionsDialog):
-    def __init__(self, console: Console, parent: QWidget | None = None, secrets: SecretStore | None = None) -> None:
-        super().__init__(console, DESTINATIONS, parent, secrets)
+    def __init__(self, console: Console, parent: QWidget | None = None) -> None:
+        super().__init__(console, DESTINATIONS, parent)
+
+
+def open_destinations(shell: Shell) -> DestinationsDialog:
+    dialog = DestinationsDialog(shell.console, shell.window())
+    dialog.open()
+    return dialog

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QLineEdit, QSpinBox, QWidget
 from commander.app.console import Console
 from commander.app.updates import timers
 from commander.ui.kit.dialogs import WHEN_HINT, CommandDialog, read_when
+from commander.ui.kit.shell import Shell
 from commander.ui.kit.widgets import SubmitTextEdit
 
 
@@ -62,3 +63,12 @@ class SnoozeDialog(CommandDialog):
 
     def perform(self) -> object:
         return timers.snooze_updates(self.console, self.incident_id, self.minutes.value(), self.reason.text())
+
+
+def open_record_update(shell: Shell) -> RecordUpdateDialog | None:
+    """Record an update sent about the incident on screen (none when no incident is shown)."""
+    if shell.current is None:
+        return None
+    dialog = RecordUpdateDialog(shell.console, shell.current, shell.window())
+    dialog.open()
+    return dialog

@@ -5,7 +5,6 @@ sent."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt, Signal
@@ -13,14 +12,10 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QW
 
 from commander.app.console import Console
 from commander.app.updates import publishing
-from commander.domain.core.errors import DomainError
 from commander.integrations.destinations.base import Outcome
-from commander.integrations.secrets import SecretStore
+from commander.ui.kit.background import run_in_background
 from commander.ui.kit.dialogs import plain_label
-
-
-class _Relay(QObject):
-    finished = Signal(object)
+from commander.ui.kit.problems import KNOWN, attempt
 
 
 class Resumer(QObject):
@@ -30,17 +25,15 @@ class Resumer(QObject):
     said = Signal(str)
     unsure = Signal(list)
 
-    def __init__(self, console: Console, secrets: SecretStore, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.console, self.secrets = console, secrets
-        self._relay = _Relay(self)
-        self._relay.finished.connect(self._finished)
-        self.running = 0
+    def __init__(self, console: Console, window: QWidget) -> None:
+        super().__init__(window)
+        self.console, self.window = console, window
+        self.running = 0  # deliveries under way
 
     def check(self) -> None:
         try:
-            found = publishing.pending(self.console, self.secrets)
-        except DomainError as problem:
+            found = publishing.pending(self.console, self.console.secrets)
+        except KNOWN as problem:
             self.said.emit(f"Could not check for updates interrupted last time: {problem}")
             return
         self.send([item for item in found if item.automatic])
@@ -52,8 +45,8 @@ class Resumer(QObject):
         if not items:
             return
         try:
-            sending = publishing.resume(self.console, items, self.secrets)
-        except DomainError as problem:
+            sending = publishing.resume(self.console, items, self.console.secrets)
+        except KNOWN as problem:
             self.said.emit(str(problem))
             return
         count = f"{len(items)} update{'s' if len(items) > 1 else ''}"
@@ -67,23 +60,26 @@ class Resumer(QObject):
     def retry(self, deliveries: list[str]) -> None:
         """Failed deliveries (update.queued ids) sent again as they were queued; DomainError when they
         cannot be (the destination was removed, or they were delivered since)."""
-        self._deliver(publishing.retry(self.console, deliveries, self.secrets))
+        self._deliver(publishing.retry(self.console, deliveries, self.console.secrets))
 
     def _deliver(self, sending: publishing.Sending) -> None:
-        relay = self._relay
         self.running += 1
+        task = run_in_background(
+            lambda _progress: publishing.deliver(sending),
+            parent=self.window,
+            success=lambda outcomes: self._finished(sending, outcomes),
+            failure=lambda message: self.said.emit(f"Could not send the updates again: {message}"),
+            name="commander-resume",
+        )
+        task.finished.connect(self._ended)
 
-        def work() -> None:
-            relay.finished.emit((sending, publishing.deliver(sending)))
-
-        threading.Thread(target=work, name="commander-resume", daemon=True).start()
-
-    def _finished(self, result: tuple[publishing.Sending, dict[str, Outcome]]) -> None:
+    def _ended(self) -> None:
         self.running -= 1
-        sending, outcomes = result
+
+    def _finished(self, sending: publishing.Sending, outcomes: dict[str, Outcome]) -> None:
         try:
             publishing.finish(self.console, sending, outcomes)
-        except DomainError as problem:
+        except KNOWN as problem:
             self.said.emit(f"Could not record the resent updates' outcomes: {problem}")
             return
         failed = [sending.name(d) for d, outcome in outcomes.items() if outcome.state != "delivered"]
@@ -142,10 +138,7 @@ class InterruptedDialog(QDialog):
 def resume_interrupted(console: Console, parent: QWidget, say: Callable[[str, int], None]) -> Resumer:
     """At start: the safe interrupted updates go again by themselves (`say` reports it in the status
     bar); the person is asked about the rest: send again, or record them as not sent."""
-    from commander.integrations.secrets import SecretStore
-    from commander.ui.kit.problems import attempt
-
-    resumer = Resumer(console, SecretStore(), parent)
+    resumer = Resumer(console, parent)
     resumer.said.connect(lambda text: say(text, 20_000))
 
     def ask(items: list[publishing.Pending]) -> None:
@@ -172,13 +165,10 @@ def resume_interrupted(console: Console, parent: QWidget, say: Callable[[str, in
 def retry_failed(console: Console, incident_id: str, failed_event: str, parent: QWidget) -> Resumer | None:
     """The delivery behind a failed update's timeline entry, sent again off the UI thread; its outcome
     lands on the timeline. None (after saying why) when it cannot go again."""
-    from commander.integrations.secrets import SecretStore
-    from commander.ui.kit.problems import attempt
-
     event = next((e for e in console.view(incident_id).events if e.id == failed_event), None)
     if event is None or event.kind != "update.failed":
         return None
-    resumer = Resumer(console, SecretStore(), parent)
+    resumer = Resumer(console, parent)
     done, _ = attempt(
         lambda: resumer.retry([event.payload["delivery"]]), parent=parent, title="Could not send the update again"
     )

@@ -3,10 +3,9 @@ published to the chosen destinations off the UI thread, each destination's state
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import Future
+from contextlib import suppress
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -22,22 +21,17 @@ from PySide6.QtWidgets import (
 from commander.app.console import Console
 from commander.app.updates import publishing, template_runner
 from commander.app.updates.templates import preview_later, templates
-from commander.domain.core.errors import DomainError
 from commander.integrations.destinations.base import Outcome, warm_up
-from commander.integrations.secrets import SecretStore
+from commander.ui.kit.background import run_in_background
 from commander.ui.kit.dialogs import plain_label
-from commander.ui.kit.problems import ErrorLabel
+from commander.ui.kit.problems import KNOWN, ErrorLabel, attempt
+from commander.ui.kit.shell import Shell
 from commander.ui.updates.template_rendering import Rendering
 
 
-class _Relay(QObject):
-    """Carries the worker thread's reports to the UI thread (signals across threads are queued)."""
-
-    state_changed = Signal(str, str, str)
-    finished = Signal(object)
-
-
 class SendUpdateDialog(QDialog):
+    delivery_changed = Signal(str, str, str)  # destination, state, detail: from the worker, as it goes
+
     def __init__(
         self,
         console: Console,
@@ -52,7 +46,7 @@ class SendUpdateDialog(QDialog):
         `intro` says why the dialog opened by itself."""
         super().__init__(parent)
         self.console, self.incident_id = console, incident_id
-        self.secrets = SecretStore()
+        self.secrets = console.secrets
         self.setWindowTitle(f"Send update: {console.state(incident_id).reference}")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.templates = templates(console)
@@ -107,14 +101,12 @@ class SendUpdateDialog(QDialog):
         self.failed: list[str] = []  # delivery ids
         layout.addWidget(self.buttons)
         self.setMinimumWidth(self.fontMetrics().horizontalAdvance("x") * 72)
-        self.relay = _Relay(self)
         warm_up()  # the TLS context, made while the person reads the preview
-        self.relay.state_changed.connect(self._show_state)
-        self.relay.finished.connect(self._finished)
+        self.delivery_changed.connect(self._show_state)
         if template_key is not None and self.template.findData(template_key) >= 0:
             self.template.setCurrentIndex(self.template.findData(template_key))
         self.template.currentIndexChanged.connect(self.refresh)
-        self.rendering = Rendering(self)
+        self.rendering = Rendering(self, self._previewed, self._not_previewed)
         self._held = False  # Send disabled here until the preview worked
         template_runner.ready()
         self.refresh()
@@ -125,20 +117,23 @@ class SendUpdateDialog(QDialog):
         if self.send_button.isEnabled():
             self.send_button.setEnabled(False)
             self._held = True
-        self.rendering.start(
-            preview_later(self.console, self.incident_id, self.template.currentData()), self._previewed
+        read, work = attempt(
+            lambda: preview_later(self.console, self.incident_id, self.template.currentData()), inline=self.error
         )
+        if read and work is not None:
+            self.rendering.start(work)
 
-    def _previewed(self, rendered: Future[str]) -> None:
-        try:
-            self.text.setPlainText(rendered.result())
-            self.error.clear_message()
-            if self._held:
-                self.send_button.setEnabled(True)
-                self._held = False
-        except DomainError as problem:  # a template error names its line; the dialog stays usable
-            self.text.setPlainText("")
-            self.error.show_message(str(problem))
+    def _previewed(self, text: str) -> None:
+        self.text.setPlainText(text)
+        self.error.clear_message()
+        if self._held:
+            self.send_button.setEnabled(True)
+            self._held = False
+
+    def _not_previewed(self, message: str) -> None:
+        """A template error names its line; the dialog stays usable."""
+        self.text.setPlainText("")
+        self.error.show_message(message)
 
     def chosen(self) -> list[str]:
         return [name for name, box in self.choices.items() if box.isChecked()]
@@ -172,19 +167,18 @@ class SendUpdateDialog(QDialog):
                         self.console, self.incident_id, self.template.currentData(), name, self.secrets
                     )
                 )
-            except DomainError as problem:
+            except KNOWN as problem:
                 details.append(f"{name}: {problem}")
         box.setDetailedText("\n\n".join(details))
         return box
 
     def send(self, names: list[str]) -> None:
         """Queue (events written here, on the UI thread), then deliver on a worker thread."""
-        try:
-            sending = publishing.prepare(
-                self.console, self.incident_id, self.template.currentData(), names, self.secrets
-            )
-        except DomainError as problem:
-            self.error.show_message(str(problem))
+        key = self.template.currentData()
+        done, sending = attempt(
+            lambda: publishing.prepare(self.console, self.incident_id, key, names, self.secrets), inline=self.error
+        )
+        if not done or sending is None:
             return
         self.send_button.setEnabled(False)
         self._deliver(sending)
@@ -192,32 +186,37 @@ class SendUpdateDialog(QDialog):
     def retry(self) -> None:
         """The failed deliveries sent again, as they were queued: a destination that deduplicates (Matrix,
         status pages) cannot post twice."""
-        try:
-            sending = publishing.retry(self.console, self.failed, self.secrets)
-        except DomainError as problem:
-            self.error.show_message(str(problem))
+        done, sending = attempt(lambda: publishing.retry(self.console, self.failed, self.secrets), inline=self.error)
+        if not done or sending is None:
             return
         self.retry_button.setEnabled(False)
         self.error.clear_message()
         self._deliver(sending)
 
     def _deliver(self, sending: publishing.Sending) -> None:
-        relay = self.relay
+        """The requests on a worker thread, each destination's state shown as it changes; the outcomes are
+        recorded back here."""
 
-        def work() -> None:
-            outcomes = publishing.deliver(sending, on_state=relay.state_changed.emit)
-            relay.finished.emit((sending, outcomes))
+        def report(name: str, state: str, detail: str) -> None:
+            with suppress(RuntimeError):  # the dialog was closed meanwhile: nobody is reading
+                self.delivery_changed.emit(name, state, detail)
 
-        threading.Thread(target=work, name="commander-send", daemon=True).start()
+        run_in_background(
+            lambda _progress: publishing.deliver(sending, on_state=report),
+            parent=self,
+            success=lambda outcomes: self._finished(sending, outcomes),
+            inline=self.error,
+            name="commander-send",
+        )
 
     def _show_state(self, name: str, state: str, detail: str) -> None:
         label = self.states.get(name)
         if label is not None:
             label.setText(f"{state}: {detail}" if detail and state != "sending" else state)
 
-    def _finished(self, result: tuple[publishing.Sending, dict[str, Outcome]]) -> None:
-        sending, outcomes = result
-        publishing.finish(self.console, sending, outcomes)
+    def _finished(self, sending: publishing.Sending, outcomes: dict[str, Outcome]) -> None:
+        if not attempt(lambda: publishing.finish(self.console, sending, outcomes), inline=self.error)[0]:
+            return
         self.failed = [delivery for delivery, outcome in outcomes.items() if outcome.state != "delivered"]
         failed = [sending.name(delivery) for delivery in self.failed]
         if failed:
@@ -228,3 +227,12 @@ class SendUpdateDialog(QDialog):
         self.retry_button.setVisible(bool(failed))
         self.retry_button.setEnabled(bool(failed))
         self.send_button.setText("Sent")
+
+
+def open_send_dialog(shell: Shell) -> SendUpdateDialog | None:
+    """Send an update about the incident on screen (none when no incident is shown)."""
+    if shell.current is None:
+        return None
+    dialog = SendUpdateDialog(shell.console, shell.current, shell.window())
+    dialog.open()
+    return dialog

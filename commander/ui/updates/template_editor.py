@@ -7,30 +7,17 @@ preview keeps the last text that worked, greyed. A broken template is marked in 
 stay usable. Saving writes a `template.saved` event, so every console sharing the store sees it.
 
 Templates are filled in off the UI thread (`template_rendering`), so a hostile one that runs until its
-time budget is up leaves the editor responsive. Names, problems and examples come from other people:
+time budget is up leaves the editor responsive; the list's rows are painted by `template_list`. Names, problems and examples come from other people:
 tooltips escape them (a tooltip is read as HTML when it looks like HTML), labels are plain text.
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
-from concurrent.futures import Future
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, QTimer
-from PySide6.QtGui import (
-    QColor,
-    QFont,
-    QFontMetrics,
-    QKeySequence,
-    QPainter,
-    QShortcut,
-    QTextCharFormat,
-    QTextCursor,
-    QTextFormat,
-)
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QColor, QKeySequence, QShortcut, QTextCharFormat, QTextCursor, QTextFormat
 from PySide6.QtWidgets import (
-    QApplication,
     QDialog,
     QHBoxLayout,
     QLabel,
@@ -41,9 +28,6 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSplitter,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
     QTextEdit,
     QTreeWidget,
     QTreeWidgetItem,
@@ -57,84 +41,23 @@ from commander.app.updates import templates as updates
 from commander.domain.core.events import Event
 from commander.domain.updates.team_templates import STREAM, key_for, variable_reference
 from commander.domain.updates.templates import Template, TemplateProblem
+from commander.ui.kit import richtext
 from commander.ui.kit.bridge import ConsoleBridge
 from commander.ui.kit.dialogs import FormGrid, plain_label
 from commander.ui.kit.problems import ErrorLabel, attempt
-from commander.ui.kit.theme import Tones, mono_font, tones
+from commander.ui.kit.shell import Shell
+from commander.ui.kit.theme import mono_font, tones
+from commander.ui.updates.template_list import (
+    DESCRIBED,
+    DetailRole,
+    KeyRole,
+    OriginRole,
+    TemplateDelegate,
+    mark_item,
+)
 from commander.ui.updates.template_rendering import Rendering
 
 PREVIEW_DELAY_MS = 150  # typing pauses this long before the preview is filled in again
-Index = QModelIndex | QPersistentModelIndex
-KeyRole = Qt.ItemDataRole.UserRole + 1
-OriginRole = Qt.ItemDataRole.UserRole + 2
-DetailRole = Qt.ItemDataRole.UserRole + 3
-ProblemRole = Qt.ItemDataRole.UserRole + 4
-_DESCRIBED = {"shipped": "shipped with Commander", "team": "the team's own", "edited": "shipped, edited by the team"}
-
-
-def _tooltip(text: str) -> str:
-    """A tooltip (or message box text) that shows outside text as written: rich text on purpose, every
-    character escaped (Qt reads text that looks like HTML as HTML, `<img src="/dev/zero">` included)."""
-    return f"<qt>{html.escape(text[:2000]).replace(chr(10), '<br>')}</qt>" if text else ""
-
-
-class TemplateDelegate(QStyledItemDelegate):
-    """Two lines: [!] name and a badge (shipped, team, edited) / audience · stage."""
-
-    def __init__(self, palette_tones: Tones, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.tones = palette_tones
-
-    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
-        metrics = QFontMetrics(option.font)
-        return QSize(metrics.horizontalAdvance("x") * 32, int(metrics.lineSpacing() * 2 + metrics.height() * 0.8))
-
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
-        opt = QStyleOptionViewItem(option)
-        self.initStyleOption(opt, index)
-        opt.text = ""
-        style = opt.widget.style() if opt.widget else QApplication.style()
-        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
-        t, metrics = self.tones, QFontMetrics(opt.font)
-        pad, line = metrics.horizontalAdvance("x"), metrics.lineSpacing()
-        rect = opt.rect.adjusted(pad, int(metrics.height() * 0.4), -pad, 0)
-        flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextSingleLine
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        origin = str(index.data(OriginRole))
-        small = QFont(opt.font)
-        if small.pointSizeF() > 0:
-            small.setPointSizeF(small.pointSizeF() * 0.85)
-        small_metrics = QFontMetrics(small)
-        badge = QRect(0, rect.top() + 2, small_metrics.horizontalAdvance(origin) + pad, line - 4)
-        badge.moveRight(rect.right())
-        tone = {"team": t.colour("accent"), "edited": t.colour("warning")}.get(origin, t.colour("faint"))
-        painter.setPen(tone)
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.drawRoundedRect(badge, 3, 3)
-        painter.setFont(small)
-        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, origin)
-        left = rect.left()
-        if index.data(ProblemRole):
-            icon = style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning, None, opt.widget)
-            size = metrics.height()
-            icon.paint(painter, QRect(left, rect.top() + (line - size) // 2, size, size))
-            left += size + pad // 2
-        bold = QFont(opt.font)
-        bold.setBold(True)
-        painter.setFont(bold)
-        painter.setPen(t.colour("text"))
-        name = QRect(left, rect.top(), badge.left() - pad - left, line)
-        painter.drawText(
-            name, flags, QFontMetrics(bold).elidedText(str(index.data()), Qt.TextElideMode.ElideRight, name.width())
-        )
-        painter.setFont(opt.font)
-        painter.setPen(t.colour("muted"))
-        detail = QRect(rect.left(), rect.top() + line, rect.width(), line)
-        painter.drawText(
-            detail, flags, metrics.elidedText(str(index.data(DetailRole)), Qt.TextElideMode.ElideRight, detail.width())
-        )
-        painter.restore()
 
 
 class TemplateEditor(QDialog):
@@ -156,8 +79,6 @@ class TemplateEditor(QDialog):
         self.saved: Template | None = None  # what Revert goes back to, and what "unsaved" compares with
         self._switching = False
         self.problem_line: int | None = None
-        self.rendering = Rendering(self)  # the preview
-        self.checking = Rendering(self)  # which templates in the list cannot be used
         template_runner.ready()
 
         self.list = QListWidget(self)
@@ -165,7 +86,32 @@ class TemplateEditor(QDialog):
         self.list.setItemDelegate(TemplateDelegate(self.tones, self.list))
         self.list.setUniformItemSizes(True)
         self.list.currentItemChanged.connect(self._chosen)
+        self._make_fields()
+        self._make_buttons()
+        self.rendering = Rendering(self, self._preview_done, self.problem.show_message)  # the preview
+        self.checking = Rendering(self, self._mark_problems)  # which templates in the list cannot be used
 
+        self._preview_timer = QTimer(self)
+        self._preview_timer.setSingleShot(True)
+        self._preview_timer.setInterval(PREVIEW_DELAY_MS)
+        self._preview_timer.timeout.connect(self.refresh_preview)
+        for field in (self.name, self.audience, self.stage):
+            field.textChanged.connect(self._edited)
+        self.body.textChanged.connect(self._edited)
+        self.body.textChanged.connect(self._preview_timer.start)
+
+        self._assemble()
+        self._fill_variables()
+        if bridge is not None:
+            bridge.events_appended.connect(self._events_appended)
+        self.reload()
+        self.show_template(None)
+        self.list.setFocus()
+
+    # -- layout ------------------------------------------------------------------------------------
+
+    def _make_fields(self) -> None:
+        """The editor's fields, the variables and the preview (`_assemble` lays them out)."""
         self.heading = plain_label("", self, name="PanelTitle")
         self.key_label = plain_label("", self, name="Faint")
         self.key_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -198,6 +144,7 @@ class TemplateEditor(QDialog):
         )
         self.stale.hide()
 
+    def _make_buttons(self) -> None:
         self.new_button = self._button("Ne&w", self.new_template)
         self.duplicate_button = self._button("&Duplicate", self.duplicate)
         self.remove_button = self._button("Re&move…", self.remove)
@@ -208,25 +155,6 @@ class TemplateEditor(QDialog):
         self.close_button = self._button("Close", self.reject)
         self.save_error = ErrorLabel(self)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Save), self, self.save)
-
-        self._preview_timer = QTimer(self)
-        self._preview_timer.setSingleShot(True)
-        self._preview_timer.setInterval(PREVIEW_DELAY_MS)
-        self._preview_timer.timeout.connect(self.refresh_preview)
-        for field in (self.name, self.audience, self.stage):
-            field.textChanged.connect(self._edited)
-        self.body.textChanged.connect(self._edited)
-        self.body.textChanged.connect(self._preview_timer.start)
-
-        self._assemble()
-        self._fill_variables()
-        if bridge is not None:
-            bridge.events_appended.connect(self._events_appended)
-        self.reload()
-        self.show_template(None)
-        self.list.setFocus()
-
-    # -- layout ------------------------------------------------------------------------------------
 
     def _line(self, name: str, hint: str) -> QLineEdit:
         field = QLineEdit(self)
@@ -317,8 +245,8 @@ class TemplateEditor(QDialog):
         for expression, example in variable_reference(updates.variables(self.console, self.incident_id)):
             item = QTreeWidgetItem([expression, example])
             item.setFont(0, mono_font())
-            item.setToolTip(0, _tooltip(f"{{{{ {expression} }}}}"))
-            item.setToolTip(1, _tooltip(example))
+            item.setToolTip(0, richtext.tooltip(f"{{{{ {expression} }}}}"))
+            item.setToolTip(1, richtext.tooltip(example))
             self.variables.addTopLevelItem(item)
         self.variables.resizeColumnToContents(0)
 
@@ -337,29 +265,21 @@ class TemplateEditor(QDialog):
                 item.setData(KeyRole, key)
                 item.setData(OriginRole, each.origin)
                 item.setData(DetailRole, detail)
-                self._mark(item, each, self.problems.get(key))
+                mark_item(item, each, self.problems.get(key))
                 if key == self.key:
                     self.list.setCurrentItem(item)
         finally:
             self._switching = False
         found, filled = dict(self.found), updates.variables(self.console, self.incident_id)
-        self.checking.start(lambda: template_runner.problems(found, filled), self._mark_problems)
+        self.checking.start(lambda: template_runner.problems(found, filled))
 
-    def _mark_problems(self, checked: Future[dict[str, TemplateProblem]]) -> None:
-        self.problems = checked.result()
+    def _mark_problems(self, problems: dict[str, TemplateProblem]) -> None:
+        self.problems = problems
         for row in range(self.list.count()):
             item = self.list.item(row)
             each = self.found.get(str(item.data(KeyRole)))
             if each is not None:
-                self._mark(item, each, self.problems.get(each.key))
-
-    @staticmethod
-    def _mark(item: QListWidgetItem, each: Template, problem: TemplateProblem | None) -> None:
-        detail = str(item.data(DetailRole))
-        item.setData(ProblemRole, str(problem) if problem else "")
-        described = f"{each.name} ({_DESCRIBED[each.origin]}). {detail}."
-        item.setToolTip(_tooltip(f"Cannot be used: {problem}" if problem else f"{detail}\n{_DESCRIBED[each.origin]}"))
-        item.setData(Qt.ItemDataRole.AccessibleTextRole, described + (f" Cannot be used: {problem}" if problem else ""))
+                mark_item(item, each, self.problems.get(each.key))
 
     def _chosen(self, current: QListWidgetItem | None, previous: QListWidgetItem | None) -> None:
         if self._switching or current is None:
@@ -432,12 +352,12 @@ class TemplateEditor(QDialog):
             + ("  (unsaved changes)" if dirty else "")
         )
         self.key_label.setText(
-            f"Key: {self.key}  ·  {_DESCRIBED[origin]}"
+            f"Key: {self.key}  ·  {DESCRIBED[origin]}"
             if self.key and origin
             else "Key: made from the name when you save"
         )
         self.key_label.setToolTip(
-            _tooltip(f"From a terminal: commander update send REF --template {self.key}") if self.key else ""
+            richtext.tooltip(f"From a terminal: commander update send REF --template {self.key}") if self.key else ""
         )
         self.revert_button.setEnabled(dirty)
         self.duplicate_button.setEnabled(self.saved is not None)
@@ -453,7 +373,7 @@ class TemplateEditor(QDialog):
         answer = QMessageBox.question(
             self,
             "Unsaved changes",
-            _tooltip(f"Save your changes to {self.name.text() or 'the new template'} first?"),
+            richtext.tooltip(f"Save your changes to {self.name.text() or 'the new template'} first?"),
             buttons.Save | buttons.Discard | buttons.Cancel,
             buttons.Save,
         )
@@ -508,7 +428,7 @@ class TemplateEditor(QDialog):
         answer = QMessageBox.question(
             self,
             "Restore the shipped version" if edited else "Remove the template",
-            _tooltip(question),
+            richtext.tooltip(question),
             buttons.Yes | buttons.Cancel,
             buttons.Cancel,
         )
@@ -533,13 +453,11 @@ class TemplateEditor(QDialog):
         good preview."""
         self.preview_caption.setText(self._filled_from())
         source, filled = self.body.toPlainText(), updates.variables(self.console, self.incident_id)
-        self.rendering.start(lambda: template_runner.render_update(source, filled), self._preview_done)
+        self.rendering.start(lambda: _filled_in(source, filled))
 
-    def _preview_done(self, rendered: Future[str]) -> None:
-        try:
-            text = rendered.result()
-        except TemplateProblem as problem:
-            self._show_problem(problem)
+    def _preview_done(self, text: str | TemplateProblem) -> None:
+        if isinstance(text, TemplateProblem):
+            self._show_problem(text)
             return
         self._show_problem(None)
         scrolled = self.preview.verticalScrollBar().value()
@@ -593,3 +511,18 @@ class TemplateEditor(QDialog):
     def _insert_variable(self, item: QTreeWidgetItem) -> None:
         self.body.insertPlainText(f"{{{{ {item.text(0)} }}}}")
         self.body.setFocus()
+
+
+def _filled_in(source: str, filled: dict[str, object]) -> str | TemplateProblem:
+    """The preview's text, or the template's problem: an answer to show (with its line), not a failure."""
+    try:
+        return template_runner.render_update(source, filled)
+    except TemplateProblem as problem:
+        return problem
+
+
+def open_template_editor(shell: Shell) -> TemplateEditor:
+    """The template editor, previewing against the incident on screen (or a sample when none is)."""
+    dialog = TemplateEditor(shell.console, shell.current, shell.bridge, shell.window())
+    dialog.open()
+    return dialog

@@ -10,6 +10,7 @@ from commander.app.console import Console
 from commander.app.updates import timers
 from commander.domain.updates.timers import TIMER_LABEL_MAX, TIMER_LONGEST
 from commander.ui.kit.dialogs import CommandDialog
+from commander.ui.kit.shell import Shell
 
 QUICK_MINUTES = (5, 10, 15, 30)
 
@@ -62,3 +63,12 @@ class SetTimerDialog(CommandDialog):
 
     def perform(self) -> object:
         return timers.set_timer(self.console, self.incident_id, self.label.text(), self.minutes.value())
+
+
+def open_timer_dialog(shell: Shell) -> SetTimerDialog | None:
+    """Set a timer on the incident on screen (none when no incident is shown)."""
+    if shell.current is None:
+        return None
+    dialog = SetTimerDialog(shell.console, shell.current, shell.window())
+    dialog.open()
+    return dialog

@@ -19,11 +19,12 @@ from commander.app.console import Console
 from commander.app.updates import timers
 from commander.domain.incident.state import CustomTimer, IncidentState
 from commander.ui.kit import richtext, timefmt
+from commander.ui.kit.paint import elide
 from commander.ui.kit.problems import attempt
 from commander.ui.kit.theme import scaled_font
 
 SNOOZE_MINUTES = 5
-LABEL_ON_CHIP = 28  # characters; the whole label is in the chip's tooltip
+LABEL_ON_CHIP = 28  # characters' width of the label on a chip; the whole label is in the chip's tooltip
 # Red comes from the palette the theme sets (bright text is the theme's danger colour, base its surface),
 # so the chip follows a switch between dark and light without being told.
 _STYLE = """
@@ -40,10 +41,6 @@ def countdown(left: timedelta) -> str:
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
-def _clip(label: str) -> str:
-    return label if len(label) <= LABEL_ON_CHIP else label[: LABEL_ON_CHIP - 1] + "…"
 
 
 class TimerChip(QToolButton):
@@ -65,7 +62,9 @@ class TimerChip(QToolButton):
         """Refresh the text; returns whether the timer has expired (by the clock or by the log)."""
         left = self.timer.due - now
         expired = self.timer.expired_at is not None or left.total_seconds() <= 0
-        text = f"{richtext.mnemonic(_clip(self.timer.label))}  {'expired' if expired else countdown(left)}"
+        metrics = self.fontMetrics()
+        label = elide(metrics, self.timer.label, metrics.averageCharWidth() * LABEL_ON_CHIP)
+        text = f"{richtext.mnemonic(label)}  {'expired' if expired else countdown(left)}"
         if self.text() != text:
             self.setText(text)
         if expired != self.expired:

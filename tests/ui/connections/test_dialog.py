@@ -18,7 +18,8 @@ from commander.ui.actions.trackers import TRACKERS
 from commander.ui.alerts.sources import AddAlertSourceDialog
 from commander.ui.alerts.view import NO_SOURCES, TriageView
 from commander.ui.connections.dialog import AddConnectionDialog, ConnectionsDialog
-from commander.ui.paging.page_dialog import PageDialog
+from commander.ui.paging.page_dialog import PageDialog, open_page_dialog
+from commander.ui.paging.pagers import open_pagers
 from commander.ui.shell.main_window import MainWindow
 from tests.helpers.keyring_memory import MemoryKeyring
 from tests.ui.updates.test_destinations import every_text
@@ -76,7 +77,7 @@ def test_a_github_tracker_refused_inline_keeps_what_was_typed(window: MainWindow
 def test_add_a_pagerduty_pager_and_a_chat_pager(
     qtbot: QtBot, window: MainWindow, console: Console, memory_keyring: MemoryKeyring
 ) -> None:
-    dialog = window.menu_actions.open_pagers()
+    dialog = open_pagers(window)
     adding = dialog.add()
     assert isinstance(adding, AddConnectionDialog)
     adding.kind.setCurrentIndex(adding.kind.findData("pagerduty"))
@@ -136,11 +137,14 @@ def test_add_an_alert_source_with_a_bearer_token(
     assert memory_keyring.items[("commander", "alert_source:prod")] == TOKEN
 
 
-def test_without_a_keyring_the_dialog_says_secrets_last_this_session(console: Console, qtbot: QtBot) -> None:
-    secrets = SecretStore(backend=keyring.backends.fail.Keyring(), session={})
-    dialog = ConnectionsDialog(console, TRACKERS, None, secrets)
+def test_without_a_keyring_the_dialog_says_secrets_last_this_session(
+    console: Console, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(keyring, "get_keyring", keyring.backends.fail.Keyring)  # this computer has none
+    dialog = ConnectionsDialog(console, TRACKERS)
     qtbot.addWidget(dialog)
-    assert secrets.notice and secrets.notice in every_text(dialog)
+    assert not dialog.secrets.available and dialog.secrets is console.secrets
+    assert dialog.secrets.notice in every_text(dialog)
     adding = dialog.add()
     assert isinstance(adding, AddConnectionDialog) and "session only" in every_text(adding)
 
@@ -163,7 +167,7 @@ def test_the_page_dialog_offers_pagers_and_reads_them_again(
     window: MainWindow, console: Console, incident: str
 ) -> None:
     window.select_incident(incident)
-    dialog = window.menu_actions.open_page_dialog("Sam")
+    dialog = open_page_dialog(window, person="Sam")
     assert isinstance(dialog, PageDialog) and dialog.no_pager.isVisibleTo(dialog)
     dialog.manage.click()
     opened = dialog.findChild(ConnectionsDialog)

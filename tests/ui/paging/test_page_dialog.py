@@ -18,7 +18,7 @@ from commander.app import oncall, paging
 from commander.app.console import Console
 from commander.integrations.secrets import SecretStore
 from commander.ui.kit import richtext
-from commander.ui.paging.page_dialog import PageDialog
+from commander.ui.paging.page_dialog import PageDialog, open_page_dialog
 from commander.ui.shell.main_window import MainWindow
 from tests.helpers.fakes import FakeService, Request, serve
 from tests.helpers.pagerduty_fake import ROUTING_KEY, PagerDutyFake
@@ -49,7 +49,7 @@ def pagerduty(console: Console, incident: str) -> Iterator[tuple[SlowPagerDuty, 
 
 def open_dialog(window: MainWindow, incident: str, person: str = "") -> PageDialog:
     window.select_incident(incident)
-    dialog = window.menu_actions.open_page_dialog(person)
+    dialog = open_page_dialog(window, person=person)
     assert dialog is not None
     return dialog
 

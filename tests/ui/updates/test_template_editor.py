@@ -14,7 +14,8 @@ from commander.domain.core.events import EventDraft
 from commander.domain.updates.team_templates import STREAM
 from commander.ui.shell.main_window import MainWindow
 from commander.ui.updates.send import SendUpdateDialog
-from commander.ui.updates.template_editor import KeyRole, OriginRole, ProblemRole, TemplateEditor
+from commander.ui.updates.template_editor import TemplateEditor, open_template_editor
+from commander.ui.updates.template_list import KeyRole, OriginRole, ProblemRole
 
 Answer = QMessageBox.StandardButton
 
@@ -22,7 +23,7 @@ Answer = QMessageBox.StandardButton
 @pytest.fixture
 def editor(qtbot: QtBot, window: MainWindow, incident: str) -> TemplateEditor:
     window.select_incident(incident)
-    dialog = window.menu_actions.edit_templates()
+    dialog = open_template_editor(window)
     qtbot.waitExposed(dialog)
     return dialog
 
@@ -180,7 +181,7 @@ def test_unsaved_changes_are_asked_about_on_switching_and_closing(
 
 def test_with_no_incident_open_it_fills_a_sample(qtbot: QtBot, window: MainWindow) -> None:
     assert window.current is None
-    dialog = window.menu_actions.edit_templates()
+    dialog = open_template_editor(window)
     assert "sample incident" in dialog.preview_caption.text()
     assert "Card payments failing for some EU customers" in dialog.preview.toPlainText()
     dialog.reject()
@@ -199,7 +200,7 @@ def test_a_broken_template_is_marked_and_the_others_stay_usable(
         ]
     )
     window.select_incident(incident)
-    dialog = window.menu_actions.edit_templates()
+    dialog = open_template_editor(window)
     rows = {dialog.list.item(i).data(KeyRole): dialog.list.item(i) for i in range(dialog.list.count())}
     assert "titel" in rows["typo"].data(ProblemRole) and "Cannot be used" in rows["typo"].toolTip()
     assert not any(rows[key].data(ProblemRole) for key in rows if key != "typo")
@@ -279,15 +280,14 @@ def test_a_hostile_template_leaves_the_editor_responsive_and_says_why_with_its_l
 
 
 def test_an_answer_overtaken_by_typing_is_not_shown(qtbot: QtBot, editor: TemplateEditor) -> None:
-    answered: list[int] = []
-    editor.rendering.finished.connect(lambda number, _: answered.append(number))  # after the editor's own slot
     editor.body.setPlainText(LOOP)
     editor.refresh_preview()
-    slow = editor.rendering.latest
+    slow = editor.rendering.task
+    assert slow is not None and not slow.done.is_set()  # still running: it takes the whole time budget
     editor.body.setPlainText("now {{ author }}")
     editor.refresh_preview()
     qtbot.waitUntil(lambda: editor.preview.toPlainText() == "now Alex\n")
-    qtbot.waitUntil(lambda: slow in answered, timeout=10_000)  # the slow answer came, and was dropped
+    qtbot.waitUntil(slow.done.is_set, timeout=10_000)  # the slow answer came, and was dropped
     assert editor.preview.toPlainText() == "now Alex\n" and not editor.problem.isVisible()
     editor.revert()
     editor.reject()
@@ -313,7 +313,7 @@ def test_hostile_team_templates_mark_only_themselves_and_their_text_is_escaped(
         )
     window.select_incident(incident)
     beat = Heartbeat()
-    dialog = window.menu_actions.edit_templates()
+    dialog = open_template_editor(window)
     rows = {dialog.list.item(i).data(KeyRole): dialog.list.item(i) for i in range(dialog.list.count())}
     qtbot.waitUntil(lambda: bool(rows["loop"].data(ProblemRole)), timeout=10_000)
     assert beat.stop() < 1000
