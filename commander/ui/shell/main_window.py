@@ -57,7 +57,7 @@ SYNC_START_MS = 300
 LONG_INCIDENT = 2_000  # events: an incident this long opens just after the window's first paint
 RESUME_CHECK_MS = 1500  # after start-up and the first sync: updates interrupted when Commander closed
 
-# The registered entries the window's own buttons open (the header's, the roles' and the pages' "Page…").
+# The registered entries the window's own buttons open (the empty state's and the header's).
 DECLARE = "commander.ui.incident.declare:open_declare"
 MILESTONES = "commander.ui.incident.dialogs:open_milestones"
 DETAILS = "commander.ui.incident.dialogs:open_details"
@@ -65,7 +65,6 @@ SEND_UPDATE = "commander.ui.updates.send:open_send_dialog"
 RECORD_UPDATE = "commander.ui.updates.dialogs:open_record_update"
 SET_TIMER = "commander.ui.updates.timer_dialog:open_timer_dialog"
 DESTINATIONS = "commander.ui.updates.destinations:open_destinations"
-SHARED_STORE = "commander.ui.connections.remote:open_remote"
 
 
 class MainWindow(QMainWindow):
@@ -173,16 +172,20 @@ class MainWindow(QMainWindow):
         return [
             ShellAction("File", "&Export", 20, submenu=export),
             ShellAction("File", "&Quit", 90, self.close, "Ctrl+Q"),
-            ShellAction("Incident", "&Severity…", 10, self.header.open_severity_menu, "Ctrl+Shift+S", True),
-            ShellAction("Incident", "S&tatus…", 20, self.header.open_status_menu, "Ctrl+Shift+T", True),
+            ShellAction(
+                "Incident", "&Severity…", 10, self.header.open_severity_menu, "Ctrl+Shift+S", needs_incident=True
+            ),
+            ShellAction("Incident", "S&tatus…", 20, self.header.open_status_menu, "Ctrl+Shift+T", needs_incident=True),
             ShellAction("Incident", "&Add role…", 50, self.roles.add_role, needs_incident=True),
             ShellAction("View", DARK_THEME, 10, self.toggle_theme, "Ctrl+Shift+L", checkable=True),
             ShellAction("View", SHOW_HISTORY, 20, self.incidents.history_button.setChecked, checkable=True),
             ShellAction("View", "Go to the incident &list", 40, self.incidents.focus_list, "Ctrl+1"),
-            ShellAction("View", "Go to the &timeline", 50, self.timeline.entries.setFocus, "Ctrl+2", True),
-            ShellAction("View", "Go to the &roles", 60, self.roles.tree.setFocus, "Ctrl+3", True),
-            ShellAction("View", "Focus the &note box", 70, self.focus_note_box, "Ctrl+L", True),
-            ShellAction("View", "&Search the timeline", 80, self.timeline.focus_search, "Ctrl+F", True),
+            ShellAction(
+                "View", "Go to the &timeline", 50, self.timeline.entries.setFocus, "Ctrl+2", needs_incident=True
+            ),
+            ShellAction("View", "Go to the &roles", 60, self.roles.tree.setFocus, "Ctrl+3", needs_incident=True),
+            ShellAction("View", "Focus the &note box", 70, self.focus_note_box, "Ctrl+L", needs_incident=True),
+            ShellAction("View", "&Search the timeline", 80, self.timeline.focus_search, "Ctrl+F", needs_incident=True),
             ShellAction("Help", "&Keyboard shortcuts", 10, self.show_shortcuts, help_keys),
             ShellAction("Help", "&About Commander", 20, self.show_about),
         ]
@@ -353,10 +356,8 @@ class MainWindow(QMainWindow):
         return self.menu_actions.open(SET_TIMER)
 
     def edit_destinations(self) -> Any:
+        """Incident > Destinations…, for the updates and connections tests that still call it this way."""
         return self.menu_actions.open(DESTINATIONS)
-
-    def edit_remote(self) -> Any:
-        return self.menu_actions.open(SHARED_STORE)
 
     def restart_sync(self) -> None:
         """A new shared store (or none): stop the replicator and start again from the settings."""

@@ -119,13 +119,11 @@ class WindowActions:
         """Open what the registered entry with this opener opens, and return it."""
         return entry(opener).open(self.shell, **options)
 
-    # What the entries open, by name, for the tests of the features that still call them this way.
-
     def open_page_dialog(self, person: str = "") -> Any:
         """Page the on-call for a service, or `person`, on the incident on screen (the roles and pages ask)."""
-        # From a signal connected here a non-string may arrive (QAction's `checked`): only a name is a person.
-        name = person if isinstance(person, str) else ""
-        return self.open("commander.ui.paging.page_dialog:open_page_dialog", person=name)
+        return self.open("commander.ui.paging.page_dialog:open_page_dialog", person=person)
+
+    # What these entries open, by name, for the tests of the features that still call them this way.
 
     def open_action_items(self) -> Any:
         return self.open("commander.ui.actions.view:open_action_items")
@@ -139,14 +137,8 @@ class WindowActions:
     def open_postmortem(self) -> Any:
         return self.open("commander.ui.postmortem.opening:open_postmortem")
 
-    def edit_templates(self) -> Any:
-        return self.open("commander.ui.updates.template_editor:open_template_editor")
-
     def open_trackers(self) -> Any:
         return self.open("commander.ui.actions.trackers:open_trackers")
-
-    def open_pagers(self) -> Any:
-        return self.open("commander.ui.paging.pagers:open_pagers")
 
     def open_alert_sources(self) -> Any:
         return self.open("commander.ui.alerts.sources:open_alert_sources")
