@@ -19,7 +19,7 @@ from commander.domain.incident import decisions
 from commander.domain.incident.state import IncidentState, fold
 from commander.domain.timeline.entries import TimelineEntry
 
-POLICY_FILE = Path(__file__).resolve().parents[2] / "resources" / "policy.toml"
+POLICY_FILE = Path(__file__).resolve().parents[2] / "commander" / "resources" / "policy.toml"
 NOW = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
 INCIDENT_ID = "0196f0c2-7a10-7c3e-9b1d-5f2a8e4c6d01"
 
