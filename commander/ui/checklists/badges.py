@@ -18,16 +18,14 @@ def library_badges(console: Console, checklists: Sequence[Checklist]) -> dict[st
     """Per checklist, what the library says of its runbook now: (word on the chip, sentence for the tooltip)."""
     if not any(c.runbook for c in checklists):
         return {}
-    try:
-        from commander.app.runbooks import library as runbooks
-    except ImportError:  # a build without the runbook library: checklists work without badges
-        return {}
+    from commander.app.runbooks import library as runbooks  # loaded with the first runbook checklist
+
     try:
         records = runbooks.library(console)
     except (DomainError, StoreError) as error:
         log.warning("Runbook library unreadable, checklists shown without freshness: %s", error)
         return {}
-    days = getattr(console.policy, "runbook_stale_days", 90)
+    days = runbooks.stale_days(console)
     now = console.now()
     badges: dict[str, list[tuple[str, str]]] = {}
     for checklist in checklists:

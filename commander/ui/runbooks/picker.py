@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from commander.app import checklists
 from commander.app.console import Console
+from commander.app.runbooks import library as runbooks
 from commander.domain.core.events import Event
 from commander.domain.runbooks.inline_markdown import plain
 from commander.ui.kit import richtext
@@ -86,15 +87,6 @@ class RunbookPicker(QDialog):
     def refresh(self) -> None:
         """List what fits what is typed, the incident's own runbooks first."""
         self.results.clear()
-        try:
-            from commander.app.runbooks import library as runbooks
-        except ImportError:
-            self.note.setText(
-                "This build of Commander has no runbook library, so there is nothing to attach. "
-                "Role duty checklists still work: Duties, beside this button."
-            )
-            self._update_button()
-            return
         text = self.search.text().strip()
 
         def read() -> tuple[tuple[str, ...], dict[str, RunbookRecord], list[Hit]]:
@@ -149,8 +141,6 @@ class RunbookPicker(QDialog):
         self._update_button()
 
     def _add(self, record: RunbookRecord, why: str) -> None:
-        from commander.app.runbooks import library as runbooks
-
         current = record.current
         facts = [f"v{current.version}", f"{len(current.all_steps())} steps"]
         if runbooks.is_stale(self.console, record):
@@ -195,8 +185,6 @@ class RunbookPicker(QDialog):
         item = self.results.currentItem()
         if item is None:
             return
-        from commander.app.runbooks import library as runbooks
-
         record_id = item.data(_ID)
         incident = self.incident_id
 
