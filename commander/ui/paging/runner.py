@@ -9,7 +9,7 @@ escalation, and only the console that wrote it sends it).
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QMainWindow, QWidget
 
 from commander.app import paging
 from commander.app.console import Console
@@ -30,9 +30,9 @@ class PagingRunner(QObject):
         self.secrets = console.secrets
         self.sending = 0  # dispatches under way, for tests and for closing
         self.in_flight: set[str] = set()  # pages whose requests are under way: not "stuck", just slow
-        status = getattr(window, "status", None)
-        if status is not None and hasattr(status, "showMessage"):
-            self.said.connect(lambda text: status.showMessage(text, 20_000))
+        if isinstance(window, QMainWindow):  # the shell: what escalated or failed shows in its status bar
+            bar = window.statusBar()
+            self.said.connect(lambda text: bar.showMessage(text, 20_000))
         warm_up()
 
     def send(self, dispatch: paging.Dispatch) -> None:
