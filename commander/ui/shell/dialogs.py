@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QLineEdit, QMessageBox, QPushButton, QVBoxLayout, QWidget
 
 import commander
+from commander.app import identity
 from commander.app.console import Console
 from commander.ui.kit.dialogs import CommandDialog, FormGrid, plain_label
 
@@ -22,7 +23,7 @@ class RenameDialog(CommandDialog):
         self.form.addRow("Name", self.name)
 
     def perform(self) -> object:
-        self.console.rename_me(self.name.text())
+        identity.rename_me(self.console, self.name.text())
         return self.console.me.name
 
 

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from commander.app import actions, checklists, oncall, postmortem, timeline
+from commander.app import actions, checklists, identity, oncall, postmortem, timeline
 from commander.app import alerts as triage
 from commander.app import incident as app_incident
 from commander.app import roles as app_roles
@@ -304,7 +304,7 @@ class _NoSecrets:
 
 
 def seed(console: Console) -> Seeded:
-    console.rename_me(EVIL)  # every event's actor
+    identity.rename_me(console, EVIL)  # every event's actor
     now = console.now()
     state = app_incident.declare(
         console,
