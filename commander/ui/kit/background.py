@@ -28,6 +28,7 @@ import threading
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
+import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
@@ -60,7 +61,10 @@ class Progress:
 
 
 class Task(QObject, Generic[T]):
-    """One piece of background work. Its signals arrive on the UI thread (queued across threads)."""
+    """One piece of background work. Its signals arrive on the UI thread (queued across threads).
+
+    A task has no Qt parent and is kept alive here until it has answered, so the worker never emits on an
+    object the UI thread deleted; when the window that started it goes first, the answer is dropped."""
 
     progressed = Signal(int, int, str)  # done, total, what is being done
     succeeded = Signal(object)  # the work's result
@@ -68,30 +72,33 @@ class Task(QObject, Generic[T]):
     cancelled = Signal()
     finished = Signal()  # after any of the three above
 
-    def __init__(self, parent: QObject | None, name: str) -> None:
-        super().__init__(parent)
+    def __init__(self, owner: QObject, name: str) -> None:
+        super().__init__(None)
         self.name = name
         self.stop = threading.Event()
         self.done = threading.Event()  # set once the answer has been delivered (tests wait on it)
-        self._alive = True
-        self.destroyed.connect(self._gone)
-        self.finished.connect(self.done.set)
+        self.dialog: QProgressDialog | None = None  # the progress dialog, when one was asked for
+        self._owner = owner
+        self.finished.connect(self._retire)
+
+    @property
+    def orphaned(self) -> bool:
+        """The window that started the work is gone: nobody is left to hear the answer."""
+        return not shiboken6.isValid(self._owner)
 
     def cancel(self) -> None:
         self.stop.set()
 
     def relay(self, signal: object, *args: object) -> None:
-        """Emit from the worker thread; a task whose window closed meanwhile simply hears nothing."""
-        if not self._alive:
-            return
-        try:
-            signal.emit(*args)  # type: ignore[attr-defined]
-        except RuntimeError:  # the C++ side went with its parent window between the check and the emit
-            self._alive = False
+        """Emit from the worker thread (queued to the UI thread, where the task lives)."""
+        signal.emit(*args)  # type: ignore[attr-defined]
 
-    def _gone(self) -> None:
-        self._alive = False
+    def _retire(self) -> None:
         self.done.set()
+        _RUNNING.discard(self)
+
+
+_RUNNING: set[Task[object]] = set()  # every task that has not answered yet: they outlive their windows
 
 
 def run_in_background(
@@ -103,27 +110,34 @@ def run_in_background(
     inline: ErrorLabel | None = None,
     title: str = "That did not work",
     progress: str | None = None,
+    progress_title: str | None = None,
+    stopping: str = "Stopping…",
     name: str = "commander-background",
 ) -> Task[T]:
-    """Start `work` on a worker thread and return its task (already started). See the module's docstring."""
+    """Start `work` on a worker thread and return its task (already started). See the module's docstring.
+    `progress_title` titles the progress dialog (the parent's title by default); `stopping` is what it
+    says once Cancel was pressed."""
     task: Task[T] = Task(parent, name)
+    _RUNNING.add(task)  # type: ignore[arg-type]
     if progress is not None:
-        _show_progress(task, parent, progress)
+        task.dialog = _show_progress(task, parent, progress, progress_title, stopping)
 
     def delivered(result: object) -> None:
-        if inline is not None:
-            inline.clear_message()
-        if success is not None:
-            success(result)  # type: ignore[arg-type]
+        if not task.orphaned:
+            if inline is not None:
+                inline.clear_message()
+            if success is not None:
+                success(result)  # type: ignore[arg-type]
         task.finished.emit()
 
     def refused(message: str) -> None:
-        if failure is not None:
-            failure(message)
-        elif inline is not None:
-            inline.show_message(message)
-        else:
-            show_problem(parent, title, message)
+        if not task.orphaned:
+            if failure is not None:
+                failure(message)
+            elif inline is not None:
+                inline.show_message(message)
+            else:
+                show_problem(parent, title, message)
         task.finished.emit()
 
     task.succeeded.connect(delivered)
@@ -149,9 +163,9 @@ def run_in_background(
     return task
 
 
-def _show_progress(task: Task[T], parent: QWidget, label: str) -> None:
+def _show_progress(task: Task[T], parent: QWidget, label: str, title: str | None, stopping: str) -> QProgressDialog:
     dialog = QProgressDialog(label, "Cancel", 0, 0, parent)
-    dialog.setWindowTitle(parent.windowTitle() or "Commander")
+    dialog.setWindowTitle(title or parent.windowTitle() or "Commander")
     dialog.setWindowModality(Qt.WindowModality.WindowModal)
     dialog.setMinimumDuration(SHOW_PROGRESS_AFTER_MS)
     dialog.setAutoClose(False)
@@ -159,7 +173,7 @@ def _show_progress(task: Task[T], parent: QWidget, label: str) -> None:
     dialog.setMinimumWidth(parent.fontMetrics().horizontalAdvance("x") * 60)
 
     def moved(done: int, total: int, text: str) -> None:
-        if task.stop.is_set():
+        if task.stop.is_set() or not shiboken6.isValid(dialog):
             return
         dialog.setMaximum(total)
         dialog.setValue(done)
@@ -168,9 +182,14 @@ def _show_progress(task: Task[T], parent: QWidget, label: str) -> None:
 
     def cancel() -> None:
         task.cancel()
-        dialog.setLabelText("Stopping…")
+        dialog.setLabelText(stopping)
+
+    def close() -> None:
+        if shiboken6.isValid(dialog):
+            dialog.reset()
+            dialog.deleteLater()
 
     task.progressed.connect(moved)
     dialog.canceled.connect(cancel)
-    task.finished.connect(dialog.reset)
-    task.finished.connect(dialog.deleteLater)
+    task.finished.connect(close)
+    return dialog

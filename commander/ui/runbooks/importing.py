@@ -18,7 +18,6 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QProgressDialog,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -72,6 +71,8 @@ class RunbookImport(QObject):
             success=self._save,
             failure=self._failed,
             progress=f"Looking for runbooks in {where}…",
+            progress_title="Importing runbooks",
+            stopping="Stopping after the file being read…",
             name="commander-runbook-import",
         )
         self.task.cancelled.connect(self._stopped)
@@ -81,8 +82,8 @@ class RunbookImport(QObject):
         report, drafts = planned
         if len(drafts) > 50 and self.task is not None:  # the one wait on this thread: say what it is first
             self.task.progressed.emit(len(drafts), len(drafts), f"Saving {len(drafts):,} runbook versions…")
-            for dialog in self.window.findChildren(QProgressDialog):  # the helper's: painted now, before the
-                dialog.repaint()  # write holds this thread up
+            if self.task.dialog is not None:  # painted now, before the write holds this thread up
+                self.task.dialog.repaint()
         saved, _ = attempt(lambda: self._record(drafts), parent=self.window, title="Could not save the runbooks")
         self.finished.emit(report if saved else None)
 
