@@ -26,8 +26,8 @@ from typing import Any
 import httpx
 
 from commander.domain.alerts.alerts import MAX_DEPTH
+from commander.domain.alerts.bounded_json import TooDeep, check_nesting, nesting
 from commander.domain.alerts.triage import Matcher
-from commander.domain.core.bounded_json import TooDeep, check_nesting, nesting
 from commander.domain.core.when import iso
 
 ERROR_TEXT_MAX = 200

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from commander.domain.core.zones import offset_changes
+from commander.domain.oncall.zones import offset_changes
 
 if TYPE_CHECKING:  # icalendar is imported when a calendar is written, never at start-up
     import icalendar

@@ -33,8 +33,8 @@ from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
 
-from commander.domain.core.bounded_json import TooDeep
-from commander.domain.core.bounded_json import loads as bounded_loads
+from commander.domain.alerts.bounded_json import TooDeep
+from commander.domain.alerts.bounded_json import loads as bounded_loads
 from commander.domain.core.errors import DomainError
 from commander.domain.core.policy import Policy
 from commander.domain.core.text import SERVICE_MAX, SUMMARY_MAX, TITLE_MAX

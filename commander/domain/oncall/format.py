@@ -14,7 +14,6 @@ from typing import Any
 
 from commander.domain.core.errors import DomainError
 from commander.domain.core.text import NAME_MAX, clean_line
-from commander.domain.core.zones import zone_named
 from commander.domain.oncall.schedules import (
     ROTATIONS,
     TURN_HOURS,
@@ -26,6 +25,7 @@ from commander.domain.oncall.schedules import (
     Schedule,
     Target,
 )
+from commander.domain.oncall.zones import zone_named
 
 LAYERS_MAX = 10
 PARTICIPANTS_MAX = 100

@@ -20,7 +20,7 @@ from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
-from commander.domain.core.zones import instant
+from commander.domain.oncall.zones import instant
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 TURN_HOURS = {"daily": 24, "weekly": 168}

@@ -16,8 +16,8 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QHelpEvent, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from commander.domain.core.zones import instant
 from commander.domain.oncall.schedules import Schedule, Shift, people, whole_shifts
+from commander.domain.oncall.zones import instant
 from commander.ui.kit import richtext
 from commander.ui.kit.paint import elide
 

@@ -7,8 +7,9 @@ preview keeps the last text that worked, greyed. A broken template is marked in 
 stay usable. Saving writes a `template.saved` event, so every console sharing the store sees it.
 
 Templates are filled in off the UI thread (`template_rendering`), so a hostile one that runs until its
-time budget is up leaves the editor responsive; the list's rows are painted by `template_list`. Names, problems and examples come from other people:
-tooltips escape them (a tooltip is read as HTML when it looks like HTML), labels are plain text.
+time budget is up leaves the editor responsive; the list's rows are painted by `template_list`. Names,
+problems and examples come from other people: tooltips escape them (a tooltip is read as HTML when it
+looks like HTML), labels are plain text.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from commander.domain.alerts import bounded_json
 from commander.domain.alerts.alerts import (
     ANNOTATION_MAX,
     KEY_MAX,
@@ -24,7 +25,6 @@ from commander.domain.alerts.alerts import (
     parse_pushed,
     within_limits,
 )
-from commander.domain.core import bounded_json
 from commander.domain.core.errors import DomainError
 
 

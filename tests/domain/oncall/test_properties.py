@@ -10,7 +10,6 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from commander.domain.core.zones import offset_changes, zone_named
 from commander.domain.oncall.format import schedule_from_dict
 from commander.domain.oncall.schedules import (
     Override,
@@ -21,6 +20,7 @@ from commander.domain.oncall.schedules import (
     shifts,
     who_is_on_call,
 )
+from commander.domain.oncall.zones import offset_changes, zone_named
 
 ZONES = ("Europe/Berlin", "America/New_York")
 PEOPLE = ("Alex", "Sam", "Kim", "Dana", "Lee", "Priya")

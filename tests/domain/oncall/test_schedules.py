@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from commander.domain.core.errors import DomainError
-from commander.domain.core.zones import instant, offset_changes, zone_named
 from commander.domain.oncall.format import policy_from_dict, policy_to_dict, schedule_from_dict, schedule_to_dict
 from commander.domain.oncall.report import fairness
 from commander.domain.oncall.schedules import (
@@ -25,6 +24,7 @@ from commander.domain.oncall.schedules import (
     who_is_on_call,
     whole_shifts,
 )
+from commander.domain.oncall.zones import instant, offset_changes, zone_named
 
 H = timedelta(hours=1)
 
