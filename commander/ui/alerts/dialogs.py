@@ -167,7 +167,8 @@ class SilenceDialog(CommandDialog):
         self.ok.setEnabled(False)
         self.ok.setText("Creating…")
         run_in_background(
-            lambda _progress: triage.create_silences(known, plans, console.secrets),  # no widgets, no store
+            # on the worker thread: the network only, no widgets and no store
+            lambda _progress: triage.create_silences(known, plans, console.secrets, services=console.services),
             parent=self,
             success=self._created,
             failure=self._not_created,

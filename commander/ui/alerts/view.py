@@ -477,7 +477,8 @@ class SilenceExpiry(QObject):
             return
         console = self.console
         run_in_background(
-            lambda _progress: triage.expire_silences(known, pairs, console.secrets),  # no widgets, no store
+            # on the worker thread: the network only, no widgets and no store
+            lambda _progress: triage.expire_silences(known, pairs, console.secrets, services=console.services),
             parent=self.window,
             success=self._expired,
             title="Could not expire the silences",
