@@ -25,7 +25,7 @@ from pathlib import Path
 from _common import Figure, median_ms, peak_rss_mb, print_table, quiet_environment
 from seed import PEOPLE, SERVICES, TITLES, IncidentSimulation, write
 
-from commander.app.resources import load_policy
+from commander.app.setup.resources import load_policy
 from commander.domain.core.events import EventDraft, incident_stream
 from commander.domain.core.policy import Policy
 from commander.domain.incident import decisions

@@ -36,7 +36,7 @@ def seed(path: Path, events: int) -> str:
     """One resolved incident of `events` events, through the real decisions; returns its id."""
     from seed import IncidentSimulation, write
 
-    from commander.app.resources import load_policy
+    from commander.app.setup.resources import load_policy
     from commander.store.database import Database
 
     rng = random.Random(2026)

@@ -22,7 +22,7 @@ from typing import Any
 from _common import BIG_TITLE, DEFAULT_STORE
 
 from commander.app.console import PROJECTED
-from commander.app.resources import load_policy
+from commander.app.setup.resources import load_policy
 from commander.domain.core.clock import HybridClock, to_ms
 from commander.domain.core.errors import DomainError
 from commander.domain.core.events import Actor, Event, EventDraft, validate_payload

@@ -43,8 +43,8 @@ def _database() -> tuple[str, sa.Engine, str]:
 
 
 def _console(folder: Path, name: str, url: str):  # type: ignore[no-untyped-def]
-    from commander.app import remote as remotes
     from commander.app.bootstrap import build_console
+    from commander.app.setup import remote as remotes
     from commander.integrations.secrets import SecretStore
 
     console = build_console(str(folder / f"{name}.db"), user=name)

@@ -15,9 +15,9 @@ from datetime import date
 from functools import partial
 from typing import TYPE_CHECKING
 
-from commander.app import connections
 from commander.app.console import Console
-from commander.app.services import Services
+from commander.app.setup import connections
+from commander.app.setup.services import Services
 from commander.domain.actions.items import (
     KINDS,
     ActionFilter,

@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 from platformdirs import user_data_dir
 
 from commander.app.console import Console, utc_now
-from commander.app.resources import load_policy
-from commander.app.services import Services
+from commander.app.setup.resources import load_policy
+from commander.app.setup.services import Services
 from commander.domain.core.clock import HybridClock, to_ms
 from commander.domain.core.events import Actor
 from commander.domain.core.ids import new_id

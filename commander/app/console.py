@@ -31,7 +31,7 @@ from commander.store.records import IncidentSummary
 if TYPE_CHECKING:  # SQLAlchemy stays out of the start-up path: imported where a write needs it
     from sqlalchemy import Connection
 
-    from commander.app.services import Services
+    from commander.app.setup.services import Services
     from commander.integrations.secrets import SecretStore
     from commander.store.database import Database
 

@@ -14,9 +14,10 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from commander.app import connections, oncall
+from commander.app import oncall
 from commander.app.console import Console
-from commander.app.services import Services
+from commander.app.setup import connections
+from commander.app.setup.services import Services
 from commander.app.updates import publishing
 from commander.domain.core.connections import endpoint
 from commander.domain.core.errors import DomainError

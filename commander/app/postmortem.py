@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from commander.app.console import Console
-from commander.app.resources import resources_dir
+from commander.app.setup.resources import resources_dir
 from commander.app.updates import template_runner
 from commander.domain.actions.items import DEFAULT_PRIORITY, DEFAULT_TYPE, NewAction, parse_due
 from commander.domain.core.errors import DomainError

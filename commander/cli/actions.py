@@ -289,7 +289,8 @@ def add_tracker(session: Session, args: argparse.Namespace) -> int:
 
 
 def list_trackers(session: Session, args: argparse.Namespace) -> int:
-    from commander.app import actions, connections
+    from commander.app import actions
+    from commander.app.setup import connections
 
     secrets = session.secrets
     found = actions.trackers(session.console)

@@ -135,7 +135,8 @@ def add_source(session: Session, args: argparse.Namespace) -> int:
 
 
 def list_sources(session: Session, args: argparse.Namespace) -> int:
-    from commander.app import alerts, connections
+    from commander.app import alerts
+    from commander.app.setup import connections
 
     secrets = session.secrets
     found = alerts.sources(session.console)

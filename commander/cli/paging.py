@@ -112,7 +112,8 @@ def add(session: Session, args: argparse.Namespace) -> int:
 
 
 def listing(session: Session, args: argparse.Namespace) -> int:
-    from commander.app import connections, paging
+    from commander.app import paging
+    from commander.app.setup import connections
 
     secrets = session.secrets
     found = paging.pagers(session.console)

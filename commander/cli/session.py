@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from commander.app.bootstrap import build_console, store_url
 from commander.app.console import Console
-from commander.app.services import Services
+from commander.app.setup.services import Services
 from commander.domain.actions.items import parse_due
 from commander.domain.core.when import check_day, parse_when
 from commander.store.records import IncidentSummary

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from commander.app import bootstrap, timeline
 from commander.app.bootstrap import build_console, store_url
 from commander.app.console import Console
-from commander.app.resources import load_policy, resources_dir
+from commander.app.setup.resources import load_policy, resources_dir
 from commander.domain.core.clock import pack
 from commander.domain.core.errors import DomainError
 from commander.store.repository import EventLog

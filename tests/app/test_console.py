@@ -8,8 +8,9 @@ from datetime import timedelta
 
 import pytest
 
-from commander.app import identity, incident, roles, timeline
+from commander.app import incident, roles, timeline
 from commander.app.console import Console, NotADecision
+from commander.app.setup import identity
 from commander.app.updates import timers
 from commander.domain.core.errors import DomainError
 from commander.domain.core.events import EventDraft, incident_stream

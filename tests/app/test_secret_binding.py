@@ -11,9 +11,10 @@ from typing import Any
 import keyring.errors
 import pytest
 
-from commander.app import actions, alerts, connections, paging
+from commander.app import actions, alerts, paging
 from commander.app import incident as app_incident
 from commander.app.console import Console
+from commander.app.setup import connections
 from commander.app.updates import publishing
 from commander.domain.actions.items import NewAction
 from commander.domain.actions.trackers import FAMILY as TRACKERS

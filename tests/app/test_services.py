@@ -9,7 +9,7 @@ import httpx
 
 from commander.app import actions, incident
 from commander.app.console import Console
-from commander.app.services import Services
+from commander.app.setup.services import Services
 from commander.app.updates import publishing
 from commander.domain.actions.items import NewAction
 from commander.domain.incident.decisions import Declaration

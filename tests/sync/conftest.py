@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from commander.app import remote as remotes
 from commander.app.bootstrap import build_console
 from commander.app.console import Console
+from commander.app.setup import remote as remotes
 from commander.integrations.secrets import SecretStore
 from commander.store.database import Database
 from commander.sync.replicator import Replicator

@@ -10,10 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from commander.app import incident as app_incident
-from commander.app import remote as remotes
 from commander.app import roles, timeline
 from commander.app.bootstrap import build_console
 from commander.app.console import Console, utc_now
+from commander.app.setup import remote as remotes
 from commander.domain.core.clock import to_ms
 from commander.domain.core.errors import DomainError
 from commander.domain.incident.decisions import Declaration

@@ -16,10 +16,10 @@ import pytest
 import sqlalchemy as sa
 
 from commander.app import incident as app_incident
-from commander.app import remote as remotes
 from commander.app import timeline
 from commander.app.bootstrap import build_console
 from commander.app.console import Console
+from commander.app.setup import remote as remotes
 from commander.cli.main import main
 from commander.domain.core.clock import to_ms
 from commander.domain.incident.decisions import Declaration

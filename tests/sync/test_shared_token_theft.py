@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from commander.app import connections
 from commander.app import incident as app_incident
 from commander.app.console import Console
+from commander.app.setup import connections
 from commander.app.updates import publishing
 from commander.domain.core.errors import DomainError
 from commander.domain.incident.decisions import Declaration

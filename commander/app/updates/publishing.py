@@ -12,9 +12,9 @@ from functools import partial
 
 import httpx
 
-from commander.app import connections
 from commander.app.console import Console
-from commander.app.services import Services
+from commander.app.setup import connections
+from commander.app.setup.services import Services
 from commander.app.updates.templates import preview, template
 from commander.domain.core.errors import DomainError
 from commander.domain.core.events import Event

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from commander.app.console import Console, Decision
-from commander.app.resources import resources_dir
+from commander.app.setup.resources import resources_dir
 from commander.app.updates import template_runner
 from commander.domain.core.clock import pack, to_ms
 from commander.domain.core.errors import DomainError

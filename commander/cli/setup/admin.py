@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from commander.app import identity
 from commander.app.bootstrap import store_url
-from commander.app.demo import demo_incidents
+from commander.app.setup import identity
+from commander.app.setup.demo import demo_incidents
 from commander.cli.render import clean
 from commander.cli.session import Session
 

@@ -69,7 +69,7 @@ def give_connection(family_noun: str) -> Give:
     """`give` for destinations and trackers."""
 
     def give(console: Console, name: str, secret: str, secrets: SecretStore) -> bool:
-        from commander.app import connections
+        from commander.app.setup import connections
 
         return connections.give(
             connections.guarded(connections.find(console, _family(family_noun), name)), secret, secrets
@@ -80,7 +80,7 @@ def give_connection(family_noun: str) -> Give:
 
 def trust_connection(family_noun: str) -> Trust:
     def trust(console: Console, name: str, secrets: SecretStore) -> tuple[str, str]:
-        from commander.app import connections
+        from commander.app.setup import connections
 
         return connections.trust(connections.guarded(connections.find(console, _family(family_noun), name)), secrets)
 

@@ -7,7 +7,7 @@ import getpass
 import sys
 import time
 
-from commander.app import remote as remotes
+from commander.app.setup import remote as remotes
 from commander.cli.render import clean
 from commander.cli.session import Refusal, Session
 

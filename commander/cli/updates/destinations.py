@@ -115,7 +115,7 @@ def add(session: Session, args: argparse.Namespace) -> int:
 
 
 def listing(session: Session, args: argparse.Namespace) -> int:
-    from commander.app import connections
+    from commander.app.setup import connections
     from commander.app.updates import publishing
 
     secrets = session.secrets

@@ -30,9 +30,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from commander.app import connections
-from commander.app.connections import Guarded
 from commander.app.console import Console
+from commander.app.setup import connections
+from commander.app.setup.connections import Guarded
 from commander.domain.core.connections import Connection
 from commander.domain.core.errors import DomainError
 from commander.domain.paging.pagers import check_routing_key

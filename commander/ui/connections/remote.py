@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QLineEdit, QWidget
 
-from commander.app import remote as remotes
 from commander.app.console import Console
+from commander.app.setup import remote as remotes
 from commander.ui.kit.dialogs import CommandDialog
 from commander.ui.kit.shell import Shell
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
-from commander.app.resources import resources_dir
+from commander.app.setup.resources import resources_dir
 from commander.domain.core.policy import Policy
 
 

@@ -8,8 +8,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QLineEdit, QMessageBox, QPushButton, QVBoxLayout, QWidget
 
 import commander
-from commander.app import identity
 from commander.app.console import Console
+from commander.app.setup import identity
 from commander.ui.kit.dialogs import CommandDialog, FormGrid, plain_label
 
 

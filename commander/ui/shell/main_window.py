@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QDialog, QMainWindow, QMessageBox, QWidget
 
 from commander.app import timeline
 from commander.app.console import Console
-from commander.app.resources import resources_dir
+from commander.app.setup.resources import resources_dir
 from commander.domain.checklists.checklists import KINDS as CHECKLIST_KINDS
 from commander.domain.core.events import Event, incident_stream, stream_entity
 from commander.ui.checklists.panel import ChecklistPanel

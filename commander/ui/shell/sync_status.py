@@ -37,7 +37,7 @@ class SyncBridge(QObject):
 
     def start(self) -> None:
         """Start replicating if a shared store is set. Called once the window is on screen."""
-        from commander.app import remote as remotes
+        from commander.app.setup import remote as remotes
 
         remote = remotes.configured(self.console)
         if remote is None:

@@ -96,7 +96,7 @@ def test_a_missing_or_broken_policy_is_explained(run: Run, monkeypatch: pytest.M
     def missing() -> Path:
         raise FileNotFoundError("Commander's resources folder is missing (looked in: /nowhere). Reinstall Commander.")
 
-    monkeypatch.setattr("commander.app.resources.resources_dir", missing)
+    monkeypatch.setattr("commander.app.setup.resources.resources_dir", missing)
     refused(run("list"), "resources folder is missing", "reinstall commander")
 
 

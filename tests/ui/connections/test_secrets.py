@@ -8,8 +8,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
-from commander.app import connections
 from commander.app.console import Console
+from commander.app.setup import connections
 from commander.app.updates import publishing
 from commander.domain.updates.destinations import FAMILY
 from commander.integrations.secrets import SecretStore

@@ -24,12 +24,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from commander.app import actions, checklists, identity, oncall, postmortem, timeline
+from commander.app import actions, checklists, oncall, postmortem, timeline
 from commander.app import alerts as triage
 from commander.app import incident as app_incident
 from commander.app import roles as app_roles
 from commander.app.console import Console
 from commander.app.runbooks import library as runbooks
+from commander.app.setup import identity
 from commander.app.updates import timers
 from commander.domain.actions.items import NewAction
 from commander.domain.incident.decisions import Declaration

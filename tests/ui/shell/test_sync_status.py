@@ -8,9 +8,9 @@ from typing import Any
 from pytestqt.qtbot import QtBot
 
 from commander.app import incident as app_incident
-from commander.app import remote as remotes
 from commander.app import timeline
 from commander.app.bootstrap import build_console
+from commander.app.setup import remote as remotes
 from commander.domain.incident.decisions import Declaration
 from commander.store.database import Database
 from commander.ui.kit.shell import entries

@@ -180,7 +180,7 @@ def test_a_rebuilt_view_resets_the_model(qtbot: QtBot, console: Console, inciden
 
 def test_adding_a_note_to_a_huge_timeline_stays_within_a_frame() -> None:
     """50,000 entries: one more is one row insert, well under a 16 ms frame (measured, not assumed)."""
-    from commander.app.resources import load_policy
+    from commander.app.setup.resources import load_policy
 
     policy = load_policy()
     incident = "0190b6c4-0000-7000-8000-000000000000"
