@@ -303,9 +303,14 @@ def import_paths(
     """Import Markdown and YAML runbooks from files and folder trees. Every file is read and decided
     first (one bad file never stops the rest), then every new version is written in one transaction."""
     report, drafts = plan_import(library(console), paths, progress=progress)
-    if drafts:
-        console.record(drafts)
+    record_import(console, drafts)
     return report
+
+
+def record_import(console: Console, drafts: Sequence[EventDraft]) -> list[Event]:
+    """Write what `plan_import` decided, in one transaction (the window plans off its UI thread, then
+    records here)."""
+    return console.record(drafts) if drafts else []
 
 
 def _files(paths: Sequence[str | os.PathLike[str]], report: ImportReport) -> list[tuple[Path, Path]]:

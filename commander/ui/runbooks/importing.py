@@ -84,12 +84,12 @@ class RunbookImport(QObject):
             self.task.progressed.emit(len(drafts), len(drafts), f"Saving {len(drafts):,} runbook versions…")
             if self.task.dialog is not None:  # painted now, before the write holds this thread up
                 self.task.dialog.repaint()
-        saved, _ = attempt(lambda: self._record(drafts), parent=self.window, title="Could not save the runbooks")
+        saved, _ = attempt(
+            lambda: runbooks.record_import(self.console, drafts),
+            parent=self.window,
+            title="Could not save the runbooks",
+        )
         self.finished.emit(report if saved else None)
-
-    def _record(self, drafts: list[EventDraft]) -> None:
-        if drafts:
-            self.console.record(drafts)
 
     def _stopped(self) -> None:
         show_problem(
