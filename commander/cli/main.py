@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from commander import __version__
+import commander
 from commander.cli import actions, alerts, oncall, paging, postmortem, window
 from commander.cli.incident import changes, checklists, exporting, report
 from commander.cli.incident import commands as incidents
@@ -45,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"commander {__version__}")
+    parser.add_argument("--version", action=_Version)
     _store_options(parser, default=None)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in (
@@ -168,3 +168,14 @@ def _replace_unencodable(stream: object) -> None:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+class _Version(argparse.Action):
+    """--version: the installed version, read only when asked for (it costs every start otherwise)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **_: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help="show the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        print(f"commander {commander.__version__}")
+        parser.exit()

@@ -21,6 +21,7 @@ import hashlib
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from commander.domain.core.clock import to_ms
 from commander.domain.core.errors import DomainError
@@ -29,16 +30,11 @@ from commander.domain.core.ids import new_id
 from commander.domain.core.policy import Policy
 from commander.domain.core.text import NAME_MAX, clean_line
 from commander.domain.incident.state import IncidentState
-from commander.domain.oncall.schedules import (
-    EscalationPolicy,
-    EscalationStep,
-    Responder,
-    Schedule,
-    escalation_plan,
-    escalation_targets,
-)
 from commander.domain.paging.kinds import KINDS
 from commander.domain.paging.state import Page, Paging, Run, Step, apply, dump, restore
+
+if TYPE_CHECKING:  # on-call (schedules, rotations) loads when a page is decided, not with every import
+    from commander.domain.oncall.schedules import EscalationPolicy, EscalationStep, Responder, Schedule
 
 __all__ = [
     "DEDUP_MAX",
@@ -98,6 +94,8 @@ def pagerduty_severity(policy: Policy, severity: str) -> str:
 
 def first_delay(policy: EscalationPolicy) -> int:
     """Minutes the first level waits before the next is paged; 0 when the plan has one step."""
+    from commander.domain.oncall.schedules import escalation_plan
+
     plan = escalation_plan(policy)
     return int((plan[1].after - plan[0].after).total_seconds() // 60) if len(plan) > 1 else 0
 
@@ -141,6 +139,8 @@ def page_service(
 
 def page_person(state: IncidentState, person: str, *, pager: str, now: datetime) -> list[EventDraft]:
     """One page to one person, outside any escalation policy: it does not escalate."""
+    from commander.domain.oncall.schedules import Responder
+
     _check_open(state)
     who = clean_line(person, field="person to page", limit=NAME_MAX)
     return [
@@ -227,6 +227,8 @@ def next_due(state: IncidentState) -> datetime | None:
 
 def following(policy: EscalationPolicy | None, step: Step) -> tuple[EscalationStep | None, int]:
     """The plan's step after `step`, and the minutes that one waits in turn (0 when nothing follows it)."""
+    from commander.domain.oncall.schedules import escalation_plan
+
     plan = escalation_plan(policy) if policy is not None else []
     index = next((i for i, s in enumerate(plan) if (s.round, s.level) == (step.round, step.level)), None)
     if index is None or index + 1 >= len(plan):
@@ -256,6 +258,8 @@ def escalate(
     else:
         assert policy is not None
         level, round_ = upcoming.level, upcoming.round
+        from commander.domain.oncall.schedules import escalation_targets
+
         responders = escalation_targets(policy, level, due, dict(schedules))
         note = "" if responders else "nobody is on call at this level"
     previous = step.pages[0] if step.pages else step.from_page

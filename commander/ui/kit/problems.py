@@ -9,7 +9,6 @@ person, since a worker thread has no event loop to raise into).
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -28,7 +27,10 @@ def problem_message(error: BaseException) -> str | None:
     """What to tell a person about `error`, or None when it is a bug (to be logged with its traceback)."""
     if isinstance(error, KNOWN):
         return str(error)
-    if isinstance(error, ConnectionError | TimeoutError | socket.gaierror):  # the network, not Commander
+    # Refused, unreachable, timed out, a name that does not resolve (socket.gaierror, told by its module so
+    # start-up does not import socket): the network, not Commander.
+    network = isinstance(error, ConnectionError | TimeoutError) or type(error).__module__ == "socket"
+    if isinstance(error, OSError) and network:
         return NETWORK.format(detail=error.strerror or type(error).__name__)
     if isinstance(error, OSError) and error.filename:
         return f"Could not use {error.filename}: {error.strerror or error}. Check the file and try again."

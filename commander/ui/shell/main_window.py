@@ -15,13 +15,11 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import QDialog, QMainWindow, QMessageBox, QWidget
 
-from commander.app import timeline
 from commander.app.console import Console
 from commander.app.setup.resources import resources_dir
 from commander.domain.checklists.checklists import KINDS as CHECKLIST_KINDS
 from commander.domain.core.events import Event, incident_stream, stream_entity
 from commander.ui.checklists.panel import ChecklistPanel
-from commander.ui.incident import dialogs as incident_dialogs
 from commander.ui.incident.details import DetailsBox
 from commander.ui.incident.header import HeaderPanel
 from commander.ui.incident.incidents import LIST_KINDS, IncidentListPanel
@@ -34,7 +32,6 @@ from commander.ui.shell import window_state
 from commander.ui.shell.layout import Panels, assemble
 from commander.ui.shell.menus import DARK_THEME, SHOW_HISTORY, ShellAction, WindowActions
 from commander.ui.shell.reminders import Reminders
-from commander.ui.shell.resolution import offer_after_resolving
 from commander.ui.shell.settings import UiSettings
 from commander.ui.shell.status_bar import StatusBar
 from commander.ui.shell.sync_status import SyncBridge, SyncIndicator
@@ -313,9 +310,14 @@ class MainWindow(QMainWindow):
         return self.menu_actions.open(DECLARE)
 
     def change_severity(self, severity: str) -> QDialog | None:
+        from commander.ui.incident import dialogs as incident_dialogs
+
         return incident_dialogs.open_severity(self, severity)
 
     def change_status(self, status: str) -> QDialog | None:
+        from commander.ui.incident import dialogs as incident_dialogs
+        from commander.ui.shell.resolution import offer_after_resolving
+
         dialog = incident_dialogs.open_status(self, status)
         if dialog is not None:
             incident_id = dialog.incident_id
@@ -393,13 +395,15 @@ class MainWindow(QMainWindow):
         self.status.undo.offer("Note deleted.")
 
     def undo_delete(self) -> None:
+        from commander.app.timeline import restore_note
+
         self.status.undo.withdraw()
         while self._deleted:
             incident_id, note_id = self._deleted.pop()
             note = self.console.state(incident_id).notes.get(note_id)
             if note is not None and note.deleted:  # someone may have restored it already
                 attempt(
-                    partial(timeline.restore_note, self.console, incident_id, note_id),
+                    partial(restore_note, self.console, incident_id, note_id),
                     parent=self,
                     title="Could not restore the note",
                 )
