@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 import commander
-from commander.cli import actions, alerts, oncall, paging, postmortem, window
+from commander.cli import actions, alerts, oncall, paging, postmortem, window, workflows
 from commander.cli.incident import changes, checklists, exporting, report
 from commander.cli.incident import commands as incidents
 from commander.cli.render import TerminalStream, clean
@@ -66,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
         checklists,
         postmortem,
         paging,
+        workflows,
     ):
         module.register(commands, common)
     return parser

@@ -17,5 +17,6 @@ from commander.domain.postmortem import kinds as postmortem
 from commander.domain.runbooks import kinds as runbooks
 from commander.domain.timeline import kinds as timeline
 from commander.domain.updates import kinds as updates
+from commander.domain.workflows import kinds as workflows
 
-FEATURES = (actions, alerts, checklists, incident, oncall, paging, postmortem, runbooks, timeline, updates)
+FEATURES = (actions, alerts, checklists, incident, oncall, paging, postmortem, runbooks, timeline, updates, workflows)

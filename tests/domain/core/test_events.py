@@ -198,6 +198,12 @@ def test_a_valid_payload_of_every_known_kind_passes() -> None:
         "page.resolved": {"page": "p"},
         "pager.added": {"name": "PagerDuty", "kind": "pagerduty", "options": {}},
         "pager.removed": {"name": "PagerDuty"},
+        "workflow.saved": {
+            "name": "war-room",
+            "version": 1,
+            "rule": {"name": "war-room", "when": {"event": "incident.declared"}, "do": [{"action": "start-bridge"}]},
+        },
+        "workflow.removed": {"name": "war-room"},
     }
     assert set(samples) == set(PAYLOADS), "a new kind needs a sample here"
     for kind, payload in samples.items():

@@ -1,0 +1,57 @@
+"""Workflow rules: imported from YAML, listed, shown, removed, and planned in a dry run against an incident.
+
+The rules are settings shared through the store (`settings:workflows`); importing a file is all or
+nothing: every rule is checked before any event is written.
+"""
+
+from __future__ import annotations
+
+from commander.app.console import Console
+from commander.domain.core.errors import DomainError
+from commander.domain.workflows import kinds, matching
+from commander.domain.workflows.kinds import SavedRule
+from commander.domain.workflows.matching import PlannedAction
+from commander.domain.workflows.rules import load_yaml, read_rules
+
+
+def rules(console: Console) -> list[SavedRule]:
+    """Every rule in use, by name."""
+    return list(_saved(console).values())
+
+
+def rule(console: Console, name: str) -> SavedRule:
+    return kinds.find(_saved(console), name)
+
+
+def import_yaml(console: Console, text: str, *, source: str = "The file") -> list[str]:
+    """Save every rule of a YAML file (a list of rules) in one transaction; returns the names of those that
+    were new or changed. One rule that fails refuses the file, and nothing is written."""
+    found = read_rules(load_yaml(text, source=source), console.policy, source=source)
+    drafts = kinds.save_rules(_saved(console), found)
+    console.record(drafts)
+    return [str(draft.payload["name"]) for draft in drafts]
+
+
+def remove(console: Console, name: str) -> str:
+    """Remove a rule; returns its name as it was saved."""
+    [draft] = kinds.remove_rule(_saved(console), name)
+    console.record([draft])
+    return str(draft.payload["name"])
+
+
+def dry_run(console: Console, name: str, incident_id: str) -> list[PlannedAction]:
+    """What the rule's actions would do for this incident, its templates filled in from the incident's
+    state now. An alert rule uses the labels of the alert first attached to the incident, when it has one.
+    Nothing is written."""
+    saved = rule(console, name)
+    state = console.state(incident_id)
+    if not state.declared:
+        raise DomainError("That incident has not been declared: there is nothing to plan against.")
+    alerts = sorted(state.alerts.values(), key=lambda alert: alert.starts_at)
+    trigger = alerts[0].fingerprint if saved.rule.when.event == "alert.firing" and alerts else state.id
+    values = matching.variables(state, console.policy, labels=alerts[0].labels if alerts else None)
+    return matching.plan(saved, trigger, values)
+
+
+def _saved(console: Console) -> dict[str, SavedRule]:
+    return kinds.fold_rules(console.reads.stream(kinds.STREAM), console.policy)
