@@ -27,7 +27,8 @@ def import_yaml(console: Console, text: str, *, source: str = "The file") -> lis
     """Save every rule of a YAML file (a list of rules) in one transaction; returns the names of those that
     were new or changed. One rule that fails refuses the file, and nothing is written."""
     found = read_rules(load_yaml(text, source=source), console.policy, source=source)
-    drafts = kinds.save_rules(_saved(console), found)
+    events = console.reads.stream(kinds.STREAM)
+    drafts = kinds.save_rules(kinds.fold_rules(events, console.policy), found, kinds.versions_used(events))
     console.record(drafts)
     return [str(draft.payload["name"]) for draft in drafts]
 

@@ -49,6 +49,8 @@ def test_a_changed_rule_is_saved_again_with_its_version_up_and_can_be_removed(co
     assert [saved.rule.name for saved in workflows.rules(console)] == ["page-from-critical-alerts"]
     with pytest.raises(DomainError, match="No workflow rule 'sev1-war-room'"):
         workflows.rule(console, "sev1-war-room")
+    workflows.import_yaml(console, EXAMPLE)
+    assert workflows.rule(console, "sev1-war-room").version == 3  # its removed versions' action ids stay unused
 
 
 def test_a_dry_run_plans_the_actions_for_an_incident_and_writes_nothing(console: Console, incident_id: str) -> None:

@@ -60,14 +60,29 @@ def fold_rules(events: Iterable[Event], policy: Policy) -> dict[str, SavedRule]:
     return dict(sorted(found.items()))
 
 
-def save_rules(existing: Mapping[str, SavedRule], rules: Sequence[Rule]) -> list[EventDraft]:
-    """A `workflow.saved` for each rule that is new or differs from the one in use, its version one up."""
+def versions_used(events: Iterable[Event]) -> dict[str, int]:
+    """The highest version ever saved under each name, removed rules included: a rule saved again after a
+    removal goes on counting, so its actions never take the ids of the removed rule's."""
+    used: dict[str, int] = {}
+    for event in filter(well_formed, events):
+        if event.kind == "workflow.saved":
+            name = str(event.payload["name"]).casefold()
+            used[name] = max(used.get(name, 0), event.payload["version"])
+    return used
+
+
+def save_rules(
+    existing: Mapping[str, SavedRule], rules: Sequence[Rule], used: Mapping[str, int] | None = None
+) -> list[EventDraft]:
+    """A `workflow.saved` for each rule that is new or differs from the one in use, its version one above
+    any this name had (`used`: see `versions_used`)."""
     drafts = []
     for rule in rules:
         current = existing.get(rule.name.casefold())
         if current is not None and rule_to_dict(current.rule) == rule_to_dict(rule):
             continue
-        version = current.version + 1 if current is not None else 1
+        before = (used or {}).get(rule.name.casefold(), 0)
+        version = max(before, current.version if current is not None else 0) + 1
         drafts.append(
             EventDraft(
                 STREAM,
