@@ -113,7 +113,11 @@ def read_rules(data: Any, policy: Policy, *, source: str = "The file") -> list[R
 
 def rule_from_dict(data: Any, policy: Policy, *, position: int | None = None) -> Rule:
     """One rule from plain data; a mistake is a DomainError that says where it is and what to write."""
-    where = f"Rule {position}" if position is not None else "The rule"
+    named = data.get("name") if isinstance(data, Mapping) else None
+    if isinstance(named, str) and _RULE_NAME.match(named.strip()):
+        where = f"Rule '{named.strip()}'"
+    else:
+        where = f"Rule {position}" if position is not None else "The rule"
     fields = _fields(data, ("name", "when", "do"), where, required=("name", "when", "do"))
     name = fields["name"]
     if not isinstance(name, str) or not _RULE_NAME.match(name.strip()):
@@ -288,31 +292,8 @@ def _who(value: Any, where: str, name: str, policy: Policy) -> str:
     )
 
 
-def _role_reader(value: Any, where: str, name: str, policy: Policy) -> str:
-    return _role(value, where, name, policy)
-
-
-def _severity_reader(value: Any, where: str, name: str, policy: Policy) -> str:
-    return _severity(value, where, name, policy)
-
-
 def _services_reader(value: Any, where: str, name: str, policy: Policy) -> tuple[str, ...]:
     return _services(value, where)
-
-
-# Each action's (required fields, optional fields), each field with its reader.
-ACTIONS: dict[str, tuple[dict[str, Reader], dict[str, Reader]]] = {
-    "declare": ({"severity": _severity_reader, "title": _template(TITLE_MAX)}, {"services": _services_reader}),
-    "create-channel": ({"via": _name, "name": _template(LINE_MAX)}, {}),
-    "invite": ({"via": _name, "who": _who_list}, {}),
-    "start-bridge": ({"via": _name}, {}),
-    "page": ({"policy": _name}, {}),
-    "attach-runbook": ({}, {"by": _by, "runbook": _name}),
-    "send-update": ({"template": _name, "to": _names}, {}),
-    "start-timer": ({"label": _template(LINE_MAX), "minutes": _minutes}, {}),
-    "assign-role": ({"role": _role_reader, "who": _who}, {}),
-    "post": ({"via": _name, "text": _template(TEXT_MAX, lines=True)}, {}),
-}
 
 
 # -- small readers -------------------------------------------------------------------------------------
@@ -397,3 +378,18 @@ def _labels(value: Any, where: str) -> tuple[tuple[str, str], ...]:
 def _shown(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 40 else text[:39] + "…"
+
+
+# Each action's (required fields, optional fields), each field with its reader.
+ACTIONS: dict[str, tuple[dict[str, Reader], dict[str, Reader]]] = {
+    "declare": ({"severity": _severity, "title": _template(TITLE_MAX)}, {"services": _services_reader}),
+    "create-channel": ({"via": _name, "name": _template(LINE_MAX)}, {}),
+    "invite": ({"via": _name, "who": _who_list}, {}),
+    "start-bridge": ({"via": _name}, {}),
+    "page": ({"policy": _name}, {}),
+    "attach-runbook": ({}, {"by": _by, "runbook": _name}),
+    "send-update": ({"template": _name, "to": _names}, {}),
+    "start-timer": ({"label": _template(LINE_MAX), "minutes": _minutes}, {}),
+    "assign-role": ({"role": _role, "who": _who}, {}),
+    "post": ({"via": _name, "text": _template(TEXT_MAX, lines=True)}, {}),
+}

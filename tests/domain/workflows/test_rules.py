@@ -169,6 +169,7 @@ def test_names_sizes_and_the_file_itself_are_bounded(policy: Policy) -> None:
         "21 actions; the limit is 20",
     )
     _refused(policy, "just text", "Rule 1: expected fields (name, when, do)")
+    _refused(policy, {"name": "lonely", "do": []}, "Rule 'lonely': 'when' is missing")
     with pytest.raises(DomainError, match="51 rules; the limit is 50"):
         read_rules([{**_rule(policy), "name": f"r{i}"} for i in range(RULES_MAX + 1)], policy)
     with pytest.raises(DomainError, match="two rules named 'R'"):
