@@ -54,6 +54,15 @@ def test_a_stored_rule_that_does_not_read_is_skipped_and_the_others_stay(alex: R
     forged = [
         {"name": "bad", "version": 1, "rule": {"name": "bad", "when": {"event": "nope"}, "do": []}},
         {"name": "deep", "version": 1, "rule": [[[[[[[]]]]]]]},
+        {
+            "name": "jinja",
+            "version": 1,
+            "rule": {
+                "name": "jinja",
+                "when": {"event": "timer", "minutes": 5},
+                "do": [{"action": "start-timer", "label": "{% for %}", "minutes": 5}],
+            },
+        },
         {"name": "liar", "version": 1, "rule": {**save_rules({}, [_rule(policy, "war-room", 99)])[0].payload["rule"]}},
     ]
     bad = _stamp(alex, [EventDraft(STREAM, "workflow.saved", payload) for payload in forged])
