@@ -14,6 +14,8 @@ from commander.domain.core.events import Event
 from commander.domain.core.ids import new_id
 from commander.domain.incident import decisions
 from commander.domain.incident.decisions import Declaration
+from commander.domain.incident.past import PastIncident
+from commander.domain.incident.past import record_past as decide_past
 from commander.domain.incident.state import IncidentState
 
 
@@ -21,6 +23,14 @@ def declare(console: Console, form: Declaration) -> IncidentState:
     """A new incident from the form; returns its state as folded from the events just written."""
     incident_id = new_id(to_ms(console.now()))
     console.record(decisions.declare(incident_id, form, me=console.me.name, policy=console.policy, now=console.now()))
+    return console.state(incident_id)
+
+
+def record_past(console: Console, form: PastIncident) -> IncidentState:
+    """An incident that is over, written down afterwards with its real times, severities and roles; returns
+    its state as folded from the events just written."""
+    incident_id = new_id(to_ms(console.now()))
+    console.record(decide_past(incident_id, form, policy=console.policy, now=console.now()))
     return console.state(incident_id)
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 
 import commander
 from commander.cli import actions, alerts, oncall, paging, postmortem, window, workflows
-from commander.cli.incident import changes, checklists, exporting, report
+from commander.cli.incident import changes, checklists, exporting, past, report
 from commander.cli.incident import commands as incidents
 from commander.cli.render import TerminalStream, clean
 from commander.cli.runbooks import commands as runbooks
@@ -52,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
         window,
         incidents,
         changes,
+        past,
         exporting,
         updates,
         timers,

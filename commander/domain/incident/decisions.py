@@ -59,7 +59,7 @@ def declare(incident_id: str, form: Declaration, *, me: str, policy: Policy, now
     }
     drafts = [EventDraft(stream, "incident.declared", payload, now)]
     if form.detected_at is not None:
-        _not_future(form.detected_at, now, "detected")
+        not_future(form.detected_at, now, "detected")
         check_chain({"detected": form.detected_at, "declared": now})
         drafts.append(EventDraft(stream, "milestone.set", {"milestone": "detected", "at": iso(form.detected_at)}, now))
     commander = clean_name(form.commander or me, field="Incident Commander's name")
@@ -114,7 +114,7 @@ def change_status(
     if new == state.status:
         raise DomainError(f"{state.reference} is already {new.value}.")
     when = at or now
-    _not_future(when, now, new.value)
+    not_future(when, now, new.value)
     milestones = {
         name: moment
         for name, moment in state.milestones.items()
@@ -143,7 +143,7 @@ def set_milestone(state: IncidentState, milestone: str, at: datetime, *, now: da
         raise DomainError(
             f"{state.reference} is not {name} yet. Change its status to {name} (a time may be given) instead."
         )
-    _not_future(at, now, name)
+    not_future(at, now, name)
     check_chain({**state.milestones, name: at})
     return [EventDraft(incident_stream(state.id), "milestone.set", {"milestone": name, "at": iso(at)})]
 
@@ -152,8 +152,8 @@ def check_chain(milestones: dict[str, datetime]) -> None:
     for earlier, later in CHAIN:
         if earlier in milestones and later in milestones and milestones[later] < milestones[earlier]:
             raise DomainError(
-                f"{later.capitalize()} ({_show(milestones[later])}) cannot be before {earlier} "
-                f"({_show(milestones[earlier])}). Check both times."
+                f"{later.capitalize()} ({show_time(milestones[later])}) cannot be before {earlier} "
+                f"({show_time(milestones[earlier])}). Check both times."
             )
 
 
@@ -163,7 +163,7 @@ def add_note(
     _require_declared(state)
     cleaned = clean_multiline(text, field="note", limit=NOTE_MAX)
     if at is not None:
-        _not_future(at, now, "note")
+        not_future(at, now, "note")
     return [EventDraft(incident_stream(state.id), "note.added", {"text": cleaned, "pinned": pinned}, at)]
 
 
@@ -233,12 +233,12 @@ def _note(state: IncidentState, note_id: str) -> Note:
     return note
 
 
-def _not_future(at: datetime, now: datetime, what: str) -> None:
+def not_future(at: datetime, now: datetime, what: str) -> None:
     if at > now + _FUTURE_SLACK:
         raise DomainError(
-            f"The {what} time {_show(at)} is in the future (now is {_show(now)}). Give a time that has passed."
+            f"The {what} time {show_time(at)} is in the future (now is {show_time(now)}). Give a time that has passed."
         )
 
 
-def _show(moment: datetime) -> str:
+def show_time(moment: datetime) -> str:
     return iso(moment).replace("T", " ").replace("Z", " UTC")
