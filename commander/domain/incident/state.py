@@ -179,6 +179,9 @@ class IncidentState:
         return sorted((t for t in self.timers.values() if t.shown), key=lambda t: (t.due, t.id))
 
     def unfilled_key_roles(self, policy: Policy) -> list[RoleSlot]:
+        """Key roles nobody holds while the incident is open; once it is resolved nobody needs to fill one."""
+        if not self.is_open:
+            return []
         return [
             slot for slot in self.roles.values() if slot.holder is None and policy.is_key_role(slot.key, self.severity)
         ]

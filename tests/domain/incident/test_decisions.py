@@ -300,6 +300,8 @@ def test_key_roles_left_unfilled_are_reported(declared: Replica, policy: Policy)
     declared.act(lambda s: decisions.change_severity(s, "SEV1", reason="", policy=policy))
     declared.act(lambda s: decisions.assign_role(s, "ic", None, policy=policy))
     assert [slot.key for slot in declared.state().unfilled_key_roles(policy)] == ["incident_commander"]
+    declared.act(lambda s: decisions.change_status(s, "resolved", now=declared.now()))
+    assert declared.state().unfilled_key_roles(policy) == []  # a resolved incident asks nobody to fill a role
 
 
 # -- notes and pins --------------------------------------------------------------------------------
