@@ -362,13 +362,7 @@ class ChecklistDelegate(RowDelegate):
             target = self.link_clicked
         if target is None:
             return False
-        if event.type() == QEvent.Type.MouseButtonRelease:
-            target.emit(
-                index
-                if isinstance(index, QModelIndex)
-                else self.view.model().index(index.row(), index.column(), index.parent())
-            )
-        return True  # the press too: a click on a part does not also start a selection drag
+        return self.click_part(event, target, index)
 
     def helpEvent(self, event: QHelpEvent, view: QAbstractItemView, option: QStyleOptionViewItem, index: Index) -> bool:
         """A link in a step's words shows its address on hover; elsewhere the row's own tooltip."""

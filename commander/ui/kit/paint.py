@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
+from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, SignalInstance
 from PySide6.QtGui import QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
@@ -114,3 +114,17 @@ class RowDelegate(QStyledItemDelegate):
         row = self.row(index)
         size = None if row is None else self.row_size(option, row, self.fonts(option.font), index)
         return size if size is not None else super().sizeHint(option, index)
+
+    @staticmethod
+    def click_part(event: QEvent, target: SignalInstance, index: Index) -> bool:
+        """A press or release on one of a row's parts (a tick box, a Copy button, a link): the release emits
+        `target` with the row's index. Both are taken, so a click on a part does not also start a selection
+        drag."""
+        if event.type() == QEvent.Type.MouseButtonRelease:
+            row = (
+                index
+                if isinstance(index, QModelIndex)
+                else index.model().index(index.row(), index.column(), index.parent())
+            )
+            target.emit(row)
+        return True

@@ -202,6 +202,7 @@ class OpeningNotice(QLabel):
     def __init__(self, parent: QWidget, after_paint: Callable[[], None]) -> None:
         super().__init__(parent)
         self.setObjectName("EmptyState")
+        self.setTextFormat(Qt.TextFormat.PlainText)  # it names an incident from the shared store
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._after_paint = after_paint
         self.armed = False

@@ -321,13 +321,7 @@ class StepsDelegate(RowDelegate):
                 target = self.link_clicked
         if target is None:
             return False
-        if event.type() == QEvent.Type.MouseButtonRelease:
-            target.emit(
-                index
-                if isinstance(index, QModelIndex)
-                else self.view.model().index(index.row(), index.column(), index.parent())
-            )
-        return True  # the press too: a click on a part does not also start a selection drag
+        return self.click_part(event, target, index)
 
     def _anchor(self, row: Row, fonts: RowFonts, parts: Parts, where: QPoint) -> str:
         if parts.text is None:
