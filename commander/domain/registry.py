@@ -18,5 +18,19 @@ from commander.domain.runbooks import kinds as runbooks
 from commander.domain.timeline import kinds as timeline
 from commander.domain.updates import kinds as updates
 from commander.domain.workflows import kinds as workflows
+from commander.domain.workflows import runs as workflow_runs
 
-FEATURES = (actions, alerts, checklists, incident, oncall, paging, postmortem, runbooks, timeline, updates, workflows)
+FEATURES = (
+    actions,
+    alerts,
+    checklists,
+    incident,
+    oncall,
+    paging,
+    postmortem,
+    runbooks,
+    timeline,
+    updates,
+    workflows,
+    workflow_runs,
+)

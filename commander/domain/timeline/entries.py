@@ -46,6 +46,7 @@ CATEGORY_LABELS = {
     "alert": "Alerts",
     "action": "Action items",
     "paging": "Pages",
+    "workflow": "Workflows",
 }
 MODIFIERS = AMENDS  # the kinds that change an existing entry instead of adding one
 
