@@ -204,6 +204,9 @@ def test_a_valid_payload_of_every_known_kind_passes() -> None:
             "rule": {"name": "war-room", "when": {"event": "incident.declared"}, "do": [{"action": "start-bridge"}]},
         },
         "workflow.removed": {"name": "war-room"},
+        "workflow.action_done": {"rule": "war-room", "version": 1, "action_id": "a1", "position": 1, "action": "start-bridge", "attempt": 1, "summary": "https://meet.example/x"},
+        "workflow.action_failed": {"rule": "war-room", "version": 1, "action_id": "a1", "position": 1, "action": "start-bridge", "attempt": 1, "reason": "Zoom refused the client"},
+        "workflow.action_skipped": {"rule": "war-room", "version": 1, "action_id": "a1", "position": 1, "action": "start-bridge", "attempt": 1, "reason": "run by another console"},
     }
     assert set(samples) == set(PAYLOADS), "a new kind needs a sample here"
     for kind, payload in samples.items():
