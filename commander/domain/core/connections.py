@@ -18,8 +18,9 @@ from commander.domain.core.events import Event, EventDraft, well_formed
 
 _NAME = re.compile(r"^[#@~\w][\w .#@~-]{0,59}$")
 # Settings that must be web addresses, and that decide where a connection's secret is sent. A kind with none
-# of them (a Slack webhook: the address is the secret itself) sends to a host its kind implies.
-ADDRESSES = ("url", "api_url", "site", "homeserver", "base_url")
+# of them (a Slack webhook: the address is the secret itself) sends to a host its kind implies. An OAuth
+# token endpoint (a meeting bridge's) receives the client secret, so it counts too.
+ADDRESSES = ("url", "api_url", "site", "homeserver", "base_url", "oauth_url", "token_url")
 
 
 @dataclass(frozen=True)
