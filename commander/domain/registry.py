@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from commander.domain.actions import kinds as actions
 from commander.domain.alerts import kinds as alerts
+from commander.domain.bridges import kinds as bridges
 from commander.domain.checklists import kinds as checklists
 from commander.domain.incident import kinds as incident
 from commander.domain.oncall import kinds as oncall
@@ -23,6 +24,7 @@ from commander.domain.workflows import runs as workflow_runs
 FEATURES = (
     actions,
     alerts,
+    bridges,
     checklists,
     incident,
     oncall,

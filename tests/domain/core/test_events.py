@@ -148,6 +148,8 @@ def test_a_valid_payload_of_every_known_kind_passes() -> None:
         "action.refreshed": {"action": "a", "tracker": "ops-jira", "external_status": "Done", "done": True},
         "tracker.added": {"name": "ops-jira", "kind": "jira", "options": {"project": "OPS"}},
         "tracker.removed": {"name": "ops-jira"},
+        "bridge.added": {"name": "Jitsi", "kind": "jitsi", "options": {"base_url": "https://meet.jit.si"}},
+        "bridge.removed": {"name": "Jitsi"},
         "postmortem.drafted": {"incident": "i", "template": "default", "sections": {"summary": "What happened"}},
         "postmortem.section": {"section": "summary", "text": "Checkout failed for 42m", "base": "d", "resolved": ["c"]},
         "postmortem.meta": {"owner": "Sam", "meeting": "2026-12-04", "status": "in_review"},
