@@ -71,19 +71,28 @@ def outcome(
     text: str = "",
 ) -> EventDraft:
     """The event for one attempt's outcome; `state` is DONE, FAILED or SKIPPED."""
-    kind = {DONE: "workflow.action_done", FAILED: "workflow.action_failed", SKIPPED: "workflow.action_skipped"}[state]
-    field = {DONE: "summary", FAILED: "reason", SKIPPED: "reason"}[state]
-    key = f"{state}#{attempt}" if state != SKIPPED else SKIPPED
-    payload = {
+    base = {
         "rule": rule,
         "version": version,
         "action_id": action_id,
         "position": position,
         "action": action,
         "attempt": min(attempt, ATTEMPTS_MAX),
-        field: text[:2_000],
     }
-    return EventDraft(incident_stream(incident_id), kind, payload, id=str(uuid.uuid5(_OUTCOMES, f"{action_id}/{key}")))
+    stream, said = incident_stream(incident_id), text[:2_000]
+    if state == DONE:
+        return EventDraft(
+            stream, "workflow.action_done", {**base, "summary": said}, id=_id(action_id, f"done#{attempt}")
+        )
+    if state == FAILED:
+        return EventDraft(
+            stream, "workflow.action_failed", {**base, "reason": said}, id=_id(action_id, f"failed#{attempt}")
+        )
+    return EventDraft(stream, "workflow.action_skipped", {**base, "reason": said}, id=_id(action_id, SKIPPED))
+
+
+def _id(action_id: str, key: str) -> str:
+    return str(uuid.uuid5(_OUTCOMES, f"{action_id}/{key}"))
 
 
 def fold_runs(events: Iterable[Event]) -> list[ActionRun]:
