@@ -39,7 +39,7 @@ def runs(console: Console, incident_id: str) -> list[ActionRun]:
     """Each workflow action run for the incident, with its latest outcome."""
     from commander.domain.workflows.runs import fold_runs
 
-    return fold_runs(console.view(incident_id).events())
+    return fold_runs(console.view(incident_id).events)
 
 
 def retry(console: Console, incident_id: str, action_id: str) -> ActionRun:
