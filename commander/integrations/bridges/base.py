@@ -18,9 +18,10 @@ class Bridge:
 class BridgeProblem(Exception):
     """The service refused or failed: `str()` says what happened and what to do."""
 
-    def __init__(self, message: str, *, transient: bool = False) -> None:
+    def __init__(self, message: str, *, transient: bool = False, retry_after: float | None = None) -> None:
         super().__init__(message)
-        self.transient = transient
+        self.transient = transient  # trying again later may work (a 429, a 5xx, the network)
+        self.retry_after = retry_after  # seconds the service asked to wait, when it said
 
 
 class BridgeService(Protocol):
