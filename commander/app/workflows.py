@@ -11,7 +11,7 @@ from commander.domain.core.errors import DomainError
 from commander.domain.workflows import kinds, matching
 from commander.domain.workflows.kinds import SavedRule
 from commander.domain.workflows.matching import PlannedAction
-from commander.domain.workflows.rules import load_yaml, read_rules
+from commander.domain.workflows.rules import load_yaml, read_rules, rule_from_dict
 
 
 def rules(console: Console) -> list[SavedRule]:
@@ -31,6 +31,27 @@ def import_yaml(console: Console, text: str, *, source: str = "The file") -> lis
     drafts = kinds.save_rules(kinds.fold_rules(events, console.policy), found, kinds.versions_used(events))
     console.record(drafts)
     return [str(draft.payload["name"]) for draft in drafts]
+
+
+def save(console: Console, data: object, *, replacing: str | None = None, new: bool = False) -> str:
+    """Save one rule from plain data (the window's form or its YAML), checked whole first; returns its name
+    as saved. Nothing is written when it equals the rule in use. `new`: a rule not saved before, refused if
+    its name is taken; `replacing`: the name it was saved under, removed in the same transaction when the
+    rule is saved under another name (a rename), which is refused too if that other name is taken."""
+    found = rule_from_dict(data, console.policy)
+    events = console.reads.stream(kinds.STREAM)
+    existing = kinds.fold_rules(events, console.policy)
+    renamed = replacing is not None and replacing.strip().casefold() != found.name.casefold()
+    if (new or renamed) and found.name.casefold() in existing:
+        raise DomainError(
+            f"A workflow rule named '{existing[found.name.casefold()].rule.name}' exists already. Give this "
+            f"rule another name, or open that one to change it."
+        )
+    drafts = kinds.save_rules(existing, [found], kinds.versions_used(events))
+    if renamed and replacing is not None and replacing.strip().casefold() in existing:
+        drafts += kinds.remove_rule(existing, replacing)
+    console.record(drafts)
+    return found.name
 
 
 def remove(console: Console, name: str) -> str:
