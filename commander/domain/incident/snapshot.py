@@ -20,6 +20,8 @@ from commander.domain.core.kinds import SHOWN
 from commander.domain.core.policy import Policy
 from commander.domain.incident.state import (
     AttachedAlert,
+    BridgeLink,
+    ChatChannel,
     CustomTimer,
     IncidentFold,
     Note,
@@ -31,7 +33,7 @@ from commander.domain.incident.state import (
 from commander.domain.paging import state as paging
 from commander.domain.timeline.entries import CATEGORIES, IncidentView, TimeFormat, TimelineEntry
 
-FOLD_VERSION = 11
+FOLD_VERSION = 12
 WORTH_IT = 2_000  # events: below this a fresh fold is as quick as reading a snapshot
 _PROBE = datetime(2001, 2, 3, 4, 5, 6, tzinfo=UTC)
 
@@ -113,6 +115,11 @@ def dump(view: IncidentView) -> dict[str, Any]:
                 for s in state.silences.values()
             ],
             "checklists": checklists.dump(state.checklists),
+            "channels": [
+                [c.via, c.service, c.channel, c.name, c.url, c.archived, c.last_heard, _ms(c.last_heard_at)]
+                for c in state.channels.values()
+            ],
+            "bridges": [[b.via, b.service, b.url, b.meeting, b.details, to_ms(b.started_at)] for b in state.bridges],
             "last_change": _ms(state.last_change),
         },
         "entries": [
@@ -228,6 +235,14 @@ def restore(
         for source, silence_id, matchers, ends, comment, expired in saved["silences"]
     }
     state.checklists = checklists.restore(saved["checklists"])
+    state.channels = {
+        via: ChatChannel(via, service, channel, name, url, archived, last_heard, _dt(last_heard_at))
+        for via, service, channel, name, url, archived, last_heard, last_heard_at in saved.get("channels", [])
+    }
+    state.bridges = [
+        BridgeLink(via, service, url, meeting, details, from_ms(started))
+        for via, service, url, meeting, details, started in saved.get("bridges", [])
+    ]
     state.event_count = data["event_count"]
     state.last_order = tuple(data["last_order"])
     state.last_change = _dt(saved["last_change"])

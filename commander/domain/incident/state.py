@@ -129,6 +129,33 @@ class SilenceRecord:
     expired: bool = False
 
 
+@dataclass(slots=True)
+class ChatChannel:
+    """The incident's channel in a chat connection (`via`), and the last message heard there, which a
+    listener coming back asks the service's history after."""
+
+    via: str  # the chat connection's name
+    service: str  # "slack", "mattermost", "matrix"
+    channel: str  # the service's id of the channel
+    name: str
+    url: str
+    archived: bool = False
+    last_heard: str = ""  # the service's id of the latest message heard (by when it was posted)
+    last_heard_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class BridgeLink:
+    """A meeting bridge started for the incident."""
+
+    via: str  # the bridge connection's name
+    service: str  # "jitsi", "zoom", "meet", "fixed"
+    url: str
+    meeting: str  # the service's id of the meeting ("" when it has none)
+    details: str  # dial-in numbers, a passcode: what the service said beside the link
+    started_at: datetime
+
+
 @dataclass
 class IncidentState:
     """Built by the fold; treat as read-only outside it."""
@@ -156,6 +183,8 @@ class IncidentState:
     checklists: dict[str, Checklist] = field(default_factory=dict)  # attached and detached ones
     action_titles: dict[str, str] = field(default_factory=dict)  # action items by id, for the timeline
     paging: Paging = field(default_factory=Paging)  # pages sent and escalation runs
+    channels: dict[str, ChatChannel] = field(default_factory=dict)  # by chat connection name
+    bridges: list[BridgeLink] = field(default_factory=list)  # in the order they were started
     event_count: int = 0
     last_order: tuple[int, str, str] = (0, "", "")
     last_change: datetime | None = None

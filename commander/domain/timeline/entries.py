@@ -47,6 +47,7 @@ CATEGORY_LABELS = {
     "action": "Action items",
     "paging": "Pages",
     "workflow": "Workflows",
+    "chat": "Chat",
 }
 MODIFIERS = AMENDS  # the kinds that change an existing entry instead of adding one
 
