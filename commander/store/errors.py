@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import sqlite3
 
-SCHEMA_HEAD = "0004"  # the newest migration this version knows; a test keeps it equal to Alembic's head
-SCHEMA_ORDER = ["0001", "0002", "0003", "0004"]
+SCHEMA_HEAD = "0005"  # the newest migration this version knows; a test keeps it equal to Alembic's head
+SCHEMA_ORDER = ["0001", "0002", "0003", "0004", "0005"]
 # Older schemas this version can share a store with as they are: what came after them adds indexes only.
 # A shared store at one of these keeps syncing; `commander db upgrade --url` only makes it faster.
 # None today: 0004 moves the sequence numbers and logins into the database's hands (see its migration),

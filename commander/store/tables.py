@@ -132,3 +132,15 @@ meta = cast(Table, MetaRow.__table__)
 outbox = cast(Table, OutboxRow.__table__)
 presence = cast(Table, PresenceRow.__table__)
 quarantine = cast(Table, QuarantineRow.__table__)
+
+
+class ClaimRow(Base):
+    """Who does a thing once across every console (commander/store/claims.py); on PostgreSQL the database
+    records the login and refuses UPDATE, DELETE and TRUNCATE (migration 0005)."""
+
+    __tablename__ = "claims"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64))
+    claimed_at: Mapped[int] = mapped_column(BigInteger)
+    login: Mapped[str | None] = mapped_column(String(64), nullable=True)

@@ -93,6 +93,15 @@ class SharedStore:
                 return int(conn.execute(text("SELECT commander_issued_seq()")).scalar_one())
             return int(conn.execute(text("SELECT coalesce(max(rowid), 0) FROM events")).scalar_one())
 
+    def claim(self, key: str, holder: str, now_ms: int) -> str:
+        """Claim `key` for `holder` unless it is held; returns who holds it (store/claims.py)."""
+        from commander.store import claims
+
+        with self.database.write() as conn:
+            if self.is_postgres:
+                conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'"))
+            return claims.claim(conn, key, holder, now_ms)
+
     # -- waking up ---------------------------------------------------------------------------------
 
     def wait(self, timeout: float, wake_fd: int) -> bool:

@@ -40,6 +40,7 @@ def test_open_creates_every_table_from_an_empty_file(database: Database) -> None
             "outbox",
             "presence",
             "quarantine",
+            "claims",
         }
         indexes = {ix["name"] for ix in sa.inspect(conn).get_indexes("events")}
         assert {"ix_events_stream_hlc", "ix_events_hlc"} <= indexes

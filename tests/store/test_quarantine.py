@@ -51,6 +51,7 @@ def test_upgrading_a_poisoned_local_store_sweeps_the_poison_out(tmp_path: Path, 
     database = Database(f"sqlite:///{path}")
     with database.engine.begin() as conn:  # back to the schema a poisoned console had
         conn.execute(sa.text("DROP TABLE quarantine"))
+        conn.execute(sa.text("DROP TABLE claims"))  # 0005's
         conn.execute(sa.text("ALTER TABLE events DROP COLUMN login"))
         conn.execute(sa.text("ALTER TABLE presence DROP COLUMN login"))
         conn.execute(sa.text("DELETE FROM meta WHERE key = 'projected_rowid'"))
