@@ -11,6 +11,8 @@ import asyncio
 from commander.app.console import Console
 from commander.app.setup import connections
 from commander.domain.bridges.connections import FAMILY, KINDS, BridgeConfig, check_meet_secret, needs_secret
+
+__all__ = ["FAMILY", "add", "bridges", "give_secret", "remove", "secret_of", "start", "trust"]
 from commander.domain.core.errors import DomainError
 from commander.integrations import bridges as services
 from commander.integrations.bridges.base import Bridge, BridgeProblem
