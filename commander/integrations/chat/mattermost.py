@@ -8,11 +8,9 @@ https://docs.mattermost.com/api/reference/):
 - POST /api/v4/channels {team_id, name, display_name, type "O"/"P", purpose, header} (create-channel). A taken name
   is refused 400 with the id `store.sql_channel.save_channel.exists.app_error` (the server's
   `store.ChannelExistsError`, archived channels included): the next suffix (-2, -3 …) is tried.
-- PUT /api/v4/channels/{id}/patch {header, purpose}: the topic (patch-channel).
-- GET /api/v4/users/email/{email}: 404 when nobody has it; 403 when the server's privacy settings hide emails from
-  the bot (get-user-by-email).
-- POST /api/v4/channels/{id}/members {user_id}: one user a request; adding a member again is not an error
-  (add-channel-member).
+- PUT /api/v4/channels/{id}/patch {header, purpose}: the topic (patch-channel). GET /api/v4/users/email/{email}:
+  404 when nobody has it, 403 when the privacy settings hide emails from the bot (get-user-by-email).
+- POST /api/v4/channels/{id}/members {user_id}: one user a request; adding a member again is no error.
 - POST /api/v4/posts {channel_id, message, root_id, pending_post_id} (create-post). The server treats a repeated
   `pending_post_id` as the same post for a short while (its `deduplicateCreatePost`, a cache of about 30 s), so a
   retry with the same key soon after cannot post twice; later, or without a key, it may.
@@ -119,10 +117,6 @@ def suffixed(handle: str, attempt: int) -> str:
 
 def bounded(text: str, limit: int, note: str = "") -> str:
     return graphemes.fit(text, limit, note=note).text
-
-
-def heard_text(text: str) -> str:
-    return bounded(text, TEXT_MAX, CUT_NOTE)
 
 
 def when(milliseconds: object) -> datetime | None:
@@ -399,7 +393,7 @@ def message_of(post: Mapping[str, Any], change: str, base: str, team_name: str, 
         id=post_id,
         change=change,
         author_id=_text(post.get("user_id")),
-        text=heard_text(message) if isinstance(message, str) and change in (POSTED, EDITED) else "",
+        text=bounded(message, TEXT_MAX, CUT_NOTE) if isinstance(message, str) and change in (POSTED, EDITED) else "",
         url=f"{base}/{team_name}/pl/{post_id}" if team_name else "",
         at=when(post.get("edit_at") if change == EDITED else post.get("create_at")),
         thread=_text(post.get("root_id")),
@@ -450,7 +444,8 @@ class MattermostListener:
 
     def run(self, channels: Callable[[], frozenset[str]], deliver: Deliver, stop: threading.Event) -> None:
         failures = 0
-        with httpx.Client(base_url=f"{self.base}/api/v4", timeout=15, verify=tls_context()) as http:
+        headers = {"authorization": f"Bearer {self.token}"}
+        with httpx.Client(base_url=f"{self.base}/api/v4", headers=headers, timeout=15, verify=tls_context()) as http:
             self._check_token(http)
             while not stop.is_set():
                 heard = False
@@ -464,13 +459,10 @@ class MattermostListener:
                 failures = 0 if heard else failures + 1
                 stop.wait(self.backoff[min(failures, len(self.backoff) - 1)])
 
-    def _headers(self) -> dict[str, str]:
-        return {"authorization": f"Bearer {self.token}"}
-
     def _check_token(self, http: httpx.Client) -> None:
         """Raise ChatProblem when Mattermost refuses the token; anything else is left to the next try."""
         try:
-            response = http.get("/users/me", headers=self._headers())
+            response = http.get("/users/me")
         except httpx.HTTPError:
             return
         if response.status_code == 401:
@@ -575,7 +567,7 @@ class MattermostListener:
         if user not in self._people:
             found: object = None
             try:
-                response = http.get(f"/users/{user}", headers=self._headers())
+                response = http.get(f"/users/{user}")
                 found = _json(response) if response.status_code == 200 else None
             except httpx.HTTPError:
                 return "", ""
@@ -593,7 +585,7 @@ class MattermostListener:
         if not self._team_name and self.team:
             path = f"/teams/{self.team}" if _ID.match(self.team) else f"/teams/name/{quote(self.team, safe='')}"
             try:
-                response = http.get(path, headers=self._headers())
+                response = http.get(path)
             except httpx.HTTPError:
                 return ""
             found = _json(response) if response.status_code == 200 else None
