@@ -10,6 +10,7 @@ from __future__ import annotations
 from commander.domain.actions import kinds as actions
 from commander.domain.alerts import kinds as alerts
 from commander.domain.bridges import kinds as bridges
+from commander.domain.chat import kinds as chat
 from commander.domain.checklists import kinds as checklists
 from commander.domain.incident import kinds as incident
 from commander.domain.oncall import kinds as oncall
@@ -25,6 +26,7 @@ FEATURES = (
     actions,
     alerts,
     bridges,
+    chat,
     checklists,
     incident,
     oncall,
