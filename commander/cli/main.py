@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 import commander
-from commander.cli import actions, alerts, bridges, oncall, paging, postmortem, window, workflows
+from commander.cli import actions, alerts, bridges, oncall, paging, postmortem, watch, window, workflows
 from commander.cli.incident import changes, checklists, exporting, past, report
 from commander.cli.incident import commands as incidents
 from commander.cli.render import TerminalStream, clean
@@ -69,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
         paging,
         workflows,
         bridges,
+        watch,
     ):
         module.register(commands, common)
     return parser
