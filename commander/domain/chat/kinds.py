@@ -17,8 +17,8 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from commander.domain.core.events import Event
-from commander.domain.core.kinds import NOT_FOLDED, Amends, EventKind, Shown, register
-from commander.domain.core.schema import ADDRESS, ID, LINE, a_name, an_address, an_id, record, text
+from commander.domain.core.kinds import NOT_FOLDED, NOT_SHOWN, Amends, EventKind, Shown, register
+from commander.domain.core.schema import ADDRESS, ID, LINE, a_line, a_name, an_address, an_id, options, record, text
 from commander.domain.incident.state import BridgeLink, ChatChannel, IncidentState
 from commander.domain.timeline.context import Context
 
@@ -195,4 +195,11 @@ KINDS = register(
     EventKind("chat.deleted", record(_about), NOT_FOLDED, Amends("entry", _amend_deleted)),
     EventKind("chat.pinned", record(_about), _pinned, Amends("entry", _amend_pinned)),
     EventKind("chat.unpinned", record(_about), _pinned, Amends("entry", _amend_pinned)),
+)
+
+# The team's chat connections, in "settings:chat" (commander/domain/chat/connections.py): added with its kind
+# and settings, never its secret, and removed.
+SETTINGS_KINDS = register(
+    EventKind("chat.added", record({"name": a_name, "kind": a_line, "options": options}), NOT_FOLDED, NOT_SHOWN),
+    EventKind("chat.removed", record({"name": a_line}), NOT_FOLDED, NOT_SHOWN),
 )
