@@ -150,6 +150,8 @@ def test_a_valid_payload_of_every_known_kind_passes() -> None:
         "tracker.removed": {"name": "ops-jira"},
         "bridge.added": {"name": "Jitsi", "kind": "jitsi", "options": {"base_url": "https://meet.jit.si"}},
         "bridge.removed": {"name": "Jitsi"},
+        "chat.added": {"name": "team-slack", "kind": "slack", "options": {"declare_channel": "C0DECLARE"}},
+        "chat.removed": {"name": "team-slack"},
         "channel.created": {
             "via": "team-slack",
             "service": "slack",
