@@ -124,7 +124,8 @@ def _refuse_caller(
     scheme, _, given = str(environ.get("HTTP_AUTHORIZATION") or "").strip().partition(" ")
     if scheme.lower() != "bearer" or not given.strip():
         return "401 Unauthorized", "Send Authorization: Bearer TOKEN.", [("WWW-Authenticate", REALM)]
-    if not hmac.compare_digest(given.strip().encode("utf-8", "surrogateescape"), expected):
+    # WSGI gives header values as latin-1 decoded bytes (PEP 3333): encoded back, they are the bytes sent.
+    if not hmac.compare_digest(given.strip().encode("latin-1", "replace"), expected):
         return (
             "401 Unauthorized",
             "The bearer token is wrong.",
