@@ -15,6 +15,7 @@ from commander.domain.checklists import kinds as checklists
 from commander.domain.incident import kinds as incident
 from commander.domain.oncall import kinds as oncall
 from commander.domain.paging import kinds as paging
+from commander.domain.people import kinds as people
 from commander.domain.postmortem import kinds as postmortem
 from commander.domain.runbooks import kinds as runbooks
 from commander.domain.timeline import kinds as timeline
@@ -31,6 +32,7 @@ FEATURES = (
     incident,
     oncall,
     paging,
+    people,
     postmortem,
     runbooks,
     timeline,

@@ -245,6 +245,8 @@ def test_a_valid_payload_of_every_known_kind_passes() -> None:
             "rule": {"name": "war-room", "when": {"event": "incident.declared"}, "do": [{"action": "start-bridge"}]},
         },
         "workflow.removed": {"name": "war-room"},
+        "person.saved": {"name": "Alex", "email": "alex@example.com", "chat": {"team-slack": "U024BE7LH"}},
+        "person.removed": {"name": "Alex"},
         "workflow.action_done": {
             "rule": "war-room",
             "version": 1,
