@@ -15,7 +15,8 @@ What a test can do:
   Socket Mode connection (kept until one is there): `say`, `edit`, `delete`, `pin`, `unpin`, `react`;
 - trouble: `fail(method, error, status=…, retry_after=…, needed=…, times=…)` answers the next calls of a method
   with that error; `drop()` cuts every socket without a close frame; `disconnect(reason)` sends Slack's
-  `disconnect` frame; a token other than `bot_token`/`app_token` is refused as Slack refuses it;
+  `disconnect` frame; `raw(frame)` sends anything; a token other than `bot_token`/`app_token` is refused as
+  Slack refuses it;
 - what happened: `calls` (method, params) in order, `opened` (apps.connections.open answers), `connected`
   (sockets accepted), `envelopes` (envelope id -> event id), `acked` (envelope ids acknowledged) and
   `unacked()` (event ids sent but never acknowledged, which go again, with retry_attempt, on the next socket).
@@ -253,6 +254,11 @@ class SlackFake:
         for connection in list(self.sockets):
             with suppress(ConnectionClosed):
                 connection.send(frame)
+
+    def raw(self, frame: str) -> None:
+        """Send any frame as it is to the newest socket: what a broken or newer Slack might send."""
+        with self.lock:
+            self.sockets[-1].send(frame)
 
     def unacked(self) -> list[str]:
         """Event ids sent over a socket that no acknowledgement answered yet."""
