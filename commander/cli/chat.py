@@ -1,0 +1,120 @@
+"""`commander chat add|list|remove|secret|trust`: the team's chat connections, the workspaces an incident
+gets its own channel in and whose channels come back to the timeline.
+
+A secret (a Slack bot token and app-level token separated by a space; a Mattermost bot's or a Matrix user's
+access token) is read from standard input or a hidden prompt, never from an argument, so it stays out of
+shell history."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING
+
+from commander.cli.render import clean
+from commander.cli.session import Session, read_options, read_secret
+from commander.cli.setup import connection_secrets
+
+if TYPE_CHECKING:
+    from commander.app.console import Console
+    from commander.integrations.secrets import SecretStore
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
+    p = commands.add_parser("chat", parents=[common], help="chat workspaces incidents get a channel in")
+    verbs = p.add_subparsers(dest="chat_action", metavar="ACTION", required=True)
+    a = verbs.add_parser(
+        "add",
+        parents=[common],
+        help="add a chat connection; its secret is read from stdin",
+        epilog=kinds_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    a.add_argument("kind", metavar="KIND", help="one of the kinds listed below")
+    a.add_argument("name", metavar="NAME", help="a name people recognise, e.g. team-slack")
+    a.add_argument("--option", action="append", default=[], metavar="KEY=VALUE", help="a setting that is not secret")
+    a.set_defaults(func=add)
+    verbs.add_parser("list", parents=[common], help="the chat connections").set_defaults(func=listing)
+    r = verbs.add_parser("remove", parents=[common], help="remove a chat connection (and its secret here)")
+    r.add_argument("name", metavar="NAME")
+    r.set_defaults(func=remove)
+    connection_secrets.register(verbs, common, "chat connection", give=_give, trust=_trust)
+
+
+EXAMPLES = {
+    "api_url": "https://slack.com/api",
+    "workspace_url": "https://team.slack.com",
+    "declare_channel": "C0123ABC",
+    "pin_reaction": "pushpin",
+    "url": "https://chat.example.org",
+    "team": "ops",
+    "homeserver": "https://matrix.example.org",
+}
+
+
+def kinds_help() -> str:
+    from commander.domain.chat.connections import KINDS
+
+    lines = ["kinds (the secret is read from stdin or a hidden prompt; settings go as --option KEY=VALUE):"]
+    for kind in KINDS.values():
+        lines.append(f"  {kind.key:<10} {kind.label}")
+        lines.append(f"  {'':<10} secret: {kind.secret}")
+        settings = [f"{n}={EXAMPLES.get(n, '…')} (required)" for n in kind.required]
+        settings += [f"{n}={EXAMPLES.get(n, '…')}" for n in kind.optional]
+        lines.append(f"  {'':<10} options: {', '.join(settings) if settings else 'none'}")
+    return "\n".join(lines)
+
+
+def add(session: Session, args: argparse.Namespace) -> int:
+    from commander.app import chat
+    from commander.domain.chat.connections import KINDS
+
+    key = args.kind.strip().lower()
+    options = read_options(args.option)
+    secret = ""
+    if key in KINDS:
+        secret = read_secret(f"Secret ({KINDS[key].secret}; not shown): ")
+    secrets = session.secrets
+    config, kept = chat.add(session.console, args.kind, args.name, options, secret, secrets)
+    print(f"Added {clean(config.name)} ({config.kind}).")
+    if not kept:
+        print(secrets.notice, file=sys.stderr)
+    return 0
+
+
+def listing(session: Session, args: argparse.Namespace) -> int:
+    from commander.app import chat
+    from commander.app.setup import connections
+
+    found = chat.connections(session.console)
+    if not found:
+        print(
+            "No chat connections yet. Add one with `commander chat add slack team-slack "
+            "--option workspace_url=https://team.slack.com` (the tokens are asked for)."
+        )
+    for config in found.values():
+        here = connections.state_text(connections.state_of(connections.guarded(config), session.secrets))
+        declare = config.options.get("declare_channel", "")
+        where = f"  declare in {clean(declare)}" if declare else ""
+        print(f"{clean(config.name):<24} {config.kind:<10} {here}{where}")
+    return 0
+
+
+def remove(session: Session, args: argparse.Namespace) -> int:
+    from commander.app import chat
+
+    chat.remove(session.console, args.name, session.secrets)
+    print(f"Removed {clean(args.name)}.")
+    return 0
+
+
+def _give(console: Console, name: str, secret: str, secrets: SecretStore) -> bool:
+    from commander.app import chat
+
+    return chat.give_secret(console, name, secret, secrets)
+
+
+def _trust(console: Console, name: str, secrets: SecretStore) -> tuple[str, str]:
+    from commander.app import chat
+
+    return chat.trust(console, name, secrets)
