@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 import commander
-from commander.cli import actions, alerts, bridges, chat, oncall, paging, postmortem, watch, window, workflows
+from commander.cli import actions, alerts, bridges, chat, oncall, paging, people, postmortem, watch, window, workflows
 from commander.cli.incident import changes, checklists, exporting, past, report
 from commander.cli.incident import commands as incidents
 from commander.cli.render import TerminalStream, clean
@@ -68,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
         postmortem,
         paging,
         workflows,
+        people,
         bridges,
         chat,
         watch,
