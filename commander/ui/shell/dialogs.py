@@ -44,6 +44,7 @@ SHORTCUTS = (
     ("Ctrl+Shift+P", "The postmortem: start it once resolved, or open it (in it: Ctrl+S, Ctrl+Enter tracks an item)"),
     ("Ctrl+Shift+O", "On call: who is on now and next, calendars, overrides"),
     ("Ctrl+Shift+G", "Page the on-call for a service, or a person; the incident's pages and their state"),
+    ("Ctrl+Shift+W", "Workflows: the team's rules, edited as a form or YAML, with a dry run"),
     ("Ctrl+Shift+R", "Trends: times to detect … resolve, counts, load (F5 reads again, Ctrl+S saves CSV)"),
     ("P", "Pin or unpin the selected entry"),
     ("E", "Edit the selected note"),

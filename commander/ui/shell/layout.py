@@ -36,6 +36,7 @@ class Panels:
     checklists: QWidget
     details: QWidget
     pages: QWidget
+    automation: QWidget | None = None  # the workflow actions run for the incident
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,8 @@ def _right_column(window: QWidget, panels: Panels) -> tuple[QTabWidget, QWidget]
     tabs.addTab(panels.checklists, "Checklists")
     tabs.addTab(panels.details, "Details")
     tabs.addTab(panels.pages, "Pages")  # shown while the incident has pages
+    if panels.automation is not None:
+        tabs.addTab(panels.automation, "Automation")  # shown while the incident has workflow runs
     layout.addWidget(tabs, 1)
     return tabs, right
 

@@ -39,6 +39,7 @@ from commander.ui.timeline.export import FORMATS
 from commander.ui.timeline.model import TimelineFilter
 from commander.ui.timeline.note_box import NoteBox, NoteDraft
 from commander.ui.timeline.panel import ReadingPlace, TimelinePanel
+from commander.ui.workflows.runs_panel import RunsPanel
 
 if TYPE_CHECKING:  # dialogs are imported when first opened: start-up does not pay for them
     from commander.ui.shell.dialogs import RenameDialog, ShortcutsDialog
@@ -91,6 +92,7 @@ class MainWindow(QMainWindow):
         self.details = DetailsBox(console, self)
         self.checklists = ChecklistPanel(console, self)
         self.pages = PagesPanel(console, self)
+        self.automation = RunsPanel(self, self)
         self.status = StatusBar(console, self)
         self.setStatusBar(self.status)
         self.reminders = Reminders(console, self, self.status, window_up=lambda: self.isVisible() and self._ticks > 0)
@@ -153,6 +155,7 @@ class MainWindow(QMainWindow):
             self.checklists,
             self.details,
             self.pages,
+            self.automation,
         )
         layout = assemble(self, panels, declare=self.declare_incident, opened=self.finish_opening)
         self.split, self.work, self.stack = layout.split, layout.work, layout.stack
@@ -251,12 +254,17 @@ class MainWindow(QMainWindow):
         self.bridge.incident_shown.emit(incident_id)
 
     def show_tab(self, name: str) -> None:
-        """Bring a tab of the incident pane to the front ("checklists", "details", "pages"); "notes" puts
+        """Bring a tab of the incident pane to the front ("checklists", "details", "pages", "automation"); "notes" puts
         the cursor in the note box."""
         if name == "notes":
             self.focus_note_box()
             return
-        tabs: dict[str, QWidget] = {"checklists": self.checklists, "details": self.details, "pages": self.pages}
+        tabs: dict[str, QWidget] = {
+            "checklists": self.checklists,
+            "details": self.details,
+            "pages": self.pages,
+            "automation": self.automation,
+        }
         if name not in tabs:
             raise ValueError(f"No tab {name!r} in the incident pane (tabs: {', '.join(tabs)}, and notes).")
         self.right_tabs.setCurrentWidget(tabs[name])
