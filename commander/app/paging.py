@@ -1,5 +1,6 @@
-"""Paging through the console: the team's pagers (their secrets in the keyring), paging a service's on-call
-or a person, acknowledging, escalating when nobody answers, and resolving the pages with the incident.
+"""Paging through the console: paging a service's on-call or a person, acknowledging (here, read back from
+PagerDuty, or replied in a page's chat thread), escalating when nobody answers, and resolving the pages with
+the incident. The pagers themselves and their secrets are in app/pagers.py.
 
 Every use case writes its events first (`page.sent` before anything leaves, like publishing's
 `update.queued`) and returns a `Dispatch`: the requests to make. `deliver` makes them and touches no store
@@ -10,103 +11,44 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from commander.app import oncall
+from commander.app import pagers as pagers_
 from commander.app.console import Console
 from commander.app.setup import connections
 from commander.app.setup.services import Services
 from commander.app.updates import publishing
-from commander.domain.core.connections import endpoint
 from commander.domain.core.errors import DomainError
 from commander.domain.core.events import Event, EventDraft, incident_stream
 from commander.domain.incident.state import IncidentState
 from commander.domain.oncall.schedules import EscalationPolicy, Responder, escalation_targets
-from commander.domain.paging import pagers as pager_settings
 from commander.domain.paging import pages as paging
-from commander.domain.paging.pagers import STREAM, PagerConfig, check_routing_key, choose, fold_pagers
+from commander.domain.paging.pagers import PagerConfig, choose
 from commander.domain.paging.pages import Page
 from commander.domain.updates.destinations import DestinationConfig
 from commander.integrations.destinations.base import Outcome, Update
 from commander.integrations.destinations.publisher import StateListener
-from commander.integrations.pagerduty import Alert, trigger_body
+from commander.integrations.pagerduty import Alert, IncidentSeen, ReadProblem, RestV2, trigger_body
 from commander.integrations.paging import PageJob, send_all
 from commander.integrations.secrets import SecretStore
 
+if TYPE_CHECKING:
+    import httpx
+
 SECRET_SHOWN = "•••• (routing key, in the keyring)"
-
-
-def pagers(console: Console) -> dict[str, PagerConfig]:
-    return fold_pagers(console.reads.stream(STREAM))
-
-
-def add_pager(
-    console: Console, kind: str, name: str, options: dict[str, str], secret: str, secrets: SecretStore
-) -> tuple[PagerConfig, bool]:
-    """Add a pager; a PagerDuty routing key goes to the keyring. Returns it and whether the key is kept there
-    (False: for this session only, as `secrets.notice` explains)."""
-    key = check_routing_key(secret) if kind.strip().lower() == "pagerduty" else ""
-    known = {name: config.kind for name, config in publishing.destinations(console).items()}
-    drafts = pager_settings.add_pager(pagers(console), kind, name, options, known)
-    p = drafts[0].payload
-    kept = True
-    if key:  # kept first: a keyring that refuses it leaves nothing recorded
-        kept = connections.give(
-            connections.Guarded("pager", p["name"], endpoint(p["kind"], p["options"])), key, secrets
-        )
-    try:
-        console.record(drafts)
-    except BaseException:
-        secrets.delete(f"pager:{p['name']}")
-        raise
-    return pagers(console)[p["name"]], kept
-
-
-def guarded(console: Console, config: PagerConfig) -> connections.Guarded:
-    """A PagerDuty pager's routing key, bound to where its settings send it (see app/connections)."""
-    return connections.Guarded(
-        "pager",
-        config.name,
-        endpoint(config.kind, config.options),
-        connections.seen_in(console.reads.of_kinds(("pager.added",)), "pager", config.name),
-    )
-
-
-def _pagerduty(console: Console, name: str) -> PagerConfig:
-    config = pagers(console).get(name)
-    if config is None:
-        raise DomainError(f"No pager called {name}. `commander pager list` shows them.")
-    if config.kind != "pagerduty":
-        raise DomainError(
-            f"{name} posts through a chat destination and has no secret of its own: give the "
-            f"destination its secret instead."
-        )
-    return config
-
-
-def set_key(console: Console, name: str, secret: str, secrets: SecretStore) -> bool:
-    """Give this computer the routing key of a PagerDuty pager added elsewhere (or again, for a new address)."""
-    return connections.give(guarded(console, _pagerduty(console, name)), check_routing_key(secret), secrets)
-
-
-def trust(console: Console, name: str, secrets: SecretStore) -> tuple[str, str]:
-    """Confirm the address the pager's settings name now: its routing key here is sent there."""
-    return connections.trust(guarded(console, _pagerduty(console, name)), secrets)
-
-
-def _routing_key(console: Console, config: PagerConfig, secrets: SecretStore) -> tuple[str | None, str]:
-    """The routing key, or None and why it is not sent ("" when this computer has none)."""
-    try:
-        return connections.bound_secret(guarded(console, config), secrets), ""
-    except DomainError as held:
-        return None, str(held)
-
-
-def remove_pager(console: Console, name: str, secrets: SecretStore) -> None:
-    console.record(pager_settings.remove_pager(pagers(console), name))
-    secrets.delete(f"pager:{name}")
+PAGE_SHOWN = 8  # characters of a page's id in its chat message, which a reply in its thread is matched by
+READS_AT_ONCE = 8  # PagerDuty reads in flight together (its REST API allows 960 a minute per key)
+_PAGE_IN_TEXT = re.compile(r"\(page ([0-9a-f]{8,36})\)")
+log = logging.getLogger(__name__)
+# The pagers and their secrets, kept in app/pagers.py, are reached through this module too.
+add_pager, guarded, pagers, remove_pager = pagers_.add_pager, pagers_.guarded, pagers_.pagers, pagers_.remove_pager
+set_key, set_api_key, trust, _routing_key = pagers_.set_key, pagers_.set_api_key, pagers_.trust, pagers_._routing_key
 
 
 # -- whom a page reaches -----------------------------------------------------------------------------------
@@ -261,6 +203,89 @@ def resume_stuck(
         [_trigger(console, state, p, known.get(p.pager), secrets) for p in found if p not in unsure],
         console.services,
     )
+
+
+# -- answers made outside Commander ------------------------------------------------------------------------
+
+
+def poll_acknowledgements(console: Console, *, problems: dict[str, str] | None = None, timeout: float = 10.0) -> int:
+    """Read back from PagerDuty who answered each open page of every open incident (pages through a PagerDuty
+    pager whose read-only REST API key this computer has: one request per page, at most `POLL_MAX`, the
+    oldest first) and record the answered ones as acknowledged "in PagerDuty": their run stops escalating.
+    A page whose read fails keeps the reason in `problems` (page id: a sentence) and never stops the others.
+    Returns how many acknowledgements were recorded. Waits on the network: never on the UI thread."""
+    console.catch_up()
+    keys: dict[str, tuple[str, PagerConfig]] = {}
+    held: dict[str, str] = {}
+    for config in pagers(console).values():
+        if config.kind == "pagerduty":
+            key, why = pagers_.api_key(config, console.secrets)
+            if key:
+                keys[config.name] = (key, config)
+            elif why:
+                held[config.name] = why
+    waiting = [
+        (summary.id, page)
+        for summary in console.incidents(include_closed=False)
+        for page in paging.awaiting(console.state(summary.id), keys.keys() | held.keys())
+    ][: paging.POLL_MAX]
+    found = problems if problems is not None else {}
+    for _incident, page in waiting:
+        if page.pager in held:
+            found[page.id] = held[page.pager]
+    reads = [(incident, page) for incident, page in waiting if page.pager in keys]
+    jobs = [(page, *keys[page.pager]) for _, page in reads]
+    answers = asyncio.run(_read_all(console, jobs, timeout)) if jobs else []
+    recorded = 0
+    for (incident_id, page), seen in zip(reads, answers, strict=True):
+        if isinstance(seen, str):
+            found[page.id] = seen
+        elif seen.answered:
+            recorded += len(_answered(console, incident_id, page.id, seen.by or "someone", "pagerduty"))
+    return recorded
+
+
+def _answered(console: Console, incident_id: str, page_id: str, by: str, via: str) -> list[Event]:
+    def decide(state: IncidentState) -> list[EventDraft]:
+        return paging.answered(state, page_id, by, via)
+
+    return console.perform(incident_id, decide)
+
+
+async def _read_all(
+    console: Console, reads: list[tuple[Page, str, PagerConfig]], timeout: float
+) -> list[IncidentSeen | str]:
+    """Each page's incident, or why it could not be read; a few at a time, each on its own."""
+    gate = asyncio.Semaphore(READS_AT_ONCE)
+
+    async def one(client: httpx.AsyncClient, page: Page, key: str, config: PagerConfig) -> IncidentSeen | str:
+        async with gate:
+            try:
+                rest = RestV2(key, rest_url=config.options.get("rest_url", ""), name=config.name)
+                return await rest.incident(client, page.dedup_key)
+            except ReadProblem as problem:
+                return str(problem)
+            except Exception:  # a bug reading one page must not hide the others' answers
+                log.exception("reading page %s back from %s failed", page.id, config.name)
+                return f"reading it back from {config.name} failed unexpectedly (see the log)"
+
+    async with console.services.http(timeout) as client:
+        return list(await asyncio.gather(*(one(client, *read) for read in reads)))
+
+
+def acknowledge_from_chat(console: Console, incident_id: str, page_ref_or_thread: str, who: str) -> Dispatch:
+    """Someone replied "ack" in a page's chat thread. `page_ref_or_thread` is the page's id (or any
+    unambiguous start of it), or the text of the thread's first message: a chat page's message ends with
+    "(page 1a2b3c4d)". `who` is the person who replied, as the chat names them ("" for the person paged).
+    The acknowledgement is recorded once, "in the chat thread" (a second ack records nothing) and the run
+    stops escalating. For a PagerDuty page the returned requests tell PagerDuty too (run them with
+    `deliver` and `finish`); a chat page has nothing to tell."""
+    console.catch_up()
+    state = console.state(incident_id)
+    found = _PAGE_IN_TEXT.search(page_ref_or_thread[:10_000])
+    page = state.paging.find(found.group(1) if found else page_ref_or_thread)
+    written = _answered(console, incident_id, page.id, who, "chat")
+    return _follow_ups(console, incident_id, written, "acknowledge", console.secrets)
 
 
 def pages(console: Console, incident_id: str) -> list[Page]:
@@ -457,7 +482,7 @@ def chat_message(state: IncidentState, page: Page, config: PagerConfig) -> Updat
     why = f" as on call for {page.service}" if page.service else ""
     text = (
         f"{mention}: you are paged{why} for {state.reference} ({state.severity}, {state.status.value}): "
-        f"{state.title}. Reply here when you are on it."
+        f"{state.title}. Reply ack in this thread when you are on it (page {page.id[:PAGE_SHOWN]})."
     )
     return Update(
         state.reference,

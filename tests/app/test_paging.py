@@ -175,9 +175,10 @@ def test_a_chat_page_mentions_the_person_through_the_destination(console: Consol
     assert outcome.state == "delivered"
     text = json.loads(posts[0].body)["text"]
     reference = console.state(incident).reference
+    [page] = paging.pages(console, incident)
     assert text == (
         f"<@U0SAM>: you are paged as on call for payments for {reference} (SEV1, investigating): "
-        f"Checkout API returning 502s. Reply here when you are on it."
+        f"Checkout API returning 502s. Reply ack in this thread when you are on it (page {page.id[:8]})."
     )
     app_incident.change_status(console, incident, "resolved")
     assert not paging.resolve_pages(console, incident, SecretStore())  # a chat mention has nothing to take back

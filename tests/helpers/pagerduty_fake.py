@@ -7,6 +7,13 @@ one of critical, error, warning, info; a dedup_key of at most 255) and answers a
 "message": "Event object is invalid", "errors": [...]}. A trigger with the dedup key of an open alert opens
 no new one; acknowledge and resolve apply to the open alert of that key and routing key, and are dropped
 (still 202) otherwise. `busy` answers the next requests 429 (with Retry-After), `broken` 500.
+
+It also answers the REST API v2's GET /incidents?incident_key=KEY (sources in
+commander/integrations/pagerduty.py): the header "Authorization: Token token=API_KEY" is required (401
+{"error": {"message": "Unauthorized", "code": 2006}} otherwise), a wrong Accept is ignored as PagerDuty does,
+and each alert is an incident with its status, number, acknowledgements (someone acknowledging in the app:
+`acknowledge_in_app`; an Events API acknowledge: the integration) and last_status_change_by. `rest_busy`
+answers the next REST requests 429 with ratelimit-reset, `rest_broken` 500.
 """
 
 from __future__ import annotations
@@ -16,10 +23,13 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from tests.helpers.fakes import Reply, Request
 
 ROUTING_KEY = "R0UT1NGKEY0123456789abcdefABCDEF"  # 32 letters and digits, as PagerDuty issues them
+API_KEY = "y_NbAkKc66ryYTWUXYEu"  # a REST API key: 20 characters, as PagerDuty issues them
+INTEGRATION = "Commander (Events API v2)"
 SEVERITIES = ("critical", "error", "warning", "info")
 
 
@@ -31,6 +41,10 @@ class FakeAlert:
     payload: dict[str, Any]
     status: str = "triggered"  # triggered, acknowledged, resolved
     log: list[str] = field(default_factory=list)
+    number: int = 0
+    created_at: str = "2026-11-28T09:30:00Z"
+    acknowledgements: list[dict[str, Any]] = field(default_factory=list)
+    changed_by: str = ""  # last_status_change_by's summary
 
 
 @dataclass
@@ -38,6 +52,10 @@ class PagerDutyFake:
     busy: int = 0  # answer this many next requests 429
     retry_after: str = ""  # the 429's Retry-After header, when set
     broken: int = 0  # answer this many next requests 500
+    rest_busy: int = 0  # answer this many next REST requests 429
+    rest_broken: int = 0  # answer this many next REST requests 500
+    api_key: str = API_KEY
+    reads: list[str] = field(default_factory=list)  # every incident_key the REST API was asked about
     alerts: list[FakeAlert] = field(default_factory=list)  # every alert opened, oldest first
     bodies: list[Any] = field(default_factory=list)  # every request body read, in order
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -55,9 +73,37 @@ class PagerDutyFake:
     def alert(self, dedup_key: str) -> FakeAlert:
         return next(a for a in reversed(self.alerts) if a.dedup_key == dedup_key)
 
+    def acknowledge_in_app(self, dedup_key: str, who: str, at: str = "2026-11-28T09:34:00Z") -> None:
+        """Someone acknowledges the alert's incident in PagerDuty's own app."""
+        with self.lock:
+            found = self.alert(dedup_key)
+            found.status, found.changed_by = "acknowledged", who
+            found.acknowledgements.append({"at": at, "acknowledger": {"type": "user_reference", "summary": who}})
+
     def __call__(self, request: Request) -> Reply:
         with self.lock:
+            if request.method == "GET" and request.path.split("?")[0].endswith("/incidents"):
+                return self._incidents(request)
             return self._answer(request)
+
+    def _incidents(self, request: Request) -> Reply:
+        if self.rest_busy:
+            self.rest_busy -= 1
+            return Reply(429, json.dumps({"error": {"message": "Rate Limit Exceeded", "code": 2020}}), _REST)
+        if self.rest_broken:
+            self.rest_broken -= 1
+            return Reply(500, json.dumps({"error": {"message": "Internal Server Error", "code": 2000}}), _JSON)
+        if request.headers.get("authorization") != f"Token token={self.api_key}":
+            return Reply(401, json.dumps({"error": {"message": "Unauthorized", "code": 2006}}), _JSON)
+        query = parse_qs(urlsplit(request.path).query)
+        key = (query.get("incident_key") or [""])[0]
+        self.reads.append(key)
+        found = [a for a in self.alerts if a.dedup_key == key] if key else self.alerts
+        return Reply(
+            200,
+            json.dumps({"incidents": [_incident(a) for a in found], "limit": 25, "offset": 0, "more": False}),
+            _JSON,
+        )
 
     def _answer(self, request: Request) -> Reply:
         if request.method != "POST" or not request.path.endswith("/v2/enqueue"):
@@ -92,17 +138,49 @@ class PagerDutyFake:
         found = self.open_alert(dedup, key)
         if action == "trigger":
             if found is None:
-                self.alerts.append(FakeAlert(dedup, key, body["payload"]["summary"], body["payload"]))
+                self.alerts.append(
+                    FakeAlert(dedup, key, body["payload"]["summary"], body["payload"], number=len(self.alerts) + 1)
+                )
             else:
                 found.log.append("trigger")
         elif found is not None:  # else dropped: no open alert with this key, through this routing key
             found.status = "acknowledged" if action == "acknowledge" else "resolved"
+            found.changed_by = INTEGRATION
+            if action == "acknowledge":
+                found.acknowledgements.append(
+                    {
+                        "at": "2026-11-28T09:33:00Z",
+                        "acknowledger": {"type": "service_reference", "summary": INTEGRATION},
+                    }
+                )
+            else:
+                found.acknowledgements.clear()  # a resolved incident has no acknowledgements left
             found.log.append(action)
         return Reply(
             202,
             json.dumps({"status": "success", "message": "Event processed", "dedup_key": dedup}),
             {"content-type": "application/json"},
         )
+
+
+_JSON = {"content-type": "application/json"}
+_REST = {**_JSON, "ratelimit-reset": "12"}
+
+
+def _incident(alert: FakeAlert) -> dict[str, Any]:
+    return {
+        "id": f"PT4KHL{alert.number}",
+        "type": "incident",
+        "incident_number": alert.number,
+        "title": alert.summary,
+        "status": alert.status,
+        "incident_key": alert.dedup_key,
+        "created_at": alert.created_at,
+        "html_url": f"https://example.pagerduty.com/incidents/PT4KHL{alert.number}",
+        "acknowledgements": list(alert.acknowledgements),
+        "last_status_change_at": "2026-11-28T09:35:00Z",
+        "last_status_change_by": {"type": "user_reference", "summary": alert.changed_by} if alert.changed_by else None,
+    }
 
 
 def _problems(body: Any) -> list[str]:

@@ -57,16 +57,20 @@ def _describe(event: Event, context: Context) -> str:
     if event.kind == "page.failed":
         return f"Page to {whom} failed: {p['reason']}"
     if event.kind == "page.acknowledged":
-        recorded = f" (recorded by {event.actor.name})" if event.actor.name.casefold() != p["by"].casefold() else ""
+        # read from PagerDuty or a chat thread: whose console read it does not matter; clicked here: it does
+        where = _VIA.get(str(p.get("via", "")), "")
+        by_other = event.actor.name.casefold() != p["by"].casefold()
+        recorded = f" (recorded by {event.actor.name})" if by_other and not where else ""
         return (
-            f"{p['by']} acknowledged the page to {whom}{recorded}"
+            f"{p['by']} acknowledged the page to {whom}{where}{recorded}"
             if p["by"].casefold() != whom.casefold()
-            else f"{whom} acknowledged the page{recorded}"
+            else f"{whom} acknowledged the page{where}{recorded}"
         )
     return f"Page to {whom} resolved"  # page.resolved
 
 
 _SHOWN = Shown("paging", _describe)
+_VIA = {"pagerduty": " in PagerDuty", "chat": " in the chat thread"}
 _level = whole(0, 1_000)
 
 KINDS = register(
@@ -91,7 +95,8 @@ KINDS = register(
     ),
     EventKind("page.delivered", record({"page": an_id, "detail": a_text}), _fold, _SHOWN),
     EventKind("page.failed", record({"page": an_id, "reason": a_text}), _fold, _SHOWN),
-    EventKind("page.acknowledged", record({"page": an_id, "by": a_line}), _fold, _SHOWN),
+    # `via`: where an answer made outside Commander was read from (pagerduty, chat); absent when clicked here
+    EventKind("page.acknowledged", record({"page": an_id, "by": a_line}, {"via": a_line}), _fold, _SHOWN),
     EventKind(
         "page.escalated",
         record(

@@ -3,7 +3,9 @@ update destinations. A pager's secret (a PagerDuty routing key) is never in an e
 it in its own OS keyring under `secret_name`.
 
 Two kinds. `pagerduty`: one Events API v2 integration (one routing key) per pager; the person paged is
-named in the alert's summary and details, and PagerDuty's service routes it. `chat`: a mention posted
+named in the alert's summary and details, and PagerDuty's service routes it. Optionally a second secret, a
+read-only REST API key (kept under `pager-rest:NAME`, bound to `rest_url`, PagerDuty's by default), with
+which Commander reads back who acknowledged each page in PagerDuty. `chat`: a mention posted
 through an update destination that already exists, with a map from people to how that chat mentions
 them ("Sam=<@U123>,Alex=@alex"); someone missing from the map is named but not notified.
 """
@@ -39,7 +41,7 @@ PAGER_KINDS: dict[str, PagerKind] = {
             "PagerDuty (Events API v2)",
             "the integration's routing key (32 characters)",
             (),
-            ("api_url", "link"),
+            ("api_url", "link", "rest_url"),
         ),
         PagerKind("chat", "A mention through an update destination", "", ("destination",), ("mention",)),
     )
@@ -113,8 +115,9 @@ def add_pager(
     if unknown:
         known = found.required + found.optional
         raise DomainError(f"A {kind} pager has no setting {', '.join(unknown)}. Its settings: {', '.join(known)}.")
-    if options.get("api_url") and not options["api_url"].startswith(("https://", "http://")):
-        raise DomainError(f"api_url must be a web address starting with https:// (got '{options['api_url']}').")
+    for address in ("api_url", "rest_url"):
+        if options.get(address) and not options[address].startswith(("https://", "http://")):
+            raise DomainError(f"{address} must be a web address starting with https:// (got '{options[address]}').")
     if kind == "chat":
         destination = options["destination"].strip()
         if destination not in destinations:
@@ -158,6 +161,20 @@ def check_routing_key(secret: str) -> str:
             f"That is not a PagerDuty routing key: one is {ROUTING_KEY_LENGTH} letters and digits "
             f"(got {len(key)} characters). Copy the Integration Key from the service's Events API v2 "
             f"integration in PagerDuty."
+        )
+    return key
+
+
+_API_KEY = re.compile(r"^[A-Za-z0-9_+=.-]{16,100}$")
+
+
+def check_api_key(secret: str) -> str:
+    """A PagerDuty REST API key as PagerDuty issues them (20 characters today, letters, digits, + _ -)."""
+    key = secret.strip()
+    if not _API_KEY.match(key):
+        raise DomainError(
+            f"That is not a PagerDuty REST API key (got {len(key)} characters): create a read-only key in "
+            f"PagerDuty under Integrations, API Access Keys, and copy it whole."
         )
     return key
 

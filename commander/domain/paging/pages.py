@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -45,8 +45,11 @@ __all__ = [
     "Paging",
     "Run",
     "Step",
+    "VIA",
     "acknowledge",
+    "answered",
     "apply",
+    "awaiting",
     "counting_down",
     "dedup_key",
     "due_runs",
@@ -308,6 +311,41 @@ def acknowledge(state: IncidentState, wanted: str, by: str = "") -> list[EventDr
         raise DomainError(f"{page.acknowledged_by} acknowledged the page to {page.target} already.")
     who = clean_line(by, field="who acknowledged", limit=NAME_MAX, required=False) or page.target
     return [EventDraft(incident_stream(state.id), "page.acknowledged", {"page": page.id, "by": who})]
+
+
+VIA = ("pagerduty", "chat")  # where an acknowledgement made outside Commander was read from
+POLL_MAX = 50  # pages read back from PagerDuty in one round: one request each
+
+
+def awaiting(state: IncidentState, pagers: Collection[str], *, limit: int = POLL_MAX) -> list[Page]:
+    """Pages through one of `pagers` (PagerDuty pagers this console can read) still waiting for an answer:
+    sent with a dedup key, not failed, not acknowledged, not resolved, while the incident is open. The
+    oldest first, at most `limit`."""
+    if not state.is_open:
+        return []
+    waiting = [
+        page
+        for page in state.paging.pages.values()
+        if page.pager in pagers
+        and page.dedup_key
+        and page.delivery != "failed"
+        and not page.acknowledged_by
+        and not page.resolved
+    ]
+    return sorted(waiting, key=lambda p: (p.sent_at, p.id))[:limit]
+
+
+def answered(state: IncidentState, page_id: str, by: str, via: str) -> list[EventDraft]:
+    """Someone answered the page outside Commander (in PagerDuty, or "ack" in the page's chat thread): the
+    run stops escalating. Nothing when it is answered or resolved already, so reading the same answer twice
+    (two consoles, two replies) records it once."""
+    if via not in VIA:
+        raise ValueError(f"not a place an answer is read from: {via!r}")
+    page = state.paging.pages.get(page_id)
+    if page is None or page.acknowledged_by or page.resolved:
+        return []
+    who = clean_line(by, field="who acknowledged", limit=NAME_MAX, required=False) or page.target
+    return [EventDraft(incident_stream(state.id), "page.acknowledged", {"page": page.id, "by": who, "via": via})]
 
 
 def resolve(state: IncidentState) -> list[EventDraft]:
