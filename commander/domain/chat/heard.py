@@ -126,9 +126,12 @@ def declare_request(text: str) -> Declare | None:
     return Declare(found.group(1), bounded(title, 200)) if title else None
 
 
-def heard(state: IncidentState, via: str, message: Heard, *, pin_reaction: str = "") -> EventDraft | None:
+def heard(
+    state: IncidentState, via: str, message: Heard, *, pin_reaction: str = "", person: str = ""
+) -> EventDraft | None:
     """The event recording what was heard in the incident's channel, or None when it records nothing (a
-    reaction other than the pin one, a change this version does not know). Its id is deterministic."""
+    reaction other than the pin one, a change this version does not know). Its id is deterministic.
+    `person`: who the team's directory says the author is; else the role board's name that matches."""
     stream = incident_stream(state.id)
     channel, mid = _safe_id(message.channel), _safe_id(message.id)
     if not mid or not via:
@@ -148,7 +151,7 @@ def heard(state: IncidentState, via: str, message: Heard, *, pin_reaction: str =
             "message": mid,
             "author_id": _safe_id(message.author_id),
             "author": author,
-            "person": person_for(board_names(state), name=author, email=message.author_email),
+            "person": bounded(person, 500) or person_for(board_names(state), name=author, email=message.author_email),
             "text": bounded(message.text, TEXT_MAX),
             "url": message.url if len(message.url) <= ADDRESS_MAX else "",
             "thread": _safe_id(message.thread),
