@@ -2,6 +2,11 @@
 invite the responders, post, read what was said, archive it. What it hears live comes from Socket Mode
 (slack_socket.py), with the app-level token (xapp-…) that may follow the bot token in the secret.
 
+Options: api_url (https://slack.com/api), workspace_url (https://acme.slack.com, for links), pin_reaction
+(pushpin: the reaction a caller takes as "pin this to the timeline"). The bot token's scopes: channels:manage
+(groups:write for private channels), chat:write, users:read, users:read.email, channels:history
+(groups:history), and for the events pins:read and reactions:read.
+
 Slack answers HTTP 200 even when it refuses, `{"ok": false, "error": "name_taken"}`; a rate limit is HTTP 429
 with Retry-After and `"error": "ratelimited"` (https://docs.slack.dev/apis/web-api/rate-limits). A missing
 scope is `{"ok": false, "error": "missing_scope", "needed": "channels:manage", "provided": "…"}`, and the
@@ -34,7 +39,7 @@ The methods, their limits and their errors:
   (conversations.replies), only their parents and broadcasts. https://docs.slack.dev/reference/methods/conversations.history
 - Links: https://WORKSPACE.slack.com/archives/CHANNEL/pTS (the ts without its dot), built here rather than
   asking chat.getPermalink once per message; without a workspace_url a channel links through
-  https://slack.com/app_redirect?channel=ID (https://docs.slack.dev/interactivity/deep-linking) and a message
+  https://slack.com/app_redirect?channel=ID (https://api.slack.com/docs/deep-linking) and a message
   has no link.
 """
 

@@ -1,6 +1,6 @@
 """Hearing an incident's Slack channels live through Socket Mode, with the app-level token (xapp-…, scope
 connections:write): POST apps.connections.open answers a WebSocket URL ("wss://wss-….slack.com/link/?ticket=…",
-https://docs.slack.dev/reference/methods/apps.connections.open; Tier 1, "For this method, you will need to pass
+https://docs.slack.dev/reference/methods/apps.connections.open; Tier 3, "For this method, you will need to pass
 this token in the HTTP Authorization header"), and over that socket
 (https://docs.slack.dev/apis/events-api/using-socket-mode):
 
@@ -15,7 +15,8 @@ this token in the HTTP Authorization header"), and over that socket
   (apps.connections.open's invalid_auth, not_allowed_token_type …) stops the listener, with a ChatProblem.
 
 The events (bot events to subscribe to: message.channels, message.groups, pin_added, pin_removed,
-reaction_added; https://docs.slack.dev/reference/events): a `message` is POSTED; its subtype `message_changed`
+reaction_added, which need channels:history, groups:history, pins:read and reactions:read;
+https://docs.slack.dev/reference/events): a `message` is POSTED; its subtype `message_changed`
 (https://docs.slack.dev/reference/events/message/message_changed) is EDITED when the message carries `edited`
 (an unfurl or a thread's reply count changes it too, and those are not edits), its version the edit's ts;
 `message_deleted` is DELETED; `pin_added`/`pin_removed` are PINNED/UNPINNED; `reaction_added` is REACTED with the
@@ -227,7 +228,10 @@ class Authors:
             return self.known[user]
         try:
             response = self.http.get(
-                f"{self.api_url}/users.info", params={"user": user}, headers={"authorization": f"Bearer {self.token}"}
+                f"{self.api_url}/users.info",
+                params={"user": user},
+                headers={"authorization": f"Bearer {self.token}"},
+                timeout=5.0,  # the next envelopes wait behind it; Slack resends one left 3 s unacknowledged
             )
             found = answer(response, self.name, "users.info", "name a message's author", ("user_not_found",))
         except httpx.HTTPError as error:

@@ -26,6 +26,7 @@ from commander.integrations.chat.base import (
     ChatProblem,
 )
 from commander.integrations.chat.slack_socket import Authors, SlackSocket, heard
+from tests.helpers.fakes import Reply, serve
 from tests.helpers.slack_fake import SlackFake, slack_fake
 from tests.helpers.waiting import wait_until
 
@@ -255,3 +256,28 @@ def test_slack_busy_is_waited_out_and_tried_again() -> None:
             fake.say(channel, alex, "up")
             assert heard_here.next(1)[0].text == "up"
         assert fake.opened == 1 and len([name for name, _ in fake.calls if name == "apps.connections.open"]) == 3
+
+
+def test_without_the_scope_to_read_people_messages_are_still_heard_by_id() -> None:
+    with slack_fake() as fake:
+        alex = fake.add_user("alex@example.com", display_name="Alex")
+        sam = fake.add_user("sam@example.com", display_name="Sam")
+        channel = fake.add_channel("inc", [alex, sam])
+        fake.fail("users.info", "missing_scope", needed="users:read")
+        fake.email_scope = False  # users:read without users:read.email: names, no emails
+        with hearing(fake, {channel}) as heard_here:
+            connected(fake, 1)
+            fake.say(channel, alex, "one")
+            fake.say(channel, sam, "two")
+            one, two = heard_here.next(2)
+        assert (one.author_id, one.author_name, one.author_email) == (alex, "", "")
+        assert (two.author_id, two.author_name, two.author_email) == (sam, "Sam", "")
+
+
+def test_a_socket_url_that_is_not_secure_is_refused() -> None:
+    answer = json.dumps({"ok": True, "url": "ws://socket.example.com/link/?ticket=1"})
+    with serve(lambda request: Reply(200, answer, {"content-type": "application/json"})) as service:
+        listener = SlackSocket("acme", "xapp-1", "xoxb-1", api_url=service.base + "/api")
+        with httpx.Client() as http, pytest.raises(ChatProblem, match="without a secure WebSocket URL"):
+            listener.open(http)
+        assert service.requests[0].headers["authorization"] == "Bearer xapp-1"
