@@ -16,7 +16,8 @@ What a test can do:
 - trouble: `fail(method, error, status=…, retry_after=…, needed=…, times=…)` answers the next calls of a method
   with that error; `drop()` cuts every socket without a close frame; `disconnect(reason)` sends Slack's
   `disconnect` frame; `raw(frame)` sends anything; a token other than `bot_token`/`app_token` is refused as
-  Slack refuses it;
+  Slack refuses it; `email_scope = False` leaves emails out of users.info as Slack does without
+  users:read.email;
 - what happened: `calls` (method, params) in order, `opened` (apps.connections.open answers), `connected`
   (sockets accepted), `envelopes` (envelope id -> event id), `acked` (envelope ids acknowledged) and
   `unacked()` (event ids sent but never acknowledged, which go again, with retry_attempt, on the next socket).

@@ -202,6 +202,8 @@ class SlackChat:
 
     async def history(self, client: httpx.AsyncClient, channel: str, after: str) -> list[ChatMessage]:
         params: dict[str, object] = {"channel": channel, "limit": HISTORY_PAGE}
+        if after and not TS.match(after):
+            raise ValueError(f"not a Slack message id: {after[:40]!r}")  # a caller's bug, not Slack's answer
         if after:
             params["oldest"] = after
         heard: list[ChatMessage] = []
@@ -217,7 +219,7 @@ class SlackChat:
             if not reply.get("has_more") or not isinstance(cursor, str) or not cursor or len(cursor) > 1_000:
                 break
             params["cursor"] = cursor
-        after_time = float(after) if TS.match(after) else 0.0
+        after_time = float(after) if after else 0.0
         unique = {message.id: message for message in heard if float(message.id) > after_time}
         return sorted(unique.values(), key=lambda message: float(message.id))
 

@@ -276,3 +276,11 @@ def test_slack_out_of_reach_passes() -> None:
     with pytest.raises(ChatProblem, match="could not be reached") as refused:
         asyncio.run(_lookup(service))
     assert refused.value.transient
+
+
+def test_history_after_something_that_is_no_message_id_is_a_bug_said_at_once() -> None:
+    with slack_fake() as fake:
+        channel = fake.add_channel("inc")
+        with pytest.raises(ValueError, match="not a Slack message id"):
+            run(fake, lambda s, c: s.history(c, channel, "yesterday"))
+        assert not called(fake, "conversations.history")
