@@ -58,6 +58,17 @@ def register(commands: Parsers, common: argparse.ArgumentParser) -> None:
     r.add_argument("name", metavar="NAME")
     r.set_defaults(func=remove)
     connection_secrets.register(actions, common, "pager", give=_set_key, trust=_trust)
+    k = actions.add_parser(
+        "api-key",
+        parents=[common],
+        help="give this computer a PagerDuty pager's read-only REST API key (read from stdin), "
+        "so that acknowledgements made in PagerDuty are read back",
+    )
+    k.add_argument("name", metavar="NAME")
+    k.set_defaults(func=api_key)
+    actions.add_parser(
+        "poll", parents=[common], help="read back acknowledgements made in PagerDuty for every open page"
+    ).set_defaults(func=poll)
 
     g = commands.add_parser(
         "page",
@@ -86,6 +97,29 @@ def register(commands: Parsers, common: argparse.ArgumentParser) -> None:
 
 
 # -- pagers ------------------------------------------------------------------------------------------------
+
+
+def api_key(session: Session, args: argparse.Namespace) -> int:
+    from commander.app import paging
+    from commander.cli.session import read_secret
+
+    secret = read_secret("PagerDuty REST API key (a read-only key; not shown): ")
+    kept = paging.set_api_key(session.console, args.name, secret, session.secrets)
+    print(f"Kept the REST API key for {clean(args.name)}" + (" in the keyring." if kept else " for this session only."))
+    if not kept:
+        print(session.secrets.notice, file=sys.stderr)
+    return 0
+
+
+def poll(session: Session, args: argparse.Namespace) -> int:
+    from commander.app import paging
+
+    problems: dict[str, str] = {}
+    count = paging.poll_acknowledgements(session.console, problems=problems)
+    print(f"{count} acknowledgement{'s' if count != 1 else ''} read back from PagerDuty.")
+    for page, why in problems.items():
+        print(f"page {page[:SHORT_ID]}: {clean(why)}", file=sys.stderr)
+    return 1 if problems else 0
 
 
 def add(session: Session, args: argparse.Namespace) -> int:
