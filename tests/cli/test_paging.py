@@ -11,7 +11,7 @@ import pytest
 from commander.app import bootstrap
 from tests.cli.conftest import Run, refused
 from tests.helpers.fakes import FakeService, serve
-from tests.helpers.pagerduty_fake import ROUTING_KEY, PagerDutyFake
+from tests.helpers.pagerduty_fake import API_KEY, ROUTING_KEY, PagerDutyFake
 from tests.helpers.paging_samples import PAYMENTS_ONCALL
 
 
@@ -128,3 +128,20 @@ def test_page_escalate_pages_what_is_due(
     assert run("page", "escalate", ref).out == f"{ref}: no escalation is due.\n"
     timeline = run("show", ref).out
     assert "Nobody acknowledged in 15 min: payments escalated to level 2: paging Morgan" in timeline
+
+
+def test_acknowledgements_made_in_pagerduty_are_read_back(
+    run: Run, ref: str, pagerduty: tuple[PagerDutyFake, FakeService]
+) -> None:
+    fake, server = pagerduty
+    options = ["--option", f"api_url={server.base}/v2/enqueue", "--option", f"rest_url={server.base}"]
+    assert run("pager", "add", "pagerduty", "PD", *options, stdin=ROUTING_KEY + "\n").code == 0
+    refused(run("pager", "api-key", "PD", stdin="short\n"), "not a PagerDuty REST API key")
+    given = run("pager", "api-key", "PD", stdin=API_KEY + "\n")
+    assert given.code == 0 and API_KEY not in given.out + given.err
+    assert run("page", ref, "--person", "Dana", "--pager", "PD", "--yes").code == 0
+    [alert] = fake.alerts
+    assert run("pager", "poll").out == "0 acknowledgements read back from PagerDuty.\n"
+    fake.acknowledge_in_app(alert.dedup_key, "Dana Smith")
+    assert run("pager", "poll").out == "1 acknowledgement read back from PagerDuty.\n"
+    assert "acknowledged by Dana Smith" in run("page", "list", ref).out
