@@ -267,6 +267,12 @@ def _minutes(value: Any, where: str, name: str, policy: Policy) -> int:
     return _whole(value, where, name, 1, ROLE_MINUTES_MAX)
 
 
+def _flag(value: Any, where: str, name: str, policy: Policy) -> bool:
+    if not isinstance(value, bool):
+        raise DomainError(f"{where}: '{name}' should be true or false, found {_shown(value)}.")
+    return value
+
+
 def _by(value: Any, where: str, name: str, policy: Policy) -> str:
     if value not in ("alertname", "service"):
         raise DomainError(f"{where}: 'by' should be alertname or service, found {_shown(value)}.")
@@ -383,7 +389,7 @@ def _shown(value: Any) -> str:
 # Each action's (required fields, optional fields), each field with its reader.
 ACTIONS: dict[str, tuple[dict[str, Reader], dict[str, Reader]]] = {
     "declare": ({"severity": _severity, "title": _template(TITLE_MAX)}, {"services": _services_reader}),
-    "create-channel": ({"via": _name, "name": _template(LINE_MAX)}, {}),
+    "create-channel": ({"via": _name, "name": _template(LINE_MAX)}, {"archive_on_close": _flag}),
     "invite": ({"via": _name, "who": _who_list}, {}),
     "start-bridge": ({"via": _name}, {}),
     "page": ({"policy": _name}, {}),
