@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any, TypeVar
 
-from commander.app import claims
+from commander.app import claims, people
 from commander.app.console import Console
 from commander.app.setup import connections as setup
 from commander.domain.chat.connections import FAMILY, ChatConfig, check_slack_secret
@@ -43,6 +43,7 @@ from commander.domain.core.errors import DomainError
 from commander.domain.core.events import Event
 from commander.domain.incident import decisions
 from commander.domain.incident.state import IncidentState
+from commander.domain.people.kinds import by_account
 from commander.integrations import chat as services
 from commander.integrations.chat.base import ChatListener, ChatMessage, ChatProblem, ChatService
 from commander.integrations.secrets import SecretStore
@@ -164,11 +165,22 @@ def record_heard(console: Console, via: str, message: ChatMessage, *, config: Ch
     if config is not None:
         pin = config.options.get("pin_reaction", "").strip(":") or PIN_REACTIONS.get(config.kind, "")
 
+    person = author_of(console, via, message)
+
     def decide(state: IncidentState) -> list[Any]:
-        draft = heard(state, via, message, pin_reaction=pin)
+        draft = heard(state, via, message, pin_reaction=pin, person=person)
         return [] if draft is None else [draft]
 
     return console.perform(incident_id, decide)
+
+
+def author_of(console: Console, via: str, message: ChatMessage) -> str:
+    """Who the team's directory (commander person) says wrote the message: by their user id in `via`, then
+    by email; "" when it does not know them (the role board's names are tried next)."""
+    if message.change != "posted":
+        return ""
+    found = by_account(people.directory(console), via=via, user=message.author_id, email=message.author_email)
+    return found.name if found is not None else ""
 
 
 def declaration_for(console: Console, via: str, message: ChatMessage) -> tuple[str, list[Any]] | None:
@@ -181,7 +193,8 @@ def declaration_for(console: Console, via: str, message: ChatMessage) -> tuple[s
     incident_id = declared_incident_id(via, message.channel, message.id)
     now = console.now()
     at = message.at if message.at is not None and message.at <= now else now
-    commander: str | None = bounded(" ".join(message.author_name.split()), 100) or None
+    shown = author_of(console, via, message) or " ".join(message.author_name.split())
+    commander: str | None = bounded(shown, 100) or None
     form = decisions.Declaration(title=request.title, severity=request.severity, commander=commander)
     try:
         drafts = decisions.declare(incident_id, form, me=console.me.name, policy=console.policy, now=at)
@@ -224,13 +237,13 @@ def declare_from_chat(console: Console, via: str, message: ChatMessage) -> Reply
     return Reply(via, message.channel, thread, f"Declared {state.reference}: {state.severity} {state.title}", key)
 
 
-def post_reply(console: Console, reply: Reply) -> bool:
+def post_reply(console: Console, reply: Reply, *, make: Callable[[Console, str], ChatService] | None = None) -> bool:
     """Post the reply unless another console has (claimed through the shared store). True when this console
     posted it. Raises claims.Offline (try later), DomainError or ChatProblem."""
     held = claims.claim(console, reply.key)
     if not held.won:
         return False
-    chat = service(console, reply.via)
+    chat = (make or service)(console, reply.via)
     call(console, lambda client: chat.post(client, reply.channel, reply.text, thread=reply.thread))
     return True
 
@@ -253,7 +266,7 @@ def acknowledge_reply(console: Console, via: str, message: ChatMessage) -> bool:
 
 @dataclass
 class _Listening:
-    thread: threading.Thread
+    thread: threading.Thread | None  # None: it could not start (no secret here)
     stop: threading.Event
     failed_at: float | None = None
 
@@ -296,7 +309,8 @@ class ChatFeed:
             self._worker.join(timeout)
             self._worker = None
         for listening in self._listening.values():
-            listening.thread.join(timeout)
+            if listening.thread is not None:
+                listening.thread.join(timeout)
         self._listening.clear()
 
     def channels_of(self, via: str) -> frozenset[str]:
@@ -344,7 +358,7 @@ class ChatFeed:
 
     def _answer(self, reply: Reply) -> None:
         try:
-            if post_reply(self.console, reply):
+            if post_reply(self.console, reply, make=self.make_service):
                 self.log(f"chat: replied in {reply.via}")
         except claims.Offline:
             self._pending.append(reply)
@@ -370,7 +384,8 @@ class ChatFeed:
         for via in wanted:
             self._listen(via)
         for via, channels in hearing.items():
-            if via in self._listening:
+            running = self._listening.get(via)
+            if running is not None and running.thread is not None:
                 for channel in channels:
                     if (via, channel) not in self._fetched:
                         self._fetched.add((via, channel))
@@ -380,22 +395,17 @@ class ChatFeed:
         """Start hearing `via` (a listener first, then the history: what is said between the two is heard
         twice, which the events' ids make harmless, rather than not at all)."""
         running = self._listening.get(via)
-        if running is not None and (running.thread.is_alive() or running.failed_at is None):
-            return
-        if (
-            running is not None
-            and running.failed_at is not None
-            and time.monotonic() - running.failed_at < RETRY_SECONDS
-        ):
-            return
+        if running is not None:
+            alive = running.thread is not None and running.thread.is_alive()
+            if alive or running.failed_at is None or time.monotonic() - running.failed_at < RETRY_SECONDS:
+                return
         stop = threading.Event()
         try:
             with self.lock:
                 heard_by = self.make_listener(self.console, via)
         except (DomainError, ChatProblem) as problem:
             self.log(f"chat: not listening to {via}: {problem}")
-            idle = threading.Thread(target=lambda: None)
-            self._listening[via] = _Listening(idle, stop, failed_at=time.monotonic())
+            self._listening[via] = _Listening(None, stop, failed_at=time.monotonic())
             return
         thread = threading.Thread(
             target=self._run_listener, args=(via, heard_by, stop), name=f"chat-{via}", daemon=True
