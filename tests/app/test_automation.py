@@ -24,7 +24,7 @@ from tests.helpers.paging_samples import PAYMENTS_ONCALL
 from tests.helpers.slack_fake import SlackFake, slack_fake
 from tests.helpers.waiting import wait_until
 
-ONCALL = PAYMENTS_ONCALL.replace("Payments primary", "payments-primary")
+ONCALL = PAYMENTS_ONCALL  # "oncall:payments-primary" in the rule names "Payments primary" as a slug
 
 
 @pytest.fixture

@@ -294,12 +294,20 @@ Named = TypeVar("Named", Schedule, EscalationPolicy)
 
 
 def _named(found: dict[str, Named], name: str, what: str, plural: str, command: str) -> Named:
-    """A schedule or policy by its name in any case, or a refusal that lists the names there are."""
+    """A schedule or policy by its name in any case, or as a slug ("payments-primary" for "Payments primary",
+    as workflow rules and chat commands write it), or a refusal that lists the names there are."""
     match = found.get(name.strip().casefold())
+    if match is None:
+        slug = _slug(name)
+        match = next((item for item in found.values() if slug and _slug(item.name) == slug), None)
     if match is None:
         known = ", ".join(item.name for item in found.values()) or "none yet"
         raise DomainError(f"No {what} '{name}' ({plural}: {known}). `commander {command} import FILE.yaml` adds them.")
     return match
+
+
+def _slug(name: str) -> str:
+    return "".join(char for char in name.casefold() if char.isalnum())
 
 
 def _section_list(document: Mapping[str, Any], section: str) -> list[Any]:
