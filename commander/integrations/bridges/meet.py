@@ -40,12 +40,12 @@ SCOPE = "https://www.googleapis.com/auth/meetings.space.created"
 SERVICE = "Google Meet"
 
 
-def split_secret(secret: str) -> tuple[str, str]:
+def split_secret(secret: str, name: str = "NAME") -> tuple[str, str]:
     parts = secret.split()
     if len(parts) != 2:
         raise BridgeProblem(
-            "This bridge's secret is not the OAuth client secret and a refresh token separated by a space: give "
-            "it again with `commander bridge secret NAME`."
+            f"The secret of {name} is not the OAuth client secret and a refresh token separated by a space: "
+            f"give it again with `commander bridge secret '{name}'`."
         )
     return parts[0], parts[1]
 
@@ -170,7 +170,7 @@ class MeetBridge:
 
 
 def make(name: str, options: Mapping[str, str], secret: str) -> MeetBridge:
-    client_secret, refresh_token = split_secret(secret)
+    client_secret, refresh_token = split_secret(secret, name)
     return MeetBridge(
         name,
         options.get("client_id", ""),
