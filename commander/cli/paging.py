@@ -48,7 +48,8 @@ def register(commands: Parsers, common: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="pagerduty: api_url, link (a web address; {reference} is the incident's); chat: destination, mention",
+        help="pagerduty: api_url, link (a web address; {reference} is the incident's), rest_url; "
+        "chat: destination, mention",
     )
     a.set_defaults(func=add)
     s = actions.add_parser("list", parents=[common], help="the pagers")
