@@ -3,18 +3,18 @@ in it heard back through the WebSocket API. The secret is a bot account's token 
 (`Authorization: Bearer`); options: `url` (the server, https://chat.example.com), `team` (the team's id, or its
 name as in its URL), `private` ("yes" makes private channels; public otherwise).
 
-Requests (https://developers.mattermost.com/api-documentation/, and the pages under
-https://docs.mattermost.com/api/reference/):
+Requests (https://docs.mattermost.com/api/reference/PAGE, the page named after each; permissions are the bot's):
 - POST /api/v4/channels {team_id, name, display_name, type "O"/"P", purpose, header} (create-channel). A taken name
   is refused 400 with the id `store.sql_channel.save_channel.exists.app_error` (the server's
   `store.ChannelExistsError`, archived channels included): the next suffix (-2, -3 …) is tried.
 - PUT /api/v4/channels/{id}/patch {header, purpose}: the topic (patch-channel). GET /api/v4/users/email/{email}:
   404 when nobody has it, 403 when the privacy settings hide emails from the bot (get-user-by-email).
-- POST /api/v4/channels/{id}/members {user_id}: one user a request; adding a member again is no error.
+- POST /api/v4/channels/{id}/members {user_id} (add-channel-member): one user a request; adding one again is fine.
 - POST /api/v4/posts {channel_id, message, root_id, pending_post_id} (create-post). The server treats a repeated
   `pending_post_id` as the same post for a short while (its `deduplicateCreatePost`, a cache of about 30 s), so a
   retry with the same key soon after cannot post twice; later, or without a key, it may.
-- DELETE /api/v4/channels/{id}: archives (a soft delete, reversible by an admin) (delete-channel).
+- DELETE /api/v4/channels/{id}: archives (delete-channel: sets delete_at; an admin can unarchive it; needs
+  delete_public_channel or delete_private_channel).
 - GET /api/v4/channels/{id}/posts?after=POSTID&per_page=200, or ?page=N&per_page=200 from the newest back
   (https://docs.mattermost.com/api/reference/get-posts-for-channel); `order` lists the page's posts, `posts` maps
   ids to them (and may hold thread roots outside the page, which are skipped). Pages are at most 200 items
