@@ -25,6 +25,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from commander.app import automation_actions as actions
 from commander.app import claims
@@ -72,6 +73,11 @@ class Engine:
 
     console: Console
     log: Callable[[str], None] = _log.info
+    # Held while the engine uses the console: a console is one thread's (its views are cached and kept
+    # current in place), so an owner that shares its console with other threads passes the lock they
+    # hold; the window gives the engine a console of its own instead (ui/shell/automation.py).
+    lock: Any = field(default_factory=threading.RLock)
+    poll_seconds: float = 0.5  # idle this long, the engine looks for what other consoles wrote (catch-up)
     _queue: queue.Queue[object] = field(default_factory=queue.Queue)
     _deferred: list[Job] = field(default_factory=list)
     _busy: int = 0
@@ -123,17 +129,22 @@ class Engine:
 
     def _work(self) -> None:
         while True:
-            item = self._queue.get()
+            try:
+                item = self._queue.get(timeout=self.poll_seconds)
+            except queue.Empty:
+                self._catch_up()
+                continue
             if item is None:
                 return
             try:
-                if item is _TICK:
-                    self._on_tick()
-                else:
-                    assert isinstance(item, list)
-                    for job in jobs_for(self.console, item):
-                        self._run(job)
-                    self._keep_channels(item)
+                with self.lock:
+                    if item is _TICK:
+                        self._on_tick()
+                    else:
+                        assert isinstance(item, list)
+                        for job in jobs_for(self.console, item):
+                            self._run(job)
+                        self._keep_channels(item)
             except Exception:  # a bug must not stop the engine: log it and go on with the next item
                 _log.exception("workflow engine: unexpected error")
             finally:
@@ -147,7 +158,16 @@ class Engine:
             if event.kind in actions.KEEPING_KINDS and kind == "incident" and now - event.recorded_at <= FRESH:
                 actions.keep_channels(self.console, actions.EventLike(event.id, event.kind, incident_id), log=self.log)
 
+    def _catch_up(self) -> None:
+        """What other consoles and processes wrote to the store: heard through `_heard`."""
+        try:
+            with self.lock:
+                self.console.catch_up()
+        except StoreError as problem:
+            self.log(f"workflow engine could not read the store: {problem}")
+
     def _on_tick(self) -> None:
+        self._catch_up()
         with self._lock:
             waiting, self._deferred = self._deferred, []
         for job in waiting:

@@ -29,6 +29,7 @@ from commander.ui.kit.problems import attempt
 from commander.ui.paging.panel import PagesPanel
 from commander.ui.roles.board import RoleBoard
 from commander.ui.shell import window_state
+from commander.ui.shell.automation import Automation
 from commander.ui.shell.layout import Panels, assemble
 from commander.ui.shell.menus import DARK_THEME, SHOW_HISTORY, ShellAction, WindowActions
 from commander.ui.shell.reminders import Reminders
@@ -112,6 +113,7 @@ class MainWindow(QMainWindow):
         self.incidents.reload()
         self.status.show_open(self.incidents.open_count())
         self._open_first()
+        self.automation_runner = Automation(self.console)
         self._clock = QTimer(self)
         self._clock.setInterval(TICK_MS)
         self._clock.timeout.connect(self._tick)
@@ -119,6 +121,7 @@ class MainWindow(QMainWindow):
         # Replication needs SQLAlchemy, the keyring and the network: start it once the window is on
         # screen (a zero delay would run before the first paint).
         QTimer.singleShot(SYNC_START_MS, self._start_sync)
+        QTimer.singleShot(SYNC_START_MS, self.automation_runner.start)
         QTimer.singleShot(RESUME_CHECK_MS, self._resume_interrupted)
         QTimer.singleShot(RESUME_CHECK_MS, self._remind_postmortems)
 
@@ -296,6 +299,7 @@ class MainWindow(QMainWindow):
     def _tick(self) -> None:
         self._ticks += 1
         self.header.tick(self.console.now())
+        self.automation_runner.tick(self._ticks)
         if self._ticks % 30 == 0:  # ages and times held move in minutes: no need to repaint every second
             self.incidents.tick()
             self.roles.model.tick()
@@ -449,6 +453,7 @@ class MainWindow(QMainWindow):
         self._closed = True
         self.reminders.closed = True
         self.sync.stop()
+        self.automation_runner.stop()
         self.bridge.close()
         self._clock.stop()
         if self.remember_state:
