@@ -18,6 +18,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
+from commander.domain.core.errors import DomainError
 from commander.integrations import chat
 from commander.integrations.chat.base import (
     DELETED,
@@ -415,3 +416,10 @@ def test_a_refused_token_stops_the_listener(
     heard = listening("syt_revoked", "!nowhere:commander.test")
     heard.thread.join(10)
     assert isinstance(heard.failure, ChatProblem) and "M_UNKNOWN_TOKEN" in str(heard.failure)
+
+
+def test_a_homeserver_that_is_not_an_address_is_refused_with_what_to_do() -> None:
+    with pytest.raises(DomainError, match="use the address of its client API"):
+        chat.make("matrix", "Ops", {"homeserver": "matrix.example.com"}, "token")
+    with pytest.raises(DomainError, match="use the address of its client API"):
+        chat.listener("matrix", "Ops", {"homeserver": ""}, "token")

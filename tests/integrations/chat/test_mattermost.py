@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
+from commander.domain.core.errors import DomainError
 from commander.integrations import chat
 from commander.integrations.chat.base import (
     DELETED,
@@ -346,3 +347,15 @@ def test_a_token_revoked_while_listening_stops_it_after_the_socket_closes(
     fake.drop_sockets()
     heard.thread.join(5)
     assert isinstance(heard.failure, ChatProblem) and fake.refused_sockets == 0  # told by REST, not by retrying
+
+
+@pytest.mark.parametrize(
+    ("options", "said"),
+    [
+        ({"url": "chat.example.com", "team": "ops"}, "use the address people open Mattermost at"),
+        ({"url": "https://chat.example.com"}, "needs its team"),
+    ],
+)
+def test_a_connection_missing_its_server_or_team_is_refused_with_what_to_do(options: dict[str, str], said: str) -> None:
+    with pytest.raises(DomainError, match=said):
+        chat.make("mattermost", "Ops", options, "token")
