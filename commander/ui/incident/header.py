@@ -1,16 +1,22 @@
 """The header: what an Incident Commander must never have to look for.
 
 Severity (label on colour), reference, title, status, the incident clock ticking once a second, how
-long the incident has been at this severity, the custom timers, and the buttons for the changes made
-from here.
+long the incident has been at this severity, the custom timers, the incident's chat channels and meeting
+bridge as links, and the buttons for the changes made from here.
+
+A channel's name and a bridge's address come from outside (a chat service, a peer's rows): each is escaped
+into the links label, only an http(s) address becomes a link, and a click opens it in the browser after
+checking it again (`open_link`).
 """
 
 from __future__ import annotations
 
+import html
 from datetime import datetime
 from functools import partial
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QToolButton, QVBoxLayout, QWidget
 
 from commander.app.console import Console
@@ -64,6 +70,13 @@ class HeaderPanel(QWidget):
         self._overdue_for: str | None = None  # the due time already announced, so it fires once
         self.meta = ElidedLabel("", self)
         self.meta.setObjectName("Muted")
+        self.links = QLabel(self)  # the channels and the bridge: escaped names, http(s) links only
+        self.links.setObjectName("IncidentLinks")
+        self.links.setTextFormat(Qt.TextFormat.RichText)
+        self.links.setOpenExternalLinks(False)
+        self.links.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse)
+        self.links.linkActivated.connect(open_link)
+        self.links.setAccessibleName("Incident channels and bridge")
         self.timers = TimersStrip(console, self)
 
         self.severity_button = self._menu_button("Severity", "Change the severity (Ctrl+Shift+S)")
@@ -118,6 +131,7 @@ class HeaderPanel(QWidget):
         second = QHBoxLayout()
         second.setSpacing(6)
         second.addWidget(self.reference)
+        second.addWidget(self.links)
         second.addWidget(self.meta, 1)
         for button in (
             self.timer_button,
@@ -180,6 +194,7 @@ class HeaderPanel(QWidget):
             self.clock.setText("--:--:--")
             self.clock_caption.setText("")
             self.next_update.hide()
+            self._show_links(None)
             return
         self.drill.setVisible(state.drill)
         self.badge.set_severity(state.severity)
@@ -191,7 +206,28 @@ class HeaderPanel(QWidget):
         self.status.style().polish(self.status)
         self._fill_severity_menu(state)
         self._fill_status_menu(state)
+        self._show_links(state)
         self.tick(self.console.now())
+
+    def _show_links(self, state: IncidentState | None) -> None:
+        """The open channels and the latest bridge, as links; hidden when the incident has none."""
+        parts: list[str] = []
+        tips: list[str] = []
+        for channel in state.channels.values() if state else ():
+            if channel.archived:
+                continue
+            parts.append(_link(channel.url, f"#{channel.name or channel.channel}"))
+            tips.append(f"Channel #{channel.name or channel.channel} in {channel.via}: {channel.url or 'no link'}")
+        if state and state.bridges:
+            bridge = state.bridges[-1]
+            parts.append(_link(bridge.url, "Join bridge"))
+            details = f" ({bridge.details})" if bridge.details else ""
+            tips.append(f"Bridge on {bridge.via}: {bridge.url}{details}")
+        markup = " &nbsp;·&nbsp; ".join(parts)
+        if markup != self.links.text():
+            self.links.setText(markup)
+            self.links.setToolTip(richtext.tooltip("\n".join(tips)))
+        self.links.setVisible(bool(parts))
 
     def _fill_severity_menu(self, state: IncidentState) -> None:
         menu = self.severity_button.menu()
@@ -280,3 +316,21 @@ class HeaderPanel(QWidget):
     def open_status_menu(self) -> None:
         if self.status_button.isEnabled():
             self.status_button.showMenu()
+
+
+def web_link(url: str) -> bool:
+    """An address a click may open: http(s) with a host, nothing else (no file:, javascript:, app schemes)."""
+    found = QUrl(url, QUrl.ParsingMode.StrictMode)
+    return found.isValid() and found.scheme() in ("http", "https") and bool(found.host())
+
+
+def _link(url: str, text: str) -> str:
+    if not web_link(url):
+        return richtext.escape(text)
+    return f'<a href="{html.escape(url, quote=True)}">{richtext.escape(text)}</a>'
+
+
+def open_link(url: str) -> None:
+    """Open a channel or a bridge in the browser, when it is a web address."""
+    if web_link(url):
+        QDesktopServices.openUrl(QUrl(url, QUrl.ParsingMode.StrictMode))
