@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -281,12 +281,37 @@ def _page(context: Context, fields: Mapping[str, Any]) -> Outcome:
     from commander.app import paging
 
     state = _state(context)
-    dispatch = paging.page_service(context.console, state.id, str(fields["policy"]), None, context.console.secrets)
+    service = service_for_policy(context.console, str(fields["policy"]), state.services)
+    dispatch = paging.page_service(context.console, state.id, service, None, context.console.secrets)
     outcomes = paging.run(context.console, dispatch, timeout=TIMEOUT)
     failed = [outcome.detail for outcome in outcomes if outcome.state == "failed"]
     if failed:
         return FAILED, "; ".join(failed)
-    return DONE, f"paged through {fields['policy']}"
+    return DONE, f"paged {service} through {fields['policy']}"
+
+
+def service_for_policy(console: Console, name: str, services: Sequence[str]) -> str:
+    """The service to page through the escalation policy `name` (a page's run escalates by its service's
+    route): the incident's own service routed to it first, then any service routed to it. A rule may name
+    a service instead of a policy; that works too."""
+    from commander.app import oncall
+
+    found = oncall.settings(console)
+    policy = None
+    try:
+        policy = found.policy(name)
+    except DomainError:
+        if name.strip().casefold() in found.routes:
+            return found.routes[name.strip().casefold()][0]
+        raise
+    routed = [svc for svc, wanted in found.routes.values() if wanted.casefold() == policy.name.casefold()]
+    mine = [svc for svc in routed if svc.casefold() in {s.casefold() for s in services}]
+    if mine or routed:
+        return (mine or routed)[0]
+    raise _Missing(
+        f"no service is routed to the escalation policy {policy.name}, and a page escalates by its service: "
+        f"add one under services: in the on-call file (`commander escalation route SERVICE '{policy.name}'`)"
+    )
 
 
 def _send_update(context: Context, fields: Mapping[str, Any]) -> Outcome:
