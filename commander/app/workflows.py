@@ -6,12 +6,17 @@ nothing: every rule is checked before any event is written.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from commander.app.console import Console
 from commander.domain.core.errors import DomainError
 from commander.domain.workflows import kinds, matching
 from commander.domain.workflows.kinds import SavedRule
 from commander.domain.workflows.matching import PlannedAction
 from commander.domain.workflows.rules import load_yaml, read_rules, rule_from_dict
+
+if TYPE_CHECKING:
+    from commander.domain.oncall.events import OnCallSettings
 
 
 def rules(console: Console) -> list[SavedRule]:
@@ -77,3 +82,66 @@ def dry_run(console: Console, name: str, incident_id: str) -> list[PlannedAction
 
 def _saved(console: Console) -> dict[str, SavedRule]:
     return kinds.fold_rules(console.reads.stream(kinds.STREAM), console.policy)
+
+
+def unresolved(console: Console, found: list[SavedRule] | None = None) -> list[str]:
+    """What the rules name that this team does not have yet: a chat or bridge connection, an update
+    destination or template, an escalation policy, an on-call schedule, a runbook. A rule may be imported
+    before what it names is added, so these are warnings: each such action fails, saying so, until then."""
+    from commander.app import bridges, chat, oncall
+    from commander.app.runbooks import library
+    from commander.app.updates import publishing, templates
+
+    have = {
+        "chat": {name.casefold() for name in chat.connections(console)},
+        "bridge": {name.casefold() for name in bridges.bridges(console)},
+        "destination": {name.casefold() for name in publishing.destinations(console)},
+        "template": {key.casefold() for key in templates.templates(console)},
+    }
+    settings = oncall.settings(console)
+    runbooks = {record.current.title.casefold() for record in library.library(console).values()}
+    said: list[str] = []
+    for saved in found if found is not None else rules(console):
+        for position, action in enumerate(saved.rule.actions, start=1):
+            where = f"Rule '{saved.rule.name}', action {position} ({action.kind})"
+            fields = action.fields
+            chatting = action.kind in ("create-channel", "invite", "post")
+            if chatting and str(fields["via"]).casefold() not in have["chat"]:
+                said.append(f"{where}: no chat connection '{fields['via']}' yet (`commander chat add`).")
+            if action.kind == "start-bridge" and str(fields["via"]).casefold() not in have["bridge"]:
+                said.append(f"{where}: no bridge '{fields['via']}' yet (`commander bridge add`).")
+            if action.kind == "send-update":
+                if str(fields["template"]).casefold() not in have["template"]:
+                    said.append(f"{where}: no update template '{fields['template']}' yet.")
+                said += [
+                    f"{where}: no update destination '{name}' yet (`commander destination add`)."
+                    for name in fields["to"]
+                    if str(name).casefold() not in have["destination"]
+                ]
+            if action.kind == "page" and not _known_policy(settings, str(fields["policy"])):
+                said.append(f"{where}: no escalation policy or service '{fields['policy']}' yet.")
+            named = str(fields.get("runbook") or "")
+            if action.kind == "attach-runbook" and named and named.casefold() not in runbooks:
+                said.append(f"{where}: no runbook titled '{fields['runbook']}' in the library yet.")
+            who = list(fields.get("who") or []) if action.kind == "invite" else [str(fields.get("who", ""))]
+            for item in who:
+                kind, _, name = item.partition(":")
+                if kind == "oncall" and not _known_schedule(settings, name):
+                    said.append(f"{where}: no on-call schedule '{name}' yet (`commander schedule import`).")
+    return said
+
+
+def _known_policy(settings: OnCallSettings, name: str) -> bool:
+    try:
+        settings.policy(name)
+    except DomainError:
+        return name.strip().casefold() in settings.routes
+    return True
+
+
+def _known_schedule(settings: OnCallSettings, name: str) -> bool:
+    try:
+        settings.schedule(name)
+    except DomainError:
+        return False
+    return True

@@ -47,6 +47,14 @@ def register(commands: Parsers, common: argparse.ArgumentParser) -> None:
     s.add_argument("ref", metavar="REF")
     s.add_argument("--json", action="store_true", help="print JSON instead of lines")
     s.set_defaults(func=dry_run)
+    s = actions.add_parser("runs", parents=[common], help="what the rules did for an incident: each action's outcome")
+    s.add_argument("ref", metavar="REF")
+    s.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    s.set_defaults(func=runs)
+    s = actions.add_parser("retry", parents=[common], help="run a failed action again (its id from `runs`)")
+    s.add_argument("ref", metavar="REF")
+    s.add_argument("action", metavar="ACTION_ID", help="the action's id, or the start of it")
+    s.set_defaults(func=retry)
 
 
 def import_file(session: Session, args: argparse.Namespace) -> int:
@@ -59,7 +67,76 @@ def import_file(session: Session, args: argparse.Namespace) -> int:
         return 0
     count = f"{len(saved)} rule" + ("" if len(saved) == 1 else "s")
     print(f"Imported {count} from {clean(source)}: {clean(', '.join(saved))}.")
+    chosen = [workflows.rule(session.console, name) for name in saved]
+    for warning in workflows.unresolved(session.console, chosen):
+        print(f"Note: {clean(warning)} Until then that action fails, saying so.")
     return 0
+
+
+def runs(session: Session, args: argparse.Namespace) -> int:
+    from commander.app import automation
+
+    summary = session.resolve(args.ref)
+    found = automation.runs(session.console, summary.id)
+    if args.json:
+        _print_json(
+            [
+                {
+                    "action_id": r.action_id,
+                    "rule": r.rule,
+                    "version": r.version,
+                    "position": r.position,
+                    "action": r.action,
+                    "outcome": r.outcome,
+                    "attempt": r.attempt,
+                    "text": r.text,
+                    "at": r.at.isoformat(),
+                    "by": r.by,
+                }
+                for r in found
+            ]
+        )
+        return 0
+    if not found:
+        print(f"No workflow has run for {summary.reference}.")
+        return 0
+    zone = session.console.zone
+    rows = [
+        (
+            r.action_id[:8],
+            r.rule,
+            f"{r.position}. {r.action}",
+            r.outcome + (f" (attempt {r.attempt})" if r.attempt > 1 else ""),
+            r.at.astimezone(zone).strftime("%H:%M:%S"),
+            r.text,
+        )
+        for r in found
+    ]
+    for line in table(("ID", "RULE", "ACTION", "OUTCOME", "AT", "WHAT"), rows):
+        print(line)
+    if any(r.retryable for r in found):
+        print(f"Retry a failed one with `commander workflow retry {summary.reference} ID`.")
+    return 0
+
+
+def retry(session: Session, args: argparse.Namespace) -> int:
+    from commander.app import automation
+    from commander.domain.core.errors import DomainError
+
+    summary = session.resolve(args.ref)
+    wanted = args.action.strip().lower()
+    matching = [r for r in automation.runs(session.console, summary.id) if wanted and r.action_id.startswith(wanted)]
+    if len(matching) != 1:
+        raise DomainError(
+            f"{'No' if not matching else 'More than one'} workflow action of {summary.reference} has an id starting "
+            f"'{clean(args.action)}': `commander workflow runs {summary.reference}` lists them."
+        )
+    run = automation.retry(session.console, summary.id, matching[0].action_id)
+    print(
+        f"{clean(run.rule)}: {run.action} {run.outcome} (attempt {run.attempt})"
+        + (f": {clean(run.text)}" if run.text else "")
+    )
+    return 0 if run.outcome == "done" else 1
 
 
 def list_rules(session: Session, args: argparse.Namespace) -> int:

@@ -18,7 +18,13 @@ def imported(run: Run, tmp_path: Path) -> Path:
     source.write_text(EXAMPLE, encoding="utf-8")
     result = run("workflow", "import", str(source))
     assert result.code == 0, result.err
-    assert result.out == f"Imported 2 rules from {source}: sev1-war-room, page-from-critical-alerts.\n"
+    first, *notes = result.out.splitlines()
+    assert first == f"Imported 2 rules from {source}: sev1-war-room, page-from-critical-alerts."
+    assert notes[0] == (
+        "Note: Rule 'sev1-war-room', action 1 (create-channel): no chat connection 'team-slack' yet "
+        "(`commander chat add`). Until then that action fails, saying so."
+    )
+    assert len(notes) == 5
     return source
 
 
@@ -51,8 +57,8 @@ def test_show_prints_yaml_that_imports_back_unchanged(run: Run, imported: Path, 
     again = tmp_path / "again.yaml"
     again.write_text(shown.out, encoding="utf-8")
     assert run("workflow", "import", str(again)).out.startswith("Nothing changed")
-    assert run("workflow", "import", "-", stdin=shown.out.replace("minutes: 15", "minutes: 25")).out == (
-        "Imported 1 rule from Standard input: sev1-war-room.\n"
+    assert run("workflow", "import", "-", stdin=shown.out.replace("minutes: 15", "minutes: 25")).out.startswith(
+        "Imported 1 rule from Standard input: sev1-war-room.\nNote: "
     )
 
 
@@ -85,3 +91,38 @@ def test_refusals_are_one_sentence(run: Run, tmp_path: Path) -> None:
     refused(run("workflow", "remove", "nothing"), "No workflow rule 'nothing'", "none yet")
     refused(run("workflow", "dry-run", "nothing", "INC-ZZZZ"), "No incident")
     assert run("workflow", "list").out == "No workflow rules yet. `commander workflow import FILE` adds them.\n"
+
+
+def test_runs_lists_each_outcome_and_retry_runs_a_failed_one_again(
+    run: Run, imported: Path, declare: Callable[..., str], db: Path
+) -> None:
+    from commander.app import automation
+    from commander.app.bootstrap import build_console
+
+    assert run("workflow", "runs", declare("Quiet one")).out.startswith("No workflow has run for ")
+    reference = declare()
+    console = build_console(str(db))
+    try:
+        summary = console.resolve(reference)
+        [declared] = [e for e in console.view(summary.id).events if e.kind == "incident.declared"]
+        [job] = automation.jobs_for(console, [declared])
+        assert automation.run_job(console, job)
+    finally:
+        console.close()
+    lines = run("workflow", "runs", reference).out.splitlines()
+    assert lines[0].split() == ["ID", "RULE", "ACTION", "OUTCOME", "AT", "WHAT"]
+    assert "1. create-channel" in lines[1] and "failed" in lines[1] and "No chat called team-slack" in lines[1]
+    assert "5. start-timer" in lines[5] and "done" in lines[5]
+    assert lines[-1] == f"Retry a failed one with `commander workflow retry {reference} ID`."
+    listed = run("workflow", "runs", reference, "--json").json()
+    assert [(r["action"], r["outcome"]) for r in listed] == [
+        ("create-channel", "failed"),
+        ("invite", "failed"),
+        ("start-bridge", "failed"),
+        ("post", "failed"),
+        ("start-timer", "done"),
+    ]
+    again = run("workflow", "retry", reference, listed[0]["action_id"][:8])
+    assert again.code == 1
+    assert again.out.startswith("sev1-war-room: create-channel failed (attempt 2): No chat called team-slack")
+    refused(run("workflow", "retry", reference, "zzzz"), "No workflow action of", "has an id starting 'zzzz'")
