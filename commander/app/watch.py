@@ -174,7 +174,7 @@ class Watcher:
         feed = getattr(chat, "ChatFeed", None)
         if feed is None:
             return
-        self.chat = feed(self.console, log=self.log.info)
+        self.chat = feed(self.console, log=self.log.info, lock=self.lock)  # it records holding our lock
         self.chat.start()
         self.log.info("listening to chat")
 
@@ -231,7 +231,7 @@ class Watcher:
     def _run(self) -> None:
         next_tick = next_poll = time.monotonic()
         while not self._stop.is_set():
-            self._wake.wait(CATCH_UP_SECONDS)
+            self._wake.wait(min(CATCH_UP_SECONDS, self.tick_seconds, self.ack_poll_seconds))
             self._wake.clear()
             if self._stop.is_set():
                 break

@@ -259,8 +259,13 @@ class Server:
 
         pull = next((d for d in list(self._map.values()) if isinstance(d, trigger)), None)
         if pull is not None and self._thread.is_alive():
-            # Closed from inside waitress's loop, so its select never sees a socket closed under it.
-            pull.pull_trigger(lambda: wasyncore.close_all(self._map))
+            # Closed from inside waitress's loop, so its select never sees a socket closed under it. Not through
+            # `pull_trigger`: it queues the thunk before it writes the wake-up byte, so the loop, woken by a
+            # byte a finished response left, can run the thunk (closing the pipe) first, and the write then
+            # goes to a closed (or reused) descriptor. Holding the trigger's lock, the thunk waits for the byte.
+            with pull.lock:
+                pull.thunks.append(lambda: wasyncore.close_all(self._map))
+                pull._physical_pull()
             self._thread.join(timeout)
         else:
             wasyncore.close_all(self._map)
