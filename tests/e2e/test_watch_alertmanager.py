@@ -160,7 +160,9 @@ def reader(watcher: tuple[int, Path, Path]) -> Iterator[Console]:
 
 
 def stored(reader: Console, test: str) -> list[dict[str, Any]]:
-    return [dict(e.payload) for e in reader.reads.of_kinds(("alert.ingested",)) if e.payload["labels"].get("test") == test]
+    return [
+        dict(e.payload) for e in reader.reads.of_kinds(("alert.ingested",)) if e.payload["labels"].get("test") == test
+    ]
 
 
 def test_an_alert_posted_to_alertmanager_reaches_the_watchers_store_and_so_does_its_resolution(
