@@ -257,7 +257,9 @@ def _post(context: Context, fields: Mapping[str, Any]) -> Outcome:
     state, via = _state(context), str(fields["via"])
     channel = _channel(state, via)
     service = chat.service(context.console, via)
-    _wait(lambda client: service.post(client, channel, str(fields["text"])))
+    run = matching.action_id(context.saved.rule.name, context.saved.version, context.happened.id, 0)
+    key = str(uuid.uuid5(_INCIDENTS, f"{run}/{fields['text']}"))  # the same post of the same run: one message
+    _wait(lambda client: service.post(client, channel, str(fields["text"]), key=key))
     return DONE, f"posted in #{state.channels[via].name}"
 
 

@@ -81,8 +81,10 @@ class ChatService(Protocol):
         (with no error for those already in it)."""
         ...
 
-    async def post(self, client: httpx.AsyncClient, channel: str, text: str, *, thread: str = "") -> str:
-        """Post plain text (escaped for the service's markup); returns the new message's id."""
+    async def post(self, client: httpx.AsyncClient, channel: str, text: str, *, thread: str = "", key: str = "") -> str:
+        """Post plain text (escaped for the service's markup); returns the new message's id. `key`, the same
+        for a retry of the same message, lets a service that can (Matrix's txnId, Mattermost's
+        pending_post_id) post it once; Slack cannot."""
         ...
 
     async def archive(self, client: httpx.AsyncClient, channel: str) -> None: ...

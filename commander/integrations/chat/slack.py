@@ -183,7 +183,9 @@ class SlackChat:
             failed += refused_invites(reply, batch)
         return failed
 
-    async def post(self, client: httpx.AsyncClient, channel: str, text: str, *, thread: str = "") -> str:
+    async def post(self, client: httpx.AsyncClient, channel: str, text: str, *, thread: str = "", key: str = "") -> str:
+        """`key` is ignored: chat.postMessage takes no idempotency key, so a resend may post twice."""
+        del key
         await pace(f"slack-chat:{self.api_url}:{channel}", POST_RATE)
         body: dict[str, object] = {"channel": channel, "text": escaped(fitted(text))}
         if thread:
