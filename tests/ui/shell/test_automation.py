@@ -41,3 +41,34 @@ def test_a_sev4_does_not_fire_it(qtbot: QtBot, window: MainWindow, console: Cons
     major = incident.declare(console, Declaration(title="Checkout 502s", severity="SEV1"))
     qtbot.waitUntil(lambda: bool(console.state(major.id).timers), timeout=15_000)
     assert not console.state(minor.id).timers
+
+
+def test_the_war_room_rule_on_a_sev2_declared_in_the_window(qtbot: QtBot, window: MainWindow, console: Console) -> None:
+    """The issue's first rule: one channel with its topic, the invites, a bridge link and a timer."""
+    from commander.app import bridges, chat, oncall, people
+    from tests.domain.workflows.test_rules import EXAMPLE
+    from tests.helpers.paging_samples import PAYMENTS_ONCALL
+    from tests.helpers.slack_fake import slack_fake
+
+    with slack_fake() as slack:
+        sam = slack.add_user("sam@example.com", display_name="Sam")
+        alex = slack.add_user("alex@example.com", display_name="Alex")
+        chat.add(console, "slack", "team-slack", dict(slack.options), slack.secret, console.secrets)
+        bridges.add(console, "jitsi", "jitsi", {"base_url": "https://meet.example.org"}, "", console.secrets)
+        oncall.import_yaml(console, PAYMENTS_ONCALL)
+        people.set_person(console, "Sam", email="sam@example.com")
+        people.set_person(console, "Alex", email="alex@example.com")
+        workflows.import_yaml(console, EXAMPLE)
+        window.automation_runner.start()
+
+        state = incident.declare(console, Declaration(title="Checkout 502s", severity="SEV2"))
+        qtbot.waitUntil(lambda: len(automation.runs(console, state.id)) == 5, timeout=20_000)
+        assert [run.outcome for run in automation.runs(console, state.id)] == ["done"] * 5
+        after = console.state(state.id)
+        [channel] = after.channels.values()
+        assert slack.channels[channel.channel].topic.endswith("· SEV2 · investigating · Checkout 502s")
+        assert {sam, alex} <= slack.channels[channel.channel].members
+        assert [bridge.url[:24] for bridge in after.bridges] == ["https://meet.example.org"]
+        assert [timer.label for timer in after.timers.values()] == ["Check customer impact"]
+        assert [method for method, _ in slack.calls].count("conversations.create") == 1
+        window.close()
