@@ -57,41 +57,41 @@ class ActionForm(QWidget):
         self.widgets: dict[str, QWidget] = {}
         self.heading = plain_label("", self, name="PanelTitle")
         self.hint = plain_label("", self, name="Faint")
-        self.grid = FormGrid()
+        self.fields = QWidget(self)  # remade for each action: its kind decides the rows
         self.problem = ErrorLabel(self)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.heading)
-        layout.addWidget(self.hint)
-        layout.addLayout(self.grid)
-        layout.addWidget(self.problem)
-        layout.addStretch(1)
+        self.outer = QVBoxLayout(self)
+        self.outer.setContentsMargins(0, 0, 0, 0)
+        self.outer.addWidget(self.heading)
+        self.outer.addWidget(self.hint)
+        self.outer.addWidget(self.fields)
+        self.outer.addWidget(self.problem)
+        self.outer.addStretch(1)
 
     def show_step(self, step: dict[str, Any] | None, position: int = 0) -> None:
         self.step = step
-        for widget in self.widgets.values():
-            widget.deleteLater()
-        while self.grid.count():
-            item = self.grid.takeAt(0)
-            if item is not None and item.widget() is not None:
-                item.widget().deleteLater()  # type: ignore[union-attr]
         self.widgets = {}
         self.problem.clear_message()
+        fresh = QWidget(self)
+        grid = FormGrid()
+        grid.setContentsMargins(0, 4, 0, 0)
+        fresh.setLayout(grid)
+        self.outer.replaceWidget(self.fields, fresh)
+        self.fields.hide()
+        self.fields.deleteLater()
+        self.fields = fresh
         if step is None:
             self.heading.setText("No action chosen")
             self.hint.setText("Add an action, or choose one in the list.")
             return
         kind = str(step.get("action", ""))
         self.heading.setText(f"{position}. {fields.ACTION_WORDS.get(kind, kind)}")
-        self.hint.setText(
-            f"action: {kind}. Fields marked * are required; {{{{ … }}}} fields are templates filled in per incident."
-        )
+        self.hint.setText(f"action: {kind} · * required · {{{{ … }}}} is filled in per incident")
         for name, look, required in fields.action_fields(kind):
-            widget = self._widget(kind, name, look, step.get(name))
+            widget = self._widget(fresh, kind, name, look, step.get(name))
             self.widgets[name] = widget
-            self.grid.addRow(f"{look.caption}{' *' if required else ''}", widget)
+            grid.addRow(f"{look.caption}{' *' if required else ''}", widget)
 
-    def _widget(self, kind: str, name: str, look: fields.FieldLook, value: Any) -> QWidget:
+    def _widget(self, parent: QWidget, kind: str, name: str, look: fields.FieldLook, value: Any) -> QWidget:
         def write(new: Any) -> None:
             if self.step is None:
                 return
@@ -102,7 +102,7 @@ class ActionForm(QWidget):
             self._mark(name, False)
             self.edited.emit()
 
-        widget = _make(self, self.policy, look, value, write)
+        widget = _make(parent, self.policy, look, value, write)
         widget.setAccessibleName(look.caption)
         if look.hint:
             widget.setToolTip(look.hint)
@@ -159,6 +159,7 @@ def _make(parent: QWidget, policy: Policy, look: fields.FieldLook, value: Any, w
     else:
         line.setText("" if value is None else str(value))
         line.textEdited.connect(write)
+    line.setCursorPosition(0)  # the start of a long template, not its end
     return line
 
 

@@ -238,12 +238,12 @@ class WorkflowsWindow(QDialog):
     def _chosen(self, item: QTreeWidgetItem | None, previous: QTreeWidgetItem | None) -> None:
         if self._switching or item is None:
             return
+        key = str(item.data(0, Qt.ItemDataRole.UserRole))  # read now: saving first remakes the list's items
         if not self.may_leave():
-            self._switching = True
-            self.list.setCurrentItem(previous)  # type: ignore[arg-type]
-            self._switching = False
+            self._select(self.current.rule.name.casefold() if self.current is not None else None)
             return
-        self.load(self.saved.get(str(item.data(0, Qt.ItemDataRole.UserRole))))
+        self._select(key)
+        self.load(self.saved.get(key))
 
     def show_rule(self, name: str | None) -> None:
         """Select and load a rule without asking about unsaved changes; an unknown name shows the first."""

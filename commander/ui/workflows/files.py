@@ -25,7 +25,7 @@ def as_yaml(data: Any) -> str:
     """Plain data as YAML the way people write rules: each action on one line where it fits."""
     import yaml  # loaded when a rule is first shown as YAML, not at start-up
 
-    text: str = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=None, width=110)
+    text: str = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=None, width=1_000)
     return text
 
 

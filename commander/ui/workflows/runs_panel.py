@@ -97,7 +97,11 @@ class RunsPanel(QWidget):
     def refresh(self) -> None:
         self.runs = self._read_runs()
         self.tree.clear()
+        rule: tuple[str, int] | None = None
         for run in self.runs:
+            if (run.rule, run.version) != rule:  # the rule's name once, above its actions
+                rule = (run.rule, run.version)
+                self._add_rule_row(run)
             self._add_row(run)
         self.empty.setVisible(not self.runs)
         self.tree.setVisible(bool(self.runs))
@@ -115,10 +119,21 @@ class RunsPanel(QWidget):
 
         return automation.runs(self.console, self.incident_id)
 
+    def _add_rule_row(self, run: ActionRun) -> None:
+        item = QTreeWidgetItem([f"{run.rule} (version {run.version})"])
+        font = item.font(0)
+        font.setBold(True)
+        item.setFont(0, font)
+        item.setForeground(0, QColor(self.tones.muted))
+        item.setFlags(Qt.ItemFlag.ItemIsEnabled)
+        item.setToolTip(0, richtext.tooltip(f"Workflow rule {run.rule}, version {run.version}"))
+        self.tree.addTopLevelItem(item)
+        item.setFirstColumnSpanned(True)
+
     def _add_row(self, run: ActionRun) -> None:
         zone, now = self.console.zone, self.console.now()
         outcome = run.outcome + (f" (attempt {run.attempt})" if run.attempt > 1 else "")
-        item = QTreeWidgetItem([f"{run.rule} · {run.position}. {run.action}", outcome, "", run.by, ""])
+        item = QTreeWidgetItem([f"{run.position}. {run.action}", outcome, "", run.by, ""])
         item.setText(self.WHEN, timefmt.smart(run.at, zone, now))
         item.setToolTip(self.WHEN, richtext.tooltip(timefmt.both(run.at, zone)))
         item.setToolTip(

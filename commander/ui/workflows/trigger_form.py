@@ -73,14 +73,17 @@ class TriggerForm(QWidget):
         self.alert_labels = self._labels("The alert's labels, one key=value a line (every one, exactly)")
         self.labels = self._labels("An attached alert has these labels, one key=value a line")
         self.drill = combo(self, [(text, value) for text, value in _DRILL], "Drill")
+        self.words = plain_label("", self, name="Muted")  # the trigger and its conditions, in words
+        self.words.setAccessibleName("The trigger in words")
         self._layout()
         for box in (self.event_box, self.to, self.role, self.severity, self.drill):
-            box.currentIndexChanged.connect(self.changed.emit)
-        self.event_box.currentIndexChanged.connect(self._event_chosen)
-        self.minutes.valueChanged.connect(self.changed.emit)
-        self.services.textChanged.connect(self.changed.emit)
-        self.alert_labels.textChanged.connect(self.changed.emit)
-        self.labels.textChanged.connect(self.changed.emit)
+            box.currentIndexChanged.connect(lambda _index: self.changed.emit())
+        self.event_box.currentIndexChanged.connect(lambda _index: self._event_chosen())
+        self.minutes.valueChanged.connect(lambda _value: self.changed.emit())
+        self.services.textChanged.connect(lambda _text: self.changed.emit())
+        self.alert_labels.textChanged.connect(lambda: self.changed.emit())
+        self.labels.textChanged.connect(lambda: self.changed.emit())
+        self.changed.connect(self._say_words)
         self._event_chosen()
 
     def _labels(self, name: str) -> QPlainTextEdit:
@@ -100,6 +103,7 @@ class TriggerForm(QWidget):
         grid.addRow("For", self.minutes)
         grid.addRow("Labels", self.alert_labels)
         grid.setRowStretch(grid.rowCount(), 1)
+        grid.addRow(self.words)
         when.setLayout(grid)
         only = QGroupBox("Only if", self)
         conditions = self.only_grid = FormGrid()
@@ -145,6 +149,12 @@ class TriggerForm(QWidget):
         self.no_conditions.setVisible(alert)
         self.severity.setItemText(0, "choose a level" if raised else "any severity")
         self.severity.setToolTip("The level it is raised to, or above" if raised else "At least this severe")
+        self._say_words()
+
+    def _say_words(self) -> None:
+        data = self.data()
+        said = fields.trigger_words(data, self.policy)
+        self.words.setText(f"Runs {said}." if data["event"] == "timer" else f"Runs when {said}.")
 
     # -- plain data ------------------------------------------------------------------------------------
 
