@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from commander.app import claims, people
 from commander.app.console import Console
@@ -37,6 +37,7 @@ from commander.domain.chat.heard import (
     declare_request,
     declared_event_id,
     declared_incident_id,
+    entry_id,
     heard,
 )
 from commander.domain.core.errors import DomainError
@@ -48,6 +49,9 @@ from commander.integrations import chat as services
 from commander.integrations.chat.base import ChatListener, ChatMessage, ChatProblem, ChatService
 from commander.integrations.secrets import SecretStore
 from commander.store.errors import StoreError
+
+if TYPE_CHECKING:
+    from commander.app.paging import Dispatch
 
 _log = logging.getLogger(__name__)
 TIMEOUT = 20.0  # seconds per request to a chat service
@@ -248,17 +252,23 @@ def post_reply(console: Console, reply: Reply, *, make: Callable[[Console, str],
     return True
 
 
-def acknowledge_reply(console: Console, via: str, message: ChatMessage) -> bool:
-    """An "ack" in the thread of a chat page acknowledges it, when this Commander's paging can
-    (commander.app.paging.acknowledge_from_chat). True when it did."""
+def acknowledge_reply(console: Console, via: str, message: ChatMessage) -> Dispatch | None:
+    """An "ack" in the thread of a page posted in an incident's channel (its message, heard and kept on the
+    timeline, ends with "(page 1a2b3c4d)") acknowledges that page (commander.app.paging.acknowledge_from_chat).
+    Returns what PagerDuty must be told (empty for a chat page, or when it was acknowledged already), or None
+    when the message is no such ack. Raises DomainError when the page named is not the incident's."""
     if message.change != "posted" or not message.thread or message.text.strip().casefold() not in ACKS:
-        return False
+        return None
+    incident_id = incidents_hearing(console).get(via, {}).get(message.channel)
+    if incident_id is None:
+        return None
+    root = console.view(incident_id).entry(entry_id(via, message.channel, message.thread))
+    if root is None or root.kind != "chat.posted" or "(page " not in root.text:
+        return None
     from commander.app import paging
 
-    acknowledge = getattr(paging, "acknowledge_from_chat", None)
-    if acknowledge is None:
-        return False
-    return bool(acknowledge(console, via, message))
+    who = author_of(console, via, message) or " ".join(message.author_name.split())
+    return paging.acknowledge_from_chat(console, incident_id, root.text, bounded(who, 100))
 
 
 # -- listening ----------------------------------------------------------------------------------------------
@@ -352,9 +362,17 @@ class ChatFeed:
                 reply = declare_from_chat(self.console, via, message)
                 if reply is not None:
                     self._answer(reply)
-            elif not acknowledge_reply(self.console, via, message):
-                record_heard(self.console, via, message, config=config)
-            self.handled += 1
+                self.handled += 1
+                return
+            record_heard(self.console, via, message, config=config)
+            dispatch = acknowledge_reply(self.console, via, message)
+        if dispatch:  # PagerDuty is told too, without holding the console meanwhile
+            from commander.app import paging
+
+            outcomes = paging.deliver(dispatch)
+            with self.lock:
+                paging.finish(self.console, dispatch, outcomes)
+        self.handled += 1
 
     def _answer(self, reply: Reply) -> None:
         try:

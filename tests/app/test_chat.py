@@ -13,11 +13,16 @@ from typing import Any
 
 import pytest
 
-from commander.app import chat, claims, incident, people
+from commander.app import chat, claims, incident, oncall, paging, people
 from commander.app.console import Console
 from commander.domain.chat.heard import channel_created, declared_incident_id
 from commander.domain.core.errors import DomainError
+from commander.domain.incident.decisions import Declaration
 from commander.integrations.chat.base import Channel, ChatMessage, Deliver
+from tests.app.test_paging_answers import add_pagerduty, page_payments
+from tests.helpers.fakes import serve
+from tests.helpers.pagerduty_fake import PagerDutyFake
+from tests.helpers.paging_samples import PAYMENTS_ONCALL
 from tests.helpers.slack_fake import SlackFake, slack_fake
 from tests.helpers.waiting import wait_until
 
@@ -281,3 +286,24 @@ def test_slack_socket_mode_reaches_the_timeline(console: Console, incident_id: s
         wait_until(lambda: [e.pinned for e in console.view(incident_id).entries if e.category == "chat"] == [True], 10)
     finally:
         feed.stop()
+
+
+def test_an_ack_in_the_thread_of_a_page_heard_in_the_channel_acknowledges_it(console: Console) -> None:
+    oncall.import_yaml(console, PAYMENTS_ONCALL)
+    declaration = Declaration(title="Checkout API returning 502s", severity="SEV1", services=("payments",))
+    incident_id = incident.declare(console, declaration).id
+    _connect(console)
+    _give_channel(console, incident_id)
+    fake = PagerDutyFake()
+    with serve(fake) as server:
+        add_pagerduty(console, "PagerDuty", server)
+        page = page_payments(console, incident_id)
+        root = f"<@U0SAM>: you are paged. Reply ack in this thread when you are on it (page {page.id[:8]})."
+        chat.record_heard(console, VIA, _said(root, id="8.1", author_name="Commander"))
+        assert chat.acknowledge_reply(console, VIA, _said("ack", id="8.2")) is None  # not in a thread
+        assert chat.acknowledge_reply(console, VIA, _said("ack", id="8.3", thread="0.0")) is None  # not a page's
+        dispatch = chat.acknowledge_reply(console, VIA, _said(" ACK ", id="8.4", thread="8.1", author_name="Sam"))
+        assert dispatch is not None and [job.action for job in dispatch.jobs] == ["acknowledge"]
+        paging.run(console, dispatch)
+        assert fake.alert(page.dedup_key).status == "acknowledged"
+    assert paging.pages(console, incident_id)[0].acknowledged_by == "Sam"
