@@ -6,6 +6,7 @@ nothing: every rule is checked before any event is written.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from commander.app.console import Console
@@ -70,6 +71,13 @@ def dry_run(console: Console, name: str, incident_id: str) -> list[PlannedAction
     """What the rule's actions would do for this incident, its templates filled in from the incident's
     state now. An alert rule uses the labels of the alert first attached to the incident, when it has one.
     Nothing is written."""
+    return dry_run_planner(console, name, incident_id)()
+
+
+def dry_run_planner(console: Console, name: str, incident_id: str) -> Callable[[], list[PlannedAction]]:
+    """`dry_run` in two halves, for a window: the reads happen now, on the console's thread; the call
+    returned fills the templates in (each under the template budget, seconds for a hostile one) and
+    touches no store, so it may run on a worker thread."""
     saved = rule(console, name)
     state = console.state(incident_id)
     if not state.declared:
@@ -77,7 +85,7 @@ def dry_run(console: Console, name: str, incident_id: str) -> list[PlannedAction
     alerts = sorted(state.alerts.values(), key=lambda alert: alert.starts_at)
     trigger = alerts[0].fingerprint if saved.rule.when.event == "alert.firing" and alerts else state.id
     values = matching.variables(state, console.policy, labels=alerts[0].labels if alerts else None)
-    return matching.plan(saved, trigger, values)
+    return lambda: matching.plan(saved, trigger, values)
 
 
 def _saved(console: Console) -> dict[str, SavedRule]:
