@@ -15,6 +15,7 @@ import signal
 import stat
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -56,8 +57,8 @@ def watch(session: Session, args: argparse.Namespace) -> int:
     from commander.app.watch import Watcher
 
     host, port = parse_listen(args.listen)
-    token = read_token(args.token_file) if args.token_file else _env_token()
     log = _logger()
+    token = read_token(args.token_file, warn=log.warning) if args.token_file else _env_token()
     if token is None and not _local(host):
         log.warning(
             "no token configured: only callers on this host are served; set %s or --token-file to take "
@@ -87,7 +88,7 @@ def parse_listen(text: str) -> tuple[str, int]:
     return host, int(port)
 
 
-def read_token(path: str) -> str:
+def read_token(path: str, *, warn: Callable[[str], object]) -> str:
     """The token in the file (one line). Refused when others can read the file, when empty or too short."""
     file = Path(path).expanduser()
     try:
@@ -101,7 +102,7 @@ def read_token(path: str) -> str:
             f"(in Kubernetes, mount the secret with defaultMode 0400), then start again."
         )
     if mode & stat.S_IRGRP:
-        _logger().warning("the token file can be read by its group path=%s (chmod 600 it)", path)
+        warn(f"the token file can be read by its group path={path} (chmod 600 it)")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:

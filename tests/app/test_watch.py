@@ -317,3 +317,49 @@ def test_an_address_in_use_is_refused_with_what_to_do(tmp_path: Path) -> None:
         _, err = process.communicate(timeout=30)
     assert process.returncode == 1
     assert f"Cannot listen on 127.0.0.1:{port}" in err and "--listen" in err
+
+
+# -- the command's own checks -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("127.0.0.1:9095", ("127.0.0.1", 9095)), ("[::1]:0", ("::1", 0)), ("localhost:80", ("localhost", 80))],
+)
+def test_listen_is_host_and_port(text: str, expected: tuple[str, int]) -> None:
+    from commander.cli.watch import parse_listen
+
+    assert parse_listen(text) == expected
+
+
+@pytest.mark.parametrize("text", ["9095", ":9095", "host:", "host:port", "host:65536", "[::1]"])
+def test_listen_that_is_not_host_and_port_is_refused(text: str) -> None:
+    from commander.cli.session import Refusal
+    from commander.cli.watch import parse_listen
+
+    with pytest.raises(Refusal, match="is not HOST:PORT"):
+        parse_listen(text)
+
+
+def test_an_empty_token_in_the_environment_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    from commander.cli import watch as watch_command
+    from commander.cli.session import Refusal
+
+    monkeypatch.setenv("COMMANDER_WATCH_TOKEN", "  ")
+    with pytest.raises(Refusal, match="COMMANDER_WATCH_TOKEN is empty"):
+        watch_command._env_token()
+    monkeypatch.setenv("COMMANDER_WATCH_TOKEN", TOKEN)
+    assert watch_command._env_token() == TOKEN
+    monkeypatch.delenv("COMMANDER_WATCH_TOKEN")
+    assert watch_command._env_token() is None
+
+
+def test_a_token_file_its_group_can_read_is_used_with_a_warning(tmp_path: Path) -> None:
+    from commander.cli.watch import read_token
+
+    path = tmp_path / "token"
+    path.write_text(f"{TOKEN}\n")
+    path.chmod(0o640)
+    warned: list[str] = []
+    assert read_token(str(path), warn=warned.append) == TOKEN
+    assert len(warned) == 1 and "can be read by its group" in warned[0] and TOKEN not in warned[0]
