@@ -10,10 +10,13 @@ What this relies on:
   invalid_request (the account id).
 - The meeting (https://developers.zoom.us/docs/api/ , "Create a meeting",
   https://developers.zoom.us/docs/isv/workflows/create-meeting/): POST https://api.zoom.us/v2/users/me/meetings
-  with {"topic" (at most 200 characters), "type": 1 (instant), "settings": {"join_before_host": true}};
-  201 {"id", "join_url", "password", "start_url", ...}. It needs the scope meeting:write:meeting:admin
-  (granular) or meeting:write:admin (classic); "me" is the app's owner, who hosts it, and join_before_host
-  lets responders in without them. `start_url` starts it as the host: it is never shown or kept.
+  with {"topic" (at most 200 characters), "type": 2 (scheduled), "start_time" (now, UTC), "duration",
+  "timezone": "UTC", "settings": {"join_before_host": true, "waiting_room": false}}; 201 {"id", "join_url",
+  "password", "start_url", ...}. It needs the scope meeting:write:meeting:admin (granular) or
+  meeting:write:admin (classic). "me" is the app's owner, who hosts it and may never join: join_before_host
+  (which the API reference says is only used for scheduled or recurring meetings, hence type 2 rather than
+  an instant meeting) lets responders in without them; an account that locks these settings wins. The
+  join address carries the passcode. `start_url` starts it as the host: it is never shown or kept.
 - Errors (https://developers.zoom.us/docs/api/errors): {"code", "message"}; 401 code 124 "Invalid access
   token" (asked again once, with a new token); 4700/4711 "Invalid access token, does not contain scopes";
   404 code 1001 (the user does not exist); 429 when the account's rate limit is reached (Create a meeting
@@ -23,7 +26,8 @@ What this relies on:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -36,6 +40,7 @@ API_URL = "https://api.zoom.us/v2"
 OAUTH_URL = "https://zoom.us/oauth/token"
 TOPIC_MAX = 200
 SCOPE = "meeting:write:meeting:admin"
+DURATION = 120  # minutes: what calendars show; the meeting goes on as long as people are in it
 SERVICE = "Zoom"
 
 
@@ -52,6 +57,7 @@ class ZoomBridge:
         api_url: str = "",
         oauth_url: str = "",
         tokens: Tokens = TOKENS,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.name = name
         self.account_id = account_id
@@ -60,13 +66,17 @@ class ZoomBridge:
         self.api_url = (api_url or API_URL).rstrip("/")
         self.oauth_url = oauth_url or OAUTH_URL
         self.tokens = tokens
+        self.clock = clock
         self._key = Tokens.key(self.oauth_url, account_id, client_id, client_secret)
 
     async def start(self, client: httpx.AsyncClient, topic: str) -> Bridge:
         body: dict[str, Any] = {
             "topic": shorten(topic.strip() or "Incident bridge", TOPIC_MAX),
-            "type": 1,  # instant: it starts now, and its join address works until it ends
-            "settings": {"join_before_host": True},
+            "type": 2,  # scheduled from now: join_before_host applies only to scheduled meetings
+            "start_time": self.clock().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "duration": DURATION,
+            "timezone": "UTC",
+            "settings": {"join_before_host": True, "waiting_room": False},
         }
         for attempt in (1, 2):
             token = await self.token(client)

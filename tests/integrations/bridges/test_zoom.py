@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import re
 
 import httpx
 import pytest
@@ -48,7 +49,16 @@ def test_a_meeting_is_made_with_an_account_credentials_token() -> None:
     basic = base64.b64encode(f"{ZOOM_CLIENT}:{ZOOM_SECRET}".encode()).decode()
     assert token_request.headers["authorization"] == f"Basic {basic}"
     assert meeting_request.headers["authorization"] == f"Bearer {fake.tokens[0]}"
-    assert fake.meetings == [{"topic": "INC-12 SEV2 Checkout 502s", "type": 1, "settings": {"join_before_host": True}}]
+    [meeting] = fake.meetings
+    assert meeting | {"start_time": ""} == {
+        "topic": "INC-12 SEV2 Checkout 502s",
+        "type": 2,
+        "start_time": "",
+        "duration": 120,
+        "timezone": "UTC",
+        "settings": {"join_before_host": True, "waiting_room": False},
+    }
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", meeting["start_time"])
 
 
 def test_the_token_is_kept_until_it_expires() -> None:
