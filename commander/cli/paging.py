@@ -147,7 +147,7 @@ def add(session: Session, args: argparse.Namespace) -> int:
 
 
 def listing(session: Session, args: argparse.Namespace) -> int:
-    from commander.app import paging
+    from commander.app import pagers, paging
     from commander.app.setup import connections
 
     secrets = session.secrets
@@ -164,6 +164,8 @@ def listing(session: Session, args: argparse.Namespace) -> int:
                             "secret_here": c.kind != "pagerduty" or secrets.get(c.secret_name) is not None,
                             "secret_held_back": c.kind == "pagerduty"
                             and connections.state_of(paging.guarded(session.console, c), secrets).state == "held",
+                            "rest_key_here": c.kind == "pagerduty"
+                            and connections.state_of(pagers.rest_guarded(c), secrets).state == "ready",
                         }
                         for c in found.values()
                     ],
@@ -186,6 +188,8 @@ def listing(session: Session, args: argparse.Namespace) -> int:
             here = {"ready": "routing key here", "held": "routing key held back: address changed"}.get(
                 state, "no routing key on this computer"
             )
+            rest = connections.state_of(pagers.rest_guarded(config), secrets).state
+            here += {"ready": "; REST API key here", "held": "; REST API key held back: rest_url changed"}.get(rest, "")
         else:
             people = len(config.mentions())
             here = f"through {config.options.get('destination', '')}, {people} mention{'s' * (people != 1)}"
