@@ -145,3 +145,5 @@ def test_acknowledgements_made_in_pagerduty_are_read_back(
     fake.acknowledge_in_app(alert.dedup_key, "Dana Smith")
     assert run("pager", "poll").out == "1 acknowledgement read back from PagerDuty.\n"
     assert "acknowledged by Dana Smith" in run("page", "list", ref).out
+    assert "REST API key here" in run("pager", "list").out
+    assert [p["rest_key_here"] for p in run("pager", "list", "--json").json()] == [False, True]
