@@ -27,7 +27,7 @@ from commander.domain.workflows.matching import PlannedAction
 from commander.ui.kit import richtext
 from commander.ui.kit.background import Task, run_in_background
 from commander.ui.kit.dialogs import plain_label
-from commander.ui.kit.problems import ErrorLabel
+from commander.ui.kit.problems import KNOWN, ErrorLabel
 from commander.ui.kit.theme import Tones
 from commander.ui.workflows.fields import text_from_list
 
@@ -103,10 +103,15 @@ class DryRunPane(QWidget):
         rule, incident_id = self.rule, self.incident.currentData()
         if rule is None or incident_id is None:
             return
-        self.plan_button.setEnabled(False)
         self.tree.clear()
+        try:  # the reads here, on the console's thread; the templates are filled in on a worker
+            fill_in = workflows.dry_run_planner(self.console, rule, str(incident_id))
+        except KNOWN as problem:
+            self.error.show_message(str(problem))
+            return
+        self.plan_button.setEnabled(False)
         self.task = run_in_background(
-            lambda _progress: workflows.dry_run(self.console, rule, str(incident_id)),
+            lambda _progress: fill_in(),
             parent=self,
             success=self.show_plan,
             inline=self.error,

@@ -2,9 +2,9 @@
 latest outcome (done, failed or skipped, in the theme's colour and in words), what it made or why it
 failed, when and by whom; a failed one has Retry, which runs it again off the UI thread.
 
-The rows follow the store: an outcome recorded here, by another console or by `commander watch` arrives
-through the bridge's `events_appended`. The tab shows only while the incident has runs, as Pages does.
-Rule names and the services' reasons come from outside: item texts are plain, tooltips are escaped.
+The rows follow the store: an outcome recorded here, by the window's own engine, by another console or by
+`commander watch` arrives through the bridge's `events_appended`. The tab shows only while the incident has
+runs, as Pages does. Rule names and the services' reasons come from outside: item texts are plain, tooltips are escaped.
 """
 
 from __future__ import annotations
@@ -184,10 +184,9 @@ class RunsPanel(QWidget):
         def failed(message: str) -> None:
             self.error.show_message(f"Could not retry {run.action} of {run.rule}. {message}")
 
-        from commander.app import automation
-
+        source, action = self.console, run.action_id
         task = run_in_background(
-            lambda _progress: automation.retry(self.console, incident_id, run.action_id),
+            lambda _progress: _retry_on_own_console(source, incident_id, action),
             parent=self,
             success=done,
             failure=failed,
@@ -212,6 +211,20 @@ class RunsPanel(QWidget):
             tabs = tabs.parentWidget()
         if tabs is not None and tabs.indexOf(self) >= 0:
             tabs.setTabVisible(tabs.indexOf(self), shown)
+
+
+def _retry_on_own_console(source: Console, incident_id: str, action_id: str) -> ActionRun:
+    """On the worker thread. A console belongs to one thread (its incident views change in place), so the
+    retry gets one of its own on the same store, as the window's engine does (commander.ui.shell.automation);
+    what it writes reaches the window through the bridge's catch-up, within a second."""
+    from commander.app import automation
+    from commander.app.bootstrap import build_console
+
+    own = build_console(source.database.url, user=source.me.name, policy=source.policy, services=source.services)
+    try:
+        return automation.retry(own, incident_id, action_id)
+    finally:
+        own.close()
 
 
 def _one_line(text: str) -> str:
