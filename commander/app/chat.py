@@ -169,6 +169,9 @@ def record_heard(console: Console, via: str, message: ChatMessage, *, config: Ch
     if config is not None:
         pin = config.options.get("pin_reaction", "").strip(":") or PIN_REACTIONS.get(config.kind, "")
 
+    now = console.now()
+    if message.at is None or message.at > now:  # a service's clock ahead of ours: heard now, not in the future
+        message = replace(message, at=now)
     person = author_of(console, via, message)
 
     def decide(state: IncidentState) -> list[Any]:

@@ -307,3 +307,11 @@ def test_an_ack_in_the_thread_of_a_page_heard_in_the_channel_acknowledges_it(con
         paging.run(console, dispatch)
         assert fake.alert(page.dedup_key).status == "acknowledged"
     assert paging.pages(console, incident_id)[0].acknowledged_by == "Sam"
+
+
+def test_a_message_stamped_in_the_future_is_placed_when_heard(console: Console, incident_id: str) -> None:
+    _connect(console)
+    _give_channel(console, incident_id)
+    before = console.now() - timedelta(milliseconds=1)  # events keep milliseconds
+    [event] = chat.record_heard(console, VIA, _said(at=datetime(2199, 1, 1, tzinfo=UTC)))
+    assert before <= event.occurred_at <= console.now()
