@@ -10,9 +10,10 @@ no new one; acknowledge and resolve apply to the open alert of that key and rout
 
 It also answers the REST API v2's GET /incidents?incident_key=KEY (sources in
 commander/integrations/pagerduty.py): the header "Authorization: Token token=API_KEY" is required (401
-{"error": {"message": "Unauthorized", "code": 2006}} otherwise), and each alert is an incident with its status, number, acknowledgements (someone acknowledging in the app:
-`acknowledge_in_app`; an Events API acknowledge: the integration) and last_status_change_by. `rest_busy`
-answers the next REST requests 429 with ratelimit-reset, `rest_broken` 500.
+{"error": {"message": "Unauthorized", "code": 2006}} otherwise), and each alert is an incident with its
+status, number, acknowledgements (someone acknowledging in the app: `acknowledge_in_app`; an Events API
+acknowledge: the integration) and last_status_change_by. `rest_busy` answers the next REST requests 429
+with ratelimit-reset, `rest_broken` 500.
 """
 
 from __future__ import annotations
