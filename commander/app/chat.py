@@ -428,6 +428,10 @@ class ChatFeed:
             self.log(f"chat: not listening to {via}: {problem}")
             self._listening[via] = _Listening(None, stop, failed_at=time.monotonic())
             return
+        except Exception:  # a bug (a service module missing) must not keep the other connections unheard
+            _log.exception("chat feed: could not start listening to %s", via)
+            self._listening[via] = _Listening(None, stop, failed_at=time.monotonic())
+            return
         thread = threading.Thread(
             target=self._run_listener, args=(via, heard_by, stop), name=f"chat-{via}", daemon=True
         )

@@ -315,3 +315,27 @@ def test_a_message_stamped_in_the_future_is_placed_when_heard(console: Console, 
     before = console.now() - timedelta(milliseconds=1)  # events keep milliseconds
     [event] = chat.record_heard(console, VIA, _said(at=datetime(2199, 1, 1, tzinfo=UTC)))
     assert before <= event.occurred_at <= console.now()
+
+
+def test_one_connection_that_cannot_start_keeps_no_other_unheard(console: Console, incident_id: str) -> None:
+    _connect(console)
+    _give_channel(console, incident_id)
+    chat.add(console, "matrix", "broken", {"homeserver": "https://matrix.example.org"}, "tok", console.secrets)
+    console.perform(
+        incident_id, lambda s: [channel_created(incident_id, "broken", "matrix", "!room:x", "inc", "https://x.org/r")]
+    )
+    fake = FakeChat()
+
+    def make_listener(_console: Console, via: str) -> FakeChat:
+        if via == "broken":
+            raise RuntimeError("a bug")
+        return fake
+
+    feed = chat.ChatFeed(console, refresh_seconds=0.05, make_listener=make_listener, make_service=lambda c, v: fake)  # type: ignore[arg-type,return-value]
+    feed.start()
+    try:
+        wait_until(lambda: fake.deliver is not None, 5)
+        fake.say(_said("still heard", id="6.6"))
+        wait_until(lambda: _texts(console, incident_id) == ["sam: still heard"], 5)
+    finally:
+        feed.stop()
