@@ -77,6 +77,7 @@ class HeaderPanel(QWidget):
         self.links.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse)
         self.links.linkActivated.connect(open_link)
         self.links.setAccessibleName("Incident channels and bridge")
+        self.links.setContentsMargins(8, 0, 12, 0)  # apart from the reference and the meta line beside it
         self.timers = TimersStrip(console, self)
 
         self.severity_button = self._menu_button("Severity", "Change the severity (Ctrl+Shift+S)")
@@ -216,7 +217,7 @@ class HeaderPanel(QWidget):
         for channel in state.channels.values() if state else ():
             if channel.archived:
                 continue
-            parts.append(_link(channel.url, f"#{channel.name or channel.channel}"))
+            parts.append(_link(channel.url, f"#{_short(channel.name or channel.channel)}"))
             tips.append(f"Channel #{channel.name or channel.channel} in {channel.via}: {channel.url or 'no link'}")
         if state and state.bridges:
             bridge = state.bridges[-1]
@@ -322,6 +323,11 @@ def web_link(url: str) -> bool:
     """An address a click may open: http(s) with a host, nothing else (no file:, javascript:, app schemes)."""
     found = QUrl(url, QUrl.ParsingMode.StrictMode)
     return found.isValid() and found.scheme() in ("http", "https") and bool(found.host())
+
+
+def _short(name: str, limit: int = 32) -> str:
+    """A channel's name as the header shows it: the start of a long one (the tooltip has it whole)."""
+    return name if len(name) <= limit else name[: limit - 1] + "…"
 
 
 def _link(url: str, text: str) -> str:
