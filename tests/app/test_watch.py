@@ -147,6 +147,39 @@ def test_overdue_updates_and_expired_timers_of_every_open_incident_are_noted(
     assert kinds(second).count("timer.expired") == 1 and kinds(first).count("update.overdue") == 1
 
 
+def test_with_a_shared_store_the_watcher_replicates_both_ways(tmp_path: Path) -> None:
+    from commander.app.bootstrap import build_console
+    from commander.app.setup import remote as remotes
+    from commander.store.database import Database
+
+    shared = f"sqlite:///{tmp_path / 'shared.db'}"
+    Database(shared).upgrade()
+    mine, theirs = build_console(str(tmp_path / "watch.db")), build_console(str(tmp_path / "t.db"), user="Sam")
+    for made in (mine, theirs):
+        remotes.set_remote(made, shared, made.secrets, poll_seconds=0.2)
+    watcher = Watcher(mine, listen=("127.0.0.1", 0), tick_seconds=0.1)
+    watcher.start()
+    theirs_replicator = remotes.replicator(theirs, remotes.configured(theirs), theirs.secrets)  # type: ignore[arg-type]
+    try:
+        declared = incident.declare(theirs, Declaration(title="Checkout 502s", severity="SEV1"))
+        theirs_replicator.run_once()
+        wait_until(lambda: any(s.id == declared.id for s in mine.incidents()), 10, message="Nothing was pulled.")
+        assert httpx.post(url(watcher, "/alertmanager"), json=webhook("shared"), timeout=5).status_code == 200
+
+        def arrived() -> bool:
+            theirs_replicator.run_once()
+            theirs.catch_up()
+            return bool(ingested(theirs, "shared"))
+
+        wait_until(arrived, 10, 0.1, message="The webhook's alert never reached the other console.")
+        assert watcher.sync_state == "online"
+    finally:
+        watcher.stop()
+        theirs_replicator.stop()
+        theirs.close()
+        mine.close()
+
+
 class FakeEngine:
     made: list[FakeEngine] = []
 
