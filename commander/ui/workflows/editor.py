@@ -117,6 +117,12 @@ class WorkflowsWindow(QDialog):
 
         self.heading = plain_label("", self, name="PanelTitle")
         self.version = plain_label("", self, name="Faint")
+        # What the rule names that the team does not have yet: a heading, and one line per missing thing.
+        self.missing = plain_label("Not set up yet: these actions would fail until it is.", self, name="WarningText")
+        self.missing_lines = plain_label("", self, name="Muted")
+        self.missing_lines.setAccessibleName("What this rule names that the team does not have yet")
+        self.missing.hide()
+        self.missing_lines.hide()
         self.name = QLineEdit(self)
         self.name.setAccessibleName("Rule name")
         self.name.setPlaceholderText("letters, digits, '.', '-' or '_', e.g. sev1-war-room")
@@ -178,6 +184,8 @@ class WorkflowsWindow(QDialog):
         column.setContentsMargins(em, 0, 0, 0)
         column.addWidget(self.heading)
         column.addWidget(self.version)
+        column.addWidget(self.missing)
+        column.addWidget(self.missing_lines)
         column.addWidget(self.tabs, 1)
 
         panes = QSplitter(Qt.Orientation.Horizontal, self)
@@ -285,7 +293,21 @@ class WorkflowsWindow(QDialog):
             self._select(None)
         self.save_error.clear_message()
         self._mark_name(False)
+        self._show_missing()
         self._edited()
+
+    def _show_missing(self) -> None:
+        """A rule may be saved before what it names exists (a connection, a schedule, a template): each
+        such action would fail, saying so. Said here, one line for each thing missing."""
+        said: list[str] = []
+        if self.current is not None:
+            try:
+                said = fields.missing_lines(self.current.rule.name, workflows.unresolved(self.console, [self.current]))
+            except KNOWN as problem:
+                said = [str(problem)]
+        self.missing_lines.setText("\n".join(said[:6] + (["…"] if len(said) > 6 else [])))
+        self.missing.setVisible(bool(said))
+        self.missing_lines.setVisible(bool(said))
 
     def _show_data(self, data: Any) -> None:
         """Put plain data in the form and in the YAML tab."""

@@ -163,3 +163,22 @@ def place_of(message: str) -> Place:
     trigger = ", when" in head
     field = _FIELD.search(message[len(head) :])
     return Place(int(action.group(1)) if action else None, field.group(1) if field else None, trigger)
+
+
+_UNRESOLVED = re.compile(r"^action (\d+) \(([a-z-]+)\): (.*)$")
+
+
+def missing_lines(rule: str, said: list[str]) -> list[str]:
+    """app.workflows.unresolved's sentences for one rule, one line per missing thing with the actions that
+    name it: "Actions 1, 2, 4: no chat connection 'team-slack' yet (`commander chat add`)."."""
+    grouped: dict[str, list[str]] = {}
+    for sentence in said:
+        found = _UNRESOLVED.match(sentence.removeprefix(f"Rule '{rule}', "))
+        what, where = (found.group(3), found.group(1)) if found else (sentence, "")
+        grouped.setdefault(what, []).append(where)
+    lines = []
+    for what, positions in grouped.items():
+        named = [p for p in positions if p]
+        head = f"Action{'s' if len(named) > 1 else ''} {', '.join(named)}: " if named else ""
+        lines.append(head + (what[:1].upper() + what[1:] if not head else what))
+    return lines

@@ -95,6 +95,8 @@ def test_the_rules_are_listed_in_words_and_a_field_edited_is_saved_with_the_vers
     ]
     _choose(view, "sev1-war-room")
     assert view.name.text() == "sev1-war-room" and view.version.text().startswith("Version 1")
+    assert view.missing.isVisible()  # nothing it names is set up on this store
+    assert "Actions 1, 2, 4: no chat connection 'team-slack' yet" in view.missing_lines.text()
     assert view.trigger.severity.currentData() == "SEV2" and not view.trigger.to.isVisible()
     assert view.steps.list.count() == 5
     assert view.steps.list.item(0).text().startswith("1. create-channel · team-slack · inc-{{")
