@@ -25,8 +25,11 @@ _DECLARED = uuid.UUID("3a1f6c2e-8d4b-4f0a-9c7e-5b2d1e0f4a64")
 ID_MAX = 200  # the schema's bound on ids (commander/domain/core/schema.py ID)
 ADDRESS_MAX = 10_000
 
-# "@commander declare SEV2 checkout 502s", "<@U0BOT> declare sev2 checkout 502s", "@Commander: declare …"
-_DECLARE = re.compile(r"^\s*(?:<@[A-Za-z0-9_.:-]{1,100}>|@commander\b)[:,]?\s+declare\s+(\S+)\s+(.+?)\s*$", re.I | re.S)
+# "@commander declare SEV2 checkout 502s", "<@U0BOT> declare sev2 checkout 502s" (Slack's mention), and
+# "Commander: declare …" (the text a Matrix client sends for a mention of the bot's display name)
+_DECLARE = re.compile(
+    r"^\s*(?:<@[A-Za-z0-9_.:-]{1,100}>|@?commander\b)[:,]?\s+declare\s+(\S+)\s+(.+?)\s*$", re.IGNORECASE | re.DOTALL
+)
 
 
 class Heard(Protocol):

@@ -13,6 +13,7 @@ from commander.domain.chat.heard import Declare, declare_request, declared_incid
         ("@commander declare SEV2 checkout 502s", Declare("SEV2", "checkout 502s")),
         ("<@U0BOT> declare sev1   payments   down ", Declare("sev1", "payments down")),
         ("@Commander: declare SEV3 search slow\nmore words", Declare("SEV3", "search slow more words")),
+        ("Commander: declare SEV1 payments down", Declare("SEV1", "payments down")),
         ("please @commander declare SEV2 x", None),  # only at the start: a quote of the syntax is not a request
         ("@commander declare SEV2", None),  # no title
         ("@commanders declare SEV2 x", None),
