@@ -18,6 +18,7 @@ from typing import Protocol
 
 from commander.domain.chat.kinds import NAME_MAX, TEXT_MAX
 from commander.domain.core.events import EventDraft, incident_stream
+from commander.domain.core.text import clean_line, clean_multiline
 from commander.domain.incident.state import IncidentState
 
 _MESSAGES = uuid.UUID("3a1f6c2e-8d4b-4f0a-9c7e-5b2d1e0f4a63")
@@ -86,7 +87,12 @@ def bounded(words: str, limit: int) -> str:
 
 
 def _safe_id(value: str) -> str:
-    return value[:ID_MAX]
+    return clean_line(value[: ID_MAX * 2], field="id", limit=ID_MAX * 2, required=False)[:ID_MAX]
+
+
+def _words(text: str, limit: int) -> str:
+    """Outside text as the timeline keeps it: no control characters or lone surrogates, at most `limit`."""
+    return bounded(clean_multiline(text[: limit * 2], field="message", limit=limit * 2, required=False), limit)
 
 
 def person_for(names: Iterable[str], *, name: str, email: str) -> str:
@@ -147,7 +153,7 @@ def heard(
             return None
         change = "pinned"
     if change == "posted":
-        author = bounded(" ".join(message.author_name.split()), NAME_MAX)
+        author = bounded(clean_line(message.author_name[:1_000], field="name", limit=1_000, required=False), NAME_MAX)
         payload = {
             "via": via,
             "channel": channel,
@@ -155,7 +161,7 @@ def heard(
             "author_id": _safe_id(message.author_id),
             "author": author,
             "person": bounded(person, 500) or person_for(board_names(state), name=author, email=message.author_email),
-            "text": bounded(message.text, TEXT_MAX),
+            "text": _words(message.text, TEXT_MAX),
             "url": message.url if len(message.url) <= ADDRESS_MAX else "",
             "thread": _safe_id(message.thread),
         }
@@ -163,7 +169,7 @@ def heard(
     # A pin, unpin or deletion has no version of its own: when it happened tells a second pin from the first.
     version = _safe_id(message.version or (at.isoformat() if at else ""))
     if change == "edited":
-        payload = {**about, "text": bounded(message.text, TEXT_MAX), "version": version}
+        payload = {**about, "text": _words(message.text, TEXT_MAX), "version": version}
         return EventDraft(stream, "chat.edited", payload, at, event_id(via, channel, mid, "edited", version))
     if change == "deleted":
         return EventDraft(stream, "chat.deleted", about, at, event_id(via, channel, mid, change, version))
@@ -182,7 +188,7 @@ def channel_created(
         "via": via,
         "service": service,
         "channel": _safe_id(channel),
-        "name": bounded(name, NAME_MAX),
+        "name": bounded(clean_line(name[:1_000], field="name", limit=1_000, required=False), NAME_MAX),
         "url": url if len(url) <= ADDRESS_MAX else "",
     }
     return EventDraft(
@@ -205,6 +211,6 @@ def bridge_started(
         "service": service,
         "url": url if len(url) <= ADDRESS_MAX else "",
         "meeting": _safe_id(meeting),
-        "details": bounded(details, ADDRESS_MAX),
+        "details": _words(details, ADDRESS_MAX),
     }
     return EventDraft(incident_stream(incident_id), "bridge.started", payload, at)

@@ -177,6 +177,8 @@ def test_what_is_heard_is_bounded(declared: Replica, policy: Policy) -> None:
     assert len(posted.payload["author"]) == 200
     assert posted.payload["url"] == ""
     assert heard(declared.state(), SLACK, Said(id="")) is None
+    [odd] = _hear(declared, Said(id="9\x00", text="a\x1b[31mb\ud800c\r\nd", author_name="S\x07am\n Lee"))
+    assert (odd.payload["message"], odd.payload["text"], odd.payload["author"]) == ("9", "a[31mbc\nd", "Sam Lee")
 
 
 @pytest.mark.parametrize(
