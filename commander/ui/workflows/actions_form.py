@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from commander.domain.core.policy import Policy
 from commander.domain.workflows import rules
+from commander.ui.kit import richtext
 from commander.ui.kit.dialogs import FormGrid, plain_label
 from commander.ui.kit.problems import ErrorLabel
 from commander.ui.kit.theme import mono_font
@@ -105,7 +106,7 @@ class ActionForm(QWidget):
         widget = _make(parent, self.policy, look, value, write)
         widget.setAccessibleName(look.caption)
         if look.hint:
-            widget.setToolTip(look.hint)
+            widget.setToolTip(richtext.tooltip(look.hint))  # "oncall:<schedule>" must not read as a tag
         if fields.is_template(kind, name):
             widget.setFont(mono_font())
         return widget
@@ -212,7 +213,8 @@ class ActionsEditor(QWidget):
         row.addWidget(self.form, 1)
 
     def load(self, steps: Any) -> None:
-        self.steps = [dict(step) if isinstance(step, dict) else {"action": step} for step in steps or []]
+        listed = steps if isinstance(steps, list) else []  # anything else is refused by Save, with the reason
+        self.steps = [dict(step) if isinstance(step, dict) else {"action": step} for step in listed]
         self._fill(0 if self.steps else -1)
 
     def data(self) -> list[dict[str, Any]]:

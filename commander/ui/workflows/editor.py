@@ -82,7 +82,8 @@ class WorkflowsWindow(QDialog):
         self._make_widgets()
         self._assemble()
         QShortcut(QKeySequence(QKeySequence.StandardKey.Save), self, self.save)
-        QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.list, self.remove)
+        removing = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.list, self.remove)
+        removing.setContext(Qt.ShortcutContext.WidgetShortcut)  # Delete in a text field edits the text
         if bridge is not None:
             bridge.events_appended.connect(self._events_appended)
         self.reload()

@@ -317,3 +317,17 @@ def test_closing_with_unsaved_changes_asks(view: WorkflowsWindow, questions: Que
     questions.reply = Answer.Discard
     view.close_button.click()
     assert not view.isVisible()
+
+
+@RAISED
+def test_delete_on_the_list_removes_after_asking_and_not_while_typing(
+    qtbot: QtBot, view: WorkflowsWindow, questions: Questions, console: Console
+) -> None:
+    _choose(view, "sev1-war-room")
+    view.name.setFocus()
+    qtbot.keyClick(view.name, Qt.Key.Key_Delete)  # type: ignore[no-untyped-call]
+    assert not questions.asked
+    view.list.setFocus()
+    questions.reply = Answer.Yes
+    qtbot.keyClick(view.list, Qt.Key.Key_Delete)  # type: ignore[no-untyped-call]
+    assert questions.asked and [s.rule.name for s in workflows.rules(console)] == ["page-from-critical-alerts"]
