@@ -339,3 +339,32 @@ def test_one_connection_that_cannot_start_keeps_no_other_unheard(console: Consol
         wait_until(lambda: _texts(console, incident_id) == ["sam: still heard"], 5)
     finally:
         feed.stop()
+
+
+def test_a_feed_posts_a_reply_it_owed_once_the_shared_store_is_back(
+    console: Console, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _connect(console, declare_channel=DECLARE)
+    real = claims.claim
+    online = threading.Event()
+
+    def claim(on: Console, key: str) -> claims.Claim:
+        if not online.is_set():
+            raise claims.Offline("the shared store cannot be reached")
+        return real(on, key)
+
+    monkeypatch.setattr(claims, "claim", claim)
+    fake = FakeChat()
+    feed = _feed(console, fake)
+    feed.start()
+    try:
+        wait_until(lambda: fake.deliver is not None, 5)
+        fake.say(_said("@commander declare SEV2 payments down", channel=DECLARE, id="4.2"))
+        wait_until(lambda: feed.handled == 1, 5)
+        assert fake.posted == [] and [s.title for s in console.incidents()] == ["payments down"]
+        online.set()
+        wait_until(lambda: fake.posted, 5)
+    finally:
+        feed.stop()
+    [(channel, text, thread)] = fake.posted
+    assert (channel, thread) == (DECLARE, "4.2") and text.startswith("Declared INC-")
