@@ -121,7 +121,7 @@ class MainWindow(QMainWindow):
         # Replication needs SQLAlchemy, the keyring and the network: start it once the window is on
         # screen (a zero delay would run before the first paint).
         QTimer.singleShot(SYNC_START_MS, self._start_sync)
-        QTimer.singleShot(SYNC_START_MS, self.automation_runner.start)
+        QTimer.singleShot(SYNC_START_MS, self._start_automation)
         QTimer.singleShot(RESUME_CHECK_MS, self._resume_interrupted)
         QTimer.singleShot(RESUME_CHECK_MS, self._remind_postmortems)
 
@@ -145,6 +145,10 @@ class MainWindow(QMainWindow):
             return  # closed before the event loop came round to it
         attempt(self.sync.start, parent=self, title="Could not start syncing with the shared store")
         self.sync.set_incident(self.current)
+
+    def _start_automation(self) -> None:
+        if not self._closed:  # closed before the event loop came round to it: its console is closed too
+            self.automation_runner.start()
 
     # -- layout and menus ----------------------------------------------------------------------
 
