@@ -65,9 +65,10 @@ class DryRunPane(QWidget):
         layout.addWidget(self.error)
         layout.addWidget(self.tree, 1)
 
-    def fill_incidents(self, current: str | None) -> None:
-        """Open incidents first (most recent first), then the rest; the incident on screen is chosen."""
-        chosen = self.incident.currentData() or current
+    def fill_incidents(self, current: str | None, *, follow: bool = False) -> None:
+        """Open incidents first (most recent first), then the rest. The one chosen stays chosen; the
+        incident on screen is chosen at first, and (`follow`) when the window shows another."""
+        chosen = (current if follow else None) or self.incident.currentData() or current
         summaries = self.console.incidents(include_closed=True)
         ordered = sorted(summaries, key=lambda s: (not s.is_open, -(s.started_at_ms or 0)))
         self.incident.blockSignals(True)

@@ -53,7 +53,7 @@ from commander.ui.workflows.trigger_form import TriggerForm
 RULE_TAB, YAML_TAB, DRY_RUN_TAB = range(3)
 _EMPTY = {"name": "", "when": {"event": "incident.declared"}, "do": []}
 _NO_RULES = (
-    "No workflow rules yet. Press New, or Import YAML… (a file like the one in docs/cli.md; "
+    "No workflow rules yet. Press New, or Import YAML… (a file like the one in docs/automation.md; "
     "`commander workflow import FILE` does the same)."
 )
 
@@ -86,6 +86,7 @@ class WorkflowsWindow(QDialog):
         removing.setContext(Qt.ShortcutContext.WidgetShortcut)  # Delete in a text field edits the text
         if bridge is not None:
             bridge.events_appended.connect(self._events_appended)
+            bridge.incident_shown.connect(self._incident_shown)  # the dry run offers the one on screen
         self.reload()
         self.show_rule(None)
         self.list.setFocus()
@@ -281,6 +282,11 @@ class WorkflowsWindow(QDialog):
         self.reload()
         if not dirty and self.current is not None:
             self.show_rule(self.current.rule.name)
+
+    def _incident_shown(self, incident_id: str | None) -> None:
+        self.incident_id = incident_id
+        if incident_id is not None:
+            self.dry_run.fill_incidents(incident_id, follow=True)
 
     # -- the editor --------------------------------------------------------------------------------
 

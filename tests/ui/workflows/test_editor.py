@@ -20,8 +20,10 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
+from commander.app import incident as app_incident
 from commander.app import workflows
 from commander.app.console import Console
+from commander.domain.incident.decisions import Declaration
 from commander.domain.workflows import rules
 from commander.domain.workflows.kinds import STREAM
 from commander.ui.shell.main_window import MainWindow
@@ -331,3 +333,23 @@ def test_delete_on_the_list_removes_after_asking_and_not_while_typing(
     questions.reply = Answer.Yes
     qtbot.keyClick(view.list, Qt.Key.Key_Delete)  # type: ignore[no-untyped-call]
     assert questions.asked and [s.rule.name for s in workflows.rules(console)] == ["page-from-critical-alerts"]
+
+
+@RAISED
+def test_the_dry_run_offers_the_incident_on_screen_and_keeps_a_choice_made_here(
+    view: WorkflowsWindow, window: MainWindow, console: Console, incident: str
+) -> None:
+    other = app_incident.declare(console, Declaration(title="Search is slow", severity="SEV3")).id
+    _choose(view, "sev1-war-room")
+    view.tabs.setCurrentIndex(DRY_RUN_TAB)
+    pane = view.dry_run
+    assert pane.incident.currentData() == incident and pane.incident.count() == 2
+    pane.incident.setCurrentIndex(pane.incident.findData(other))
+    view.tabs.setCurrentIndex(RULE_TAB)
+    view.tabs.setCurrentIndex(DRY_RUN_TAB)
+    assert pane.incident.currentData() == other  # chosen here: kept
+    window.select_incident(other)
+    pane.incident.setCurrentIndex(pane.incident.findData(incident))
+    window.select_incident(incident)
+    window.select_incident(other)
+    assert pane.incident.currentData() == other  # the window moved on: the dry run follows it
