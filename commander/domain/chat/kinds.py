@@ -89,6 +89,11 @@ def who(p: Mapping[str, Any]) -> str:
     return " ".join(name.replace(":", " ").split()) or "someone"
 
 
+def _author(event: Event) -> str:
+    """Who the entry names: the chat message's author, not the console that heard it."""
+    return who(event.payload)
+
+
 def _describe_posted(event: Event, context: Context) -> str:
     return f"{who(event.payload)}: {event.payload['text']}"
 
@@ -184,7 +189,7 @@ KINDS = register(
             }
         ),
         _chat_posted,
-        Shown("chat", _describe_posted),
+        Shown("chat", _describe_posted, actor=_author),
     ),
     EventKind(
         "chat.edited",

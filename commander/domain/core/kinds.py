@@ -56,6 +56,9 @@ class Shown:
     # Where the entry sits, when not at the event's occurred_at ("09:12 detected", set later).
     at: Callable[[Event], datetime] | None = None
     note: bool = False  # the entry is a note, which later events edit, delete and restore
+    # Who the entry names, when it is not the event's actor (a chat message: its author, not the console
+    # that heard it).
+    actor: Callable[[Event], str] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,7 +33,7 @@ from commander.domain.incident.state import (
 from commander.domain.paging import state as paging
 from commander.domain.timeline.entries import CATEGORIES, IncidentView, TimeFormat, TimelineEntry
 
-FOLD_VERSION = 13
+FOLD_VERSION = 14
 WORTH_IT = 2_000  # events: below this a fresh fold is as quick as reading a snapshot
 _PROBE = datetime(2001, 2, 3, 4, 5, 6, tzinfo=UTC)
 

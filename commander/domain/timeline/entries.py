@@ -204,7 +204,7 @@ class IncidentView:
             event.hlc,
             kind,
             shown.category,
-            event.actor.name,
+            event.actor.name if shown.actor is None else shown.actor(event),
             text,
             event.recorded_at - occurred > _BACKDATED,  # backdated
             self._fold.state.pinned.get(event_id, False),  # pinned

@@ -113,6 +113,9 @@ def test_the_role_board_name_is_shown_when_the_author_matches_it(declared: Repli
     [stranger] = _hear(declared, Said(id="4", author_name="Dana: the boss"))
     assert stranger.payload["person"] == ""
     assert _view(declared, policy).entries[-1].text == "Dana the boss: rolled back v2.31"
+    # The who-column (and the timeline's person filter) names the author, not the console that heard it.
+    authors = [entry.actor for entry in _view(declared, policy).entries if entry.category == "chat"]
+    assert authors == ["Sam Lee", "Kim Park", "Kim", "Dana the boss"]
 
 
 def test_edits_deletions_and_pins_follow_the_chat(declared: Replica, policy: Policy) -> None:
