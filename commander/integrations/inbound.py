@@ -250,26 +250,40 @@ class Server:
         self._thread.start()
 
     def close(self, timeout: float = 5.0) -> None:
-        """Stop accepting, close every connection, and join the loop and the worker threads."""
+        """Stop accepting, let the requests under way finish, close every connection, and join the loop and
+        the worker threads."""
         if self._closed:
             return
         self._closed = True
         from waitress import wasyncore
+        from waitress.server import BaseWSGIServer
         from waitress.trigger import trigger
 
+        def stop_accepting() -> None:
+            for listening in [d for d in list(self._map.values()) if isinstance(d, BaseWSGIServer)]:
+                wasyncore.dispatcher.close(listening)  # the listening socket only: its own close ends the trigger
+
         pull = next((d for d in list(self._map.values()) if isinstance(d, trigger)), None)
-        if pull is not None and self._thread.is_alive():
-            # Closed from inside waitress's loop, so its select never sees a socket closed under it. Not through
-            # `pull_trigger`: it queues the thunk before it writes the wake-up byte, so the loop, woken by a
-            # byte a finished response left, can run the thunk (closing the pipe) first, and the write then
-            # goes to a closed (or reused) descriptor. Holding the trigger's lock, the thunk waits for the byte.
-            with pull.lock:
-                pull.thunks.append(lambda: wasyncore.close_all(self._map))
-                pull._physical_pull()
-            self._thread.join(timeout)
-        else:
+        if pull is None or not self._thread.is_alive():
+            self._server.task_dispatcher.shutdown(timeout=timeout)
             wasyncore.close_all(self._map)
+            return
+        _in_loop(pull, stop_accepting)
+        # The workers first: each wakes the loop (through the trigger) when it has finished a response, so
+        # the trigger's pipe must outlive them.
         self._server.task_dispatcher.shutdown(timeout=timeout)
+        _in_loop(pull, lambda: wasyncore.close_all(self._map))
+        self._thread.join(timeout)
+
+
+def _in_loop(pull: Any, thunk: Callable[[], object]) -> None:
+    """Run `thunk` inside waitress's loop, so its select never sees a socket closed under it. Not through
+    `pull_trigger`: it queues the thunk before it writes the wake-up byte, so the loop, woken by a byte a
+    finished response left, could run the thunk (closing the pipe) first, and the write then go to a closed,
+    or reused, descriptor. Holding the trigger's lock, the thunk waits for the byte."""
+    with pull.lock:
+        pull.thunks.append(thunk)
+        pull._physical_pull()
 
 
 def serve(host: str, port: int, app: WsgiApp, *, max_body: int = MAX_BODY) -> Server:
