@@ -389,6 +389,7 @@ class ChatFeed:
 
     def _refresh(self) -> None:
         with self.lock:
+            self.console.catch_up()  # channels another console (the window's engine) made since
             hearing = incidents_hearing(self.console)
             configs = connections(self.console)
             waiting, self._pending = self._pending, []

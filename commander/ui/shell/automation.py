@@ -2,17 +2,22 @@
 feed that brings an incident channel's messages onto the timeline (app/chat.py), the same code
 `commander watch` runs with no window.
 
-Both work on threads of their own, so they get a console of their own on the same store (a console belongs
-to one thread: its incident views are kept current in place). What they write reaches the window the way a
+Each works on threads of its own, so each gets a console of its own on the same store (a console belongs to
+one thread: its incident views are kept current in place). What they write reaches the window the way a
 `commander note` from a terminal does: the bridge's catch-up finds it within a second; what the window
-writes reaches them on the engine's next tick.
+writes reaches them within half a second (the engine's and the feed's own catch-up).
 """
 
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from commander.app.console import Console
+
+if TYPE_CHECKING:
+    from commander.app.automation import Engine
+    from commander.app.chat import ChatFeed
 
 _log = logging.getLogger(__name__)
 TICK_EVERY = 5  # window ticks (seconds) between engine ticks: timers, role.unfilled, deferred runs
@@ -24,49 +29,57 @@ SETTINGS = ("settings:workflows", "settings:chat")
 class Automation:
     def __init__(self, console: Console) -> None:
         self.window_console = console
-        self.console: Console | None = None
-        self.engine: object | None = None
-        self.feed: object | None = None
+        self.consoles: list[Console] = []
+        self.engine: Engine | None = None
+        self.feed: ChatFeed | None = None
+        self.stopped = False
+
+    @property
+    def console(self) -> Console | None:
+        """The engine's console, once started."""
+        return self.consoles[0] if self.consoles else None
 
     def start(self) -> None:
-        """Build the second console and start the engine and the chat feed, once the team has a workflow
-        rule or a chat connection; a failure is logged, and the window goes on without them."""
-        if self.console is not None or not any(self.window_console.reads.stream(s) for s in SETTINGS):
+        """Start the engine and the chat feed, each on a console of its own, once the team has a workflow
+        rule or a chat connection. Runs from a timer: whatever fails is logged, and the window goes on
+        without them (a window closed meanwhile, a store that went away)."""
+        if self.stopped or self.consoles:
             return
+        try:
+            if not any(self.window_console.reads.stream(stream) for stream in SETTINGS):
+                return
+            self._start()
+        except Exception:
+            _log.exception("workflows and chat could not start; the window works without them")
+            self.stop()
+
+    def _start(self) -> None:
         from commander.app.automation import Engine
         from commander.app.bootstrap import build_console
         from commander.app.chat import ChatFeed
 
         source = self.window_console
-        try:
-            self.console = build_console(
-                source.database.url, user=source.me.name, policy=source.policy, services=source.services
+        for _ in range(2):
+            self.consoles.append(
+                build_console(source.database.url, user=source.me.name, policy=source.policy, services=source.services)
             )
-            engine = Engine(self.console)
-            engine.start()
-            self.engine = engine
-            feed = ChatFeed(self.console)
-            feed.start()
-            self.feed = feed
-        except Exception:  # the window must open whatever happens here: say it in the log
-            _log.exception("workflows and chat could not start; the window works without them")
+        self.engine = Engine(self.consoles[0])
+        self.engine.start()
+        self.feed = ChatFeed(self.consoles[1])
+        self.feed.start()
 
     def tick(self, ticks: int) -> None:
-        from commander.app.automation import Engine
-
-        if isinstance(self.engine, Engine) and ticks % TICK_EVERY == 0:
+        if self.engine is not None and ticks % TICK_EVERY == 0:
             self.engine.tick()
-        elif self.console is None and ticks % LOOK_EVERY == 0:
+        elif not self.consoles and ticks % LOOK_EVERY == 0:
             self.start()
 
     def stop(self) -> None:
-        from commander.app.automation import Engine
-        from commander.app.chat import ChatFeed
-
-        if isinstance(self.feed, ChatFeed):
+        self.stopped = True
+        if self.feed is not None:
             self.feed.stop(timeout=2.0)
-        if isinstance(self.engine, Engine):
+        if self.engine is not None:
             self.engine.stop(timeout=2.0)
-        if self.console is not None:
-            self.console.close()
-            self.console = None
+        for console in self.consoles:
+            console.close()
+        self.consoles, self.engine, self.feed = [], None, None
