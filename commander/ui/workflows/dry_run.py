@@ -9,7 +9,7 @@ markup; tooltips go through richtext).
 
 from __future__ import annotations
 
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -28,16 +28,15 @@ from commander.ui.kit import richtext
 from commander.ui.kit.background import Task, run_in_background
 from commander.ui.kit.dialogs import plain_label
 from commander.ui.kit.problems import KNOWN, ErrorLabel
-from commander.ui.kit.theme import Tones
 from commander.ui.workflows.fields import text_from_list
 
 VALUE_MAX = 300  # characters of a value on its row; the tooltip has it whole
 
 
 class DryRunPane(QWidget):
-    def __init__(self, console: Console, tones: Tones, parent: QWidget | None = None) -> None:
+    def __init__(self, console: Console, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.console, self.tones = console, tones
+        self.console = console
         self.rule: str | None = None
         self.task: Task[list[PlannedAction]] | None = None
         self.incident = QComboBox(self)
@@ -129,7 +128,7 @@ class DryRunPane(QWidget):
             top.setFont(0, bold)
             if action.problem:
                 top.setText(1, f"Template problem: {action.problem}")
-                top.setForeground(1, QColor(self.tones.danger))
+                top.setForeground(1, self.palette().color(QPalette.ColorRole.BrightText))  # the theme's danger
                 top.setToolTip(1, richtext.tooltip(action.problem))
             for name, value in action.fields.items():
                 shown = text_from_list(value)

@@ -44,7 +44,7 @@ from commander.ui.kit.bridge import ConsoleBridge
 from commander.ui.kit.dialogs import FormGrid, plain_label
 from commander.ui.kit.problems import KNOWN, ErrorLabel
 from commander.ui.kit.shell import Shell, open_once
-from commander.ui.kit.theme import Tones, mono_font, tones
+from commander.ui.kit.theme import mono_font
 from commander.ui.workflows import fields, files
 from commander.ui.workflows.actions_form import ActionsEditor
 from commander.ui.workflows.dry_run import DryRunPane
@@ -65,12 +65,9 @@ class WorkflowsWindow(QDialog):
         bridge: ConsoleBridge | None = None,
         incident_id: str | None = None,
         parent: QWidget | None = None,
-        *,
-        theme: Tones | None = None,
     ) -> None:
         super().__init__(parent)
         self.console, self.incident_id = console, incident_id
-        self.tones = theme or tones(str(parent.property("theme")) if parent is not None else "dark")
         self.setWindowTitle("Workflows[*]")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.saved: dict[str, SavedRule] = {}
@@ -139,7 +136,7 @@ class WorkflowsWindow(QDialog):
         self.yaml.setTabChangesFocus(True)
         self.yaml.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.yaml.textChanged.connect(self._yaml_edited)
-        self.dry_run = DryRunPane(self.console, self.tones, self)
+        self.dry_run = DryRunPane(self.console, self)
         self.save_error = ErrorLabel(self)
         self.revert_button = self._button("&Revert", self.revert)
         self.save_button = self._button("&Save", self.save)
@@ -551,5 +548,5 @@ def open_workflows(shell: Shell) -> WorkflowsWindow:
     return open_once(
         shell,
         WorkflowsWindow,
-        lambda: WorkflowsWindow(shell.console, shell.bridge, shell.current, shell.window(), theme=shell.tones),
+        lambda: WorkflowsWindow(shell.console, shell.bridge, shell.current, shell.window()),
     )[0]

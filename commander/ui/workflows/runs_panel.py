@@ -9,7 +9,7 @@ runs, as Pages does. Rule names and the services' reasons come from outside: ite
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QHeaderView,
@@ -203,6 +203,13 @@ class RunsPanel(QWidget):
     def _say(self, text: str) -> None:
         self.said.setText(_one_line(text))
         self.said.show()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        """The theme changed (the window sets its palette, then its tones): repaint the outcomes' colours
+        once both are in place."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and self.runs:
+            QTimer.singleShot(0, self.refresh)
 
     def _show_tab(self, shown: bool) -> None:
         """In the window's tabs, Automation shows only while the incident has runs: no empty tab."""

@@ -74,7 +74,7 @@ def panel(window: MainWindow, incident: str) -> RunsPanel:
 
 
 def test_the_tab_shows_once_the_incident_has_runs_each_in_words_and_colour(
-    window: MainWindow, panel: RunsPanel, console: Console, incident: str
+    qtbot: QtBot, window: MainWindow, panel: RunsPanel, console: Console, incident: str
 ) -> None:
     assert not _tab_shown(window) and panel.tree.topLevelItemCount() == 0
     _record(console, incident, DONE, 1, "create-channel", "#inc-1-checkout-api-returning-502s")
@@ -99,6 +99,9 @@ def test_the_tab_shows_once_the_incident_has_runs_each_in_words_and_colour(
     assert rows[2].foreground(1).color() == QColor(tones.muted)
     assert panel.tree.itemWidget(rows[0], panel.RETRY) is None and panel.tree.itemWidget(rows[2], panel.RETRY) is None
     assert _retry(panel, rows[1]).text() == "Retry"
+    window.menu_actions.dark.trigger()  # View > Dark theme, unchecked: light
+    assert window.tones.danger != tones.danger
+    qtbot.waitUntil(lambda: _runs(panel)[1].foreground(1).color() == QColor(window.tones.danger))
     window.select_incident(None)
     assert panel.tree.topLevelItemCount() == 0
 
