@@ -23,8 +23,9 @@ from typing import TYPE_CHECKING, Any
 from commander.app.console import Console
 from commander.domain.alerts import triage
 from commander.domain.alerts.alerts import Alert
+from commander.domain.chat import heard
 from commander.domain.core.errors import DomainError
-from commander.domain.core.events import EventDraft, incident_stream
+from commander.domain.core.events import EventDraft
 from commander.domain.incident import decisions
 from commander.domain.incident.decisions import Declaration
 from commander.domain.incident.state import IncidentState
@@ -222,8 +223,7 @@ def _create_channel(context: Context, fields: Mapping[str, Any]) -> Outcome:
         return SKIPPED, f"the incident already has a channel in {via}: #{state.channels[via].name}"
     service = chat.service(context.console, via)
     made = _wait(lambda client: service.create_channel(client, str(fields["name"]), topic=topic(state)))
-    payload = {"via": via, "service": service.kind, "channel": made.id, "name": made.name, "url": made.url}
-    _record(context, EventDraft(incident_stream(state.id), "channel.created", payload))
+    _record(context, heard.channel_created(state.id, via, service.kind, made.id, made.name, made.url))
     return DONE, f"#{made.name}" + (f" {made.url}" if made.url else "")
 
 
@@ -268,14 +268,8 @@ def _start_bridge(context: Context, fields: Mapping[str, Any]) -> Outcome:
 
     state, via = _state(context), str(fields["via"])
     bridge = bridges.start(context.console, via, f"{state.reference} {state.severity} {state.title}")
-    payload = {
-        "via": via,
-        "service": bridges.bridges(context.console)[via].kind,
-        "url": bridge.url,
-        "meeting": bridge.id,
-        "details": bridge.details,
-    }
-    _record(context, EventDraft(incident_stream(state.id), "bridge.started", payload))
+    kind = bridges.bridges(context.console)[via].kind
+    _record(context, heard.bridge_started(state.id, via, kind, bridge.url, bridge.id, bridge.details))
     return DONE, bridge.url
 
 
@@ -385,7 +379,7 @@ def _archive(console: Console, incident_id: str, via: str, service: ChatService,
         await service.archive(client, channel)
 
     _wait(go)
-    draft = EventDraft(incident_stream(incident_id), "channel.archived", {"via": via, "channel": channel})
+    draft = heard.channel_archived(incident_id, via, channel)
     console.perform(incident_id, lambda _state: [draft])
 
 

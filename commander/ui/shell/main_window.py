@@ -48,7 +48,16 @@ if TYPE_CHECKING:  # dialogs are imported when first opened: start-up does not p
 TICK_MS = 1000
 # Kinds that change the timeline and nothing else on screen: the most frequent events by far, so
 # the header, roles and details are not redrawn for them.
-TIMELINE_ONLY = frozenset({"note.added", "note.edited", "note.deleted", "note.restored", "entry.pinned"})
+TIMELINE_ONLY = frozenset(
+    {"note.added", "note.edited", "note.deleted", "note.restored", "entry.pinned"}
+    | {
+        "chat.posted",
+        "chat.edited",
+        "chat.deleted",
+        "chat.pinned",
+        "chat.unpinned",
+    }  # a busy channel: the timeline only
+)
 # Ticking a step must fit in a frame too: checklist events change the timeline and the checklist panel only.
 BESIDE_THE_HEADER = TIMELINE_ONLY | frozenset(CHECKLIST_KINDS)
 
