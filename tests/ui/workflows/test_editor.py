@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QFileDialog,
     QLineEdit,
     QMessageBox,
@@ -353,3 +354,11 @@ def test_the_dry_run_offers_the_incident_on_screen_and_keeps_a_choice_made_here(
     window.select_incident(incident)
     window.select_incident(other)
     assert pane.incident.currentData() == other  # the window moved on: the dry run follows it
+
+
+@RAISED
+def test_every_alt_letter_in_the_window_is_used_once(view: WorkflowsWindow) -> None:
+    texts = [button.text() for button in view.findChildren(QAbstractButton)]
+    texts += [view.tabs.tabText(index) for index in range(view.tabs.count())]
+    letters = [text[text.index("&") + 1].lower() for text in texts if "&" in text]
+    assert len(letters) >= 12 and len(letters) == len(set(letters)), sorted(letters)
