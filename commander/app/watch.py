@@ -137,11 +137,12 @@ class Watcher:
                     part.stop()
                 except Exception:
                     self.log.exception("stopping failed part=%s", name)
+        deadline = time.monotonic() + timeout  # a page's retries may take a minute: not waited for that long
         for sender in list(self._senders):
-            sender.join(timeout)
+            sender.join(max(0.0, deadline - time.monotonic()))
         if self._senders:
             self.log.warning(
-                "stopped while paging pages=%d (sent again at the next start, PagerDuty's dedup key makes that safe)",
+                "stopped while paging pages=%d (the next start resumes them: see paging.resume_stuck)",
                 len(self._in_flight),
             )
         if self._unsubscribe is not None:

@@ -180,6 +180,35 @@ def test_with_a_shared_store_the_watcher_replicates_both_ways(tmp_path: Path) ->
         mine.close()
 
 
+def test_an_escalation_that_fell_due_is_paged_and_its_outcome_recorded(
+    watching: Callable[..., Watcher], console: Console
+) -> None:
+    from commander.app import oncall
+    from commander.integrations.secrets import SecretStore
+    from tests.helpers.fakes import serve
+    from tests.helpers.pagerduty_fake import ROUTING_KEY, PagerDutyFake
+    from tests.helpers.paging_samples import PAYMENTS_ONCALL
+
+    oncall.import_yaml(console, PAYMENTS_ONCALL)
+    declared = incident.declare(console, Declaration(title="Checkout 502s", severity="SEV1", services=("payments",)))
+    fake = PagerDutyFake()
+    with serve(fake) as server:
+        paging_app.add_pager(
+            console, "pagerduty", "PagerDuty", {"api_url": f"{server.base}/v2/enqueue"}, ROUTING_KEY, SecretStore()
+        )
+        paging_app.run(console, paging_app.page_service(console, declared.id, "payments", None, SecretStore()))
+        real = console.wall
+        console.wall = lambda: real() + timedelta(minutes=16)  # Sam did not answer within level 1's 15 minutes
+        watching(tick_seconds=0.05)
+        wait_until(lambda: len(fake.alerts) == 2, 10, message="The next level was not paged.")
+
+        def delivered() -> list[str]:
+            return [p.target for p in paging_app.pages(console, declared.id) if p.delivery == "delivered"]
+
+        wait_until(lambda: delivered() == ["Sam", "Morgan"], 10, message="The page's outcome was not recorded.")
+    assert fake.alerts[1].summary.endswith("Morgan")
+
+
 class FakeEngine:
     made: list[FakeEngine] = []
 
