@@ -42,6 +42,7 @@ DEFAULT_LISTEN = ("127.0.0.1", 9095)
 TICK_SECONDS = 2.0  # the engine's tick and the duties: escalation delays and timers are minutes long
 CATCH_UP_SECONDS = 1.0  # other processes' writes (a `commander note`, the replicator's pulls), as the window
 ACK_POLL_SECONDS = 30.0  # PagerDuty's REST API: well inside its rate limit, soon enough to stop an escalation
+POLL_TIMEOUT = 5.0  # seconds per PagerDuty read while the console is held
 JOIN_SECONDS = 5.0
 HEALTH_WAIT_SECONDS = 3.0  # /healthz waits this long for the console before saying it is stuck
 
@@ -295,11 +296,18 @@ class Watcher:
             self._senders.discard(threading.current_thread())
 
     def _poll_acknowledgements(self) -> None:
-        poll = getattr(paging, "poll_acknowledgements", None)  # being added beside this (issue 14, item 8)
+        poll = getattr(paging, "poll_acknowledgements", None)  # added beside this (issue 14, item 8)
         if poll is None:
             return
+        problems: dict[str, str] = {}
+        # It reads and writes the console around its requests, so it holds the lock throughout: a webhook
+        # arriving meanwhile waits (at most the read's timeout; the reads run a few at a time).
         with self._guard("reading PagerDuty's acknowledgements"), self.lock:
-            poll(self.console)
+            recorded = poll(self.console, problems=problems, timeout=POLL_TIMEOUT)
+            if recorded:
+                self.log.info("acknowledged in PagerDuty pages=%d", recorded)
+        for page, why in sorted(problems.items())[:5]:  # the same reasons come back every 30 s: a few suffice
+            self.log.warning("page not read back page=%s reason=%s", page, " ".join(why.split()))
 
     @contextmanager
     def _guard(self, doing: str) -> Iterator[None]:

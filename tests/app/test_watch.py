@@ -6,6 +6,7 @@ subprocess too: up, healthy, SIGTERM, exit 0."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -172,7 +173,7 @@ def test_with_a_shared_store_the_watcher_replicates_both_ways(tmp_path: Path) ->
             return bool(ingested(theirs, "shared"))
 
         wait_until(arrived, 10, 0.1, message="The webhook's alert never reached the other console.")
-        assert watcher.sync_state == "online"
+        wait_until(lambda: watcher.sync_state == "online", 10, message="The watcher never said it was online.")
     finally:
         watcher.stop()
         theirs_replicator.stop()
@@ -245,19 +246,28 @@ class FakeFeed:
 
 
 def test_the_engine_chat_and_pagerduty_polling_are_driven_and_stopped(
-    watching: Callable[..., Watcher], monkeypatch: pytest.MonkeyPatch
+    watching: Callable[..., Watcher], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO, logger="commander.watch")
     FakeEngine.made.clear()
     FakeFeed.made.clear()
     monkeypatch.setattr(watch_module, "Engine", FakeEngine)
     monkeypatch.setitem(sys.modules, "commander.app.chat", types.SimpleNamespace(ChatFeed=FakeFeed))
     polled: list[Console] = []
-    monkeypatch.setattr(paging_app, "poll_acknowledgements", polled.append, raising=False)
+
+    def poll(console: Console, *, problems: dict[str, str], timeout: float) -> int:
+        polled.append(console)
+        problems["p-1"] = "PagerDuty answered 401: the REST API key is wrong"
+        return 1
+
+    monkeypatch.setattr(paging_app, "poll_acknowledgements", poll, raising=False)
     watcher = watching(tick_seconds=0.05, ack_poll_seconds=0.05)
     [engine], [feed] = FakeEngine.made, FakeFeed.made
     wait_until(lambda: engine.calls.count("tick") >= 2, 10, message="The engine was not ticked.")
     wait_until(lambda: len(polled) >= 2, 10, message="PagerDuty's acknowledgements were not polled.")
     assert httpx.get(url(watcher, "/healthz"), timeout=5).json()["engine_idle"] is False
+    assert "acknowledged in PagerDuty pages=1" in caplog.text
+    assert "page not read back page=p-1 reason=PagerDuty answered 401" in caplog.text
     watcher.stop()
     assert engine.calls[0] == "start" and engine.calls[-1] == "stop"
     assert feed.calls == ["start", "stop"]
