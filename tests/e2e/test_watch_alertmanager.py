@@ -204,3 +204,39 @@ def test_a_receiver_with_the_wrong_token_delivers_nothing(
     )
     assert stored(reader, test) == []
     assert "not-the-token-at-all" not in log.read_text()
+
+
+RULES = """\
+- name: page-from-critical-alerts
+  when: {event: alert.firing, labels: {severity: critical}}
+  do:
+    - {action: declare, severity: SEV2, title: "{{ alert.labels.alertname }} on {{ alert.labels.service }}"}
+    - {action: attach-runbook, by: alertname}
+"""
+
+
+def test_a_critical_alert_ends_in_one_declared_incident_with_no_window_open(
+    alertmanager: RunningAlertmanager, reader: Console, watcher: tuple[int, Path, Path], tmp_path: Path
+) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(RULES)
+    imported = subprocess.run(
+        [str(SCRIPT), "--db", str(watcher[1]), "workflow", "import", str(rules)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert imported.returncode == 0, imported.stderr
+    test = new_test_label()
+    alertmanager.post(alert(test, "CheckoutErrors", service="checkout", severity="critical", summary="5xx above 5%"))
+    [declared] = wait_until(
+        lambda: [s for s in reader.incidents() if s.title == "CheckoutErrors on checkout"],
+        ARRIVES_WITHIN,
+        0.2,
+        message="No incident was declared from the alert.",
+    )
+    assert declared.severity == "SEV2" and declared.is_open
+    kinds = [e.kind for e in reader.reads.stream(f"incident:{declared.id}")]
+    assert kinds.count("incident.declared") == 1 and "alert.attached" in kinds
+    assert "workflow.action_done" in kinds
