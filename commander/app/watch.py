@@ -12,13 +12,16 @@ host. Until stopped it runs:
 - the HTTP side (integrations/inbound.py): Alertmanager's webhook stored through `alerts.ingest` (the
   engine fires alert rules from the `alert.ingested` events), and `/healthz`.
 
-The console is one object shared by these threads (the HTTP workers, the loop, the page senders), so every
-use of it here holds `lock`. One line of log per thing that happened; never a secret (no token, no payload).
+The console is one object shared by these threads (the HTTP workers, the loop, the page senders, chat's
+worker), so every use of it here holds `lock`, and ChatFeed records holding it too. The engine's worker does
+not take it yet (it is given the lock once `Engine` accepts one). One line of log per thing that happened;
+never a secret (no token, no payload).
 """
 
 from __future__ import annotations
 
 import importlib
+import inspect
 import logging
 import threading
 import time
@@ -110,7 +113,9 @@ class Watcher:
             self.console.where or "?",
         )
         self._start_replicator()
-        self.engine = Engine(self.console, log=self.log.info)
+        # The engine's worker writes to the same console: it takes our lock once it accepts one, as ChatFeed does.
+        shared: dict[str, Any] = {"lock": self.lock} if "lock" in inspect.signature(Engine).parameters else {}
+        self.engine = Engine(self.console, log=self.log.info, **shared)
         self.engine.start()
         self._start_chat()
         self._loop = threading.Thread(target=self._run, name="commander-watch", daemon=True)
