@@ -74,6 +74,7 @@ class Watcher:
         self.lock = threading.RLock()
         self.server: inbound.Server | None = None
         self.engine: Engine | None = None
+        self._engine_console: Console | None = None
         self.chat: Any = None
         self.replicator: Any = None
         self.last_event: datetime | None = None
@@ -156,6 +157,9 @@ class Watcher:
             self._unsubscribe = None
         if self.server is not None or self.engine is not None:
             self.log.info("stopped")
+        if self._engine_console is not None:
+            self._engine_console.close()
+            self._engine_console = None
         self.server = self.engine = self.chat = self.replicator = None
 
     def _start_replicator(self) -> None:
