@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QCloseEvent, QIcon, QKeySequence
-from PySide6.QtWidgets import QDialog, QMainWindow, QMessageBox, QWidget
+from PySide6.QtWidgets import QDialog, QMainWindow, QMessageBox, QSplitter, QWidget
 
 from commander.app.console import Console
 from commander.app.setup.resources import resources_dir
@@ -76,6 +76,9 @@ DESTINATIONS = "commander.ui.updates.destinations:open_destinations"
 
 
 class MainWindow(QMainWindow):
+    split: QSplitter  # set by _place_panels (the layout's splitters the window remembers)
+    work: QSplitter
+
     def __init__(self, console: Console, settings: UiSettings, *, theme_name: str | None = None) -> None:
         super().__init__()
         self.console = console
