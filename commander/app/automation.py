@@ -78,6 +78,9 @@ class Engine:
     # hold; the window gives the engine a console of its own instead (ui/shell/automation.py).
     lock: Any = field(default_factory=threading.RLock)
     poll_seconds: float = 0.5  # idle this long, the engine looks for what other consoles wrote (catch-up)
+    # Other periodic work that needs this console and may wait on the network, run on each tick after the
+    # rules (the window reads PagerDuty's acknowledgements here): a failure is logged, never raised.
+    duties: list[Callable[[Console], None]] = field(default_factory=list)
     _queue: queue.Queue[object] = field(default_factory=queue.Queue)
     _deferred: list[Job] = field(default_factory=list)
     _busy: int = 0
@@ -174,6 +177,11 @@ class Engine:
             self._run(job)
         for job in timed_jobs(self.console):
             self._run(job)
+        for duty in self.duties:
+            try:
+                duty(self.console)
+            except Exception:  # a duty's bug must not stop the engine
+                _log.exception("workflow engine: a periodic duty failed")
 
     def _run(self, job: Job) -> None:
         try:

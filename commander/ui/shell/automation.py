@@ -11,6 +11,8 @@ writes reaches them within half a second (the engine's and the feed's own catch-
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from commander.app.console import Console
@@ -24,6 +26,7 @@ TICK_EVERY = 5  # window ticks (seconds) between engine ticks: timers, role.unfi
 LOOK_EVERY = 30  # window ticks between looks for a first workflow rule or chat connection
 # What makes the engine and the feed worth running: with no rule and no chat connection they would only wait.
 SETTINGS = ("settings:workflows", "settings:chat")
+ACKS_EVERY = 30.0  # seconds between reads of PagerDuty's acknowledgements (one request per open page)
 
 
 class Automation:
@@ -63,7 +66,7 @@ class Automation:
             self.consoles.append(
                 build_console(source.database.url, user=source.me.name, policy=source.policy, services=source.services)
             )
-        self.engine = Engine(self.consoles[0])
+        self.engine = Engine(self.consoles[0], duties=[_Every(ACKS_EVERY, _read_acknowledgements)])
         self.engine.start()
         self.feed = ChatFeed(self.consoles[1])
         self.feed.start()
@@ -83,3 +86,28 @@ class Automation:
         for console in self.consoles:
             console.close()
         self.consoles, self.engine, self.feed = [], None, None
+
+
+class _Every:
+    """Run `work` at most once every `seconds` (the engine ticks every few seconds)."""
+
+    def __init__(self, seconds: float, work: Callable[[Console], object]) -> None:
+        self.seconds, self.work, self.last = seconds, work, float("-inf")
+
+    def __call__(self, console: Console) -> None:
+        now = time.monotonic()
+        if now - self.last >= self.seconds:
+            self.last = now
+            self.work(console)
+
+
+def _read_acknowledgements(console: Console) -> None:
+    """A page acknowledged in PagerDuty's own app: recorded, and its escalation stops (app/paging.py)."""
+    from commander.app import paging
+
+    problems: dict[str, str] = {}
+    found = paging.poll_acknowledgements(console, problems=problems)
+    if found:
+        _log.info("PagerDuty: %d acknowledgement(s) read back", found)
+    for page, problem in problems.items():
+        _log.warning("PagerDuty: could not read page %s: %s", page[:8], problem)

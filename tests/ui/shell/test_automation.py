@@ -3,6 +3,7 @@ incident declared in the window writes its outcome, and the window's timeline sh
 
 from __future__ import annotations
 
+import pytest
 from pytestqt.qtbot import QtBot
 
 from commander.app import automation, incident, workflows
@@ -72,3 +73,32 @@ def test_the_war_room_rule_on_a_sev2_declared_in_the_window(qtbot: QtBot, window
         assert [timer.label for timer in after.timers.values()] == ["Check customer impact"]
         assert [method for method, _ in slack.calls].count("conversations.create") == 1
         window.close()
+
+
+def test_an_open_window_reads_back_an_acknowledgement_made_in_pagerduty(
+    qtbot: QtBot, window: MainWindow, console: Console, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from commander.app import oncall, paging
+    from commander.integrations.secrets import SecretStore
+    from commander.ui.shell import automation as shell_automation
+    from tests.app.test_paging_answers import add_pagerduty
+    from tests.helpers.fakes import serve
+    from tests.helpers.pagerduty_fake import API_KEY, PagerDutyFake
+    from tests.helpers.paging_samples import PAYMENTS_ONCALL
+
+    monkeypatch.setattr(shell_automation, "ACKS_EVERY", 0.0)
+    oncall.import_yaml(console, PAYMENTS_ONCALL)
+    workflows.import_yaml(console, RULE)
+    state = incident.declare(console, Declaration(title="Payments down", severity="SEV3", services=("payments",)))
+    fake = PagerDutyFake()
+    with serve(fake) as server:
+        add_pagerduty(console, "PagerDuty", server)
+        paging.set_api_key(console, "PagerDuty", API_KEY, SecretStore())
+        paging.run(console, paging.page_service(console, state.id, "payments", None, SecretStore()))
+        [page] = paging.pages(console, state.id)
+        fake.acknowledge_in_app(page.dedup_key, "Sam Jones")
+        window.automation_runner.start()
+        assert window.automation_runner.engine is not None
+        window.automation_runner.engine.tick()
+        qtbot.waitUntil(lambda: paging.pages(console, state.id)[0].acknowledged_by == "Sam Jones", timeout=15_000)
+    window.close()
