@@ -228,3 +228,29 @@ def test_old_events_start_nothing(console: Console) -> None:
     stale = event._replace(recorded_at=datetime(2020, 1, 1, tzinfo=UTC))
     assert automation.jobs_for(console, [stale]) == []
     assert len(automation.jobs_for(console, [event])) == 1
+
+
+def test_the_channel_is_archived_when_the_incident_is_closed_if_the_rule_asks(
+    console: Console, slack: SlackFake, engine: automation.Engine
+) -> None:
+    _connect(console, slack)
+    workflows.import_yaml(
+        console,
+        """
+- name: war-room
+  when: {event: incident.declared}
+  do:
+    - {action: create-channel, via: team-slack, name: "inc-{{ incident.reference | lower }}", archive_on_close: true}
+""",
+    )
+    state = incident.declare(console, Declaration(title="Search is slow", severity="SEV3"))
+    _settled(engine)
+    [channel] = console.state(state.id).channels.values()
+    incident.change_status(console, state.id, "resolved")
+    _settled(engine)
+    assert not slack.channels[channel.channel].archived
+    assert "· resolved ·" in slack.channels[channel.channel].topic
+    incident.change_status(console, state.id, "closed")
+    _settled(engine)
+    assert slack.channels[channel.channel].archived
+    assert console.state(state.id).channels["team-slack"].archived
