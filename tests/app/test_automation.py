@@ -254,3 +254,31 @@ def test_the_channel_is_archived_when_the_incident_is_closed_if_the_rule_asks(
     _settled(engine)
     assert slack.channels[channel.channel].archived
     assert console.state(state.id).channels["team-slack"].archived
+
+
+def test_time_rules_fire_once_when_due(console: Console) -> None:
+    from datetime import timedelta
+
+    workflows.import_yaml(
+        console,
+        """
+- name: still-open
+  when: {event: timer, minutes: 10}
+  do: [{action: start-timer, label: "Ten minutes in: update stakeholders", minutes: 5}]
+- name: nobody-on-comms
+  when: {event: role.unfilled, role: communications_lead, minutes: 5}
+  do: [{action: assign-role, role: communications_lead, who: "Kim"}]
+""",
+    )
+    state = incident.declare(console, Declaration(title="Search is slow", severity="SEV2"))
+    assert automation.timed_jobs(console) == []
+    later = console.now() + timedelta(minutes=11)
+    console.wall = lambda: later
+    jobs = automation.timed_jobs(console)
+    assert sorted(job.saved.rule.name for job in jobs) == ["nobody-on-comms", "still-open"]
+    for job in jobs:
+        assert automation.run_job(console, job)
+    after = console.state(state.id)
+    assert [timer.label for timer in after.timers.values()] == ["Ten minutes in: update stakeholders"]
+    assert after.roles["communications_lead"].holder == "Kim"
+    assert automation.timed_jobs(console) == []  # done: not again on the next tick
