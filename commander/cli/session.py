@@ -96,13 +96,20 @@ def read_options(items: Sequence[str]) -> dict[str, str]:
 
 
 def add_connection(
-    session: Session, args: argparse.Namespace, family: Family, add: Callable[..., tuple[Connection, bool]]
+    session: Session,
+    args: argparse.Namespace,
+    family: Family,
+    add: Callable[..., tuple[Connection, bool]],
+    *,
+    secret_optional: bool = False,
 ) -> int:
-    """`commander destination|tracker add KIND NAME [--option K=V]…`: the secret from a hidden prompt or
-    standard input, the settings from --option; says when the secret is kept for this run only."""
+    """`commander destination|tracker|chat|bridge add KIND NAME [--option K=V]…`: the secret from a hidden
+    prompt or standard input, the settings from --option; says when the secret is kept for this run only.
+    With `secret_optional`, a kind that takes no secret (or one not known) is added without asking."""
     kind = family.kinds.get(args.kind.strip().lower())
     options = read_options(args.option)
-    secret = read_secret(f"Secret ({kind.secret if kind else 'a token'}; not shown): ")
+    ask = bool(kind and kind.secret) if secret_optional else True
+    secret = read_secret(f"Secret ({kind.secret if kind else 'a token'}; not shown): ") if ask else ""
     secrets = session.secrets
     config, kept = add(session.console, args.kind, args.name, options, secret, secrets)
     from commander.cli.render import clean
