@@ -7,12 +7,11 @@ fixed bridges have none."""
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import TYPE_CHECKING
 
 from commander.cli.render import clean
-from commander.cli.session import Refusal, Session, read_options, read_secret
-from commander.cli.setup import connection_secrets
+from commander.cli.session import Refusal, Session, add_connection
+from commander.cli.setup import connection_commands, connection_secrets
 
 if TYPE_CHECKING:
     from commander.app.console import Console
@@ -22,25 +21,20 @@ if TYPE_CHECKING:
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
     p = commands.add_parser("bridge", parents=[common], help="meeting bridges an incident starts")
     verbs = p.add_subparsers(dest="bridge_action", metavar="ACTION", required=True)
-    a = verbs.add_parser(
-        "add",
-        parents=[common],
+    connection_commands.register_add(
+        verbs,
+        common,
+        add,
         help="add a bridge; a Zoom or Google Meet secret is read from stdin",
         epilog=kinds_help(),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        name_help="a name people recognise, e.g. 'Team Zoom'",
     )
-    a.add_argument("kind", metavar="KIND", help="one of the kinds listed below")
-    a.add_argument("name", metavar="NAME", help="a name people recognise, e.g. 'Team Zoom'")
-    a.add_argument("--option", action="append", default=[], metavar="KEY=VALUE", help="a setting that is not secret")
-    a.set_defaults(func=add)
     verbs.add_parser("list", parents=[common], help="the bridges").set_defaults(func=listing)
-    r = verbs.add_parser("remove", parents=[common], help="remove a bridge (and its secret here)")
-    r.add_argument("name", metavar="NAME")
-    r.set_defaults(func=remove)
-    s = verbs.add_parser("start", parents=[common], help="start a meeting on a bridge and print its address")
-    s.add_argument("name", metavar="NAME")
+    connection_commands.register_named(verbs, common, "remove", remove, help="remove a bridge (and its secret here)")
+    s = connection_commands.register_named(
+        verbs, common, "start", start, help="start a meeting on a bridge and print its address"
+    )
     s.add_argument("--topic", default="Incident bridge", help="the meeting's topic (Zoom shows it)")
-    s.set_defaults(func=start)
     connection_secrets.register(verbs, common, "bridge", give=_give, trust=_trust)
 
 
@@ -61,32 +55,19 @@ def kinds_help() -> str:
     lines = ["kinds (a secret is read from stdin or a hidden prompt; settings go as --option KEY=VALUE):"]
     for kind in KINDS.values():
         lines.append(f"  {kind.key:<6} {kind.label}; secret: {kind.secret or 'none'}")
-        settings = [f"{n}={EXAMPLES.get(n, '…')} (required)" for n in kind.required]
-        settings += [f"{n}={EXAMPLES.get(n, '…')}" for n in kind.optional]
-        lines.append(f"  {'':<6} options: {', '.join(settings) if settings else 'none'}")
+        lines.append(f"  {'':<6} options: {connection_commands.options_text(kind, EXAMPLES)}")
     return "\n".join(lines)
 
 
 def add(session: Session, args: argparse.Namespace) -> int:
     from commander.app import bridges
-    from commander.domain.bridges.connections import KINDS, needs_secret
+    from commander.domain.bridges.connections import FAMILY
 
-    key = args.kind.strip().lower()
-    options = read_options(args.option)
-    secret = ""
-    if key in KINDS and needs_secret(key):
-        secret = read_secret(f"Secret ({KINDS[key].secret}; not shown): ")
-    secrets = session.secrets
-    config, kept = bridges.add(session.console, args.kind, args.name, options, secret, secrets)
-    print(f"Added {clean(config.name)} ({config.kind}).")
-    if not kept:
-        print(secrets.notice, file=sys.stderr)
-    return 0
+    return add_connection(session, args, FAMILY, bridges.add, secret_optional=True)
 
 
 def listing(session: Session, args: argparse.Namespace) -> int:
     from commander.app import bridges
-    from commander.app.setup import connections
     from commander.domain.bridges.connections import needs_secret
 
     found = bridges.bridges(session.console)
@@ -94,7 +75,7 @@ def listing(session: Session, args: argparse.Namespace) -> int:
         print("No bridges yet. Add one with `commander bridge add jitsi Jitsi --option base_url=https://meet.jit.si`.")
     for config in found.values():
         here = (
-            connections.state_text(connections.state_of(connections.guarded(config), session.secrets))
+            connection_commands.secret_state(config, session.secrets)
             if needs_secret(config.kind)
             else "no secret needed"
         )
@@ -105,9 +86,7 @@ def listing(session: Session, args: argparse.Namespace) -> int:
 def remove(session: Session, args: argparse.Namespace) -> int:
     from commander.app import bridges
 
-    bridges.remove(session.console, args.name, session.secrets)
-    print(f"Removed {clean(args.name)}.")
-    return 0
+    return connection_commands.remove(session, args, bridges.remove)
 
 
 def start(session: Session, args: argparse.Namespace) -> int:

@@ -8,12 +8,11 @@ shell history."""
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import TYPE_CHECKING
 
 from commander.cli.render import clean
-from commander.cli.session import Session, read_options, read_secret
-from commander.cli.setup import connection_secrets
+from commander.cli.session import Session, add_connection
+from commander.cli.setup import connection_commands, connection_secrets
 
 if TYPE_CHECKING:
     from commander.app.console import Console
@@ -23,21 +22,18 @@ if TYPE_CHECKING:
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
     p = commands.add_parser("chat", parents=[common], help="chat workspaces incidents get a channel in")
     verbs = p.add_subparsers(dest="chat_action", metavar="ACTION", required=True)
-    a = verbs.add_parser(
-        "add",
-        parents=[common],
+    connection_commands.register_add(
+        verbs,
+        common,
+        add,
         help="add a chat connection; its secret is read from stdin",
         epilog=kinds_help(),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        name_help="a name people recognise, e.g. team-slack",
     )
-    a.add_argument("kind", metavar="KIND", help="one of the kinds listed below")
-    a.add_argument("name", metavar="NAME", help="a name people recognise, e.g. team-slack")
-    a.add_argument("--option", action="append", default=[], metavar="KEY=VALUE", help="a setting that is not secret")
-    a.set_defaults(func=add)
     verbs.add_parser("list", parents=[common], help="the chat connections").set_defaults(func=listing)
-    r = verbs.add_parser("remove", parents=[common], help="remove a chat connection (and its secret here)")
-    r.add_argument("name", metavar="NAME")
-    r.set_defaults(func=remove)
+    connection_commands.register_named(
+        verbs, common, "remove", remove, help="remove a chat connection (and its secret here)"
+    )
     connection_secrets.register(verbs, common, "chat connection", give=_give, trust=_trust)
 
 
@@ -59,32 +55,19 @@ def kinds_help() -> str:
     for kind in KINDS.values():
         lines.append(f"  {kind.key:<10} {kind.label}")
         lines.append(f"  {'':<10} secret: {kind.secret}")
-        settings = [f"{n}={EXAMPLES.get(n, '…')} (required)" for n in kind.required]
-        settings += [f"{n}={EXAMPLES.get(n, '…')}" for n in kind.optional]
-        lines.append(f"  {'':<10} options: {', '.join(settings) if settings else 'none'}")
+        lines.append(f"  {'':<10} options: {connection_commands.options_text(kind, EXAMPLES)}")
     return "\n".join(lines)
 
 
 def add(session: Session, args: argparse.Namespace) -> int:
     from commander.app import chat
-    from commander.domain.chat.connections import KINDS
+    from commander.domain.chat.connections import FAMILY
 
-    key = args.kind.strip().lower()
-    options = read_options(args.option)
-    secret = ""
-    if key in KINDS:
-        secret = read_secret(f"Secret ({KINDS[key].secret}; not shown): ")
-    secrets = session.secrets
-    config, kept = chat.add(session.console, args.kind, args.name, options, secret, secrets)
-    print(f"Added {clean(config.name)} ({config.kind}).")
-    if not kept:
-        print(secrets.notice, file=sys.stderr)
-    return 0
+    return add_connection(session, args, FAMILY, chat.add, secret_optional=True)
 
 
 def listing(session: Session, args: argparse.Namespace) -> int:
     from commander.app import chat
-    from commander.app.setup import connections
 
     found = chat.connections(session.console)
     if not found:
@@ -93,7 +76,7 @@ def listing(session: Session, args: argparse.Namespace) -> int:
             "--option workspace_url=https://team.slack.com` (the tokens are asked for)."
         )
     for config in found.values():
-        here = connections.state_text(connections.state_of(connections.guarded(config), session.secrets))
+        here = connection_commands.secret_state(config, session.secrets)
         declare = config.options.get("declare_channel", "")
         where = f"  declare in {clean(declare)}" if declare else ""
         print(f"{clean(config.name):<24} {config.kind:<10} {here}{where}")
@@ -103,9 +86,7 @@ def listing(session: Session, args: argparse.Namespace) -> int:
 def remove(session: Session, args: argparse.Namespace) -> int:
     from commander.app import chat
 
-    chat.remove(session.console, args.name, session.secrets)
-    print(f"Removed {clean(args.name)}.")
-    return 0
+    return connection_commands.remove(session, args, chat.remove)
 
 
 def _give(console: Console, name: str, secret: str, secrets: SecretStore) -> bool:

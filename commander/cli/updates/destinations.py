@@ -10,36 +10,24 @@ import sys
 
 from commander.cli.render import clean
 from commander.cli.session import Session, add_connection
-from commander.cli.setup import connection_secrets
+from commander.cli.setup import connection_commands, connection_secrets
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
     p = commands.add_parser("destination", parents=[common], help="where stakeholder updates are published")
     actions = p.add_subparsers(dest="destination_action", metavar="ACTION", required=True)
-    a = actions.add_parser(
-        "add",
-        parents=[common],
+    connection_commands.register_add(
+        actions,
+        common,
+        add,
         help="add a destination; its secret is read from stdin",
         epilog=kinds_help(),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        name_help="a name people recognise, e.g. '#incidents'",
+        option_help="a setting that is not secret, e.g. url=https://hooks.example/commander",
     )
-    a.add_argument("kind", metavar="KIND", help="one of the kinds listed below")
-    a.add_argument("name", metavar="NAME", help="a name people recognise, e.g. '#incidents'")
-    a.add_argument(
-        "--option",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="a setting that is not secret, e.g. url=https://hooks.example/commander",
-    )
-    a.set_defaults(func=add)
     actions.add_parser("list", parents=[common], help="the destinations").set_defaults(func=listing)
-    t = actions.add_parser("test", parents=[common], help="send a harmless test message")
-    t.add_argument("name", metavar="NAME")
-    t.set_defaults(func=test)
-    r = actions.add_parser("remove", parents=[common], help="remove a destination")
-    r.add_argument("name", metavar="NAME")
-    r.set_defaults(func=remove)
+    connection_commands.register_named(actions, common, "test", test, help="send a harmless test message")
+    connection_commands.register_named(actions, common, "remove", remove, help="remove a destination")
     connection_secrets.register(
         actions,
         common,
@@ -70,14 +58,7 @@ def kinds_help() -> str:
     lines = ["kinds (the secret is read from stdin or a hidden prompt; settings go as --option KEY=VALUE):"]
     for kind in KINDS.values():
         lines.append(f"  {kind.key:<11} {kind.label}; secret: {kind.secret}")
-        examples = {
-            name: OPTION_EXAMPLES.get(f"{kind.key}.{name}") or OPTION_EXAMPLES.get(name, "…")
-            for name in (*kind.required, *kind.optional)
-        }
-        settings = [f"{name}={examples[name]} (required)" for name in kind.required] + [
-            f"{name}={examples[name]}" for name in kind.optional
-        ]
-        lines.append(f"  {'':<11} options: {', '.join(settings) if settings else 'none'}")
+        lines.append(f"  {'':<11} options: {connection_commands.options_text(kind, OPTION_EXAMPLES)}")
     return "\n".join(lines)
 
 
@@ -115,16 +96,13 @@ def add(session: Session, args: argparse.Namespace) -> int:
 
 
 def listing(session: Session, args: argparse.Namespace) -> int:
-    from commander.app.setup import connections
     from commander.app.updates import publishing
 
-    secrets = session.secrets
     found = publishing.destinations(session.console)
     if not found:
         print("No destinations yet. Add one with `commander destination add slack '#incidents'`.")
     for config in found.values():
-        here = connections.state_text(connections.state_of(connections.guarded(config), secrets))
-        print(f"{clean(config.name):<24} {config.kind:<8} {here}")
+        print(f"{clean(config.name):<24} {config.kind:<8} {connection_commands.secret_state(config, session.secrets)}")
     return 0
 
 
@@ -139,9 +117,7 @@ def test(session: Session, args: argparse.Namespace) -> int:
 def remove(session: Session, args: argparse.Namespace) -> int:
     from commander.app.updates import publishing
 
-    publishing.remove(session.console, args.name, session.secrets)
-    print(f"Removed {clean(args.name)}.")
-    return 0
+    return connection_commands.remove(session, args, publishing.remove)
 
 
 def send(session: Session, args: argparse.Namespace) -> int:
