@@ -27,7 +27,11 @@ COMMANDS = {
     "tracker": "commander tracker",
     "pager": "commander pager",
     "alert_source": "commander alerts source",
+    "chat": "commander chat",
+    "bridge": "commander bridge",
 }
+# What each family's connection is called in messages, where its noun alone does not say it.
+WORDS = {"chat": "chat connection"}
 
 
 @dataclass(frozen=True)
@@ -135,8 +139,8 @@ def secret_for(config: Connection | Guarded, secrets: SecretStore) -> str:
     secret = bound_secret(target, secrets)
     if secret is None:
         raise DomainError(
-            f"This computer has no secret for the {target.noun} {target.name} (secrets stay in each "
-            f"computer's keyring). Give it here with `{COMMANDS.get(target.noun)} secret "
+            f"This computer has no secret for the {WORDS.get(target.noun, target.noun)} {target.name} (secrets "
+            f"stay in each computer's keyring). Give it here with `{COMMANDS.get(target.noun)} secret "
             f"'{target.name}'`."
         )
     return secret
