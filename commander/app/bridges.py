@@ -67,15 +67,7 @@ def trust(console: Console, name: str, secrets: SecretStore) -> tuple[str, str]:
 
 def secret_of(console: Console, config: BridgeConfig) -> str:
     """The bridge's secret on this computer ("" for kinds without one), or a DomainError saying what to do."""
-    if not needs_secret(config.kind):
-        return ""
-    secret = connections.bound_secret(connections.guarded(config), console.secrets)
-    if secret is None:
-        raise DomainError(
-            f"This computer has no secret for the bridge {config.name} (secrets stay in each computer's "
-            f"keyring): give it here with `commander bridge secret '{config.name}'`."
-        )
-    return secret
+    return connections.secret_for(config, console.secrets) if needs_secret(config.kind) else ""
 
 
 def start(console: Console, name: str, topic: str) -> Bridge:

@@ -99,17 +99,6 @@ def trust(console: Console, name: str, secrets: SecretStore) -> tuple[str, str]:
     return setup.trust(setup.guarded(setup.find(console, FAMILY, name)), secrets)
 
 
-def secret_of(console: Console, config: ChatConfig) -> str:
-    """The connection's secret on this computer, or a DomainError saying what to do."""
-    secret = setup.bound_secret(setup.guarded(config), console.secrets)
-    if secret is None:
-        raise DomainError(
-            f"This computer has no secret for the chat connection {config.name} (secrets stay in each "
-            f"computer's keyring): give it here with `commander chat secret '{config.name}'`."
-        )
-    return secret
-
-
 def _known(console: Console, via: str) -> ChatConfig:
     config = setup.find(console, FAMILY, via)
     if config.kind not in services.MODULES:
@@ -123,12 +112,12 @@ def _known(console: Console, via: str) -> ChatConfig:
 def service(console: Console, via: str) -> ChatService:
     """The chat service of the connection named `via`. Raises DomainError (no such connection, no secret)."""
     config = _known(console, via)
-    return services.make(config.kind, config.name, config.options, secret_of(console, config))
+    return services.make(config.kind, config.name, config.options, setup.secret_for(config, console.secrets))
 
 
 def listener(console: Console, via: str) -> ChatListener:
     config = _known(console, via)
-    return services.listener(config.kind, config.name, config.options, secret_of(console, config))
+    return services.listener(config.kind, config.name, config.options, setup.secret_for(config, console.secrets))
 
 
 def call(console: Console, work: Callable[[Any], Coroutine[Any, Any, T]]) -> T:
