@@ -62,6 +62,7 @@ import httpx
 
 from commander.domain.core import graphemes
 from commander.domain.core.errors import DomainError
+from commander.integrations.chat import common
 from commander.integrations.chat.base import (
     DELETED,
     EDITED,
@@ -96,6 +97,7 @@ _NOT_ALLOWED = re.compile(r"[^a-z0-9._=-]+")
 _USER = re.compile(r"^@[^:\s]+:[^\s]+$")
 TAKEN, REFUSED_ALIAS = "M_ROOM_IN_USE", ("M_INVALID_PARAM", "M_UNKNOWN", "M_BAD_JSON")
 TOKEN_REFUSED = ("M_UNKNOWN_TOKEN", "M_MISSING_TOKEN")
+CHECK = "the homeserver setting"  # what to look at when the homeserver cannot be reached
 
 
 def alias_local(name: str) -> str:
@@ -159,14 +161,6 @@ def problem(response: httpx.Response, label: str, doing: str) -> ChatProblem:
         "M_NOT_FOUND": "the homeserver knows no such room or user",
     }.get(errcode, "check the connection's settings")
     return ChatProblem(f"{label} refused to {doing} ({errcode}: {said}): {hint}.")
-
-
-def unreachable(label: str, doing: str, error: Exception) -> ChatProblem:
-    return ChatProblem(
-        f"{label} could not be reached to {doing} ({type(error).__name__}: {error}): Commander will try again; "
-        f"check the homeserver setting if it goes on.",
-        transient=True,
-    )
 
 
 def link(room: str, event: str = "") -> str:
@@ -254,18 +248,19 @@ class MatrixChat:
         accept: Callable[[httpx.Response], bool] = lambda response: response.status_code == 200,
     ) -> tuple[httpx.Response, dict[str, Any]]:
         url = path if path.startswith("/_synapse/") else f"/_matrix/client/v3{path}"
-        try:
-            response = await client.request(
-                method,
-                self.homeserver + url,
-                content=None if body is None else canonical(body),
-                params=params,
-                headers={"authorization": f"Bearer {self.token}", "content-type": "application/json"},
-            )
-        except httpx.TransportError as error:
-            raise unreachable(self.label, doing, error) from error
-        if not accept(response):
-            raise problem(response, self.label, doing)
+        response = await common.request(
+            client,
+            method,
+            self.homeserver + url,
+            label=self.label,
+            doing=doing,
+            check=CHECK,
+            refused=problem,
+            accept=accept,
+            content=None if body is None else canonical(body),
+            params=params,
+            headers={"authorization": f"Bearer {self.token}", "content-type": "application/json"},
+        )
         return response, _json(response)
 
     async def whoami(self, client: httpx.AsyncClient) -> str:
@@ -522,7 +517,7 @@ class MatrixListener:
         try:
             response = http.get("/_matrix/client/v3/sync", params=params)
         except httpx.HTTPError as error:
-            raise unreachable(self.label, "hear the incident rooms", error) from error
+            raise common.unreachable(self.label, "hear the incident rooms", error, CHECK) from error
         if response.status_code != 200:
             trouble = problem(response, self.label, "hear the incident rooms")
             if response.status_code == 401 or _json(response).get("errcode") in TOKEN_REFUSED:
@@ -542,11 +537,7 @@ class MatrixListener:
                 except (ValueError, TypeError, KeyError, AttributeError) as error:
                     log.info("%s: skipped a malformed event in %s (%s)", self.label, room, error)
                     continue
-                for message in messages:
-                    try:
-                        deliver(message)
-                    except Exception:  # a bug in what hears it: logged, and the next message still goes
-                        log.exception("%s: delivering a message failed", self.label)
+                common.hand_on(self.label, messages, deliver)
 
     def _read(self, http: httpx.Client, room: str, event: object) -> list[ChatMessage]:
         if not isinstance(event, dict):

@@ -63,6 +63,7 @@ from websockets.sync.client import connect
 
 from commander.domain.core import graphemes
 from commander.domain.core.errors import DomainError
+from commander.integrations.chat import common
 from commander.integrations.chat.base import (
     DELETED,
     EDITED,
@@ -174,14 +175,6 @@ def problem(response: httpx.Response, label: str, doing: str) -> ChatProblem:
     return ChatProblem(f"{label} refused to {doing} ({status} {said}): {hint}.")
 
 
-def unreachable(label: str, doing: str, error: Exception) -> ChatProblem:
-    return ChatProblem(
-        f"{label} could not be reached to {doing} ({type(error).__name__}: {error}): Commander will try again; "
-        f"check the server address if it goes on.",
-        transient=True,
-    )
-
-
 @dataclass
 class MattermostChat:
     name: str
@@ -210,14 +203,19 @@ class MattermostChat:
         params: Mapping[str, str | int] | None = None,
         accept: Callable[[httpx.Response], bool] = lambda response: response.status_code in (200, 201),
     ) -> tuple[httpx.Response, Any]:
-        try:
-            response = await client.request(
-                method, f"{self.base}/api/v4{path}", json=body, params=params, headers=self._headers()
-            )
-        except httpx.TransportError as error:
-            raise unreachable(self.label, doing, error) from error
-        if not accept(response):
-            raise problem(response, self.label, doing)
+        response = await common.request(
+            client,
+            method,
+            f"{self.base}/api/v4{path}",
+            label=self.label,
+            doing=doing,
+            check="the server address",
+            refused=problem,
+            accept=accept,
+            json=body,
+            params=params,
+            headers=self._headers(),
+        )
         return response, _json(response)
 
     async def team_of(self, client: httpx.AsyncClient) -> tuple[str, str]:
@@ -491,11 +489,7 @@ class MattermostListener:
                 if frame.get("seq_reply") == 1 and frame.get("status") == "OK" or frame.get("event") == "hello":
                     authenticated = True
                     continue
-                for message in self._messages(http, frame, channels()):
-                    try:
-                        deliver(message)
-                    except Exception:  # a bug in what hears it: logged, and the next message still goes
-                        log.exception("%s: delivering a message failed", self.label)
+                common.hand_on(self.label, self._messages(http, frame, channels()), deliver)
         return authenticated
 
     def _messages(self, http: httpx.Client, frame: dict[str, Any], wanted: frozenset[str]) -> list[ChatMessage]:
