@@ -65,6 +65,8 @@ from commander.integrations.chat.slack_web import (
     moment,
     plain,
     posted,
+    said,
+    thread_of,
 )
 from commander.integrations.destinations.base import tls_context
 
@@ -116,11 +118,6 @@ def heard(event: object, workspace_url: str = "") -> ChatMessage | None:
     return None
 
 
-def _thread(message: Mapping[str, Any], ts: str) -> str:
-    thread = message.get("thread_ts")
-    return thread if isinstance(thread, str) and TS.match(thread) and thread != ts else ""
-
-
 def _edited(channel: str, event: Mapping[str, Any], workspace_url: str) -> ChatMessage | None:
     message, edit = event.get("message"), None
     if isinstance(message, Mapping):
@@ -132,21 +129,7 @@ def _edited(channel: str, event: Mapping[str, Any], workspace_url: str) -> ChatM
         return None
     version = edit.get("ts") if isinstance(edit.get("ts"), str) and TS.match(edit["ts"]) else event.get("ts")
     version = version if isinstance(version, str) and TS.match(version) else ""
-    user, name = author(message)
-    text = message.get("text")
-    thread = _thread(message, ts)
-    return ChatMessage(
-        channel=channel,
-        id=ts,
-        change=EDITED,
-        author_id=user,
-        author_name=name,
-        text=plain(text) if isinstance(text, str) else "",
-        url=message_url(workspace_url, channel, ts, thread),
-        at=moment(version),
-        thread=thread,
-        version=version,
-    )
+    return said(channel, message, ts, workspace_url, EDITED, moment(version), version)
 
 
 def _deleted(channel: str, event: Mapping[str, Any], workspace_url: str) -> ChatMessage | None:
@@ -163,7 +146,7 @@ def _deleted(channel: str, event: Mapping[str, Any], workspace_url: str) -> Chat
         author_id=user,
         author_name=name,
         at=moment(event.get("event_ts") or event.get("ts")),
-        thread=_thread(previous, ts),
+        thread=thread_of(previous, ts),
     )
 
 
@@ -178,7 +161,7 @@ def _pinned(event: Mapping[str, Any], workspace_url: str, change: str) -> ChatMe
         return None
     user = event.get("user")
     text = message.get("text")
-    thread = _thread(message, ts)
+    thread = thread_of(message, ts)
     return ChatMessage(
         channel=channel,
         id=ts,

@@ -132,21 +132,40 @@ def posted(channel: str, message: Mapping[str, Any], workspace_url: str) -> Chat
     ts = message.get("ts")
     if not isinstance(ts, str) or not TS.match(ts) or message.get("subtype", "") not in HEARD | {""}:
         return None
-    thread = message.get("thread_ts")
-    thread = thread if isinstance(thread, str) and TS.match(thread) and thread != ts else ""
+    return said(channel, message, ts, workspace_url, POSTED, moment(ts))
+
+
+def said(
+    channel: str,
+    message: Mapping[str, Any],
+    ts: str,
+    workspace_url: str,
+    change: str,
+    at: datetime | None,
+    version: str = "",
+) -> ChatMessage:
+    """The message `ts` (checked by the caller) as `change`: its author, text, link and thread."""
     text = message.get("text")
     user, name = author(message)
+    thread = thread_of(message, ts)
     return ChatMessage(
         channel=channel,
         id=ts,
-        change=POSTED,
+        change=change,
         author_id=user,
         author_name=name,
         text=plain(text) if isinstance(text, str) else "",
         url=message_url(workspace_url, channel, ts, thread),
-        at=moment(ts),
+        at=at,
         thread=thread,
+        version=version,
     )
+
+
+def thread_of(message: Mapping[str, Any], ts: str) -> str:
+    """The ts of the thread the message `ts` replies in, or "" when it starts one or is in none."""
+    thread = message.get("thread_ts")
+    return thread if isinstance(thread, str) and TS.match(thread) and thread != ts else ""
 
 
 def answer(
