@@ -1,12 +1,13 @@
-"""What the bridges that call an API share: an OAuth access token kept until shortly before it expires, one
-request with the network's failures said in a sentence, and a bounded read of the JSON answer."""
+"""What the bridges that call an API share: an OAuth access token kept until shortly before it expires (and
+asked for again, once, when the service refuses it early), one request with the network's failures said in
+a sentence, a bounded read of the JSON answer, and the service's own trouble (429, 5xx) said the same way."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -104,3 +105,53 @@ def broken(service: str, response: httpx.Response) -> BridgeProblem:
         transient=True,
         retry_after=retry_after(response),
     )
+
+
+def overloaded(service: str, response: httpx.Response) -> BridgeProblem | None:
+    """`busy` for a 429, `broken` for a 5xx (trying again later may work); None for any other answer."""
+    if response.status_code == 429:
+        return busy(service, response)
+    if response.status_code >= 500:
+        return broken(service, response)
+    return None
+
+
+async def access_token(
+    client: httpx.AsyncClient,
+    service: str,
+    tokens: Tokens,
+    key: str,
+    refused: Callable[[httpx.Response, dict[str, Any]], BridgeProblem],
+    url: str,
+    **sent: Any,
+) -> str:
+    """The token kept under `key`, else a new one POSTed for at `url` and kept for its `expires_in`.
+    A 429 or 5xx raises `overloaded`'s problem, any other refusal `refused`'s."""
+    kept = tokens.get(key)
+    if kept:
+        return kept
+    response = await request(client, service, "POST", url, **sent)
+    found = answer(response)
+    value = found.get("access_token")
+    if response.status_code == 200 and isinstance(value, str) and value:
+        tokens.keep(key, value, found.get("expires_in"))
+        return value
+    raise overloaded(service, response) or refused(response, found)
+
+
+async def with_token(
+    token: Callable[[], Awaitable[str]],
+    send: Callable[[str], Awaitable[httpx.Response]],
+    stale: Callable[[httpx.Response, dict[str, Any]], bool],
+    forget: Callable[[], None],
+) -> tuple[httpx.Response, dict[str, Any]]:
+    """`send` with an access token and its answer; when the answer says the token is `stale` (revoked, or
+    expired early), `forget` it and send once more with a new one."""
+    for attempt in (1, 2):
+        response = await send(await token())
+        found = answer(response)
+        if attempt == 1 and stale(response, found):
+            forget()
+            continue
+        return response, found
+    raise AssertionError("unreachable: the second attempt returns")

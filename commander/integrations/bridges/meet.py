@@ -31,7 +31,7 @@ from typing import Any
 import httpx
 
 from commander.integrations.bridges.base import Bridge, BridgeProblem
-from commander.integrations.bridges.common import TOKENS, Tokens, answer, broken, busy, request, said
+from commander.integrations.bridges.common import TOKENS, Tokens, access_token, overloaded, request, said, with_token
 from commander.integrations.destinations.base import json_request
 
 API_URL = "https://meet.googleapis.com"
@@ -74,29 +74,30 @@ class MeetBridge:
         self._key = Tokens.key(self.token_url, client_id, client_secret, refresh_token)
 
     async def start(self, client: httpx.AsyncClient, topic: str) -> Bridge:
-        for attempt in (1, 2):
-            token = await self.token(client)
-            response = await request(
+        async def send(token: str) -> httpx.Response:
+            return await request(
                 client,
                 SERVICE,
                 "POST",
                 f"{self.api_url}/v2/spaces",
                 **json_request({}, {"authorization": f"Bearer {token}", "accept": "application/json"}),
             )
-            if response.status_code == 401 and attempt == 1:
-                self.tokens.forget(self._key)  # revoked or expired early: one new token, once
-                continue
-            return self.space(response, answer(response))
-        raise AssertionError("unreachable: the second attempt returns or raises")
+
+        response, found = await with_token(
+            lambda: self.token(client),
+            send,
+            lambda response, _: response.status_code == 401,  # revoked or expired early: one new token, once
+            lambda: self.tokens.forget(self._key),
+        )
+        return self.space(response, found)
 
     async def token(self, client: httpx.AsyncClient) -> str:
-        kept = self.tokens.get(self._key)
-        if kept:
-            return kept
-        response = await request(
+        return await access_token(
             client,
             SERVICE,
-            "POST",
+            self.tokens,
+            self._key,
+            self.token_refusal,
             self.token_url,
             data={
                 "client_id": self.client_id,
@@ -106,30 +107,23 @@ class MeetBridge:
             },
             headers={"accept": "application/json"},
         )
-        found = answer(response)
-        value = found.get("access_token")
-        if response.status_code == 200 and isinstance(value, str) and value:
-            self.tokens.keep(self._key, value, found.get("expires_in"))
-            return value
-        if response.status_code == 429:
-            raise busy(SERVICE, response)
-        if response.status_code >= 500:
-            raise broken(SERVICE, response)
+
+    def token_refusal(self, response: httpx.Response, found: dict[str, Any]) -> BridgeProblem:
         error, description = said(found.get("error")), said(found.get("error_description"))
         why = f" ({description or error})" if description or error else ""
         if error == "invalid_grant":
-            raise BridgeProblem(
+            return BridgeProblem(
                 f"Google no longer accepts the refresh token of {self.name}{why}: it was revoked, unused for "
                 f"six months, or made for an app still in Testing (those last 7 days). Get a new one with the "
                 f"scope {SCOPE} and give it with `commander bridge secret '{self.name}'`."
             )
         if error in ("invalid_client", "unauthorized_client") or response.status_code == 401:
-            raise BridgeProblem(
+            return BridgeProblem(
                 f"Google refused the OAuth client of {self.name}{why}: check its client_id and give the client "
                 f"secret and refresh token again with `commander bridge secret '{self.name}'` (the refresh "
                 f"token must be made for this very client)."
             )
-        raise BridgeProblem(
+        return BridgeProblem(
             f"Google refused the token request of {self.name} ({response.status_code}"
             + (f": {description or error}" if why else "")
             + "): check its client_id and secret."
@@ -141,10 +135,9 @@ class MeetBridge:
             code = said(found.get("meetingCode"))
             name = said(found.get("name"))
             return Bridge(uri, name, f"Google Meet, meeting code {code}" if code else "")
-        if response.status_code == 429:
-            raise busy(SERVICE, response)
-        if response.status_code >= 500:
-            raise broken(SERVICE, response)
+        trouble = overloaded(SERVICE, response)
+        if trouble:
+            raise trouble
         error = found.get("error") if isinstance(found.get("error"), dict) else {}
         assert isinstance(error, dict)
         message, status = said(error.get("message")), said(error.get("status"))

@@ -33,7 +33,7 @@ from typing import Any
 import httpx
 
 from commander.integrations.bridges.base import Bridge, BridgeProblem
-from commander.integrations.bridges.common import TOKENS, Tokens, answer, broken, busy, request, said
+from commander.integrations.bridges.common import TOKENS, Tokens, access_token, overloaded, request, said, with_token
 from commander.integrations.destinations.base import json_request, shorten
 
 API_URL = "https://api.zoom.us/v2"
@@ -78,47 +78,39 @@ class ZoomBridge:
             "timezone": "UTC",
             "settings": {"join_before_host": True, "waiting_room": False},
         }
-        for attempt in (1, 2):
-            token = await self.token(client)
-            response = await request(
+
+        async def send(token: str) -> httpx.Response:
+            return await request(
                 client,
                 SERVICE,
                 "POST",
                 f"{self.api_url}/users/me/meetings",
                 **json_request(body, {"authorization": f"Bearer {token}", "accept": "application/json"}),
             )
-            found = answer(response)
-            if response.status_code == 401 and found.get("code") == 124 and attempt == 1:
-                self.tokens.forget(self._key)  # revoked or expired early: one new token, once
-                continue
-            return self.meeting(response, found)
-        raise AssertionError("unreachable: the second attempt returns or raises")
+
+        response, found = await with_token(
+            lambda: self.token(client),
+            send,
+            # revoked or expired early: one new token, once
+            lambda response, found: response.status_code == 401 and found.get("code") == 124,
+            lambda: self.tokens.forget(self._key),
+        )
+        return self.meeting(response, found)
 
     async def token(self, client: httpx.AsyncClient) -> str:
-        kept = self.tokens.get(self._key)
-        if kept:
-            return kept
-        response = await request(
+        return await access_token(
             client,
             SERVICE,
-            "POST",
+            self.tokens,
+            self._key,
+            self.token_refusal,
             self.oauth_url,
             params={"grant_type": "account_credentials", "account_id": self.account_id},
             auth=(self.client_id, self.client_secret),
             headers={"accept": "application/json"},
         )
-        found = answer(response)
-        value = found.get("access_token")
-        if response.status_code == 200 and isinstance(value, str) and value:
-            self.tokens.keep(self._key, value, found.get("expires_in"))
-            return value
-        raise self.token_refusal(response, found)
 
     def token_refusal(self, response: httpx.Response, found: dict[str, Any]) -> BridgeProblem:
-        if response.status_code == 429:
-            return busy(SERVICE, response)
-        if response.status_code >= 500:
-            return broken(SERVICE, response)
         error, reason = said(found.get("error")), said(found.get("reason"))
         why = f" ({reason or error})" if reason or error else ""
         if error == "invalid_client" or response.status_code == 401:
@@ -146,10 +138,9 @@ class ZoomBridge:
             passcode = said(found.get("password"))
             details = f"Zoom meeting {number}" + (f", passcode {passcode}" if passcode else "") if number else ""
             return Bridge(url, number, details)
-        if response.status_code == 429:
-            raise busy(SERVICE, response)
-        if response.status_code >= 500:
-            raise broken(SERVICE, response)
+        trouble = overloaded(SERVICE, response)
+        if trouble:
+            raise trouble
         code, message = found.get("code"), said(found.get("message"))
         if code in (4700, 4711) or "scope" in message.lower():
             raise BridgeProblem(
