@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from commander.integrations.bridges.base import BridgeProblem
-from commander.integrations.destinations.base import retry_after, shorten
+from commander.integrations.destinations.base import json_request, retry_after, shorten
 
 ANSWER_MAX = 200_000  # a meeting or a token is a few kilobytes; more is not the service we expect
 SAID_MAX = 300  # characters of a service's own message shown to people
@@ -139,16 +139,21 @@ async def access_token(
     raise overloaded(service, response) or refused(response, found)
 
 
-async def with_token(
+async def post_with_token(
+    client: httpx.AsyncClient,
+    service: str,
+    url: str,
+    body: object,
+    *,
     token: Callable[[], Awaitable[str]],
-    send: Callable[[str], Awaitable[httpx.Response]],
     stale: Callable[[httpx.Response, dict[str, Any]], bool],
     forget: Callable[[], None],
 ) -> tuple[httpx.Response, dict[str, Any]]:
-    """`send` with an access token and its answer; when the answer says the token is `stale` (revoked, or
-    expired early), `forget` it and send once more with a new one."""
+    """POST `body` as JSON with an access token; the answer and its JSON. When the answer says the token is
+    `stale` (revoked, or expired early), `forget` it and send once more with a new one."""
     for attempt in (1, 2):
-        response = await send(await token())
+        headers = {"authorization": f"Bearer {await token()}", "accept": "application/json"}
+        response = await request(client, service, "POST", url, **json_request(body, headers))
         found = answer(response)
         if attempt == 1 and stale(response, found):
             forget()

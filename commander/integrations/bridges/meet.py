@@ -31,8 +31,14 @@ from typing import Any
 import httpx
 
 from commander.integrations.bridges.base import Bridge, BridgeProblem
-from commander.integrations.bridges.common import TOKENS, Tokens, access_token, overloaded, request, said, with_token
-from commander.integrations.destinations.base import json_request
+from commander.integrations.bridges.common import (
+    TOKENS,
+    Tokens,
+    access_token,
+    overloaded,
+    post_with_token,
+    said,
+)
 
 API_URL = "https://meet.googleapis.com"
 TOKEN_URL = "https://oauth2.googleapis.com/token"
@@ -74,20 +80,14 @@ class MeetBridge:
         self._key = Tokens.key(self.token_url, client_id, client_secret, refresh_token)
 
     async def start(self, client: httpx.AsyncClient, topic: str) -> Bridge:
-        async def send(token: str) -> httpx.Response:
-            return await request(
-                client,
-                SERVICE,
-                "POST",
-                f"{self.api_url}/v2/spaces",
-                **json_request({}, {"authorization": f"Bearer {token}", "accept": "application/json"}),
-            )
-
-        response, found = await with_token(
-            lambda: self.token(client),
-            send,
-            lambda response, _: response.status_code == 401,  # revoked or expired early: one new token, once
-            lambda: self.tokens.forget(self._key),
+        response, found = await post_with_token(
+            client,
+            SERVICE,
+            f"{self.api_url}/v2/spaces",
+            {},
+            token=lambda: self.token(client),
+            stale=lambda response, _: response.status_code == 401,  # revoked or expired early: a new one, once
+            forget=lambda: self.tokens.forget(self._key),
         )
         return self.space(response, found)
 

@@ -33,8 +33,15 @@ from typing import Any
 import httpx
 
 from commander.integrations.bridges.base import Bridge, BridgeProblem
-from commander.integrations.bridges.common import TOKENS, Tokens, access_token, overloaded, request, said, with_token
-from commander.integrations.destinations.base import json_request, shorten
+from commander.integrations.bridges.common import (
+    TOKENS,
+    Tokens,
+    access_token,
+    overloaded,
+    post_with_token,
+    said,
+)
+from commander.integrations.destinations.base import shorten
 
 API_URL = "https://api.zoom.us/v2"
 OAUTH_URL = "https://zoom.us/oauth/token"
@@ -79,21 +86,15 @@ class ZoomBridge:
             "settings": {"join_before_host": True, "waiting_room": False},
         }
 
-        async def send(token: str) -> httpx.Response:
-            return await request(
-                client,
-                SERVICE,
-                "POST",
-                f"{self.api_url}/users/me/meetings",
-                **json_request(body, {"authorization": f"Bearer {token}", "accept": "application/json"}),
-            )
-
-        response, found = await with_token(
-            lambda: self.token(client),
-            send,
-            # revoked or expired early: one new token, once
-            lambda response, found: response.status_code == 401 and found.get("code") == 124,
-            lambda: self.tokens.forget(self._key),
+        response, found = await post_with_token(
+            client,
+            SERVICE,
+            f"{self.api_url}/users/me/meetings",
+            body,
+            token=lambda: self.token(client),
+            # revoked or expired early (124 "Invalid access token"): a new one, once
+            stale=lambda response, found: response.status_code == 401 and found.get("code") == 124,
+            forget=lambda: self.tokens.forget(self._key),
         )
         return self.meeting(response, found)
 
