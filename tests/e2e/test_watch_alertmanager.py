@@ -10,7 +10,6 @@ https://prometheus.io/docs/alerting/latest/configuration/#http_config), the same
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -24,7 +23,7 @@ import pytest
 
 from commander.app.bootstrap import build_console
 from commander.app.console import Console
-from tests.helpers.alertmanager import BINARY, READY_WITHIN, RunningAlertmanager, alert, free_port, new_test_label
+from tests.helpers.alertmanager import RunningAlertmanager, alert, free_port, new_test_label, start
 from tests.helpers.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
@@ -107,48 +106,9 @@ def watcher(tmp_path: Path, token_file: Path) -> Iterator[tuple[int, Path, Path]
 @pytest.fixture
 def alertmanager(tmp_path: Path, watcher: tuple[int, Path, Path], token_file: Path) -> Iterator[RunningAlertmanager]:
     """An Alertmanager of its own (the session's one routes to a receiver that sends nothing)."""
-    binary = shutil.which(BINARY) or (f"/usr/bin/{BINARY}" if Path(f"/usr/bin/{BINARY}").exists() else None)
-    if binary is None:
-        reason = f"{BINARY} is not installed (apt-get install -y {BINARY})"
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason}; CI must install it (.ci/run does).")
-        pytest.skip(reason)
     folder = tmp_path / "alertmanager"
     folder.mkdir()
-    config = folder / "alertmanager.yml"
-    config.write_text(CONFIG.format(port=watcher[0], token_file=token_file), encoding="utf-8")
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    with (folder / "alertmanager.log").open("w") as log:
-        process = subprocess.Popen(
-            [
-                binary,
-                f"--config.file={config}",
-                f"--storage.path={folder / 'data'}",
-                f"--web.listen-address=127.0.0.1:{port}",
-                "--cluster.listen-address=",
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-
-        def ready() -> bool:
-            assert process.poll() is None, (folder / "alertmanager.log").read_text()[-2000:]
-            try:
-                return httpx.get(f"{url}/-/ready", timeout=1).status_code == 200
-            except httpx.HTTPError:
-                return False
-
-        wait_until(ready, READY_WITHIN, 0.1, message=f"Alertmanager was not ready within {READY_WITHIN:g} s.")
-        yield RunningAlertmanager(url)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    yield from start(folder, CONFIG.format(port=watcher[0], token_file=token_file))
 
 
 @pytest.fixture

@@ -88,13 +88,20 @@ _RUNNING: list[RunningAlertmanager] = []
 @pytest.fixture(scope="session")
 def alertmanager(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> RunningAlertmanager:
     if not _RUNNING:
-        running = _start(tmp_path_factory.mktemp("alertmanager"))
+        running = start(tmp_path_factory.mktemp("alertmanager"))
         _RUNNING.append(next(running))
-        request.session.config.add_cleanup(lambda: (_RUNNING.clear(), next(running, None)))
+
+        def stop() -> None:
+            _RUNNING.clear()
+            next(running, None)
+
+        request.session.config.add_cleanup(stop)
     return _RUNNING[0]
 
 
-def _start(folder: Path) -> Iterator[RunningAlertmanager]:
+def start(folder: Path, config_text: str = CONFIG) -> Iterator[RunningAlertmanager]:
+    """Alertmanager with `config_text` as its alertmanager.yml, its storage and log in `folder`, once ready
+    (or the test skipped when it is not installed); stopped when the generator is resumed or closed."""
     binary = shutil.which(BINARY) or (f"/usr/bin/{BINARY}" if Path(f"/usr/bin/{BINARY}").exists() else None)
     if binary is None:
         reason = f"{BINARY} is not installed (apt-get install -y {BINARY})"
@@ -102,7 +109,7 @@ def _start(folder: Path) -> Iterator[RunningAlertmanager]:
             pytest.fail(f"{reason}; CI must install it (.ci/run does).")
         pytest.skip(reason)
     config = folder / "alertmanager.yml"
-    config.write_text(CONFIG, encoding="utf-8")
+    config.write_text(config_text, encoding="utf-8")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = (folder / "alertmanager.log").open("w")
