@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,11 +23,9 @@ from commander.app.console import Console
 from commander.app.setup import remote as remotes
 from commander.app.watch import Watcher
 from commander.integrations.secrets import SecretStore
-from commander.store.database import Database
 from tests.helpers.fakes import serve
 from tests.helpers.pagerduty_fake import ROUTING_KEY, PagerDutyFake
 from tests.helpers.paging_samples import PAYMENTS_ONCALL
-from tests.helpers.pg import postgres_database
 from tests.helpers.slack_fake import slack_fake
 from tests.helpers.waiting import wait_until
 
@@ -64,15 +62,6 @@ def _alert() -> str:
             ],
         }
     )
-
-
-@pytest.fixture
-def shared() -> Iterator[str]:
-    for url in postgres_database():
-        database = Database(url)
-        database.upgrade()
-        database.dispose()
-        yield url
 
 
 def test_one_alert_four_racers_one_incident_channel_page_and_bridge(shared: str, tmp_path: Path) -> None:
