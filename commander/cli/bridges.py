@@ -52,11 +52,12 @@ EXAMPLES = {
 def kinds_help() -> str:
     from commander.domain.bridges.connections import KINDS
 
-    lines = ["kinds (a secret is read from stdin or a hidden prompt; settings go as --option KEY=VALUE):"]
-    for kind in KINDS.values():
-        lines.append(f"  {kind.key:<6} {kind.label}; secret: {kind.secret or 'none'}")
-        lines.append(f"  {'':<6} options: {connection_commands.options_text(kind, EXAMPLES)}")
-    return "\n".join(lines)
+    return connection_commands.kinds_text(
+        "kinds (a secret is read from stdin or a hidden prompt; settings go as --option KEY=VALUE):",
+        KINDS.values(),
+        EXAMPLES,
+        6,
+    )
 
 
 def add(session: Session, args: argparse.Namespace) -> int:

@@ -51,12 +51,13 @@ EXAMPLES = {
 def kinds_help() -> str:
     from commander.domain.chat.connections import KINDS
 
-    lines = ["kinds (the secret is read from stdin or a hidden prompt; settings go as --option KEY=VALUE):"]
-    for kind in KINDS.values():
-        lines.append(f"  {kind.key:<10} {kind.label}")
-        lines.append(f"  {'':<10} secret: {kind.secret}")
-        lines.append(f"  {'':<10} options: {connection_commands.options_text(kind, EXAMPLES)}")
-    return "\n".join(lines)
+    return connection_commands.kinds_text(
+        "kinds (the secret is read from stdin or a hidden prompt; settings go as --option KEY=VALUE):",
+        KINDS.values(),
+        EXAMPLES,
+        10,
+        secret_apart=True,
+    )
 
 
 def add(session: Session, args: argparse.Namespace) -> int:

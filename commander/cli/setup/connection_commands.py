@@ -1,11 +1,11 @@
 """The commands every connection family shares (`commander destination|chat|bridge add|list|remove`): the
-`add KIND NAME --option KEY=VALUE` parser, a verb on one NAME, the kinds' help, a connection's secret state
+`add KIND NAME --option KEY=VALUE` parser and its kinds' help, a verb on one NAME, a connection's secret state
 here, and `remove`."""
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from commander.cli.render import clean
@@ -54,9 +54,23 @@ def register_named(
     return p
 
 
-def options_text(kind: Kind, examples: Mapping[str, str]) -> str:
-    """A kind's --option settings with an example value each (`KIND.NAME` before `NAME` in `examples`),
-    the required ones marked; "none" when it takes none."""
+def kinds_text(
+    heading: str, kinds: Iterable[Kind], examples: Mapping[str, str], width: int, *, secret_apart: bool = False
+) -> str:
+    """The kinds for `add`'s help: each one's label, its secret (on a line of its own with `secret_apart`) and
+    its --option settings with an example value each (`KIND.NAME` before `NAME` in `examples`)."""
+    lines = [heading]
+    for kind in kinds:
+        secret = f"secret: {kind.secret or 'none'}"
+        if secret_apart:
+            lines += [f"  {kind.key:<{width}} {kind.label}", f"  {'':<{width}} {secret}"]
+        else:
+            lines.append(f"  {kind.key:<{width}} {kind.label}; {secret}")
+        lines.append(f"  {'':<{width}} options: {_options_text(kind, examples)}")
+    return "\n".join(lines)
+
+
+def _options_text(kind: Kind, examples: Mapping[str, str]) -> str:
 
     def example(name: str) -> str:
         return examples.get(f"{kind.key}.{name}") or examples.get(name, "…")

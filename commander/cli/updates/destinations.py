@@ -55,11 +55,12 @@ def kinds_help() -> str:
     """Every destination kind, what its secret is, and the --option settings it takes."""
     from commander.domain.updates.destinations import KINDS
 
-    lines = ["kinds (the secret is read from stdin or a hidden prompt; settings go as --option KEY=VALUE):"]
-    for kind in KINDS.values():
-        lines.append(f"  {kind.key:<11} {kind.label}; secret: {kind.secret}")
-        lines.append(f"  {'':<11} options: {connection_commands.options_text(kind, OPTION_EXAMPLES)}")
-    return "\n".join(lines)
+    return connection_commands.kinds_text(
+        "kinds (the secret is read from stdin or a hidden prompt; settings go as --option KEY=VALUE):",
+        KINDS.values(),
+        OPTION_EXAMPLES,
+        11,
+    )
 
 
 def register_send(
