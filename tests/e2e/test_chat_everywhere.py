@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -25,23 +25,12 @@ from commander.domain.chat import heard
 from commander.domain.core.events import Event
 from commander.domain.incident.decisions import Declaration
 from commander.integrations.secrets import SecretStore
-from commander.store.database import Database
 from commander.sync.replicator import Replicator
-from tests.helpers.pg import postgres_database
 from tests.helpers.slack_fake import slack_fake
 from tests.helpers.waiting import wait_until
 
 pytestmark = pytest.mark.postgres
 WITHIN = 2.0  # seconds: the figure
-
-
-@pytest.fixture
-def shared() -> Iterator[str]:
-    for url in postgres_database():
-        database = Database(url)
-        database.upgrade()
-        database.dispose()
-        yield url
 
 
 def _remote(console: Console) -> remotes.Remote:
