@@ -124,6 +124,9 @@ class SyncIndicator(QLabel):
                 f"{set_aside} event{'s' if set_aside != 1 else ''} from the shared store "
                 f"{'were' if set_aside != 1 else 'was'} set aside"
             )
+        history = getattr(status, "history", "")  # "history: 38% fetched" while a new console joins
+        if history:
+            parts.append(history)
         if last is not None:
             parts.append(f"synced {format_duration(datetime.now(UTC) - last)} ago")
         others = sorted(
