@@ -7,6 +7,9 @@ Claims are kept for good (the database refuses UPDATE and DELETE on them): a con
 dies before recording the outcome leaves the action claimed and not done, which the window shows as
 "stalled" and a person may retry (the retry is a new attempt with a claim of its own). Nobody takes a
 claim over by timing out, since that is how an action would run twice.
+
+A claim opens its own PostgreSQL connection and closes it when made (`SharedStore.claim`): claims are
+rare, and a console keeps only its replicator's connection open (docs/deployment.md).
 """
 
 from __future__ import annotations

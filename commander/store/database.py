@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.pool import NullPool
 
 # The errors and schema constants live apart from SQLAlchemy, so reading a store never waits for it.
 from commander.store.errors import (  # noqa: E402  (re-exported: callers import them from here too)
@@ -40,9 +41,14 @@ __all__ = [
 
 
 class Database:
-    """Owns the engine. `write()` is one short transaction for one user action; `read()` a snapshot."""
+    """Owns the engine. `write()` is one short transaction for one user action; `read()` a snapshot.
 
-    def __init__(self, url: str) -> None:
+    `pool` matters for PostgreSQL only, where each connection is a server process out of a budget of
+    `max_connections` (docs/deployment.md): "default" keeps up to five; "session" keeps one long-lived
+    connection and closes any extra one as soon as it is returned; "none" opens a connection per use and
+    closes it after. `application_name` is what pg_stat_activity shows for these connections."""
+
+    def __init__(self, url: str, *, pool: str = "default", application_name: str = "commander") -> None:
         self.url = url
         try:
             parsed = make_url(url)
@@ -83,7 +89,7 @@ class Database:
         ):
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.engine = _make_engine(url, self.is_sqlite)
+            self.engine = _make_engine(url, self.is_sqlite, pool, application_name)
         except ArgumentError as error:  # an unknown database kind or driver (NoSuchModuleError)
             raise StoreError(
                 f"Commander cannot open {self.where}: {error}. Use a sqlite:/// or "
@@ -168,10 +174,18 @@ def _in_memory(database: str, query: Any) -> bool:
     )
 
 
-def _make_engine(url: str, is_sqlite: bool) -> Engine:
+def _make_engine(url: str, is_sqlite: bool, pool: str = "default", application_name: str = "commander") -> Engine:
     if not is_sqlite:
         # A dead server must fail fast: the replicator backs off and retries, the person keeps working.
-        return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
+        connect_args: dict[str, Any] = {"connect_timeout": 5}
+        if "application_name" not in make_url(url).query:  # a name in the URL wins (an operator's choice)
+            connect_args["application_name"] = application_name[:63]  # PostgreSQL keeps 63 bytes
+        if pool == "none":
+            return create_engine(url, poolclass=NullPool, connect_args=connect_args)
+        # "session": one connection kept (the replicator's, which also LISTENs); up to two more for a moment,
+        # closed on return, so a console never holds more than one connection while it is idle.
+        sizes = {"pool_size": 1, "max_overflow": 2} if pool == "session" else {}
+        return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **sizes)
     engine = create_engine(url, connect_args={"timeout": 5})
 
     @event.listens_for(engine, "connect")
