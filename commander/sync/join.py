@@ -6,7 +6,8 @@ in sequence order (minutes on millions of events before the window is useful), t
 1. what the window needs, whole, by stream: every stream that is not per incident (`settings:*`,
    runbooks, on-call schedules, pagers, roles...), and the full logs of the open incidents (with their
    postmortems). The console is usable when this round ends.
-2. the next round: the full logs of the incidents declared in the last RECENT_DAYS days.
+2. the next rounds: the full logs of the incidents declared in the last RECENT_DAYS days, newest first,
+   RECENT_A_ROUND incidents a round.
 3. then the rest of the log, oldest first, HISTORY_BATCH rows a round, in the background of the normal
    rounds ("history: 38% fetched" in the replicator's status).
 
@@ -50,6 +51,7 @@ log = logging.getLogger(__name__)
 HISTORY_PREFIX = "sync_history:"
 RECENT_DAYS = 90
 HISTORY_BATCH = 5_000  # rows of the older log a round
+RECENT_A_ROUND = 50  # recent incidents' streams a round (about 10,000 events at 200 an incident)
 STREAMS_A_QUERY = 500  # stream names bound in one IN (...)
 APPEND_CHUNK = 2_000  # ids checked in one IN (...) locally (SQLite binds at most 32,766)
 MAX_STREAMS = 2_000_000  # a bound on the stream list read from outside
@@ -96,9 +98,10 @@ def step(replicator: Replicator) -> tuple[int, bool]:
     except (ValueError, KeyError, TypeError):  # our own setting, damaged: read the history again from 0
         log.warning("the first-join state %r could not be read; reading the history again", saved[:200])
         mark, done, recent = max(cursor, 0), 0, []
-    if recent:
-        rows = _by_stream(replicator.shared, recent, mark)
-        count = _take(replicator, rows, {key: _state(mark, done, [])})
+    if recent:  # the incidents of the last RECENT_DAYS days, RECENT_A_ROUND at a time
+        now, later = recent[:RECENT_A_ROUND], recent[RECENT_A_ROUND:]
+        rows = _by_stream(replicator.shared, now, mark)
+        count = _take(replicator, rows, {key: _state(mark, done, later)})
         _report(replicator, mark, done)
         return count, True
     rows = _range(replicator.shared, done, mark, HISTORY_BATCH)
@@ -156,9 +159,10 @@ def plan(shared: SharedStore, mark: int, now: datetime) -> tuple[list[str], list
         if isinstance(hlc, int) and status and (stream not in latest or hlc > latest[stream][0]):
             latest[stream] = (hlc, status)
     known = set(streams)
-    opened = [str(s) for s, _ in declared if latest.get(s, (0, "investigating"))[1] in OPEN]
+    opened = list(dict.fromkeys(str(s) for s, _ in declared if latest.get(s, (0, "investigating"))[1] in OPEN))
     open_set = set(opened)
-    recent = [str(s) for s, hlc in declared if isinstance(hlc, int) and hlc >= since and s not in open_set]
+    newest = sorted(((hlc, str(s)) for s, hlc in declared if isinstance(hlc, int) and hlc >= since), reverse=True)
+    recent = list(dict.fromkeys(s for _, s in newest if s not in open_set))
     ready = early + opened + [p for p in map(_postmortem, opened) if p in known]
     return ready, recent + [p for p in map(_postmortem, recent) if p in known]
 

@@ -1,0 +1,315 @@
+"""A new console joining a big shared store (PostgreSQL): how soon it is usable, and how much it keeps.
+
+For each size (0.5 M, 1 M and 2 M events by default) the bench makes a database, seeds it with COPY,
+then starts a new console process on it with an empty local store and times, from the process start:
+the first round of the join (settings, runbooks, schedules, and the open incidents' full logs), the
+console's catch-up, and the open SEV incident folded (`Console.view`: what the window shows). It also
+compares the local file's size then with the shared store's (the events table with its indexes).
+
+    .venv/bin/python bench/join.py [--sizes 500000,1000000,2000000] [--today 500000]
+
+`--today N` also times, at N events, the pull as it was before the join (the whole log in sequence
+order, then the catch-up), as the baseline. The store: incidents spread over two years (10,000 at 2 M,
+the same rate per day at the other sizes, so the last 90 days hold the same), 20 of them open, made by
+the real domain rules (bench/seed.py's simulation) as a pool of templates, each copied with fresh ids
+and its times moved; the team's templates, on-call schedules and 200 runbooks written by a real console.
+Every row passes the trust checks. Needs the PostgreSQL on 127.0.0.1:5432 (COMMANDER_BENCH_PG
+overrides); makes and drops its own databases.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from _common import Figure, print_table, quiet_environment
+
+SERVER = os.environ.get("COMMANDER_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+COLUMNS = ("id", "stream", "kind", "payload", "actor_id", "actor_name", "hlc", "occurred_at", "recorded_at", "origin")
+EVENTS_AN_INCIDENT = 200  # 2 M events over 10,000 incidents
+OPEN = 20
+POOL = 300  # closed incidents simulated once, then copied
+DAYS_AT_2M = 730
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?\+00:00")
+
+
+# -- the store --------------------------------------------------------------------------------------
+
+
+def _simulate(count: int, *, closed: bool, rng: random.Random, start: datetime) -> list[Any]:
+    from seed import SERVICES, TITLES, IncidentSimulation, sizes
+
+    from commander.app.setup.resources import load_policy
+
+    policy = load_policy()
+    made = []
+    for number, size in enumerate(sizes(rng, count, EVENTS_AN_INCIDENT * count)):
+        at = start + timedelta(hours=6 * number)
+        sim = IncidentSimulation(rng, policy, at, gap_seconds=rng.uniform(20, 240))
+        services = rng.sample(SERVICES, rng.randint(1, 3))
+        severity = rng.choice(["SEV2", "SEV3", "SEV4"]) if closed else "SEV2"
+        sim.declare(rng.choice(TITLES).format(s=services[0]), severity, services)
+        sim.run(size, end_status="closed" if closed else rng.choice(["identified", "mitigated"]))
+        made.append(sim)
+    return made
+
+
+def _rows(sim: Any) -> list[tuple[Any, ...]]:
+    from commander.store.records import event_to_row
+
+    return [tuple(event_to_row(e)[c] for c in COLUMNS) for e in sim.events]
+
+
+def _team_settings(folder: Path) -> list[tuple[Any, ...]]:
+    """What a team's console writes outside incidents: templates, on-call, runbooks (real app calls)."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from runbooks import make_folder
+
+    from commander.app import oncall
+    from commander.app.bootstrap import build_console
+    from commander.app.runbooks import library
+    from commander.app.updates.templates import save_template
+
+    console = build_console(str(folder / "team.db"), user="Alex")
+    for n in range(20):
+        save_template(console, f"update-{n}", name=f"Update {n}", body=f"We are on it ({n}). Next update soon.")
+    oncall.import_yaml(console, ONCALL)
+    library.import_paths(console, [make_folder(folder, 200, 0, random.Random(3))])
+    with console.database.read() as conn:
+        rows = conn.execute(sa.text(f"SELECT {', '.join(COLUMNS)} FROM events ORDER BY rowid")).all()
+    console.close()
+    return [tuple(r) for r in rows]
+
+
+ONCALL = """\
+schedules:
+  - name: Payments primary
+    time_zone: Europe/Berlin
+    layers:
+      - {name: Weekly, rotation: weekly, handoff: "09:00", handoff_day: monday, start: 2026-01-05,
+         participants: [Alex, Sam]}
+escalation_policies:
+  - name: Payments
+    levels:
+      - {delay_minutes: 15, targets: [{schedule: Payments primary}]}
+services:
+  payments: Payments
+"""
+
+
+def _copy_of(rows: list[tuple[Any, ...]], shift_ms: int) -> list[tuple[Any, ...]]:
+    """The template's rows with fresh ids (every id inside them mapped alike) and times moved."""
+    fresh: dict[str, str] = {}
+
+    def new(match: re.Match[str]) -> str:
+        found = match.group(0)
+        if found not in fresh:
+            fresh[found] = str(uuid.uuid4())
+        return fresh[found]
+
+    def moved(match: re.Match[str]) -> str:
+        return (datetime.fromisoformat(match.group(0)) + timedelta(milliseconds=shift_ms)).isoformat()
+
+    out = []
+    for event_id, stream, kind, payload, actor_id, actor_name, hlc, occurred, recorded, origin in rows:
+        if "T" in payload:
+            payload = ISO.sub(moved, payload)
+        out.append(
+            (
+                UUID.sub(new, event_id),
+                UUID.sub(new, stream),
+                kind,
+                UUID.sub(new, payload),
+                actor_id,
+                actor_name,
+                hlc + (shift_ms << 16),
+                occurred + shift_ms,
+                recorded + shift_ms,
+                UUID.sub(new, origin),
+            )
+        )
+    return out
+
+
+def seed(url: str, events: int, folder: Path) -> dict[str, Any]:
+    rng = random.Random(2026)
+    now = datetime.now(UTC).replace(microsecond=0)
+    incidents = max(OPEN + 1, events // EVENTS_AN_INCIDENT)
+    days = DAYS_AT_2M * incidents / 10_000  # the same incidents a day at every size
+    first = now - timedelta(days=days)
+    began = time.perf_counter()
+    template_start = datetime(2020, 1, 1, tzinfo=UTC)
+    pool = [_rows(s) for s in _simulate(POOL, closed=True, rng=rng, start=template_start)]
+    opened = _simulate(OPEN, closed=False, rng=rng, start=now - timedelta(days=7))
+    team = _team_settings(folder)
+    simulated = time.perf_counter() - began
+    from commander.domain.core.clock import to_ms
+
+    raw = sa.make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    import psycopg
+
+    written = 0
+    with psycopg.connect(raw) as conn, conn.cursor() as cursor:
+        with cursor.copy(f"COPY events ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+            for row in team:
+                copy.write_row(row)
+            written += len(team)
+            closed = incidents - OPEN
+            wanted = events - sum(len(s.events) for s in opened)
+            number = 0
+            for number in range(closed):  # whole incidents only: a cut one would look open
+                template = pool[number % POOL]
+                if written + len(template) > wanted:
+                    break
+                at = first + timedelta(days=days * number / incidents, minutes=rng.randint(0, 600))
+                for row in _copy_of(template, to_ms(at) - template[0][7]):
+                    copy.write_row(row)
+                written += len(template)
+            for sim in opened:
+                for row in _rows(sim):
+                    copy.write_row(row)
+                    written += 1
+        conn.commit()
+        cursor.execute("ANALYZE events")
+        conn.commit()
+        size = cursor.execute("SELECT pg_total_relation_size('events')").fetchone()
+    big = max(opened, key=lambda s: len(s.events))
+    return {
+        "events": written,
+        "incidents": number + OPEN,
+        "simulate_s": simulated,
+        "seed_s": time.perf_counter() - began,
+        "shared_bytes": int(size[0]) if size else 0,
+        "open_id": big.id,
+        "open_events": len(big.events),
+    }
+
+
+# -- the new console --------------------------------------------------------------------------------
+
+
+def child(url: str, folder: str, open_id: str, mode: str, started: float) -> None:
+    """A new console process: join (or, for `today`, pull the whole log in order), then open the incident."""
+    from commander.app.bootstrap import build_console
+    from commander.app.setup import remote as remotes
+    from commander.integrations.secrets import SecretStore
+
+    console = build_console(str(Path(folder) / f"{mode}.db"), user="Newcomer")
+    remote, _ = remotes.set_remote(console, url, SecretStore())
+    replicator = remotes.replicator(console, remote, SecretStore())
+    replicator.check()
+    if mode == "join":
+        replicator.run_once()
+    else:
+        while replicator._pull()[1]:  # the pull as it was before the join: every row in sequence order
+            pass
+    pulled = time.time() - started
+    console.catch_up()
+    view = console.view(open_id)
+    ready = time.time() - started
+    assert view.state.is_open and view.state.event_count > 0, "the open incident must fold"
+    local = sum(p.stat().st_size for p in Path(folder).glob(f"{mode}.db*"))
+    with console.database.read() as conn:
+        held = int(conn.execute(sa.text("SELECT count(*) FROM events")).scalar_one())
+    figures: dict[str, Any] = {"pulled_s": pulled, "ready_s": ready, "local_bytes": local, "held": held}
+    figures |= {"set_aside": replicator.set_aside, "folded": view.state.event_count, "history": replicator.history}
+    print(json.dumps(figures))
+    replicator.stop()
+    console.close()
+
+
+def join_once(url: str, open_id: str, mode: str) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="commander-join-") as folder:
+        started = time.time()
+        done = subprocess.run(
+            [sys.executable, __file__, "--child", url, folder, open_id, mode, repr(started)],
+            capture_output=True,
+            text=True,
+            env={**os.environ, **quiet_environment(Path(folder))},
+            timeout=3600,
+        )
+        if done.returncode:
+            raise SystemExit(f"the console failed:\n{done.stderr[-3000:]}")
+        return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def _database(admin: sa.Engine) -> tuple[str, str]:
+    name = f"commander_join_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = sa.make_url(SERVER).set(database=name).render_as_string(hide_password=False)
+    from commander.store.database import Database
+
+    database = Database(url)
+    database.upgrade()
+    database.dispose()
+    return url, name
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="500000,1000000,2000000", help="events in the store, comma-separated")
+    parser.add_argument("--today", type=int, default=0, help="also time the whole-log pull at this size")
+    parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        url, folder, open_id, mode, started = args.child
+        child(url, folder, open_id, mode, float(started))
+        return 0
+    sizes = sorted({int(s) for s in args.sizes.split(",")} | ({args.today} if args.today else set()))
+    admin = sa.create_engine(SERVER, isolation_level="AUTOCOMMIT")
+    figures: list[Figure] = []
+    readies: list[float] = []
+    try:
+        for size in sizes:
+            url, name = _database(admin)
+            try:
+                with tempfile.TemporaryDirectory(prefix="commander-join-seed-") as folder:
+                    store = seed(url, size, Path(folder))
+                print(
+                    f"seeded {store['events']:,} events ({store['incidents']:,} incidents, {OPEN} open) in "
+                    f"{store['seed_s']:.1f} s ({store['simulate_s']:.1f} s simulating); shared events table "
+                    f"{store['shared_bytes'] / 1e6:,.0f} MB",
+                    flush=True,
+                )
+                if size == args.today:
+                    old = join_once(url, store["open_id"], "today")
+                    figures.append(Figure(f"{size / 1e6:g} M, whole log first (before)", old["ready_s"], "s", 5))
+                    share = 100 * old["local_bytes"] / store["shared_bytes"]
+                    figures.append(Figure(f"{size / 1e6:g} M, local store (before)", share, "%", 10))
+                if size in {int(s) for s in args.sizes.split(",")}:
+                    new = join_once(url, store["open_id"], "join")
+                    readies.append(new["ready_s"])
+                    note = f"{new['held']:,} held, {new['set_aside']} set aside; open one: {new['folded']:,} events"
+                    figures.append(Figure(f"{size / 1e6:g} M: start to open incident folded", new["ready_s"], "s", 5,
+                                          note))  # fmt: skip
+                    share = 100 * new["local_bytes"] / store["shared_bytes"]
+                    figures.append(Figure(f"{size / 1e6:g} M: local store / shared", share, "%", 10))
+            finally:
+                with admin.connect() as conn:
+                    conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        admin.dispose()
+    if len(readies) > 1:
+        growth = 100 * (readies[-1] / readies[0] - 1)
+        figures.append(Figure("growth of the time, smallest to largest store", max(0.0, growth), "%", 25,
+                              "flat: under 25% over a 4x larger store"))  # fmt: skip
+    print_table("A new console joining a shared store", figures)
+    return 0 if all(f.verdict != "MISS" for f in figures) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
