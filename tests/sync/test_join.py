@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from commander.app.console import Console
@@ -27,6 +28,7 @@ from commander.domain.incident.state import IncidentFold
 from commander.sync import join
 from commander.sync.replicator import Replicator
 from commander.sync.shared import SharedStore
+from tests.helpers.waiting import wait_until
 
 Make = Callable[[str, str], tuple[Console, Replicator]]
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -107,8 +109,6 @@ def test_a_joining_console_gets_settings_and_open_incidents_first_then_exactly_t
     made = seed(shared_url, alex, alex_sync)
     everything = shared_ids(alex_sync.shared)
     bea, bea_sync = console_on("Bea", shared_url)
-    shown: list[str] = []
-    bea_sync.on_status = lambda status: shown.append(status.history)
 
     bea_sync.run_once()  # the first round: what the window needs
     held = local_ids(bea)
@@ -162,3 +162,22 @@ def test_an_incident_folds_the_same_on_a_console_with_only_recent_history(shared
         assert a.state == b.state
         assert [(e.event_id, e.text) for e in a.entries] == [(e.event_id, e.text) for e in b.entries]
         assert a.state.title.startswith("Slow leak" if name == "open" else "Recent")
+
+
+def test_the_status_says_how_much_history_is_fetched_while_the_console_runs(
+    shared_url: str, console_on: Make, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alex, alex_sync = console_on("Alex", shared_url)
+    seed(shared_url, alex, alex_sync)
+    monkeypatch.setattr(join, "HISTORY_BATCH", 20)  # several rounds of history on this small store
+    bea, bea_sync = console_on("Bea", shared_url)
+    shown: list[str] = []
+    bea_sync.on_status = lambda status: shown.append(status.history)
+    bea_sync.start()
+    store = shared_ids(alex_sync.shared)
+    wait_until(lambda: len(store) - len(local_ids(bea)) == 1, 20, message="the history never arrived")
+    wait_until(lambda: shown and shown[-1] == "", 10, message="the history words stayed")
+    words = [w for w in shown if w]
+    assert words[0] == "history: 0% fetched"
+    percents = [int(w.split()[1].rstrip("%")) for w in words]
+    assert percents == sorted(percents) and len(set(percents)) > 2, percents
