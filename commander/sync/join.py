@@ -54,7 +54,11 @@ HISTORY_BATCH = 5_000  # rows of the older log a round
 RECENT_A_ROUND = 50  # recent incidents' streams a round (about 10,000 events at 200 an incident)
 STREAMS_A_QUERY = 500  # stream names bound in one IN (...)
 APPEND_CHUNK = 2_000  # ids checked in one IN (...) locally (SQLite binds at most 32,766)
-MAX_STREAMS = 2_000_000  # a bound on the stream list read from outside
+# Bounds on what the selection reads from outside (a forged store could name millions): past them, the
+# rest arrives with the history, in sequence order, as before.
+MAX_STREAMS = 200_000
+MAX_OPEN = 1_000
+MAX_RECENT = 20_000
 PER_INCIDENT = ("incident", "postmortem", "alert")  # families with one stream an incident (or an alert)
 OPEN = ("investigating", "identified", "mitigated")
 _COLUMNS = ", ".join(EVENT_COLUMNS)
@@ -163,6 +167,7 @@ def plan(shared: SharedStore, mark: int, now: datetime) -> tuple[list[str], list
     open_set = set(opened)
     newest = sorted(((hlc, str(s)) for s, hlc in declared if isinstance(hlc, int) and hlc >= since), reverse=True)
     recent = list(dict.fromkeys(s for _, s in newest if s not in open_set))
+    opened, recent = opened[:MAX_OPEN], recent[:MAX_RECENT]
     ready = early + opened + [p for p in map(_postmortem, opened) if p in known]
     return ready, recent + [p for p in map(_postmortem, recent) if p in known]
 
