@@ -184,8 +184,11 @@ def _make_engine(url: str, is_sqlite: bool, pool: str = "default", application_n
             return create_engine(url, poolclass=NullPool, connect_args=connect_args)
         # "session": one connection kept (the replicator's, which also LISTENs); up to two more for a moment,
         # closed on return, so a console never holds more than one connection while it is idle.
-        sizes = {"pool_size": 1, "max_overflow": 2} if pool == "session" else {}
-        return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **sizes)
+        # No ping before each use there: it would double the round trips of a console that pulls at every
+        # notification; a connection found dead fails that round, is dropped, and the next one reconnects.
+        if pool == "session":
+            return create_engine(url, pool_size=1, max_overflow=2, connect_args=connect_args)
+        return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
     engine = create_engine(url, connect_args={"timeout": 5})
 
     @event.listens_for(engine, "connect")

@@ -29,7 +29,8 @@ import logging
 import select
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -38,7 +39,7 @@ from sqlalchemy.exc import DBAPIError
 
 from commander.domain.core.events import Actor, Event
 from commander.domain.core.trust import login_differs
-from commander.store.database import Database, SchemaTooNew, StoreError
+from commander.store.database import Database, SchemaTooNew, StoreError, describe
 from commander.store.errors import SCHEMA_COMPATIBLE
 from commander.store.records import EVENT_COLUMNS
 from commander.store.repository import EventLog
@@ -108,7 +109,7 @@ class SharedStore:
         them), and the last number read. On PostgreSQL only numbers the database issued are read."""
         seq = "seq" if self.is_postgres else "rowid"
         issued = " AND seq <= commander_issued_seq()" if self.is_postgres else ""
-        with self.database.read() as conn:
+        with self._snapshot() as conn:
             rows = conn.execute(
                 text(f"SELECT {seq}, {_COLUMNS} FROM events WHERE {seq} > :after{issued} ORDER BY {seq} LIMIT :limit"),
                 {"after": after, "limit": limit},
@@ -119,10 +120,25 @@ class SharedStore:
 
     def latest(self) -> int:
         """The highest sequence number there: on PostgreSQL, the highest the database issued."""
-        with self.database.read() as conn:
+        with self._snapshot() as conn:
             if self.is_postgres:
                 return int(conn.execute(text("SELECT commander_issued_seq()")).scalar_one())
             return int(conn.execute(text("SELECT coalesce(max(rowid), 0) FROM events")).scalar_one())
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[Connection]:
+        """One statement on the session connection without BEGIN and COMMIT around it (PostgreSQL): a
+        console pulls at every notification, and each round trip saved is one a few hundred consoles save."""
+        if not self.is_postgres:
+            with self.database.read() as conn:
+                yield conn
+            return
+        try:
+            with self.database.engine.connect() as conn:
+                conn.execution_options(isolation_level="AUTOCOMMIT")  # until it is back in the pool
+                yield conn
+        except DBAPIError as error:
+            raise describe(error, self.database.where) or error from error
 
     def claim(self, key: str, holder: str, now_ms: int) -> str:
         """Claim `key` for `holder` unless it is held; returns who holds it (store/claims.py)."""
@@ -256,7 +272,7 @@ class SharedStore:
     def present(self, since_ms: int) -> list[tuple[str, str, str | None]]:
         """(console id, person, incident id) of every console seen since `since_ms`. Where the database
         knows the login and it is not plainly the person named, the person reads "Bob (login mallory)"."""
-        with self.database.read() as conn:
+        with self._snapshot() as conn:
             rows = conn.execute(
                 text(
                     "SELECT console_id, user_name, incident_id, login FROM presence "
