@@ -211,6 +211,7 @@ def child(url: str, folder: str, open_id: str, mode: str, started: float) -> Non
     remote, _ = remotes.set_remote(console, url, SecretStore())
     replicator = remotes.replicator(console, remote, SecretStore())
     replicator.check()
+    entered = time.time() - started
     if mode == "join":
         replicator.run_once()
     else:
@@ -224,8 +225,20 @@ def child(url: str, folder: str, open_id: str, mode: str, started: float) -> Non
     local = sum(p.stat().st_size for p in Path(folder).glob(f"{mode}.db*"))
     with console.database.read() as conn:
         held = int(conn.execute(sa.text("SELECT count(*) FROM events")).scalar_one())
-    figures: dict[str, Any] = {"pulled_s": pulled, "ready_s": ready, "local_bytes": local, "held": held}
+    figures: dict[str, Any] = {"set_up_s": entered, "pulled_s": pulled, "ready_s": ready}
+    figures |= {"local_bytes": local, "held": held}
     figures |= {"set_aside": replicator.set_aside, "folded": view.state.event_count, "history": replicator.history}
+    if mode == "join":  # where the first round's time goes (timed again, after the figure above)
+        from commander.sync import join
+
+        for name, work in (
+            ("mark_s", lambda: join.visible_max(replicator.shared)),
+            ("streams_s", lambda: join.distinct_streams(replicator.shared)),
+            ("plan_s", lambda: join.plan(replicator.shared, join.visible_max(replicator.shared), datetime.now(UTC))),
+        ):
+            began = time.perf_counter()
+            work()
+            figures[name] = time.perf_counter() - began
     print(json.dumps(figures))
     replicator.stop()
     console.close()
@@ -259,6 +272,21 @@ def _database(admin: sa.Engine) -> tuple[str, str]:
     return url, name
 
 
+def _drop(admin: sa.Engine, name: str) -> None:
+    """Drop the bench's database, waiting up to a minute for a server that another run restarted."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            return
+        except sa.exc.OperationalError:
+            if time.monotonic() > deadline:
+                print(f"Could not drop {name}: drop it by hand (DROP DATABASE ... WITH (FORCE)).", file=sys.stderr)
+                return
+            time.sleep(1)  # the server is restarting: try again
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="500000,1000000,2000000", help="events in the store, comma-separated")
@@ -270,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
         child(url, folder, open_id, mode, float(started))
         return 0
     sizes = sorted({int(s) for s in args.sizes.split(",")} | ({args.today} if args.today else set()))
-    admin = sa.create_engine(SERVER, isolation_level="AUTOCOMMIT")
+    admin = sa.create_engine(SERVER, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
     figures: list[Figure] = []
     readies: list[float] = []
     try:
@@ -287,11 +315,13 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 if size == args.today:
                     old = join_once(url, store["open_id"], "today")
+                    print(f"  before the join: {json.dumps(old)}", flush=True)
                     figures.append(Figure(f"{size / 1e6:g} M, whole log first (before)", old["ready_s"], "s", 5))
                     share = 100 * old["local_bytes"] / store["shared_bytes"]
                     figures.append(Figure(f"{size / 1e6:g} M, local store (before)", share, "%", 10))
                 if size in {int(s) for s in args.sizes.split(",")}:
                     new = join_once(url, store["open_id"], "join")
+                    print(f"  joining: {json.dumps(new)}", flush=True)
                     readies.append(new["ready_s"])
                     note = f"{new['held']:,} held, {new['set_aside']} set aside; open one: {new['folded']:,} events"
                     figures.append(Figure(f"{size / 1e6:g} M: start to open incident folded", new["ready_s"], "s", 5,
@@ -299,8 +329,7 @@ def main(argv: list[str] | None = None) -> int:
                     share = 100 * new["local_bytes"] / store["shared_bytes"]
                     figures.append(Figure(f"{size / 1e6:g} M: local store / shared", share, "%", 10))
             finally:
-                with admin.connect() as conn:
-                    conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                _drop(admin, name)
     finally:
         admin.dispose()
     if len(readies) > 1:
