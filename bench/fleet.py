@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--consoles", type=int, default=200)
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of writing (after all joined)")
     parser.add_argument("--write-every", type=float, default=10.0)
-    parser.add_argument("--processes", type=int, default=4)
+    parser.add_argument("--processes", type=int, default=8)
     parser.add_argument("--poll-seconds", type=float, default=2.0, help="with --polling")
     parser.add_argument("--polling", action="store_true", help="no LISTEN: every console polls the sequence")
     parser.add_argument("--temporary-server", action="store_true")
@@ -90,7 +90,10 @@ def main(argv: list[str] | None = None) -> int:
         database = Database(url)
         database.upgrade()
         database.dispose()
+        server_before, client_before = _server_cpu(admin), _client_cpu()
         result = run_fleet(url, admin, name, args)
+        result["server_cpu"] = _server_cpu(admin) - server_before
+        result["client_cpu"] = _client_cpu() - client_before
     figures = [
         Figure("server connections (peak)", result["peak"], "", args.consoles + SLACK + 1, "pg_stat_activity"),
         Figure("server connections (idle fleet)", result["idle"], "", args.consoles + SLACK + 1),
@@ -103,6 +106,12 @@ def main(argv: list[str] | None = None) -> int:
     mode = f"polling every {args.poll_seconds:g} s" if args.polling else "LISTEN"
     print_table(f"{args.consoles} consoles, a note each every {args.write_every:g} s, {mode}", figures)
     print(f"connections by application_name at the peak: {result['by_name']}")
+    wall = args.duration + args.write_every / 2
+    print(
+        f"CPU over the run: PostgreSQL {result['server_cpu']:.1f} s, the simulated consoles "
+        f"{result['client_cpu']:.1f} s, in about {wall:.0f} s on {os.cpu_count()} cores (the server figure counts "
+        f"every session of that server, not only the fleet's; NaN where its process is not readable)"
+    )
     return 0 if all(f.verdict != "MISS" for f in figures) else 1
 
 
@@ -277,6 +286,26 @@ def _connections(admin: sa.Engine, name: str) -> tuple[int, dict[str, int]]:
         ).all()
     by_name = {str(app): int(count) for app, count in rows}
     return sum(by_name.values()), by_name
+
+
+def _server_cpu(admin: sa.Engine) -> float:
+    """CPU seconds the server's processes used so far: the postmaster's own and its finished children's
+    (each connection is a child; its time is added when it exits). NaN when this process cannot read it."""
+    try:
+        with admin.connect() as conn:
+            folder = str(conn.exec_driver_sql("SHOW data_directory").scalar_one())
+        pid = Path(folder, "postmaster.pid").read_text().split()[0]
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError, sa.exc.DBAPIError):
+        return float("nan")
+    return sum(int(fields[n]) for n in (11, 12, 13, 14)) / os.sysconf("SC_CLK_TCK")  # utime stime cutime cstime
+
+
+def _client_cpu() -> float:
+    import resource
+
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return children.ru_utime + children.ru_stime
 
 
 def _percentile(values: list[float], share: float) -> float:

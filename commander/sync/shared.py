@@ -167,8 +167,6 @@ class SharedStore:
             conn.execution_options(isolation_level="AUTOCOMMIT")  # until it is back in the pool
             listener: Any = conn.connection.driver_connection
             if listener is self._listened_on or self._listen(conn, listener):
-                # Again (a no-op for the server), so pg_stat_activity shows what the connection waits for.
-                conn.exec_driver_sql(f"LISTEN {CHANNEL}")
                 return self._wait_on(listener, timeout, wake_fd)
         return self._poll(timeout, wake_fd)
 
@@ -187,12 +185,13 @@ class SharedStore:
         """LISTEN on this connection and check that notifications reach it; False: they do not (polling)."""
         probe = f"commander_probe_{uuid.uuid4().hex}"
         try:
-            conn.exec_driver_sql(f"LISTEN {CHANNEL}")
             conn.exec_driver_sql(f"LISTEN {probe}")
             with self._claim_database().read() as other:
                 other.execute(text(PROBE_NOTIFY), {"channel": probe})
             arrived = any(n.channel == probe for n in listener.notifies(timeout=PROBE_SECONDS, stop_after=1))
             conn.exec_driver_sql(f"UNLISTEN {probe}")
+            # Last, so pg_stat_activity shows what this connection is for until its first round.
+            conn.exec_driver_sql(f"LISTEN {CHANNEL}")
         except DBAPIError as error:
             if error.connection_invalidated or _broken(error):
                 raise  # the connection is gone, not LISTEN: the caller polls until the next round reconnects
