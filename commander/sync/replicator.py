@@ -88,6 +88,7 @@ class Replicator:
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_r, False)
         os.set_blocking(self._wake_w, False)
+        self.shared.poll_seconds = self.poll_seconds  # where LISTEN does not pass, the store polls this often
 
     @property
     def cursor_key(self) -> str:
@@ -301,7 +302,6 @@ class Replicator:
             waiting = self.waiting()
         except StoreError:
             waiting = -1
-        self.status = SyncStatus(
-            state, waiting, self.last_success, message, others, retry_in, self.set_aside, self.notice
-        )
+        notice = self.notice or self.shared.notice  # the store's: polling where LISTEN does not pass
+        self.status = SyncStatus(state, waiting, self.last_success, message, others, retry_in, self.set_aside, notice)
         self.on_status(self.status)
