@@ -102,7 +102,9 @@ def test_without_listen_the_console_polls_and_still_gets_every_event(
         monkeypatch.setattr(shared_module, "PROBE_SECONDS", 0.3)
     caplog.set_level(logging.WARNING, logger="commander.sync.shared")
     (alex, alex_sync), (sam, sam_sync) = console_on("Alex", pg_url), console_on("Sam", pg_url)
-    alex_sync.shared.poll_seconds = 0.2
+    alex_sync.poll_seconds = alex_sync.shared.poll_seconds = 0.2
+    notices: list[str] = []
+    alex_sync.on_status = lambda status: notices.append(status.notice)
     incident = app_incident.declare(sam, Declaration(title="Checkout 502s", severity="SEV1"))
     sam_sync.run_once()
     alex_sync.start()
@@ -116,6 +118,7 @@ def test_without_listen_the_console_polls_and_still_gets_every_event(
     assert "checks for news every 0.2 s" in alex_sync.shared.notice
     said = [r for r in caplog.records if "does not pass notifications" in r.getMessage()]
     assert len(said) == 1, "said once in the log, not at every poll"
+    assert notices[-1] == alex_sync.shared.notice, "and in the sync status the window shows"
 
 
 def test_the_polling_wait_returns_at_once_for_a_local_write(pg_url: str) -> None:
