@@ -27,6 +27,7 @@ from commander.store.database import Database, StoreError, StoreUnreachable
 from commander.store.errors import StoreBusy
 from commander.store.quarantine import Quarantine, Refusal, parse
 from commander.store.repository import EventLog, Outbox, Settings
+from commander.sync import join
 from commander.sync.shared import SharedStore
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ class SyncStatus:
     retry_in: float = 0.0
     set_aside: int = 0  # rows from the shared store in the local quarantine
     notice: str = ""  # something odd seen in the store (a jump in its numbering), in words
+    history: str = ""  # "history: 38% fetched" while a joining console brings in the older log
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,7 @@ class Replicator:
     _busy_until: float = 0.0  # monotonic time before which a new round waits: a burst is under way
     last_success: datetime | None = None
     status: SyncStatus | None = None
+    history: str = ""  # commander/sync/join.py keeps it
 
     def __post_init__(self) -> None:
         self._wake_r, self._wake_w = os.pipe()
@@ -98,7 +101,9 @@ class Replicator:
 
     def run_once(self) -> RoundResult:
         pushed = self._push()
+        joined, more_join = join.step(self)  # a first join: what the window needs first, then history
         pulled, more_pull = self._pull()
+        pulled, more_pull = pulled + joined, more_pull or more_join
         self.last_success = datetime.now(UTC)
         self.rounds += 1
         return RoundResult(pushed=pushed, pulled=pulled, more=more_pull or pushed == PUSH_BATCH)
@@ -303,5 +308,7 @@ class Replicator:
         except StoreError:
             waiting = -1
         notice = self.notice or self.shared.notice  # the store's: polling where LISTEN does not pass
-        self.status = SyncStatus(state, waiting, self.last_success, message, others, retry_in, self.set_aside, notice)
+        self.status = SyncStatus(
+            state, waiting, self.last_success, message, others, retry_in, self.set_aside, notice, self.history
+        )
         self.on_status(self.status)
