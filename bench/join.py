@@ -41,6 +41,7 @@ COLUMNS = ("id", "stream", "kind", "payload", "actor_id", "actor_name", "hlc", "
 EVENTS_AN_INCIDENT = 200  # 2 M events over 10,000 incidents
 OPEN = 20
 POOL = 300  # closed incidents simulated once, then copied
+CHUNK = 1_000  # incidents a COPY transaction
 DAYS_AT_2M = 730
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?\+00:00")
@@ -144,6 +145,19 @@ def _copy_of(rows: list[tuple[Any, ...]], shift_ms: int) -> list[tuple[Any, ...]
     return out
 
 
+def _wait_for(raw: str) -> None:
+    import psycopg
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            psycopg.connect(raw, connect_timeout=2).close()
+            return
+        except psycopg.OperationalError:
+            time.sleep(0.5)  # the server is restarting
+    raise SystemExit("The PostgreSQL server did not come back within a minute.")
+
+
 def seed(url: str, events: int, folder: Path) -> dict[str, Any]:
     rng = random.Random(2026)
     now = datetime.now(UTC).replace(microsecond=0)
@@ -161,35 +175,40 @@ def seed(url: str, events: int, folder: Path) -> dict[str, Any]:
     raw = sa.make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     import psycopg
 
-    written = 0
-    with psycopg.connect(raw) as conn, conn.cursor() as cursor:
-        with cursor.copy(f"COPY events ({', '.join(COLUMNS)}) FROM STDIN") as copy:
-            for row in team:
-                copy.write_row(row)
-            written += len(team)
-            closed = incidents - OPEN
-            wanted = events - sum(len(s.events) for s in opened)
-            number = 0
-            for number in range(closed):  # whole incidents only: a cut one would look open
-                template = pool[number % POOL]
-                if written + len(template) > wanted:
-                    break
-                at = first + timedelta(days=days * number / incidents, minutes=rng.randint(0, 600))
-                for row in _copy_of(template, to_ms(at) - template[0][7]):
-                    copy.write_row(row)
-                written += len(template)
-            for sim in opened:
-                for row in _rows(sim):
-                    copy.write_row(row)
-                    written += 1
-        conn.commit()
-        cursor.execute("ANALYZE events")
-        conn.commit()
-        size = cursor.execute("SELECT pg_total_relation_size('events')").fetchone()
+    closed = incidents - OPEN
+    wanted = events - sum(len(s.events) for s in opened)
+    plan: list[tuple[list[tuple[Any, ...]], int]] = [(team, 0)]  # (rows, shift in ms), in the store's order
+    written = len(team)
+    for number in range(closed):  # whole incidents only: a cut one would look open
+        template = pool[number % POOL]
+        if written + len(template) > wanted:
+            break
+        at = first + timedelta(days=days * number / incidents, minutes=rng.randint(0, 600))
+        plan.append((template, to_ms(at) - template[0][7]))
+        written += len(template)
+    plan += [(_rows(sim), 0) for sim in opened]
+    start = 0
+    while start < len(plan):  # a transaction every CHUNK incidents: a server restart costs one chunk
+        chunk = plan[start : start + CHUNK]
+        try:
+            with psycopg.connect(raw) as conn, conn.cursor() as cursor:
+                with cursor.copy(f"COPY events ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+                    for rows, shift in chunk:
+                        for row in _copy_of(rows, shift) if shift else rows:
+                            copy.write_row(row)
+                conn.commit()
+        except psycopg.OperationalError as error:  # another run restarted the server: wait, then again
+            print(f"  the server went away ({str(error).splitlines()[0]}); copying that part again", flush=True)
+            _wait_for(raw)
+            continue
+        start += CHUNK
+    with psycopg.connect(raw, autocommit=True) as conn:
+        conn.execute("ANALYZE events")
+        size = conn.execute("SELECT pg_total_relation_size('events'), count(*) FROM events").fetchone()
     big = max(opened, key=lambda s: len(s.events))
     return {
-        "events": written,
-        "incidents": number + OPEN,
+        "events": int(size[1]) if size else 0,
+        "incidents": len(plan) - 1,
         "simulate_s": simulated,
         "seed_s": time.perf_counter() - began,
         "shared_bytes": int(size[0]) if size else 0,
