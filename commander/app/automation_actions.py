@@ -13,7 +13,6 @@ bridge (app/bridges.py: start-bridge), a pager (app/paging.py: page) or update d
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -41,7 +40,7 @@ if TYPE_CHECKING:
 
 _log = logging.getLogger(__name__)
 _INCIDENTS = uuid.UUID("7d3f51e2-1c0b-4b8e-a6c5-92e4f0d8b317")  # incident ids a `declare` action makes
-TIMEOUT = 15.0  # seconds per request to a chat service or bridge
+TIMEOUT = 15.0  # seconds per request to a pager or an update destination (chat and bridges keep their own)
 TOPIC_MAX = 250  # characters: Slack's limit on a channel topic, the smallest of the three services
 
 
@@ -84,7 +83,7 @@ def described(problem: Exception) -> str:
     if isinstance(problem, ChatProblem | BridgeProblem):
         return str(problem)
     if isinstance(problem, httpx.TimeoutException):
-        return f"the service did not answer within {TIMEOUT:.0f} s: try again when it does"
+        return "the service did not answer in time: try again when it does"
     if isinstance(problem, httpx.HTTPError):
         return f"the service could not be reached ({type(problem).__name__}): check the network and try again"
     _log.exception("workflow action failed unexpectedly")
@@ -222,7 +221,9 @@ def _create_channel(context: Context, fields: Mapping[str, Any]) -> Outcome:
     if via in state.channels and not state.channels[via].archived:
         return SKIPPED, f"the incident already has a channel in {via}: #{state.channels[via].name}"
     service = chat.service(context.console, via)
-    made = _wait(lambda client: service.create_channel(client, str(fields["name"]), topic=topic(state)))
+    made = chat.call(
+        context.console, lambda client: service.create_channel(client, str(fields["name"]), topic=topic(state))
+    )
     _record(context, heard.channel_created(state.id, via, service.kind, made.id, made.name, made.url))
     return DONE, f"#{made.name}" + (f" {made.url}" if made.url else "")
 
@@ -242,7 +243,7 @@ def _invite(context: Context, fields: Mapping[str, Any]) -> Outcome:
             ids[user] = name
         else:
             unknown.append(name)
-    failed = _wait(lambda client: service.invite(client, channel, list(ids))) if ids else []
+    failed = chat.call(context.console, lambda client: service.invite(client, channel, list(ids))) if ids else []
     invited = [name for user, name in ids.items() if user not in failed]
     missing = unknown + [ids[user] for user in failed if user in ids]
     said = f"invited {', '.join(invited) or 'nobody'}"
@@ -259,7 +260,7 @@ def _post(context: Context, fields: Mapping[str, Any]) -> Outcome:
     service = chat.service(context.console, via)
     run = matching.action_id(context.saved.rule.name, context.saved.version, context.happened.id, 0)
     key = str(uuid.uuid5(_INCIDENTS, f"{run}/{fields['text']}"))  # the same post of the same run: one message
-    _wait(lambda client: service.post(client, channel, str(fields["text"]), key=key))
+    chat.call(context.console, lambda client: service.post(client, channel, str(fields["text"]), key=key))
     return DONE, f"posted in #{state.channels[via].name}"
 
 
@@ -366,7 +367,7 @@ def keep_channels(console: Console, event: EventLike, *, log: Callable[[str], No
             if job == "archive":
                 _archive(console, state.id, via, service, channel.channel)
             else:
-                _set_topic(service, channel.channel, topic(state))
+                _set_topic(console, service, channel.channel, topic(state))
             log(f"channel {job}: incident={state.reference} via={via} channel={channel.name}")
         except claims.Offline as offline:
             log(f"channel {job} left: the shared store is out of reach ({offline})")
@@ -375,19 +376,23 @@ def keep_channels(console: Console, event: EventLike, *, log: Callable[[str], No
 
 
 def _archive(console: Console, incident_id: str, via: str, service: ChatService, channel: str) -> None:
+    from commander.app import chat
+
     async def go(client: Any) -> None:
         await service.archive(client, channel)
 
-    _wait(go)
+    chat.call(console, go)
     draft = heard.channel_archived(incident_id, via, channel)
     console.perform(incident_id, lambda _state: [draft])
 
 
-def _set_topic(service: ChatService, channel: str, text: str) -> None:
+def _set_topic(console: Console, service: ChatService, channel: str, text: str) -> None:
+    from commander.app import chat
+
     async def go(client: Any) -> None:
         await service.set_topic(client, channel, text)
 
-    _wait(go)
+    chat.call(console, go)
 
 
 @dataclass(frozen=True)
@@ -433,14 +438,3 @@ def _channel(state: IncidentState, via: str) -> str:
 def _record(context: Context, draft: EventDraft) -> None:
     assert context.incident_id is not None
     context.console.perform(context.incident_id, lambda _state: [draft])
-
-
-def _wait(call: Callable[[Any], Any]) -> Any:
-    """Run one service call on a fresh HTTP client and event loop (this is a worker thread)."""
-    from commander.integrations.destinations.base import client
-
-    async def go() -> Any:
-        async with client(TIMEOUT) as http:
-            return await call(http)
-
-    return asyncio.run(go())

@@ -54,10 +54,9 @@ def chat_user(console: Console, name: str, via: str, service: ChatService) -> st
         return person.chat[via]
     if not person.email:
         return None
-    from commander.integrations.destinations.base import client
 
     async def lookup() -> str | None:
-        async with client(LOOKUP_TIMEOUT) as http:
+        async with console.services.http(LOOKUP_TIMEOUT) as http:
             return await service.find_user(http, person.email)
 
     return asyncio.run(lookup())
