@@ -100,10 +100,9 @@ def fold_runs(events: Iterable[Event]) -> list[ActionRun]:
     the order the actions first ran."""
     found: dict[str, ActionRun] = {}
     first: dict[str, int] = {}
-    for event in sorted(filter(well_formed, events), key=lambda e: e.order):
-        state = _KIND_OF.get(event.kind)
-        if state is None:
-            continue
+    outcomes = [event for event in events if event.kind in _KIND_OF and well_formed(event)]
+    for event in sorted(outcomes, key=lambda e: e.order):
+        state = _KIND_OF[event.kind]
         p = event.payload
         run = ActionRun(
             p["action_id"],
